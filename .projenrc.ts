@@ -46,6 +46,10 @@ const project = new typescript.TypeScriptProject({
     '@kubernetes-models/istio@2.3.0',
     '@kubernetes-models/prometheus-operator@4.4.4',
     'yaml@^2.5.0',
+    // system tests talk to the real daemons
+    'pg@^8.13.0',
+    '@types/pg@^8.11.0',
+    'ioredis@^5.4.0',
   ],
 
   eslintOptions: { dirs: ['lib', 'stacks', 'examples', 'bench'], devdirs: ['test', 'projenrc'] },
@@ -79,6 +83,10 @@ project.addDevDeps('ts-jest@^29.4.0', '@types/jest@^30');
 project.addTask('synth', {
   description: 'Synthesize the reference platform into dist/<region>/',
   exec: 'cdk8s synth --no-check-upgrade',
+});
+project.addTask('test:system', {
+  description: 'System tests: real Patroni/etcd/PostgreSQL, Redis Sentinel and promtool on 127.0.0.1 (run scripts/install-system-deps.sh first)',
+  exec: "jest --runInBand --testPathIgnorePatterns '/node_modules/' --testTimeout 600000 test/system",
 });
 project.addTask('bench', {
   description: 'Benchmark synthesis against plain ApiObjects and cdk8s-plus-28 (prints ratios)',
