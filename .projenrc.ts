@@ -34,7 +34,7 @@ const project = new typescript.TypeScriptProject({
   package: false,
 
   peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-28@^2.5.6', 'constructs@^10.3.0'],
-  deps: ['@pulumi/pulumi@^3.276.0', '@pulumi/aws@^7.0.0', '@pulumi/kubernetes@^4.0.0', 'ip-num@^1.5.1'],
+  deps: ['@pulumi/pulumi@^3.276.0', '@pulumi/aws@^7.0.0', '@pulumi/kubernetes@^4.0.0', 'ip-num@^1.5.1', 'yaml@^2.5.0'],
   devDeps: [
     '@types/node@^20',
     'cdk8s@2.70.98',
@@ -45,7 +45,6 @@ const project = new typescript.TypeScriptProject({
     'kubernetes-models@4.5.1',
     '@kubernetes-models/istio@2.3.0',
     '@kubernetes-models/prometheus-operator@4.4.4',
-    'yaml@^2.5.0',
     // system tests talk to the real daemons
     'pg@^8.13.0',
     '@types/pg@^8.11.0',
