@@ -1,0 +1,186 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { buildIndex, CheckedObject } from './object-index';
+import { DEFAULT_RULES, Rule } from './rules';
+
+/** How bad a finding is: errors fail synth, warnings are reported. */
+export type Severity = 'error' | 'warning';
+
+/** One finding of one rule on one object. */
+export interface Finding {
+  readonly ruleId: string;
+  readonly severity: Severity;
+  /** Construct path of the object. */
+  readonly path: string;
+  /** `Kind/namespace/name` of the object. */
+  readonly object: string;
+  readonly message: string;
+  readonly fix: string;
+}
+
+/** A finding that was suppressed, with the reason given. */
+export interface SuppressedFinding extends Finding {
+  readonly reason: string;
+}
+
+/** The outcome of one pass over an app. */
+export interface CheckReport {
+  /** Objects checked. */
+  readonly objects: number;
+  /** Findings not suppressed. */
+  readonly findings: readonly Finding[];
+  /** Findings suppressed, each with its reason. */
+  readonly suppressed: readonly SuppressedFinding[];
+}
+
+interface Suppression {
+  readonly ruleId: string;
+  readonly reason: string;
+}
+
+const CHECKS = new WeakMap<IConstruct, Checks>();
+const SUPPRESSIONS = new WeakMap<IConstruct, Suppression[]>();
+
+/**
+ * Synth-time checks for availability and hardening, like cdk-nag for AWS CDK: one pass over
+ * every Kubernetes object in the app (ours, cdk8s-plus ones and raw ApiObjects) before anything
+ * is written. Errors fail synth; a finding can be silenced only with a written reason, and
+ * suppressions are listed in the output.
+ *
+ * Turned on for an app by any RegionChart or ResilientService in it; call `Checks.of(app)` to
+ * turn it on for an app without them.
+ */
+export class Checks {
+  /** The checks of the app `scope` belongs to (created and attached on first use). */
+  public static of(scope: IConstruct): Checks {
+    const root = scope.node.root;
+    let checks = CHECKS.get(root);
+    if (!checks) {
+      checks = new Checks(root);
+      CHECKS.set(root, checks);
+    }
+    return checks;
+  }
+
+  /**
+   * Silences `ruleId` for `scope` and every object below it.
+   * @param reason why the finding does not apply here (at least 10 characters); printed at synth.
+   */
+  public static suppress(scope: IConstruct, ruleId: string, reason: string): void {
+    if (typeof reason !== 'string' || reason.trim().length < 10) {
+      throw new Error(`Checks.suppress '${scope.node.path}': reason (${JSON.stringify(reason)}) must explain why ${ruleId} does not apply (at least 10 characters); write the reason a reviewer needs`);
+    }
+    const known = Checks.of(scope).rules.some(r => r.id === ruleId);
+    if (!known) {
+      throw new Error(`Checks.suppress '${scope.node.path}': ruleId (${JSON.stringify(ruleId)}) is not a known rule; use one of: ${Checks.of(scope).rules.map(r => r.id).join(', ')}`);
+    }
+    const list = SUPPRESSIONS.get(scope) ?? [];
+    list.push({ ruleId, reason: reason.trim() });
+    SUPPRESSIONS.set(scope, list);
+  }
+
+  /** The rules this pass runs. */
+  public readonly rules: readonly Rule[];
+  /** The report of the last pass (after synth). */
+  public lastReport?: CheckReport;
+  /**
+   * Tells how many zones an object's region has (set by RegionChart); rules that compare
+   * replicas with zones skip objects for which it returns undefined.
+   */
+  public zonesOf: (c: IConstruct) => number | undefined = () => undefined;
+  /** Where the summary goes; `() => {}` to silence. */
+  public log: (line: string) => void = line => console.error(line);
+
+  /** The report of the synth in progress: cdk8s validates the app once more per chart. */
+  private synthReport?: CheckReport;
+  private inSynth = false;
+
+  private constructor(private readonly root: IConstruct, rules: readonly Rule[] = DEFAULT_RULES) {
+    this.rules = rules;
+    root.node.addValidation({ validate: () => this.validate() });
+    // One synth validates the whole app 1 + (number of charts) times (each Chart.toJson
+    // validates again). Run the pass once per synth: the tree cannot change inside it.
+    const app = root as any;
+    for (const method of ['synth', 'synthYaml'] as const) {
+      const original = app[method];
+      if (typeof original !== 'function') continue;
+      app[method] = (...args: unknown[]) => {
+        this.inSynth = true;
+        try {
+          return original.apply(app, args);
+        } finally {
+          this.inSynth = false;
+          this.synthReport = undefined;
+        }
+      };
+    }
+  }
+
+  /** Runs every rule over every object now and returns the report. */
+  public run(): CheckReport {
+    const objects: CheckedObject[] = [];
+    for (const c of this.root.node.findAll()) {
+      if (c instanceof ApiObject) objects.push(toChecked(c, this.zonesOf(c)));
+    }
+    const index = buildIndex(objects);
+    const findings: Finding[] = [];
+    const suppressed: SuppressedFinding[] = [];
+    for (const obj of objects) {
+      for (const rule of this.rules) {
+        if (rule.appliesTo && !rule.appliesTo.has(obj.kind)) continue;
+        for (const r of rule.check(obj, index)) {
+          const finding: Finding = { ruleId: rule.id, severity: rule.severity, path: obj.path, object: obj.ref, message: r.message, fix: r.fix };
+          const s = suppressionFor(obj.construct, rule.id);
+          if (s) suppressed.push({ ...finding, reason: s.reason });
+          else findings.push(finding);
+        }
+      }
+    }
+    const report = { objects: objects.length, findings, suppressed };
+    this.lastReport = report;
+    return report;
+  }
+
+  private validate(): string[] {
+    if (this.synthReport) {
+      return this.synthReport.findings.filter(f => f.severity === 'error').map(formatFinding);
+    }
+    const report = this.run();
+    if (this.inSynth) this.synthReport = report;
+    const errors = report.findings.filter(f => f.severity === 'error');
+    const warnings = report.findings.filter(f => f.severity === 'warning');
+    this.log(`nines checks: ${report.objects} objects, ${errors.length} errors, ${warnings.length} warnings, ${report.suppressed.length} suppressed`);
+    for (const w of warnings) this.log(`  warning ${formatFinding(w)}`);
+    for (const s of report.suppressed) this.log(`  suppressed [${s.ruleId}] ${s.path} (${s.object}): ${s.reason}`);
+    return errors.map(formatFinding);
+  }
+}
+
+/** One line per finding: rule, path, object, message and fix. */
+export function formatFinding(f: Finding): string {
+  return `[${f.ruleId}] ${f.path} (${f.object}): ${f.message}; fix: ${f.fix}`;
+}
+
+function toChecked(o: ApiObject, zones: number | undefined): CheckedObject {
+  const json = o.toJson();
+  const kind = String(json.kind);
+  const md = json.metadata ?? {};
+  return {
+    construct: o,
+    path: o.node.path,
+    json,
+    kind,
+    name: String(md.name ?? ''),
+    namespace: String(md.namespace ?? 'default'),
+    ref: `${kind}/${md.namespace ? md.namespace + '/' : ''}${md.name}`,
+    zones,
+  };
+}
+
+function suppressionFor(c: IConstruct, ruleId: string): Suppression | undefined {
+  for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
+    const hit = SUPPRESSIONS.get(s)?.find(x => x.ruleId === ruleId);
+    if (hit) return hit;
+  }
+  return undefined;
+}

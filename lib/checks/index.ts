@@ -1,0 +1,3 @@
+export * from './checks';
+export * from './rules';
+export { CheckedObject, ObjectIndex, LabelSelector, SelectorIndex, selects } from './object-index';

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './criticality';
+export * from './platform';
+export * from './quantity';
+export * from './labels';

@@ -1,0 +1,130 @@
+import { Problems } from './errors';
+
+/**
+ * The platform description: pure data, the one source of truth both engines read. The zones a
+ * VPC spans are the zones a service spreads over, the racks Kafka knows and the failure domains
+ * Patroni's standbys sit in: one list, never retyped.
+ */
+export interface PlatformDescription {
+  /** Environment name (a DNS label), e.g. `production`. */
+  readonly environment: string;
+  /** The regions, each with its zones. At least one. */
+  readonly regions: readonly RegionDescription[];
+  /**
+   * Namespace of the service mesh control plane and gateways.
+   * @default 'istio-system'
+   */
+  readonly meshNamespace?: string;
+  /**
+   * Namespace of the monitoring stack (Prometheus scrapes from here).
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+  /**
+   * Cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+}
+
+/** One region of the platform. */
+export interface RegionDescription {
+  /** AWS region name, e.g. `us-east-1`. */
+  readonly name: string;
+  /**
+   * Availability zones the region's workloads spread over, e.g. `['us-east-1a', 'us-east-1b', 'us-east-1c']`.
+   * At least 2; the case study runs 3 per region (12 zones over 4 regions).
+   */
+  readonly zones: readonly string[];
+  /** The region's VPC CIDR (read by the AWS side; disjoint across regions). */
+  readonly vpcCidr?: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A validated region. */
+export class Region {
+  constructor(
+    /** The platform this region belongs to. */
+    public readonly platform: Platform,
+    /** Region name, e.g. `us-east-1`. */
+    public readonly name: string,
+    /** Zones, in the order given. */
+    public readonly zones: readonly string[],
+    /** VPC CIDR, when given. */
+    public readonly vpcCidr?: string,
+  ) {}
+}
+
+/** A validated platform description. */
+export class Platform {
+  /**
+   * Validates a description (every problem at once) and returns the platform.
+   * @throws ValidationError naming each bad field, its value and the fix.
+   */
+  public static fromDescription(description: PlatformDescription): Platform {
+    const problems = new Problems('Platform', description?.environment ?? '<unnamed>');
+    problems.when(!DNS_LABEL.test(String(description.environment)), 'environment', description.environment,
+      'is not a DNS label', 'use lower-case letters, digits and "-", e.g. "production"');
+    const regions = description.regions ?? [];
+    problems.when(regions.length === 0, 'regions', regions, 'is empty', 'declare at least one region with its zones');
+    const seenRegions = new Set<string>();
+    const seenZones = new Set<string>();
+    regions.forEach((r, i) => {
+      const at = `regions[${i}]`;
+      problems.when(!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(String(r.name)), `${at}.name`, r.name,
+        'is not a region name', 'use an AWS region name such as "us-east-1"');
+      problems.when(seenRegions.has(r.name), `${at}.name`, r.name, 'is declared twice', 'declare each region once');
+      seenRegions.add(r.name);
+      const zones = r.zones ?? [];
+      problems.when(zones.length < 2, `${at}.zones`, zones,
+        'has fewer than 2 zones, so one zone outage takes the region down',
+        'list at least 2 (the case study uses 3) availability zones');
+      for (const z of zones) {
+        problems.when(seenZones.has(z), `${at}.zones`, z, 'is listed twice', 'list each zone once');
+        seenZones.add(z);
+        problems.when(typeof z !== 'string' || !z.startsWith(String(r.name)), `${at}.zones`, z,
+          `is not a zone of region ${JSON.stringify(r.name)}`, `use zone names of the region, e.g. "${r.name}a"`);
+      }
+    });
+    for (const ns of ['meshNamespace', 'monitoringNamespace'] as const) {
+      const v = description[ns];
+      if (v !== undefined) problems.when(!DNS_LABEL.test(v), ns, v, 'is not a namespace name', 'use a DNS label');
+    }
+    problems.throwIfAny();
+    return new Platform(description);
+  }
+
+  /** Environment name. */
+  public readonly environment: string;
+  /** Regions in declaration order. */
+  public readonly regions: readonly Region[];
+  /** Mesh namespace. */
+  public readonly meshNamespace: string;
+  /** Monitoring namespace. */
+  public readonly monitoringNamespace: string;
+  /** Cluster DNS domain. */
+  public readonly clusterDomain: string;
+
+  private constructor(description: PlatformDescription) {
+    this.environment = description.environment;
+    this.meshNamespace = description.meshNamespace ?? 'istio-system';
+    this.monitoringNamespace = description.monitoringNamespace ?? 'monitoring';
+    this.clusterDomain = description.clusterDomain ?? 'cluster.local';
+    this.regions = description.regions.map(r => new Region(this, r.name, [...r.zones], r.vpcCidr));
+  }
+
+  /** The region with this name. */
+  public region(name: string): Region {
+    const r = this.regions.find(x => x.name === name);
+    if (!r) {
+      throw new Error(`Platform '${this.environment}': no region ${JSON.stringify(name)}; known regions: ${this.regions.map(x => x.name).join(', ')}`);
+    }
+    return r;
+  }
+
+  /** Every zone of every region. */
+  public get zones(): readonly string[] {
+    return this.regions.flatMap(r => r.zones);
+  }
+}

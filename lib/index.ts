@@ -1,0 +1,3 @@
+export * from './core';
+export * from './checks';
+export * from './k8s';

@@ -1,0 +1,34 @@
+import { Chart, ChartProps } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { Region } from '../core/platform';
+import { Checks } from '../checks/checks';
+
+/** Props of a {@link RegionChart}. */
+export interface RegionChartProps extends ChartProps {
+  /** The region (from `Platform.fromDescription(...)`) whose zones the chart's workloads spread over. */
+  readonly region: Region;
+}
+
+/**
+ * A chart bound to one region of the platform description. Constructs inside it read their
+ * zones, mesh and monitoring namespaces from here, so no service retypes them. Creating one
+ * turns on the synth-time checks for the whole app.
+ */
+export class RegionChart extends Chart {
+  /** The nearest RegionChart at or above `scope`, if any. */
+  public static find(scope: IConstruct): RegionChart | undefined {
+    for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
+      if (c instanceof RegionChart) return c as RegionChart;
+    }
+    return undefined;
+  }
+
+  /** The region. */
+  public readonly region: Region;
+
+  constructor(scope: Construct, id: string, props: RegionChartProps) {
+    super(scope, id, props);
+    this.region = props.region;
+    Checks.of(this.node.root).zonesOf = c => RegionChart.find(c)?.region.zones.length;
+  }
+}

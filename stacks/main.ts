@@ -1,0 +1,13 @@
+/**
+ * `cdk8s synth` entry: writes the reference platform to dist/<region>/ for GitOps
+ * (Argo CD / Flux), one folder per region, after the synth-time checks pass.
+ */
+import * as path from 'path';
+import { Platform } from '../lib';
+import { PRODUCTION } from './platform';
+import { buildRegion } from './reference-platform';
+
+const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
+const platform = Platform.fromDescription(PRODUCTION);
+const regions = platform.regions.map(r => buildRegion(platform, r.name, path.join(outdir, r.name)));
+for (const r of regions) r.app.synth();

@@ -1,0 +1,54 @@
+import { App, YamlOutputType } from 'cdk8s';
+import {
+  Bulkhead, ExternalEndpoint, IDependable, Platform, PriorityClasses, Region, RegionChart, ResilientService,
+} from '../lib';
+import { EXTERNAL_ENDPOINTS, REGISTRY, SERVICES } from './services';
+
+/** What one region's app holds, for tests and the Pulumi side. */
+export interface RegionPlatform {
+  readonly app: App;
+  readonly region: Region;
+  readonly services: ReadonlyMap<string, ResilientService>;
+}
+
+/** Namespace of the external endpoints' ServiceEntries. */
+export const EGRESS_NAMESPACE = 'egress';
+
+/**
+ * Builds one region of the reference platform as a cdk8s app: PriorityClasses, one bulkhead
+ * namespace per domain, the case study's services with their dependencies, and the external
+ * endpoints they call.
+ */
+export function buildRegion(platform: Platform, regionName: string, outdir?: string): RegionPlatform {
+  const region = platform.region(regionName);
+  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const cluster = new RegionChart(app, 'cluster', { region, disableResourceNameHashes: true });
+  new PriorityClasses(cluster, 'priority');
+  for (const ns of new Set([EGRESS_NAMESPACE, ...SERVICES.map(s => s.namespace)])) {
+    new Bulkhead(cluster, ns, { quota: ns === EGRESS_NAMESPACE ? { pods: 10 } : undefined });
+  }
+
+  const chart = new RegionChart(app, 'services', { region, disableResourceNameHashes: true });
+  const external = new Map<string, IDependable>();
+  for (const [name, e] of Object.entries(EXTERNAL_ENDPOINTS)) {
+    external.set(name, new ExternalEndpoint(chart, name, { hosts: e.hosts, namespace: EGRESS_NAMESPACE, availability: e.availability }));
+  }
+  const services = new Map<string, ResilientService>();
+  for (const s of SERVICES) {
+    services.set(s.name, new ResilientService(chart, s.name, {
+      image: `${REGISTRY}/${s.name}:${s.version}`,
+      tier: s.tier,
+      namespace: s.namespace,
+      entryPoint: s.entryPoint,
+    }));
+  }
+  for (const s of SERVICES) {
+    const svc = services.get(s.name)!;
+    for (const call of s.calls ?? []) {
+      const fallback = call.endsWith('?');
+      svc.dependOn(services.get(call.replace(/\?$/, ''))!, { fallback });
+    }
+    for (const e of s.external ?? []) svc.dependOn(external.get(e)!);
+  }
+  return { app, region, services };
+}
