@@ -11,7 +11,7 @@ import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
 import { RegionChart } from './region-chart';
 import {
-  ContainerResources, PodIdentity, PROBE_DEFAULTS, Probe, ResolvedProbe, ResolvedResources, identityProblems, imageProblems,
+  ContainerResources, PodIdentity, formatDuration, PROBE_DEFAULTS, Probe, ResolvedProbe, ResolvedResources, identityProblems, imageProblems,
   probeProblems, renderProbe, renderResources, resolveResources, resourceProblems,
 } from './workload-options';
 
@@ -386,7 +386,7 @@ export class ResilientService extends Construct implements IDependent {
     this.drain = props.shutdown?.drain ?? Duration.seconds(15);
     this.gracePeriod = props.shutdown?.gracePeriod ?? Duration.seconds(30);
     if (!(this.drain.toSeconds() < this.gracePeriod.toSeconds())) {
-      problems.add('shutdown.drain', this.drain.toHumanString(), `must be shorter than the grace period (${this.gracePeriod.toHumanString()}), or in-flight requests are killed`, `lower the drain or raise shutdown.gracePeriod above ${this.drain.toHumanString()} (the case study: drain 15 s, grace 30 s)`);
+      problems.add('shutdown.drain', formatDuration(this.drain), `must be shorter than the grace period (${formatDuration(this.gracePeriod)}), or in-flight requests are killed`, `lower the drain or raise shutdown.gracePeriod above ${formatDuration(this.drain)} (the case study: drain 15 s, grace 30 s)`);
     }
     this.maxSurge = props.rollout?.maxSurge ?? 2;
     this.minReady = props.rollout?.minReady ?? Duration.seconds(10);
@@ -395,7 +395,7 @@ export class ResilientService extends Construct implements IDependent {
     if (!(typeof this.maxSurge === 'number' ? Number.isInteger(this.maxSurge) && this.maxSurge >= 1 : /^([1-9]\d?|100)%$/.test(this.maxSurge))) {
       problems.add('rollout.maxSurge', this.maxSurge, 'must be >= 1 (or 1%-100%): with maxUnavailable 0 a rollout needs surge to progress', 'use e.g. 2 or "25%"');
     }
-    problems.when(!(this.progressDeadline.toSeconds() > this.minReady.toSeconds()), 'rollout.progressDeadline', this.progressDeadline.toHumanString(), `must be longer than minReady (${this.minReady.toHumanString()})`, 'use e.g. 10 minutes');
+    problems.when(!(this.progressDeadline.toSeconds() > this.minReady.toSeconds()), 'rollout.progressDeadline', formatDuration(this.progressDeadline), `must be longer than minReady (${formatDuration(this.minReady)})`, 'use e.g. 10 minutes');
     problems.when(!Number.isInteger(this.revisionHistoryLimit) || this.revisionHistoryLimit < 1, 'rollout.revisionHistoryLimit', this.revisionHistoryLimit, 'must keep at least one old revision to roll back to', 'use e.g. 5');
 
     const d = props.disruption ?? {};
@@ -423,7 +423,7 @@ export class ResilientService extends Construct implements IDependent {
       if (!Number.isInteger(attempts) || attempts < 0 || attempts > 10) {
         problems.add('traffic.retries.attempts', attempts, 'must be an integer between 0 and 10', 'use e.g. 2');
       } else if (total > this.timeout.toSeconds()) {
-        problems.add('traffic.retries', `${attempts} x ${perTryTimeout.toHumanString()}`, `can take ${total} s with the first try, longer than the timeout (${this.timeout.toHumanString()})`, 'lower attempts or perTryTimeout, or raise traffic.timeout');
+        problems.add('traffic.retries', `${attempts} x ${formatDuration(perTryTimeout)}`, `can take ${total} s with the first try, longer than the timeout (${formatDuration(this.timeout)})`, 'lower attempts or perTryTimeout, or raise traffic.timeout');
       }
     }
     this.connectionPool = props.traffic?.connectionPool ?? {
@@ -444,7 +444,11 @@ export class ResilientService extends Construct implements IDependent {
     const tmpSize = props.tmpSize ?? '64Mi';
     problems.when(!/^\d+(Ki|Mi|Gi)$/.test(tmpSize), 'tmpSize', tmpSize, 'is not a byte quantity', 'use e.g. "64Mi"');
 
-    problems.throwIfAny();
+    if (problems.count > 0) {
+      // Leave the tree as it was: a caught error must not leave a half-built construct behind.
+      scope.node.tryRemoveChild(id);
+      problems.throwIfAny();
+    }
 
     // ---- children (props are valid from here on) ----
     this.priorityClassName = tier.priorityClassName;

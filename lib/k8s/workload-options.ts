@@ -6,6 +6,12 @@ import { Duration } from 'cdk8s';
 import { Problem } from '../core/errors';
 import { parseQuantity, quantityFix } from '../core/quantity';
 
+/** A duration as a user would type it in a manifest: `"15s"`, `"500ms"`. */
+export function formatDuration(d: Duration): string {
+  const ms = d.toMilliseconds();
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 /** Timing of a probe. */
 export interface ProbeTiming {
   /** How often to probe. Must be >= 5 s (the case study: 1 s is a probe storm). */
@@ -75,10 +81,10 @@ export function probeProblems(prop: string, role: 'startup' | 'liveness' | 'read
   const period = p.period.toSeconds();
   const timeout = p.timeout.toSeconds();
   if (!(period >= 5)) {
-    out.push({ prop: `${prop}.period`, value: p.period.toHumanString(), why: 'is shorter than 5 s, a probe storm that restarts pods on a single slow response', fix: 'use a period of 5-10 s' });
+    out.push({ prop: `${prop}.period`, value: formatDuration(p.period), why: 'is shorter than 5 s, a probe storm that restarts pods on a single slow response', fix: 'use a period of 5-10 s' });
   }
   if (!(timeout >= 1) || timeout >= period) {
-    out.push({ prop: `${prop}.timeout`, value: p.timeout.toHumanString(), why: `must be at least 1 s and shorter than the period (${p.period.toHumanString()})`, fix: 'use a timeout shorter than the period, e.g. period 10 s and timeout 5 s' });
+    out.push({ prop: `${prop}.timeout`, value: formatDuration(p.timeout), why: `must be at least 1 s and shorter than the period (${formatDuration(p.period)})`, fix: 'use a timeout shorter than the period, e.g. period 10 s and timeout 5 s' });
   }
   const minFailures = role === 'readiness' ? 1 : 2;
   if (!Number.isInteger(p.failureThreshold) || p.failureThreshold < minFailures) {

@@ -1,0 +1,37 @@
+import { App, Testing } from 'cdk8s';
+import { Checks, Platform, RegionChart } from '../../lib';
+
+export const PLATFORM = Platform.fromDescription({
+  environment: 'test',
+  regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }],
+});
+
+/** A fresh app with one RegionChart (3 zones); the check summary is silenced. */
+export function regionChart(): { app: App; chart: RegionChart } {
+  const app = Testing.app();
+  const chart = new RegionChart(app, 'test', { region: PLATFORM.region('us-east-1') });
+  Checks.of(app).log = () => {};
+  return { app, chart };
+}
+
+/** Synthesizes a chart (running the checks) and returns its objects. */
+export function synth(chart: RegionChart): any[] {
+  return Testing.synth(chart);
+}
+
+/** The one object of `kind` (and `name`, when given). */
+export function find(objs: any[], kind: string, name?: string): any {
+  const hits = objs.filter(o => o.kind === kind && (name === undefined || o.metadata?.name === name));
+  if (hits.length !== 1) throw new Error(`expected one ${kind}${name ? ' ' + name : ''}, found ${hits.length}`);
+  return hits[0];
+}
+
+/** The error thrown by `fn` (fails the test when nothing is thrown). */
+export function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error, none was thrown');
+}
