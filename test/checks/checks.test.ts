@@ -1,0 +1,158 @@
+import { ApiObject, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Checks, Criticality, DEFAULT_RULES, ResilientService, formatFinding } from '../../lib';
+import { errorOf, regionChart } from '../k8s/helpers';
+
+function ids(findings: readonly { ruleId: string }[]): string[] {
+  return [...new Set(findings.map(f => f.ruleId))].sort();
+}
+
+describe('synth-time checks', () => {
+  test('a cdk8s-plus-28 Deployment written "the right way" still fails the hardening and availability rules', () => {
+    const { app, chart } = regionChart();
+    const d = new kplus.Deployment(chart, 'web', {
+      replicas: 3,
+      spread: true,
+      securityContext: { ensureNonRoot: true },
+      containers: [{
+        image: 'registry.example.com/web:1.0.0', portNumber: 8080,
+        readiness: kplus.Probe.fromHttpGet('/ready'), liveness: kplus.Probe.fromHttpGet('/live'),
+        securityContext: { ensureNonRoot: true, user: 10001, group: 10001 },
+      }],
+    });
+    d.exposeViaService();
+    const report = Checks.of(app).run();
+    expect(ids(report.findings)).toEqual([
+      'NINES-AV-02', // no PDB
+      'NINES-AV-04', // maxUnavailable 25%
+      'NINES-AV-06', // no preStop drain
+      'NINES-PSS-03', // capabilities not dropped
+      'NINES-PSS-09', // no seccomp profile
+      'NINES-WL-03', // no ephemeral-storage (warning)
+      'NINES-WL-09', // no NetworkPolicy
+    ]);
+    expect(() => app.synthYaml()).toThrow(/Validation failed[\s\S]*\[NINES-AV-02\] test\/web\/Resource \(Deployment\/test-web-c8[a-z0-9]+\): no PodDisruptionBudget covers these pods/);
+  });
+
+  test('cdk8s-plus `spread: true` cannot place a 4th replica on 3 zones: AV-03 says so', () => {
+    const { app, chart } = regionChart();
+    new kplus.Deployment(chart, 'web', { replicas: 4, spread: true, containers: [{ image: 'r/web:1.0.0', portNumber: 8080 }] });
+    const f = Checks.of(app).run().findings.filter(x => x.ruleId === 'NINES-AV-03');
+    expect(f).toHaveLength(1);
+    expect(f[0].message).toBe('a required zone anti-affinity allows one pod per zone, but up to 4 replicas must run on 3 zones, so the rest stay Pending');
+  });
+
+  test('raw ApiObjects beside ours are checked: every bad field reported with path, object and fix', () => {
+    const { app, chart } = regionChart();
+    new ApiObject(chart, 'legacy', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'legacy', namespace: 'old' },
+      spec: {
+        replicas: 1, strategy: { type: 'Recreate' },
+        selector: { matchLabels: { app: 'legacy' } },
+        template: {
+          metadata: { labels: { app: 'legacy' } },
+          spec: {
+            hostNetwork: true,
+            terminationGracePeriodSeconds: 10,
+            containers: [{
+              name: 'app', image: 'legacy:latest', ports: [{ containerPort: 80, hostPort: 80 }],
+              securityContext: { privileged: true, runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } },
+              resources: { requests: { cpu: '2' }, limits: { cpu: '1' } },
+              livenessProbe: { httpGet: { path: '/', port: 80 }, periodSeconds: 1, failureThreshold: 1 },
+              readinessProbe: { httpGet: { path: '/', port: 80 }, periodSeconds: 1 },
+              lifecycle: { preStop: { exec: { command: ['sleep', '20'] } } },
+            }],
+            volumes: [{ name: 'host', hostPath: { path: '/var/run' } }],
+          },
+        },
+      },
+    });
+    new ApiObject(chart, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'legacy', namespace: 'old' }, spec: { selector: { app: 'legacy-typo' }, ports: [{ port: 80 }] } });
+    new ApiObject(chart, 'pdb', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'legacy', namespace: 'old' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'legacy' } } } });
+    const report = Checks.of(app).run();
+    expect(ids(report.findings)).toEqual([
+      'NINES-AV-01', 'NINES-AV-02', 'NINES-AV-03', 'NINES-AV-04', 'NINES-AV-05',
+      'NINES-HARD-01', 'NINES-HARD-02', 'NINES-HARD-03', 'NINES-HARD-04',
+      'NINES-PSS-01', 'NINES-PSS-02', 'NINES-PSS-03', 'NINES-PSS-04', 'NINES-PSS-05', 'NINES-PSS-06', 'NINES-PSS-07', 'NINES-PSS-08', 'NINES-PSS-09',
+      'NINES-WL-01', 'NINES-WL-02', 'NINES-WL-03', 'NINES-WL-04', 'NINES-WL-05', 'NINES-WL-06', 'NINES-WL-09',
+    ]);
+    const byRule = (id: string) => report.findings.find(f => f.ruleId === id)!;
+    expect(formatFinding(byRule('NINES-AV-02'))).toBe('[NINES-AV-02] test/legacy (Deployment/old/legacy): PodDisruptionBudget/old/legacy (minAvailable 1, maxUnavailable -) never allows an eviction with 1 replicas, so nodes cannot be drained; fix: use maxUnavailable: 1 or minAvailable <= 0');
+    expect(byRule('NINES-AV-05').message).toBe('container "app" drains 20 s but the grace period is 10 s, so it is killed mid-drain');
+    expect(byRule('NINES-WL-06').path).toBe('test/svc');
+    expect(byRule('NINES-WL-05').message).toContain('livenessProbe.periodSeconds 1 < 5');
+    expect(byRule('NINES-WL-05').message).toContain('livenessProbe.failureThreshold 1 < 2');
+    expect(byRule('NINES-PSS-04').message).toBe('volume "host" is of type hostPath');
+  });
+
+  test('a ResilientService app has zero findings, and HPA/PDB/Service selectors are cross-checked', () => {
+    const { app, chart } = regionChart();
+    new ResilientService(chart, 'a', { image: 'r/a:1.0.0', tier: Criticality.HIGH, namespace: 'ns' });
+    expect(Checks.of(app).run().findings).toEqual([]);
+    new ApiObject(chart, 'orphan-hpa', {
+      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x', namespace: 'ns' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'missing' }, minReplicas: 2, maxReplicas: 3 },
+    });
+    new ApiObject(chart, 'orphan-pdb', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'y', namespace: 'ns' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'nothing' } } } });
+    const report = Checks.of(app).run();
+    expect(report.findings.map(f => `${f.ruleId} ${f.object}`).sort()).toEqual([
+      'NINES-WL-07 PodDisruptionBudget/ns/y',
+      'NINES-WL-08 HorizontalPodAutoscaler/ns/x',
+    ]);
+  });
+
+  test('two PDBs over one workload are reported (the eviction API refuses such pods)', () => {
+    const { app, chart } = regionChart();
+    new ResilientService(chart, 'a', { image: 'r/a:1.0.0', tier: Criticality.HIGH, namespace: 'ns' });
+    new ApiObject(chart, 'extra', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'extra', namespace: 'ns' }, spec: { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'a' } } } });
+    const f = Checks.of(app).run().findings.filter(x => x.ruleId === 'NINES-AV-02');
+    expect(f.map(x => x.message)).toEqual(['2 PodDisruptionBudgets select these pods; the eviction API refuses such pods']);
+  });
+
+  test('suppressions need a reason, are listed, and let synth pass', () => {
+    const { app, chart } = regionChart();
+    const lines: string[] = [];
+    Checks.of(app).log = l => lines.push(l);
+    const raw = new ApiObject(chart, 'job-runner', {
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'ns' },
+      spec: { template: { metadata: { labels: { job: 'migrate' } }, spec: { restartPolicy: 'Never', automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'm', image: 'r/m:1.0.0', resources: { requests: { 'cpu': '100m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '64Mi', 'ephemeral-storage': '64Mi' } }, securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } }] } } },
+    });
+    expect(ids(Checks.of(app).run().findings)).toEqual(['NINES-WL-09']);
+    expect(errorOf(() => Checks.suppress(raw, 'NINES-WL-09', 'ok')).message).toBe(
+      'Checks.suppress \'test/job-runner\': reason ("ok") must explain why NINES-WL-09 does not apply (at least 10 characters); write the reason a reviewer needs');
+    expect(errorOf(() => Checks.suppress(raw, 'NINES-NOPE', 'a reason long enough')).message).toMatch(/ruleId \("NINES-NOPE"\) is not a known rule; use one of: NINES-PSS-01,/);
+    Checks.suppress(chart, 'NINES-WL-09', 'migration job talks only to the database, isolated by the namespace default-deny');
+    app.synthYaml();
+    const report = Checks.of(app).lastReport!;
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed).toEqual([expect.objectContaining({ ruleId: 'NINES-WL-09', path: 'test/job-runner', reason: 'migration job talks only to the database, isolated by the namespace default-deny' })]);
+    expect(lines).toContain('  suppressed [NINES-WL-09] test/job-runner (Job/ns/migrate): migration job talks only to the database, isolated by the namespace default-deny');
+    expect(lines[0]).toBe('nines checks: 1 objects, 0 errors, 0 warnings, 1 suppressed');
+  });
+
+  test('the pass runs once per synth even though cdk8s validates once more per chart', () => {
+    const { app, chart } = regionChart();
+    new Chart(app, 'second');
+    new ResilientService(chart, 'a', { image: 'r/a:1.0.0', tier: Criticality.HIGH, namespace: 'ns' });
+    const lines: string[] = [];
+    Checks.of(app).log = l => lines.push(l);
+    app.synthYaml();
+    expect(lines.filter(l => l.startsWith('nines checks:'))).toHaveLength(1);
+    app.synthYaml();
+    expect(lines.filter(l => l.startsWith('nines checks:'))).toHaveLength(2);
+  });
+
+  test('every rule has a unique id and a description', () => {
+    const seen = new Set(DEFAULT_RULES.map(r => r.id));
+    expect(seen.size).toBe(DEFAULT_RULES.length);
+    for (const r of DEFAULT_RULES) expect(r.description.length).toBeGreaterThan(10);
+  });
+
+  test('apps without our constructs can turn the checks on explicitly', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    Checks.of(app).log = () => {};
+    new ApiObject(chart, 'd', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 2, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } } });
+    expect(() => app.synthYaml()).toThrow(/NINES-PSS-07/);
+  });
+});

@@ -1,0 +1,60 @@
+import { parseAllDocuments } from 'yaml';
+import { Checks, Platform } from '../../lib';
+import { PRODUCTION } from '../../stacks/platform';
+import { buildRegion } from '../../stacks/reference-platform';
+import { SERVICES } from '../../stacks/services';
+import { expectValidManifests } from '../util/schema';
+
+const platform = Platform.fromDescription(PRODUCTION);
+
+describe('reference platform', () => {
+  test('4 regions x 3 zones from the one description', () => {
+    expect(platform.regions.map(r => r.name)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1']);
+    expect(platform.zones).toHaveLength(12);
+  });
+
+  test.each(platform.regions.map(r => r.name))('%s: zero findings, every object schema-valid', regionName => {
+    const { app, services } = buildRegion(platform, regionName);
+    Checks.of(app).log = () => {};
+    const objs = parseAllDocuments(app.synthYaml()).map(d => d.toJS());
+    const report = Checks.of(app).lastReport!;
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed).toEqual([]);
+    expect(report.objects).toBe(objs.length);
+    expectValidManifests(objs);
+    expect(services.size).toBe(SERVICES.length);
+
+    const zones = platform.region(regionName).zones;
+    for (const svc of services.values()) expect(svc.zones).toEqual(zones);
+    const kinds = (k: string) => objs.filter(o => o.kind === k);
+    expect(kinds('Deployment')).toHaveLength(11);
+    expect(kinds('PriorityClass').map(o => o.metadata.name)).toEqual(['nines-critical', 'nines-high', 'nines-medium', 'nines-low']);
+    expect(kinds('Namespace').map(o => o.metadata.name).sort()).toEqual(
+      ['catalog', 'edge', 'egress', 'identity', 'messaging', 'orders', 'payments', 'platform-config', 'recommendations']);
+    for (const ns of kinds('Namespace')) expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(kinds('ResourceQuota')).toHaveLength(9);
+    expect(kinds('LimitRange')).toHaveLength(9);
+    expect(kinds('ServiceEntry').map(o => o.metadata.name)).toEqual(['identity-provider', 'payment-provider', 'model-store']);
+  });
+
+  test('the case study graph: tiers and dependencies become policies', () => {
+    const { app, services } = buildRegion(platform, 'us-east-1');
+    Checks.of(app).log = () => {};
+    const objs = parseAllDocuments(app.synthYaml()).map(d => d.toJS());
+    const tiers = Object.fromEntries([...services.values()].map(s => [s.name, s.tier]));
+    expect(tiers).toEqual({
+      'api-gateway': 'critical', 'auth-service': 'critical', 'order-service': 'critical', 'payment-service': 'critical',
+      'product-service': 'high', 'inventory-service': 'high', 'pricing-service': 'high', 'configuration-service': 'high',
+      'notification-service': 'medium', 'recommendation-service': 'low', 'ml-model-service': 'low',
+    });
+    const np = (name: string) => objs.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === name);
+    const callers = (name: string) => np(name).spec.ingress.flatMap((i: any) => i.from.map((f: any) => f.podSelector?.matchLabels['app.kubernetes.io/name'] ?? f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).sort();
+    expect(callers('product-service')).toEqual(['api-gateway', 'monitoring', 'order-service']);
+    expect(callers('api-gateway')).toEqual(['istio-system', 'monitoring']);
+    expect(callers('payment-service')).toEqual(['monitoring', 'order-service']);
+    const sidecar = objs.find(o => o.kind === 'Sidecar' && o.metadata.name === 'auth-service');
+    expect(sidecar.spec.egress[0].hosts).toEqual(['egress/login.identity-provider.example.com', 'istio-system/*']);
+    const gw = objs.find(o => o.kind === 'Deployment' && o.metadata.name === 'api-gateway');
+    expect(gw.spec.template.spec.priorityClassName).toBe('nines-critical');
+  });
+});
