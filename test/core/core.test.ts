@@ -1,0 +1,47 @@
+import * as fc from 'fast-check';
+import { Platform, ValidationError, parseQuantity } from '../../lib';
+
+describe('parseQuantity', () => {
+  test.each([
+    ['500m', 0.5], ['1', 1], ['1.5', 1.5], ['512Mi', 512 * 2 ** 20], ['1Gi', 2 ** 30], ['2e3', 2000], ['1k', 1000], ['100M', 1e8],
+  ])('%s = %d', (text, value) => expect(parseQuantity(text)).toBeCloseTo(value));
+
+  test.each(['1 GB', '512MB', '', 'lots', '1.2.3', 'Mi'])('%j is rejected', text => expect(parseQuantity(text)).toBeUndefined());
+
+  test('binary suffixes scale by 1024', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1_000_000 }), n => {
+      expect(parseQuantity(`${n}Ki`)).toBe(n * 1024);
+      expect(parseQuantity(`${n}Mi`)).toBe(n * 1024 * 1024);
+    }));
+  });
+});
+
+describe('Platform.fromDescription', () => {
+  test('valid description: regions, zones, namespaces', () => {
+    const p = Platform.fromDescription({ environment: 'production', regions: [{ name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b'] }] });
+    expect(p.region('eu-west-1').zones).toEqual(['eu-west-1a', 'eu-west-1b']);
+    expect(p.meshNamespace).toBe('istio-system');
+    expect(p.monitoringNamespace).toBe('monitoring');
+    expect(() => p.region('us-east-1')).toThrow("Platform 'production': no region \"us-east-1\"; known regions: eu-west-1");
+  });
+
+  test('every problem at once', () => {
+    let err: unknown;
+    try {
+      Platform.fromDescription({ environment: 'Prod', regions: [
+        { name: 'us-east-1', zones: ['us-east-1a'] },
+        { name: 'us-east-1', zones: ['eu-west-1a', 'us-east-1b'] },
+      ] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toBe([
+      "Platform 'Prod': 4 problems:",
+      ' - environment ("Prod") is not a DNS label; use lower-case letters, digits and "-", e.g. "production"',
+      ' - regions[0].zones (["us-east-1a"]) has fewer than 2 zones, so one zone outage takes the region down; list at least 2 (the case study uses 3) availability zones',
+      ' - regions[1].name ("us-east-1") is declared twice; declare each region once',
+      ' - regions[1].zones ("eu-west-1a") is not a zone of region "us-east-1"; use zone names of the region, e.g. "us-east-1a"',
+    ].join('\n'));
+  });
+});
