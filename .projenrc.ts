@@ -78,6 +78,17 @@ const project = new typescript.TypeScriptProject({
 
 project.addDevDeps('ts-jest@^29.4.0', '@types/jest@^30');
 
+// stacks/, examples/ and bench/ are type-checked and linted like tests: each folder gets a
+// tsconfig the eslint project service finds.
+for (const dir of ['stacks', 'examples', 'bench']) {
+  new javascript.TypescriptConfig(project, {
+    fileName: `${dir}/tsconfig.json`,
+    extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
+    compilerOptions: { rootDir: '..', noEmit: true },
+    include: ['**/*.ts', '../lib/**/*.ts'],
+  });
+}
+
 // Synthesize the reference platform (4 regions) into dist/ through the cdk8s CLI.
 project.addTask('synth', {
   description: 'Synthesize the reference platform into dist/<region>/',

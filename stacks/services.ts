@@ -26,15 +26,26 @@ export const EXTERNAL_ENDPOINTS = {
  * join the graph as their constructs land.
  */
 export const SERVICES: readonly ServiceSpec[] = [
-  { name: 'api-gateway', namespace: 'edge', tier: Criticality.CRITICAL, version: '3.2.0', entryPoint: true,
-    calls: ['auth-service', 'product-service', 'order-service', 'recommendation-service?'] },
+  {
+    name: 'api-gateway',
+    namespace: 'edge',
+    tier: Criticality.CRITICAL,
+    version: '3.2.0',
+    entryPoint: true,
+    calls: ['auth-service', 'product-service', 'order-service', 'recommendation-service?'],
+  },
   { name: 'auth-service', namespace: 'identity', tier: Criticality.CRITICAL, version: '2.8.1', external: ['identity-provider'] },
   { name: 'product-service', namespace: 'catalog', tier: Criticality.HIGH, version: '4.1.3', calls: ['inventory-service', 'pricing-service'] },
   { name: 'inventory-service', namespace: 'catalog', tier: Criticality.HIGH, version: '1.9.0' },
   { name: 'pricing-service', namespace: 'catalog', tier: Criticality.HIGH, version: '1.4.2', calls: ['configuration-service'] },
   { name: 'configuration-service', namespace: 'platform-config', tier: Criticality.HIGH, version: '1.1.0' },
-  { name: 'order-service', namespace: 'orders', tier: Criticality.CRITICAL, version: '1.2.3',
-    calls: ['product-service', 'inventory-service', 'payment-service', 'notification-service?'] },
+  {
+    name: 'order-service',
+    namespace: 'orders',
+    tier: Criticality.CRITICAL,
+    version: '1.2.3',
+    calls: ['product-service', 'inventory-service', 'payment-service', 'notification-service?'],
+  },
   { name: 'payment-service', namespace: 'payments', tier: Criticality.CRITICAL, version: '5.0.2', external: ['payment-provider'] },
   { name: 'notification-service', namespace: 'messaging', tier: Criticality.MEDIUM, version: '2.3.0' },
   { name: 'recommendation-service', namespace: 'recommendations', tier: Criticality.LOW, version: '0.9.4', calls: ['ml-model-service'] },

@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { Checks } from '../lib';
-import { build as buildDependencies } from '../examples/service-with-dependencies';
 import { build as buildMinimal } from '../examples/minimal-service';
+import { build as buildDependencies } from '../examples/service-with-dependencies';
+import { Checks } from '../lib';
 import { expectValidManifests } from './util/schema';
 
 function synthesize(app: App): any[] {

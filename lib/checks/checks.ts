@@ -83,18 +83,9 @@ export class Checks {
   public readonly rules: readonly Rule[];
   /** The report of the last pass (after synth). */
   public lastReport?: CheckReport;
-  /**
-   * Tells how many zones an object's region has (set by RegionChart); rules that compare
-   * replicas with zones skip objects for which it returns undefined.
-   */
-  public zonesOf: (c: IConstruct) => number | undefined = () => undefined;
-  /** Where the summary goes; `() => {}` to silence. */
-  public log: (line: string) => void = line => console.error(line);
-
   /** The report of the synth in progress: cdk8s validates the app once more per chart. */
   private synthReport?: CheckReport;
   private inSynth = false;
-
   private constructor(private readonly root: IConstruct, rules: readonly Rule[] = DEFAULT_RULES) {
     this.rules = rules;
     root.node.addValidation({ validate: () => this.validate() });
@@ -115,6 +106,14 @@ export class Checks {
       };
     }
   }
+
+  /**
+   * Tells how many zones an object's region has (set by RegionChart); rules that compare
+   * replicas with zones skip objects for which it returns undefined.
+   */
+  public zonesOf: (c: IConstruct) => number | undefined = () => undefined;
+  /** Where the summary goes; `() => {}` to silence. */
+  public log: (line: string) => void = line => console.error(line);
 
   /** Runs every rule over every object now and returns the report. */
   public run(): CheckReport {

@@ -4,8 +4,8 @@
  *
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
-import { parseQuantity } from '../core/quantity';
 import { CheckedObject, ObjectIndex, REPLICATED_KINDS, WORKLOAD_KINDS, podLabelsOf, podSpecOf, workloadsSelectedBy } from './object-index';
+import { parseQuantity } from '../core/quantity';
 
 /** What a rule reports for one object. */
 export interface RuleResult {
@@ -37,7 +37,10 @@ function containersOf(spec: any): Array<{ c: any; where: string }> {
 /** Builds a rule over every container of every workload's pod spec. */
 function containerRule(id: string, description: string, fn: (c: any, pod: any, where: string) => RuleResult | undefined, severity: 'error' | 'warning' = 'error'): Rule {
   return {
-    id, severity, description, appliesTo: WORKLOAD_KINDS,
+    id,
+    severity,
+    description,
+    appliesTo: WORKLOAD_KINDS,
     check(o) {
       const pod = podSpecOf(o);
       const out: RuleResult[] = [];
@@ -167,7 +170,10 @@ export const DEFAULT_RULES: readonly Rule[] = [
     return bad.length ? { message: `${w}: ${bad.join(', ')}`, fix: 'use periods of 5-10 s, timeouts shorter than the period, liveness failureThreshold 2-3' } : undefined;
   }),
   {
-    id: 'NINES-WL-06', severity: 'error', description: 'Service selectors match a workload in the namespace', appliesTo: new Set(['Service']),
+    id: 'NINES-WL-06',
+    severity: 'error',
+    description: 'Service selectors match a workload in the namespace',
+    appliesTo: new Set(['Service']),
     check(o, index) {
       const sel = o.json.spec?.selector;
       if (!sel || Object.keys(sel).length === 0 || o.json.spec?.type === 'ExternalName') return [];
@@ -176,7 +182,10 @@ export const DEFAULT_RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'NINES-WL-07', severity: 'error', description: 'PodDisruptionBudget selectors match a workload', appliesTo: new Set(['PodDisruptionBudget']),
+    id: 'NINES-WL-07',
+    severity: 'error',
+    description: 'PodDisruptionBudget selectors match a workload',
+    appliesTo: new Set(['PodDisruptionBudget']),
     check(o, index) {
       const sel = o.json.spec?.selector ?? {};
       return workloadsSelectedBy(index, o.namespace, sel).length ? []
@@ -184,7 +193,10 @@ export const DEFAULT_RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'NINES-WL-08', severity: 'error', description: 'HorizontalPodAutoscalers target an existing workload', appliesTo: new Set(['HorizontalPodAutoscaler']),
+    id: 'NINES-WL-08',
+    severity: 'error',
+    description: 'HorizontalPodAutoscalers target an existing workload',
+    appliesTo: new Set(['HorizontalPodAutoscaler']),
     check(o, index) {
       const t = o.json.spec?.scaleTargetRef ?? {};
       return index.byRef.has(`${o.namespace}/${t.kind}/${t.name}`) ? []
@@ -202,14 +214,20 @@ export const DEFAULT_RULES: readonly Rule[] = [
 
   // ---- Availability ----
   {
-    id: 'NINES-AV-01', severity: 'error', description: 'Replicated workloads run at least 2 replicas', appliesTo: REPLICATED_KINDS,
+    id: 'NINES-AV-01',
+    severity: 'error',
+    description: 'Replicated workloads run at least 2 replicas',
+    appliesTo: REPLICATED_KINDS,
     check(o, index) {
       const n = replicasOf(o, index);
       return n >= 2 ? [] : [{ message: `runs ${n} replica(s): a single point of failure`, fix: 'run at least 2 replicas (or an HPA with minReplicas >= 2)' }];
     },
   },
   {
-    id: 'NINES-AV-02', severity: 'error', description: 'Replicated workloads have a PodDisruptionBudget that permits a drain', appliesTo: REPLICATED_KINDS,
+    id: 'NINES-AV-02',
+    severity: 'error',
+    description: 'Replicated workloads have a PodDisruptionBudget that permits a drain',
+    appliesTo: REPLICATED_KINDS,
     check(o, index) {
       const pdbs = index.pdbs.lookup(o.namespace, podLabelsOf(o));
       if (pdbs.length === 0) return [{ message: 'no PodDisruptionBudget covers these pods, so a drain may evict them all at once', fix: 'add a PodDisruptionBudget with maxUnavailable: 1' }];
@@ -226,7 +244,10 @@ export const DEFAULT_RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'NINES-AV-03', severity: 'error', description: 'Replicas spread across zones in a way the scheduler can satisfy', appliesTo: REPLICATED_KINDS,
+    id: 'NINES-AV-03',
+    severity: 'error',
+    description: 'Replicas spread across zones in a way the scheduler can satisfy',
+    appliesTo: REPLICATED_KINDS,
     check(o, index) {
       const pod = podSpecOf(o) ?? {};
       const n = replicasOf(o, index);
@@ -244,7 +265,10 @@ export const DEFAULT_RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'NINES-AV-04', severity: 'error', description: 'Deployments roll out with zero unavailable pods', appliesTo: new Set(['Deployment']),
+    id: 'NINES-AV-04',
+    severity: 'error',
+    description: 'Deployments roll out with zero unavailable pods',
+    appliesTo: new Set(['Deployment']),
     check(o) {
       const s = o.json.spec?.strategy ?? {};
       if (s.type === 'Recreate') return [{ message: 'the Recreate strategy stops every pod before starting new ones', fix: 'use RollingUpdate with maxUnavailable: 0 and maxSurge >= 1' }];

@@ -41,6 +41,12 @@ export function formatValue(value: unknown): string {
 
 /** Thrown by a construct whose props are invalid; lists every problem at once. */
 export class ValidationError extends Error {
+  private static render(type: string, path: string, problems: readonly Problem[]): string {
+    const head = `${type} '${path}': ${problems.length} problem${problems.length === 1 ? '' : 's'}:`;
+    const lines = problems.map(p => ` - ${p.prop} (${formatValue(p.value)}) ${p.why}; ${p.fix}`);
+    return [head, ...lines].join('\n');
+  }
+
   constructor(
     /** The construct type, e.g. `ResilientService`. */
     public readonly constructType: string,
@@ -50,12 +56,6 @@ export class ValidationError extends Error {
   ) {
     super(ValidationError.render(constructType, path, problems));
     this.name = 'ValidationError';
-  }
-
-  private static render(type: string, path: string, problems: readonly Problem[]): string {
-    const head = `${type} '${path}': ${problems.length} problem${problems.length === 1 ? '' : 's'}:`;
-    const lines = problems.map(p => ` - ${p.prop} (${formatValue(p.value)}) ${p.why}; ${p.fix}`);
-    return [head, ...lines].join('\n');
   }
 }
 

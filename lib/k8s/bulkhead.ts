@@ -72,7 +72,8 @@ export class Bulkhead extends Construct {
 
     const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.team]: this.team };
     this.namespace = new ApiObject(this, 'Resource', {
-      apiVersion: 'v1', kind: 'Namespace',
+      apiVersion: 'v1',
+      kind: 'Namespace',
       metadata: {
         name: this.name,
         labels: {
@@ -85,11 +86,15 @@ export class Bulkhead extends Construct {
     });
     const meta = (name: string) => ({ name, namespace: this.name, labels });
     this.resourceQuota = new ApiObject(this, 'ResourceQuota', {
-      apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta('bulkhead'),
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: meta('bulkhead'),
       spec: { hard: { 'requests.cpu': this.quota.requestsCpu, 'requests.memory': this.quota.requestsMemory, 'limits.memory': this.quota.limitsMemory, 'pods': String(this.quota.pods) } },
     });
     this.limitRange = new ApiObject(this, 'LimitRange', {
-      apiVersion: 'v1', kind: 'LimitRange', metadata: meta('bulkhead'),
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: meta('bulkhead'),
       spec: {
         limits: [{
           type: 'Container',
@@ -100,7 +105,9 @@ export class Bulkhead extends Construct {
       },
     });
     this.defaultDeny = new ApiObject(this, 'DefaultDeny', {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('default-deny'),
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta('default-deny'),
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });
     if (this.mesh) {

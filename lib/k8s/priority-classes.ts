@@ -17,7 +17,8 @@ export class PriorityClasses extends Construct {
     for (const tier of ALL_TIERS) {
       const d = tierDefaults(tier);
       this.classes[tier] = new ApiObject(this, tier, {
-        apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass',
+        apiVersion: 'scheduling.k8s.io/v1',
+        kind: 'PriorityClass',
         metadata: { name: d.priorityClassName, labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.tier]: tier } },
         value: d.priority,
         globalDefault: false,

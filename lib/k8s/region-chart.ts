@@ -1,7 +1,7 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { Region } from '../core/platform';
 import { Checks } from '../checks/checks';
+import { Region } from '../core/platform';
 
 /** Props of a {@link RegionChart}. */
 export interface RegionChartProps extends ChartProps {

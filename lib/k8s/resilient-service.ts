@@ -416,7 +416,11 @@ export class ResilientService extends Construct implements IDependent {
     // Traffic policy.
     this.timeout = props.traffic?.timeout ?? Duration.seconds(10);
     const r = props.traffic?.retries;
-    this.retries = r === false ? undefined : { attempts: r?.attempts ?? 2, perTryTimeout: r?.perTryTimeout ?? Duration.seconds(3), retryOn: r?.retryOn ?? DEFAULT_RETRY_ON };
+    this.retries = r === false ? undefined : {
+      attempts: r?.attempts ?? 2,
+      perTryTimeout: r?.perTryTimeout ?? Duration.seconds(3),
+      retryOn: r?.retryOn ?? DEFAULT_RETRY_ON,
+    };
     if (this.retries) {
       const { attempts, perTryTimeout } = this.retries;
       const total = (attempts + 1) * perTryTimeout.toSeconds();
@@ -466,17 +470,23 @@ export class ResilientService extends Construct implements IDependent {
     const meta = (name: string = this.name) => ({ name, namespace: this.namespace, labels: this.labels });
 
     this.serviceAccount = new ApiObject(this, 'ServiceAccount', {
-      apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(),
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: meta(),
       automountServiceAccountToken: false,
     } as any);
 
     this.deployment = new ApiObject(this, 'Resource', {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(),
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: meta(),
       spec: this.renderDeploymentSpec(props, tmpSize),
     });
 
     this.service = new ApiObject(this, 'Service', {
-      apiVersion: 'v1', kind: 'Service', metadata: meta(),
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(),
       spec: {
         type: 'ClusterIP',
         selector: this.selectorLabels,
@@ -488,7 +498,9 @@ export class ResilientService extends Construct implements IDependent {
     });
 
     this.podDisruptionBudget = new ApiObject(this, 'PodDisruptionBudget', {
-      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta(),
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: meta(),
       spec: {
         ...this.disruption,
         selector: { matchLabels: this.selectorLabels },
@@ -498,7 +510,9 @@ export class ResilientService extends Construct implements IDependent {
 
     if (scaling) {
       this.horizontalPodAutoscaler = new ApiObject(this, 'HorizontalPodAutoscaler', {
-        apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta(),
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: meta(),
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
           minReplicas: this.minReplicas,
@@ -519,7 +533,9 @@ export class ResilientService extends Construct implements IDependent {
     const graph = ServiceGraph.of(this);
     graph.addNode(this);
     this.networkPolicy = new ApiObject(this, 'NetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(),
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(),
       spec: Lazy.any({ produce: () => this.renderNetworkPolicy() }),
     });
 

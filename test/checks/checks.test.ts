@@ -15,8 +15,10 @@ describe('synth-time checks', () => {
       spread: true,
       securityContext: { ensureNonRoot: true },
       containers: [{
-        image: 'registry.example.com/web:1.0.0', portNumber: 8080,
-        readiness: kplus.Probe.fromHttpGet('/ready'), liveness: kplus.Probe.fromHttpGet('/live'),
+        image: 'registry.example.com/web:1.0.0',
+        portNumber: 8080,
+        readiness: kplus.Probe.fromHttpGet('/ready'),
+        liveness: kplus.Probe.fromHttpGet('/live'),
         securityContext: { ensureNonRoot: true, user: 10001, group: 10001 },
       }],
     });
@@ -45,9 +47,12 @@ describe('synth-time checks', () => {
   test('raw ApiObjects beside ours are checked: every bad field reported with path, object and fix', () => {
     const { app, chart } = regionChart();
     new ApiObject(chart, 'legacy', {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'legacy', namespace: 'old' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'legacy', namespace: 'old' },
       spec: {
-        replicas: 1, strategy: { type: 'Recreate' },
+        replicas: 1,
+        strategy: { type: 'Recreate' },
         selector: { matchLabels: { app: 'legacy' } },
         template: {
           metadata: { labels: { app: 'legacy' } },
@@ -55,7 +60,9 @@ describe('synth-time checks', () => {
             hostNetwork: true,
             terminationGracePeriodSeconds: 10,
             containers: [{
-              name: 'app', image: 'legacy:latest', ports: [{ containerPort: 80, hostPort: 80 }],
+              name: 'app',
+              image: 'legacy:latest',
+              ports: [{ containerPort: 80, hostPort: 80 }],
               securityContext: { privileged: true, runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } },
               resources: { requests: { cpu: '2' }, limits: { cpu: '1' } },
               livenessProbe: { httpGet: { path: '/', port: 80 }, periodSeconds: 1, failureThreshold: 1 },
@@ -90,7 +97,9 @@ describe('synth-time checks', () => {
     new ResilientService(chart, 'a', { image: 'r/a:1.0.0', tier: Criticality.HIGH, namespace: 'ns' });
     expect(Checks.of(app).run().findings).toEqual([]);
     new ApiObject(chart, 'orphan-hpa', {
-      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x', namespace: 'ns' },
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'x', namespace: 'ns' },
       spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'missing' }, minReplicas: 2, maxReplicas: 3 },
     });
     new ApiObject(chart, 'orphan-pdb', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'y', namespace: 'ns' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'nothing' } } } });
@@ -114,7 +123,9 @@ describe('synth-time checks', () => {
     const lines: string[] = [];
     Checks.of(app).log = l => lines.push(l);
     const raw = new ApiObject(chart, 'job-runner', {
-      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'ns' },
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'migrate', namespace: 'ns' },
       spec: { template: { metadata: { labels: { job: 'migrate' } }, spec: { restartPolicy: 'Never', automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'm', image: 'r/m:1.0.0', resources: { requests: { 'cpu': '100m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '64Mi', 'ephemeral-storage': '64Mi' } }, securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } }] } } },
     });
     expect(ids(Checks.of(app).run().findings)).toEqual(['NINES-WL-09']);

@@ -28,10 +28,13 @@ describe('Platform.fromDescription', () => {
   test('every problem at once', () => {
     let err: unknown;
     try {
-      Platform.fromDescription({ environment: 'Prod', regions: [
-        { name: 'us-east-1', zones: ['us-east-1a'] },
-        { name: 'us-east-1', zones: ['eu-west-1a', 'us-east-1b'] },
-      ] });
+      Platform.fromDescription({
+        environment: 'Prod',
+        regions: [
+          { name: 'us-east-1', zones: ['us-east-1a'] },
+          { name: 'us-east-1', zones: ['eu-west-1a', 'us-east-1b'] },
+        ],
+      });
     } catch (e) {
       err = e;
     }

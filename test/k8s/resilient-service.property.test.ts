@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import * as fc from 'fast-check';
+import { regionChart, synth } from './helpers';
 import { Checks, Criticality, Probe, ResilientService, ValidationError } from '../../lib';
 import { validateAll } from '../util/schema';
-import { regionChart, synth } from './helpers';
 
 const tier = fc.constantFrom(Criticality.CRITICAL, Criticality.HIGH, Criticality.MEDIUM, Criticality.LOW);
 const seconds = (min: number, max: number) => fc.integer({ min, max }).map(s => Duration.seconds(s));
@@ -12,18 +12,31 @@ const cpu = mostly(fc.constantFrom('100m', '250m', '500m', '1', '2'), fc.constan
 const memory = mostly(fc.constantFrom('64Mi', '512Mi', '1Gi', '2Gi'), fc.constantFrom('1 GB', '512MB', 'lots'));
 const probe = fc.record({
   path: mostly(fc.constantFrom('/health/live', '/health/ready', '/healthz'), fc.constant('health')),
-  period: mostly(seconds(5, 20), seconds(1, 4)), timeout: mostly(seconds(1, 4), seconds(0, 12)), failureThreshold: mostly(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 0, max: 1 })),
+  period: mostly(seconds(5, 20), seconds(1, 4)),
+  timeout: mostly(seconds(1, 4), seconds(0, 12)),
+  failureThreshold: mostly(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 0, max: 1 })),
 }).map(p => Probe.http(p.path, p));
 
 const props = fc.record({
   image: mostly(fc.constantFrom('r/svc:1.0.0', 'registry.example.com:5000/team/svc:2.1'), fc.constantFrom('r/svc:latest', 'r/svc')),
   tier,
   scaling: fc.oneof(
-    fc.record({ autoscaling: fc.constant(false as const), replicas: mostly(fc.integer({ min: 3, max: 12 }), fc.integer({ min: 0, max: 2 })) }),
-    fc.record({ autoscaling: fc.record({ minReplicas: mostly(fc.integer({ min: 3, max: 6 }), fc.integer({ min: 0, max: 2 })), maxReplicas: mostly(fc.integer({ min: 6, max: 40 }), fc.integer({ min: 0, max: 5 })) }, { requiredKeys: [] }) }),
+    fc.record({
+      autoscaling: fc.constant(false as const),
+      replicas: mostly(fc.integer({ min: 3, max: 12 }), fc.integer({ min: 0, max: 2 })),
+    }),
+    fc.record({
+      autoscaling: fc.record({
+        minReplicas: mostly(fc.integer({ min: 3, max: 6 }), fc.integer({ min: 0, max: 2 })),
+        maxReplicas: mostly(fc.integer({ min: 6, max: 40 }), fc.integer({ min: 0, max: 5 })),
+      }, { requiredKeys: [] }),
+    }),
   ),
   port: mostly(fc.constantFrom(8080, 3000), fc.constantFrom(9090, 0, 70000)),
-  resources: fc.record({ cpu: fc.record({ request: cpu, limit: fc.oneof(cpu, fc.constant(false as const)) }, { requiredKeys: [] }), memory: fc.record({ request: memory, limit: memory }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+  resources: fc.record({
+    cpu: fc.record({ request: cpu, limit: fc.oneof(cpu, fc.constant(false as const)) }, { requiredKeys: [] }),
+    memory: fc.record({ request: memory, limit: memory }, { requiredKeys: [] }),
+  }, { requiredKeys: [] }),
   probes: fc.record({ liveness: probe, readiness: probe }, { requiredKeys: [] }),
   shutdown: fc.record({ drain: seconds(0, 20), gracePeriod: mostly(seconds(25, 60), seconds(1, 20)) }, { requiredKeys: [] }),
   disruption: mostly(fc.record({ maxUnavailable: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constantFrom('25%', '50%')) }), fc.oneof(fc.record({ minAvailable: fc.integer({ min: 0, max: 12 }) }), fc.record({ maxUnavailable: fc.constantFrom(0, '0%') }))),

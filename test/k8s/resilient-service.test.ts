@@ -1,7 +1,7 @@
-import { Duration } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
+import { errorOf, find, regionChart, synth } from './helpers';
 import { Checks, Criticality, ExternalEndpoint, Probe, ResilientService, ValidationError } from '../../lib';
 import { expectValidManifests } from '../util/schema';
-import { errorOf, find, regionChart, synth } from './helpers';
 
 const IMAGE = 'registry.example.com/shop/order-service:1.2.3';
 
@@ -80,12 +80,20 @@ describe('ResilientService defaults (the case study, sections 2.1-2.2 and 4.1)',
 
   test('security: restricted profile and more', () => {
     expect(pod.securityContext).toEqual({
-      runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001,
-      fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 10001,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(c.securityContext).toMatchObject({
-      runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBe('order-service');
@@ -126,8 +134,11 @@ describe('ResilientService defaults (the case study, sections 2.1-2.2 and 4.1)',
   test('labels: app.kubernetes.io/*, team and tier on every object', () => {
     for (const o of objs) {
       expect(o.metadata.labels).toMatchObject({
-        'app.kubernetes.io/name': 'order-service', 'app.kubernetes.io/managed-by': 'nines',
-        'app.kubernetes.io/version': '1.2.3', 'nines.dev/team': 'orders', 'nines.dev/tier': 'critical',
+        'app.kubernetes.io/name': 'order-service',
+        'app.kubernetes.io/managed-by': 'nines',
+        'app.kubernetes.io/version': '1.2.3',
+        'nines.dev/team': 'orders',
+        'nines.dev/tier': 'critical',
       });
     }
   });
@@ -136,7 +147,10 @@ describe('ResilientService defaults (the case study, sections 2.1-2.2 and 4.1)',
     const dr = find(objs, 'DestinationRule');
     expect(dr.spec.host).toBe('order-service.orders.svc.cluster.local');
     expect(dr.spec.trafficPolicy.outlierDetection).toEqual({ consecutive5xxErrors: 5, interval: '30s', baseEjectionTime: '30s', maxEjectionPercent: 50 });
-    expect(dr.spec.trafficPolicy.connectionPool).toEqual({ tcp: { maxConnections: 100 }, http: { http1MaxPendingRequests: 50, http2MaxRequests: 100, maxRequestsPerConnection: 2 } });
+    expect(dr.spec.trafficPolicy.connectionPool).toEqual({
+      tcp: { maxConnections: 100 },
+      http: { http1MaxPendingRequests: 50, http2MaxRequests: 100, maxRequestsPerConnection: 2 },
+    });
     const vs = find(objs, 'VirtualService');
     expect(vs.spec.http[0].timeout).toBe('10s');
     expect(vs.spec.http[0].retries).toEqual({ attempts: 2, perTryTimeout: '3s', retryOn: 'connect-failure,refused-stream,unavailable,cancelled' });
@@ -300,7 +314,6 @@ describe('bad input: one error listing every problem, before anything is written
   });
 
   test('outside a RegionChart without zones: a clear error, not a TypeError', () => {
-    const { Testing, Chart } = require('cdk8s');
     const chart = new Chart(Testing.app(), 'plain');
     const err = errorOf(() => new ResilientService(chart, 'svc', { image: 'r/s:1.0.0', tier: Criticality.HIGH, namespace: 'ns' }));
     expect(err.message).toContain('zones (undefined) are unknown: the service is not inside a RegionChart and no zones were given');

@@ -43,9 +43,17 @@ describe('reference platform', () => {
     const objs = parseAllDocuments(app.synthYaml()).map(d => d.toJS());
     const tiers = Object.fromEntries([...services.values()].map(s => [s.name, s.tier]));
     expect(tiers).toEqual({
-      'api-gateway': 'critical', 'auth-service': 'critical', 'order-service': 'critical', 'payment-service': 'critical',
-      'product-service': 'high', 'inventory-service': 'high', 'pricing-service': 'high', 'configuration-service': 'high',
-      'notification-service': 'medium', 'recommendation-service': 'low', 'ml-model-service': 'low',
+      'api-gateway': 'critical',
+      'auth-service': 'critical',
+      'order-service': 'critical',
+      'payment-service': 'critical',
+      'product-service': 'high',
+      'inventory-service': 'high',
+      'pricing-service': 'high',
+      'configuration-service': 'high',
+      'notification-service': 'medium',
+      'recommendation-service': 'low',
+      'ml-model-service': 'low',
     });
     const np = (name: string) => objs.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === name);
     const callers = (name: string) => np(name).spec.ingress.flatMap((i: any) => i.from.map((f: any) => f.podSelector?.matchLabels['app.kubernetes.io/name'] ?? f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).sort();

@@ -50,7 +50,10 @@ export interface IstioHttpRetry {
 
 export interface IstioHttpRoute {
   readonly name?: string;
-  readonly route: ReadonlyArray<{ readonly destination: { readonly host: string; readonly port?: { readonly number: number } }; readonly weight?: number }>;
+  readonly route: ReadonlyArray<{
+    readonly destination: { readonly host: string; readonly port?: { readonly number: number } };
+    readonly weight?: number;
+  }>;
   readonly timeout?: string;
   readonly retries?: IstioHttpRetry;
 }
