@@ -493,7 +493,9 @@ describe('no false "unknown field" on any field the packages declare', () => {
     const file = path.join(__dirname, '__maximal_objects.ts'); // virtual
     const source = kinds.map(([mod, kind], i) => `import type { I${kind} as T${i} } from '${mod}/${kind}';`).join('\n')
       + `\nexport type All = [${kinds.map((_, i) => `T${i}`).join(', ')}];\n`;
-    const options: ts.CompilerOptions = { strict: true, skipLibCheck: true, noEmit: true, types: [], moduleResolution: ts.ModuleResolutionKind.Node10 };
+    const options: ts.CompilerOptions = {
+      strict: true, skipLibCheck: true, noEmit: true, types: [], moduleResolution: ts.ModuleResolutionKind.Node10,
+    };
     const host = ts.createCompilerHost(options);
     const getSourceFile = host.getSourceFile.bind(host);
     host.getSourceFile = (name, lang, ...rest) => (name === file ? ts.createSourceFile(name, source, lang) : getSourceFile(name, lang, ...rest));
