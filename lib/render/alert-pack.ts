@@ -22,8 +22,6 @@
  * @see the case study, section 3.4 "Alerting Strategy" and the appendix "Complete Alert Rules"
  * @see https://sre.google/workbook/alerting-on-slos/
  */
-import { Problem, Problems } from '../core/errors';
-import { DURATION_FIX, durationSeconds, PromDuration } from '../reliability/error-budget';
 import {
   alertAnnotations,
   AlertOptions,
@@ -38,6 +36,8 @@ import {
   Severity,
   urlProblems,
 } from './slo-rules';
+import { Problem, Problems } from '../core/errors';
+import { DURATION_FIX, durationSeconds, PromDuration } from '../reliability/error-budget';
 
 /** An alert with a ratio or value threshold. */
 export interface ThresholdAlertOptions extends AlertOptions {
@@ -263,7 +263,9 @@ export function renderStandardAlertPack(options: StandardAlertPackOptions): Prom
   }
   problems.addAll(ratioProblems(options.highErrorRate?.threshold, 'highErrorRate.threshold', 1, 'give a share of requests, e.g. 0.05 for 5%'));
   problems.addAll(ratioProblems(options.highLatency?.threshold, 'highLatency.threshold', Infinity, 'give seconds, e.g. 1'));
-  problems.addAll(ratioProblems(options.highLatency?.quantile, 'highLatency.quantile', 0.999999, 'give a quantile between 0 and 1, e.g. 0.95'));
+  const quantile = options.highLatency?.quantile;
+  problems.when(quantile !== undefined && !(quantile > 0 && quantile < 1), 'highLatency.quantile', quantile,
+    'must be between 0 and 1 (exclusive)', 'give a quantile, e.g. 0.95 for p95');
   problems.addAll(ratioProblems(options.highMemory?.threshold, 'highMemory.threshold', 1, 'give a share of the limit, e.g. 0.7 for 70%'));
   if (options.databasePool) {
     problems.addAll(ratioProblems(options.databasePool.threshold, 'databasePool.threshold', 1, 'give a share of max_connections, e.g. 0.8 for 80%'));
@@ -307,11 +309,11 @@ export function renderStandardAlertPack(options: StandardAlertPackOptions): Prom
     `sum(rate(${bad}[5m])) / sum(rate(${selector(http.requestsMetric, service.selector)}[5m])) > ${errorRate}`,
     `${name} error rate > ${percent(errorRate)}`, 'Error rate over 5m: {{ $value | humanizePercentage }}.');
 
-  const quantile = options.highLatency?.quantile ?? DEFAULT_PACK_ALERTS.highLatency.quantile;
+  const latencyQuantile = options.highLatency?.quantile ?? DEFAULT_PACK_ALERTS.highLatency.quantile;
   const latency = options.highLatency?.threshold ?? DEFAULT_PACK_ALERTS.highLatency.threshold;
-  const q = `p${+(quantile * 100).toPrecision(12)}`;
+  const q = `p${+(latencyQuantile * 100).toPrecision(12)}`;
   add('highLatency', 'high-latency',
-    `histogram_quantile(${quantile}, sum by (le) (rate(${selector(`${http.durationMetric}_bucket`, service.selector)}[5m]))) > ${latency}`,
+    `histogram_quantile(${latencyQuantile}, sum by (le) (rate(${selector(`${http.durationMetric}_bucket`, service.selector)}[5m]))) > ${latency}`,
     `${name} ${q} latency > ${latency}s`, `${q} latency over 5m: {{ $value | humanizeDuration }}.`);
 
   if (options.databasePool) {

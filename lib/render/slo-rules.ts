@@ -269,7 +269,9 @@ export class AvailabilitySli extends Sli {
       p.push({ prop: 'statusLabel', value: this.statusLabel, why: 'is not a Prometheus label name', fix: 'use the label carrying the HTTP status, e.g. "code" or "status"' });
     } else if (service.selector && Object.prototype.hasOwnProperty.call(service.selector, this.statusLabel)) {
       p.push({
-        prop: 'statusLabel', value: this.statusLabel, why: 'is also a label of service.selector, so good and bad requests could not both be selected',
+        prop: 'statusLabel',
+        value: this.statusLabel,
+        why: 'is also a label of service.selector, so good and bad requests could not both be selected',
         fix: `remove "${this.statusLabel}" from service.selector`,
       });
     }
@@ -321,7 +323,9 @@ export class LatencySli extends Sli {
       p.push({ prop: 'thresholdSeconds', value: this.thresholdSeconds, why: 'must be a positive number of seconds', fix: 'give the latency target, e.g. 0.1 for 100 ms' });
     } else if (!this.buckets.includes(this.thresholdSeconds)) {
       p.push({
-        prop: 'thresholdSeconds', value: this.thresholdSeconds, why: `is not one of the histogram's buckets (${this.buckets.join(', ')})`,
+        prop: 'thresholdSeconds',
+        value: this.thresholdSeconds,
+        why: `is not one of the histogram's buckets (${this.buckets.join(', ')})`,
         fix: 'pick a bucket boundary as the threshold, or add it to the histogram and to buckets',
       });
     }
@@ -438,7 +442,9 @@ export function serviceProblems(service: ServiceIdentity | undefined, prefix = '
   const entries = service.selector && typeof service.selector === 'object' ? Object.entries(service.selector) : [];
   if (entries.length === 0) {
     p.push({
-      prop: `${prefix}.selector`, value: service.selector, why: 'has no label, so it would match every service\'s metrics',
+      prop: `${prefix}.selector`,
+      value: service.selector,
+      why: 'has no label, so it would match every service\'s metrics',
       fix: 'select the service\'s own series, e.g. { job: "order-service", namespace: "orders" }',
     });
   }
@@ -488,7 +494,9 @@ export function alertOptionProblems(options: AlertOptions | undefined, prefix: s
 }
 
 /** The annotations every alert carries. */
-export function alertAnnotations(summary: string, description: string, runbookBaseUrl: string, slug: string, dashboardUrl: string): Record<string, string> {
+export function alertAnnotations(
+  summary: string, description: string, runbookBaseUrl: string, slug: string, dashboardUrl: string,
+): Record<string, string> {
   return {
     summary,
     description,
@@ -580,8 +588,8 @@ export function renderSloRules(options: SloRulesOptions): PrometheusRuleGroup[] 
       for: tierOptions.for ?? DEFAULT_SLO_ALERTS[row.tier].for,
       labels: { severity: tierOptions.severity ?? DEFAULT_SLO_ALERTS[row.tier].severity, ...ids },
       annotations: alertAnnotations(
-        `${what} SLO: error budget burning ${row.burnRate}x too fast (${row.action})`,
-        `The ${what} error ratio is above ${percent(threshold)} (${row.burnRate} x the budget) over both ${row.longWindow} and ${row.shortWindow}; `
+        `${what} SLO: error budget burn rate above ${row.burnRate}x over ${row.longWindow} and ${row.shortWindow} (${row.action})`,
+        `The ${what} error ratio is above ${percent(threshold)} (${row.burnRate}x the budget) over both ${row.longWindow} and ${row.shortWindow}; `
           + `${budgetText}. At this rate the ${window} budget is gone in ${humanizeSeconds(windowSeconds! / row.burnRate)}, `
           + `and ${percent(row.budgetConsumed)} of it is spent by the time this fires.`,
         options.runbookBaseUrl, slug, options.dashboardUrl),
