@@ -166,9 +166,10 @@ export class RedisPassword {
  */
 export interface RedisSentinelInput {
   /**
-   * Redis replicas of the master (the set runs `replicas + 1` Redis instances).
-   * @default 2 - 1 master + 2 replicas, as in the case study: one Redis failure still leaves
-   *   the promoted master a replica to acknowledge writes
+   * Redis replicas of the master (the set runs `replicas + 1` Redis instances). Two, as in the
+   * case study, so that after one Redis failure the promoted master still has a replica to
+   * acknowledge writes.
+   * @default 2
    */
   readonly replicas?: number;
   /**
@@ -184,19 +185,22 @@ export interface RedisSentinelInput {
    */
   readonly quorum?: number;
   /**
-   * The name Sentinel monitors the master under; clients ask Sentinel for it.
-   * @default 'mymaster' - the name the case study's clients use
+   * The name Sentinel monitors the master under; clients ask Sentinel for it (the case study's
+   * clients use 'mymaster').
+   * @default 'mymaster'
    */
   readonly masterName?: string;
   /**
-   * Milliseconds without a valid reply before a Sentinel considers an instance down.
-   * @default 5000 - the case study's downAfterMilliseconds
+   * Milliseconds without a valid reply before a Sentinel considers an instance down (the case
+   * study's setting).
+   * @default 5000
    * @see https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/#other-sentinel-options
    */
   readonly downAfterMilliseconds?: number;
   /**
-   * Milliseconds a failover may take; also the retry delay (twice this) for a failed failover.
-   * @default 10000 - the case study's failoverTimeout
+   * Milliseconds a failover may take; twice this is the delay before a failed failover of the
+   * same master is retried (the case study's setting).
+   * @default 10000
    */
   readonly failoverTimeoutMilliseconds?: number;
   /**
@@ -233,8 +237,9 @@ export interface RedisConfInput extends RedisSentinelInput {
    */
   readonly announceHostname: string;
   /**
-   * Addresses to listen on.
-   * @default ['*', '-::*'] - every IPv4 address, and every IPv6 address where IPv6 exists
+   * Addresses to listen on: by default every IPv4 address, and every IPv6 address where the pod
+   * has IPv6 (the leading "-" makes it optional).
+   * @default ['*', '-::*']
    */
   readonly bind?: readonly string[];
   /**
@@ -253,25 +258,29 @@ export interface RedisConfInput extends RedisSentinelInput {
    */
   readonly appendOnly?: boolean;
   /**
-   * When the append-only file is fsynced.
-   * @default 'everysec' - at most one second of writes lost on a crash of the host
+   * When the append-only file is fsynced; 'everysec' loses at most one second of writes when the
+   * host crashes, without an fsync per write.
+   * @default 'everysec'
    */
   readonly appendFsync?: RedisAppendFsync;
   /**
    * RDB snapshot triggers; an empty list turns snapshots off (`save ""`).
-   * @default - after 3600 s if 1 key changed, 300 s if 100, 60 s if 10000 (Redis' own)
+   * @default - Redis' own: after 3600 s if 1 key changed, 300 s if 100, 60 s if 10000
+   * @see https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/
    */
   readonly savePoints?: readonly RedisSavePoint[];
   /**
-   * Memory limit in bytes; 0 means none (the container is OOM-killed instead).
-   * @default 1610612736 - 1.5 GiB, 75% of the case study's 2 GiB memory limit, leaving room for
-   *   the fork of a rewrite and the replication buffers
+   * Memory limit in bytes; 0 means none (the container is OOM-killed instead). The default,
+   * 1.5 GiB, is 75% of the case study's 2 GiB container limit, leaving room for the fork of an
+   * append-only rewrite and the replication buffers.
+   * @default 1610612736
    */
   readonly maxmemoryBytes?: number;
   /**
-   * What to evict at `maxmemoryBytes`.
-   * @default 'allkeys-lru' - Redis is the cache layer in the case study: evicting the least
-   *   recently used key keeps writes flowing where 'noeviction' would fail them
+   * What to evict at `maxmemoryBytes`. Redis is the cache layer in the case study: evicting the
+   * least recently used key keeps writes flowing where 'noeviction' would fail them.
+   * @default 'allkeys-lru'
+   * @see https://redis.io/docs/latest/develop/reference/eviction/
    */
   readonly maxmemoryPolicy?: RedisMaxmemoryPolicy;
   /**

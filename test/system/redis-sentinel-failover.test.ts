@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { waitFor } from './redis/processes';
-import { ConfirmedWriter, Instance, LocalSentinelSet, withClient } from './redis/sentinel-set';
+import { ConfirmedWriter, HOST, Instance, LocalSentinelSet, MASTER_NAME, withClient } from './redis/sentinel-set';
 
 const WORK_DIR = path.join(__dirname, '.work', `redis-${process.pid}`);
 /** A test password in the Secret's allowed alphabet; the rendered texts must never contain it. */
@@ -112,10 +112,15 @@ describe('RedisSentinel rendered configuration, on real redis-server and redis-s
 
       const restartedAt = performance.now();
       await s.startRedis(master);
+      // Until Sentinel demotes it, the old master must not take writes a resync would discard:
+      // as a master it has no replica (min-replicas-to-write 1), as a replica it is read-only.
+      await expect(s.redisCommand(master, 'SET', `stale:kill-${kill}`, 'must be refused')).rejects.toThrow(/NOREPLICAS|READONLY/);
       await waitFor(`${master.name}, restarted on its rendered config, to become a replica of ${promoted.name}`, 60_000, async () => {
         const role = await s.redisCommand(master, 'ROLE') as unknown[];
         return role[0] === 'slave' && Number(role[2]) === promoted.port && role[3] === 'connected' ? true : undefined;
       }, 250);
+      // Sentinel's CONFIG REWRITE reached the writable copy: a restart now keeps the new role
+      expect(fs.readFileSync(path.join(master.root, 'redis.conf'), 'utf8')).toMatch(new RegExp(`^replicaof ${HOST} ${promoted.port}$`, 'm'));
       failovers.push({
         killed: master.name,
         promoted: promoted.name,
@@ -144,6 +149,11 @@ describe('RedisSentinel rendered configuration, on real redis-server and redis-s
     }
     // every kill promoted a different instance than the one killed, and the set is whole again
     expect(failovers.every(f => f.promoted !== f.killed)).toBe(true);
-    await s.waitUntilHealthy(60_000);
-  });
+    const finalMaster = await s.waitUntilHealthy(60_000);
+    // each Sentinel rewrote its writable copy to monitor the current master
+    for (const sentinel of s.sentinels) {
+      expect(fs.readFileSync(path.join(sentinel.root, 'sentinel.conf'), 'utf8'))
+        .toMatch(new RegExp(`^sentinel monitor ${MASTER_NAME} ${HOST} ${finalMaster.port} 2$`, 'm'));
+    }
+  }, 170_000);
 });

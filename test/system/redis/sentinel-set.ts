@@ -92,6 +92,8 @@ export class LocalSentinelSet {
   public readonly renderedTexts: string[] = [];
   private readonly secretFile: string;
   private readonly user = daemonUser();
+  /** Set by {@link stopAll}: a test body still running after a failure must not start daemons again. */
+  private stopped = false;
 
   private constructor(
     public readonly workDir: string,
@@ -158,6 +160,7 @@ export class LocalSentinelSet {
 
   /** Stops every daemon still running, by PID: Sentinels first so they do not react to the rest. */
   public async stopAll(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.sentinels.map(n => n.daemon?.stop()));
     await Promise.all(this.redis.map(n => n.daemon?.stop()));
   }
@@ -234,6 +237,7 @@ export class LocalSentinelSet {
   }
 
   private async startDaemon(node: Instance, binary: string, confName: string, conf: string, authScript: string): Promise<void> {
+    if (this.stopped) throw new Error(`not starting ${node.name}: the set was stopped`);
     if (node.daemon?.running) throw new Error(`${node.name} is already running (PID ${node.daemon.pid})`);
     this.renderedTexts.push(conf, authScript);
     const confFile = path.join(node.root, confName);
