@@ -156,11 +156,15 @@ export class PatroniDcs {
  * Leader election and replication mode: `bootstrap.dcs`, written to the DCS when the cluster is
  * first initialised (later changes go through `patronictl edit-config`, not this file).
  *
- * Failover after the loss of the leader's node takes between `ttl - loopWait` and `ttl` seconds
- * for the leader lock to expire, plus about a second for the synchronous standby to promote. The
- * defaults (12/3/4) measured 9-12 s on Patroni 3.0 (see the system test), inside the case study's
- * 10-15 s. Patroni >= 3.2 raises any `ttl` below 20 to 20 at runtime (a warning in its log), which
- * makes that figure about 20 s: pin Patroni 3.0/3.1 for the 10-15 s target.
+ * Failover after the loss of the leader's node = the leader lock expiring (`ttl - loopWait` to
+ * `ttl` seconds after the kill) + promotion (~0.3 s) + the remaining standby streaming from the new
+ * primary (~1-2 s, which strict synchronous mode makes writes wait for). Measured by the system
+ * test (kill -9 of the leader's Patroni and PostgreSQL, Patroni 3.0, first acknowledged write on
+ * the new leader): ttl 12 / loop_wait 3 / retry_timeout 4 gave 11.1-14.4 s, too close to the case
+ * study's 15 s; the defaults, 10 / 2 / 3, give 10.7-11.8 s (median ~11.3 s).
+ *
+ * Patroni >= 3.2 raises any `ttl` below 20 (and `retry_timeout` below 3) at runtime with a warning
+ * in its log, which puts node-loss failover at about 20-22 s: pin Patroni 3.0/3.1 for 10-15 s.
  *
  * @see https://patroni.readthedocs.io/en/latest/dynamic_configuration.html
  */
@@ -169,19 +173,20 @@ export interface PatroniFailoverOptions {
    * `ttl`: seconds the leader lock lives without renewal; a dead leader is replaced after it expires.
    * Must be greater than `loopWaitSeconds + 2 * retryTimeoutSeconds` (a healthy leader renews every
    * loop and may spend `retryTimeoutSeconds` retrying the DCS and as long retrying PostgreSQL).
-   * @default 12
+   * @default 10
    */
   readonly ttlSeconds?: number;
   /**
    * `loop_wait`: seconds between two runs of Patroni's HA loop (lock renewal, member key update).
    * The 5 s health checks of the case study are the Kubernetes probes on the REST API, not this.
-   * @default 3
+   * @default 2
    */
   readonly loopWaitSeconds?: number;
   /**
    * `retry_timeout`: DCS or PostgreSQL outages shorter than this do not demote the leader.
-   * Covers an etcd leader election (< 1.5 s with {@link EtcdMemberOptions.electionTimeoutMs}'s default).
-   * @default 4
+   * Covers an etcd leader election (< 1.5 s with {@link EtcdMemberOptions.electionTimeoutMs}'s default);
+   * 3 is the smallest value Patroni >= 3.2 accepts.
+   * @default 3
    */
   readonly retryTimeoutSeconds?: number;
   /**
@@ -271,6 +276,14 @@ export interface PostgresParameterOptions {
    * @default '1GB'
    */
   readonly walKeepSize?: string;
+  /**
+   * `wal_retrieve_retry_interval`, a PostgreSQL duration (`ms`, `s`, `min`): how soon a standby
+   * retries streaming after a failed attempt. Right after a failover the new primary has not yet
+   * created the standbys' slots; with PostgreSQL's 5 s default the remaining standby reconnects up
+   * to 5 s later, and in strict synchronous mode writes wait for it.
+   * @default '1s'
+   */
+  readonly walRetrieveRetryInterval?: string;
   /**
    * `synchronous_commit`: `on` waits for the standbys' flush. `local` and `off` break RPO 0 and are
    * refused in synchronous mode.
@@ -457,9 +470,9 @@ export function resolvePatroniMemberOptions(options: PatroniMemberOptions): Reso
     },
     dcs: options.dcs,
     failover: {
-      ttlSeconds: f.ttlSeconds ?? 12,
-      loopWaitSeconds: f.loopWaitSeconds ?? 3,
-      retryTimeoutSeconds: f.retryTimeoutSeconds ?? 4,
+      ttlSeconds: f.ttlSeconds ?? 10,
+      loopWaitSeconds: f.loopWaitSeconds ?? 2,
+      retryTimeoutSeconds: f.retryTimeoutSeconds ?? 3,
       maximumLagOnFailoverBytes: f.maximumLagOnFailoverBytes ?? 1048576,
       primaryStartTimeoutSeconds: f.primaryStartTimeoutSeconds ?? 0,
       synchronousMode: f.synchronousMode ?? true,
@@ -474,6 +487,7 @@ export function resolvePatroniMemberOptions(options: PatroniMemberOptions): Reso
       maxWalSenders: p.maxWalSenders ?? 10,
       maxReplicationSlots: p.maxReplicationSlots ?? 10,
       walKeepSize: p.walKeepSize ?? '1GB',
+      walRetrieveRetryInterval: p.walRetrieveRetryInterval ?? '1s',
       synchronousCommit: p.synchronousCommit ?? 'on',
       additional: p.additional ?? {},
     },
@@ -518,6 +532,7 @@ const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
   max_wal_senders: 'use postgresParameters.maxWalSenders',
   max_replication_slots: 'use postgresParameters.maxReplicationSlots',
   wal_keep_size: 'use postgresParameters.walKeepSize',
+  wal_retrieve_retry_interval: 'use postgresParameters.walRetrieveRetryInterval',
   synchronous_commit: 'use postgresParameters.synchronousCommit',
   wal_log_hints: 'remove it: it is always on (pg_rewind needs it)',
   hot_standby: 'remove it: it is always on (replicas serve reads)',
@@ -668,6 +683,8 @@ function validateParameters(problems: ProblemList, p: Required<PostgresParameter
     'is not a PostgreSQL size of at least 128kB', 'give e.g. "1GB" (about 25% of the memory limit)');
   problems.check(sizeInKb(p.walKeepSize) === undefined, 'postgresParameters.walKeepSize', p.walKeepSize,
     'is not a PostgreSQL size', 'give e.g. "1GB"');
+  problems.check(!/^[1-9]\d*(ms|s|min)$/.test(p.walRetrieveRetryInterval), 'postgresParameters.walRetrieveRetryInterval', p.walRetrieveRetryInterval,
+    'is not a positive PostgreSQL duration', 'give e.g. "1s" or "500ms"');
   const senders = r.memberCount + 1;
   problems.check(!isInt(p.maxWalSenders) || p.maxWalSenders < senders, 'postgresParameters.maxWalSenders', p.maxWalSenders,
     `must be >= memberCount + 1 (${senders}): one per replica plus two for a member re-cloning with pg_basebackup`, `set it to ${senders} or more`);
@@ -786,6 +803,7 @@ function renderParameters(r: ResolvedPatroniMemberOptions): Record<string, strin
     max_wal_senders: p.maxWalSenders,
     max_replication_slots: p.maxReplicationSlots,
     wal_keep_size: p.walKeepSize,
+    wal_retrieve_retry_interval: p.walRetrieveRetryInterval,
     synchronous_commit: p.synchronousCommit,
     ...(r.walArchive ? { archive_mode: 'on', archive_command: r.walArchive.archiveCommand } : {}),
     ...additional,
@@ -924,7 +942,7 @@ export interface EtcdMemberOptions {
   readonly heartbeatIntervalMs?: number;
   /**
    * `--election-timeout` in milliseconds: a dead etcd leader is replaced within ~0.75-1.5 s, well
-   * inside Patroni's retry_timeout (4 s), so an etcd leader loss never demotes PostgreSQL; 7.5
+   * inside Patroni's retry_timeout (3 s), so an etcd leader loss never demotes PostgreSQL; 7.5
    * heartbeats leave room for disk fsync stalls (etcd requires at least 5).
    * @default 750
    */
@@ -994,7 +1012,7 @@ export function validateEtcdInput(options: EtcdMemberOptions): Problem[] {
   problems.check(names.length < 3 || names.length % 2 === 0, 'peers', names,
     `has ${names.length} members; etcd needs an odd number >= 3 to keep a quorum through one failure (an even number adds no tolerance)`,
     'run 3 or 5 members');
-  problems.check(r.self === undefined, 'memberName', r.memberName, `is not one of peers (${names.join(', ')})`, "add this member to peers or fix its name");
+  problems.check(r.self === undefined, 'memberName', r.memberName, `is not one of peers (${names.join(', ')})`, 'add this member to peers or fix its name');
   problems.check(!DNS_LABEL.test(r.memberName), 'memberName', r.memberName, 'is not a DNS label', 'use lower-case letters, digits and "-"');
   const duplicateNames = names.filter((name, i) => names.indexOf(name) !== i);
   problems.check(duplicateNames.length > 0, 'peers', names, `lists ${duplicateNames.join(', ')} more than once`, 'give every member a unique name');
