@@ -20,8 +20,11 @@
  */
 import { Problem, Problems, ValidationError } from '../core/errors';
 
-/** Defaults shared by the inputs, the validation and the renderers (one source of truth). */
-const DEFAULTS = {
+/**
+ * The documented defaults of every input, used by the validation and the renderers; a construct
+ * resolves its own public fields from here so docs, fields and rendered files agree.
+ */
+export const REDIS_SENTINEL_DEFAULTS = {
   replicas: 2,
   sentinels: 3,
   masterName: 'mymaster',
@@ -413,8 +416,8 @@ function checkBind(problems: Problems, addresses: readonly string[]): void {
 }
 
 function checkSharedSettings(problems: Problems, input: RedisSentinelInput): void {
-  const replicas = input.replicas ?? DEFAULTS.replicas;
-  const sentinels = input.sentinels ?? DEFAULTS.sentinels;
+  const replicas = input.replicas ?? REDIS_SENTINEL_DEFAULTS.replicas;
+  const sentinels = input.sentinels ?? REDIS_SENTINEL_DEFAULTS.sentinels;
   const replicasValid = isInteger(replicas) && replicas >= 1;
 
   if (!replicasValid) {
@@ -438,43 +441,43 @@ function checkSharedSettings(problems: Problems, input: RedisSentinelInput): voi
     }
   }
 
-  const masterName = input.masterName ?? DEFAULTS.masterName;
+  const masterName = input.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
   if (typeof masterName !== 'string' || !MASTER_NAME.test(masterName)) {
-    problems.add('masterName', masterName, 'must be letters, digits, ".", "_" or "-"', `use a name such as "${DEFAULTS.masterName}"`);
+    problems.add('masterName', masterName, 'must be letters, digits, ".", "_" or "-"', `use a name such as "${REDIS_SENTINEL_DEFAULTS.masterName}"`);
   }
 
-  const downAfter = input.downAfterMilliseconds ?? DEFAULTS.downAfterMilliseconds;
+  const downAfter = input.downAfterMilliseconds ?? REDIS_SENTINEL_DEFAULTS.downAfterMilliseconds;
   const downAfterValid = isInteger(downAfter) && downAfter > 0;
   if (!downAfterValid) {
-    problems.add('downAfterMilliseconds', downAfter, 'must be an integer > 0', `use ${DEFAULTS.downAfterMilliseconds} (the case study's setting)`);
+    problems.add('downAfterMilliseconds', downAfter, 'must be an integer > 0', `use ${REDIS_SENTINEL_DEFAULTS.downAfterMilliseconds} (the case study's setting)`);
   }
-  const failoverTimeout = input.failoverTimeoutMilliseconds ?? DEFAULTS.failoverTimeoutMilliseconds;
+  const failoverTimeout = input.failoverTimeoutMilliseconds ?? REDIS_SENTINEL_DEFAULTS.failoverTimeoutMilliseconds;
   if (!isInteger(failoverTimeout) || failoverTimeout <= 0) {
     problems.add('failoverTimeoutMilliseconds', failoverTimeout, 'must be an integer > 0',
-      `use ${DEFAULTS.failoverTimeoutMilliseconds} (the case study's setting)`);
+      `use ${REDIS_SENTINEL_DEFAULTS.failoverTimeoutMilliseconds} (the case study's setting)`);
   } else if (downAfterValid && failoverTimeout <= downAfter) {
     problems.add('failoverTimeoutMilliseconds', failoverTimeout,
       `must be > downAfterMilliseconds (${downAfter}): a failover cannot finish before the master is even declared down`,
       `use ${2 * downAfter} (twice downAfterMilliseconds)`);
   }
 
-  const parallelSyncs = input.parallelSyncs ?? DEFAULTS.parallelSyncs;
+  const parallelSyncs = input.parallelSyncs ?? REDIS_SENTINEL_DEFAULTS.parallelSyncs;
   if (!isInteger(parallelSyncs) || parallelSyncs < 1) {
     problems.add('parallelSyncs', parallelSyncs, 'must be an integer >= 1', 'use 1 so the other replicas keep serving reads while one resyncs');
   }
 
-  const minReplicasToWrite = input.minReplicasToWrite ?? DEFAULTS.minReplicasToWrite;
+  const minReplicasToWrite = input.minReplicasToWrite ?? REDIS_SENTINEL_DEFAULTS.minReplicasToWrite;
   if (!isInteger(minReplicasToWrite) || minReplicasToWrite < 0) {
-    problems.add('minReplicasToWrite', minReplicasToWrite, 'must be an integer >= 0', `use ${DEFAULTS.minReplicasToWrite}`);
+    problems.add('minReplicasToWrite', minReplicasToWrite, 'must be an integer >= 0', `use ${REDIS_SENTINEL_DEFAULTS.minReplicasToWrite}`);
   } else if (replicasValid && minReplicasToWrite > replicas - 1) {
     problems.add('minReplicasToWrite', minReplicasToWrite,
       `must be <= replicas - 1 (${replicas - 1}): after a failover the promoted master has only ${replicas - 1} replica(s) and would refuse every write`,
       `raise replicas to ${minReplicasToWrite + 1}, or set minReplicasToWrite to ${replicas - 1}`
       + (replicas === 1 ? ' (no bound on writes lost to a partitioned master)' : ''));
   }
-  const maxLag = input.minReplicasMaxLagSeconds ?? DEFAULTS.minReplicasMaxLagSeconds;
+  const maxLag = input.minReplicasMaxLagSeconds ?? REDIS_SENTINEL_DEFAULTS.minReplicasMaxLagSeconds;
   if (!isInteger(maxLag) || maxLag < 1) {
-    problems.add('minReplicasMaxLagSeconds', maxLag, 'must be an integer >= 1', `use ${DEFAULTS.minReplicasMaxLagSeconds}`);
+    problems.add('minReplicasMaxLagSeconds', maxLag, 'must be an integer >= 1', `use ${REDIS_SENTINEL_DEFAULTS.minReplicasMaxLagSeconds}`);
   }
 
   if (!(input.password instanceof RedisPassword)) {
@@ -521,11 +524,11 @@ function checkDisabledCommands(problems: Problems, commands: readonly string[]):
 export function validateRedisConfInput(input: RedisConfInput): Problem[] {
   const problems = new Problems('redis.conf', String(input.announceHostname));
   checkSharedSettings(problems, input);
-  const port = input.port ?? DEFAULTS.redisPort;
+  const port = input.port ?? REDIS_SENTINEL_DEFAULTS.redisPort;
   checkHost(problems, 'announceHostname', input.announceHostname);
-  checkBind(problems, input.bind ?? DEFAULTS.bind);
+  checkBind(problems, input.bind ?? REDIS_SENTINEL_DEFAULTS.bind);
   checkPort(problems, 'port', port);
-  checkPath(problems, 'dir', input.dir ?? DEFAULTS.redisDir);
+  checkPath(problems, 'dir', input.dir ?? REDIS_SENTINEL_DEFAULTS.redisDir);
 
   if (!(input.role instanceof RedisRole)) {
     problems.add('role', input.role, 'must be a RedisRole',
@@ -538,12 +541,12 @@ export function validateRedisConfInput(input: RedisConfInput): Problem[] {
     }
   }
 
-  const appendFsync = input.appendFsync ?? DEFAULTS.appendFsync;
+  const appendFsync = input.appendFsync ?? REDIS_SENTINEL_DEFAULTS.appendFsync;
   if (!APPEND_FSYNC.includes(appendFsync)) {
     problems.add('appendFsync', appendFsync, `must be one of ${APPEND_FSYNC.join(', ')}`,
       'use "everysec" (at most one second of writes lost on a host crash)');
   }
-  (input.savePoints ?? DEFAULTS.savePoints).forEach((point, i) => {
+  (input.savePoints ?? REDIS_SENTINEL_DEFAULTS.savePoints).forEach((point, i) => {
     for (const field of ['seconds', 'changes'] as const) {
       if (!isInteger(point[field]) || point[field] < 1) {
         problems.add(`savePoints[${i}].${field}`, point[field], 'must be an integer >= 1',
@@ -551,17 +554,17 @@ export function validateRedisConfInput(input: RedisConfInput): Problem[] {
       }
     }
   });
-  checkNonNegativeInteger(problems, 'maxmemoryBytes', input.maxmemoryBytes ?? DEFAULTS.maxmemoryBytes,
+  checkNonNegativeInteger(problems, 'maxmemoryBytes', input.maxmemoryBytes ?? REDIS_SENTINEL_DEFAULTS.maxmemoryBytes,
     'use about 75% of the container memory limit, e.g. 1610612736 for 2 GiB');
-  const policy = input.maxmemoryPolicy ?? DEFAULTS.maxmemoryPolicy;
+  const policy = input.maxmemoryPolicy ?? REDIS_SENTINEL_DEFAULTS.maxmemoryPolicy;
   if (!MAXMEMORY_POLICIES.includes(policy)) {
     problems.add('maxmemoryPolicy', policy, `must be one of ${MAXMEMORY_POLICIES.join(', ')}`,
       'use "allkeys-lru" for a cache, "noeviction" for data that must not be evicted');
   }
-  checkNonNegativeInteger(problems, 'tcpKeepaliveSeconds', input.tcpKeepaliveSeconds ?? DEFAULTS.tcpKeepaliveSeconds, 'use 60');
-  checkNonNegativeInteger(problems, 'replicaPriority', input.replicaPriority ?? DEFAULTS.replicaPriority,
+  checkNonNegativeInteger(problems, 'tcpKeepaliveSeconds', input.tcpKeepaliveSeconds ?? REDIS_SENTINEL_DEFAULTS.tcpKeepaliveSeconds, 'use 60');
+  checkNonNegativeInteger(problems, 'replicaPriority', input.replicaPriority ?? REDIS_SENTINEL_DEFAULTS.replicaPriority,
     'use 100, or 0 for a replica that must never be promoted');
-  checkDisabledCommands(problems, input.disabledCommands ?? DEFAULTS.disabledCommands);
+  checkDisabledCommands(problems, input.disabledCommands ?? REDIS_SENTINEL_DEFAULTS.disabledCommands);
   return [...problems.all];
 }
 
@@ -569,14 +572,14 @@ export function validateRedisConfInput(input: RedisConfInput): Problem[] {
 export function validateSentinelConfInput(input: SentinelConfInput): Problem[] {
   const problems = new Problems('sentinel.conf', String(input.announceHostname));
   checkSharedSettings(problems, input);
-  const port = input.port ?? DEFAULTS.sentinelPort;
+  const port = input.port ?? REDIS_SENTINEL_DEFAULTS.sentinelPort;
   checkHost(problems, 'masterHost', input.masterHost);
-  checkPort(problems, 'masterPort', input.masterPort ?? DEFAULTS.redisPort);
+  checkPort(problems, 'masterPort', input.masterPort ?? REDIS_SENTINEL_DEFAULTS.redisPort);
   checkHost(problems, 'announceHostname', input.announceHostname);
   checkPort(problems, 'announcePort', input.announcePort ?? port);
-  checkBind(problems, input.bind ?? DEFAULTS.bind);
+  checkBind(problems, input.bind ?? REDIS_SENTINEL_DEFAULTS.bind);
   checkPort(problems, 'port', port);
-  checkPath(problems, 'dir', input.dir ?? DEFAULTS.sentinelDir);
+  checkPath(problems, 'dir', input.dir ?? REDIS_SENTINEL_DEFAULTS.sentinelDir);
   if (input.myId !== undefined && (typeof input.myId !== 'string' || !SENTINEL_ID.test(input.myId))) {
     problems.add('myId', input.myId, 'must be 40 lowercase hex digits',
       'derive one per Sentinel, e.g. the SHA-1 of its pod name, or leave it unset');
@@ -605,44 +608,44 @@ function yesNo(value: boolean): string {
  */
 export function renderRedisConf(input: RedisConfInput): string {
   throwIfAny('redis.conf', input.announceHostname, validateRedisConfInput(input));
-  const savePoints = input.savePoints ?? DEFAULTS.savePoints;
+  const savePoints = input.savePoints ?? REDIS_SENTINEL_DEFAULTS.savePoints;
   const lines = [
     '# redis.conf rendered by @nines/constructs (renderRedisConf); do not edit.',
     '# Redis rewrites this file (CONFIG REWRITE after a Sentinel role change): run it from a writable copy.',
     '# The password is not here: the include at the end is written at start from the Secret.',
     '',
     '# Network',
-    `bind ${(input.bind ?? DEFAULTS.bind).join(' ')}`,
-    `port ${input.port ?? DEFAULTS.redisPort}`,
-    `protected-mode ${yesNo(input.protectedMode ?? DEFAULTS.protectedMode)}`,
-    `tcp-keepalive ${input.tcpKeepaliveSeconds ?? DEFAULTS.tcpKeepaliveSeconds}`,
+    `bind ${(input.bind ?? REDIS_SENTINEL_DEFAULTS.bind).join(' ')}`,
+    `port ${input.port ?? REDIS_SENTINEL_DEFAULTS.redisPort}`,
+    `protected-mode ${yesNo(input.protectedMode ?? REDIS_SENTINEL_DEFAULTS.protectedMode)}`,
+    `tcp-keepalive ${input.tcpKeepaliveSeconds ?? REDIS_SENTINEL_DEFAULTS.tcpKeepaliveSeconds}`,
     'daemonize no',
     'logfile ""',
     '',
     '# Persistence',
-    `dir ${input.dir ?? DEFAULTS.redisDir}`,
-    `appendonly ${yesNo(input.appendOnly ?? DEFAULTS.appendOnly)}`,
-    `appendfsync ${input.appendFsync ?? DEFAULTS.appendFsync}`,
+    `dir ${input.dir ?? REDIS_SENTINEL_DEFAULTS.redisDir}`,
+    `appendonly ${yesNo(input.appendOnly ?? REDIS_SENTINEL_DEFAULTS.appendOnly)}`,
+    `appendfsync ${input.appendFsync ?? REDIS_SENTINEL_DEFAULTS.appendFsync}`,
     savePoints.length === 0 ? 'save ""' : `save ${savePoints.map(p => `${p.seconds} ${p.changes}`).join(' ')}`,
     '',
     '# Memory',
-    `maxmemory ${input.maxmemoryBytes ?? DEFAULTS.maxmemoryBytes}`,
-    `maxmemory-policy ${input.maxmemoryPolicy ?? DEFAULTS.maxmemoryPolicy}`,
+    `maxmemory ${input.maxmemoryBytes ?? REDIS_SENTINEL_DEFAULTS.maxmemoryBytes}`,
+    `maxmemory-policy ${input.maxmemoryPolicy ?? REDIS_SENTINEL_DEFAULTS.maxmemoryPolicy}`,
     '',
     '# Replication (Sentinel changes the role at runtime)',
     ...(input.role.isMaster ? ['# starts as the master'] : [`replicaof ${input.role.masterHost} ${input.role.masterPort}`]),
     `replica-announce-ip ${input.announceHostname}`,
-    `replica-priority ${input.replicaPriority ?? DEFAULTS.replicaPriority}`,
+    `replica-priority ${input.replicaPriority ?? REDIS_SENTINEL_DEFAULTS.replicaPriority}`,
     'replica-read-only yes',
-    `repl-diskless-sync ${yesNo(input.replDisklessSync ?? DEFAULTS.replDisklessSync)}`,
-    `min-replicas-to-write ${input.minReplicasToWrite ?? DEFAULTS.minReplicasToWrite}`,
-    `min-replicas-max-lag ${input.minReplicasMaxLagSeconds ?? DEFAULTS.minReplicasMaxLagSeconds}`,
+    `repl-diskless-sync ${yesNo(input.replDisklessSync ?? REDIS_SENTINEL_DEFAULTS.replDisklessSync)}`,
+    `min-replicas-to-write ${input.minReplicasToWrite ?? REDIS_SENTINEL_DEFAULTS.minReplicasToWrite}`,
+    `min-replicas-max-lag ${input.minReplicasMaxLagSeconds ?? REDIS_SENTINEL_DEFAULTS.minReplicasMaxLagSeconds}`,
     '',
     '# Hardening: no DEBUG/MODULE commands, no CONFIG SET of paths; dangerous commands disabled',
     'enable-debug-command no',
     'enable-module-command no',
     'enable-protected-configs no',
-    ...(input.disabledCommands ?? DEFAULTS.disabledCommands).map(c => `rename-command ${c.toUpperCase()} ""`),
+    ...(input.disabledCommands ?? REDIS_SENTINEL_DEFAULTS.disabledCommands).map(c => `rename-command ${c.toUpperCase()} ""`),
     '',
     '# Password (requirepass, masterauth), written at start from the Secret',
     `include ${input.password.includeFile}`,
@@ -661,17 +664,17 @@ export function renderRedisConf(input: RedisConfInput): string {
  */
 export function renderSentinelConf(input: SentinelConfInput): string {
   throwIfAny('sentinel.conf', input.announceHostname, validateSentinelConfInput(input));
-  const name = input.masterName ?? DEFAULTS.masterName;
-  const port = input.port ?? DEFAULTS.sentinelPort;
-  const sentinels = input.sentinels ?? DEFAULTS.sentinels;
+  const name = input.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
+  const port = input.port ?? REDIS_SENTINEL_DEFAULTS.sentinelPort;
+  const sentinels = input.sentinels ?? REDIS_SENTINEL_DEFAULTS.sentinels;
   const lines = [
     '# sentinel.conf rendered by @nines/constructs (renderSentinelConf); do not edit.',
     '# Sentinel rewrites this file on every state change: run it from a writable copy.',
     '# The password is not here: the include at the end is written at start from the Secret.',
     '',
-    `bind ${(input.bind ?? DEFAULTS.bind).join(' ')}`,
+    `bind ${(input.bind ?? REDIS_SENTINEL_DEFAULTS.bind).join(' ')}`,
     `port ${port}`,
-    `dir ${input.dir ?? DEFAULTS.sentinelDir}`,
+    `dir ${input.dir ?? REDIS_SENTINEL_DEFAULTS.sentinelDir}`,
     'daemonize no',
     'logfile ""',
     ...(input.myId === undefined ? [] : [`sentinel myid ${input.myId}`]),
@@ -682,10 +685,10 @@ export function renderSentinelConf(input: SentinelConfInput): string {
     `sentinel announce-ip ${input.announceHostname}`,
     `sentinel announce-port ${input.announcePort ?? port}`,
     '',
-    `sentinel monitor ${name} ${input.masterHost} ${input.masterPort ?? DEFAULTS.redisPort} ${input.quorum ?? majorityOf(sentinels)}`,
-    `sentinel down-after-milliseconds ${name} ${input.downAfterMilliseconds ?? DEFAULTS.downAfterMilliseconds}`,
-    `sentinel failover-timeout ${name} ${input.failoverTimeoutMilliseconds ?? DEFAULTS.failoverTimeoutMilliseconds}`,
-    `sentinel parallel-syncs ${name} ${input.parallelSyncs ?? DEFAULTS.parallelSyncs}`,
+    `sentinel monitor ${name} ${input.masterHost} ${input.masterPort ?? REDIS_SENTINEL_DEFAULTS.redisPort} ${input.quorum ?? majorityOf(sentinels)}`,
+    `sentinel down-after-milliseconds ${name} ${input.downAfterMilliseconds ?? REDIS_SENTINEL_DEFAULTS.downAfterMilliseconds}`,
+    `sentinel failover-timeout ${name} ${input.failoverTimeoutMilliseconds ?? REDIS_SENTINEL_DEFAULTS.failoverTimeoutMilliseconds}`,
+    `sentinel parallel-syncs ${name} ${input.parallelSyncs ?? REDIS_SENTINEL_DEFAULTS.parallelSyncs}`,
     'sentinel deny-scripts-reconfig yes',
     '',
     `# Password (requirepass, sentinel auth-pass ${name}), written at start from the Secret`,
@@ -738,6 +741,6 @@ export function renderRedisAuthScript(input: RedisConfInput): string {
  */
 export function renderSentinelAuthScript(input: SentinelConfInput): string {
   throwIfAny('sentinel.conf', input.announceHostname, validateSentinelConfInput(input));
-  const name = input.masterName ?? DEFAULTS.masterName;
+  const name = input.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
   return authScript('renderSentinelAuthScript', 'sentinel-auth', input.password, ['requirepass', `sentinel auth-pass ${name}`]);
 }

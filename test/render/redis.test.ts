@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as fc from 'fast-check';
 import { ValidationError } from '../../lib/core/errors';
 import {
-  COMMANDS_SENTINEL_AND_REPLICATION_NEED, MIN_PASSWORD_LENGTH, RedisConfInput, RedisPassword, RedisRole, SentinelConfInput,
+  COMMANDS_SENTINEL_AND_REPLICATION_NEED, MIN_PASSWORD_LENGTH, REDIS_SENTINEL_DEFAULTS, RedisConfInput, RedisPassword, RedisRole, SentinelConfInput,
   renderRedisAuthScript, renderRedisConf, renderSentinelAuthScript, renderSentinelConf,
   validateRedisConfInput, validateRedisSentinelInput, validateSentinelConfInput,
 } from '../../lib/render/redis';
@@ -197,6 +197,19 @@ describe('renderSentinelConf', () => {
     expect(one(conf, 'sentinel', 'announce-port')).toBe('26379');
     expect(one(conf, 'sentinel', 'deny-scripts-reconfig')).toBe('yes');
     expect(all(conf, 'sentinel', 'myid')).toEqual([]);
+    // the exported defaults a construct resolves its fields from are the rendered ones
+    expect(REDIS_SENTINEL_DEFAULTS).toMatchObject({
+      replicas: 2,
+      sentinels: 3,
+      masterName: 'mymaster',
+      downAfterMilliseconds: 5000,
+      failoverTimeoutMilliseconds: 10000,
+      parallelSyncs: 1,
+      minReplicasToWrite: 1,
+      minReplicasMaxLagSeconds: 10,
+      sentinelPort: 26379,
+      redisPort: 6379,
+    });
   });
 
   test('hostnames are resolved before the monitor line needs them; the password include comes last', () => {
