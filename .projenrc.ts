@@ -73,10 +73,12 @@ const project = new typescript.TypeScriptProject({
     compilerOptions: { skipLibCheck: true, esModuleInterop: true, lib: ['es2022'], target: 'ES2022' },
     include: ['../lib/**/*.ts', '../stacks/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
   },
-  gitignore: ['/dist/', '/build/', '/.bench/', '/test/system/.work/'],
+  gitignore: ['/dist/', '/build/', '/.bench/'],
 });
 
 project.addDevDeps('ts-jest@^29.4.0', '@types/jest@^30');
+// system tests' scratch space (daemons' data dirs)
+project.gitignore.exclude('test/system/.work/');
 
 // stacks/, examples/ and bench/ are type-checked and linted like tests: each folder gets a
 // tsconfig the eslint project service finds.
