@@ -1024,8 +1024,9 @@ export function validateEtcdInput(options: EtcdMemberOptions): Problem[] {
   });
   problems.check(r.clusterToken.trim() === '', 'clusterToken', r.clusterToken, 'is empty', 'give a token unique to this cluster, e.g. "<namespace>-etcd"');
   problems.check(!isAbsolutePath(r.dataDir), 'dataDir', r.dataDir, 'is not an absolute path without spaces', 'give e.g. "/var/lib/etcd"');
+  // Defaulted listen URLs come from this member's peer entry, whose problems are reported above.
   for (const key of ['listenClientUrls', 'listenPeerUrls'] as const) {
-    problems.check(r[key].length === 0, key, r[key], 'is empty', 'give e.g. "http://0.0.0.0:2379"');
+    problems.check(options[key] !== undefined && r[key].length === 0, key, r[key], 'is empty', 'give e.g. "http://0.0.0.0:2379"');
     r[key].forEach((url, i) => problems.check(parseEtcdUrl(url) === undefined, `${key}[${i}]`, url, 'is not http(s)://host:port',
       'give e.g. "http://0.0.0.0:2379"'));
   }

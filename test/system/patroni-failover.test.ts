@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { PatroniTestCluster } from './patroni/cluster';
 import { waitFor } from './patroni/processes';
 import { Ack, ContinuousWriter, PROBE_TABLE } from './patroni/writer';
-import { renderPatroniConfig, resolvePatroniMemberOptions } from '../../lib/render/patroni';
+import { renderPatroniConfig } from '../../lib/render/patroni';
 
 const KILLS = 3;
 const FAILOVER_LIMIT_SECONDS = 15;
@@ -43,16 +43,21 @@ describe('PatroniCluster rendered configuration on real Patroni, PostgreSQL and 
 
   test('bootstraps a leader with synchronous standbys from the rendered files', async () => {
     const healthy = await cluster!.waitHealthy('a leader and streaming synchronous standbys after bootstrap', 120_000);
-    const defaults = resolvePatroniMemberOptions(cluster!.patroniOptions(healthy.leader)).failover;
-    expect(healthy.syncStandbys).toHaveLength(defaults.synchronousStandbys);
+    // The case study's "2 synchronous replicas": every standby is synchronous.
+    const standbys = cluster!.members.map(m => m.name).filter(name => name !== healthy.leader);
+    expect([...healthy.syncStandbys].sort()).toEqual(standbys);
     for (const member of cluster!.members) {
       // Each daemon runs on exactly the renderer's output.
       expect(cluster!.configFileOf(member.name)).toBe(renderPatroniConfig(cluster!.patroniOptions(member.name)));
       expect(parse(cluster!.configFileOf(member.name)).postgresql.authentication.superuser).toEqual({ username: 'postgres' });
     }
-    const [settings] = await cluster!.query<{ checksums: string; hints: string; commit: string }>(healthy.leader,
-      "SELECT current_setting('data_checksums') AS checksums, current_setting('wal_log_hints') AS hints, current_setting('synchronous_commit') AS commit");
-    expect(settings).toEqual({ checksums: 'on', hints: 'on', commit: 'on' });
+    const [settings] = await cluster!.query<{ checksums: string; hints: string; commit: string; standbys: string }>(healthy.leader,
+      "SELECT current_setting('data_checksums') AS checksums, current_setting('wal_log_hints') AS hints,"
+      + " current_setting('synchronous_commit') AS commit, current_setting('synchronous_standby_names') AS standbys");
+    expect(settings).toMatchObject({ checksums: 'on', hints: 'on', commit: 'on' });
+    // synchronous_standby_names is `2 ("a","b")`, in either order.
+    const [count, names] = /^(\d+) \((.*)\)$/.exec(settings.standbys)!.slice(1);
+    expect([Number(count), names.split(',').map(name => name.replace(/"/g, '')).sort()]).toEqual([2, standbys]);
   });
 
   test(`fails over within ${FAILOVER_LIMIT_SECONDS} s of a kill -9 of the leader, ${KILLS} times, losing no acknowledged write`, async () => {

@@ -11,7 +11,7 @@ import {
   childPids, Daemon, daemonUserIds, freePorts, isAlive, killPid, makeDaemonDir, postmasterPid, startAsDaemonUser, WaitAborted, waitFor,
 } from './processes';
 import {
-  EtcdMemberOptions, PATRONI_PASSWORD_ENV, PatroniDcs, PatroniMemberOptions, renderEtcdArgs, renderPatroniConfig,
+  EtcdMemberOptions, PATRONI_PASSWORD_ENV, PatroniDcs, PatroniMemberOptions, renderEtcdArgs, renderPatroniConfig, resolvePatroniMemberOptions,
 } from '../../../lib/render/patroni';
 
 const CLUSTER_NAME = 'failover-test';
@@ -216,8 +216,9 @@ export class PatroniTestCluster {
   }
 
   /**
-   * Waits until there is a running leader, every other running member streams from it, and the
-   * synchronous standbys Patroni published are synchronous in PostgreSQL too.
+   * Waits until there is a running leader, every other member streams from it, and as many
+   * synchronous standbys as the rendered `synchronous_node_count` are published by Patroni and
+   * synchronous in PostgreSQL.
    */
   public async waitHealthy(what: string, timeoutMs: number): Promise<{ leader: string; syncStandbys: string[] }> {
     return waitFor(what, timeoutMs, async () => {
@@ -231,7 +232,8 @@ export class PatroniTestCluster {
       const streaming = standbys.every(s => replication.some(r => r.application_name === s.name && r.state === 'streaming'));
       const syncStandbys = standbys.filter(s => s.role === 'sync_standby').map(s => s.name);
       const syncInPostgres = syncStandbys.every(s => replication.some(r => r.application_name === s && r.sync_state === 'sync'));
-      return streaming && syncStandbys.length > 0 && syncInPostgres ? { leader: leader.name, syncStandbys } : undefined;
+      const wanted = resolvePatroniMemberOptions(this.patroniOptions(leader.name)).failover.synchronousStandbys;
+      return streaming && syncStandbys.length === wanted && syncInPostgres ? { leader: leader.name, syncStandbys } : undefined;
     }, 500);
   }
 
