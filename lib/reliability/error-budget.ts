@@ -11,6 +11,14 @@
  * value and prints as the case study writes it (`262.8`, not `262.80000000000001`). Objectives
  * finer than one part per billion (7 decimals of a percent) are rejected, not rounded.
  *
+ * **Units.** A plain number is an objective as a fraction (`0.9995`); a percentage goes through
+ * `Objective.percent(99.95)`. A plain number above 1 is refused with that fix rather than guessed.
+ *
+ * **The case study's year.** 365 × 24 × 60 = 525,600 minutes; a month is a twelfth of it and a
+ * week a fifty-second, as the case study divides. (Its prose also says "26.3 hours of downtime per
+ * year" for 99.95%: that is 0.3% of a year, i.e. 99.7%, and contradicts its own calculation and
+ * table; this module follows the calculation: 262.8 minutes, 4.38 hours.)
+ *
  * @see https://sre.google/workbook/alerting-on-slos/
  */
 import { Problem, ValidationError } from '../core/errors';

@@ -26,15 +26,15 @@ import {
   alertAnnotations,
   AlertOptions,
   alertOptionProblems,
-  pascalCase,
-  percent,
+  toAlertName,
+  percentText,
   PrometheusAlertingRule,
   PrometheusRuleGroup,
-  selector,
-  serviceProblems,
+  promSelector,
+  serviceIdentityProblems,
   ServiceIdentity,
   Severity,
-  urlProblems,
+  linkProblems,
 } from './slo-rules';
 import { Problem, Problems } from '../core/errors';
 import { DURATION_FIX, durationSeconds, PromDuration } from '../reliability/error-budget';
@@ -44,6 +44,7 @@ export interface ThresholdAlertOptions extends AlertOptions {
   /**
    * The value above which the alert's condition holds.
    * @default - per alert, see {@link StandardAlertPackOptions}
+   * @see the case study, section 3.4
    */
   readonly threshold?: number;
 }
@@ -60,11 +61,15 @@ export interface LatencyAlertOptions extends ThresholdAlertOptions {
 
 /** The database connection-pool alert. */
 export interface DatabasePoolAlertOptions extends ThresholdAlertOptions {
-  /** The database's name: the `datname` label of postgres_exporter's `pg_stat_activity_count`. */
+  /**
+   * The database's name: the `datname` label of postgres_exporter's `pg_stat_activity_count`.
+   * @see the case study, section 3.4 (`pg_stat_activity_count{database="orders"}`)
+   */
   readonly database: string;
   /**
    * Equality matchers that select the database server's exporter series, e.g. `{ job: 'orders-db' }`.
    * @default {} (every exporter the Prometheus scrapes; the division pairs series by `instance`)
+   * @see https://github.com/prometheus-community/postgres_exporter
    */
   readonly selector?: Readonly<Record<string, string>>;
 }
@@ -74,11 +79,13 @@ export interface CrashLoopAlertOptions extends AlertOptions {
   /**
    * More restarts than this within `window` count as crash looping.
    * @default 3
+   * @see https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/pod-metrics.md
    */
   readonly restarts?: number;
   /**
    * The window `restarts` are counted over.
    * @default '15m'
+   * @see https://prometheus.io/docs/prometheus/latest/querying/functions/#increase
    */
   readonly window?: PromDuration;
 }
@@ -88,39 +95,50 @@ export interface HttpMetricsOptions {
   /**
    * The request counter.
    * @default 'http_requests_total'
+   * @see the case study, section 3.3 (RED metrics)
    */
   readonly requestsMetric?: string;
   /**
-   * The label carrying the HTTP status.
+   * The label carrying the HTTP status (`status` in the case study's Python example).
    * @default 'code'
+   * @see the case study, section 3.3
    */
   readonly statusLabel?: string;
   /**
    * Regular expression of failed statuses.
    * @default '5..'
+   * @see the case study, section 3.4 (`status=~"5.."`)
    */
   readonly errorStatus?: string;
   /**
    * The request-duration histogram's base name.
    * @default 'http_request_duration_seconds'
+   * @see the case study, section 3.4 (`http_request_duration_seconds_bucket`)
    */
   readonly durationMetric?: string;
 }
 
 /** Input of {@link renderStandardAlertPack}. */
 export interface StandardAlertPackOptions {
-  /** The service the alerts are about. */
+  /**
+   * The service the alerts are about.
+   * @see the case study, section 3.4
+   */
   readonly service: ServiceIdentity;
   /**
    * Runbook base URL; each alert links `${runbookBaseUrl}/${slug}`, e.g. `…/order-service-down`.
    * @see the case study, section 3.4
    */
   readonly runbookBaseUrl: string;
-  /** The service's dashboard, linked from every alert as `dashboard_url`. */
+  /**
+   * The service's dashboard, linked from every alert as `dashboard_url`.
+   * @see the case study, section 3.4 (actionable alerts link their dashboards)
+   */
   readonly dashboardUrl: string;
   /**
    * The service's HTTP metric names.
    * @default - `http_requests_total` with a `code` label, `http_request_duration_seconds`
+   * @see the case study, section 3.3 (RED metrics)
    */
   readonly http?: HttpMetricsOptions;
   /**
@@ -128,11 +146,13 @@ export interface StandardAlertPackOptions {
    * (which carry no `job` of the service). Matches Deployment pods (`<name>-<hash>-<5 chars>`)
    * and StatefulSet pods (`<name>-<ordinal>`).
    * @default - `${service.name}-([a-z0-9]{1,10}-[a-z0-9]{5}|[0-9]+)`
+   * @see https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/pod-metrics.md
    */
   readonly podPattern?: string;
   /**
    * How often the group is evaluated.
    * @default '30s'
+   * @see https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/
    */
   readonly interval?: PromDuration;
   /**
@@ -175,6 +195,7 @@ export interface StandardAlertPackOptions {
   /**
    * A container restarts more than `restarts` times in `window`, or waits in CrashLoopBackOff.
    * @default - more than 3 restarts in 15m, P3, for 5m
+   * @see the case study, section 3.4 (P3: "resource warning, non-critical path affected")
    */
   readonly crashLooping?: CrashLoopAlertOptions;
 }
@@ -242,9 +263,9 @@ export function renderStandardAlertPack(options: StandardAlertPackOptions): Prom
   const crash = options.crashLooping ?? {};
 
   const problems = new Problems('StandardAlertPack', String(service?.name));
-  problems.addAll(serviceProblems(service));
-  problems.addAll(urlProblems(options.runbookBaseUrl, 'runbookBaseUrl'));
-  problems.addAll(urlProblems(options.dashboardUrl, 'dashboardUrl'));
+  problems.addAll(serviceIdentityProblems(service));
+  problems.addAll(linkProblems(options.runbookBaseUrl, 'runbookBaseUrl'));
+  problems.addAll(linkProblems(options.dashboardUrl, 'dashboardUrl'));
   for (const prop of ['requestsMetric', 'durationMetric'] as const) {
     problems.when(!METRIC_NAME.test(http[prop]), `http.${prop}`, http[prop], 'is not a Prometheus metric name', 'use letters, digits, _ and :');
   }
@@ -291,7 +312,7 @@ export function renderStandardAlertPack(options: StandardAlertPackOptions): Prom
     if (o.enabled === false) return;
     const slug = `${name}-${suffix}`;
     rules.push({
-      alert: pascalCase(slug),
+      alert: toAlertName(slug),
       expr,
       for: o.for ?? DEFAULT_PACK_ALERTS[key].for,
       labels: { severity: o.severity ?? DEFAULT_PACK_ALERTS[key].severity, ...labels },
@@ -299,51 +320,51 @@ export function renderStandardAlertPack(options: StandardAlertPackOptions): Prom
     });
   };
 
-  const up = selector('up', service.selector);
+  const up = promSelector('up', service.selector);
   add('serviceDown', 'down', `max(${up}) == 0 or absent(${up})`,
     `${name} is completely down`, `No ${name} target in ${service.namespace} is up, or none is scraped at all.`);
 
   const errorRate = options.highErrorRate?.threshold ?? DEFAULT_PACK_ALERTS.highErrorRate.threshold;
-  const bad = selector(http.requestsMetric, service.selector, [`${http.statusLabel}=~${JSON.stringify(http.errorStatus)}`]);
+  const bad = promSelector(http.requestsMetric, service.selector, [`${http.statusLabel}=~${JSON.stringify(http.errorStatus)}`]);
   add('highErrorRate', 'high-error-rate',
-    `sum(rate(${bad}[5m])) / sum(rate(${selector(http.requestsMetric, service.selector)}[5m])) > ${errorRate}`,
-    `${name} error rate > ${percent(errorRate)}`, 'Error rate over 5m: {{ $value | humanizePercentage }}.');
+    `sum(rate(${bad}[5m])) / sum(rate(${promSelector(http.requestsMetric, service.selector)}[5m])) > ${errorRate}`,
+    `${name} error rate > ${percentText(errorRate)}`, 'Error rate over 5m: {{ $value | humanizePercentage }}.');
 
   const latencyQuantile = options.highLatency?.quantile ?? DEFAULT_PACK_ALERTS.highLatency.quantile;
   const latency = options.highLatency?.threshold ?? DEFAULT_PACK_ALERTS.highLatency.threshold;
   const q = `p${+(latencyQuantile * 100).toPrecision(12)}`;
   add('highLatency', 'high-latency',
-    `histogram_quantile(${latencyQuantile}, sum by (le) (rate(${selector(`${http.durationMetric}_bucket`, service.selector)}[5m]))) > ${latency}`,
+    `histogram_quantile(${latencyQuantile}, sum by (le) (rate(${promSelector(`${http.durationMetric}_bucket`, service.selector)}[5m]))) > ${latency}`,
     `${name} ${q} latency > ${latency}s`, `${q} latency over 5m: {{ $value | humanizeDuration }}.`);
 
   if (options.databasePool) {
     const db = options.databasePool;
     const dbThreshold = db.threshold ?? DEFAULT_PACK_ALERTS.databasePool.threshold;
-    const activity = selector('pg_stat_activity_count', { ...db.selector, datname: db.database });
-    const max = selector('pg_settings_max_connections', db.selector ?? {});
+    const activity = promSelector('pg_stat_activity_count', { ...db.selector, datname: db.database });
+    const max = promSelector('pg_settings_max_connections', db.selector ?? {});
     add('databasePool', 'db-pool-exhausted',
       `sum by (instance) (${activity}) / on (instance) max by (instance) (${max}) > ${dbThreshold}`,
-      `${name} database ${db.database}: connections > ${percent(dbThreshold)} of max_connections`,
+      `${name} database ${db.database}: connections > ${percentText(dbThreshold)} of max_connections`,
       `Connections to ${db.database} use {{ $value | humanizePercentage }} of the server's max_connections on {{ $labels.instance }}.`);
   }
 
   const memory = options.highMemory?.threshold ?? DEFAULT_PACK_ALERTS.highMemory.threshold;
-  const workingSet = selector('container_memory_working_set_bytes', pods, [podMatcher, 'container!=""']);
-  const limit = selector('kube_pod_container_resource_limits', pods, [podMatcher, 'resource="memory"']);
+  const workingSet = promSelector('container_memory_working_set_bytes', pods, [podMatcher, 'container!=""']);
+  const limit = promSelector('kube_pod_container_resource_limits', pods, [podMatcher, 'resource="memory"']);
   add('highMemory', 'high-memory',
     `max by (namespace, pod, container) (${workingSet}) / max by (namespace, pod, container) (${limit}) > ${memory}`,
-    `${name} memory > ${percent(memory)} of the limit`,
+    `${name} memory > ${percentText(memory)} of the limit`,
     'Container {{ $labels.container }} of pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit.');
 
   add('podNotReady', 'pod-not-ready',
-    `max by (namespace, pod) (${selector('kube_pod_status_ready', pods, [podMatcher, 'condition="false"'])}) == 1`,
+    `max by (namespace, pod) (${promSelector('kube_pod_status_ready', pods, [podMatcher, 'condition="false"'])}) == 1`,
     `${name} pod {{ $labels.pod }} not ready`, 'Pod {{ $labels.pod }} has not been Ready; it receives no traffic.');
 
   const restarts = crash.restarts ?? DEFAULT_PACK_ALERTS.crashLooping.restarts;
   const window = crash.window ?? DEFAULT_PACK_ALERTS.crashLooping.window;
   add('crashLooping', 'crash-looping',
-    `increase(${selector('kube_pod_container_status_restarts_total', pods, [podMatcher])}[${window}]) > ${restarts}\nor\n`
-      + `max_over_time(${selector('kube_pod_container_status_waiting_reason', pods, [podMatcher, 'reason="CrashLoopBackOff"'])}[5m]) >= 1`,
+    `increase(${promSelector('kube_pod_container_status_restarts_total', pods, [podMatcher])}[${window}]) > ${restarts}\nor\n`
+      + `max_over_time(${promSelector('kube_pod_container_status_waiting_reason', pods, [podMatcher, 'reason="CrashLoopBackOff"'])}[5m]) >= 1`,
     `${name} pod {{ $labels.pod }} is crash looping`,
     `Container {{ $labels.container }} of pod {{ $labels.pod }} restarted more than ${restarts} times in ${window} or is waiting in CrashLoopBackOff.`);
 

@@ -105,14 +105,19 @@ export interface ServiceIdentity {
   /**
    * The service's name (a DNS label). Names the rule groups and alerts and becomes the
    * `service` label.
+   * @see the case study, section 3.4 (alerts named after the service: `OrderServiceDown`)
    */
   readonly name: string;
-  /** The service's namespace; becomes the `namespace` label on every recorded series and alert. */
+  /**
+   * The service's namespace; becomes the `namespace` label on every recorded series and alert.
+   * @see https://sre.google/workbook/alerting-on-slos/
+   */
   readonly namespace: string;
   /**
    * Equality matchers that select the service's own metrics (`http_requests_total`, `up`), e.g.
-   * `{ job: 'order-service', namespace: 'orders' }`. Required: a wrong guess would select nothing
-   * and the alerts would stay silent.
+   * `{ job: 'order-service', namespace: 'orders' }`. Required, no default: a wrong guess would
+   * select nothing and the alerts would stay silent.
+   * @see the case study, section 3.3 (`rate(http_requests_total{job="order-service"}[5m])`)
    */
   readonly selector: Readonly<Record<string, string>>;
 }
@@ -122,6 +127,7 @@ export interface AlertOptions {
   /**
    * Whether the alert is rendered.
    * @default true
+   * @see https://sre.google/workbook/alerting-on-slos/
    */
   readonly enabled?: boolean;
   /**
@@ -133,6 +139,7 @@ export interface AlertOptions {
   /**
    * How long the condition must hold before the alert fires.
    * @default - per alert, see the alert's documentation
+   * @see https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/
    */
   readonly for?: PromDuration;
 }
@@ -143,10 +150,10 @@ export type BurnRateAlertsOptions = { readonly [T in BurnRateTier]?: AlertOption
 /**
  * Default severity and `for` of each burn-rate tier and of the budget-exhausted alert.
  *
- * Pages are P1 and tickets P3 (see the module doc). The `for` durations are about 1/24 of the
- * long window: enough to ride out one bad evaluation (a scrape gap, a counter reset) while adding
- * at most 4% of the long window to detection; the short window already stops the alert soon after
- * recovery.
+ * Pages are P1 and tickets P3 (see the module doc). The `for` durations are 1/30 to 1/24 of
+ * the long window: enough to ride out one bad evaluation (a scrape gap, a counter reset) while
+ * adding at most 4% of the long window to detection; the short window already stops the alert
+ * soon after recovery. The workbook itself uses no `for`; set `for: '0s'` to follow it exactly.
  *
  * @see https://sre.google/workbook/alerting-on-slos/#6-multiwindow-multi-burn-rate-alerts
  */
@@ -196,6 +203,7 @@ export interface LatencySliOptions {
   /**
    * The histogram's base name (`_bucket` and `_count` are appended).
    * @default 'http_request_duration_seconds'
+   * @see the case study, section 3.3 (the order-service histogram)
    */
   readonly metric?: string;
 }
@@ -204,8 +212,11 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const SLUG = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-/** A PromQL selector: `metric{a="x",b=~"y"}` (or just `metric` when there is no matcher). */
-export function selector(metric: string, equal: Readonly<Record<string, string>>, extra: readonly string[] = []): string {
+/**
+ * A PromQL selector: `metric{a="x",b=~"y"}` (or just `metric` when there is no matcher).
+ * @internal shared with alert-pack.ts
+ */
+export function promSelector(metric: string, equal: Readonly<Record<string, string>>, extra: readonly string[] = []): string {
   const matchers = [...Object.entries(equal).map(([k, v]) => `${k}=${JSON.stringify(v)}`), ...extra];
   return matchers.length === 0 ? metric : `${metric}{${matchers.join(',')}}`;
 }
@@ -282,13 +293,13 @@ export class AvailabilitySli extends Sli {
   }
 
   public errorRate(service: ServiceIdentity, window: PromDuration): string {
-    const bad = selector(this.metric, service.selector, [`${this.statusLabel}=~${JSON.stringify(this.errorStatus)}`]);
+    const bad = promSelector(this.metric, service.selector, [`${this.statusLabel}=~${JSON.stringify(this.errorStatus)}`]);
     // A service that never failed has no 5xx series at all: count that as zero errors, not as no data.
     return `(sum(rate(${bad}[${window}])) or vector(0))`;
   }
 
   public requestRate(service: ServiceIdentity, window: PromDuration): string {
-    return `sum(rate(${selector(this.metric, service.selector)}[${window}]))`;
+    return `sum(rate(${promSelector(this.metric, service.selector)}[${window}]))`;
   }
 }
 
@@ -337,27 +348,33 @@ export class LatencySli extends Sli {
   }
 
   public requestRate(service: ServiceIdentity, window: PromDuration): string {
-    return `sum(rate(${selector(`${this.metric}_count`, service.selector)}[${window}]))`;
+    return `sum(rate(${promSelector(`${this.metric}_count`, service.selector)}[${window}]))`;
   }
 
   /** Requests within the threshold. `le` is written "1" by Go clients and "1.0" by Python/Java ones: match both. */
   private goodRate(service: ServiceIdentity, window: PromDuration): string {
     const le = String(this.thresholdSeconds).replace(/\./g, '\\.');
     const pattern = Number.isInteger(this.thresholdSeconds) ? `${le}(\\.0)?` : `${le}0*`;
-    return `sum(rate(${selector(`${this.metric}_bucket`, service.selector, [`le=~${JSON.stringify(pattern)}`])}[${window}]))`;
+    return `sum(rate(${promSelector(`${this.metric}_bucket`, service.selector, [`le=~${JSON.stringify(pattern)}`])}[${window}]))`;
   }
 }
 
 /** Input of {@link renderSloRules}. */
 export interface SloRulesOptions {
-  /** The service the SLO belongs to. */
+  /**
+   * The service the SLO belongs to.
+   * @see https://sre.google/workbook/alerting-on-slos/
+   */
   readonly service: ServiceIdentity;
   /**
    * The objective: `Objective.percent(99.95)`, or a plain fraction (`0.9995`).
    * @see the case study, "Target: 99.95% Uptime"
    */
   readonly objective: ObjectiveLike;
-  /** What counts as a good event. */
+  /**
+   * What counts as a good event.
+   * @see the case study, "Defining SLIs and SLOs"
+   */
   readonly sli: Sli;
   /**
    * The SLO (error budget) window; at least the longest alert window (3d).
@@ -376,11 +393,15 @@ export interface SloRulesOptions {
    * @see the case study, section 3.4 ("Runbooks: clear procedures for common alerts")
    */
   readonly runbookBaseUrl: string;
-  /** The service's dashboard, linked from every alert as `dashboard_url`. */
+  /**
+   * The service's dashboard, linked from every alert as `dashboard_url`.
+   * @see the case study, section 3.4 (actionable alerts link their dashboards)
+   */
   readonly dashboardUrl: string;
   /**
    * How often the groups are evaluated; at most 5m so every 5m rate is sampled.
    * @default '30s'
+   * @see https://prometheus.io/docs/prometheus/latest/configuration/recording_rules/
    */
   readonly interval?: PromDuration;
   /**
@@ -403,13 +424,16 @@ const RAW_WINDOWS: readonly PromDuration[] = ['5m', '30m', '1h', '2h', '6h'];
 /** Windows whose error ratio is summed from the 5m records. */
 const DERIVED_WINDOWS: readonly PromDuration[] = ['1d', '3d'];
 
-/** `order-service-availability` → `OrderServiceAvailability`. */
-export function pascalCase(slug: string): string {
+/**
+ * An alert name from a slug: `order-service-availability` → `OrderServiceAvailability`.
+ * @internal shared with alert-pack.ts
+ */
+export function toAlertName(slug: string): string {
   return slug.split('-').filter(Boolean).map(w => w[0].toUpperCase() + w.slice(1)).join('');
 }
 
 /** 180000 → `2d 2h`; 90 → `1m 30s`. */
-export function humanizeSeconds(seconds: number): string {
+function humanizeSeconds(seconds: number): string {
   const units: Array<[string, number]> = [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]];
   const parts: string[] = [];
   let rest = Math.round(seconds);
@@ -422,13 +446,19 @@ export function humanizeSeconds(seconds: number): string {
   return parts.slice(0, 2).join(' ') || '0s';
 }
 
-/** A ratio as a percentage without binary noise: 0.0072 → `0.72%`. */
-export function percent(ratio: number): string {
+/**
+ * A ratio as a percentage without binary noise: 0.0072 → `0.72%`.
+ * @internal shared with alert-pack.ts
+ */
+export function percentText(ratio: number): string {
   return `${formatExact(ratio * 100)}%`;
 }
 
-/** Validates a service identity; props relative to `prefix`. */
-export function serviceProblems(service: ServiceIdentity | undefined, prefix = 'service'): Problem[] {
+/**
+ * Validates a service identity; props relative to `prefix`.
+ * @internal shared with alert-pack.ts
+ */
+export function serviceIdentityProblems(service: ServiceIdentity | undefined, prefix = 'service'): Problem[] {
   const p: Problem[] = [];
   if (!service || typeof service !== 'object') {
     return [{ prop: prefix, value: service, why: 'is missing', fix: 'give { name, namespace, selector }' }];
@@ -463,8 +493,11 @@ function isSlug(value: unknown): value is string {
   return typeof value === 'string' && SLUG.test(value);
 }
 
-/** Validates an http(s) URL; props relative to `prop`. */
-export function urlProblems(value: unknown, prop: string): Problem[] {
+/**
+ * Validates an http(s) URL.
+ * @internal shared with alert-pack.ts
+ */
+export function linkProblems(value: unknown, prop: string): Problem[] {
   let ok = false;
   if (typeof value === 'string') {
     try {
@@ -477,7 +510,10 @@ export function urlProblems(value: unknown, prop: string): Problem[] {
   return ok ? [] : [{ prop, value, why: 'is not an absolute http(s) URL', fix: 'give a full URL, e.g. "https://wiki.example.com/runbooks"' }];
 }
 
-/** Validates one alert's options; props relative to `prefix`. */
+/**
+ * Validates one alert's options; props relative to `prefix`.
+ * @internal shared with alert-pack.ts
+ */
 export function alertOptionProblems(options: AlertOptions | undefined, prefix: string): Problem[] {
   const p: Problem[] = [];
   if (options === undefined) return p;
@@ -493,7 +529,10 @@ export function alertOptionProblems(options: AlertOptions | undefined, prefix: s
   return p;
 }
 
-/** The annotations every alert carries. */
+/**
+ * The annotations every alert carries: `summary`, `description`, `runbook_url`, `dashboard_url`.
+ * @internal shared with alert-pack.ts
+ */
 export function alertAnnotations(
   summary: string, description: string, runbookBaseUrl: string, slug: string, dashboardUrl: string,
 ): Record<string, string> {
@@ -521,7 +560,7 @@ export function renderSloRules(options: SloRulesOptions): PrometheusRuleGroup[] 
   const interval = options.interval ?? '30s';
 
   const problems = new Problems('SloRules', name);
-  problems.addAll(serviceProblems(service));
+  problems.addAll(serviceIdentityProblems(service));
   problems.addAll(validateObjective(options.objective));
   if (!(sli instanceof Sli)) {
     problems.add('sli', sli, 'is not an SLI', 'use Sli.availability() or Sli.latency({ thresholdSeconds })');
@@ -537,8 +576,8 @@ export function renderSloRules(options: SloRulesOptions): PrometheusRuleGroup[] 
   const intervalSeconds = durationSeconds(interval);
   problems.when(intervalSeconds === undefined || intervalSeconds === 0 || intervalSeconds > 300, 'interval', interval,
     'must be a Prometheus duration between 1s and 5m, or 5m error rates would go unsampled', 'use e.g. "30s" or "1m"');
-  problems.addAll(urlProblems(options.runbookBaseUrl, 'runbookBaseUrl'));
-  problems.addAll(urlProblems(options.dashboardUrl, 'dashboardUrl'));
+  problems.addAll(linkProblems(options.runbookBaseUrl, 'runbookBaseUrl'));
+  problems.addAll(linkProblems(options.dashboardUrl, 'dashboardUrl'));
   for (const [tier, tierOptions] of Object.entries(options.tiers ?? {})) {
     if (!(BURN_RATE_TIERS as readonly string[]).includes(tier)) {
       problems.add(`tiers.${tier}`, tierOptions, 'is not a burn-rate tier', `use one of ${BURN_RATE_TIERS.join(', ')}`);
@@ -551,7 +590,7 @@ export function renderSloRules(options: SloRulesOptions): PrometheusRuleGroup[] 
 
   const objective = Objective.of(options.objective);
   const ids = { service: service.name, namespace: service.namespace, slo: name };
-  const series = (metric: string) => selector(metric, ids);
+  const series = (metric: string) => promSelector(metric, ids);
 
   const recordings: PrometheusRecordingRule[] = [
     { record: 'slo:sli_errors:rate5m', expr: sli.errorRate(service, '5m'), labels: ids },
@@ -575,7 +614,7 @@ export function renderSloRules(options: SloRulesOptions): PrometheusRuleGroup[] 
   ];
 
   const what = `${service.name} ${sli.kind}`;
-  const budgetText = `the ${objective} objective leaves ${percent(objective.budget)} of requests, ${formatExact(allowedDowntime(objective, window).minutes)} min of full outage per ${window}`;
+  const budgetText = `the ${objective} objective leaves ${percentText(objective.budget)} of requests, ${formatExact(allowedDowntime(objective, window).minutes)} min of full outage per ${window}`;
   const alerts: PrometheusAlertingRule[] = [];
   for (const row of burnRateWindows(window)) {
     const tierOptions = options.tiers?.[row.tier] ?? {};
@@ -583,28 +622,28 @@ export function renderSloRules(options: SloRulesOptions): PrometheusRuleGroup[] 
     const threshold = burnRateThreshold(row, objective);
     const slug = `${name}-burn-rate-${row.tier.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`;
     alerts.push({
-      alert: pascalCase(slug),
+      alert: toAlertName(slug),
       expr: `${series(`slo:sli_error:ratio_rate${row.longWindow}`)} > ${threshold}\nand\n${series(`slo:sli_error:ratio_rate${row.shortWindow}`)} > ${threshold}`,
       for: tierOptions.for ?? DEFAULT_SLO_ALERTS[row.tier].for,
       labels: { severity: tierOptions.severity ?? DEFAULT_SLO_ALERTS[row.tier].severity, ...ids },
       annotations: alertAnnotations(
         `${what} SLO: error budget burn rate above ${row.burnRate}x over ${row.longWindow} and ${row.shortWindow} (${row.action})`,
-        `The ${what} error ratio is above ${percent(threshold)} (${row.burnRate}x the budget) over both ${row.longWindow} and ${row.shortWindow}; `
+        `The ${what} error ratio is above ${percentText(threshold)} (${row.burnRate}x the budget) over both ${row.longWindow} and ${row.shortWindow}; `
           + `${budgetText}. At this rate the ${window} budget is gone in ${humanizeSeconds(windowSeconds! / row.burnRate)}, `
-          + `and ${percent(row.budgetConsumed)} of it is spent by the time this fires.`,
+          + `and at least ${percentText(row.budgetConsumed)} of it is spent by the time this fires.`,
         options.runbookBaseUrl, slug, options.dashboardUrl),
     });
   }
   if (options.budgetExhausted?.enabled !== false) {
     const slug = `${name}-error-budget-exhausted`;
     alerts.push({
-      alert: pascalCase(slug),
+      alert: toAlertName(slug),
       expr: `${series('slo:error_budget:remaining')} <= 0`,
       for: options.budgetExhausted?.for ?? DEFAULT_SLO_ALERTS.budgetExhausted.for,
       labels: { severity: options.budgetExhausted?.severity ?? DEFAULT_SLO_ALERTS.budgetExhausted.severity, ...ids },
       annotations: alertAnnotations(
         `${what} SLO: the ${window} error budget is exhausted; freeze deployments`,
-        `More than ${percent(objective.budget)} of ${what} events failed over the last ${window}; ${budgetText}. `
+        `More than ${percentText(objective.budget)} of ${what} events failed over the last ${window}; ${budgetText}. `
           + 'Per the error-budget policy: deployment freeze, all effort on stability until the budget recovers.',
         options.runbookBaseUrl, slug, options.dashboardUrl),
     });

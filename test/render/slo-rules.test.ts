@@ -183,7 +183,7 @@ describe('renderSloRules: multi-window, multi-burn-rate alerts', () => {
       summary: 'order-service availability SLO: error budget burn rate above 14.4x over 1h and 5m (page)',
       description: 'The order-service availability error ratio is above 0.72% (14.4x the budget) over both 1h and 5m; '
         + 'the 99.95% objective leaves 0.05% of requests, 21.6 min of full outage per 30d. '
-        + 'At this rate the 30d budget is gone in 2d 2h, and 2% of it is spent by the time this fires.',
+        + 'At this rate the 30d budget is gone in 2d 2h, and at least 2% of it is spent by the time this fires.',
       runbook_url: 'https://wiki.example.com/runbooks/order-service-availability-burn-rate-fast-page',
       dashboard_url: 'https://grafana.example.com/d/order-service',
     });
