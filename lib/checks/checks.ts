@@ -4,12 +4,12 @@ import { buildIndex, CheckedObject } from './object-index';
 import { DEFAULT_RULES, Rule } from './rules';
 
 /** How bad a finding is: errors fail synth, warnings are reported. */
-export type Severity = 'error' | 'warning';
+export type FindingSeverity = 'error' | 'warning';
 
 /** One finding of one rule on one object. */
 export interface Finding {
   readonly ruleId: string;
-  readonly severity: Severity;
+  readonly severity: FindingSeverity;
   /** Construct path of the object. */
   readonly path: string;
   /** `Kind/namespace/name` of the object. */

@@ -1,0 +1,4 @@
+export * from './patroni';
+export * from './redis';
+export * from './slo-rules';
+export * from './alert-pack';
