@@ -15,7 +15,7 @@
  * {@link PATRONI_PASSWORD_ENV}, which the construct fills from Secret references.
  */
 import { Document } from 'yaml';
-import { Problem, ValidationError } from '../core/errors';
+import { Problem, Problems, ValidationError } from '../core/errors';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -159,9 +159,10 @@ export class PatroniDcs {
  * Failover after the loss of the leader's node = the leader lock expiring (`ttl - loopWait` to
  * `ttl` seconds after the kill) + promotion (~0.3 s) + the remaining standby streaming from the new
  * primary (~1-2 s, which strict synchronous mode makes writes wait for). Measured by the system
- * test (kill -9 of the leader's Patroni and PostgreSQL, Patroni 3.0, first acknowledged write on
- * the new leader): ttl 12 / loop_wait 3 / retry_timeout 4 gave 11.1-14.4 s, too close to the case
- * study's 15 s; the defaults, 10 / 2 / 3, give 10.7-11.8 s (median ~11.3 s).
+ * test (kill -9 of the leader's Patroni, postmaster and backends; Patroni 3.0, PostgreSQL 15,
+ * etcd 3.4; seconds until the first acknowledged write on the new leader): ttl 12 / loop_wait 3 /
+ * retry_timeout 4 gave 11.3-14.4 s, too close to the case study's 15 s; the defaults, 10 / 2 / 3,
+ * gave 10.7-12.2 s over 12 kills (median 11.7 s).
  *
  * Patroni >= 3.2 raises any `ttl` below 20 (and `retry_timeout` below 3) at runtime with a warning
  * in its log, which puts node-loss failover at about 20-22 s: pin Patroni 3.0/3.1 for 10-15 s.
@@ -215,7 +216,8 @@ export interface PatroniFailoverOptions {
    *   the writes acknowledged in that window are lost (RPO > 0).
    *
    * Strict is the default because the case study's RPO is 0 and a 3-member cluster only reaches
-   * this state after losing two members.
+   * this state after losing two members. It also makes writes after a failover wait until the
+   * remaining standby streams from the new primary: measured ~1.5 s (median 11.7 s vs 10.0 s).
    * @default true
    */
   readonly synchronousModeStrict?: boolean;
@@ -590,67 +592,59 @@ function isLabelKey(key: string): boolean {
   return LABEL_NAME.test(name) && (slash < 0 || LABEL_PREFIX.test(key.slice(0, slash)));
 }
 
-/** Collects problems; `check(bad, ...)` records one when `bad` is true. */
-class ProblemList {
-  public readonly all: Problem[] = [];
-  public check(bad: boolean, prop: string, value: unknown, why: string, fix: string): void {
-    if (bad) this.all.push({ prop, value, why, fix });
-  }
-}
-
-function checkListen(problems: ProblemList, prop: string, value: string): HostPort | undefined {
+function checkListen(problems: Problems, prop: string, value: string): HostPort | undefined {
   const parsed = parseHostPort(value);
-  problems.check(parsed === undefined, prop, value, 'is not host:port with a port in 1-65535', 'give e.g. "0.0.0.0:5432"');
+  problems.when(parsed === undefined, prop, value, 'is not host:port with a port in 1-65535', 'give e.g. "0.0.0.0:5432"');
   return parsed;
 }
 
-function checkConnectAddress(problems: ProblemList, prop: string, value: string): void {
+function checkConnectAddress(problems: Problems, prop: string, value: string): void {
   const parsed = parseHostPort(value);
-  problems.check(parsed === undefined, prop, value, 'is not host:port with a port in 1-65535', 'give e.g. "orders-db-0.orders-db:5432"');
-  problems.check(parsed !== undefined && WILDCARD_HOSTS.includes(parsed.host), prop, value,
+  problems.when(parsed === undefined, prop, value, 'is not host:port with a port in 1-65535', 'give e.g. "orders-db-0.orders-db:5432"');
+  problems.when(parsed !== undefined && WILDCARD_HOSTS.includes(parsed.host), prop, value,
     'is a wildcard address other members cannot connect to', "give this member's resolvable name or IP");
 }
 
-function validateAddresses(problems: ProblemList, a: Required<PatroniMemberAddresses>): void {
+function validateAddresses(problems: Problems, a: Required<PatroniMemberAddresses>): void {
   const restApi = checkListen(problems, 'addresses.restApiListen', a.restApiListen);
   const postgres = checkListen(problems, 'addresses.postgresListen', a.postgresListen);
-  problems.check(restApi !== undefined && postgres !== undefined && restApi.port === postgres.port, 'addresses.restApiListen', a.restApiListen,
+  problems.when(restApi !== undefined && postgres !== undefined && restApi.port === postgres.port, 'addresses.restApiListen', a.restApiListen,
     `uses the port of addresses.postgresListen (${postgres?.port})`, 'give the REST API its own port (Patroni uses 8008)');
   checkConnectAddress(problems, 'addresses.restApiConnectAddress', a.restApiConnectAddress);
   checkConnectAddress(problems, 'addresses.postgresConnectAddress', a.postgresConnectAddress);
   for (const key of ['dataDir', 'binDir', 'unixSocketDir', 'pgpassFile'] as const) {
-    problems.check(!isAbsolutePath(a[key]), `addresses.${key}`, a[key], 'is not an absolute path without spaces', 'give a path starting with "/"');
+    problems.when(!isAbsolutePath(a[key]), `addresses.${key}`, a[key], 'is not an absolute path without spaces', 'give a path starting with "/"');
   }
 }
 
-function validateDcs(problems: ProblemList, dcs: PatroniDcs, clusterName: string): void {
+function validateDcs(problems: Problems, dcs: PatroniDcs, clusterName: string): void {
   if (dcs.kind === 'etcd3') {
     const hosts = dcs.etcd3Options?.hosts ?? [];
-    problems.check(hosts.length === 0, 'dcs.hosts', hosts, 'is empty', 'list the etcd client endpoints as host:port');
-    hosts.forEach((host, i) => problems.check(parseHostPort(host) === undefined, `dcs.hosts[${i}]`, host,
+    problems.when(hosts.length === 0, 'dcs.hosts', hosts, 'is empty', 'list the etcd client endpoints as host:port');
+    hosts.forEach((host, i) => problems.when(parseHostPort(host) === undefined, `dcs.hosts[${i}]`, host,
       'is not host:port with a port in 1-65535', 'give e.g. "etcd-0.etcd:2379"'));
     const duplicates = hosts.filter((host, i) => hosts.indexOf(host) !== i);
-    problems.check(duplicates.length > 0, 'dcs.hosts', hosts, `lists ${duplicates.join(', ')} more than once`, 'list each etcd endpoint once');
+    problems.when(duplicates.length > 0, 'dcs.hosts', hosts, `lists ${duplicates.join(', ')} more than once`, 'list each etcd endpoint once');
     return;
   }
   const k = resolveKubernetesDcs(dcs.kubernetesOptions ?? {}, clusterName);
-  problems.check(Object.keys(k.labels).length === 0, 'dcs.labels', k.labels, 'is empty, so Patroni would select every Pod in the namespace',
+  problems.when(Object.keys(k.labels).length === 0, 'dcs.labels', k.labels, 'is empty, so Patroni would select every Pod in the namespace',
     "give the StatefulSet's Pod labels");
   for (const [key, value] of Object.entries(k.labels)) {
-    problems.check(!isLabelKey(key) || !(value === '' || LABEL_NAME.test(value)), `dcs.labels.${key}`, value,
+    problems.when(!isLabelKey(key) || !(value === '' || LABEL_NAME.test(value)), `dcs.labels.${key}`, value,
       'is not a valid Kubernetes label', 'use [prefix/]name keys and values of at most 63 alphanumerics, "-", "_" or "."');
   }
   for (const prop of ['roleLabel', 'scopeLabel'] as const) {
-    problems.check(!isLabelKey(k[prop]), `dcs.${prop}`, k[prop], 'is not a valid Kubernetes label key', 'give e.g. "role"');
-    problems.check(k[prop] in k.labels, `dcs.${prop}`, k[prop], 'is also one of dcs.labels, which Patroni would overwrite on every Pod',
+    problems.when(!isLabelKey(k[prop]), `dcs.${prop}`, k[prop], 'is not a valid Kubernetes label key', 'give e.g. "role"');
+    problems.when(k[prop] in k.labels, `dcs.${prop}`, k[prop], 'is also one of dcs.labels, which Patroni would overwrite on every Pod',
       `remove "${k[prop]}" from dcs.labels`);
   }
 }
 
-function validateFailover(problems: ProblemList, f: Required<PatroniFailoverOptions>, memberCount: number): void {
+function validateFailover(problems: Problems, f: Required<PatroniFailoverOptions>, memberCount: number): void {
   const intAtLeast = (prop: keyof PatroniFailoverOptions, min: number, why: string) => {
     const value = f[prop];
-    problems.check(!isInt(value) || value < min, `failover.${prop}`, value, `must be an integer >= ${min} (${why})`, `set it to ${min} or more`);
+    problems.when(!isInt(value) || value < min, `failover.${prop}`, value, `must be an integer >= ${min} (${why})`, `set it to ${min} or more`);
     return isInt(value) && value >= min;
   };
   const ttlOk = intAtLeast('ttlSeconds', 1, 'seconds');
@@ -660,76 +654,76 @@ function validateFailover(problems: ProblemList, f: Required<PatroniFailoverOpti
   intAtLeast('primaryStartTimeoutSeconds', 0, 'seconds');
   if (ttlOk && loopOk && retryOk) {
     const budget = f.loopWaitSeconds + 2 * f.retryTimeoutSeconds;
-    problems.check(f.ttlSeconds <= budget, 'failover.ttlSeconds', f.ttlSeconds,
+    problems.when(f.ttlSeconds <= budget, 'failover.ttlSeconds', f.ttlSeconds,
       `must be greater than loopWaitSeconds + 2 * retryTimeoutSeconds (${f.loopWaitSeconds} + 2 * ${f.retryTimeoutSeconds} = ${budget}), `
       + 'or a healthy leader retrying the DCS and PostgreSQL loses its lock',
       `raise ttlSeconds to ${budget + 1} or lower loopWaitSeconds/retryTimeoutSeconds`);
   }
   if (f.synchronousMode) {
     const standbys = f.synchronousStandbys;
-    problems.check(!isInt(standbys) || standbys < 1 || standbys >= memberCount, 'failover.synchronousStandbys', standbys,
+    problems.when(!isInt(standbys) || standbys < 1 || standbys >= memberCount, 'failover.synchronousStandbys', standbys,
       `must be an integer >= 1 and < memberCount (${memberCount})`, `set it to ${Math.max(1, memberCount - 1)} (every standby synchronous) or less`);
   } else {
-    problems.check(f.synchronousModeStrict, 'failover.synchronousModeStrict', f.synchronousModeStrict,
+    problems.when(f.synchronousModeStrict, 'failover.synchronousModeStrict', f.synchronousModeStrict,
       'has no effect without synchronous replication', 'enable failover.synchronousMode or set synchronousModeStrict to false');
   }
 }
 
-function validateParameters(problems: ProblemList, p: Required<PostgresParameterOptions>, r: ResolvedPatroniMemberOptions): void {
-  problems.check(!isInt(p.maxConnections) || p.maxConnections < 10, 'postgresParameters.maxConnections', p.maxConnections,
+function validateParameters(problems: Problems, p: Required<PostgresParameterOptions>, r: ResolvedPatroniMemberOptions): void {
+  problems.when(!isInt(p.maxConnections) || p.maxConnections < 10, 'postgresParameters.maxConnections', p.maxConnections,
     'must be an integer >= 10 (Patroni, replication and monitoring need connections of their own)', 'set it to 100 or more');
   const buffers = sizeInKb(p.sharedBuffers);
-  problems.check(buffers === undefined || buffers < 128, 'postgresParameters.sharedBuffers', p.sharedBuffers,
+  problems.when(buffers === undefined || buffers < 128, 'postgresParameters.sharedBuffers', p.sharedBuffers,
     'is not a PostgreSQL size of at least 128kB', 'give e.g. "1GB" (about 25% of the memory limit)');
-  problems.check(sizeInKb(p.walKeepSize) === undefined, 'postgresParameters.walKeepSize', p.walKeepSize,
+  problems.when(sizeInKb(p.walKeepSize) === undefined, 'postgresParameters.walKeepSize', p.walKeepSize,
     'is not a PostgreSQL size', 'give e.g. "1GB"');
-  problems.check(!/^[1-9]\d*(ms|s|min)$/.test(p.walRetrieveRetryInterval), 'postgresParameters.walRetrieveRetryInterval', p.walRetrieveRetryInterval,
+  problems.when(!/^[1-9]\d*(ms|s|min)$/.test(p.walRetrieveRetryInterval), 'postgresParameters.walRetrieveRetryInterval', p.walRetrieveRetryInterval,
     'is not a positive PostgreSQL duration', 'give e.g. "1s" or "500ms"');
   const senders = r.memberCount + 1;
-  problems.check(!isInt(p.maxWalSenders) || p.maxWalSenders < senders, 'postgresParameters.maxWalSenders', p.maxWalSenders,
+  problems.when(!isInt(p.maxWalSenders) || p.maxWalSenders < senders, 'postgresParameters.maxWalSenders', p.maxWalSenders,
     `must be >= memberCount + 1 (${senders}): one per replica plus two for a member re-cloning with pg_basebackup`, `set it to ${senders} or more`);
   if (r.failover.useReplicationSlots) {
     const slots = r.memberCount - 1;
-    problems.check(!isInt(p.maxReplicationSlots) || p.maxReplicationSlots < slots, 'postgresParameters.maxReplicationSlots', p.maxReplicationSlots,
+    problems.when(!isInt(p.maxReplicationSlots) || p.maxReplicationSlots < slots, 'postgresParameters.maxReplicationSlots', p.maxReplicationSlots,
       `must be >= memberCount - 1 (${slots}) with replication slots`, `set it to ${slots} or more`);
   }
-  problems.check(r.failover.synchronousMode && (p.synchronousCommit === 'local' || p.synchronousCommit === 'off'),
+  problems.when(r.failover.synchronousMode && (p.synchronousCommit === 'local' || p.synchronousCommit === 'off'),
     'postgresParameters.synchronousCommit', p.synchronousCommit,
     'acknowledges commits before any standby has them, which breaks RPO 0 in synchronous mode', 'use "on" or "remote_apply"');
   for (const [name, value] of Object.entries(p.additional)) {
     const prop = `postgresParameters.additional.${name}`;
-    problems.check(!GUC_NAME.test(name), prop, value, 'is not a PostgreSQL parameter name', 'use lower-case names like "work_mem"');
+    problems.when(!GUC_NAME.test(name), prop, value, 'is not a PostgreSQL parameter name', 'use lower-case names like "work_mem"');
     const managed = MANAGED_PARAMETERS[name];
-    problems.check(managed !== undefined, prop, value, 'is set by this renderer', managed ?? '');
-    problems.check(typeof value === 'number' && !Number.isFinite(value), prop, value, 'is not a finite number', 'give a number or a string');
+    problems.when(managed !== undefined, prop, value, 'is set by this renderer', managed ?? '');
+    problems.when(typeof value === 'number' && !Number.isFinite(value), prop, value, 'is not a finite number', 'give a number or a string');
   }
 }
 
-function validateAccess(problems: ProblemList, access: Required<PostgresClientAccessOptions>): void {
-  problems.check(access.memberCidrs.length === 0, 'clientAccess.memberCidrs', access.memberCidrs,
+function validateAccess(problems: Problems, access: Required<PostgresClientAccessOptions>): void {
+  problems.when(access.memberCidrs.length === 0, 'clientAccess.memberCidrs', access.memberCidrs,
     'is empty, so replicas cannot stream', 'give the Pod CIDRs the members run in');
   // clientCidrs defaults to the memberCidrs list itself: report its problems once.
   const lists = access.clientCidrs === access.memberCidrs ? ['memberCidrs'] as const : ['memberCidrs', 'clientCidrs'] as const;
   for (const key of lists) {
-    access[key].forEach((cidr, i) => problems.check(!isCidr(cidr), `clientAccess.${key}[${i}]`, cidr, 'is not a CIDR',
+    access[key].forEach((cidr, i) => problems.when(!isCidr(cidr), `clientAccess.${key}[${i}]`, cidr, 'is not a CIDR',
       'give e.g. "10.0.0.0/16"'));
   }
 }
 
-function validateUserNames(problems: ProblemList, users: Required<PostgresUserNames>): void {
+function validateUserNames(problems: Problems, users: Required<PostgresUserNames>): void {
   for (const key of ['superuser', 'replication', 'rewind'] as const) {
-    problems.check(!ROLE_NAME.test(users[key]), `userNames.${key}`, users[key], 'is not a lower-case PostgreSQL role name of at most 63 characters',
+    problems.when(!ROLE_NAME.test(users[key]), `userNames.${key}`, users[key], 'is not a lower-case PostgreSQL role name of at most 63 characters',
       'use letters, digits and "_"');
   }
-  problems.check(users.replication === users.superuser, 'userNames.replication', users.replication,
+  problems.when(users.replication === users.superuser, 'userNames.replication', users.replication,
     'is the superuser, so every replica would hold superuser credentials', 'give replication its own role, e.g. "replicator"');
 }
 
-function validateWalArchive(problems: ProblemList, archive: WalArchiveCommands | undefined): void {
+function validateWalArchive(problems: Problems, archive: WalArchiveCommands | undefined): void {
   if (archive === undefined) return;
-  problems.check(!archive.archiveCommand.includes('%p'), 'walArchive.archiveCommand', archive.archiveCommand,
+  problems.when(!archive.archiveCommand.includes('%p'), 'walArchive.archiveCommand', archive.archiveCommand,
     'does not reference %p (the WAL file to archive)', 'e.g. "wal-g wal-push %p"');
-  problems.check(!archive.restoreCommand.includes('%f') || !archive.restoreCommand.includes('%p'), 'walArchive.restoreCommand',
+  problems.when(!archive.restoreCommand.includes('%f') || !archive.restoreCommand.includes('%p'), 'walArchive.restoreCommand',
     archive.restoreCommand, 'does not reference both %f (the WAL file wanted) and %p (where to put it)', 'e.g. "wal-g wal-fetch %f %p"');
 }
 
@@ -737,19 +731,23 @@ function validateWalArchive(problems: ProblemList, archive: WalArchiveCommands |
  * Every problem with `options`, in prop order; empty when {@link renderPatroniConfig} will render.
  */
 export function validatePatroniInput(options: PatroniMemberOptions): Problem[] {
+  return [...patroniProblems(options).all];
+}
+
+function patroniProblems(options: PatroniMemberOptions): Problems {
   const r = resolvePatroniMemberOptions(options);
-  const problems = new ProblemList();
-  problems.check(!DNS_LABEL.test(r.clusterName), 'clusterName', r.clusterName,
+  const problems = new Problems('PatroniConfig', `${r.clusterName}/${r.memberName}`);
+  problems.when(!DNS_LABEL.test(r.clusterName), 'clusterName', r.clusterName,
     'is not a DNS label (Patroni names Kubernetes objects and DCS keys after it)', 'use at most 63 lower-case letters, digits and "-"');
-  problems.check(!MEMBER_NAME.test(r.memberName), 'memberName', r.memberName,
+  problems.when(!MEMBER_NAME.test(r.memberName), 'memberName', r.memberName,
     'is not a valid member name (it becomes the replication application_name)', 'use at most 63 lower-case letters, digits, "-", "_" and "."');
-  problems.check(!isInt(r.memberCount), 'memberCount', r.memberCount, 'is not an integer', 'give the number of members, e.g. 3');
-  problems.check(r.failover.synchronousMode && r.memberCount < 3, 'memberCount', r.memberCount,
+  problems.when(!isInt(r.memberCount), 'memberCount', r.memberCount, 'is not an integer', 'give the number of members, e.g. 3');
+  problems.when(r.failover.synchronousMode && r.memberCount < 3, 'memberCount', r.memberCount,
     'must be >= 3 with synchronous replication, or losing the only standby stops writes (strict) or risks acknowledged writes (non-strict)',
     'run 3 members');
-  problems.check(!r.failover.synchronousMode && r.memberCount < 2, 'memberCount', r.memberCount,
+  problems.when(!r.failover.synchronousMode && r.memberCount < 2, 'memberCount', r.memberCount,
     'must be >= 2: a single member has nothing to fail over to', 'run 3 members');
-  problems.check(!r.dcsNamespace.startsWith('/'), 'dcsNamespace', r.dcsNamespace, 'does not start with "/"', 'give e.g. "/service/"');
+  problems.when(!r.dcsNamespace.startsWith('/'), 'dcsNamespace', r.dcsNamespace, 'does not start with "/"', 'give e.g. "/service/"');
   validateAddresses(problems, r.addresses);
   validateDcs(problems, r.dcs, r.clusterName);
   validateFailover(problems, r.failover, r.memberCount);
@@ -757,7 +755,7 @@ export function validatePatroniInput(options: PatroniMemberOptions): Problem[] {
   validateAccess(problems, r.clientAccess);
   validateUserNames(problems, r.userNames);
   validateWalArchive(problems, r.walArchive);
-  return problems.all;
+  return problems;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -829,10 +827,10 @@ function renderPgHba(r: ResolvedPatroniMemberOptions): string[] {
  * ({@link validatePatroniInput}) before rendering anything.
  */
 export function renderPatroniConfig(options: PatroniMemberOptions): string {
-  const problems = validatePatroniInput(options);
-  if (problems.length > 0) throw new ValidationError('PatroniConfig', `${options.clusterName}/${options.memberName}`, problems);
+  patroniProblems(options).throwIfAny();
   const r = resolvePatroniMemberOptions(options);
   const f = r.failover;
+  const pgHba = renderPgHba(r);
   const config = {
     scope: r.clusterName,
     namespace: r.dcsNamespace,
@@ -856,6 +854,9 @@ export function renderPatroniConfig(options: PatroniMemberOptions): string {
         },
       },
       initdb: ['data-checksums', { encoding: 'UTF8' }],
+      // Appended to initdb's pg_hba.conf, which postgresql.pg_hba then replaces; Patroni's own
+      // schema (`patroni --validate-config`) requires it.
+      pg_hba: pgHba,
     },
     postgresql: {
       listen: r.addresses.postgresListen,
@@ -871,7 +872,7 @@ export function renderPatroniConfig(options: PatroniMemberOptions): string {
         rewind: { username: r.userNames.rewind },
       },
       parameters: { unix_socket_directories: r.addresses.unixSocketDir },
-      pg_hba: renderPgHba(r),
+      pg_hba: pgHba,
     },
     tags: {
       nofailover: r.tags.noFailover,
@@ -880,8 +881,8 @@ export function renderPatroniConfig(options: PatroniMemberOptions): string {
       nosync: r.tags.noSync,
     },
   };
-  // YAML 1.1 so that strings PyYAML would read as booleans (`on`, `off`) are quoted.
-  const doc = new Document(config, { version: '1.1' });
+  // YAML 1.1 so that strings PyYAML would read as booleans (`on`, `off`) are quoted; no anchors.
+  const doc = new Document(config, { version: '1.1', aliasDuplicateObjects: false });
   doc.commentBefore = ` Patroni configuration of ${r.clusterName}/${r.memberName}, rendered by @nines/constructs.\n`
     + ` Passwords come from ${Object.values(PATRONI_PASSWORD_ENV).join(', ')}.`;
   return doc.toString({ lineWidth: 0 });
@@ -1006,42 +1007,46 @@ export function resolveEtcdMemberOptions(options: EtcdMemberOptions): ResolvedEt
 
 /** Every problem with `options`; empty when {@link renderEtcdArgs} will render. */
 export function validateEtcdInput(options: EtcdMemberOptions): Problem[] {
+  return [...etcdProblems(options).all];
+}
+
+function etcdProblems(options: EtcdMemberOptions): Problems {
   const r = resolveEtcdMemberOptions(options);
-  const problems = new ProblemList();
+  const problems = new Problems('EtcdMember', r.memberName);
   const names = r.peers.map(peer => peer.name);
-  problems.check(names.length < 3 || names.length % 2 === 0, 'peers', names,
+  problems.when(names.length < 3 || names.length % 2 === 0, 'peers', names,
     `has ${names.length} members; etcd needs an odd number >= 3 to keep a quorum through one failure (an even number adds no tolerance)`,
     'run 3 or 5 members');
-  problems.check(r.self === undefined, 'memberName', r.memberName, `is not one of peers (${names.join(', ')})`, 'add this member to peers or fix its name');
-  problems.check(!DNS_LABEL.test(r.memberName), 'memberName', r.memberName, 'is not a DNS label', 'use lower-case letters, digits and "-"');
+  problems.when(r.self === undefined, 'memberName', r.memberName, `is not one of peers (${names.join(', ')})`, 'add this member to peers or fix its name');
+  problems.when(!DNS_LABEL.test(r.memberName), 'memberName', r.memberName, 'is not a DNS label', 'use lower-case letters, digits and "-"');
   const duplicateNames = names.filter((name, i) => names.indexOf(name) !== i);
-  problems.check(duplicateNames.length > 0, 'peers', names, `lists ${duplicateNames.join(', ')} more than once`, 'give every member a unique name');
+  problems.when(duplicateNames.length > 0, 'peers', names, `lists ${duplicateNames.join(', ')} more than once`, 'give every member a unique name');
   r.peers.forEach((peer, i) => {
     for (const key of ['peerUrl', 'clientUrl'] as const) {
-      problems.check(parseEtcdUrl(peer[key]) === undefined, `peers[${i}].${key}`, peer[key], 'is not http(s)://host:port',
+      problems.when(parseEtcdUrl(peer[key]) === undefined, `peers[${i}].${key}`, peer[key], 'is not http(s)://host:port',
         'give e.g. "http://etcd-0.etcd:2380"');
     }
   });
-  problems.check(r.clusterToken.trim() === '', 'clusterToken', r.clusterToken, 'is empty', 'give a token unique to this cluster, e.g. "<namespace>-etcd"');
-  problems.check(!isAbsolutePath(r.dataDir), 'dataDir', r.dataDir, 'is not an absolute path without spaces', 'give e.g. "/var/lib/etcd"');
+  problems.when(r.clusterToken.trim() === '', 'clusterToken', r.clusterToken, 'is empty', 'give a token unique to this cluster, e.g. "<namespace>-etcd"');
+  problems.when(!isAbsolutePath(r.dataDir), 'dataDir', r.dataDir, 'is not an absolute path without spaces', 'give e.g. "/var/lib/etcd"');
   // Defaulted listen URLs come from this member's peer entry, whose problems are reported above.
   for (const key of ['listenClientUrls', 'listenPeerUrls'] as const) {
-    problems.check(options[key] !== undefined && r[key].length === 0, key, r[key], 'is empty', 'give e.g. "http://0.0.0.0:2379"');
-    r[key].forEach((url, i) => problems.check(parseEtcdUrl(url) === undefined, `${key}[${i}]`, url, 'is not http(s)://host:port',
+    problems.when(options[key] !== undefined && r[key].length === 0, key, r[key], 'is empty', 'give e.g. "http://0.0.0.0:2379"');
+    r[key].forEach((url, i) => problems.when(parseEtcdUrl(url) === undefined, `${key}[${i}]`, url, 'is not http(s)://host:port',
       'give e.g. "http://0.0.0.0:2379"'));
   }
   const heartbeat = r.heartbeatIntervalMs;
   const election = r.electionTimeoutMs;
-  problems.check(!isInt(heartbeat) || heartbeat < 1, 'heartbeatIntervalMs', heartbeat, 'must be an integer >= 1', 'use 100');
-  problems.check(!isInt(election) || election > 50000, 'electionTimeoutMs', election, 'must be an integer <= 50000 (etcd refuses more)', 'use 750');
-  problems.check(isInt(heartbeat) && isInt(election) && election < 5 * heartbeat, 'electionTimeoutMs', election,
+  problems.when(!isInt(heartbeat) || heartbeat < 1, 'heartbeatIntervalMs', heartbeat, 'must be an integer >= 1', 'use 100');
+  problems.when(!isInt(election) || election > 50000, 'electionTimeoutMs', election, 'must be an integer <= 50000 (etcd refuses more)', 'use 750');
+  problems.when(isInt(heartbeat) && isInt(election) && election < 5 * heartbeat, 'electionTimeoutMs', election,
     `must be >= 5 * heartbeatIntervalMs (${5 * heartbeat}); etcd refuses to start otherwise`, `raise it to ${5 * heartbeat} or more`);
-  problems.check(!isInt(r.snapshotCount) || r.snapshotCount < 1, 'snapshotCount', r.snapshotCount, 'must be an integer >= 1', 'use 10000');
-  problems.check(!isInt(r.autoCompactionRetentionHours) || r.autoCompactionRetentionHours < 1, 'autoCompactionRetentionHours',
+  problems.when(!isInt(r.snapshotCount) || r.snapshotCount < 1, 'snapshotCount', r.snapshotCount, 'must be an integer >= 1', 'use 10000');
+  problems.when(!isInt(r.autoCompactionRetentionHours) || r.autoCompactionRetentionHours < 1, 'autoCompactionRetentionHours',
     r.autoCompactionRetentionHours, 'must be an integer >= 1', 'use 1');
-  problems.check(!isInt(r.quotaBackendBytes) || r.quotaBackendBytes < 1 || r.quotaBackendBytes > ETCD_MAX_QUOTA_BYTES, 'quotaBackendBytes',
+  problems.when(!isInt(r.quotaBackendBytes) || r.quotaBackendBytes < 1 || r.quotaBackendBytes > ETCD_MAX_QUOTA_BYTES, 'quotaBackendBytes',
     r.quotaBackendBytes, `must be an integer in 1-${ETCD_MAX_QUOTA_BYTES} (etcd's suggested maximum, 8 GiB)`, 'use 2147483648 (2 GiB)');
-  return problems.all;
+  return problems;
 }
 
 /**
@@ -1049,8 +1054,7 @@ export function validateEtcdInput(options: EtcdMemberOptions): Problem[] {
  * {@link ValidationError} listing every problem ({@link validateEtcdInput}) before rendering.
  */
 export function renderEtcdArgs(options: EtcdMemberOptions): string[] {
-  const problems = validateEtcdInput(options);
-  if (problems.length > 0) throw new ValidationError('EtcdMember', options.memberName, problems);
+  etcdProblems(options).throwIfAny();
   const r = resolveEtcdMemberOptions(options);
   return [
     `--name=${r.memberName}`,

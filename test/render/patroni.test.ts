@@ -101,6 +101,9 @@ describe('renderPatroniConfig', () => {
   test('initdb with checksums and UTF8; local postgresql section', () => {
     const config = rendered(member);
     expect(config.bootstrap.initdb).toEqual(['data-checksums', { encoding: 'UTF8' }]);
+    // Patroni's schema requires bootstrap.pg_hba; it matches what postgresql.pg_hba keeps in place.
+    expect(config.bootstrap.pg_hba).toEqual(config.postgresql.pg_hba);
+    expect(renderPatroniConfig(member)).not.toMatch(/[&*]a\d/);
     expect(config.postgresql).toMatchObject({
       listen: '0.0.0.0:5432',
       connect_address: 'postgres-0.postgres.databases.svc:5432',

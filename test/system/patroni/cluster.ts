@@ -3,6 +3,7 @@
  * `renderPatroniConfig` / `renderEtcdArgs` render, with only addresses, ports and paths substituted
  * through their typed inputs.
  */
+import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -149,13 +150,26 @@ export class PatroniTestCluster {
     }
   }
 
-  /** Writes `name`'s rendered patroni.yml and starts Patroni on it, passwords in its environment only. */
-  public startPatroni(name: string): void {
-    const member = this.member(name);
-    const configFile = path.join(member.dir, 'patroni.yml');
+  /** Writes `name`'s rendered patroni.yml (readable by the daemon user only); returns its path. */
+  public writePatroniConfig(name: string): string {
+    const configFile = path.join(this.member(name).dir, 'patroni.yml');
     fs.writeFileSync(configFile, renderPatroniConfig(this.patroniOptions(name)), { mode: 0o600 });
     const { uid, gid } = daemonUserIds();
     fs.chownSync(configFile, uid, gid);
+    return configFile;
+  }
+
+  /** What `patroni --validate-config` (Patroni's own schema and reachability checks) says about `name`'s file. */
+  public patroniValidatorComplaints(name: string): string[] {
+    const result = spawnSync('patroni', ['--validate-config', this.writePatroniConfig(name)], { encoding: 'utf8', timeout: 30_000 });
+    if (result.error) throw result.error;
+    return `${result.stdout}${result.stderr}`.split('\n').filter(line => line.trim() !== '');
+  }
+
+  /** Writes `name`'s rendered patroni.yml and starts Patroni on it, passwords in its environment only. */
+  public startPatroni(name: string): void {
+    const member = this.member(name);
+    const configFile = this.writePatroniConfig(name);
     const env = {
       PATH: process.env.PATH,
       HOME: member.dir,
