@@ -162,10 +162,11 @@ export class PatroniDcs {
  * test (kill -9 of the leader's Patroni, postmaster and backends; Patroni 3.0, PostgreSQL 15,
  * etcd 3.4; seconds until the first acknowledged write on the new leader): ttl 12 / loop_wait 3 /
  * retry_timeout 4 gave 11.3-14.4 s, too close to the case study's 15 s; the defaults, 10 / 2 / 3,
- * gave 10.7-12.2 s over 12 kills (median 11.7 s).
+ * gave 10.7-12.2 s over 15 kills (median 11.7 s).
  *
  * Patroni >= 3.2 raises any `ttl` below 20 (and `retry_timeout` below 3) at runtime with a warning
- * in its log, which puts node-loss failover at about 20-22 s: pin Patroni 3.0/3.1 for 10-15 s.
+ * in its log, which puts node-loss failover at roughly 20 s (estimated, not measured): pin Patroni
+ * 3.0/3.1 for 10-15 s.
  *
  * @see https://patroni.readthedocs.io/en/latest/dynamic_configuration.html
  */
