@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real software the system tests run (Debian packages only):
 # Patroni + PostgreSQL + etcd (PatroniCluster), Redis + Sentinel (RedisSentinel),
-# Prometheus' promtool (rules). Idempotent; needs root (or sudo) and Debian's apt.
+# Prometheus promtool (rules), Alertmanager amtool (routing). Idempotent; needs root (or sudo) and Debian's apt.
 set -euo pipefail
-pkgs=(patroni postgresql etcd-server redis-server redis-sentinel prometheus python3-psycopg2 procps util-linux)
+pkgs=(patroni postgresql etcd-server redis-server redis-sentinel prometheus prometheus-alertmanager python3-psycopg2 procps util-linux)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
