@@ -86,6 +86,9 @@ export class Checks {
   /** The report of the synth in progress: cdk8s validates the app once more per chart. */
   private synthReport?: CheckReport;
   private inSynth = false;
+  /** Objects whose resolved JSON is reused by the synth in progress (see `validate`). */
+  private readonly pinned: ApiObject[] = [];
+  private lastObjects: readonly CheckedObject[] = [];
   private constructor(private readonly root: IConstruct, rules: readonly Rule[] = DEFAULT_RULES) {
     this.rules = rules;
     root.node.addValidation({ validate: () => this.validate() });
@@ -102,6 +105,7 @@ export class Checks {
         } finally {
           this.inSynth = false;
           this.synthReport = undefined;
+          for (const o of this.pinned.splice(0)) delete (o as any).toJson;
         }
       };
     }
@@ -121,6 +125,7 @@ export class Checks {
     for (const c of this.root.node.findAll()) {
       if (c instanceof ApiObject) objects.push(toChecked(c, this.zonesOf(c)));
     }
+    this.lastObjects = objects;
     const index = buildIndex(objects);
     const findings: Finding[] = [];
     const suppressed: SuppressedFinding[] = [];
@@ -145,7 +150,15 @@ export class Checks {
       return this.synthReport.findings.filter(f => f.severity === 'error').map(formatFinding);
     }
     const report = this.run();
-    if (this.inSynth) this.synthReport = report;
+    if (this.inSynth) {
+      this.synthReport = report;
+      // The tree cannot change inside one synth: let the writer reuse the JSON the pass just
+      // resolved instead of resolving every object a second time (restored after the synth).
+      for (const o of this.lastObjects) {
+        (o.construct as any).toJson = () => o.json;
+        this.pinned.push(o.construct as ApiObject);
+      }
+    }
     const errors = report.findings.filter(f => f.severity === 'error');
     const warnings = report.findings.filter(f => f.severity === 'warning');
     this.log(`nines checks: ${report.objects} objects, ${errors.length} errors, ${warnings.length} warnings, ${report.suppressed.length} suppressed`);

@@ -1,5 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { stringify } from 'yaml';
 import { Checks, Criticality, DEFAULT_RULES, ResilientService, formatFinding } from '../../lib';
 import { errorOf, regionChart } from '../k8s/helpers';
 
@@ -151,6 +152,15 @@ describe('synth-time checks', () => {
     expect(lines.filter(l => l.startsWith('nines checks:'))).toHaveLength(1);
     app.synthYaml();
     expect(lines.filter(l => l.startsWith('nines checks:'))).toHaveLength(2);
+  });
+
+  test('synth writes the JSON the pass resolved, identical to a fresh resolve, and restores toJson', () => {
+    const { app, chart } = regionChart();
+    const svc = new ResilientService(chart, 'a', { image: 'r/a:1.0.0', tier: Criticality.HIGH, namespace: 'ns' });
+    const written = app.synthYaml();
+    expect(Object.prototype.hasOwnProperty.call(svc.deployment, 'toJson')).toBe(false);
+    const fresh = Testing.synth(chart);
+    expect(written).toBe(fresh.map(o => stringify(o)).join('---\n'));
   });
 
   test('every rule has a unique id and a description', () => {
