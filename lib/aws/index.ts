@@ -1,0 +1,4 @@
+export * from './cidr-plan';
+export * from './multi-az-vpc';
+export * from './regional-cluster';
+export * from './global-failover';

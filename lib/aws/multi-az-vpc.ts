@@ -1,0 +1,316 @@
+import * as ec2 from '@pulumi/aws/ec2';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as iam from '@pulumi/aws/iam';
+import * as pulumi from '@pulumi/pulumi';
+import { Problems } from '../core/errors';
+import { Region } from '../core/platform';
+import { CidrPlan, DEFAULT_ZONE_SLOTS, parseCidr, validateCidrPlan } from './cidr-plan';
+
+/** Where and how VPC flow logs go. */
+export interface FlowLogOptions {
+  /**
+   * Destination type. `s3` needs `s3BucketArn`.
+   * @default 'cloud-watch-logs'
+   */
+  readonly destination?: 'cloud-watch-logs' | 's3';
+  /**
+   * CloudWatch Logs retention in days (one of the values CloudWatch accepts).
+   * @default 365
+   * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+   */
+  readonly retentionDays?: number;
+  /** Bucket ARN for `destination: 's3'`. */
+  readonly s3BucketArn?: pulumi.Input<string>;
+  /**
+   * Traffic captured.
+   * @default 'ALL'
+   */
+  readonly trafficType?: 'ALL' | 'ACCEPT' | 'REJECT';
+}
+
+/** Arguments of {@link MultiAzVpc}. */
+export interface MultiAzVpcArgs {
+  /**
+   * The region from the platform description: its name, zones, VPC CIDR, and the other regions'
+   * CIDRs (which this VPC must not overlap).
+   * @see Platform.fromDescription
+   */
+  readonly region: Region;
+  /**
+   * Zones to span (an override; never "the first N the account has").
+   * @default region.zones
+   */
+  readonly zones?: readonly string[];
+  /**
+   * The VPC block.
+   * @default region.vpcCidr
+   */
+  readonly vpcCidr?: string;
+  /**
+   * Slots per subnet tier (see {@link CidrPlanInput.zoneSlots}).
+   * @default 8
+   */
+  readonly zoneSlots?: number;
+  /**
+   * VPC flow logs; `false` turns them off.
+   * @default { destination: 'cloud-watch-logs', retentionDays: 365, trafficType: 'ALL' }
+   */
+  readonly flowLogs?: FlowLogOptions | false;
+  /**
+   * Interface endpoints to create, as service suffixes (`ecr.api`, `ecr.dkr`, `sts`, `logs`, ...), in
+   * every private subnet with private DNS. Each costs about $7.30 a month per zone.
+   * @default [] (egress goes through the per-zone NAT gateways; S3 and DynamoDB gateway endpoints are always created)
+   */
+  readonly interfaceEndpoints?: readonly string[];
+  /**
+   * EKS cluster name for the `kubernetes.io/cluster/<name>` subnet tag.
+   * @default `${environment}-${region}`
+   */
+  readonly clusterName?: string;
+  /**
+   * Tags added to every resource.
+   * @default {}
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const SERVICE_SUFFIX = /^[a-z0-9-]+(\.[a-z0-9-]+)*$/;
+
+/**
+ * A hardened multi-AZ VPC for one region: public, private (workloads) and data (isolated)
+ * subnets per zone laid out by a deterministic plan keyed by zone name; one NAT gateway and
+ * one private route table per zone (losing a zone never cuts another zone's egress); flow logs;
+ * S3 and DynamoDB gateway endpoints; the default security group stripped of rules; EKS
+ * load-balancer discovery tags; and the one security group open to the internet, for the
+ * public load balancer on 443.
+ *
+ * Logical names carry the zone name, so adding a zone adds resources and replaces none.
+ */
+export class MultiAzVpc extends pulumi.ComponentResource {
+  /** The zones spanned. */
+  public readonly zones: readonly string[];
+  /** The resolved CIDR plan (plain data). */
+  public readonly plan: CidrPlan;
+  /** The CIDR plan as a stack output. */
+  public readonly cidrPlan: pulumi.Output<CidrPlan>;
+  /** The resolved flow log options, or false. */
+  public readonly flowLogOptions: Required<Omit<FlowLogOptions, 's3BucketArn'>> | false;
+  /** Resolved interface endpoint services. */
+  public readonly interfaceEndpointServices: readonly string[];
+  /** Resolved cluster name used in subnet tags. */
+  public readonly clusterName: string;
+  /** VPC id. */
+  public readonly vpcId: pulumi.Output<string>;
+  /** VPC CIDR. */
+  public readonly vpcCidr: pulumi.Output<string>;
+  /** Public subnet ids by zone. */
+  public readonly publicSubnetIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Private subnet ids by zone. */
+  public readonly privateSubnetIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Data subnet ids by zone. */
+  public readonly dataSubnetIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** NAT gateway ids by zone. */
+  public readonly natGatewayIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Private route table ids by zone. */
+  public readonly privateRouteTableIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The public load balancer's security group (443 from anywhere; the only such ingress). */
+  public readonly publicIngressSecurityGroupId: pulumi.Output<string>;
+  /** Flow log id, when on. */
+  public readonly flowLogId?: pulumi.Output<string>;
+
+  constructor(name: string, args: MultiAzVpcArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate everything before registering anything.
+    const problems = new Problems('MultiAzVpc', name);
+    const region = args?.region;
+    if (!(region instanceof Region)) {
+      problems.add('region', region, 'is not a Region of a platform description',
+        'pass platform.region("us-east-1") from Platform.fromDescription(...)');
+      problems.throwIfAny();
+    }
+    const zones = [...(args.zones ?? region.zones)];
+    const vpcCidr = args.vpcCidr ?? region.vpcCidr;
+    if (vpcCidr === undefined) {
+      problems.add('vpcCidr', undefined, `is not set and region ${region.name} has no vpcCidr`,
+        'set vpcCidr in the platform description or pass it');
+    }
+    const plan = vpcCidr === undefined ? undefined
+      : validateCidrPlan({ region: region.name, vpcCidr, zones, zoneSlots: args.zoneSlots ?? DEFAULT_ZONE_SLOTS }, problems);
+    if (plan) {
+      for (const other of region.platform.regions) {
+        const theirs = other.name === region.name ? undefined : parseCidr(other.vpcCidr);
+        problems.when(!!theirs && theirs.isOverlapping(parseCidr(plan.vpcCidr)!), 'vpcCidr', plan.vpcCidr,
+          `overlaps ${other.name}'s VPC ${other.vpcCidr}, so the regions cannot be peered or routed to each other`,
+          'give every region a disjoint block (e.g. 10.10.0.0/16, 10.20.0.0/16, ...)');
+      }
+    }
+    let flowLogOptions: MultiAzVpc['flowLogOptions'] = false;
+    if (args.flowLogs !== false) {
+      const f = args.flowLogs ?? {};
+      flowLogOptions = {
+        destination: f.destination ?? 'cloud-watch-logs',
+        retentionDays: f.retentionDays ?? 365,
+        trafficType: f.trafficType ?? 'ALL',
+      };
+      problems.when(!['cloud-watch-logs', 's3'].includes(flowLogOptions.destination), 'flowLogs.destination',
+        flowLogOptions.destination, 'is not a supported destination', 'use "cloud-watch-logs" or "s3"');
+      problems.when(!RETENTION_DAYS.includes(flowLogOptions.retentionDays), 'flowLogs.retentionDays', flowLogOptions.retentionDays,
+        'is not a retention CloudWatch Logs accepts', `use one of ${RETENTION_DAYS.join(', ')}`);
+      problems.when(!['ALL', 'ACCEPT', 'REJECT'].includes(flowLogOptions.trafficType), 'flowLogs.trafficType',
+        flowLogOptions.trafficType, 'is not a traffic type', 'use "ALL", "ACCEPT" or "REJECT"');
+      problems.when(flowLogOptions.destination === 's3' && f.s3BucketArn === undefined, 'flowLogs.s3BucketArn', undefined,
+        'is required when destination is "s3"', 'pass the ARN of the log bucket, or use destination "cloud-watch-logs"');
+    }
+    const endpoints = [...(args.interfaceEndpoints ?? [])];
+    for (const e of endpoints) {
+      problems.when(!SERVICE_SUFFIX.test(e) || e === 's3' || e === 'dynamodb', 'interfaceEndpoints', e,
+        e === 's3' || e === 'dynamodb' ? 'already has a (free) gateway endpoint' : 'is not an AWS service suffix',
+        'use suffixes such as "ecr.api", "ecr.dkr", "sts", "logs"');
+    }
+    const clusterName = args.clusterName ?? `${region.platform.environment}-${region.name}`;
+    problems.throwIfAny();
+
+    super('nines:aws:MultiAzVpc', name, {}, opts);
+    this.zones = Object.keys(plan!.zones);
+    this.plan = plan!;
+    this.cidrPlan = pulumi.output(plan!);
+    this.flowLogOptions = flowLogOptions;
+    this.interfaceEndpointServices = endpoints;
+    this.clusterName = clusterName;
+    const baseTags = { ...(args.tags ?? {}), 'nines.dev/region': region.name };
+    const tags = (n: string, extra: Record<string, string> = {}) => ({ ...baseTags, Name: n, ...extra });
+    const p = { parent: this };
+
+    const vpc = new ec2.Vpc(name, {
+      cidrBlock: plan!.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags(name),
+    }, p);
+    this.vpcId = vpc.id;
+    this.vpcCidr = vpc.cidrBlock;
+    new ec2.DefaultSecurityGroup(`${name}-default-sg`, {
+      vpcId: vpc.id, ingress: [], egress: [], tags: tags(`${name}-default (no rules)`),
+    }, p);
+    const igw = new ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags(`${name}-igw`) }, p);
+    const publicRt = new ec2.RouteTable(`${name}-public`, {
+      vpcId: vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }], tags: tags(`${name}-public`),
+    }, p);
+    const dataRt = new ec2.RouteTable(`${name}-data`, { vpcId: vpc.id, tags: tags(`${name}-data (isolated)`) }, p);
+
+    const pub: Record<string, pulumi.Output<string>> = {};
+    const priv: Record<string, pulumi.Output<string>> = {};
+    const data: Record<string, pulumi.Output<string>> = {};
+    const nats: Record<string, pulumi.Output<string>> = {};
+    const privRts: Record<string, pulumi.Output<string>> = {};
+    const clusterTag = `kubernetes.io/cluster/${clusterName}`;
+    for (const zone of this.zones) {
+      const z = plan!.zones[zone];
+      const publicSubnet = new ec2.Subnet(`${name}-${zone}-public`, {
+        vpcId: vpc.id, availabilityZone: zone, cidrBlock: z.public, mapPublicIpOnLaunch: false,
+        tags: tags(`${name}-${zone}-public`, { 'kubernetes.io/role/elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'public' }),
+      }, p);
+      const privateSubnet = new ec2.Subnet(`${name}-${zone}-private`, {
+        vpcId: vpc.id, availabilityZone: zone, cidrBlock: z.private,
+        tags: tags(`${name}-${zone}-private`, { 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'private' }),
+      }, p);
+      const dataSubnet = new ec2.Subnet(`${name}-${zone}-data`, {
+        vpcId: vpc.id, availabilityZone: zone, cidrBlock: z.data, tags: tags(`${name}-${zone}-data`, { 'nines.dev/tier': 'data' }),
+      }, p);
+      new ec2.RouteTableAssociation(`${name}-${zone}-public`, { subnetId: publicSubnet.id, routeTableId: publicRt.id }, p);
+      new ec2.RouteTableAssociation(`${name}-${zone}-data`, { subnetId: dataSubnet.id, routeTableId: dataRt.id }, p);
+      const eip = new ec2.Eip(`${name}-${zone}-nat`, { domain: 'vpc', tags: tags(`${name}-${zone}-nat`) }, { parent: this, dependsOn: [igw] });
+      const nat = new ec2.NatGateway(`${name}-${zone}`, {
+        subnetId: publicSubnet.id, allocationId: eip.id, connectivityType: 'public', tags: tags(`${name}-${zone}-nat`),
+      }, p);
+      const rt = new ec2.RouteTable(`${name}-${zone}-private`, {
+        vpcId: vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nat.id }], tags: tags(`${name}-${zone}-private`),
+      }, p);
+      new ec2.RouteTableAssociation(`${name}-${zone}-private`, { subnetId: privateSubnet.id, routeTableId: rt.id }, p);
+      pub[zone] = publicSubnet.id;
+      priv[zone] = privateSubnet.id;
+      data[zone] = dataSubnet.id;
+      nats[zone] = nat.id;
+      privRts[zone] = rt.id;
+    }
+    this.publicSubnetIds = pub;
+    this.privateSubnetIds = priv;
+    this.dataSubnetIds = data;
+    this.natGatewayIds = nats;
+    this.privateRouteTableIds = privRts;
+
+    const gatewayRts = [...Object.values(privRts), dataRt.id];
+    for (const svc of ['s3', 'dynamodb']) {
+      new ec2.VpcEndpoint(`${name}-${svc}`, {
+        vpcId: vpc.id, serviceName: `com.amazonaws.${region.name}.${svc}`, vpcEndpointType: 'Gateway',
+        routeTableIds: gatewayRts, tags: tags(`${name}-${svc}`),
+      }, p);
+    }
+    if (endpoints.length > 0) {
+      const sg = new ec2.SecurityGroup(`${name}-endpoints`, {
+        vpcId: vpc.id, description: 'Interface endpoints: HTTPS from inside the VPC only',
+        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: [plan!.vpcCidr], description: 'HTTPS from the VPC' }],
+        egress: [], revokeRulesOnDelete: true, tags: tags(`${name}-endpoints`),
+      }, p);
+      for (const svc of endpoints) {
+        new ec2.VpcEndpoint(`${name}-${svc}`, {
+          vpcId: vpc.id, serviceName: `com.amazonaws.${region.name}.${svc}`, vpcEndpointType: 'Interface',
+          privateDnsEnabled: true, subnetIds: Object.values(priv), securityGroupIds: [sg.id], tags: tags(`${name}-${svc}`),
+        }, p);
+      }
+    }
+
+    const ingress = new ec2.SecurityGroup(`${name}-public-lb`, {
+      vpcId: vpc.id, description: 'Public load balancer: HTTPS from the internet, to the VPC only',
+      ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'], description: 'HTTPS' }],
+      egress: [{ protocol: 'tcp', fromPort: 0, toPort: 65535, cidrBlocks: [plan!.vpcCidr], description: 'to targets in the VPC' }],
+      revokeRulesOnDelete: true, tags: tags(`${name}-public-lb`),
+    }, p);
+    this.publicIngressSecurityGroupId = ingress.id;
+
+    if (flowLogOptions) {
+      const f = args.flowLogs || {};
+      let destination: pulumi.Input<string>;
+      let roleArn: pulumi.Input<string> | undefined;
+      if (flowLogOptions.destination === 's3') {
+        destination = f.s3BucketArn!;
+      } else {
+        const group = new cloudwatch.LogGroup(`${name}-flow-logs`, {
+          name: `/nines/vpc/${name}/flow-logs`, retentionInDays: flowLogOptions.retentionDays, tags: tags(`${name}-flow-logs`),
+        }, p);
+        const role = new iam.Role(`${name}-flow-logs`, {
+          assumeRolePolicy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          }),
+          tags: tags(`${name}-flow-logs`),
+        }, p);
+        new iam.RolePolicy(`${name}-flow-logs`, {
+          role: role.id,
+          policy: group.arn.apply(arn => JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{
+              Effect: 'Allow',
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+              Resource: [arn, `${arn}:*`],
+            }],
+          })),
+        }, p);
+        destination = group.arn;
+        roleArn = role.arn;
+      }
+      const flowLog = new ec2.FlowLog(name, {
+        vpcId: vpc.id, trafficType: flowLogOptions.trafficType, logDestinationType: flowLogOptions.destination,
+        logDestination: destination, iamRoleArn: roleArn, maxAggregationInterval: 60, tags: tags(`${name}-flow-logs`),
+      }, p);
+      this.flowLogId = flowLog.id;
+    }
+
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      cidrPlan: this.cidrPlan,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+      dataSubnetIds: this.dataSubnetIds,
+      natGatewayIds: this.natGatewayIds,
+      publicIngressSecurityGroupId: this.publicIngressSecurityGroupId,
+    });
+  }
+}

@@ -1,0 +1,413 @@
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as ec2 from '@pulumi/aws/ec2';
+import * as eks from '@pulumi/aws/eks';
+import * as iam from '@pulumi/aws/iam';
+import * as kms from '@pulumi/aws/kms';
+import * as s3 from '@pulumi/aws/s3';
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { Problems } from '../core/errors';
+import { parseCidr } from './cidr-plan';
+import { MultiAzVpc } from './multi-az-vpc';
+
+/** Size of each zone's managed node group. */
+export interface NodeGroupScaling {
+  /** @default 1 */
+  readonly min?: number;
+  /** @default 2 */
+  readonly desired?: number;
+  /** @default 6 */
+  readonly max?: number;
+}
+
+/** The Kubernetes service account allowed to write database backups. */
+export interface ServiceAccountRef {
+  /** @default 'databases' */
+  readonly namespace?: string;
+  /** @default 'database-backup' */
+  readonly name?: string;
+}
+
+/** Arguments of {@link RegionalCluster}. */
+export interface RegionalClusterArgs {
+  /** The region's VPC (zones, private subnets). */
+  readonly vpc: MultiAzVpc;
+  /**
+   * EKS cluster name.
+   * @default vpc.clusterName (`${environment}-${region}`)
+   */
+  readonly clusterName?: string;
+  /**
+   * Kubernetes version.
+   * @default '1.31'
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html
+   */
+  readonly kubernetesVersion?: string;
+  /**
+   * CIDRs allowed to reach the public API endpoint. Empty keeps the endpoint private only.
+   * `0.0.0.0/0` is refused.
+   * @default [] (private endpoint only)
+   */
+  readonly publicAccessCidrs?: readonly string[];
+  /**
+   * Node instance types (several spread Spot/On-Demand capacity risk).
+   * @default ['m6i.xlarge']
+   */
+  readonly instanceTypes?: readonly string[];
+  /**
+   * Nodes per zone (one managed node group per zone, so EBS-bound pods find a node in their zone).
+   * @default { min: 1, desired: 2, max: 6 }
+   */
+  readonly nodesPerZone?: NodeGroupScaling;
+  /**
+   * Root volume size in GiB (gp3, encrypted).
+   * @default 50
+   */
+  readonly rootVolumeGiB?: number;
+  /**
+   * Control-plane log retention in days.
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Days before backup objects move to Glacier Instant Retrieval, and before they expire.
+   * @default { transitionDays: 30, expirationDays: 365, noncurrentExpirationDays: 30 }
+   */
+  readonly backupLifecycle?: { readonly transitionDays?: number; readonly expirationDays?: number; readonly noncurrentExpirationDays?: number };
+  /**
+   * The only service account that may assume the backup role.
+   * @default { namespace: 'databases', name: 'database-backup' }
+   */
+  readonly backupServiceAccount?: ServiceAccountRef;
+  /**
+   * Tags added to every AWS resource.
+   * @default {}
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The StorageClass name the stateful constructs (PatroniCluster, RedisSentinel, KafkaCluster) request. */
+export const DEFAULT_STORAGE_CLASS = 'gp3-encrypted';
+/** Control-plane log types, all of them. */
+export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const policyArn = (n: string) => `arn:aws:iam::aws:policy/${n}`;
+
+/**
+ * One region's EKS cluster across the VPC's zones: a private API endpoint (public only with an
+ * allow-list), secrets envelope-encrypted with a KMS key, every control-plane log type, one managed
+ * node group per zone (launch template: IMDSv2 required with hop limit 1, encrypted gp3 root
+ * volume; updates at most 33% unavailable), IRSA, the EBS CSI driver with a default encrypted
+ * gp3 StorageClass `gp3-encrypted`, and a regional backup bucket (SSE-KMS, versioning, public
+ * access blocked, TLS only, lifecycle) writable through IRSA by one service account only.
+ */
+export class RegionalCluster extends pulumi.ComponentResource {
+  /** Resolved cluster name. */
+  public readonly clusterName: string;
+  /** Resolved Kubernetes version. */
+  public readonly kubernetesVersion: string;
+  /** Resolved public access CIDRs (empty: private endpoint only). */
+  public readonly publicAccessCidrs: readonly string[];
+  /** Resolved instance types. */
+  public readonly instanceTypes: readonly string[];
+  /** Resolved nodes per zone. */
+  public readonly nodesPerZone: Required<NodeGroupScaling>;
+  /** Resolved root volume size. */
+  public readonly rootVolumeGiB: number;
+  /** Resolved backup service account. */
+  public readonly backupServiceAccount: Required<ServiceAccountRef>;
+  /** Resolved lifecycle. */
+  public readonly backupLifecycle: { readonly transitionDays: number; readonly expirationDays: number; readonly noncurrentExpirationDays: number };
+  /** The cluster's name as created. */
+  public readonly name: pulumi.Output<string>;
+  /** API endpoint. */
+  public readonly endpoint: pulumi.Output<string>;
+  /** OIDC issuer URL. */
+  public readonly oidcIssuer: pulumi.Output<string>;
+  /** IRSA OIDC provider ARN. */
+  public readonly oidcProviderArn: pulumi.Output<string>;
+  /** KMS key encrypting Kubernetes secrets. */
+  public readonly secretsKeyArn: pulumi.Output<string>;
+  /** KMS key encrypting backups. */
+  public readonly backupKeyArn: pulumi.Output<string>;
+  /** Backup bucket name. */
+  public readonly backupBucket: pulumi.Output<string>;
+  /** IRSA role of the backup service account. */
+  public readonly backupRoleArn: pulumi.Output<string>;
+  /** Kubeconfig (uses `aws eks get-token`). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** The Kubernetes provider for this cluster. */
+  public readonly provider: k8s.Provider;
+  /** Node group names by zone. */
+  public readonly nodeGroupNames: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: RegionalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = new Problems('RegionalCluster', name);
+    if (!(args?.vpc instanceof MultiAzVpc)) {
+      problems.add('vpc', args?.vpc, 'is not a MultiAzVpc', 'pass the region\'s MultiAzVpc');
+      problems.throwIfAny();
+    }
+    const vpc = args.vpc;
+    const clusterName = args.clusterName ?? vpc.clusterName;
+    problems.when(!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(clusterName), 'clusterName', clusterName,
+      'is not an EKS cluster name', 'use letters, digits, "-" and "_", starting with a letter or digit');
+    const kubernetesVersion = args.kubernetesVersion ?? '1.31';
+    problems.when(!/^1\.\d{2}$/.test(kubernetesVersion), 'kubernetesVersion', kubernetesVersion,
+      'is not a Kubernetes minor version', 'use e.g. "1.31"');
+    const publicAccessCidrs = [...(args.publicAccessCidrs ?? [])];
+    for (const c of publicAccessCidrs) {
+      const r = parseCidr(c);
+      if (!r) {
+        problems.add('publicAccessCidrs', c, 'is not an IPv4 CIDR block', 'use e.g. "203.0.113.0/24"');
+      } else {
+        problems.when(r.cidrPrefix.getValue() === 0n, 'publicAccessCidrs', c,
+          'opens the API server to the whole internet', 'list your office/VPN egress ranges, or leave empty for a private endpoint');
+      }
+    }
+    const instanceTypes = [...(args.instanceTypes ?? ['m6i.xlarge'])];
+    problems.when(instanceTypes.length === 0, 'instanceTypes', instanceTypes, 'is empty', 'list at least one instance type');
+    const nodes = {
+      min: args.nodesPerZone?.min ?? 1, desired: args.nodesPerZone?.desired ?? 2, max: args.nodesPerZone?.max ?? 6,
+    };
+    problems.when(![nodes.min, nodes.desired, nodes.max].every(Number.isInteger) || nodes.min < 1
+      || nodes.min > nodes.desired || nodes.desired > nodes.max, 'nodesPerZone', nodes,
+    'must be integers with 1 <= min <= desired <= max', 'e.g. { min: 1, desired: 2, max: 6 } (min 1 keeps each zone schedulable)');
+    const rootVolumeGiB = args.rootVolumeGiB ?? 50;
+    problems.when(!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 20 || rootVolumeGiB > 16384, 'rootVolumeGiB', rootVolumeGiB,
+      'is not between 20 and 16384 GiB', 'use e.g. 50');
+    const logRetentionDays = args.logRetentionDays ?? 90;
+    problems.when(!Number.isInteger(logRetentionDays) || logRetentionDays < 1, 'logRetentionDays', logRetentionDays,
+      'is not a positive number of days', 'use e.g. 90');
+    const lifecycle = {
+      transitionDays: args.backupLifecycle?.transitionDays ?? 30,
+      expirationDays: args.backupLifecycle?.expirationDays ?? 365,
+      noncurrentExpirationDays: args.backupLifecycle?.noncurrentExpirationDays ?? 30,
+    };
+    problems.when(!(lifecycle.transitionDays >= 30 && lifecycle.expirationDays > lifecycle.transitionDays
+      && lifecycle.noncurrentExpirationDays >= 1), 'backupLifecycle', lifecycle,
+    'must transition after >= 30 days (S3 minimum for IA classes) and expire later, and keep noncurrent versions >= 1 day',
+    'e.g. { transitionDays: 30, expirationDays: 365, noncurrentExpirationDays: 30 }');
+    const sa = { namespace: args.backupServiceAccount?.namespace ?? 'databases', name: args.backupServiceAccount?.name ?? 'database-backup' };
+    problems.when(!DNS_LABEL.test(sa.namespace), 'backupServiceAccount.namespace', sa.namespace, 'is not a namespace name', 'use a DNS label');
+    problems.when(!DNS_LABEL.test(sa.name), 'backupServiceAccount.name', sa.name, 'is not a service account name', 'use a DNS label');
+    problems.throwIfAny();
+
+    super('nines:aws:RegionalCluster', name, {}, opts);
+    this.clusterName = clusterName;
+    this.kubernetesVersion = kubernetesVersion;
+    this.publicAccessCidrs = publicAccessCidrs;
+    this.instanceTypes = instanceTypes;
+    this.nodesPerZone = nodes;
+    this.rootVolumeGiB = rootVolumeGiB;
+    this.backupServiceAccount = sa;
+    this.backupLifecycle = lifecycle;
+    const p = { parent: this };
+    const tags = { ...(args.tags ?? {}), 'nines.dev/cluster': clusterName };
+    const assume = (service: string) => JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+    });
+
+    // --- Control plane -------------------------------------------------------------------------
+    const secretsKey = new kms.Key(`${name}-secrets`, {
+      description: `EKS secrets envelope encryption for ${clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
+    }, p);
+    new kms.Alias(`${name}-secrets`, { name: `alias/${clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId }, p);
+    this.secretsKeyArn = secretsKey.arn;
+    const clusterRole = new iam.Role(`${name}-cluster`, { assumeRolePolicy: assume('eks.amazonaws.com'), tags }, p);
+    new iam.RolePolicyAttachment(`${name}-cluster`, { role: clusterRole.name, policyArn: policyArn('AmazonEKSClusterPolicy') }, p);
+    // Created before the cluster so the retention is ours, not "never expire".
+    const logGroup = new cloudwatch.LogGroup(`${name}-control-plane`, {
+      name: `/aws/eks/${clusterName}/cluster`, retentionInDays: logRetentionDays, tags,
+    }, p);
+    const privateSubnets = vpc.zones.map(z => vpc.privateSubnetIds[z]);
+    const cluster = new eks.Cluster(name, {
+      name: clusterName,
+      version: kubernetesVersion,
+      roleArn: clusterRole.arn,
+      vpcConfig: {
+        subnetIds: privateSubnets,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: publicAccessCidrs.length > 0,
+        publicAccessCidrs: publicAccessCidrs.length > 0 ? publicAccessCidrs : undefined,
+      },
+      encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ['secrets'] },
+      enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
+      zonalShiftConfig: { enabled: true },
+      tags,
+    }, { parent: this, dependsOn: [logGroup] });
+    this.name = cluster.name;
+    this.endpoint = cluster.endpoint;
+    this.oidcIssuer = cluster.identities.apply(ids => ids?.[0]?.oidcs?.[0]?.issuer ?? '');
+
+    // --- IRSA ----------------------------------------------------------------------------------
+    const oidc = new iam.OpenIdConnectProvider(`${name}-oidc`, {
+      url: this.oidcIssuer, clientIdLists: ['sts.amazonaws.com'], tags,
+    }, p);
+    this.oidcProviderArn = oidc.arn;
+    const irsaTrust = (namespace: string, account: string) => pulumi.all([oidc.arn, this.oidcIssuer]).apply(([arn, issuer]) => {
+      const host = issuer.replace(/^https:\/\//, '');
+      return JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Principal: { Federated: arn },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: { [`${host}:sub`]: `system:serviceaccount:${namespace}:${account}`, [`${host}:aud`]: 'sts.amazonaws.com' },
+          },
+        }],
+      });
+    });
+
+    // --- Nodes: one managed group per zone -----------------------------------------------------
+    const nodeRole = new iam.Role(`${name}-nodes`, { assumeRolePolicy: assume('ec2.amazonaws.com'), tags }, p);
+    for (const policy of ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonEKS_CNI_Policy', 'AmazonSSMManagedInstanceCore']) {
+      new iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: policyArn(policy) }, p);
+    }
+    const groups: Record<string, pulumi.Output<string>> = {};
+    for (const zone of vpc.zones) {
+      const lt = new ec2.LaunchTemplate(`${name}-${zone}`, {
+        description: `EKS nodes of ${clusterName} in ${zone}`,
+        metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' },
+        blockDeviceMappings: [{
+          deviceName: '/dev/xvda',
+          ebs: { volumeType: 'gp3', volumeSize: rootVolumeGiB, encrypted: 'true', deleteOnTermination: 'true' },
+        }],
+        tagSpecifications: [
+          { resourceType: 'instance', tags: { ...tags, 'nines.dev/zone': zone } },
+          { resourceType: 'volume', tags: { ...tags, 'nines.dev/zone': zone } },
+        ],
+        updateDefaultVersion: true,
+        tags,
+      }, p);
+      const group = new eks.NodeGroup(`${name}-${zone}`, {
+        clusterName: cluster.name,
+        nodeGroupNamePrefix: `${zone}-`,
+        nodeRoleArn: nodeRole.arn,
+        subnetIds: [vpc.privateSubnetIds[zone]],
+        amiType: 'AL2023_x86_64_STANDARD',
+        capacityType: 'ON_DEMAND',
+        instanceTypes: instanceTypes,
+        scalingConfig: { minSize: nodes.min, desiredSize: nodes.desired, maxSize: nodes.max },
+        updateConfig: { maxUnavailablePercentage: 33 },
+        launchTemplate: { id: lt.id, version: pulumi.interpolate`${lt.latestVersion}` },
+        labels: { 'nines.dev/zone': zone },
+        tags: { ...tags, 'nines.dev/zone': zone },
+      }, { parent: this, ignoreChanges: ['scalingConfig.desiredSize'] });
+      groups[zone] = group.nodeGroupName;
+    }
+    this.nodeGroupNames = groups;
+
+    // --- EBS CSI driver (IRSA) -----------------------------------------------------------------
+    const csiRole = new iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: irsaTrust('kube-system', 'ebs-csi-controller-sa'), tags }, p);
+    new iam.RolePolicyAttachment(`${name}-ebs-csi`, {
+      role: csiRole.name, policyArn: policyArn('service-role/AmazonEBSCSIDriverPolicy'),
+    }, p);
+    const csi = new eks.Addon(`${name}-ebs-csi`, {
+      clusterName: cluster.name, addonName: 'aws-ebs-csi-driver', serviceAccountRoleArn: csiRole.arn,
+      resolveConflictsOnCreate: 'OVERWRITE', resolveConflictsOnUpdate: 'PRESERVE', tags,
+    }, p);
+
+    // --- Backups -------------------------------------------------------------------------------
+    const backupKey = new kms.Key(`${name}-backup`, {
+      description: `Database backups of ${clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
+    }, p);
+    new kms.Alias(`${name}-backup`, { name: `alias/${clusterName}-backup`, targetKeyId: backupKey.keyId }, p);
+    this.backupKeyArn = backupKey.arn;
+    const bucket = new s3.Bucket(`${name}-backup`, { bucketPrefix: `${clusterName}-backup-`, forceDestroy: false, tags }, p);
+    this.backupBucket = bucket.bucket;
+    new s3.BucketPublicAccessBlock(`${name}-backup`, {
+      bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    }, p);
+    new s3.BucketVersioning(`${name}-backup`, { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } }, p);
+    new s3.BucketServerSideEncryptionConfiguration(`${name}-backup`, {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: backupKey.arn }, bucketKeyEnabled: true }],
+    }, p);
+    new s3.BucketLifecycleConfiguration(`${name}-backup`, {
+      bucket: bucket.id,
+      rules: [{
+        id: 'backups',
+        status: 'Enabled',
+        filter: {},
+        transitions: [{ days: lifecycle.transitionDays, storageClass: 'GLACIER_IR' }],
+        expiration: { days: lifecycle.expirationDays },
+        noncurrentVersionExpiration: { noncurrentDays: lifecycle.noncurrentExpirationDays },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      }],
+    }, p);
+    new s3.BucketPolicy(`${name}-backup`, {
+      bucket: bucket.id,
+      policy: bucket.arn.apply(arn => JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [arn, `${arn}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }],
+      })),
+    }, p);
+    const backupRole = new iam.Role(`${name}-backup`, { assumeRolePolicy: irsaTrust(sa.namespace, sa.name), tags }, p);
+    new iam.RolePolicy(`${name}-backup`, {
+      role: backupRole.id,
+      policy: pulumi.all([bucket.arn, backupKey.arn]).apply(([b, k]) => JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: [b] },
+          { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], Resource: [`${b}/*`] },
+          { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: [k] },
+        ],
+      })),
+    }, p);
+    this.backupRoleArn = backupRole.arn;
+
+    // --- Kubernetes side -----------------------------------------------------------------------
+    this.kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, endpoint, ca]) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: n, cluster: { server: endpoint, 'certificate-authority-data': ca?.data ?? '' } }],
+        contexts: [{ name: n, context: { cluster: n, user: n } }],
+        'current-context': n,
+        users: [{
+          name: n,
+          user: {
+            exec: {
+              apiVersion: 'client.authentication.k8s.io/v1beta1',
+              command: 'aws',
+              args: ['eks', 'get-token', '--cluster-name', n, '--output', 'json'],
+            },
+          },
+        }],
+      }));
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, p);
+    new k8s.storage.v1.StorageClass(`${name}-${DEFAULT_STORAGE_CLASS}`, {
+      metadata: {
+        name: DEFAULT_STORAGE_CLASS,
+        annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+      },
+      provisioner: 'ebs.csi.aws.com',
+      parameters: { type: 'gp3', encrypted: 'true', fsType: 'ext4' },
+      // Bind where the pod lands: each zone's volume follows its pod's zone.
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+      // Data outlives an accidental PVC deletion.
+      reclaimPolicy: 'Retain',
+    }, { parent: this, provider: this.provider, dependsOn: [csi] });
+
+    this.registerOutputs({
+      name: this.name,
+      endpoint: this.endpoint,
+      oidcProviderArn: this.oidcProviderArn,
+      backupBucket: this.backupBucket,
+      backupRoleArn: this.backupRoleArn,
+      nodeGroupNames: this.nodeGroupNames,
+    });
+  }
+}
