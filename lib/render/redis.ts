@@ -744,3 +744,166 @@ export function renderSentinelAuthScript(input: SentinelConfInput): string {
   const name = input.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
   return authScript('renderSentinelAuthScript', 'sentinel-auth', input.password, ['requirepass', `sentinel auth-pass ${name}`]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Start and stop scripts of a Kubernetes deployment (used by the RedisSentinel construct)
+
+/** Where the start, stop and probe scripts find things in a pod. */
+export interface RedisPodScriptsInput {
+  /** The Sentinels' announced hostnames (pod DNS names), asked for the current master. */
+  readonly sentinelHosts: readonly string[];
+  /**
+   * The Sentinels' port.
+   * @default 26379
+   */
+  readonly sentinelPort?: number;
+  /**
+   * The name Sentinel monitors the master under.
+   * @default 'mymaster'
+   */
+  readonly masterName?: string;
+  /** Where the Secret's password file is mounted (the probes and scripts authenticate with it). */
+  readonly secretFile: string;
+  /** The writable copy the daemon runs on. */
+  readonly configFile: string;
+  /**
+   * Seconds the Redis preStop hook waits for a Sentinel-run failover to move the master role away.
+   * @default 20
+   */
+  readonly handoverSeconds?: number;
+}
+
+function checkScriptsInput(input: RedisPodScriptsInput): void {
+  const problems = new Problems('redis pod scripts', 'input');
+  if (!Array.isArray(input.sentinelHosts) || input.sentinelHosts.length === 0) {
+    problems.add('sentinelHosts', input.sentinelHosts, 'must list at least one Sentinel', 'pass the Sentinels\' pod DNS names');
+  } else {
+    input.sentinelHosts.forEach((h, i) => checkHost(problems, `sentinelHosts[${i}]`, h));
+  }
+  checkPort(problems, 'sentinelPort', input.sentinelPort ?? REDIS_SENTINEL_DEFAULTS.sentinelPort);
+  const masterName = input.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
+  if (typeof masterName !== 'string' || !MASTER_NAME.test(masterName)) {
+    problems.add('masterName', masterName, 'must be letters, digits, ".", "_" or "-"', `use a name such as "${REDIS_SENTINEL_DEFAULTS.masterName}"`);
+  }
+  checkPath(problems, 'secretFile', input.secretFile);
+  checkPath(problems, 'configFile', input.configFile);
+  const handover = input.handoverSeconds ?? 20;
+  if (!isInteger(handover) || handover < 1) problems.add('handoverSeconds', handover, 'must be an integer >= 1', 'use 20');
+  problems.throwIfAny();
+}
+
+/** Shell lines setting `master_host` and `master_port` from the first Sentinel that knows the master. */
+function askSentinels(input: RedisPodScriptsInput): string[] {
+  const port = input.sentinelPort ?? REDIS_SENTINEL_DEFAULTS.sentinelPort;
+  const name = input.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
+  return [
+    `export REDISCLI_AUTH="$(cat ${input.secretFile})"`,
+    'master_host=""',
+    'master_port=""',
+    `for s in ${input.sentinelHosts.join(' ')}; do`,
+    `  answer="$(timeout 3 redis-cli --raw -h "$s" -p ${port} sentinel get-master-addr-by-name ${name} 2>/dev/null)" || continue`,
+    '  master_host="$(echo "$answer" | sed -n 1p)"',
+    '  master_port="$(echo "$answer" | sed -n 2p)"',
+    '  if [ -n "$master_host" ] && [ -n "$master_port" ]; then break; fi',
+    '  master_host=""',
+    'done',
+  ];
+}
+
+/**
+ * The Redis container's start script: asks the Sentinels for the current master and, when one
+ * answers, rewrites the `replicaof` line of the writable copy so a restarted instance rejoins as
+ * a replica of the current master (or as the master, if that is itself) instead of the role it
+ * was rendered with; then execs redis-server on the copy. With no Sentinel answering (first
+ * start of the whole set), the rendered role stands.
+ */
+export function renderRedisStartScript(input: RedisPodScriptsInput): string {
+  checkScriptsInput(input);
+  const conf = input.configFile;
+  return [
+    '#!/bin/sh',
+    '# Rendered by @nines/constructs (renderRedisStartScript); do not edit.',
+    'set -eu',
+    ...askSentinels(input),
+    `me="$(sed -n 's/^replica-announce-ip //p' ${conf} | tail -n 1)"`,
+    'if [ -n "$master_host" ]; then',
+    `  sed -i '/^replicaof /d' ${conf}`,
+    '  if [ "$master_host" != "$me" ]; then',
+    `    echo "replicaof $master_host $master_port" >> ${conf}`,
+    '    echo "start-redis: the Sentinels name $master_host:$master_port the master; starting as its replica" >&2',
+    '  else',
+    '    echo "start-redis: the Sentinels name this instance the master" >&2',
+    '  fi',
+    'fi',
+    'unset REDISCLI_AUTH',
+    `exec redis-server ${conf}`,
+  ].join('\n') + '\n';
+}
+
+/**
+ * The Redis container's preStop script: when this instance is the master, asks a Sentinel for a
+ * failover (`SENTINEL FAILOVER`) and waits up to `handoverSeconds` for the role to move, so a
+ * drain or rollout costs a planned handover (about a second) instead of down-after plus an
+ * election.
+ */
+export function renderRedisPreStopScript(input: RedisPodScriptsInput): string {
+  checkScriptsInput(input);
+  const port = input.sentinelPort ?? REDIS_SENTINEL_DEFAULTS.sentinelPort;
+  const name = input.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
+  const handover = input.handoverSeconds ?? 20;
+  return [
+    '#!/bin/sh',
+    '# Rendered by @nines/constructs (renderRedisPreStopScript); do not edit.',
+    `export REDISCLI_AUTH="$(cat ${input.secretFile})"`,
+    'is_master() { redis-cli -p "${REDIS_PORT:-6379}" role 2>/dev/null | head -n 1 | grep -qx master; }',
+    'is_master || exit 0',
+    `for s in ${input.sentinelHosts.join(' ')}; do`,
+    `  timeout 3 redis-cli -h "$s" -p ${port} sentinel failover ${name} >/dev/null 2>&1 && break`,
+    'done',
+    'i=0',
+    `while [ "$i" -lt ${handover} ] && is_master; do`,
+    '  i=$((i + 1))',
+    '  sleep 1',
+    'done',
+    'exit 0',
+  ].join('\n') + '\n';
+}
+
+/**
+ * The Sentinel container's start script. On the first start from a fresh copy (marked by
+ * `<configFile>.fresh`, which the copy step writes), asks the other Sentinels for the current
+ * master and points the `sentinel monitor` line at it, so a Sentinel whose volume was lost does
+ * not monitor a former master. On every start, re-applies the rendered timings and quorum to the
+ * kept copy (`lines`: the rendered `sentinel monitor`, down-after, failover-timeout and
+ * parallel-syncs lines), then execs redis-sentinel on the copy.
+ */
+export function renderSentinelStartScript(input: RedisPodScriptsInput, rendered: SentinelConfInput): string {
+  checkScriptsInput(input);
+  const conf = input.configFile;
+  const name = rendered.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
+  const sentinels = rendered.sentinels ?? REDIS_SENTINEL_DEFAULTS.sentinels;
+  const quorum = rendered.quorum ?? majorityOf(sentinels);
+  const settings: Array<[string, number]> = [
+    ['down-after-milliseconds', rendered.downAfterMilliseconds ?? REDIS_SENTINEL_DEFAULTS.downAfterMilliseconds],
+    ['failover-timeout', rendered.failoverTimeoutMilliseconds ?? REDIS_SENTINEL_DEFAULTS.failoverTimeoutMilliseconds],
+    ['parallel-syncs', rendered.parallelSyncs ?? REDIS_SENTINEL_DEFAULTS.parallelSyncs],
+  ];
+  return [
+    '#!/bin/sh',
+    '# Rendered by @nines/constructs (renderSentinelStartScript); do not edit.',
+    'set -eu',
+    `if [ -e ${conf}.fresh ]; then`,
+    ...askSentinels(input).map(l => `  ${l}`),
+    '  if [ -n "$master_host" ]; then',
+    `    sed -i "s/^sentinel monitor ${name} [^ ]* [^ ]* /sentinel monitor ${name} $master_host $master_port /" ${conf}`,
+    '    echo "start-sentinel: the other Sentinels name $master_host:$master_port the master" >&2',
+    '  fi',
+    '  unset REDISCLI_AUTH',
+    `  rm -f ${conf}.fresh`,
+    'fi',
+    '# The rendered timings and quorum win over the kept copy.',
+    `sed -i "s/^\\(sentinel monitor ${name} [^ ]* [^ ]*\\) [0-9]*$/\\1 ${quorum}/" ${conf}`,
+    ...settings.map(([key, value]) => `sed -i "s/^sentinel ${key} ${name} .*/sentinel ${key} ${name} ${value}/" ${conf}`),
+    `exec redis-server ${conf} --sentinel`,
+  ].join('\n') + '\n';
+}
