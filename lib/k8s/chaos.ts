@@ -1,0 +1,566 @@
+/**
+ * Chaos experiments (Chaos Mesh v1alpha1) whose targets are constructs, never hand-typed labels.
+ *
+ * - {@link ChaosTarget}: the pods of a construct (`namespace` + pod labels + its disruption budget);
+ *   `ChaosTarget.of(orderService)` reads a ResilientService's `namespace`, `selectorLabels`,
+ *   `minReplicas` and `disruption`.
+ * - {@link Fault}: pure builders of one fault (PodChaos, NetworkChaos, IOChaos spec), validated.
+ * - {@link ChaosExperiment}: a construct that runs one fault now, or on a cron through a Schedule.
+ * - {@link ChaosPresets}: the case study's four experiments.
+ *
+ * @see https://chaos-mesh.org/docs/
+ */
+import { Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { Problems, ValidationError } from '../core/errors';
+import {
+  ChaosCommonSpec, ChaosKind, ChaosSchedule, ChaosSelectorMode, IOChaos, IOChaosSpec, NetworkChaos, NetworkChaosSpec, PodChaos, PodChaosSpec, ScheduleSpec,
+} from './crds/chaos-mesh';
+import { RegionChart } from './region-chart';
+
+/** Annotation keys the chaos objects carry. */
+export const CHAOS_ANNOTATIONS = {
+  hypothesis: 'nines.dev/chaos-hypothesis',
+  expectedBehavior: 'nines.dev/chaos-expected-behavior',
+  scenario: 'nines.dev/chaos-scenario',
+  target: 'nines.dev/chaos-target',
+  guard: 'nines.dev/chaos-guard',
+} as const;
+
+/** The voluntary-disruption budget of a target, as its PodDisruptionBudget states it. */
+export interface DisruptionBudget {
+  /** Pods the target runs (the PDB's denominator for percentages). */
+  readonly replicas: number;
+  /** PDB `maxUnavailable` (a count or `"25%"`, rounded up as Kubernetes does). */
+  readonly maxUnavailable?: number | string;
+  /** PDB `minAvailable` (a count). */
+  readonly minAvailable?: number;
+}
+
+/** The pods of some construct, as a chaos experiment selects them. */
+export interface IChaosTarget {
+  /** Namespace of the pods. */
+  readonly namespace: string;
+  /** Labels that select exactly the target's pods (for a database primary: its role label too). */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** The target's PodDisruptionBudget; without one no pod-count guard is possible. */
+  readonly disruptionBudget?: DisruptionBudget;
+  /** A short name for object names and annotations. @default - the `app.kubernetes.io/name` label, else the namespace */
+  readonly name?: string;
+}
+
+/** What a ResilientService exposes to the adapter (structural, so no import cycle). */
+export interface ChaosServiceLike {
+  readonly name: string;
+  readonly namespace: string;
+  readonly selectorLabels: Record<string, string>;
+  readonly minReplicas: number;
+  readonly disruption: { readonly maxUnavailable?: number | string; readonly minAvailable?: number };
+}
+
+/** A target: an {@link IChaosTarget} or a ResilientService. */
+export type ChaosTargetLike = IChaosTarget | ChaosServiceLike;
+
+/** Adapters and arithmetic for chaos targets. */
+export class ChaosTarget {
+  /** A ResilientService's pods: its namespace, selector labels and PDB. */
+  public static fromService(service: ChaosServiceLike): IChaosTarget {
+    return {
+      name: service.name,
+      namespace: service.namespace,
+      podLabels: { ...service.selectorLabels },
+      disruptionBudget: { replicas: service.minReplicas, ...service.disruption },
+    };
+  }
+
+  /** Any accepted target as an {@link IChaosTarget}. */
+  public static of(target: ChaosTargetLike): IChaosTarget {
+    if ('selectorLabels' in target && 'minReplicas' in target) return ChaosTarget.fromService(target);
+    return target as IChaosTarget;
+  }
+
+  /** The target's name: `name`, else its `app.kubernetes.io/name` label, else its namespace. */
+  public static nameOf(target: IChaosTarget): string {
+    return target.name ?? target.podLabels['app.kubernetes.io/name'] ?? target.namespace;
+  }
+
+  /**
+   * Pods the target's PDB lets be down at once: `maxUnavailable` (a percentage rounds up, as the
+   * disruption controller does) or `replicas - minAvailable`. `undefined` without a budget.
+   */
+  public static allowedDisruptions(target: IChaosTarget): number | undefined {
+    const b = target.disruptionBudget;
+    if (!b) return undefined;
+    if (b.minAvailable !== undefined) return Math.max(0, b.replicas - b.minAvailable);
+    const mu = b.maxUnavailable ?? 1;
+    if (typeof mu === 'number') return mu;
+    const pct = /^(\d+)%$/.exec(mu);
+    return pct ? Math.ceil(b.replicas * Number(pct[1]) / 100) : undefined;
+  }
+}
+
+/**
+ * Pods an experiment selects out of `replicas`, as Chaos Mesh counts them: `one` 1, `all` every
+ * pod, `fixed` the count, `fixed-percent` and `random-max-percent` the percentage rounded down
+ * (the latter at most that many).
+ */
+export function selectedPods(mode: ChaosSelectorMode, value: string | undefined, replicas: number): number {
+  switch (mode) {
+    case 'one': return Math.min(1, replicas);
+    case 'all': return replicas;
+    case 'fixed': return Math.min(Number(value), replicas);
+    default: return Math.floor(replicas * Number(value) / 100);
+  }
+}
+
+/** Which pods of the target a fault hits. */
+export interface SelectionOptions {
+  /**
+   * Chaos Mesh's selector mode.
+   * @default 'one'
+   * @see https://chaos-mesh.org/docs/define-chaos-experiment-scope/
+   */
+  readonly mode?: ChaosSelectorMode;
+  /** Count (`fixed`) or percent (`fixed-percent`, `random-max-percent`). Required for those modes. @default - none */
+  readonly value?: number;
+  /**
+   * How long the fault lasts (Go duration, e.g. `5m`, `500ms`).
+   * @default - per fault: 5m (pod-failure, network loss and partition), 10m (network delay, bandwidth), 3m (IO), none for kills
+   */
+  readonly duration?: string;
+}
+
+/** One fault: the kind, the spec, the target. Build with {@link Fault}. */
+export interface ChaosFault {
+  readonly kind: ChaosKind;
+  /** A DNS-label name, e.g. `pod-kill-order-service`. */
+  readonly name: string;
+  readonly spec: PodChaosSpec | NetworkChaosSpec | IOChaosSpec;
+  /** The pods the fault selects. */
+  readonly target: IChaosTarget;
+  /** Pods of the target the fault touches at most (the guard compares it with the PDB). */
+  readonly podsAffected: number | undefined;
+}
+
+const GO_DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function percentOk(v: number | undefined, min: number): boolean {
+  return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= 100;
+}
+
+/** Validated common spec fields. */
+function common(p: Problems, target: IChaosTarget, options: SelectionOptions, defaultDuration: string | undefined): ChaosCommonSpec {
+  p.when(!DNS_LABEL.test(String(target.namespace)), 'target.namespace', target.namespace, 'is not a namespace name', 'use the namespace of the target construct');
+  p.when(!target.podLabels || Object.keys(target.podLabels).length === 0, 'target.podLabels', target.podLabels,
+    'is empty, which would select every pod of the namespace', 'give the labels that select exactly the target\'s pods (e.g. a ResilientService\'s selectorLabels)');
+  const mode = options.mode ?? 'one';
+  const value = options.value;
+  if (mode === 'fixed') {
+    p.when(!(Number.isInteger(value) && value! >= 1), 'value', value, 'must be a whole number of pods >= 1 for mode "fixed"', 'use e.g. 1');
+  } else if (mode === 'fixed-percent' || mode === 'random-max-percent') {
+    p.when(!percentOk(value, 1) || !Number.isInteger(value), 'value', value, `must be a whole percentage between 1 and 100 for mode "${mode}"`, 'use e.g. 50');
+  } else {
+    p.when(value !== undefined, 'value', value, `is ignored by mode "${mode}"`, 'remove it, or use mode "fixed" / "fixed-percent"');
+  }
+  const duration = options.duration ?? defaultDuration;
+  p.when(duration !== undefined && !GO_DURATION.test(duration), 'duration', duration, 'is not a Go duration', 'use e.g. "5m" or "30s"');
+  return {
+    selector: { namespaces: [target.namespace], labelSelectors: { ...target.podLabels } },
+    mode,
+    ...(value !== undefined && mode !== 'one' && mode !== 'all' ? { value: String(value) } : {}),
+    ...(duration !== undefined ? { duration } : {}),
+  };
+}
+
+function build(kind: ChaosKind, action: string, targetLike: ChaosTargetLike, options: SelectionOptions, defaultDuration: string | undefined,
+  body: (p: Problems, base: ChaosCommonSpec) => Record<string, unknown>, name?: string): ChaosFault {
+  const target = ChaosTarget.of(targetLike);
+  const faultName = name ?? `${action}-${ChaosTarget.nameOf(target)}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50).replace(/-+$/, '');
+  const p = new Problems('Fault', faultName);
+  const base = common(p, target, options, defaultDuration);
+  const spec = { ...base, ...body(p, base) } as unknown as ChaosFault['spec'];
+  p.throwIfAny();
+  const replicas = target.disruptionBudget?.replicas;
+  return { kind, name: faultName, spec, target, podsAffected: replicas === undefined ? undefined : selectedPods(base.mode, base.value, replicas) };
+}
+
+/** NetworkChaos direction and peer. */
+export interface NetworkPeerOptions {
+  /**
+   * The other side of the fault: only traffic between the target and these pods is affected.
+   * @default - all traffic of the target
+   */
+  readonly peer?: ChaosTargetLike;
+  /**
+   * Direction relative to the target: `to` the peer, `from` the peer, `both`.
+   * @default 'to'
+   */
+  readonly direction?: 'to' | 'from' | 'both';
+}
+
+/** Options of {@link Fault.networkDelay}. */
+export interface NetworkDelayOptions extends SelectionOptions, NetworkPeerOptions {
+  /** Added latency (e.g. `500ms`). */
+  readonly latency: string;
+  /** Jitter (e.g. `100ms`). @default '0ms' */
+  readonly jitter?: string;
+}
+
+/** Options of {@link Fault.networkLoss}. */
+export interface NetworkLossOptions extends SelectionOptions, NetworkPeerOptions {
+  /** Percent of packets dropped, 1-100. */
+  readonly lossPercent: number;
+}
+
+/** Options of {@link Fault.networkBandwidth}. */
+export interface NetworkBandwidthOptions extends SelectionOptions, NetworkPeerOptions {
+  /** Rate, e.g. `1mbps`. */
+  readonly rate: string;
+  /** Bytes queued. @default 20971520 */
+  readonly limit?: number;
+  /** Burst bytes. @default 10000 */
+  readonly buffer?: number;
+}
+
+/** Options of the IO faults. */
+export interface IOFaultOptions extends SelectionOptions {
+  /** The mount point (e.g. the PostgreSQL data volume `/home/postgres/pgdata`). */
+  readonly volumePath: string;
+  /** Glob of affected files. @default - every file under volumePath */
+  readonly path?: string;
+  /** Share of operations affected, 1-100. @default 100 */
+  readonly percent?: number;
+}
+
+const LATENCY = /^\d+(\.\d+)?(ns|us|ms|s)$/;
+const RATE = /^\d+(bps|kbps|mbps|gbps|tbps)$/;
+
+function peerSpec(p: Problems, o: NetworkPeerOptions): Record<string, unknown> {
+  const direction = o.direction ?? 'to';
+  if (!o.peer) return { direction };
+  const peer = ChaosTarget.of(o.peer);
+  p.when(Object.keys(peer.podLabels ?? {}).length === 0, 'peer.podLabels', peer.podLabels, 'is empty, which would select every pod of the namespace', 'give the peer\'s pod labels');
+  return { direction, target: { selector: { namespaces: [peer.namespace], labelSelectors: { ...peer.podLabels } }, mode: 'all' } };
+}
+
+/** Builders of single faults (pure data, validated; nothing is created). */
+export class Fault {
+  /** PodChaos `pod-kill`: deletes pods; the controller replaces them. */
+  public static podKill(target: ChaosTargetLike, options: SelectionOptions & { readonly gracePeriod?: number } = {}): ChaosFault {
+    return build('PodChaos', 'pod-kill', target, options, undefined, (p) => {
+      p.when(options.gracePeriod !== undefined && !(Number.isInteger(options.gracePeriod) && options.gracePeriod >= 0), 'gracePeriod', options.gracePeriod,
+        'must be whole seconds >= 0', 'use e.g. 0 for an abrupt kill');
+      return { action: 'pod-kill', ...(options.gracePeriod !== undefined ? { gracePeriod: options.gracePeriod } : {}) };
+    });
+  }
+
+  /** PodChaos `pod-failure`: pods stay scheduled but unavailable for `duration`. */
+  public static podFailure(target: ChaosTargetLike, options: SelectionOptions = {}): ChaosFault {
+    return build('PodChaos', 'pod-failure', target, options, '5m', () => ({ action: 'pod-failure' }));
+  }
+
+  /** PodChaos `container-kill` of the named containers. */
+  public static containerKill(target: ChaosTargetLike, options: SelectionOptions & { readonly containerNames: readonly string[] }): ChaosFault {
+    return build('PodChaos', 'container-kill', target, options, undefined, (p) => {
+      p.when(!(options.containerNames?.length > 0), 'containerNames', options.containerNames, 'must name at least one container', 'give e.g. the service\'s name');
+      return { action: 'container-kill', containerNames: [...(options.containerNames ?? [])] };
+    });
+  }
+
+  /** NetworkChaos `delay`, with jitter. */
+  public static networkDelay(target: ChaosTargetLike, options: NetworkDelayOptions): ChaosFault {
+    return build('NetworkChaos', 'delay', target, options, '10m', (p) => {
+      const jitter = options.jitter ?? '0ms';
+      p.when(!LATENCY.test(String(options.latency)), 'latency', options.latency, 'is not a duration', 'use e.g. "500ms"');
+      p.when(!LATENCY.test(String(jitter)), 'jitter', jitter, 'is not a duration', 'use e.g. "100ms"');
+      return { action: 'delay', ...peerSpec(p, options), delay: { latency: options.latency, jitter } };
+    });
+  }
+
+  /** NetworkChaos `loss`. */
+  public static networkLoss(target: ChaosTargetLike, options: NetworkLossOptions): ChaosFault {
+    return build('NetworkChaos', 'loss', target, options, '5m', (p) => {
+      p.when(!percentOk(options.lossPercent, 1), 'lossPercent', options.lossPercent, 'must be a percentage between 1 and 100', 'use e.g. 20');
+      return { action: 'loss', ...peerSpec(p, options), loss: { loss: String(options.lossPercent) } };
+    });
+  }
+
+  /** NetworkChaos `partition`: no traffic between the target and the peer. */
+  public static networkPartition(target: ChaosTargetLike, options: SelectionOptions & NetworkPeerOptions & { readonly peer: ChaosTargetLike }): ChaosFault {
+    return build('NetworkChaos', 'partition', target, options, '5m', (p) => ({ action: 'partition', ...peerSpec(p, options) }));
+  }
+
+  /** NetworkChaos `bandwidth` limit. */
+  public static networkBandwidth(target: ChaosTargetLike, options: NetworkBandwidthOptions): ChaosFault {
+    return build('NetworkChaos', 'bandwidth', target, options, '10m', (p) => {
+      const limit = options.limit ?? 20_971_520;
+      const buffer = options.buffer ?? 10_000;
+      p.when(!RATE.test(String(options.rate)), 'rate', options.rate, 'is not a rate', 'use e.g. "1mbps"');
+      p.when(!(Number.isInteger(limit) && limit > 0), 'limit', limit, 'must be a positive number of bytes', 'use e.g. 20971520');
+      p.when(!(Number.isInteger(buffer) && buffer > 0), 'buffer', buffer, 'must be a positive number of bytes', 'use e.g. 10000');
+      return { action: 'bandwidth', ...peerSpec(p, options), bandwidth: { rate: options.rate, limit, buffer } };
+    });
+  }
+
+  /** IOChaos `latency` on file operations under `volumePath`. */
+  public static ioLatency(target: ChaosTargetLike, options: IOFaultOptions & { readonly delay: string }): ChaosFault {
+    return build('IOChaos', 'io-latency', target, options, '3m', (p) => {
+      p.when(!LATENCY.test(String(options.delay)), 'delay', options.delay, 'is not a duration', 'use e.g. "500ms"');
+      return { action: 'latency', ...ioBody(p, options), delay: options.delay };
+    });
+  }
+
+  /** IOChaos `fault`: file operations fail with `errno`. */
+  public static ioFault(target: ChaosTargetLike, options: IOFaultOptions & { readonly errno?: number }): ChaosFault {
+    return build('IOChaos', 'io-fault', target, options, '3m', (p) => {
+      const errno = options.errno ?? 5;
+      p.when(!(Number.isInteger(errno) && errno > 0), 'errno', errno, 'must be a positive errno', 'use e.g. 5 (EIO)');
+      return { action: 'fault', ...ioBody(p, options), errno };
+    });
+  }
+}
+
+function ioBody(p: Problems, o: IOFaultOptions): Record<string, unknown> {
+  const percent = o.percent ?? 100;
+  p.when(!(typeof o.volumePath === 'string' && o.volumePath.startsWith('/')), 'volumePath', o.volumePath, 'must be an absolute mount path', 'use the data volume\'s mountPath');
+  p.when(!percentOk(percent, 1) || !Number.isInteger(percent), 'percent', percent, 'must be a whole percentage between 1 and 100', 'use e.g. 100');
+  return { volumePath: o.volumePath, ...(o.path !== undefined ? { path: o.path } : {}), percent };
+}
+
+/** A cron schedule (Chaos Mesh `Schedule`). */
+export interface ChaosScheduleOptions {
+  /** Five-field cron, evaluated in the Chaos Mesh controller's time zone (UTC by default). */
+  readonly cron: string;
+  /**
+   * Finished runs kept.
+   * @default 5
+   */
+  readonly historyLimit?: number;
+  /**
+   * Seconds after the scheduled time a missed run may still start; later it is skipped, so a
+   * controller outage never moves an 11:00 experiment into the evening.
+   * @default 300
+   */
+  readonly startingDeadlineSeconds?: number;
+}
+
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+
+/** Problems with a cron expression (five fields of numbers, ranges, lists and steps). */
+export function cronProblems(prop: string, cron: unknown): { prop: string; value: unknown; why: string; fix: string }[] {
+  const fields = typeof cron === 'string' ? cron.trim().split(/\s+/) : [];
+  if (fields.length !== 5 || !fields.every(f => CRON_FIELD.test(f))) {
+    return [{ prop, value: cron, why: 'is not a five-field cron expression', fix: 'use e.g. "0 11 * * 1-5" (weekdays at 11:00)' }];
+  }
+  return [];
+}
+
+/** Resolved schedule fields. */
+export function resolveSchedule(p: Problems, s: ChaosScheduleOptions, prop = 'schedule'): Pick<ScheduleSpec, 'schedule' | 'historyLimit' | 'startingDeadlineSeconds' | 'concurrencyPolicy'> {
+  p.addAll(cronProblems(`${prop}.cron`, s.cron));
+  const historyLimit = s.historyLimit ?? 5;
+  const startingDeadlineSeconds = s.startingDeadlineSeconds ?? 300;
+  p.when(!(Number.isInteger(historyLimit) && historyLimit >= 1), `${prop}.historyLimit`, historyLimit, 'must keep at least one run', 'use e.g. 5');
+  p.when(!(Number.isInteger(startingDeadlineSeconds) && startingDeadlineSeconds >= 1), `${prop}.startingDeadlineSeconds`, startingDeadlineSeconds,
+    'must be whole seconds >= 1', 'use e.g. 300');
+  return { schedule: s.cron, concurrencyPolicy: 'Forbid', historyLimit, startingDeadlineSeconds };
+}
+
+/** The Schedule field that embeds a kind's spec. */
+export function scheduleField(kind: ChaosKind | 'Workflow'): 'podChaos' | 'networkChaos' | 'ioChaos' | 'workflow' {
+  return ({ PodChaos: 'podChaos', NetworkChaos: 'networkChaos', IOChaos: 'ioChaos', Workflow: 'workflow' } as const)[kind];
+}
+
+/** Where chaos objects live and whether production may be hit. */
+export interface ChaosPlacementOptions {
+  /**
+   * Namespace of the chaos objects (not of the targets).
+   * @default 'chaos' (the case study's)
+   */
+  readonly namespace?: string;
+  /**
+   * Allow targets in a production environment or namespace.
+   * @default false
+   */
+  readonly allowProduction?: boolean;
+  /**
+   * The environment the chaos runs in.
+   * @default - the enclosing RegionChart's platform environment, else 'unknown'
+   */
+  readonly environment?: string;
+}
+
+/** Problems when production would be hit without `allowProduction`. */
+export function productionProblems(p: Problems, environment: string, targets: readonly IChaosTarget[], allow: boolean): void {
+  if (allow) return;
+  const prod = (s: string) => /^prod(uction)?$/i.test(s) || /(^|-)prod(uction)?(-|$)/i.test(s);
+  p.when(prod(environment), 'environment', environment, 'is production, where chaos is refused by default',
+    'set allowProduction: true once the experiment has passed in staging and its guards are reviewed');
+  for (const t of targets) {
+    p.when(prod(t.namespace), 'target.namespace', t.namespace, 'is a production namespace, where chaos is refused by default', 'set allowProduction: true to run it deliberately');
+  }
+}
+
+/** Props of {@link ChaosExperiment}. */
+export interface ChaosExperimentProps extends ChaosPlacementOptions {
+  /** The fault (see {@link Fault}). */
+  readonly fault: ChaosFault;
+  /** Run on a cron through a Schedule. @default - run once, now */
+  readonly schedule?: ChaosScheduleOptions;
+  /** Extra annotations (e.g. the hypothesis). @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** Options of the `ChaosExperiment.*` shortcuts. */
+export interface ExperimentPlacement extends Omit<ChaosExperimentProps, 'fault'> {
+  /** Parent. @default - the target's chart (the target must then be a construct) */
+  readonly scope?: Construct;
+  /** Construct id. @default - the fault's name */
+  readonly id?: string;
+}
+
+/**
+ * One Chaos Mesh experiment against a construct's pods: the chaos object, or a Schedule
+ * (`concurrencyPolicy: Forbid`) that creates it on a cron.
+ *
+ * ```ts
+ * ChaosExperiment.podKill(orderService, { schedule: { cron: '0 11 * * 1-5' } });
+ * ```
+ */
+export class ChaosExperiment extends Construct {
+  /** PodChaos pod-kill against `target` (see {@link Fault.podKill}). */
+  public static podKill(target: ChaosTargetLike, options: SelectionOptions & ExperimentPlacement = {}): ChaosExperiment {
+    return ChaosExperiment.place(target, Fault.podKill(target, options), options);
+  }
+
+  /** PodChaos pod-failure against `target`. */
+  public static podFailure(target: ChaosTargetLike, options: SelectionOptions & ExperimentPlacement = {}): ChaosExperiment {
+    return ChaosExperiment.place(target, Fault.podFailure(target, options), options);
+  }
+
+  /** NetworkChaos delay against `target`. */
+  public static networkDelay(target: ChaosTargetLike, options: NetworkDelayOptions & ExperimentPlacement): ChaosExperiment {
+    return ChaosExperiment.place(target, Fault.networkDelay(target, options), options);
+  }
+
+  /** NetworkChaos loss against `target`. */
+  public static networkLoss(target: ChaosTargetLike, options: NetworkLossOptions & ExperimentPlacement): ChaosExperiment {
+    return ChaosExperiment.place(target, Fault.networkLoss(target, options), options);
+  }
+
+  /** IOChaos latency against `target`. */
+  public static ioLatency(target: ChaosTargetLike, options: IOFaultOptions & { readonly delay: string } & ExperimentPlacement): ChaosExperiment {
+    return ChaosExperiment.place(target, Fault.ioLatency(target, options), options);
+  }
+
+  private static place(target: ChaosTargetLike, fault: ChaosFault, o: ExperimentPlacement): ChaosExperiment {
+    const scope = o.scope ?? (isConstruct(target) ? Chart.of(target) : undefined);
+    if (!scope) {
+      throw new ValidationError('ChaosExperiment', fault.name, [{
+        prop: 'scope', value: undefined, why: 'is required when the target is not a construct', fix: 'pass options.scope (e.g. the chart)',
+      }]);
+    }
+    const { scope: _s, id, ...props } = o;
+    return new ChaosExperiment(scope, id ?? fault.name, { ...props, fault });
+  }
+
+  /** The fault. */
+  public readonly fault: ChaosFault;
+  /** Namespace of the chaos object. */
+  public readonly namespace: string;
+  public readonly environment: string;
+  public readonly allowProduction: boolean;
+  /** The resolved schedule, when scheduled. */
+  public readonly schedule?: Pick<ScheduleSpec, 'schedule' | 'historyLimit' | 'startingDeadlineSeconds' | 'concurrencyPolicy'>;
+  /** The chaos object, or the Schedule. */
+  public readonly apiObject: PodChaos | NetworkChaos | IOChaos | ChaosSchedule;
+
+  constructor(scope: Construct, id: string, props: ChaosExperimentProps) {
+    super(scope, id);
+    const p = new Problems('ChaosExperiment', this.node.path);
+    this.fault = props.fault;
+    this.namespace = props.namespace ?? 'chaos';
+    this.allowProduction = props.allowProduction ?? false;
+    this.environment = props.environment ?? RegionChart.find(this)?.region.platform.environment ?? 'unknown';
+    p.when(!DNS_LABEL.test(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use e.g. "chaos"');
+    productionProblems(p, this.environment, [this.fault.target], this.allowProduction);
+    if (props.schedule) this.schedule = resolveSchedule(p, props.schedule);
+    if (p.count > 0) {
+      scope.node.tryRemoveChild(id);
+      p.throwIfAny();
+    }
+    const metadata = {
+      name: this.fault.name,
+      namespace: this.namespace,
+      annotations: { [CHAOS_ANNOTATIONS.target]: `${this.fault.target.namespace}/${ChaosTarget.nameOf(this.fault.target)}`, ...props.annotations },
+    };
+    if (this.schedule) {
+      this.apiObject = new ChaosSchedule(this, 'Schedule', {
+        metadata,
+        spec: { ...this.schedule, type: this.fault.kind, [scheduleField(this.fault.kind)]: this.fault.spec } as ScheduleSpec,
+      });
+    } else {
+      const Kind = { PodChaos, NetworkChaos, IOChaos }[this.fault.kind] as new (s: Construct, i: string, p: { metadata: object; spec: unknown }) => PodChaos;
+      this.apiObject = new Kind(this, this.fault.kind, { metadata, spec: this.fault.spec });
+    }
+  }
+}
+
+function isConstruct(x: unknown): x is IConstruct {
+  return typeof x === 'object' && x !== null && 'node' in x;
+}
+
+/** Options of {@link ChaosPresets}. */
+export interface ChaosPresetsProps extends ChaosPlacementOptions {
+  /** The order service (pod kill and latency). */
+  readonly orderService: ChaosTargetLike;
+  /** The payment service (packet loss). */
+  readonly paymentService: ChaosTargetLike;
+  /**
+   * The PostgreSQL primary: the database construct's pod labels plus its role label, e.g.
+   * `{ 'application': 'spilo', 'cluster-name': 'orders-db', 'spilo-role': 'master' }`.
+   */
+  readonly databasePrimary: ChaosTargetLike;
+  /**
+   * The database's data volume mount path.
+   * @default '/home/postgres/pgdata' (Spilo's)
+   */
+  readonly databaseVolumePath?: string;
+  /**
+   * Cron of the order-service pod kill.
+   * @default '0 11 * * 1-5' (weekdays at 11:00, the case study's)
+   */
+  readonly podKillCron?: string;
+}
+
+/**
+ * The case study's four experiments (section 4.2): kill one order-service pod on weekdays at
+ * 11:00 (scheduled); 500 ms +- 100 ms latency on 50% of order-service pods for 10 min; 20%
+ * packet loss on payment-service for 5 min; 500 ms IO latency on the PostgreSQL primary for 3 min.
+ * The three one-shot experiments run when applied; apply them deliberately.
+ */
+export class ChaosPresets extends Construct {
+  public readonly podKill: ChaosExperiment;
+  public readonly latency: ChaosExperiment;
+  public readonly packetLoss: ChaosExperiment;
+  public readonly databaseIoLatency: ChaosExperiment;
+
+  constructor(scope: Construct, id: string, props: ChaosPresetsProps) {
+    super(scope, id);
+    const placement = { scope: this, namespace: props.namespace, allowProduction: props.allowProduction, environment: props.environment };
+    try {
+      this.podKill = ChaosExperiment.podKill(props.orderService, { ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: { cron: props.podKillCron ?? '0 11 * * 1-5' } });
+      this.latency = ChaosExperiment.networkDelay(props.orderService, {
+        ...placement, id: 'latency', mode: 'fixed-percent', value: 50, latency: '500ms', jitter: '100ms', duration: '10m',
+      });
+      this.packetLoss = ChaosExperiment.networkLoss(props.paymentService, { ...placement, id: 'packet-loss', mode: 'all', lossPercent: 20, duration: '5m' });
+      this.databaseIoLatency = ChaosExperiment.ioLatency(props.databasePrimary, {
+        ...placement, id: 'database-io-latency', mode: 'fixed', value: 1, delay: '500ms', duration: '3m', volumePath: props.databaseVolumePath ?? '/home/postgres/pgdata',
+      });
+    } catch (e) {
+      scope.node.tryRemoveChild(id);
+      throw e;
+    }
+  }
+}
