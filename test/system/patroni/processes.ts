@@ -2,13 +2,12 @@
  * Process helpers for the Patroni system test: start daemons as the unprivileged user, find and
  * kill them by PID (never by name), bounded waits, free ports on 127.0.0.1.
  */
-import { execFileSync, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
+import { DAEMON_USER, daemonUserIds } from '../util/processes';
 
-/** The unprivileged user the daemons run as (created by scripts/install-system-deps.sh). */
-export const DAEMON_USER = 'nines';
+export { DAEMON_USER, WaitAborted, daemonUserIds, freePorts, sleep, waitFor } from '../util/processes';
 
 /** A daemon this test started; `pid` is the daemon itself (`setpriv` execs it in place). */
 export interface Daemon {
@@ -19,13 +18,6 @@ export interface Daemon {
   readonly exited: Promise<number | string>;
 }
 
-/** The daemon user's uid and gid, for chown. */
-export function daemonUserIds(): { uid: number; gid: number } {
-  return {
-    uid: Number(execFileSync('id', ['-u', DAEMON_USER]).toString().trim()),
-    gid: Number(execFileSync('id', ['-g', DAEMON_USER]).toString().trim()),
-  };
-}
 
 /** Creates `dir` (mode 0700) owned by the daemon user; its parent must let the daemon user through. */
 export function makeDaemonDir(dir: string): void {
@@ -101,41 +93,4 @@ export function postmasterPid(dataDir: string): number | undefined {
   }
 }
 
-/** Thrown by a probe when waiting longer cannot help (a daemon died): {@link waitFor} rethrows it at once. */
-export class WaitAborted extends Error {}
 
-/**
- * Polls `probe` every `intervalMs` until it returns a value other than undefined; throws after
- * `timeoutMs` with what it was waiting for and the last error seen, or at once on {@link WaitAborted}.
- */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (e) {
-      if (e instanceof WaitAborted) throw e;
-      lastError = `; last error: ${(e as Error).message}`;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError}`);
-    await sleep(intervalMs);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
-}
-
-/** `count` distinct TCP ports free on 127.0.0.1 right now. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
-  const ports = servers.map(server => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map(server => new Promise(resolve => server.close(resolve))));
-  return ports;
-}

@@ -5,24 +5,10 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
+import { DAEMON_USER } from '../util/processes';
 
-/** The unprivileged user scripts/install-system-deps.sh creates for the daemons. */
-export const DAEMON_USER = 'nines';
+export { DAEMON_USER, daemonUserIds as daemonUser, freePorts, sleep, waitFor } from '../util/processes';
 
-/** uid and gid of {@link DAEMON_USER}; throws a clear error when the setup is missing. */
-export function daemonUser(): { readonly uid: number; readonly gid: number } {
-  if (process.getuid?.() !== 0) {
-    throw new Error(`the Redis system test needs root to start daemons as '${DAEMON_USER}' (setpriv); run it as root`);
-  }
-  try {
-    const uid = Number(execFileSync('id', ['-u', DAEMON_USER], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', DAEMON_USER], { encoding: 'utf8' }).trim());
-    return { uid, gid };
-  } catch {
-    throw new Error(`user '${DAEMON_USER}' is missing: run scripts/install-system-deps.sh first`);
-  }
-}
 
 /** The argument list that runs `command` as {@link DAEMON_USER} in the same process. */
 function asDaemonUser(command: string, args: readonly string[]): string[] {
@@ -107,49 +93,4 @@ export class Daemon {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
-}
 
-/**
- * Polls `probe` every `intervalMs` until it returns a value other than `undefined` and returns
- * it; throws `timed out after <n> ms waiting for <what>` (with the last probe error) otherwise.
- */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
-    await sleep(intervalMs);
-  }
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * `count` distinct TCP ports free on 127.0.0.1, below the kernel's ephemeral range (so a
- * client's outgoing connection cannot take the port of a killed daemon before its restart),
- * starting at a PID-derived offset so parallel runs rarely collide.
- */
-export async function freePorts(count: number): Promise<number[]> {
-  const ephemeralStart = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-  const first = 20_000 + (process.pid % 500) * 20;
-  const ports: number[] = [];
-  for (let port = first; ports.length < count; port++) {
-    if (port >= ephemeralStart) throw new Error(`no ${count} free ports between ${first} and the ephemeral range (${ephemeralStart})`);
-    if (await isFree(port)) ports.push(port);
-  }
-  return ports;
-}
