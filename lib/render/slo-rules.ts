@@ -245,11 +245,17 @@ export abstract class Sli {
    */
   public abstract problems(service: ServiceIdentity): Problem[];
 
-  /** PromQL: bad events per second over `window`, summed over the service's series. */
-  public abstract errorRate(service: ServiceIdentity, window: PromDuration): string;
+  /**
+   * PromQL: bad events per second over `window`, summed over the service's series.
+   * @param matchers extra label matchers, e.g. `pod=~"order-service-[a-z0-9]+-[a-z0-9]{5}"` to judge a canary's pods only
+   */
+  public abstract errorRate(service: ServiceIdentity, window: PromDuration, matchers?: readonly string[]): string;
 
-  /** PromQL: all events per second over `window`, summed over the service's series. */
-  public abstract requestRate(service: ServiceIdentity, window: PromDuration): string;
+  /**
+   * PromQL: all events per second over `window`, summed over the service's series.
+   * @param matchers extra label matchers (see {@link Sli.errorRate})
+   */
+  public abstract requestRate(service: ServiceIdentity, window: PromDuration, matchers?: readonly string[]): string;
 }
 
 /** Availability SLI: non-5xx requests over all requests. Create with {@link Sli.availability}. */
@@ -292,14 +298,14 @@ export class AvailabilitySli extends Sli {
     return p;
   }
 
-  public errorRate(service: ServiceIdentity, window: PromDuration): string {
-    const bad = promSelector(this.metric, service.selector, [`${this.statusLabel}=~${JSON.stringify(this.errorStatus)}`]);
+  public errorRate(service: ServiceIdentity, window: PromDuration, matchers: readonly string[] = []): string {
+    const bad = promSelector(this.metric, service.selector, [`${this.statusLabel}=~${JSON.stringify(this.errorStatus)}`, ...matchers]);
     // A service that never failed has no 5xx series at all: count that as zero errors, not as no data.
     return `(sum(rate(${bad}[${window}])) or vector(0))`;
   }
 
-  public requestRate(service: ServiceIdentity, window: PromDuration): string {
-    return `sum(rate(${promSelector(this.metric, service.selector)}[${window}]))`;
+  public requestRate(service: ServiceIdentity, window: PromDuration, matchers: readonly string[] = []): string {
+    return `sum(rate(${promSelector(this.metric, service.selector, matchers)}[${window}]))`;
   }
 }
 
@@ -343,19 +349,19 @@ export class LatencySli extends Sli {
     return p;
   }
 
-  public errorRate(service: ServiceIdentity, window: PromDuration): string {
-    return `(${this.requestRate(service, window)} - ${this.goodRate(service, window)})`;
+  public errorRate(service: ServiceIdentity, window: PromDuration, matchers: readonly string[] = []): string {
+    return `(${this.requestRate(service, window, matchers)} - ${this.goodRate(service, window, matchers)})`;
   }
 
-  public requestRate(service: ServiceIdentity, window: PromDuration): string {
-    return `sum(rate(${promSelector(`${this.metric}_count`, service.selector)}[${window}]))`;
+  public requestRate(service: ServiceIdentity, window: PromDuration, matchers: readonly string[] = []): string {
+    return `sum(rate(${promSelector(`${this.metric}_count`, service.selector, matchers)}[${window}]))`;
   }
 
   /** Requests within the threshold. `le` is written "1" by Go clients and "1.0" by Python/Java ones: match both. */
-  private goodRate(service: ServiceIdentity, window: PromDuration): string {
+  private goodRate(service: ServiceIdentity, window: PromDuration, matchers: readonly string[]): string {
     const le = String(this.thresholdSeconds).replace(/\./g, '\\.');
     const pattern = Number.isInteger(this.thresholdSeconds) ? `${le}(\\.0)?` : `${le}0*`;
-    return `sum(rate(${promSelector(`${this.metric}_bucket`, service.selector, [`le=~${JSON.stringify(pattern)}`])}[${window}]))`;
+    return `sum(rate(${promSelector(`${this.metric}_bucket`, service.selector, [`le=~${JSON.stringify(pattern)}`, ...matchers])}[${window}]))`;
   }
 }
 
