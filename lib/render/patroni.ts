@@ -432,6 +432,25 @@ export interface PatroniMemberOptions {
    * @default - no archiving
    */
   readonly walArchive?: WalArchiveCommands;
+  /**
+   * `postgresql.callbacks`: commands Patroni runs (with `<action> <role> <scope>` appended) when
+   * PostgreSQL starts, stops or changes role, e.g. {@link renderRoleLabelCallback}'s script.
+   * @default - none
+   */
+  readonly callbacks?: PatroniCallbacks;
+}
+
+/**
+ * Patroni's `postgresql.callbacks`; each command is split like a shell would (no shell runs).
+ * @see https://patroni.readthedocs.io/en/latest/yaml_configuration.html#postgresql
+ */
+export interface PatroniCallbacks {
+  /** `on_start`. @default - none */
+  readonly onStart?: string;
+  /** `on_stop`. @default - none */
+  readonly onStop?: string;
+  /** `on_role_change`. @default - none */
+  readonly onRoleChange?: string;
 }
 
 /** {@link PatroniMemberOptions} with every default applied. */
@@ -448,6 +467,7 @@ export interface ResolvedPatroniMemberOptions {
   readonly userNames: Required<PostgresUserNames>;
   readonly tags: Required<PatroniMemberTags>;
   readonly walArchive: WalArchiveCommands | undefined;
+  readonly callbacks: PatroniCallbacks;
 }
 
 /** Applies every documented default (the single place they are resolved). */
@@ -511,6 +531,7 @@ export function resolvePatroniMemberOptions(options: PatroniMemberOptions): Reso
       noSync: options.tags?.noSync ?? false,
     },
     walArchive: options.walArchive,
+    callbacks: options.callbacks ?? {},
   };
 }
 
@@ -756,6 +777,10 @@ function patroniProblems(options: PatroniMemberOptions): Problems {
   validateAccess(problems, r.clientAccess);
   validateUserNames(problems, r.userNames);
   validateWalArchive(problems, r.walArchive);
+  for (const [key, command] of Object.entries(r.callbacks)) {
+    problems.when(typeof command !== 'string' || command.trim() === '' || /[\n\r]/.test(command), `callbacks.${key}`, command,
+      'is not a one-line command', 'give e.g. "python3 /etc/patroni/label_role.py"');
+  }
   return problems;
 }
 
@@ -874,6 +899,13 @@ export function renderPatroniConfig(options: PatroniMemberOptions): string {
       },
       parameters: { unix_socket_directories: r.addresses.unixSocketDir },
       pg_hba: pgHba,
+      ...(Object.keys(r.callbacks).length > 0 ? {
+        callbacks: {
+          ...(r.callbacks.onStart ? { on_start: r.callbacks.onStart } : {}),
+          ...(r.callbacks.onStop ? { on_stop: r.callbacks.onStop } : {}),
+          ...(r.callbacks.onRoleChange ? { on_role_change: r.callbacks.onRoleChange } : {}),
+        },
+      } : {}),
     },
     tags: {
       nofailover: r.tags.noFailover,
@@ -1079,4 +1111,114 @@ export function renderEtcdArgs(options: EtcdMemberOptions): string[] {
     '--enable-v2=false',
     '--logger=zap',
   ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scripts the Kubernetes members run (Python 3 standard library only: Patroni's own runtime)
+// ---------------------------------------------------------------------------------------------
+
+/** Inputs of {@link renderRoleLabelCallback}. */
+export interface RoleLabelCallbackOptions {
+  /** The Pod label the read-write and read-only Services select on, e.g. `role`. */
+  readonly roleLabel: string;
+  /** Value for the leader. @default 'master' */
+  readonly leaderValue?: string;
+  /** Value for a replica. @default 'replica' */
+  readonly replicaValue?: string;
+}
+
+/**
+ * A Patroni callback (`on_start`, `on_role_change`, `on_stop`) that labels the member's own Pod
+ * with its role through the Kubernetes API (merge patch of `metadata.labels`, with the Pod's
+ * service account token), so Services route by role when the DCS is etcd. A stopped member gets
+ * the value `stopped`, which neither Service selects. It needs `get`/`patch` on its own Pod only.
+ */
+export function renderRoleLabelCallback(options: RoleLabelCallbackOptions): string {
+  const leader = options.leaderValue ?? 'master';
+  const replica = options.replicaValue ?? 'replica';
+  for (const [prop, value] of [['roleLabel', options.roleLabel], ['leaderValue', leader], ['replicaValue', replica]]) {
+    if (!/^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/.test(value)) {
+      throw new ValidationError('RoleLabelCallback', options.roleLabel, [{ prop, value, why: 'is not a label key or value', fix: 'give e.g. "role"' }]);
+    }
+  }
+  return `#!/usr/bin/env python3
+# Patroni callback: <action> <role> <scope>. Labels this Pod ${options.roleLabel}=<role> for the Services.
+# Rendered by @nines/constructs.
+import json, os, ssl, sys, time, urllib.request
+
+action, role = sys.argv[1], sys.argv[2]
+value = ${JSON.stringify(leader)} if role in ('master', 'primary', 'standby_leader') else ${JSON.stringify(replica)}
+if action == 'on_stop':
+    value = 'stopped'
+sa = '/var/run/secrets/kubernetes.io/serviceaccount'
+with open(sa + '/token') as f:
+    token = f.read().strip()
+with open(sa + '/namespace') as f:
+    namespace = f.read().strip()
+host = os.environ['KUBERNETES_SERVICE_HOST']
+host = '[' + host + ']' if ':' in host else host
+url = 'https://%s:%s/api/v1/namespaces/%s/pods/%s' % (host, os.environ.get('KUBERNETES_SERVICE_PORT', '443'), namespace, os.environ['PATRONI_NAME'])
+body = json.dumps({'metadata': {'labels': {${JSON.stringify(options.roleLabel)}: value}}}).encode()
+context = ssl.create_default_context(cafile=sa + '/ca.crt')
+for attempt in range(5):
+    request = urllib.request.Request(url, data=body, method='PATCH', headers={
+        'Authorization': 'Bearer ' + token, 'Content-Type': 'application/merge-patch+json'})
+    try:
+        urllib.request.urlopen(request, timeout=5, context=context).close()
+        sys.exit(0)
+    except Exception as error:
+        print('labelling %s=%s failed (attempt %d): %s' % (${JSON.stringify(options.roleLabel)}, value, attempt + 1, error), file=sys.stderr)
+        time.sleep(1)
+sys.exit(1)
+`;
+}
+
+/** Inputs of {@link renderSwitchoverPreStop}. */
+export interface SwitchoverPreStopOptions {
+  /** Port of Patroni's REST API on 127.0.0.1. @default 8008 */
+  readonly restApiPort?: number;
+  /** Seconds to wait for the leadership to move before letting the Pod stop anyway. @default 30 */
+  readonly waitSeconds?: number;
+}
+
+/**
+ * A preStop hook: when this member is the leader (`GET /primary` answers 200), it asks Patroni
+ * (`POST /switchover` with itself as leader) to hand leadership to a synchronous standby, and
+ * waits until it is no longer primary, so a drain or rollout costs a planned switchover (~1-2 s of
+ * refused writes) instead of a ttl-long failover. A replica stops at once.
+ */
+export function renderSwitchoverPreStop(options: SwitchoverPreStopOptions = {}): string {
+  const port = options.restApiPort ?? 8008;
+  const wait = options.waitSeconds ?? 30;
+  if (!Number.isInteger(port) || port < 1 || port > 65535 || !Number.isInteger(wait) || wait < 1) {
+    throw new ValidationError('SwitchoverPreStop', String(port), [{ prop: 'restApiPort/waitSeconds', value: { port, wait },
+      why: 'must be a port and a positive number of seconds', fix: 'give e.g. 8008 and 30' }]);
+  }
+  return `#!/usr/bin/env python3
+# preStop: hand leadership over before this Patroni member stops. Rendered by @nines/constructs.
+import json, os, sys, time, urllib.error, urllib.request
+
+api = 'http://127.0.0.1:${port}'
+
+def status(path):
+    try:
+        with urllib.request.urlopen(api + path, timeout=3) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except Exception:
+        return None
+
+if status('/primary') != 200:
+    sys.exit(0)
+body = json.dumps({'leader': os.environ['PATRONI_NAME']}).encode()
+request = urllib.request.Request(api + '/switchover', data=body, method='POST', headers={'Content-Type': 'application/json'})
+try:
+    urllib.request.urlopen(request, timeout=${wait}).close()
+except Exception as error:
+    print('switchover failed: %s' % error, file=sys.stderr)
+deadline = time.time() + ${wait}
+while time.time() < deadline and status('/primary') == 200:
+    time.sleep(1)
+`;
 }
