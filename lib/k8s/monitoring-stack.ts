@@ -1,0 +1,627 @@
+/**
+ * The monitoring stack of one region: an HA Prometheus (prometheus-operator) with a Thanos
+ * sidecar shipping blocks to object storage, a 3-member Alertmanager cluster routed by the
+ * case study's P0-P4 tiers, and a Thanos Query layer that gives the global view.
+ *
+ * **Global view: Thanos, not federation.** The case study shows Prometheus federation; we use
+ * the Thanos sidecar and Thanos Query instead. Federation copies a chosen subset of series into
+ * a global Prometheus at scrape resolution, so the global view is partial, the global server is
+ * a new single point of failure and HA replica pairs double every federated series. Thanos
+ * Query fans a PromQL query out to every region's sidecars over gRPC and deduplicates HA
+ * replicas on the `prometheus_replica` external label; the sidecars upload 2 h blocks to object
+ * storage, so local retention stays short while history is kept in the bucket. The trade-off:
+ * more moving parts (sidecar, query, a bucket per region and its credentials), cross-region
+ * gRPC on the query path (a query touching all regions is as slow as the slowest), and long-term
+ * reads need a Thanos Store gateway (not part of this construct). A region that is unreachable
+ * gives a partial answer (`--query.partial-response`) instead of failing the query.
+ *
+ * @see the case study, section 3 (Observability Stack)
+ * @see https://thanos.io/tip/components/sidecar.md/
+ */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { Checks } from '../checks/checks';
+import { Problem, Problems } from '../core/errors';
+import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
+import { parseQuantity } from '../core/quantity';
+import { durationSeconds } from '../reliability/error-budget';
+import { AlertRoutingOptions, alertRoutingProblems, renderAlertmanagerConfig } from '../render/alertmanager';
+import { Alertmanager, Prometheus, SecretKeySelector } from './crds/monitoring-stack';
+import { NetworkPeer } from './dependency';
+import { renderNetworkPolicySpec } from './private/network';
+import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
+import { RegionChart } from './region-chart';
+import {
+  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
+} from './workload-options';
+
+/** Prometheus settings. */
+export interface PrometheusOptions {
+  /**
+   * Replicas (identical HA pair or more, each scraping everything), spread across zones.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Local retention (blocks older than this live only in object storage).
+   * @default '15d'
+   */
+  readonly retention?: string;
+  /**
+   * Local size cap; keep it below the volume size so compaction has room.
+   * @default '45GB'
+   */
+  readonly retentionSize?: string;
+  /**
+   * Persistent volume size per replica.
+   * @default '50Gi'
+   */
+  readonly storageSize?: string;
+  /**
+   * Storage class of the volumes.
+   * @default the cluster's default class
+   */
+  readonly storageClassName?: string;
+  /**
+   * Scrape and rule evaluation interval.
+   * @default '15s' (the case study's scrape interval)
+   * @see the case study, section 3.2 ("At 15-second scrape interval")
+   */
+  readonly scrapeInterval?: string;
+  /**
+   * Container resources of the prometheus container.
+   * @default cpu 1 (no limit), memory 4Gi / 8Gi, ephemeral-storage 256Mi / 1Gi
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * The Prometheus image, pinned.
+   * @default 'quay.io/prometheus/prometheus:v2.53.1'
+   */
+  readonly image?: string;
+}
+
+/** Alertmanager settings. */
+export interface AlertmanagerOptions {
+  /**
+   * Cluster members (gossip deduplicates notifications), spread across zones.
+   * @default 3
+   */
+  readonly replicas?: number;
+  /**
+   * Container resources.
+   * @default cpu 100m / 500m, memory 256Mi / 512Mi, ephemeral-storage 64Mi / 256Mi
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Volume size for silences and the notification log.
+   * @default '2Gi'
+   */
+  readonly storageSize?: string;
+  /**
+   * The Alertmanager image, pinned.
+   * @default 'quay.io/prometheus/alertmanager:v0.27.0'
+   */
+  readonly image?: string;
+}
+
+/** Thanos sidecar and the global query layer. */
+export interface ThanosOptions {
+  /**
+   * The Secret key holding the sidecar's `objstore.yml` (the bucket from the AWS side).
+   * @default { name: 'thanos-objstore', key: 'objstore.yml' }
+   */
+  readonly objectStorageSecret?: SecretKeySelector;
+  /**
+   * The Thanos image, pinned.
+   * @default 'quay.io/thanos/thanos:v0.35.1'
+   */
+  readonly image?: string;
+  /**
+   * Thanos Query replicas.
+   * @default 2
+   */
+  readonly queryReplicas?: number;
+  /**
+   * Thanos Query container resources.
+   * @default cpu 250m / 1, memory 512Mi / 1Gi, ephemeral-storage 64Mi / 256Mi
+   */
+  readonly queryResources?: ContainerResources;
+  /**
+   * gRPC store endpoints of the other regions (`host:port` of their Thanos Query), queried
+   * alongside the local sidecars for the global view.
+   * @default [] (this region only)
+   */
+  readonly remoteEndpoints?: readonly string[];
+  /**
+   * CIDRs of the other regions (their VPCs), allowed to reach this region's query gRPC port and
+   * reached by it.
+   * @default []
+   */
+  readonly remoteCidrs?: readonly string[];
+}
+
+/** Props of a {@link MonitoringStack}. */
+export interface MonitoringStackProps {
+  /**
+   * Alert routing (receivers by Secret reference); see `renderAlertmanagerConfig`.
+   * @see the case study, section 3.4
+   */
+  readonly alertRouting: AlertRoutingOptions;
+  /**
+   * Name of the Prometheus and Alertmanager resources.
+   * @default 'nines'
+   */
+  readonly name?: string;
+  /**
+   * Namespace.
+   * @default the platform's monitoring namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The `cluster` external label.
+   * @default `${environment}-${region}`
+   */
+  readonly cluster?: string;
+  /**
+   * Labels a ServiceMonitor, PodMonitor or PrometheusRule must carry to be picked up (any
+   * namespace).
+   * @default { 'app.kubernetes.io/managed-by': 'nines' } (what the library's constructs emit)
+   */
+  readonly selectorLabels?: Readonly<Record<string, string>>;
+  /** Prometheus settings. */
+  readonly prometheus?: PrometheusOptions;
+  /** Alertmanager settings. */
+  readonly alertmanager?: AlertmanagerOptions;
+  /** Thanos settings. */
+  readonly thanos?: ThanosOptions;
+  /**
+   * The non-root identity of every pod.
+   * @default { user: 10001, group: 10001, fsGroup: 10001 }
+   */
+  readonly identity?: PodIdentity;
+  /**
+   * Priority class of the stack's pods (monitoring must outlive what it watches).
+   * @default 'nines-critical'
+   */
+  readonly priorityClassName?: string;
+}
+
+const PROMETHEUS_RESOURCES: ContainerResources = { cpu: { request: '1', limit: false }, memory: { request: '4Gi', limit: '8Gi' }, ephemeralStorage: { request: '256Mi', limit: '1Gi' } };
+const ALERTMANAGER_RESOURCES: ContainerResources = { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' }, ephemeralStorage: { request: '64Mi', limit: '256Mi' } };
+const QUERY_RESOURCES: ContainerResources = { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' }, ephemeralStorage: { request: '64Mi', limit: '256Mi' } };
+const RETENTION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
+const RETENTION_SIZE = /^(0|([0-9]+(\.[0-9]+)?(B|KB|MB|GB|TB|PB|EB)))$/;
+
+/** @internal Inputs of {@link hardenedDeployment}. */
+export interface HardenedDeploymentInput {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+  readonly replicas: number;
+  readonly image: string;
+  readonly args: readonly string[];
+  readonly ports: ReadonlyArray<{ readonly name: string; readonly port: number; readonly protocol?: 'TCP' | 'UDP' }>;
+  readonly liveness: { readonly path: string; readonly port: string };
+  readonly readiness: { readonly path: string; readonly port: string };
+  readonly resources: ResolvedResources;
+  readonly identity: Required<PodIdentity>;
+  readonly priorityClassName: string;
+  readonly configMap?: { readonly name: string; readonly mountPath: string };
+  readonly ingress: readonly NetworkPeer[];
+  readonly egress: readonly NetworkPeer[];
+  readonly meshNamespace: string;
+  readonly annotations?: Record<string, string>;
+}
+
+/** @internal The objects of {@link hardenedDeployment}. */
+export interface HardenedDeploymentObjects {
+  readonly serviceAccount: ApiObject;
+  readonly deployment: ApiObject;
+  readonly service: ApiObject;
+  readonly podDisruptionBudget: ApiObject;
+  readonly networkPolicy: ApiObject;
+}
+
+/**
+ * @internal A hardened Deployment with its ServiceAccount (no token), Service, PDB
+ * (maxUnavailable 1) and default-deny NetworkPolicy, for the stack's stateless components.
+ */
+export function hardenedDeployment(scope: Construct, input: HardenedDeploymentInput): HardenedDeploymentObjects {
+  const meta = { name: input.name, namespace: input.namespace, labels: input.labels };
+  const serviceAccount = new ApiObject(scope, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta, automountServiceAccountToken: false } as any);
+  const probe = (p: { path: string; port: string }, period: number, failures: number) => ({
+    httpGet: { path: p.path, port: p.port, scheme: 'HTTP' }, initialDelaySeconds: 0, periodSeconds: period, timeoutSeconds: 3, failureThreshold: failures, successThreshold: 1,
+  });
+  const volumes: Record<string, unknown>[] = [{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }];
+  const mounts: Record<string, unknown>[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  if (input.configMap) {
+    volumes.push({ name: 'config', configMap: { name: input.configMap.name } });
+    mounts.push({ name: 'config', mountPath: input.configMap.mountPath, readOnly: true });
+  }
+  const deployment = new ApiObject(scope, 'Deployment', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta,
+    spec: {
+      replicas: input.replicas,
+      selector: { matchLabels: input.selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      minReadySeconds: 5,
+      revisionHistoryLimit: 5,
+      template: {
+        metadata: { labels: input.labels, annotations: { 'kubectl.kubernetes.io/default-container': input.name, ...input.annotations } },
+        spec: {
+          serviceAccountName: input.name,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          priorityClassName: input.priorityClassName,
+          securityContext: podSecurityContext(input.identity),
+          terminationGracePeriodSeconds: 30,
+          topologySpreadConstraints: zoneSpread(input.selector),
+          containers: [{
+            name: input.name,
+            image: input.image,
+            imagePullPolicy: 'IfNotPresent',
+            args: [...input.args],
+            ports: input.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' })),
+            resources: renderResources(input.resources),
+            startupProbe: probe(input.readiness, 5, 30),
+            livenessProbe: probe(input.liveness, 10, 3),
+            readinessProbe: probe(input.readiness, 5, 2),
+            lifecycle: preStopSleep(10),
+            securityContext: containerSecurityContext(input.identity),
+            terminationMessagePolicy: 'FallbackToLogsOnError',
+            volumeMounts: mounts,
+          }],
+          volumes,
+        },
+      },
+    },
+  });
+  const service = new ApiObject(scope, 'Service', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta,
+    spec: {
+      type: 'ClusterIP',
+      selector: input.selector,
+      ports: input.ports.map(p => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? 'TCP' })),
+    },
+  });
+  const podDisruptionBudget = new ApiObject(scope, 'PodDisruptionBudget', {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta,
+    spec: { maxUnavailable: 1, selector: { matchLabels: input.selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+  });
+  const networkPolicy = new ApiObject(scope, 'NetworkPolicy', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta,
+    spec: renderNetworkPolicySpec({ podSelector: input.selector, ingress: input.ingress, egress: input.egress, meshNamespace: input.meshNamespace }),
+  });
+  return { serviceAccount, deployment, service, podDisruptionBudget, networkPolicy };
+}
+
+function replicasProblem(prop: string, value: unknown, min: number, why: string): Problem[] {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min ? []
+    : [{ prop, value, why: `must be an integer >= ${min} (${why})`, fix: `use ${min} or more` }];
+}
+
+function sizeProblem(prop: string, value: string): Problem[] {
+  const q = parseQuantity(value);
+  return q !== undefined && q > 0 && /^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/.test(value) ? [] : [{ prop, value, why: 'is not a volume size', fix: 'use e.g. "50Gi"' }];
+}
+
+/**
+ * One region's Prometheus (HA, Thanos sidecar), Alertmanager cluster and Thanos Query.
+ *
+ * Objects: Prometheus + ServiceAccount + ClusterRole/Binding (service discovery) + PDB +
+ * NetworkPolicy; Alertmanager + config Secret (rendered routing, no credentials) + PDB +
+ * NetworkPolicy; Thanos Query Deployment + Service + PDB + NetworkPolicy + ServiceAccount.
+ */
+export class MonitoringStack extends Construct {
+  /** The name of the Prometheus and Alertmanager resources. */
+  public readonly name: string;
+  /** Namespace. */
+  public readonly namespace: string;
+  /** The `cluster` external label. */
+  public readonly cluster: string;
+  /** The `region` external label. */
+  public readonly region: string;
+  /** Labels that select ServiceMonitors, PodMonitors and PrometheusRules. */
+  public readonly selectorLabels: Readonly<Record<string, string>>;
+  /** Prometheus replicas. */
+  public readonly prometheusReplicas: number;
+  /** Local retention. */
+  public readonly retention: string;
+  /** Local size cap. */
+  public readonly retentionSize: string;
+  /** Volume size per Prometheus replica. */
+  public readonly storageSize: string;
+  /** Scrape and evaluation interval. */
+  public readonly scrapeInterval: string;
+  /** Alertmanager members. */
+  public readonly alertmanagerReplicas: number;
+  /** Thanos Query replicas. */
+  public readonly queryReplicas: number;
+  /** The sidecar's object-storage Secret key. */
+  public readonly objectStorageSecret: SecretKeySelector;
+  /** Other regions' store endpoints. */
+  public readonly remoteEndpoints: readonly string[];
+  /** Pod labels of the Prometheus pods (as prometheus-operator sets them). */
+  public readonly prometheusPodLabels: Readonly<Record<string, string>>;
+  /** Pod labels of the Alertmanager pods. */
+  public readonly alertmanagerPodLabels: Readonly<Record<string, string>>;
+
+  public readonly prometheus: Prometheus;
+  public readonly alertmanager: Alertmanager;
+  public readonly alertmanagerConfig: ApiObject;
+  public readonly query: HardenedDeploymentObjects;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id);
+    const region = RegionChart.find(this)?.region;
+    const problems = new Problems('MonitoringStack', this.node.path);
+    if (!region) {
+      problems.add('scope', this.node.path, 'is not inside a RegionChart, so the zones and namespaces are unknown', 'create the stack inside a RegionChart');
+      scope.node.tryRemoveChild(id);
+      problems.throwIfAny();
+    }
+    const platform = region!.platform;
+    const p = props.prometheus ?? {};
+    const a = props.alertmanager ?? {};
+    const t = props.thanos ?? {};
+
+    this.name = props.name ?? 'nines';
+    this.namespace = props.namespace ?? platform.monitoringNamespace;
+    this.region = region!.name;
+    this.cluster = props.cluster ?? `${platform.environment}-${region!.name}`;
+    this.selectorLabels = props.selectorLabels ?? { [LABELS.managedBy]: MANAGED_BY };
+    this.prometheusReplicas = p.replicas ?? 2;
+    this.retention = p.retention ?? '15d';
+    this.retentionSize = p.retentionSize ?? '45GB';
+    this.storageSize = p.storageSize ?? '50Gi';
+    this.scrapeInterval = p.scrapeInterval ?? '15s';
+    this.alertmanagerReplicas = a.replicas ?? 3;
+    this.queryReplicas = t.queryReplicas ?? 2;
+    this.objectStorageSecret = t.objectStorageSecret ?? { name: 'thanos-objstore', key: 'objstore.yml' };
+    this.remoteEndpoints = t.remoteEndpoints ?? [];
+    const remoteCidrs = t.remoteCidrs ?? [];
+    const identity = { user: 10001, group: 10001, fsGroup: 10001, ...props.identity };
+    const promImage = p.image ?? 'quay.io/prometheus/prometheus:v2.53.1';
+    const amImage = a.image ?? 'quay.io/prometheus/alertmanager:v0.27.0';
+    const thanosImage = t.image ?? 'quay.io/thanos/thanos:v0.35.1';
+    const promResources = resolveResources(p.resources, PROMETHEUS_RESOURCES);
+    const amResources = resolveResources(a.resources, ALERTMANAGER_RESOURCES);
+    const queryResources = resolveResources(t.queryResources, QUERY_RESOURCES);
+    const priorityClassName = props.priorityClassName ?? 'nines-critical';
+
+    problems.when(!isDnsLabel(this.name), 'name', this.name, 'is not a DNS label', 'use e.g. "nines"');
+    problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use e.g. "monitoring"');
+    problems.when(!isLabelValue(this.cluster) || this.cluster === '', 'cluster', this.cluster, 'is not a label value', 'use e.g. "prod-us-east-1"');
+    problems.when(Object.keys(this.selectorLabels).length === 0, 'selectorLabels', this.selectorLabels,
+      'is empty, which would pick up every ServiceMonitor and rule in the cluster', 'give e.g. { "app.kubernetes.io/managed-by": "nines" }');
+    problems.addAll(replicasProblem('prometheus.replicas', this.prometheusReplicas, 2, 'one replica is a single point of failure for alerting'));
+    problems.addAll(replicasProblem('alertmanager.replicas', this.alertmanagerReplicas, 2, 'a lone Alertmanager loses silences and pages when it restarts'));
+    problems.addAll(replicasProblem('thanos.queryReplicas', this.queryReplicas, 2, 'the global view must survive a node drain'));
+    problems.when(!RETENTION.test(this.retention) || this.retention === '0', 'prometheus.retention', this.retention, 'is not a Prometheus retention', 'use e.g. "15d"');
+    problems.when(!RETENTION_SIZE.test(this.retentionSize), 'prometheus.retentionSize', this.retentionSize, 'is not a Prometheus size', 'use e.g. "45GB"');
+    problems.addAll(sizeProblem('prometheus.storageSize', this.storageSize));
+    problems.addAll(sizeProblem('alertmanager.storageSize', a.storageSize ?? '2Gi'));
+    if (RETENTION_SIZE.test(this.retentionSize) && parseQuantity(this.storageSize) !== undefined) {
+      const m = /^([0-9.]+)(B|KB|MB|GB|TB|PB|EB)$/.exec(this.retentionSize);
+      const bytes = m ? Number(m[1]) * 1000 ** ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'].indexOf(m[2]) : 0;
+      problems.when(bytes >= parseQuantity(this.storageSize)!, 'prometheus.retentionSize', this.retentionSize,
+        `is not below the volume size (${this.storageSize}), so the volume fills before retention deletes blocks`, 'keep retentionSize at about 90% of storageSize');
+    }
+    const interval = durationSeconds(this.scrapeInterval);
+    problems.when(interval === undefined || interval < 5, 'prometheus.scrapeInterval', this.scrapeInterval, 'is not a Prometheus duration of at least 5s', 'use e.g. "15s"');
+    problems.addAll(imageProblems('prometheus.image', promImage));
+    problems.addAll(imageProblems('alertmanager.image', amImage));
+    problems.addAll(imageProblems('thanos.image', thanosImage));
+    problems.addAll(resourceProblems('prometheus.resources', promResources));
+    problems.addAll(resourceProblems('alertmanager.resources', amResources));
+    problems.addAll(resourceProblems('thanos.queryResources', queryResources));
+    problems.addAll(identityProblems('identity', identity));
+    problems.addAll(alertRoutingProblems(props.alertRouting ?? ({} as AlertRoutingOptions)), 'alertRouting');
+    problems.when(!isDnsLabel(this.objectStorageSecret.name) || !/^[-._a-zA-Z0-9]+$/.test(this.objectStorageSecret.key ?? ''),
+      'thanos.objectStorageSecret', this.objectStorageSecret, 'is not a Secret name and key', 'give e.g. { name: "thanos-objstore", key: "objstore.yml" }');
+    this.remoteEndpoints.forEach((e, i) => problems.when(!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/.test(e), `thanos.remoteEndpoints[${i}]`, e,
+      'is not a host:port gRPC endpoint', 'give e.g. "thanos-query-grpc.monitoring.eu-west-1.example.internal:10901"'));
+    remoteCidrs.forEach((c, i) => problems.when(!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c), `thanos.remoteCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.1.0.0/16"'));
+    if (problems.count > 0) {
+      scope.node.tryRemoveChild(id);
+      problems.throwIfAny();
+    }
+
+    const routing = renderAlertmanagerConfig(props.alertRouting);
+    const common = { [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
+    this.prometheusPodLabels = { [LABELS.name]: 'prometheus', [LABELS.instance]: this.name };
+    this.alertmanagerPodLabels = { [LABELS.name]: 'alertmanager', [LABELS.instance]: this.name };
+    const promMeta = (name = `prometheus-${this.name}`) => ({ name, namespace: this.namespace, labels: { ...this.prometheusPodLabels, ...common } });
+    const amMeta = (name = `alertmanager-${this.name}`) => ({ name, namespace: this.namespace, labels: { ...this.alertmanagerPodLabels, ...common } });
+    const hardened = (name: string) => ({ name, securityContext: containerSecurityContext(identity) });
+    const volume = (size: string, storageClassName?: string) => ({
+      volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: size } } } },
+    });
+
+    // ---- Prometheus ----
+    new ApiObject(this, 'PrometheusServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: promMeta() });
+    new ApiObject(this, 'PrometheusClusterRole', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: `prometheus-${this.namespace}-${this.name}`, labels: promMeta().labels },
+      rules: [
+        { apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+      ],
+    } as any);
+    new ApiObject(this, 'PrometheusClusterRoleBinding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `prometheus-${this.namespace}-${this.name}`, labels: promMeta().labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `prometheus-${this.namespace}-${this.name}` },
+      subjects: [{ kind: 'ServiceAccount', name: `prometheus-${this.name}`, namespace: this.namespace }],
+    } as any);
+    const everyNamespace = {};
+    this.prometheus = new Prometheus(this, 'Prometheus', {
+      metadata: { name: this.name, namespace: this.namespace, labels: common },
+      spec: {
+        replicas: this.prometheusReplicas,
+        image: promImage,
+        podMetadata: { labels: { ...this.prometheusPodLabels, ...common } },
+        serviceAccountName: `prometheus-${this.name}`,
+        priorityClassName,
+        securityContext: podSecurityContext(identity),
+        containers: [hardened('prometheus'), hardened('config-reloader'), hardened('thanos-sidecar')],
+        resources: renderResources(promResources),
+        topologySpreadConstraints: zoneSpread(this.prometheusPodLabels, false),
+        storage: volume(this.storageSize, p.storageClassName),
+        retention: this.retention,
+        retentionSize: this.retentionSize,
+        scrapeInterval: this.scrapeInterval,
+        evaluationInterval: this.scrapeInterval,
+        walCompression: true,
+        externalLabels: { cluster: this.cluster, region: this.region },
+        replicaExternalLabelName: 'prometheus_replica',
+        serviceMonitorSelector: { matchLabels: { ...this.selectorLabels } },
+        serviceMonitorNamespaceSelector: everyNamespace,
+        podMonitorSelector: { matchLabels: { ...this.selectorLabels } },
+        podMonitorNamespaceSelector: everyNamespace,
+        probeSelector: { matchLabels: { ...this.selectorLabels } },
+        probeNamespaceSelector: everyNamespace,
+        ruleSelector: { matchLabels: { ...this.selectorLabels } },
+        ruleNamespaceSelector: everyNamespace,
+        alerting: { alertmanagers: [{ namespace: this.namespace, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' }] },
+        thanos: {
+          image: thanosImage,
+          objectStorageConfig: { ...this.objectStorageSecret },
+          resources: renderResources(resolveResources(undefined, QUERY_RESOURCES)),
+          logFormat: 'json',
+        },
+        logFormat: 'json',
+      },
+    });
+    const promPdb = new ApiObject(this, 'PrometheusPodDisruptionBudget', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: promMeta(),
+      spec: { maxUnavailable: 1, selector: { matchLabels: { ...this.prometheusPodLabels } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    });
+    const fromMonitoring = (ports: number[]): NetworkPeer => ({ namespace: this.namespace, ports: ports.map(port => ({ port, protocol: 'TCP' as const })) });
+    new ApiObject(this, 'PrometheusNetworkPolicy', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: promMeta(),
+      spec: {
+        podSelector: { matchLabels: { ...this.prometheusPodLabels } },
+        // Egress stays open: Prometheus scrapes every namespace and ships blocks to object storage.
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }],
+          ports: [9090, 10901, 10902].map(port => ({ port, protocol: 'TCP' })),
+        }],
+      },
+    });
+
+    // ---- Alertmanager ----
+    this.alertmanagerConfig = new ApiObject(this, 'AlertmanagerConfigSecret', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: amMeta(`alertmanager-${this.name}-config`),
+      type: 'Opaque',
+      // No credential: receivers read theirs from the Secrets in spec.secrets, mounted as files.
+      stringData: { 'alertmanager.yaml': stringify(routing.config) },
+    } as any);
+    new ApiObject(this, 'AlertmanagerServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: amMeta(), automountServiceAccountToken: false } as any);
+    this.alertmanager = new Alertmanager(this, 'Alertmanager', {
+      metadata: { name: this.name, namespace: this.namespace, labels: common },
+      spec: {
+        replicas: this.alertmanagerReplicas,
+        image: amImage,
+        podMetadata: { labels: { ...this.alertmanagerPodLabels, ...common } },
+        serviceAccountName: `alertmanager-${this.name}`,
+        priorityClassName,
+        securityContext: podSecurityContext(identity),
+        containers: [hardened('alertmanager'), hardened('config-reloader')],
+        resources: renderResources(amResources),
+        topologySpreadConstraints: zoneSpread(this.alertmanagerPodLabels, false),
+        storage: volume(a.storageSize ?? '2Gi'),
+        configSecret: `alertmanager-${this.name}-config`,
+        secrets: [...routing.secrets],
+        retention: '120h',
+        logFormat: 'json',
+      },
+    });
+    const amPdb = new ApiObject(this, 'AlertmanagerPodDisruptionBudget', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: amMeta(),
+      spec: { maxUnavailable: 1, selector: { matchLabels: { ...this.alertmanagerPodLabels } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    });
+    new ApiObject(this, 'AlertmanagerNetworkPolicy', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: amMeta(),
+      spec: {
+        podSelector: { matchLabels: { ...this.alertmanagerPodLabels } },
+        // Egress stays open: receivers are external SaaS endpoints with changing addresses.
+        policyTypes: ['Ingress'],
+        ingress: [
+          { from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }], ports: [{ port: 9093, protocol: 'TCP' }] },
+          {
+            from: [{ podSelector: { matchLabels: { ...this.alertmanagerPodLabels } } }],
+            ports: [{ port: 9094, protocol: 'TCP' }, { port: 9094, protocol: 'UDP' }],
+          },
+        ],
+      },
+    });
+    const operatorOwned = 'selects the pods of the StatefulSet prometheus-operator creates from the '
+      + 'Prometheus/Alertmanager resource; that StatefulSet is not an object of this app, so no workload here matches';
+    Checks.suppress(promPdb, 'NINES-WL-07', operatorOwned);
+    Checks.suppress(amPdb, 'NINES-WL-07', operatorOwned);
+
+    // ---- Thanos Query: the global view ----
+    const querySelector = { [LABELS.name]: 'thanos-query', [LABELS.instance]: `thanos-query-${this.name}` };
+    const grpc = [{ port: 10901, protocol: 'TCP' as const }];
+    this.query = hardenedDeployment(this, {
+      name: 'thanos-query',
+      namespace: this.namespace,
+      labels: { ...querySelector, [LABELS.component]: 'query', ...common },
+      selector: querySelector,
+      replicas: this.queryReplicas,
+      image: thanosImage,
+      args: [
+        'query',
+        '--http-address=0.0.0.0:10902',
+        '--grpc-address=0.0.0.0:10901',
+        '--log.format=json',
+        '--query.replica-label=prometheus_replica',
+        '--query.partial-response',
+        `--endpoint=dnssrv+_grpc._tcp.prometheus-operated.${this.namespace}.svc.${platform.clusterDomain}`,
+        ...this.remoteEndpoints.map(e => `--endpoint=${e}`),
+      ],
+      ports: [{ name: 'http', port: 10902 }, { name: 'grpc', port: 10901 }],
+      liveness: { path: '/-/healthy', port: 'http' },
+      readiness: { path: '/-/ready', port: 'http' },
+      resources: queryResources,
+      identity,
+      priorityClassName,
+      ingress: [
+        fromMonitoring([10902]),
+        ...(remoteCidrs.length ? [{ cidrs: remoteCidrs, ports: grpc }] : []),
+      ],
+      egress: [
+        { namespace: this.namespace, podLabels: { ...this.prometheusPodLabels }, ports: grpc },
+        ...(remoteCidrs.length ? [{ cidrs: remoteCidrs, ports: grpc }] : []),
+      ],
+      meshNamespace: platform.meshNamespace,
+    });
+    Checks.of(this.node.root);
+  }
+}
