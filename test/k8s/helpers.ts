@@ -26,12 +26,5 @@ export function find(objs: any[], kind: string, name?: string): any {
   return hits[0];
 }
 
-/** The error thrown by `fn` (fails the test when nothing is thrown). */
-export function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
+
+export { errorOf } from '../util/errors';

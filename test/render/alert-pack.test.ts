@@ -1,5 +1,6 @@
 import { DEFAULT_PACK_ALERTS, renderStandardAlertPack, StandardAlertPackOptions } from '../../lib/render/alert-pack';
 import { PrometheusAlertingRule } from '../../lib/render/slo-rules';
+import { messageOf } from '../util/errors';
 
 const service = { name: 'order-service', namespace: 'orders', selector: { job: 'order-service', namespace: 'orders' } };
 const base: StandardAlertPackOptions = {
@@ -16,14 +17,6 @@ function rule(options: StandardAlertPackOptions, name: string): PrometheusAlerti
 }
 function names(options: StandardAlertPackOptions): string[] {
   return renderStandardAlertPack(options).rules.map(r => ('alert' in r ? r.alert : r.record));
-}
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
 }
 
 describe('renderStandardAlertPack', () => {

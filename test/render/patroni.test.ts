@@ -5,6 +5,7 @@ import {
   EtcdMemberOptions, PATRONI_PASSWORD_ENV, PatroniDcs, PatroniMemberOptions, renderEtcdArgs, renderPatroniConfig,
   resolveEtcdMemberOptions, resolvePatroniMemberOptions, validateEtcdInput, validatePatroniInput,
 } from '../../lib/render/patroni';
+import { validationErrorOf as errorOf } from '../util/errors';
 
 /** The case study's cluster: postgres-0..2 in `databases`, etcd-0..2 beside them. */
 const member: PatroniMemberOptions = {
@@ -31,15 +32,6 @@ function rendered(options: PatroniMemberOptions): any {
   return parse(renderPatroniConfig(options), { version: '1.1' });
 }
 
-function errorOf(render: () => unknown): ValidationError {
-  try {
-    render();
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 /** Every key anywhere in a parsed document. */
 function keysOf(value: unknown): string[] {

@@ -9,6 +9,7 @@ import {
   renderRedisAuthScript, renderRedisConf, renderSentinelAuthScript, renderSentinelConf,
   validateRedisConfInput, validateRedisSentinelInput, validateSentinelConfInput,
 } from '../../lib/render/redis';
+import { validationErrorOf as errorOf } from '../util/errors';
 
 const password = RedisPassword.fromSecretFile({ secretFile: '/run/secrets/redis/password', includeFile: '/run/redis-auth/auth.conf' });
 const replica: RedisConfInput = {
@@ -40,15 +41,6 @@ function one(conf: string, ...words: string[]): string {
   return found[0].join(' ');
 }
 
-function errorOf(render: () => unknown): ValidationError {
-  try {
-    render();
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('renderRedisConf', () => {
   test('defaults: the hardened, highly available choices', () => {

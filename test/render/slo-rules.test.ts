@@ -14,6 +14,7 @@ import {
   Sli,
   SloRulesOptions,
 } from '../../lib/render/slo-rules';
+import { messageOf } from '../util/errors';
 
 const service = { name: 'order-service', namespace: 'orders', selector: { job: 'order-service', namespace: 'orders' } };
 const base: SloRulesOptions = {
@@ -41,15 +42,6 @@ function alert(groups: PrometheusRuleGroup[], name: string): PrometheusAlertingR
   const a = alerts(groups).find(x => x.alert === name);
   if (!a) throw new Error(`no alert ${name}`);
   return a;
-}
-/** The message `fn` throws (fails the test when it does not throw). */
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
 }
 const ALERT_OF: Record<BurnRateTier, string> = {
   fastPage: 'OrderServiceAvailabilityBurnRateFastPage',
