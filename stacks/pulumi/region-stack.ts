@@ -1,0 +1,53 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, RegionalCluster } from '../../lib/aws';
+import { Region } from '../../lib/core/platform';
+import { ChartObjects } from './kubernetes-objects';
+
+/** Arguments of {@link RegionStack}. */
+export interface RegionStackArgs {
+  /** The region from the platform description. */
+  readonly region: Region;
+  /** The region's cdk8s charts, applied in order (each after the previous one). */
+  readonly charts: readonly ChartObjects[];
+  /** CIDRs allowed to reach the public API endpoint (default: none, private endpoint only). */
+  readonly publicAccessCidrs?: readonly string[];
+  /** Nodes per zone. */
+  readonly nodesPerZone?: NodeGroupScaling;
+  /** Interface endpoints. */
+  readonly interfaceEndpoints?: MultiAzVpcArgs['interfaceEndpoints'];
+}
+
+/**
+ * One region of the platform: its MultiAzVpc, its RegionalCluster, and its cdk8s objects
+ * applied through the cluster's Kubernetes provider. Pass the region's aws.Provider in
+ * `opts.providers`; every child inherits it.
+ */
+export class RegionStack extends pulumi.ComponentResource {
+  public readonly vpc: MultiAzVpc;
+  public readonly cluster: RegionalCluster;
+  /** One ConfigGroup per chart, by chart id. */
+  public readonly workloads: Readonly<Record<string, k8s.yaml.ConfigGroup>>;
+
+  constructor(name: string, args: RegionStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('nines:stack:Region', name, {}, opts);
+    const region = args.region;
+    this.vpc = new MultiAzVpc(name, { region, interfaceEndpoints: args.interfaceEndpoints }, { parent: this });
+    this.cluster = new RegionalCluster(name, {
+      vpc: this.vpc, publicAccessCidrs: args.publicAccessCidrs, nodesPerZone: args.nodesPerZone,
+    }, { parent: this });
+    const workloads: Record<string, k8s.yaml.ConfigGroup> = {};
+    let previous: pulumi.Resource = this.cluster;
+    for (const chart of args.charts) {
+      // ConfigGroup (client-side) registers one typed resource per object, named by
+      // kind/namespace/name: stable names, a per-object preview, and testable under mocks.
+      const group: k8s.yaml.ConfigGroup = new k8s.yaml.ConfigGroup(`${name}-${chart.chart}`, {
+        objs: [...chart.objects], resourcePrefix: `${name}-${chart.chart}`,
+      }, { parent: this, provider: this.cluster.provider, dependsOn: [previous] });
+      workloads[chart.chart] = group;
+      previous = group;
+    }
+    this.workloads = workloads;
+    this.registerOutputs({ vpcId: this.vpc.vpcId, cidrPlan: this.vpc.cidrPlan, clusterName: this.cluster.name });
+  }
+}

@@ -1,0 +1,88 @@
+import * as aws from '@pulumi/aws/provider';
+import * as pulumi from '@pulumi/pulumi';
+import { GlobalFailover, NodeGroupScaling, planPlatform } from '../../lib/aws';
+import { Problems } from '../../lib/core/errors';
+import { Platform, PlatformDescription } from '../../lib/core/platform';
+import { PRODUCTION } from '../platform';
+import { regionObjects } from './kubernetes-objects';
+import { RegionStack } from './region-stack';
+
+/** What the stack's configuration (`Pulumi.<stack>.yaml`, namespace `nines`) may set. */
+export interface StackOptions {
+  /** Public DNS: the hosted zone and the global name; without them no GlobalFailover is built. */
+  readonly hostedZoneId?: pulumi.Input<string>;
+  /** e.g. `api.example.com`. */
+  readonly recordName?: string;
+  /**
+   * Each region's public entry point host name.
+   * @default `${region}.${recordName}` (published per region, e.g. by external-dns for the ingress load balancer)
+   */
+  readonly entryPoints?: Readonly<Record<string, string>>;
+  /** CIDRs allowed to reach the clusters' public API endpoints (default none: private only). */
+  readonly publicAccessCidrs?: readonly string[];
+  /** Nodes per zone. */
+  readonly nodesPerZone?: NodeGroupScaling;
+  /** Interface endpoints per VPC. */
+  readonly interfaceEndpoints?: readonly string[];
+}
+
+/** The built stack. */
+export interface PlatformStack {
+  readonly providers: Readonly<Record<string, aws.Provider>>;
+  readonly regions: Readonly<Record<string, RegionStack>>;
+  readonly failover?: GlobalFailover;
+}
+
+/**
+ * The platform description of an environment: the reference platform's regions (zones and
+ * CIDRs from stacks/platform.ts), restricted to `regionNames`.
+ */
+export function describePlatform(environment: string, regionNames?: readonly string[]): PlatformDescription {
+  const known = PRODUCTION.regions.map(r => r.name);
+  const problems = new Problems('PulumiStack', environment);
+  for (const r of regionNames ?? []) {
+    problems.when(!known.includes(r), 'regions', r, 'is not a region of the platform description (stacks/platform.ts)',
+      `use some of ${known.join(', ')}`);
+  }
+  problems.when(regionNames !== undefined && regionNames.length === 0, 'regions', regionNames, 'is empty', 'list at least one region');
+  problems.throwIfAny();
+  const regions = regionNames ? PRODUCTION.regions.filter(r => regionNames.includes(r.name)) : PRODUCTION.regions;
+  return { ...PRODUCTION, environment, regions };
+}
+
+/**
+ * Builds every region (one aws.Provider each, its VPC, cluster and cdk8s objects) and, when DNS
+ * is configured, the global failover. CIDRs are planned and checked disjoint before anything
+ * is registered.
+ */
+export function buildPlatformStack(platform: Platform, options: StackOptions = {}): PlatformStack {
+  planPlatform(platform); // throws on any CIDR problem before a resource exists
+  const charts = Object.fromEntries(platform.regions.map(r => [r.name, regionObjects(platform, r.name)]));
+  const providers: Record<string, aws.Provider> = {};
+  const regions: Record<string, RegionStack> = {};
+  for (const region of platform.regions) {
+    const provider = new aws.Provider(`aws-${region.name}`, {
+      region: region.name,
+      defaultTags: { tags: { 'nines.dev/environment': platform.environment, 'nines.dev/managed-by': 'pulumi' } },
+    });
+    providers[region.name] = provider;
+    regions[region.name] = new RegionStack(region.name, {
+      region,
+      charts: charts[region.name],
+      publicAccessCidrs: options.publicAccessCidrs,
+      nodesPerZone: options.nodesPerZone,
+      interfaceEndpoints: options.interfaceEndpoints,
+    }, { providers: [provider] });
+  }
+  let failover: GlobalFailover | undefined;
+  if (options.hostedZoneId !== undefined && options.recordName !== undefined) {
+    const entryPoints = Object.fromEntries(platform.regions.map(r =>
+      [r.name, options.entryPoints?.[r.name] ?? `${r.name}.${options.recordName}`]));
+    // Route53 is global; its API lives in us-east-1.
+    const dnsProvider = providers['us-east-1'] ?? new aws.Provider('aws-global', { region: 'us-east-1' });
+    failover = new GlobalFailover(platform.environment, {
+      platform, hostedZoneId: options.hostedZoneId, recordName: options.recordName, entryPoints,
+    }, { providers: [dnsProvider] });
+  }
+  return { providers, regions, failover };
+}
