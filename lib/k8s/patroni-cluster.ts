@@ -378,7 +378,7 @@ export class PatroniCluster extends Construct implements IDependent {
       for (const p of validatePatroniInput(memberOptions)) {
         if (p.prop === 'clusterName' || p.prop === 'memberName' || p.prop.startsWith('clientAccess') || p.prop.startsWith('dcs')) continue;
         if (p.prop === 'memberCount' && !(Number.isInteger(this.members) && this.members >= 2 && this.members <= 9)) continue;
-        problems.add(renamed[p.prop] ?? p.prop, p.value, p.why, p.fix);
+        problems.add(renamed[p.prop] ?? p.prop, p.value, p.why.replace(/memberCount/g, 'members'), p.fix);
       }
     }
 
