@@ -825,10 +825,10 @@ export function renderRedisStartScript(input: RedisPodScriptsInput): string {
     '# Rendered by @nines/constructs (renderRedisStartScript); do not edit.',
     'set -eu',
     ...askSentinels(input),
-    `me="$(sed -n 's/^replica-announce-ip //p' ${conf} | tail -n 1)"`,
+    `me="$(sed -n 's/^replica-announce-ip //p' ${conf} | tail -n 1) $(sed -n 's/^port //p' ${conf} | tail -n 1)"`,
     'if [ -n "$master_host" ]; then',
     `  sed -i '/^replicaof /d' ${conf}`,
-    '  if [ "$master_host" != "$me" ]; then',
+    '  if [ "$master_host $master_port" != "$me" ]; then',
     `    echo "replicaof $master_host $master_port" >> ${conf}`,
     '    echo "start-redis: the Sentinels name $master_host:$master_port the master; starting as its replica" >&2',
     '  else',
@@ -842,26 +842,40 @@ export function renderRedisStartScript(input: RedisPodScriptsInput): string {
 
 /**
  * The Redis container's preStop script: when this instance is the master, asks a Sentinel for a
- * failover (`SENTINEL FAILOVER`) and waits up to `handoverSeconds` for the role to move, so a
- * drain or rollout costs a planned handover (about a second) instead of down-after plus an
- * election.
+ * failover (`SENTINEL FAILOVER`), then, as soon as a Sentinel names the new master, makes
+ * itself its replica (`REPLICAOF`), waiting at most `handoverSeconds`. A drain or rollout then
+ * costs a planned handover instead of down-after plus an election.
  */
 export function renderRedisPreStopScript(input: RedisPodScriptsInput): string {
   checkScriptsInput(input);
   const port = input.sentinelPort ?? REDIS_SENTINEL_DEFAULTS.sentinelPort;
   const name = input.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
   const handover = input.handoverSeconds ?? 20;
+  const conf = input.configFile;
   return [
     '#!/bin/sh',
     '# Rendered by @nines/constructs (renderRedisPreStopScript); do not edit.',
     `export REDISCLI_AUTH="$(cat ${input.secretFile})"`,
-    'is_master() { redis-cli -p "${REDIS_PORT:-6379}" role 2>/dev/null | head -n 1 | grep -qx master; }',
+    `port="$(sed -n 's/^port //p' ${conf} | tail -n 1)"`,
+    `me="$(sed -n 's/^replica-announce-ip //p' ${conf} | tail -n 1) $port"`,
+    'is_master() { redis-cli -p "$port" role 2>/dev/null | head -n 1 | grep -qx master; }',
     'is_master || exit 0',
     `for s in ${input.sentinelHosts.join(' ')}; do`,
     `  timeout 3 redis-cli -h "$s" -p ${port} sentinel failover ${name} >/dev/null 2>&1 && break`,
     'done',
+    '# Once the Sentinels name the new master, follow it at once: Sentinel itself would only',
+    '# reconfigure this instance seconds later, and until then clients still on it could write here.',
     'i=0',
     `while [ "$i" -lt ${handover} ] && is_master; do`,
+    `  for s in ${input.sentinelHosts.join(' ')}; do`,
+    `    answer="$(timeout 3 redis-cli --raw -h "$s" -p ${port} sentinel get-master-addr-by-name ${name} 2>/dev/null)" || continue`,
+    '    new="$(echo "$answer" | sed -n 1p) $(echo "$answer" | sed -n 2p)"',
+    '    if [ "$new" != " " ] && [ "$new" != "$me" ]; then',
+    '      redis-cli -p "$port" replicaof $new >/dev/null 2>&1',
+    '      break',
+    '    fi',
+    '  done',
+    '  is_master || break',
     '  i=$((i + 1))',
     '  sleep 1',
     'done',
