@@ -1,0 +1,267 @@
+/**
+ * The node log shipper: a Fluent Bit DaemonSet with the least privilege a log reader needs.
+ *
+ * What it may do, and why:
+ * - **read** `/var/log` of its node through a read-only hostPath mount (container logs live in
+ *   `/var/log/pods`, linked from `/var/log/containers`). hostPath is outside the "restricted"
+ *   Pod Security profile; the exception is recorded as a suppression of NINES-PSS-04 with this
+ *   reason. The mount is read-only and nothing else of the host is mounted.
+ * - **not run as root**: kubelet writes the log files `root:root 0640`; the pod runs as UID/GID
+ *   10001 with supplemental group 0, which grants read through the files' group bit and nothing
+ *   else (no capability, no privilege escalation, read-only root filesystem).
+ * - **call the API** (get/list/watch pods and namespaces) for the `kubernetes` filter's
+ *   metadata: the service account token is mounted (NINES-HARD-03 suppressed with that reason).
+ * - keep its tail offsets and filesystem buffer in an emptyDir (survives container restarts; a
+ *   replaced pod re-reads from the tail, accepting a gap instead of a writable host path).
+ *
+ * Plus: the rendered configuration (JSON parsing, redaction) in a ConfigMap, the log store's
+ * password from a Secret, the index lifecycle policy in a ConfigMap for the store's bootstrap,
+ * a Service and ServiceMonitor for its metrics, and a default-deny NetworkPolicy.
+ *
+ * @see the case study, section 3.2
+ */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Checks } from '../checks/checks';
+import { Problems } from '../core/errors';
+import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
+import { FluentBitOptions, LogLifecycleTiers, fluentBitProblems, renderFluentBitConfig, renderIndexLifecyclePolicy } from '../render/fluent-bit';
+import { ServiceMonitor } from './crds/monitoring';
+import { SecretKeySelector } from './crds/monitoring-stack';
+import { renderNetworkPolicySpec } from './private/network';
+import { containerSecurityContext, podSecurityContext } from './private/pod';
+import { RegionChart } from './region-chart';
+import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems } from './workload-options';
+
+/** Props of a {@link LogShipper}. */
+export interface LogShipperProps extends FluentBitOptions {
+  /** The Secret key holding the log store's password. */
+  readonly passwordSecret: SecretKeySelector;
+  /**
+   * CIDRs of the log store (the only egress besides DNS and the API server).
+   * @see ExternalEndpoint for the same idea on services
+   */
+  readonly outputCidrs: readonly string[];
+  /**
+   * CIDRs of the Kubernetes API server endpoints (for pod metadata).
+   * @default the region's VPC CIDR (EKS control-plane ENIs live there), else none
+   */
+  readonly apiServerCidrs?: readonly string[];
+  /**
+   * Retention tiers of the log store.
+   * @default DEFAULT_LOG_TIERS (hot 7 d, warm to 30 d, cold to 90 d, then delete)
+   */
+  readonly lifecycle?: LogLifecycleTiers;
+  /**
+   * Name.
+   * @default 'fluent-bit'
+   */
+  readonly name?: string;
+  /**
+   * Namespace.
+   * @default the platform's monitoring namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The Fluent Bit image, pinned.
+   * @default 'cr.fluentbit.io/fluent/fluent-bit:3.1.9'
+   */
+  readonly image?: string;
+  /**
+   * Container resources.
+   * @default cpu 100m / 500m, memory 128Mi / 256Mi, ephemeral-storage 128Mi / 1Gi
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * The non-root identity (the supplemental group 0 for reading logs is added regardless).
+   * @default { user: 10001, group: 10001, fsGroup: 10001 }
+   */
+  readonly identity?: PodIdentity;
+  /**
+   * Priority class (losing the shipper loses logs).
+   * @default 'nines-critical'
+   */
+  readonly priorityClassName?: string;
+}
+
+const DEFAULT_RESOURCES: ContainerResources = { cpu: { request: '100m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' }, ephemeralStorage: { request: '128Mi', limit: '1Gi' } };
+
+/** The reason recorded for the hostPath exception. */
+export const LOG_READER_HOSTPATH_REASON = 'a node log shipper must read the container logs kubelet writes to the node\'s /var/log; '
+  + 'the only hostPath is /var/log, mounted read-only, and the pod runs as non-root with no capabilities';
+/** The reason recorded for the mounted service account token. */
+export const LOG_READER_TOKEN_REASON = 'the Fluent Bit kubernetes filter calls the API server to add pod metadata to each record; '
+  + 'its ClusterRole allows only get/list/watch on pods and namespaces';
+
+/** A Fluent Bit DaemonSet shipping every node's container logs, parsed and redacted. */
+export class LogShipper extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly image: string;
+  public readonly resources: ResolvedResources;
+  public readonly apiServerCidrs: readonly string[];
+  public readonly httpPort: number;
+  public readonly selectorLabels: Readonly<Record<string, string>>;
+  /** The rendered index lifecycle policy. */
+  public readonly lifecyclePolicy: Record<string, any>;
+  public readonly daemonSet: ApiObject;
+  public readonly configMap: ApiObject;
+
+  constructor(scope: Construct, id: string, props: LogShipperProps) {
+    super(scope, id);
+    const region = RegionChart.find(this)?.region;
+    const problems = new Problems('LogShipper', this.node.path);
+    this.name = props.name ?? 'fluent-bit';
+    this.namespace = props.namespace ?? region?.platform.monitoringNamespace ?? 'monitoring';
+    this.image = props.image ?? 'cr.fluentbit.io/fluent/fluent-bit:3.1.9';
+    this.resources = resolveResources(props.resources, DEFAULT_RESOURCES);
+    this.apiServerCidrs = props.apiServerCidrs ?? (region?.vpcCidr ? [region.vpcCidr] : []);
+    this.httpPort = props.httpPort ?? 2020;
+    const identity = { user: 10001, group: 10001, fsGroup: 10001, ...props.identity };
+    const priorityClassName = props.priorityClassName ?? 'nines-critical';
+    const cidr = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+
+    problems.when(!isDnsLabel(this.name), 'name', this.name, 'is not a DNS label', 'use e.g. "fluent-bit"');
+    problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use e.g. "monitoring"');
+    problems.addAll(imageProblems('image', this.image));
+    problems.addAll(resourceProblems('resources', this.resources));
+    problems.addAll(identityProblems('identity', identity));
+    problems.addAll(fluentBitProblems(props));
+    const secret = props.passwordSecret;
+    problems.when(!secret || !isDnsLabel(secret.name) || !/^[-._a-zA-Z0-9]+$/.test(secret.key ?? ''), 'passwordSecret', secret,
+      'is not a Secret name and key', 'give e.g. { name: "log-store", key: "password" }');
+    problems.when(!Array.isArray(props.outputCidrs) || props.outputCidrs.length === 0, 'outputCidrs', props.outputCidrs,
+      'is empty, so the NetworkPolicy would block the log store', 'give the log store\'s CIDRs, e.g. ["10.0.64.0/20"]');
+    (props.outputCidrs ?? []).forEach((c, i) => problems.when(!cidr.test(c), `outputCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.0.64.0/20"'));
+    this.apiServerCidrs.forEach((c, i) => problems.when(!cidr.test(c), `apiServerCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.0.0.0/16"'));
+    problems.when(this.apiServerCidrs.length === 0, 'apiServerCidrs', this.apiServerCidrs,
+      'is empty and the region has no vpcCidr, so the kubernetes filter cannot reach the API server', 'give the API server endpoints\' CIDRs');
+    let lifecyclePolicy: Record<string, any> = {};
+    try {
+      lifecyclePolicy = renderIndexLifecyclePolicy(props.lifecycle);
+    } catch (e: any) {
+      problems.addAll(e.problems ?? [], 'lifecycle');
+    }
+    if (problems.count > 0) {
+      scope.node.tryRemoveChild(id);
+      problems.throwIfAny();
+    }
+    this.lifecyclePolicy = lifecyclePolicy;
+
+    const files = renderFluentBitConfig(props);
+    this.selectorLabels = { [LABELS.name]: this.name, [LABELS.instance]: `${this.name}-${this.namespace}` };
+    const labels = { ...this.selectorLabels, [LABELS.component]: 'log-shipper', [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
+    const meta = (name = this.name) => ({ name, namespace: this.namespace, labels });
+
+    new ApiObject(this, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta() });
+    const roleName = `${this.name}-${this.namespace}-log-reader`;
+    new ApiObject(this, 'ClusterRole', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: roleName, labels },
+      rules: [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }],
+    } as any);
+    new ApiObject(this, 'ClusterRoleBinding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: roleName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
+    } as any);
+    this.configMap = new ApiObject(this, 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(), data: { ...files } } as any);
+    new ApiObject(this, 'LifecyclePolicy', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(`${this.name}-lifecycle-policy`),
+      data: { 'policy.json': JSON.stringify(lifecyclePolicy, undefined, 2) },
+    } as any);
+
+    const passwordEnv = props.output.passwordEnv ?? 'LOG_STORE_PASSWORD';
+    const probe = (path: string, period: number, failures: number) => ({
+      httpGet: { path, port: 'http', scheme: 'HTTP' }, initialDelaySeconds: 0, periodSeconds: period, timeoutSeconds: 3, failureThreshold: failures, successThreshold: 1,
+    });
+    this.daemonSet = new ApiObject(this, 'DaemonSet', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: meta(),
+      spec: {
+        selector: { matchLabels: this.selectorLabels },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+        minReadySeconds: 5,
+        revisionHistoryLimit: 5,
+        template: {
+          metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': this.name } },
+          spec: {
+            serviceAccountName: this.name,
+            automountServiceAccountToken: true,
+            enableServiceLinks: false,
+            priorityClassName,
+            securityContext: { ...podSecurityContext(identity), supplementalGroups: [0] },
+            terminationGracePeriodSeconds: 30,
+            // Every node, tainted or not: a node without a shipper loses its logs.
+            tolerations: [{ operator: 'Exists' }],
+            containers: [{
+              name: this.name,
+              image: this.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/fluent-bit/bin/fluent-bit'],
+              args: ['--workdir=/fluent-bit/etc', '--config=/fluent-bit/etc/fluent-bit.conf'],
+              ports: [{ name: 'http', containerPort: this.httpPort, protocol: 'TCP' }],
+              env: [{ name: passwordEnv, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } }],
+              resources: renderResources(this.resources),
+              livenessProbe: probe('/', 10, 3),
+              readinessProbe: probe('/api/v1/health', 10, 3),
+              // The image is distroless (no shell): the kubelet's own sleep action, not `sh -c sleep`.
+              lifecycle: { preStop: { sleep: { seconds: 5 } } },
+              securityContext: containerSecurityContext(identity),
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              volumeMounts: [
+                { name: 'varlog', mountPath: '/var/log', readOnly: true },
+                { name: 'config', mountPath: '/fluent-bit/etc', readOnly: true },
+                { name: 'state', mountPath: props.stateDir ?? '/var/fluent-bit/state' },
+              ],
+            }],
+            volumes: [
+              { name: 'varlog', hostPath: { path: '/var/log', type: 'Directory' } },
+              { name: 'config', configMap: { name: this.name } },
+              { name: 'state', emptyDir: { sizeLimit: this.resources.ephemeralLimit } },
+            ],
+          },
+        },
+      },
+    });
+    Checks.suppress(this.daemonSet, 'NINES-PSS-04', LOG_READER_HOSTPATH_REASON);
+    Checks.suppress(this.daemonSet, 'NINES-HARD-03', LOG_READER_TOKEN_REASON);
+
+    new ApiObject(this, 'Service', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(),
+      spec: { type: 'ClusterIP', selector: this.selectorLabels, ports: [{ name: 'http', port: this.httpPort, targetPort: 'http', protocol: 'TCP' }] },
+    });
+    new ServiceMonitor(this, 'ServiceMonitor', {
+      metadata: meta(),
+      spec: {
+        selector: { matchLabels: this.selectorLabels },
+        namespaceSelector: { matchNames: [this.namespace] },
+        endpoints: [{ port: 'http', path: '/api/v2/metrics/prometheus', interval: '30s', scrapeTimeout: '10s' }],
+        jobLabel: LABELS.name,
+      },
+    });
+    new ApiObject(this, 'NetworkPolicy', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(),
+      spec: renderNetworkPolicySpec({
+        podSelector: this.selectorLabels,
+        ingress: [{ namespace: this.namespace, ports: [{ port: 'http', protocol: 'TCP' }] }],
+        egress: [
+          { cidrs: props.outputCidrs, ports: [{ port: props.output.port ?? 443, protocol: 'TCP' }] },
+          { cidrs: this.apiServerCidrs, ports: [{ port: 443, protocol: 'TCP' }] },
+        ],
+        meshNamespace: region?.platform.meshNamespace ?? 'istio-system',
+      }),
+    });
+    Checks.of(this.node.root);
+  }
+}
