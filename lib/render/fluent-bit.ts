@@ -281,7 +281,10 @@ export function renderIndexLifecyclePolicy(tiers: LogLifecycleTiers = {}): Recor
       phases: {
         hot: { min_age: '0d', actions: { rollover: { max_primary_shard_size: hot.maxPrimaryShardSize, max_age: hot.maxAge }, set_priority: { priority: 100 } } },
         warm: { min_age: warm.minAge, actions: { set_priority: { priority: 50 }, forcemerge: { max_num_segments: 1 } } },
-        cold: { min_age: cold.minAge, actions: { set_priority: { priority: 0 }, searchable_snapshot: { snapshot_repository: cold.snapshotRepository } } },
+        cold: {
+          min_age: cold.minAge,
+          actions: { set_priority: { priority: 0 }, searchable_snapshot: { snapshot_repository: cold.snapshotRepository } },
+        },
         delete: { min_age: del.minAge, actions: { delete: {} } },
       },
     },
