@@ -175,7 +175,9 @@ export class EtcdCluster extends Construct implements IDependable {
       [LABELS.managedBy]: MANAGED_BY,
       [LABELS.team]: this.team,
     };
-    const meta = (name: string = this.name, extra: Record<string, string> = {}) => ({ name, namespace: this.namespace, labels: { ...this.labels, ...extra } });
+    const meta = (name: string = this.name, extra: Record<string, string> = {}) => ({
+      name, namespace: this.namespace, labels: { ...this.labels, ...extra },
+    });
 
     this.serviceAccount = new ApiObject(this, 'ServiceAccount', {
       apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(), automountServiceAccountToken: false,

@@ -1191,8 +1191,12 @@ export function renderSwitchoverPreStop(options: SwitchoverPreStopOptions = {}):
   const port = options.restApiPort ?? 8008;
   const wait = options.waitSeconds ?? 30;
   if (!Number.isInteger(port) || port < 1 || port > 65535 || !Number.isInteger(wait) || wait < 1) {
-    throw new ValidationError('SwitchoverPreStop', String(port), [{ prop: 'restApiPort/waitSeconds', value: { port, wait },
-      why: 'must be a port and a positive number of seconds', fix: 'give e.g. 8008 and 30' }]);
+    throw new ValidationError('SwitchoverPreStop', String(port), [{
+      prop: 'restApiPort/waitSeconds',
+      value: { port, wait },
+      why: 'must be a port and a positive number of seconds',
+      fix: 'give e.g. 8008 and 30',
+    }]);
   }
   return `#!/usr/bin/env python3
 # preStop: hand leadership over before this Patroni member stops. Rendered by @nines/constructs.

@@ -1,9 +1,9 @@
 import { Testing } from 'cdk8s';
+import { errorOf, find } from './helpers';
 import { Checks, Platform, RegionChart } from '../../lib';
 import { EtcdCluster } from '../../lib/k8s/etcd-cluster';
 import { renderEtcdArgs } from '../../lib/render/patroni';
 import { expectValidManifests } from '../util/schema';
-import { errorOf, find } from './helpers';
 
 const PLATFORM = Platform.fromDescription({
   environment: 'test',

@@ -1,14 +1,13 @@
 import { App, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import { parse } from 'yaml';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { errorOf, find } from './helpers';
 import { build as buildDatabaseExample } from '../../examples/database';
 import { Checks, Criticality, Platform, RegionChart, ResilientService, ValidationError } from '../../lib';
 import { EtcdCluster } from '../../lib/k8s/etcd-cluster';
 import { PatroniCluster, PatroniClusterProps } from '../../lib/k8s/patroni-cluster';
 import { renderRoleLabelCallback, renderSwitchoverPreStop } from '../../lib/render/patroni';
 import { expectValidManifests } from '../util/schema';
-import { errorOf, find } from './helpers';
 
 const PLATFORM = Platform.fromDescription({
   environment: 'test',
@@ -61,9 +60,18 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
     expect(db.podCidrs).toEqual(['10.10.0.0/16']);
     expect(db.kubernetesApi).toEqual({ cidrs: ['10.10.0.0/16'], port: 443 });
     expect(db.credentials).toEqual({ secretName: 'orders-db-credentials', superuserKey: 'superuser-password', replicationKey: 'replication-password', rewindKey: 'rewind-password' });
-    expect(db.backup).toEqual({ ...BACKUP, prefix: 'orders/orders-db', region: 'us-east-1', schedule: '0 3 * * *', retainFullBackups: 7,
-      kubectlImage: 'docker.io/bitnami/kubectl:1.28.4', egressCidrs: ['0.0.0.0/0'] });
-    expect(db.patroni.failover).toMatchObject({ ttlSeconds: 10, loopWaitSeconds: 2, retryTimeoutSeconds: 3, synchronousMode: true, synchronousModeStrict: true, synchronousStandbys: 2 });
+    expect(db.backup).toEqual({
+      ...BACKUP,
+      prefix: 'orders/orders-db',
+      region: 'us-east-1',
+      schedule: '0 3 * * *',
+      retainFullBackups: 7,
+      kubectlImage: 'docker.io/bitnami/kubectl:1.28.4',
+      egressCidrs: ['0.0.0.0/0'],
+    });
+    expect(db.patroni.failover).toMatchObject({
+      ttlSeconds: 10, loopWaitSeconds: 2, retryTimeoutSeconds: 3, synchronousMode: true, synchronousModeStrict: true, synchronousStandbys: 2,
+    });
     expect(db.switchoverWaitSeconds).toBe(30);
     expect(db.gracePeriodSeconds).toBe(90);
     expect(db.host).toBe('orders-db.orders.svc.cluster.local');
@@ -105,7 +113,9 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
 
   test('the ConfigMap is the renderer\'s output; per-member values come from the downward API', () => {
     expect(config).toMatchObject({ scope: 'orders-db', name: 'orders-db-0' });
-    expect(config.bootstrap.dcs).toMatchObject({ ttl: 10, loop_wait: 2, retry_timeout: 3, synchronous_mode: true, synchronous_mode_strict: true, synchronous_node_count: 2 });
+    expect(config.bootstrap.dcs).toMatchObject({
+      ttl: 10, loop_wait: 2, retry_timeout: 3, synchronous_mode: true, synchronous_mode_strict: true, synchronous_node_count: 2,
+    });
     expect(config.bootstrap.dcs.postgresql).toMatchObject({ use_pg_rewind: true, parameters: { wal_log_hints: 'on', archive_mode: 'on', archive_command: 'wal-g wal-push %p' } });
     expect(config.bootstrap.initdb).toContain('data-checksums');
     expect(config.etcd3.hosts).toEqual(db.etcd!.clientEndpoints);
@@ -228,8 +238,13 @@ describe('PatroniCluster options', () => {
     const { app, chart } = setup();
     const etcd = new EtcdCluster(chart, 'shared-etcd', { namespace: 'orders' });
     const db = new PatroniCluster(chart, 'orders-db', {
-      ...BASE, dcs: etcd, storage: { size: '200Gi', storageClass: 'io2-encrypted' }, members: 5,
-      failover: { synchronousModeStrict: false, synchronousStandbys: 2 }, postgresParameters: { maxConnections: 300 }, backup: false,
+      ...BASE,
+      dcs: etcd,
+      storage: { size: '200Gi', storageClass: 'io2-encrypted' },
+      members: 5,
+      failover: { synchronousModeStrict: false, synchronousStandbys: 2 },
+      postgresParameters: { maxConnections: 300 },
+      backup: false,
     });
     const objs = Testing.synth(chart);
     const sts = find(objs, 'StatefulSet', 'orders-db');
@@ -253,7 +268,11 @@ describe('PatroniCluster bad input', () => {
   test('every invariant at once, in clear words, and the tree is left as it was', () => {
     const { chart } = setup();
     const e = errorOf(() => new PatroniCluster(chart, 'orders-db', {
-      ...BASE, members: 2, zones: ['us-east-1a'], failover: { ttlSeconds: 8, synchronousStandbys: 2 }, storage: { size: '50GB' },
+      ...BASE,
+      members: 2,
+      zones: ['us-east-1a'],
+      failover: { ttlSeconds: 8, synchronousStandbys: 2 },
+      storage: { size: '50GB' },
       backup: { bucket: 'B', roleArn: 'x' },
     }));
     expect(e).toBeInstanceOf(ValidationError);
@@ -307,7 +326,10 @@ describe('PatroniCluster property: random props give a clean cluster or one Vali
         const { app, chart } = setup();
         const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'].slice(0, zoneCount);
         const props: PatroniClusterProps = {
-          ...BASE, members, zones, dcs: kubernetes ? 'kubernetes' : 'etcd',
+          ...BASE,
+          members,
+          zones,
+          dcs: kubernetes ? 'kubernetes' : 'etcd',
           failover: { ttlSeconds: ttl, loopWaitSeconds: loop, retryTimeoutSeconds: retry, synchronousStandbys: standbys },
         };
         const valid = members >= 3 && standbys >= 1 && standbys < members && ttl > loop + 2 * retry && zoneCount >= 2;
