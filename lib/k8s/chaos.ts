@@ -14,7 +14,8 @@ import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Problems, ValidationError } from '../core/errors';
 import {
-  ChaosCommonSpec, ChaosKind, ChaosSchedule, ChaosSelectorMode, IOChaos, IOChaosSpec, NetworkChaos, NetworkChaosSpec, PodChaos, PodChaosSpec, ScheduleSpec,
+  ChaosCommonSpec, ChaosKind, ChaosSchedule, ChaosSelectorMode, IOChaos, IOChaosSpec, NetworkChaos, NetworkChaosSpec,
+  PodChaos, PodChaosSpec, ScheduleSpec,
 } from './crds/chaos-mesh';
 import { RegionChart } from './region-chart';
 
@@ -287,7 +288,8 @@ export class Fault {
   }
 
   /** NetworkChaos `partition`: no traffic between the target and the peer. */
-  public static networkPartition(target: ChaosTargetLike, options: SelectionOptions & NetworkPeerOptions & { readonly peer: ChaosTargetLike }): ChaosFault {
+  public static networkPartition(target: ChaosTargetLike,
+    options: SelectionOptions & NetworkPeerOptions & { readonly peer: ChaosTargetLike }): ChaosFault {
     return build('NetworkChaos', 'partition', target, options, '5m', (p) => ({ action: 'partition', ...peerSpec(p, options) }));
   }
 
@@ -501,7 +503,8 @@ export class ChaosExperiment extends Construct {
         spec: { ...this.schedule, type: this.fault.kind, [scheduleField(this.fault.kind)]: this.fault.spec } as ScheduleSpec,
       });
     } else {
-      const Kind = { PodChaos, NetworkChaos, IOChaos }[this.fault.kind] as new (s: Construct, i: string, p: { metadata: object; spec: unknown }) => PodChaos;
+      type Ctor = new (s: Construct, i: string, p: { metadata: object; spec: unknown }) => PodChaos;
+      const Kind = { PodChaos, NetworkChaos, IOChaos }[this.fault.kind] as Ctor;
       this.apiObject = new Kind(this, this.fault.kind, { metadata, spec: this.fault.spec });
     }
   }

@@ -38,7 +38,12 @@ export function reliabilityInput(scope: IConstruct, options: ReliabilityInputOpt
     const f = n.dependencyFacts;
     const availability = (n as unknown as { availability?: unknown }).availability;
     return {
-      id: f.id, kind: f.kind, tier: f.tier, replicas: f.replicas, zones: f.zones, automaticFailover: f.automaticFailover,
+      id: f.id,
+      kind: f.kind,
+      tier: f.tier,
+      replicas: f.replicas,
+      zones: f.zones,
+      automaticFailover: f.automaticFailover,
       ...(typeof availability === 'number' ? { availability } : {}),
     };
   });
@@ -117,7 +122,9 @@ export function writeReliabilityReport(sources: readonly ReliabilitySource[], op
 function toJson(a: ReliabilityAnalysis): unknown {
   return {
     ...a,
-    objectives: a.objectives.map(o => ({ ...o, objective: o.objective.fraction, errorBudget: { ...o.errorBudget, objective: o.errorBudget.objective.fraction } })),
+    objectives: a.objectives.map(o => ({
+      ...o, objective: o.objective.fraction, errorBudget: { ...o.errorBudget, objective: o.errorBudget.objective.fraction },
+    })),
   };
 }
 
@@ -148,8 +155,7 @@ export function renderReliabilityMarkdown(sections: ReliabilityReportResult['sec
   for (const { name, input, analysis: a } of sections) {
     out.push(`## ${name}`, '');
     out.push('### Single points of failure', '');
-    if (a.singlePointsOfFailure.length === 0) out.push('None.', '');
-    else {
+    if (a.singlePointsOfFailure.length === 0) {out.push('None.', '');} else {
       out.push('| Component | Reason | Detail | Affects entry points |', '|---|---|---|---|');
       for (const s of a.singlePointsOfFailure) out.push(`| ${esc(s.id)} | ${s.reason} | ${esc(s.detail)} | ${s.affects.join(', ') || '-'} |`);
       out.push('');
@@ -167,8 +173,7 @@ export function renderReliabilityMarkdown(sections: ReliabilityReportResult['sec
     out.push('', '### Critical paths', '', '| Entry point | Path | Availability (serial product) |', '|---|---|---|');
     for (const p of a.criticalPaths) out.push(`| ${esc(p.entryPoint)} | ${p.nodes.join(' → ')} | ${formatAvailability(p.availability)} |`);
     out.push('', '### Objectives', '');
-    if (a.objectives.length === 0) out.push('No SLO declared.', '');
-    else {
+    if (a.objectives.length === 0) {out.push('No SLO declared.', '');} else {
       out.push('| SLO | Service | Objective | Achievable (service + hard dependencies) | Reachable | Limited by |', '|---|---|---|---|---|---|');
       for (const o of a.objectives) {
         out.push(`| ${esc(o.name)} | ${esc(o.node)} | ${o.objective} | ${formatAvailability(o.achievable)} | ${o.reachable ? 'yes' : '**no**'} | ${o.limitedBy.join(', ') || '-'} |`);
@@ -193,7 +198,7 @@ export function mermaid(input: ReliabilityInput, a: ReliabilityAnalysis): string
   const lines = ['flowchart LR'];
   for (const n of input.nodes) {
     const label = `${n.id}<br/>${n.kind}${n.tier ? ` · ${n.tier}` : ''} · ${n.replicas}×${n.zones}z`;
-    const shape = n.kind === 'database' ? [`[(`, `)]`] : n.kind === 'external' ? ['{{', '}}'] : ['[', ']'];
+    const shape = n.kind === 'database' ? ['[(', ')]'] : n.kind === 'external' ? ['{{', '}}'] : ['[', ']'];
     lines.push(`  ${key.get(n.id)}${shape[0]}"${label.replace(/"/g, '#quot;')}"${shape[1]}`);
   }
   for (const e of input.edges) lines.push(`  ${key.get(e.from)} ${e.fallback ? '-. fallback .->' : '-->'} ${key.get(e.to)}`);
