@@ -417,7 +417,9 @@ export class KafkaCluster extends Construct implements IDependable {
 
     // Config maps.
     this.metricsConfig = new ApiObject(this, 'MetricsConfig', {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${this.name}-metrics`),
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(`${this.name}-metrics`),
       data: { 'jmx-exporter.yml': renderKafkaJmxExporterConfig(KAFKA_DEFAULTS.jmxPort) },
     });
     const controllerProps = renderKafkaServerProperties({
@@ -456,9 +458,13 @@ export class KafkaCluster extends Construct implements IDependable {
     // Services: headless per role (stable pod DNS, published before readiness so the quorum and
     // replication can form), and one bootstrap ClusterIP over the ready brokers.
     this.controllerService = new ApiObject(this, 'ControllerService', {
-      apiVersion: 'v1', kind: 'Service', metadata: meta(`${this.name}-controller`, 'controller'),
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(`${this.name}-controller`, 'controller'),
       spec: {
-        clusterIP: 'None', publishNotReadyAddresses: true, selector: this.controllerSelector,
+        clusterIP: 'None',
+        publishNotReadyAddresses: true,
+        selector: this.controllerSelector,
         ports: [
           { name: 'tcp-controller', port: this.controllerPort, targetPort: 'controller', protocol: 'TCP' },
           { name: 'metrics', port: this.metricsPort, targetPort: 'metrics', protocol: 'TCP', appProtocol: 'http' },
@@ -466,9 +472,13 @@ export class KafkaCluster extends Construct implements IDependable {
       },
     });
     this.brokerService = new ApiObject(this, 'BrokerService', {
-      apiVersion: 'v1', kind: 'Service', metadata: meta(`${this.name}-broker`, 'broker'),
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(`${this.name}-broker`, 'broker'),
       spec: {
-        clusterIP: 'None', publishNotReadyAddresses: true, selector: this.brokerSelector,
+        clusterIP: 'None',
+        publishNotReadyAddresses: true,
+        selector: this.brokerSelector,
         ports: [
           { name: 'tcp-client', port: this.clientPort, targetPort: 'client', protocol: 'TCP' },
           { name: 'tcp-replication', port: this.replicationPort, targetPort: 'replication', protocol: 'TCP' },
@@ -477,9 +487,12 @@ export class KafkaCluster extends Construct implements IDependable {
       },
     });
     this.bootstrapService = new ApiObject(this, 'BootstrapService', {
-      apiVersion: 'v1', kind: 'Service', metadata: meta(this.name, 'broker'),
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(this.name, 'broker'),
       spec: {
-        type: 'ClusterIP', selector: this.brokerSelector,
+        type: 'ClusterIP',
+        selector: this.brokerSelector,
         ports: [{ name: 'tcp-client', port: this.clientPort, targetPort: 'client', protocol: 'TCP' }],
       },
     });
@@ -487,7 +500,9 @@ export class KafkaCluster extends Construct implements IDependable {
     // Controllers: one StatefulSet spread over the zones.
     const controllerHash = hash(controllerProps);
     this.controllerStatefulSet = new ApiObject(this, 'ControllerStatefulSet', {
-      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(`${this.name}-controller`, 'controller'),
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: meta(`${this.name}-controller`, 'controller'),
       spec: {
         serviceName: `${this.name}-controller`,
         replicas: this.controllers,
@@ -500,8 +515,12 @@ export class KafkaCluster extends Construct implements IDependable {
         template: {
           metadata: { labels: { ...this.labels, ...this.controllerSelector }, annotations: { 'kubectl.kubernetes.io/default-container': 'kafka', 'nines.dev/config-hash': controllerHash } },
           spec: this.podSpec('controller', {
-            configMap: `${this.name}-controller`, configKey: 'server.properties', nodeIdBase: 0, resources: this.controllerResources,
-            grace: CONTROLLER_GRACE_SECONDS, spread: zoneSpread(this.controllerSelector, false),
+            configMap: `${this.name}-controller`,
+            configKey: 'server.properties',
+            nodeIdBase: 0,
+            resources: this.controllerResources,
+            grace: CONTROLLER_GRACE_SECONDS,
+            spread: zoneSpread(this.controllerSelector, false),
           }),
         },
         volumeClaimTemplates: [this.claim(this.controllerStorage)],
@@ -513,7 +532,9 @@ export class KafkaCluster extends Construct implements IDependable {
     this.zones.forEach((z, i) => {
       const selector = { ...this.brokerSelector, [ZONE_LABEL]: z };
       const sts = new ApiObject(this, `BrokerStatefulSet-${z}`, {
-        apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { ...meta(`${this.name}-broker-${z}`, 'broker'), labels: { ...this.labels, ...selector } },
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { ...meta(`${this.name}-broker-${z}`, 'broker'), labels: { ...this.labels, ...selector } },
         spec: {
           serviceName: `${this.name}-broker`,
           replicas: this.brokersPerZone[z],
@@ -529,11 +550,18 @@ export class KafkaCluster extends Construct implements IDependable {
               annotations: { 'kubectl.kubernetes.io/default-container': 'kafka', 'nines.dev/config-hash': hash(brokerProps[`server-${z}.properties`]) },
             },
             spec: this.podSpec('broker', {
-              configMap: `${this.name}-broker`, configKey: `server-${z}.properties`, nodeIdBase: 100 * (i + 1), resources: this.brokerResources,
+              configMap: `${this.name}-broker`,
+              configKey: `server-${z}.properties`,
+              nodeIdBase: 100 * (i + 1),
+              resources: this.brokerResources,
               grace: BROKER_GRACE_SECONDS,
               spread: [{
-                labelSelector: { matchLabels: this.brokerSelector }, maxSkew: 1, topologyKey: LABELS.hostname, whenUnsatisfiable: 'ScheduleAnyway',
-                nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Honor',
+                labelSelector: { matchLabels: this.brokerSelector },
+                maxSkew: 1,
+                topologyKey: LABELS.hostname,
+                whenUnsatisfiable: 'ScheduleAnyway',
+                nodeAffinityPolicy: 'Honor',
+                nodeTaintsPolicy: 'Honor',
               }],
               zone: z,
             }),
@@ -551,7 +579,9 @@ export class KafkaCluster extends Construct implements IDependable {
 
     // Disruption budgets: one across all brokers (every zone's StatefulSet), one for the quorum.
     const pdb = (idp: string, name: string, selector: Record<string, string>, component: string) => new ApiObject(this, idp, {
-      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta(name, component),
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: meta(name, component),
       spec: { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
     });
     this.brokerDisruptionBudget = pdb('BrokerDisruptionBudget', `${this.name}-broker`, this.brokerSelector, 'broker');
@@ -561,7 +591,9 @@ export class KafkaCluster extends Construct implements IDependable {
     // is a new Job; the old one stays completed), idempotent on every run.
     if (this.topics.length > 0) {
       const script = renderKafkaTopicScript({
-        topics: this.topics, bootstrap: this.bootstrapServers, kafkaHome: KAFKA_HOME,
+        topics: this.topics,
+        bootstrap: this.bootstrapServers,
+        kafkaHome: KAFKA_HOME,
         commandConfig: this.tls ? `${RUN_DIR}/client.properties` : undefined,
       });
       const topicsName = `${this.name}-topics`;
@@ -569,7 +601,9 @@ export class KafkaCluster extends Construct implements IDependable {
         apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(topicsName, 'topics'), data: { 'topics.sh': script },
       });
       this.topicsJob = new ApiObject(this, 'TopicsJob', {
-        apiVersion: 'batch/v1', kind: 'Job', metadata: meta(`${topicsName}-${hash(script)}`, 'topics'),
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: meta(`${topicsName}-${hash(script)}`, 'topics'),
         spec: {
           backoffLimit: 12,
           activeDeadlineSeconds: 1800,
@@ -583,9 +617,12 @@ export class KafkaCluster extends Construct implements IDependable {
         },
       });
       this.topicsNetworkPolicy = new ApiObject(this, 'TopicsNetworkPolicy', {
-        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(topicsName, 'topics'),
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: meta(topicsName, 'topics'),
         spec: renderNetworkPolicySpec({
-          podSelector: this.topicsSelector, ingress: [],
+          podSelector: this.topicsSelector,
+          ingress: [],
           egress: [{ namespace: this.namespace, podLabels: this.brokerSelector, ports: [{ port: this.clientPort }] }],
           meshNamespace: this.meshNamespace,
         }),
@@ -596,12 +633,16 @@ export class KafkaCluster extends Construct implements IDependable {
     // their peers and monitoring; controllers admit controllers, brokers and monitoring.
     ServiceGraph.of(this).addNode(this);
     this.brokerNetworkPolicy = new ApiObject(this, 'BrokerNetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(`${this.name}-broker`, 'broker'),
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(`${this.name}-broker`, 'broker'),
       spec: Lazy.any({ produce: () => this.renderBrokerNetworkPolicy() }),
     });
     const controllerPeer = (port: number): NetworkPeer => ({ namespace: this.namespace, podLabels: this.controllerSelector, ports: [{ port }] });
     this.controllerNetworkPolicy = new ApiObject(this, 'ControllerNetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(`${this.name}-controller`, 'controller'),
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(`${this.name}-controller`, 'controller'),
       spec: renderNetworkPolicySpec({
         podSelector: this.controllerSelector,
         ingress: [
@@ -652,7 +693,9 @@ export class KafkaCluster extends Construct implements IDependable {
     return [`${this.namespace}/${this.name}.${domain}`, `${this.namespace}/${this.name}-broker.${domain}`];
   }
 
-  private replicationProblems(problems: Problems, prefix: string, rf: number, minIsr: number, brokersOk: boolean, rfName: string, isrName: string): void {
+  private replicationProblems(
+    problems: Problems, prefix: string, rf: number, minIsr: number, brokersOk: boolean, rfName: string, isrName: string,
+  ): void {
     if (!Number.isInteger(rf) || rf < 2) {
       problems.add(`${prefix}${rfName}`, rf, 'must be an integer >= 2: one replica loses data with its broker', 'use 3 (the case study)');
     } else if (brokersOk && rf > this.brokers) {
@@ -678,8 +721,13 @@ export class KafkaCluster extends Construct implements IDependable {
   }
 
   private podSpec(role: 'broker' | 'controller', o: {
-    configMap: string; configKey: string; nodeIdBase: number; resources: ResolvedResources; grace: number;
-    spread: Record<string, unknown>[]; zone?: string;
+    configMap: string;
+    configKey: string;
+    nodeIdBase: number;
+    resources: ResolvedResources;
+    grace: number;
+    spread: Record<string, unknown>[];
+    zone?: string;
   }): Record<string, unknown> {
     const heapMi = Math.max(256, Math.floor((parseQuantity(o.resources.memoryLimit) ?? 0) / 2 / 1024 ** 2));
     const dataDir = KAFKA_DEFAULTS.dataDir;
@@ -704,7 +752,11 @@ export class KafkaCluster extends Construct implements IDependable {
       ? tcp('client', 5, 3, 2)
       : {
         exec: { command: ['/bin/sh', '-c', `test -s ${dataDir}/metadata/__cluster_metadata-0/quorum-state`] },
-        initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2, successThreshold: 1,
+        initialDelaySeconds: 0,
+        periodSeconds: 5,
+        timeoutSeconds: 3,
+        failureThreshold: 2,
+        successThreshold: 1,
       };
     const peerPort = role === 'broker' ? 'replication' : 'controller';
     const kafka: Record<string, unknown> = {
@@ -848,7 +900,7 @@ export class KafkaCluster extends Construct implements IDependable {
   private alertGroup() {
     const sel = `namespace="${this.namespace}",job="${this.name}"`;
     const annotations = (summary: string, description: string) => ({ summary, description });
-    const labels = (severity: string) => ({ severity, [LABELS.team]: this.team, cluster_name: this.name });
+    const labels = (severity: string) => ({ severity, team: this.team, kafka_cluster: this.name });
     return {
       name: `kafka-${this.namespace}-${this.name}`,
       rules: [

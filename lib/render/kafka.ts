@@ -224,7 +224,7 @@ export function renderKafkaTopicScript(input: KafkaTopicScriptInput): string {
 }
 
 function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'"'"'`)}'`;
+  return `'${s.replace(/'/g, '\'"\'"\'')}'`;
 }
 
 /**

@@ -1,19 +1,31 @@
 import * as fc from 'fast-check';
+import { KAFKA_BROKER_CONFIGS, configTypeProblems } from './kafka-broker-configs';
 import {
   KAFKA_DEFAULTS, KAFKA_PLACEHOLDERS, KafkaServerInput, kafkaServerProperties, parseKafkaProperties, renderKafkaJmxExporterConfig,
   renderKafkaServerProperties, renderKafkaTopicScript, substituteKafkaPlaceholders,
 } from '../../lib/render/kafka';
-import { KAFKA_BROKER_CONFIGS, configTypeProblems } from './kafka-broker-configs';
 
 const voters = [0, 1, 2].map(id => ({ id, host: `ev-controller-${id}.ev-controller.messaging.svc.cluster.local` }));
 const brokerSettings = {
-  defaultReplicationFactor: 3, minInsyncReplicas: 2, numPartitions: 6, logRetentionHours: 168,
-  internalTopicReplicationFactor: 3, transactionStateLogMinIsr: 2,
+  defaultReplicationFactor: 3,
+  minInsyncReplicas: 2,
+  numPartitions: 6,
+  logRetentionHours: 168,
+  internalTopicReplicationFactor: 3,
+  transactionStateLogMinIsr: 2,
 };
 const broker = (over: Partial<KafkaServerInput> = {}): KafkaServerInput => ({
-  role: 'broker', nodeId: 101, voters, controllerPort: 9093, clientPort: 9092, replicationPort: 9091,
-  advertisedHost: 'ev-broker-us-east-1a-0.ev-broker.messaging.svc.cluster.local', rack: 'us-east-1a',
-  dataDir: '/var/lib/kafka/data', broker: brokerSettings, ...over,
+  role: 'broker',
+  nodeId: 101,
+  voters,
+  controllerPort: 9093,
+  clientPort: 9092,
+  replicationPort: 9091,
+  advertisedHost: 'ev-broker-us-east-1a-0.ev-broker.messaging.svc.cluster.local',
+  rack: 'us-east-1a',
+  dataDir: '/var/lib/kafka/data',
+  broker: brokerSettings,
+  ...over,
 });
 const controller = (over: Partial<KafkaServerInput> = {}): KafkaServerInput => ({
   role: 'controller', nodeId: 1, voters, controllerPort: 9093, dataDir: '/var/lib/kafka/data', ...over,
@@ -93,7 +105,9 @@ describe('renderKafkaServerProperties', () => {
 describe('every emitted key is a documented Kafka broker configuration of the right type', () => {
   test('the fixture lists only keys the renderer emits (no stale entries)', () => {
     const emitted = new Set<string>();
-    for (const input of [broker(), broker({ tls }), controller(), controller({ tls })]) for (const k of kafkaServerProperties(input).keys()) emitted.add(k);
+    for (const input of [broker(), broker({ tls }), controller(), controller({ tls })]) {
+      for (const k of kafkaServerProperties(input).keys()) emitted.add(k);
+    }
     expect([...emitted].sort()).toEqual(Object.keys(KAFKA_BROKER_CONFIGS).sort());
   });
 
@@ -122,7 +136,9 @@ describe('every emitted key is a documented Kafka broker configuration of the ri
           rack: a.zone,
           dataDir: '/data',
           tls: a.tls ? { ...tls, clientAuth: a.tls } : undefined,
-          broker: { ...brokerSettings, defaultReplicationFactor: a.rf, minInsyncReplicas: a.rf - 1, numPartitions: a.partitions, logRetentionHours: a.hours },
+          broker: {
+            ...brokerSettings, defaultReplicationFactor: a.rf, minInsyncReplicas: a.rf - 1, numPartitions: a.partitions, logRetentionHours: a.hours,
+          },
         };
         const problems = [...parseKafkaProperties(renderKafkaServerProperties(input))].flatMap(([k, v]) => configTypeProblems(k, v));
         expect(problems).toEqual([]);
@@ -163,7 +179,9 @@ describe('renderKafkaTopicScript', () => {
   test('TLS passes the client config to every command', () => {
     const script = renderKafkaTopicScript({
       topics: [{ name: 'a', partitions: 1, replicationFactor: 3, minInsyncReplicas: 2, retentionMs: -1 }],
-      bootstrap: 'b:9092', kafkaHome: '/opt/kafka', commandConfig: '/var/run/kafka/client.properties',
+      bootstrap: 'b:9092',
+      kafkaHome: '/opt/kafka',
+      commandConfig: '/var/run/kafka/client.properties',
     });
     expect(script.match(/--command-config \/var\/run\/kafka\/client\.properties/g)).toHaveLength(2);
     expect(script).toContain('retention.ms=-1');
