@@ -74,6 +74,25 @@ export class ChaosTarget {
     };
   }
 
+  /**
+   * The primary of a replicated database construct: its pod labels plus the role label its
+   * failover manager sets on the leader, and a PodDisruptionBudget of `maxUnavailable` over its members.
+   * @param roleLabel @default 'role' (PatroniCluster's; Spilo uses 'spilo-role')
+   * @param primaryValue @default 'master' (PatroniCluster's read-write Service selector)
+   * @param maxUnavailable @default 1 (PatroniCluster's PDB)
+   */
+  public static databasePrimary(
+    db: { readonly name: string; readonly namespace: string; readonly selectorLabels: Readonly<Record<string, string>>; readonly members: number },
+    options: { readonly roleLabel?: string; readonly primaryValue?: string; readonly maxUnavailable?: number } = {},
+  ): IChaosTarget {
+    return {
+      name: `${db.name}-primary`,
+      namespace: db.namespace,
+      podLabels: { ...db.selectorLabels, [options.roleLabel ?? 'role']: options.primaryValue ?? 'master' },
+      disruptionBudget: { replicas: db.members, maxUnavailable: options.maxUnavailable ?? 1 },
+    };
+  }
+
   /** Any accepted target as an {@link IChaosTarget}. */
   public static of(target: ChaosTargetLike): IChaosTarget {
     if ('selectorLabels' in target && 'minReplicas' in target) return ChaosTarget.fromService(target);

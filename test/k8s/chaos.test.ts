@@ -1,5 +1,5 @@
-import * as fc from 'fast-check';
 import { Testing } from 'cdk8s';
+import * as fc from 'fast-check';
 import { errorOf, find, regionChart, synth } from './helpers';
 import { Checks, Criticality, Platform, RegionChart, ResilientService } from '../../lib';
 import {
@@ -32,6 +32,15 @@ describe('ChaosTarget', () => {
       name: 'order-service', namespace: 'orders', podLabels: ORDER_LABELS, disruptionBudget: { replicas: 3, maxUnavailable: 1 },
     });
     expect(ChaosTarget.allowedDisruptions(ChaosTarget.of(order))).toBe(1);
+  });
+
+  test('a database primary: the construct\'s labels plus the role label, PDB over its members', () => {
+    const db = { name: 'orders-db', namespace: 'databases', selectorLabels: { 'app.kubernetes.io/name': 'patroni' }, members: 3 };
+    expect(ChaosTarget.databasePrimary(db)).toEqual({
+      name: 'orders-db-primary', namespace: 'databases', podLabels: { 'app.kubernetes.io/name': 'patroni', 'role': 'master' },
+      disruptionBudget: { replicas: 3, maxUnavailable: 1 },
+    });
+    expect(ChaosTarget.databasePrimary(db, { roleLabel: 'spilo-role' }).podLabels['spilo-role']).toBe('master');
   });
 
   test('allowed disruptions: count, percentage rounded up, minAvailable, none', () => {
@@ -70,7 +79,11 @@ describe('ChaosExperiment', () => {
     const s = find(objs, 'Schedule');
     expect(s.metadata).toEqual({ name: 'pod-kill-order-service', namespace: 'chaos', annotations: { 'nines.dev/chaos-target': 'orders/order-service' } });
     expect(s.spec).toEqual({
-      schedule: '0 11 * * 1-5', concurrencyPolicy: 'Forbid', historyLimit: 5, startingDeadlineSeconds: 300, type: 'PodChaos',
+      schedule: '0 11 * * 1-5',
+      concurrencyPolicy: 'Forbid',
+      historyLimit: 5,
+      startingDeadlineSeconds: 300,
+      type: 'PodChaos',
       podChaos: { action: 'pod-kill', mode: 'fixed', value: '1', selector: { namespaces: ['orders'], labelSelectors: ORDER_LABELS } },
     });
     expect(exp.namespace).toBe('chaos');
@@ -95,7 +108,11 @@ describe('ChaosExperiment', () => {
     expectValidManifests(objs);
     const delay = find(objs, 'NetworkChaos', 'delay-order-service');
     expect(delay.spec).toEqual({
-      action: 'delay', mode: 'one', duration: '10m', direction: 'both', selector: { namespaces: ['orders'], labelSelectors: ORDER_LABELS },
+      action: 'delay',
+      mode: 'one',
+      duration: '10m',
+      direction: 'both',
+      selector: { namespaces: ['orders'], labelSelectors: ORDER_LABELS },
       target: { mode: 'all', selector: { namespaces: ['payments'], labelSelectors: ChaosTarget.of(payment).podLabels } },
       delay: { latency: '500ms', jitter: '100ms' },
     });
@@ -104,7 +121,12 @@ describe('ChaosExperiment', () => {
     expect(find(objs, 'NetworkChaos', 'bandwidth-order-service').spec.bandwidth).toEqual({ rate: '1mbps', limit: 20971520, buffer: 10000 });
     expect(find(objs, 'NetworkChaos', 'partition-order-service').spec).toMatchObject({ action: 'partition', direction: 'to', duration: '5m' });
     expect(find(objs, 'IOChaos', 'io-latency-orders-db').spec).toEqual({
-      action: 'latency', mode: 'one', duration: '3m', delay: '500ms', percent: 100, volumePath: '/home/postgres/pgdata',
+      action: 'latency',
+      mode: 'one',
+      duration: '3m',
+      delay: '500ms',
+      percent: 100,
+      volumePath: '/home/postgres/pgdata',
       selector: { namespaces: ['databases'], labelSelectors: PRIMARY.podLabels },
     });
     expect(find(objs, 'IOChaos', 'io-fault-orders-db').spec).toMatchObject({ action: 'fault', errno: 5, percent: 50, volumePath: '/data' });
@@ -174,7 +196,11 @@ describe('ChaosPresets (the case study, section 4.2)', () => {
     });
     expect(find(objs, 'NetworkChaos', 'loss-payment-service').spec).toMatchObject({ mode: 'all', duration: '5m', loss: { loss: '20' } });
     expect(find(objs, 'IOChaos').spec).toMatchObject({
-      mode: 'fixed', value: '1', delay: '500ms', duration: '3m', volumePath: '/home/postgres/pgdata',
+      mode: 'fixed',
+      value: '1',
+      delay: '500ms',
+      duration: '3m',
+      volumePath: '/home/postgres/pgdata',
       selector: { labelSelectors: { 'spilo-role': 'master' } },
     });
   });
@@ -204,7 +230,12 @@ describe('GuardedWorkflow', () => {
     expect(t.guarded).toEqual({ name: 'guarded', templateType: 'Parallel', children: ['slo-guard', 'scenarios'] });
     expect(t['slo-guard']).toMatchObject({ templateType: 'StatusCheck', abortWithStatusCheck: true, deadline: '6m' });
     expect(t['slo-guard'].statusCheck).toMatchObject({
-      mode: 'Continuous', type: 'HTTP', intervalSeconds: 10, timeoutSeconds: 5, failureThreshold: 1, successThreshold: 1,
+      mode: 'Continuous',
+      type: 'HTTP',
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 1,
+      successThreshold: 1,
       http: { method: 'GET', criteria: { statusCode: '200' } },
     });
     const url = new URL(t['slo-guard'].statusCheck.http.url);
@@ -239,12 +270,16 @@ describe('GuardedWorkflow', () => {
 describe('Chaos Mesh schemas reject unknown keys', () => {
   test('a misspelt field fails', () => {
     const errors = validateObject({
-      apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'PodChaos', metadata: { name: 'x' },
+      apiVersion: 'chaos-mesh.org/v1alpha1',
+      kind: 'PodChaos',
+      metadata: { name: 'x' },
       spec: { action: 'pod-kill', mode: 'one', selector: { namespaces: ['a'], labelSelector: { a: 'b' } } },
     });
     expect(errors).toEqual([expect.stringContaining('spec.selector.labelSelector')]);
     expect(validateObject({
-      apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'Schedule', metadata: { name: 'x' },
+      apiVersion: 'chaos-mesh.org/v1alpha1',
+      kind: 'Schedule',
+      metadata: { name: 'x' },
       spec: { schedule: '* * * * *', type: 'PodChaos', concurrencyPolicy: 'Never' },
     })).toEqual([expect.stringContaining('spec.concurrencyPolicy')]);
   });
