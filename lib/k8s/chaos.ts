@@ -351,8 +351,14 @@ function ioBody(p: Problems, o: IOFaultOptions): Record<string, unknown> {
 
 /** A cron schedule (Chaos Mesh `Schedule`). */
 export interface ChaosScheduleOptions {
-  /** Five-field cron, evaluated in the Chaos Mesh controller's time zone (UTC by default). */
+  /** Five-field cron, evaluated in `timeZone`. */
   readonly cron: string;
+  /**
+   * IANA time zone of the cron (rendered as robfig/cron's `CRON_TZ=` prefix, which Chaos Mesh's
+   * standard cron parser reads), so "11:00" is local business time in every region.
+   * @default - the Chaos Mesh controller's zone (UTC unless configured)
+   */
+  readonly timeZone?: string;
   /**
    * Finished runs kept.
    * @default 5
@@ -377,15 +383,31 @@ export function cronProblems(prop: string, cron: unknown): { prop: string; value
   return [];
 }
 
+/** Problems with an IANA time zone name (checked against the runtime's zone database). */
+export function timeZoneProblems(prop: string, tz: unknown): { prop: string; value: unknown; why: string; fix: string }[] {
+  if (tz === undefined) return [];
+  let ok = typeof tz === 'string' && /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(tz);
+  if (ok) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz as string });
+    } catch {
+      ok = false;
+    }
+  }
+  return ok ? [] : [{ prop, value: tz, why: 'is not an IANA time zone', fix: 'use e.g. "America/New_York" or "UTC"' }];
+}
+
 /** Resolved schedule fields. */
 export function resolveSchedule(p: Problems, s: ChaosScheduleOptions, prop = 'schedule'): Pick<ScheduleSpec, 'schedule' | 'historyLimit' | 'startingDeadlineSeconds' | 'concurrencyPolicy'> {
   p.addAll(cronProblems(`${prop}.cron`, s.cron));
+  p.addAll(timeZoneProblems(`${prop}.timeZone`, s.timeZone));
   const historyLimit = s.historyLimit ?? 5;
   const startingDeadlineSeconds = s.startingDeadlineSeconds ?? 300;
   p.when(!(Number.isInteger(historyLimit) && historyLimit >= 1), `${prop}.historyLimit`, historyLimit, 'must keep at least one run', 'use e.g. 5');
   p.when(!(Number.isInteger(startingDeadlineSeconds) && startingDeadlineSeconds >= 1), `${prop}.startingDeadlineSeconds`, startingDeadlineSeconds,
     'must be whole seconds >= 1', 'use e.g. 300');
-  return { schedule: s.cron, concurrencyPolicy: 'Forbid', historyLimit, startingDeadlineSeconds };
+  const schedule = s.timeZone ? `CRON_TZ=${s.timeZone} ${s.cron}` : s.cron;
+  return { schedule, concurrencyPolicy: 'Forbid', historyLimit, startingDeadlineSeconds };
 }
 
 /** The Schedule field that embeds a kind's spec. */
@@ -554,6 +576,11 @@ export interface ChaosPresetsProps extends ChaosPlacementOptions {
    * @default '0 11 * * 1-5' (weekdays at 11:00, the case study's)
    */
   readonly podKillCron?: string;
+  /**
+   * Time zone of the pod-kill cron (see {@link ChaosScheduleOptions.timeZone}).
+   * @default - the Chaos Mesh controller's
+   */
+  readonly timeZone?: string;
 }
 
 /**
@@ -572,7 +599,9 @@ export class ChaosPresets extends Construct {
     super(scope, id);
     const placement = { scope: this, namespace: props.namespace, allowProduction: props.allowProduction, environment: props.environment };
     try {
-      this.podKill = ChaosExperiment.podKill(props.orderService, { ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: { cron: props.podKillCron ?? '0 11 * * 1-5' } });
+      this.podKill = ChaosExperiment.podKill(props.orderService, {
+        ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: { cron: props.podKillCron ?? '0 11 * * 1-5', timeZone: props.timeZone },
+      });
       this.latency = ChaosExperiment.networkDelay(props.orderService, {
         ...placement, id: 'latency', mode: 'fixed-percent', value: 50, latency: '500ms', jitter: '100ms', duration: '10m',
       });

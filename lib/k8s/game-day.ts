@@ -16,13 +16,13 @@
  * and the cascade kills one gateway and one auth pod at once.
  */
 import { Construct } from 'constructs';
-import { Problems } from '../core/errors';
-import { toAlertName } from '../render/slo-rules';
 import {
   CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, productionProblems, resolveSchedule,
 } from './chaos';
 import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, Step } from './chaos-workflow';
 import { RegionChart } from './region-chart';
+import { Problems } from '../core/errors';
+import { toAlertName } from '../render/slo-rules';
 
 /** One row of the scenario table. */
 export interface GameDayScenario {
@@ -58,7 +58,12 @@ export interface GameDayProps extends ChaosPlacementOptions {
    */
   readonly daysOfWeek?: string;
   /**
-   * Start of the first scenario, in the Chaos Mesh controller's time zone (UTC unless configured).
+   * IANA time zone of `start` and `businessHours` (the region's local time).
+   * @default - the Chaos Mesh controller's zone (UTC unless configured)
+   */
+  readonly timeZone?: string;
+  /**
+   * Start of the first scenario, in `timeZone`.
    * @default { hour: 9, minute: 15 } (the case study's "9:15 AM - Chaos Mesh starts")
    */
   readonly start?: { readonly hour: number; readonly minute: number };
@@ -106,6 +111,7 @@ export class GameDay extends Construct {
   public readonly slotMinutes: number;
   public readonly businessHours: { readonly startHour: number; readonly endHour: number };
   public readonly faultDuration: string;
+  public readonly timeZone?: string;
 
   constructor(scope: Construct, id: string, props: GameDayProps) {
     super(scope, id);
@@ -115,6 +121,7 @@ export class GameDay extends Construct {
     this.slotMinutes = props.slotMinutes ?? 15;
     this.businessHours = props.businessHours ?? { startHour: 9, endHour: 17 };
     this.faultDuration = props.faultDuration ?? '5m';
+    this.timeZone = props.timeZone;
     const svc = ChaosTarget.of(props.service);
     const dep = ChaosTarget.of(props.dependency);
     const db = ChaosTarget.of(props.databasePrimary);
@@ -221,7 +228,7 @@ export class GameDay extends Construct {
 
     // Guard alerts.
     const alertOf = (t: IChaosTarget) => props.alertNames?.[name(t)] ?? defaultGuardAlert(name(t));
-    resolveSchedule(p, { cron: `${this.start.minute} ${this.start.hour} * * ${this.daysOfWeek}` }, 'start');
+    resolveSchedule(p, { cron: `${this.start.minute} ${this.start.hour} * * ${this.daysOfWeek}`, timeZone: this.timeZone }, 'start');
 
     if (p.count > 0) {
       scope.node.tryRemoveChild(id);
@@ -237,7 +244,7 @@ export class GameDay extends Construct {
         environment,
         allowProduction: props.allowProduction,
         guard: { ...props.guard, alertName: [...new Set(s.guardedTargets.map(alertOf))] },
-        schedule: { cron: `${at % 60} ${Math.floor(at / 60)} * * ${this.daysOfWeek}`, historyLimit: 5 },
+        schedule: { cron: `${at % 60} ${Math.floor(at / 60)} * * ${this.daysOfWeek}`, historyLimit: 5, timeZone: this.timeZone },
         annotations: {
           [CHAOS_ANNOTATIONS.scenario]: s.title,
           [CHAOS_ANNOTATIONS.hypothesis]: s.hypothesis,

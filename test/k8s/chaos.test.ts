@@ -206,6 +206,21 @@ describe('ChaosPresets (the case study, section 4.2)', () => {
   });
 });
 
+describe('time zones', () => {
+  test('a time zone renders robfig/cron\'s CRON_TZ prefix; an unknown zone is refused', () => {
+    const { chart, order, payment } = services();
+    const presets = new ChaosPresets(chart, 'presets', {
+      orderService: order, paymentService: payment, databasePrimary: PRIMARY, timeZone: 'America/New_York', databaseVolumePath: '/var/lib/postgresql/data',
+    });
+    expect(presets.podKill.schedule!.schedule).toBe('CRON_TZ=America/New_York 0 11 * * 1-5');
+    expect(presets.databaseIoLatency.fault.spec).toMatchObject({ volumePath: '/var/lib/postgresql/data' });
+    expectValidManifests(synth(chart));
+    expect(errorOf(() => ChaosExperiment.podKill(order, { schedule: { cron: '0 11 * * 1-5', timeZone: 'Mars/Olympus' } })).message)
+      .toContain('schedule.timeZone ("Mars/Olympus") is not an IANA time zone; use e.g. "America/New_York" or "UTC"');
+    expect(chart.node.tryFindChild('pod-kill-order-service')).toBeUndefined();
+  });
+});
+
 describe('GuardedWorkflow', () => {
   test('serial and parallel steps, guarded by an aborting StatusCheck over the whole run', () => {
     const { chart, order, payment } = services();

@@ -126,6 +126,15 @@ describe('GameDay guards', () => {
     expectValidManifests(Testing.synth(chart));
   });
 
+  test('the region\'s time zone: business hours are local', () => {
+    const { chart } = regionChart();
+    const gd = platform(chart)({ timeZone: 'Asia/Singapore' });
+    expect(gd.timeZone).toBe('Asia/Singapore');
+    const objs = synth(chart).filter(o => o.kind === 'Schedule');
+    expect(objs.map(o => o.spec.schedule)[0]).toBe('CRON_TZ=Asia/Singapore 15 9 * * 2');
+    expectValidManifests(objs);
+  });
+
   test('a fault longer than the slot is refused', () => {
     const { chart } = regionChart();
     expect(errorOf(() => platform(chart)({ faultDuration: '20m' })).message)
