@@ -1,0 +1,114 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { IPv4CidrRange } from 'ip-num';
+import { parse } from 'yaml';
+import { Platform } from '../../lib/core/platform';
+import { regionObjects } from '../../stacks/pulumi/kubernetes-objects';
+import { buildPlatformStack, describePlatform } from '../../stacks/pulumi/stack';
+import { installMocks, Recorded, settle, valueOf } from './mocks';
+
+const mocks = installMocks();
+const ROOT = path.join(__dirname, '..', '..');
+const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'];
+const readYaml = (f: string) => parse(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+
+/** The region a registered resource belongs to, from its logical name (undefined: global). */
+const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.startsWith(`${reg}-`) || r.name === `aws-${reg}`);
+
+beforeEach(() => mocks.reset());
+
+describe('the whole production stack under mocks', () => {
+  test('per region: one aws.Provider, VPC + EKS (70 AWS resources), the region\'s 162 cdk8s objects; 12 zones; disjoint CIDRs', async () => {
+    const platform = Platform.fromDescription(describePlatform('production'));
+    const stack = buildPlatformStack(platform, { hostedZoneId: 'Z1', recordName: 'api.example.com' });
+    await settle(mocks, ...Object.values(stack.regions).map(r => r.urn), stack.failover!.urn);
+
+    const counts: Record<string, { aws: number; k8s: number; other: number }> = {};
+    for (const r of mocks.resources) {
+      const region = regionOf(r) ?? 'global';
+      const c = counts[region] ??= { aws: 0, k8s: 0, other: 0 };
+      if (r.type.startsWith('aws:')) c.aws++;
+      else if (r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup') c.k8s++;
+      else c.other++;
+    }
+    // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, 2 ConfigGroups.
+    const perRegion = { aws: 70, k8s: 163, other: 7 };
+    expect(counts).toEqual({
+      ...Object.fromEntries(REGIONS.map(r => [r, perRegion])),
+      global: { aws: 8, k8s: 0, other: 1 }, // 4 health checks + 4 latency records, the GlobalFailover component
+    });
+    expect(mocks.resources).toHaveLength(4 * (70 + 163 + 7) + 9);
+
+    // Every AWS resource of a region goes through that region's provider; every Kubernetes one through its cluster's.
+    for (const r of mocks.resources) {
+      const region = regionOf(r);
+      if (!region) continue;
+      if (r.type.startsWith('aws:')) expect([r.name, r.provider]).toEqual([r.name, expect.stringContaining(`::aws-${region}::`)]);
+      if (r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup') {
+        expect([r.name, r.provider]).toEqual([r.name, expect.stringContaining(`::${region}-k8s::`)]);
+      }
+    }
+    expect(mocks.ofType('pulumi:providers:aws').map(p => p.inputs.region)).toEqual(REGIONS);
+
+    // 4 regions x 3 zones = 12 zones, 36 subnets, pairwise disjoint.
+    const subnets = mocks.ofType('aws:ec2/subnet:Subnet');
+    expect(new Set(subnets.map(s => s.inputs.availabilityZone)).size).toBe(12);
+    expect(new Set(subnets.map(s => s.inputs.availabilityZone))).toEqual(new Set(platform.zones));
+    expect(mocks.ofType('aws:ec2/natGateway:NatGateway')).toHaveLength(12);
+    expect(mocks.ofType('aws:eks/nodeGroup:NodeGroup')).toHaveLength(12);
+    const blocks = [...mocks.ofType('aws:ec2/vpc:Vpc').map(v => v.inputs.cidrBlock)];
+    expect(blocks).toEqual(['10.10.0.0/16', '10.20.0.0/16', '10.30.0.0/16', '10.40.0.0/16']);
+    const all = subnets.map(s => IPv4CidrRange.fromCidr(s.inputs.cidrBlock));
+    for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) expect(all[i].isOverlapping(all[j])).toBe(false);
+    expect(Object.keys(await valueOf(stack.regions['eu-west-1'].vpc.cidrPlan).then(p => p.zones)))
+      .toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
+  }, 240_000);
+
+  test('staging (1 region, no DNS): the cluster receives exactly its region\'s cdk8s objects, chart by chart', async () => {
+    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
+    const stack = buildPlatformStack(platform);
+    await settle(mocks, stack.regions['us-east-1'].urn);
+    expect(stack.failover).toBeUndefined();
+    const charts = regionObjects(platform, 'us-east-1');
+    expect(charts.map(c => [c.chart, c.objects.length])).toEqual([['cluster', 49], ['services', 113]]);
+    const applied = mocks.resources.filter(r => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup'
+      && r.type !== 'kubernetes:storage.k8s.io/v1:StorageClass');
+    const ident = (o: any) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    expect(applied.map(r => ident(r.inputs)).sort()).toEqual(charts.flatMap(c => c.objects.map(ident)).sort());
+    const deployment = charts[1].objects.find(o => o.kind === 'Deployment' && o.metadata.name === 'order-service')!;
+    const appliedDeployment = applied.find(r => ident(r.inputs) === ident(deployment))!;
+    expect(appliedDeployment.inputs.spec).toEqual(deployment.spec);
+    // Logical names are the objects' identities (stable whatever else is added).
+    expect(appliedDeployment.name).toBe('us-east-1-services-orders/order-service');
+    const groups = stack.regions['us-east-1'].workloads;
+    expect(Object.keys(groups)).toEqual(['cluster', 'services']);
+  }, 120_000);
+
+  test('a region outside the description is a clear error', () => {
+    expect(() => describePlatform('staging', ['us-east-1', 'sa-east-1'])).toThrow(
+      'PulumiStack \'staging\': 1 problem:\n - regions ("sa-east-1") is not a region of the platform description (stacks/platform.ts); '
+      + 'use some of us-east-1, us-west-2, eu-west-1, ap-southeast-1');
+  });
+});
+
+describe('Pulumi project files', () => {
+  test('Pulumi.yaml: nodejs runtime, main is the stacks entry', () => {
+    const project = readYaml('Pulumi.yaml');
+    expect(project.name).toBe('nines');
+    expect(project.runtime.name).toBe('nodejs');
+    expect(project.main).toBe('stacks/pulumi/index.ts');
+    expect(fs.existsSync(path.join(ROOT, project.main))).toBe(true);
+    expect(fs.existsSync(path.join(ROOT, project.runtime.options.tsconfig))).toBe(true);
+  });
+
+  test('production has the 4 regions, staging 1; both describe valid platforms', () => {
+    const prod = readYaml('Pulumi.production.yaml').config;
+    const staging = readYaml('Pulumi.staging.yaml').config;
+    expect(prod['nines:regions']).toEqual(REGIONS);
+    expect(staging['nines:regions']).toEqual(['us-east-1']);
+    const p = Platform.fromDescription(describePlatform(prod['nines:environment'], prod['nines:regions']));
+    expect(p.zones).toHaveLength(12);
+    const s = Platform.fromDescription(describePlatform(staging['nines:environment'], staging['nines:regions']));
+    expect(s.zones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+  });
+});
