@@ -577,7 +577,13 @@ export interface ChaosPresetsProps extends ChaosPlacementOptions {
    */
   readonly podKillCron?: string;
   /**
-   * Time zone of the pod-kill cron (see {@link ChaosScheduleOptions.timeZone}).
+   * Crons for the other three presets; each one given turns that experiment into a Schedule.
+   * Give all three for GitOps, where a one-shot object would run again on every re-create.
+   * @default - none: the three run once, when applied
+   */
+  readonly crons?: { readonly latency?: string; readonly packetLoss?: string; readonly databaseIoLatency?: string };
+  /**
+   * Time zone of the crons (see {@link ChaosScheduleOptions.timeZone}).
    * @default - the Chaos Mesh controller's
    */
   readonly timeZone?: string;
@@ -587,7 +593,7 @@ export interface ChaosPresetsProps extends ChaosPlacementOptions {
  * The case study's four experiments (section 4.2): kill one order-service pod on weekdays at
  * 11:00 (scheduled); 500 ms +- 100 ms latency on 50% of order-service pods for 10 min; 20%
  * packet loss on payment-service for 5 min; 500 ms IO latency on the PostgreSQL primary for 3 min.
- * The three one-shot experiments run when applied; apply them deliberately.
+ * Without `crons` the last three are one-shot and run when applied; apply them deliberately.
  */
 export class ChaosPresets extends Construct {
   public readonly podKill: ChaosExperiment;
@@ -602,12 +608,13 @@ export class ChaosPresets extends Construct {
       this.podKill = ChaosExperiment.podKill(props.orderService, {
         ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: { cron: props.podKillCron ?? '0 11 * * 1-5', timeZone: props.timeZone },
       });
+      const at = (cron?: string) => (cron ? { schedule: { cron, timeZone: props.timeZone } } : {});
       this.latency = ChaosExperiment.networkDelay(props.orderService, {
-        ...placement, id: 'latency', mode: 'fixed-percent', value: 50, latency: '500ms', jitter: '100ms', duration: '10m',
+        ...placement, ...at(props.crons?.latency), id: 'latency', mode: 'fixed-percent', value: 50, latency: '500ms', jitter: '100ms', duration: '10m',
       });
-      this.packetLoss = ChaosExperiment.networkLoss(props.paymentService, { ...placement, id: 'packet-loss', mode: 'all', lossPercent: 20, duration: '5m' });
+      this.packetLoss = ChaosExperiment.networkLoss(props.paymentService, { ...placement, ...at(props.crons?.packetLoss), id: 'packet-loss', mode: 'all', lossPercent: 20, duration: '5m' });
       this.databaseIoLatency = ChaosExperiment.ioLatency(props.databasePrimary, {
-        ...placement, id: 'database-io-latency', mode: 'fixed', value: 1, delay: '500ms', duration: '3m', volumePath: props.databaseVolumePath ?? '/home/postgres/pgdata',
+        ...placement, ...at(props.crons?.databaseIoLatency), id: 'database-io-latency', mode: 'fixed', value: 1, delay: '500ms', duration: '3m', volumePath: props.databaseVolumePath ?? '/home/postgres/pgdata',
       });
     } catch (e) {
       scope.node.tryRemoveChild(id);

@@ -213,6 +213,13 @@ describe('time zones', () => {
       orderService: order, paymentService: payment, databasePrimary: PRIMARY, timeZone: 'America/New_York', databaseVolumePath: '/var/lib/postgresql/data',
     });
     expect(presets.podKill.schedule!.schedule).toBe('CRON_TZ=America/New_York 0 11 * * 1-5');
+    expect(presets.latency.schedule).toBeUndefined();
+    const scheduled = new ChaosPresets(chart, 'scheduled', {
+      orderService: order, paymentService: payment, databasePrimary: PRIMARY, timeZone: 'UTC', namespace: 'chaos-2',
+      crons: { latency: '30 11 * * 3', packetLoss: '0 14 * * 3', databaseIoLatency: '30 14 * * 3' },
+    });
+    expect([scheduled.latency, scheduled.packetLoss, scheduled.databaseIoLatency].map(e => e.schedule!.schedule))
+      .toEqual(['CRON_TZ=UTC 30 11 * * 3', 'CRON_TZ=UTC 0 14 * * 3', 'CRON_TZ=UTC 30 14 * * 3']);
     expect(presets.databaseIoLatency.fault.spec).toMatchObject({ volumePath: '/var/lib/postgresql/data' });
     expectValidManifests(synth(chart));
     expect(errorOf(() => ChaosExperiment.podKill(order, { schedule: { cron: '0 11 * * 1-5', timeZone: 'Mars/Olympus' } })).message)
