@@ -169,6 +169,15 @@ export interface RedisSentinelProps {
   readonly identity?: PodIdentity;
 }
 
+/** One alerting rule of the PrometheusRule. */
+interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+
 /** Labels and ports of the two halves. */
 const REDIS_PORT = REDIS_SENTINEL_DEFAULTS.redisPort;
 const SENTINEL_PORT = REDIS_SENTINEL_DEFAULTS.sentinelPort;
@@ -663,7 +672,15 @@ export class RedisSentinel extends Construct implements IDependable {
       revisionHistoryLimit: 5,
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       template: {
-        metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': name.endsWith('-redis') ? 'redis' : 'sentinel', 'nines.dev/config-hash': hash } },
+        metadata: {
+          labels,
+          annotations: {
+            'kubectl.kubernetes.io/default-container': name.endsWith('-redis') ? 'redis' : 'sentinel',
+            'nines.dev/config-hash': hash,
+            // The start scripts ask the Sentinels for the current master: the mesh proxy must be up first.
+            'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+          },
+        },
         spec: podSpec,
       },
       volumeClaimTemplates: [claim],
@@ -714,7 +731,8 @@ export class RedisSentinel extends Construct implements IDependable {
     const exporter = this.exporter(`redis://localhost:${REDIS_PORT}`);
     // Grace: the preStop handover (up to 20 s) plus the AOF fsync and shutdown.
     const pod = this.podSpec([redis, exporter], init, this.redisSelector, 60, `${name}-config`);
-    return this.statefulSetSpec(name, labels, this.redisSelector, data, pod, this.claim(this.storage.size, this.storage.storageClassName), this.redisPods);
+    const claim = this.claim(this.storage.size, this.storage.storageClassName);
+    return this.statefulSetSpec(name, labels, this.redisSelector, data, pod, claim, this.redisPods);
   }
 
   private renderSentinelStatefulSet(name: string, labels: Record<string, string>, data: Record<string, string>): Record<string, unknown> {
@@ -776,7 +794,7 @@ export class RedisSentinel extends Construct implements IDependable {
     });
   }
 
-  private renderAlerts(redisName: string, sentinelName: string): Array<{ alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }> {
+  private renderAlerts(redisName: string, sentinelName: string): AlertRule[] {
     const r = `namespace="${this.namespace}",service="${redisName}"`;
     const s = `namespace="${this.namespace}",service="${sentinelName}"`;
     const severity = this.tier === Criticality.CRITICAL || this.tier === Criticality.HIGH ? 'critical' : 'warning';

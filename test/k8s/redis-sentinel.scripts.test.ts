@@ -57,14 +57,23 @@ function sentinelMaster(host: string, port: number): Record<string, string> {
   function redisConf(i: number): { conf: string; auth: string } {
     const input = {
       role: i === 0 ? RedisRole.master() : RedisRole.replicaOf('127.0.0.1', redisPorts[0]),
-      announceHostname: '127.0.0.1', bind: ['127.0.0.1'], port: redisPorts[i], dir: dirOf(`redis-${i}`), password: password(`redis-${i}`),
+      announceHostname: '127.0.0.1',
+      bind: ['127.0.0.1'],
+      port: redisPorts[i],
+      dir: dirOf(`redis-${i}`),
+      password: password(`redis-${i}`),
     };
     return { conf: renderRedisConf(input), auth: renderRedisAuthScript(input) };
   }
   function sentinelInput(i: number): SentinelConfInput {
     return {
-      masterHost: '127.0.0.1', masterPort: redisPorts[0], announceHostname: SENTINEL_HOSTS[i], bind: [SENTINEL_HOSTS[i]],
-      port: sentinelPort, dir: dirOf(`sentinel-${i}`), password: password(`sentinel-${i}`),
+      masterHost: '127.0.0.1',
+      masterPort: redisPorts[0],
+      announceHostname: SENTINEL_HOSTS[i],
+      bind: [SENTINEL_HOSTS[i]],
+      port: sentinelPort,
+      dir: dirOf(`sentinel-${i}`),
+      password: password(`sentinel-${i}`),
     };
   }
 

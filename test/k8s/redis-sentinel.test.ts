@@ -1,10 +1,12 @@
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { build as buildCacheExample } from '../../examples/cache';
-import { Checks, Criticality, DependencyKind, ResilientService, ValidationError } from '../../lib';
-import { RedisSentinel, RedisSentinelProps } from '../../lib/k8s/redis-sentinel';
-import { expectValidManifests } from '../util/schema';
 import { errorOf, find, regionChart, synth } from './helpers';
+import { build as buildCacheExample } from '../../examples/cache';
+import { Checks, Criticality, DependencyKind, Platform, RegionChart, ResilientService, ValidationError } from '../../lib';
+import { RedisSentinel, RedisSentinelProps } from '../../lib/k8s/redis-sentinel';
+import { PRODUCTION } from '../../stacks/platform';
+import { buildRegion } from '../../stacks/reference-platform';
+import { expectValidManifests } from '../util/schema';
 
 const BASE: RedisSentinelProps = { namespace: 'catalog', passwordSecret: { name: 'cache-password' } };
 const HOST0 = 'cache-redis-0.cache-redis.catalog.svc.cluster.local';
@@ -47,17 +49,35 @@ describe('RedisSentinel defaults', () => {
 
   test('fields: the case study settings, resolved once', () => {
     expect(cache).toMatchObject({
-      name: 'cache', namespace: 'catalog', team: 'catalog', tier: Criticality.HIGH,
-      image: 'redis:7.2.5', exporterImage: 'oliver006/redis_exporter:v1.62.0-alpine',
-      replicas: 2, redisPods: 3, sentinels: 3, quorum: 2, masterName: 'mymaster',
-      downAfterMilliseconds: 5000, failoverTimeoutMilliseconds: 10000, parallelSyncs: 1,
-      minReplicasToWrite: 1, minReplicasMaxLagSeconds: 10, maxmemoryPolicy: 'allkeys-lru', maxmemoryPercent: 75, maxmemoryBytes: 1610612736,
+      name: 'cache',
+      namespace: 'catalog',
+      team: 'catalog',
+      tier: Criticality.HIGH,
+      image: 'redis:7.2.5',
+      exporterImage: 'oliver006/redis_exporter:v1.62.0-alpine',
+      replicas: 2,
+      redisPods: 3,
+      sentinels: 3,
+      quorum: 2,
+      masterName: 'mymaster',
+      downAfterMilliseconds: 5000,
+      failoverTimeoutMilliseconds: 10000,
+      parallelSyncs: 1,
+      minReplicasToWrite: 1,
+      minReplicasMaxLagSeconds: 10,
+      maxmemoryPolicy: 'allkeys-lru',
+      maxmemoryPercent: 75,
+      maxmemoryBytes: 1610612736,
       zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-      storage: { size: '10Gi' }, sentinelStorage: { size: '1Gi' },
+      storage: { size: '10Gi' },
+      sentinelStorage: { size: '1Gi' },
       identity: { user: 10001, group: 10001, fsGroup: 10001 },
       passwordSecret: { name: 'cache-password', key: 'password' },
-      priorityClassName: 'nines-high', redisMaxUnavailable: 1, sentinelMaxUnavailable: 1,
-      redisHost: 'cache-redis.catalog.svc.cluster.local', sentinelHost: 'cache-sentinel.catalog.svc.cluster.local',
+      priorityClassName: 'nines-high',
+      redisMaxUnavailable: 1,
+      sentinelMaxUnavailable: 1,
+      redisHost: 'cache-redis.catalog.svc.cluster.local',
+      sentinelHost: 'cache-sentinel.catalog.svc.cluster.local',
     });
     expect(cache.redisHosts).toEqual([0, 1, 2].map(i => `cache-redis-${i}.cache-redis.catalog.svc.cluster.local`));
     expect(cache.sentinelHosts).toEqual([0, 1, 2].map(i => `cache-sentinel-${i}.cache-sentinel.catalog.svc.cluster.local`));
@@ -82,13 +102,20 @@ describe('RedisSentinel defaults', () => {
       expect(sts.spec.selector).toEqual({ matchLabels: selector });
       const spread = sts.spec.template.spec.topologySpreadConstraints;
       expect(spread[0]).toEqual({
-        labelSelector: { matchLabels: selector }, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Honor',
-        maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: selector },
+        nodeAffinityPolicy: 'Honor',
+        nodeTaintsPolicy: 'Honor',
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
       });
       expect(spread[1].whenUnsatisfiable).toBe('ScheduleAnyway');
       const pod = sts.spec.template.spec;
       expect(pod).toMatchObject({
-        serviceAccountName: 'cache', automountServiceAccountToken: false, enableServiceLinks: false, priorityClassName: 'nines-high',
+        serviceAccountName: 'cache',
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        priorityClassName: 'nines-high',
         securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
       });
       for (const c of [...pod.initContainers, ...pod.containers]) {
@@ -182,7 +209,8 @@ describe('RedisSentinel defaults', () => {
     expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['tcp-redis', 6379], ['metrics', 9121]]);
     expect(find(objs, 'Service', 'cache-sentinel').spec.ports.map((p: any) => [p.name, p.port])).toEqual([['tcp-sentinel', 26379], ['metrics', 9121]]);
     expect(find(objs, 'PodDisruptionBudget', 'cache-redis').spec).toEqual({
-      maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'cache-redis', 'app.kubernetes.io/instance': 'cache-catalog' } },
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'cache-redis', 'app.kubernetes.io/instance': 'cache-catalog' } },
       unhealthyPodEvictionPolicy: 'AlwaysAllow',
     });
     expect(find(objs, 'PodDisruptionBudget', 'cache-sentinel').spec.maxUnavailable).toBe(1);
@@ -340,11 +368,27 @@ describe('RedisSentinel invariants', () => {
 describe('RedisSentinel options reach the manifests', () => {
   test('every prop', () => {
     const { app, chart, cache } = build({
-      name: 'sessions', team: 'identity', tier: Criticality.CRITICAL, replicas: 3, sentinels: 5, quorum: 3, masterName: 'sessions',
-      downAfterMilliseconds: 3000, failoverTimeoutMilliseconds: 9000, parallelSyncs: 2, minReplicasToWrite: 2, minReplicasMaxLagSeconds: 5,
-      maxmemoryPolicy: 'noeviction', maxmemoryPercent: 50, storage: { size: '20Gi', storageClassName: 'gp3' }, sentinelStorage: { size: '2Gi' },
-      resources: { memory: { request: '4Gi', limit: '4Gi' } }, identity: { user: 20000, group: 20001, fsGroup: 20002 },
-      passwordSecret: { name: 'sessions-redis', key: 'redis-password' }, image: 'redis:7.2.6', exporterImage: 'oliver006/redis_exporter:v1.63.0-alpine',
+      name: 'sessions',
+      team: 'identity',
+      tier: Criticality.CRITICAL,
+      replicas: 3,
+      sentinels: 5,
+      quorum: 3,
+      masterName: 'sessions',
+      downAfterMilliseconds: 3000,
+      failoverTimeoutMilliseconds: 9000,
+      parallelSyncs: 2,
+      minReplicasToWrite: 2,
+      minReplicasMaxLagSeconds: 5,
+      maxmemoryPolicy: 'noeviction',
+      maxmemoryPercent: 50,
+      storage: { size: '20Gi', storageClassName: 'gp3' },
+      sentinelStorage: { size: '2Gi' },
+      resources: { memory: { request: '4Gi', limit: '4Gi' } },
+      identity: { user: 20000, group: 20001, fsGroup: 20002 },
+      passwordSecret: { name: 'sessions-redis', key: 'redis-password' },
+      image: 'redis:7.2.6',
+      exporterImage: 'oliver006/redis_exporter:v1.63.0-alpine',
     });
     const objs = synth(chart);
     expect(Checks.of(app).lastReport!.findings).toEqual([]);
@@ -387,5 +431,25 @@ describe('examples/cache.ts', () => {
     expect(ingress.slice(0, 2).map((i: any) => i.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['product-service', 'inventory-service']);
     const product = objs.find(o => o.kind === 'Deployment' && o.metadata.name === 'product-service');
     expect(product.spec.template.spec.containers[0].env).toContainEqual({ name: 'REDIS_SENTINELS', value: 'cache-sentinel.catalog.svc.cluster.local:26379' });
+  });
+});
+
+describe('reference platform wiring (the stacks/ change proposed in the report)', () => {
+  const platform = Platform.fromDescription(PRODUCTION);
+  test.each(platform.regions.map(r => r.name))('%s: a catalog cache for product and inventory; zero findings; every object validates', regionName => {
+    const { app, services } = buildRegion(platform, regionName);
+    Checks.of(app).log = () => {};
+    const chart = app.node.findChild('services') as RegionChart;
+    // --- the proposed stacks/reference-platform.ts lines ---
+    const catalogCache = new RedisSentinel(chart, 'catalog-cache', { namespace: 'catalog', passwordSecret: { name: 'catalog-cache-password' } });
+    for (const name of ['product-service', 'inventory-service']) services.get(name)!.dependOn(catalogCache, { fallback: true });
+    // ---
+    const objs = parseAllDocuments(app.synthYaml()).map(d => d.toJS());
+    expect(Checks.of(app).lastReport!.findings).toEqual([]);
+    expectValidManifests(objs);
+    expect(catalogCache.zones).toEqual(platform.region(regionName).zones);
+    const ingress = objs.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'catalog-cache-redis').spec.ingress;
+    expect(ingress.slice(0, 2).map((i: any) => i.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['product-service', 'inventory-service']);
+    expect(objs.filter(o => o.kind === 'StatefulSet').map(o => o.metadata.name)).toEqual(['catalog-cache-redis', 'catalog-cache-sentinel']);
   });
 });
