@@ -1125,6 +1125,11 @@ export interface RoleLabelCallbackOptions {
   readonly leaderValue?: string;
   /** Value for a replica. @default 'replica' */
   readonly replicaValue?: string;
+  /**
+   * Where the Pod's service account token, CA and namespace are mounted.
+   * @default '/var/run/secrets/kubernetes.io/serviceaccount'
+   */
+  readonly serviceAccountDir?: string;
 }
 
 /**
@@ -1136,6 +1141,12 @@ export interface RoleLabelCallbackOptions {
 export function renderRoleLabelCallback(options: RoleLabelCallbackOptions): string {
   const leader = options.leaderValue ?? 'master';
   const replica = options.replicaValue ?? 'replica';
+  const serviceAccountDir = options.serviceAccountDir ?? '/var/run/secrets/kubernetes.io/serviceaccount';
+  if (!isAbsolutePath(serviceAccountDir) || /['\\]/.test(serviceAccountDir)) {
+    throw new ValidationError('RoleLabelCallback', options.roleLabel, [{
+      prop: 'serviceAccountDir', value: serviceAccountDir, why: 'is not an absolute path without spaces or quotes', fix: 'give e.g. "/var/run/secrets/kubernetes.io/serviceaccount"',
+    }]);
+  }
   for (const [prop, value] of [['roleLabel', options.roleLabel], ['leaderValue', leader], ['replicaValue', replica]]) {
     if (!/^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/.test(value)) {
       throw new ValidationError('RoleLabelCallback', options.roleLabel, [{ prop, value, why: 'is not a label key or value', fix: 'give e.g. "role"' }]);
@@ -1150,7 +1161,7 @@ action, role = sys.argv[1], sys.argv[2]
 value = ${JSON.stringify(leader)} if role in ('master', 'primary', 'standby_leader') else ${JSON.stringify(replica)}
 if action == 'on_stop':
     value = 'stopped'
-sa = '/var/run/secrets/kubernetes.io/serviceaccount'
+sa = '${serviceAccountDir}'
 with open(sa + '/token') as f:
     token = f.read().strip()
 with open(sa + '/namespace') as f:
