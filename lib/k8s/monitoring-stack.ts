@@ -213,6 +213,16 @@ export interface HardenedDeploymentInput {
   readonly egress: readonly NetworkPeer[];
   readonly meshNamespace: string;
   readonly annotations?: Record<string, string>;
+  /** Ingress rules added verbatim (e.g. from every namespace: `{ from: [{ namespaceSelector: {} }] }`). */
+  readonly extraIngress?: ReadonlyArray<Record<string, unknown>>;
+  /** Environment of the container. */
+  readonly env?: ReadonlyArray<Record<string, unknown>>;
+  /**
+   * The image has no shell (distroless): drain with the kubelet's `sleep` action instead of
+   * `sh -c sleep`.
+   * @default false
+   */
+  readonly distroless?: boolean;
 }
 
 /** @internal The objects of {@link hardenedDeployment}. */
@@ -270,7 +280,8 @@ export function hardenedDeployment(scope: Construct, input: HardenedDeploymentIn
             startupProbe: probe(input.readiness, 5, 30),
             livenessProbe: probe(input.liveness, 10, 3),
             readinessProbe: probe(input.readiness, 5, 2),
-            lifecycle: preStopSleep(10),
+            ...(input.env?.length ? { env: input.env.map(e => ({ ...e })) } : {}),
+            lifecycle: input.distroless ? { preStop: { sleep: { seconds: 10 } } } : preStopSleep(10),
             securityContext: containerSecurityContext(input.identity),
             terminationMessagePolicy: 'FallbackToLogsOnError',
             volumeMounts: mounts,
@@ -300,9 +311,15 @@ export function hardenedDeployment(scope: Construct, input: HardenedDeploymentIn
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: meta,
-    spec: renderNetworkPolicySpec({ podSelector: input.selector, ingress: input.ingress, egress: input.egress, meshNamespace: input.meshNamespace }),
+    spec: withExtraIngress(
+      renderNetworkPolicySpec({ podSelector: input.selector, ingress: input.ingress, egress: input.egress, meshNamespace: input.meshNamespace }),
+      input.extraIngress ?? []),
   });
   return { serviceAccount, deployment, service, podDisruptionBudget, networkPolicy };
+}
+
+function withExtraIngress(spec: Record<string, unknown>, extra: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
+  return extra.length ? { ...spec, ingress: [...(spec.ingress as unknown[]), ...extra] } : spec;
 }
 
 function replicasProblem(prop: string, value: unknown, min: number, why: string): Problem[] {
