@@ -5,6 +5,7 @@
  *
  * @see the case study, section 3.3 (distributed tracing, sampling strategy)
  */
+import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
@@ -211,12 +212,7 @@ export class TraceCollector extends Construct {
   }
 }
 
-/** A short stable hash (FNV-1a, hex) of a string. */
+/** A short stable hash (sha256, first 8 hex digits) of a string. */
 function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
