@@ -6,10 +6,10 @@
  * @see https://chaos-mesh.org/docs/status-check-in-workflow/
  */
 import { Construct } from 'constructs';
-import { Problems } from '../core/errors';
 import {
   CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosScheduleOptions, productionProblems, resolveSchedule,
 } from './chaos';
+import { Problems } from '../core/errors';
 import { ChaosSchedule, ChaosWorkflow, ScheduleSpec, StatusCheckSpec, WorkflowSpec, WorkflowTemplate } from './crds/chaos-mesh';
 import { RegionChart } from './region-chart';
 
@@ -21,7 +21,7 @@ export type ChaosStep =
   | { readonly suspend: string; readonly name: string };
 
 /** Step builders. */
-export class Step {
+export class ChaosSteps {
   /** A fault; the node's deadline is the fault's duration (1m for instant kills) unless given. */
   public static fault(fault: ChaosFault, options: { readonly name?: string; readonly deadline?: string } = {}): ChaosStep {
     return { fault, ...options };
@@ -187,7 +187,7 @@ export class GuardedWorkflow extends Construct {
       const seconds = serial ? children.reduce((a, c) => a + c.seconds, 0) : Math.max(0, ...children.map(c => c.seconds));
       return { name, seconds };
     };
-    const root = walk(props.steps.length === 1 ? props.steps[0] : Step.serial('scenarios', ...props.steps));
+    const root = walk(props.steps.length === 1 ? props.steps[0] : ChaosSteps.serial('scenarios', ...props.steps));
     this.faults = faults;
     this.deadlineSeconds = root.seconds;
     productionProblems(p, this.environment, faults.map(f => f.target), this.allowProduction);

@@ -19,7 +19,7 @@ import { Construct } from 'constructs';
 import {
   CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, productionProblems, resolveSchedule,
 } from './chaos';
-import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, Step } from './chaos-workflow';
+import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, ChaosSteps } from './chaos-workflow';
 import { RegionChart } from './region-chart';
 import { Problems } from '../core/errors';
 import { toAlertName } from '../render/slo-rules';
@@ -161,7 +161,7 @@ export class GameDay extends Construct {
           title: 'Pod failure',
           hypothesis: `Killing one ${name(svc)} pod keeps ${name(svc)} available: the other replicas serve and the pod is replaced`,
           expectedBehavior: 'Service remains available (the case study: 8 other pods kept serving; PASS)',
-          step: Step.fault(podFailure, { deadline: d }),
+          step: ChaosSteps.fault(podFailure, { deadline: d }),
           guardedTargets: [svc],
         },
         {
@@ -169,7 +169,7 @@ export class GameDay extends Construct {
           title: 'Service dependency failure',
           hypothesis: `When ${name(dep)} is unreachable, ${name(svc)} fails its requests with a graceful error and stays up`,
           expectedBehavior: 'Orders fail with a graceful error (the case study: PASS); injected as a partition of one caller pod, within the PDB',
-          step: Step.fault(partition),
+          step: ChaosSteps.fault(partition),
           guardedTargets: [svc, dep],
         },
         {
@@ -177,7 +177,7 @@ export class GameDay extends Construct {
           title: 'Database primary failure',
           hypothesis: `Killing the ${name(db)} primary promotes a replica automatically in under 30 s`,
           expectedBehavior: 'Automatic failover to a replica (<30s) (the case study: PASS / manual failover needed before automation)',
-          step: Step.fault(primary, { name: 'kill-primary', deadline: d }),
+          step: ChaosSteps.fault(primary, { name: 'kill-primary', deadline: d }),
           guardedTargets: [svc, db],
         },
         {
@@ -185,7 +185,7 @@ export class GameDay extends Construct {
           title: 'Network latency',
           hypothesis: `1 s of added latency on one ${name(svc)} pod trips timeouts and the circuit breaker ejects it; callers retry elsewhere`,
           expectedBehavior: 'Requests time out, the circuit breaker trips (the case study: FAIL, no fallback)',
-          step: Step.fault(latency),
+          step: ChaosSteps.fault(latency),
           guardedTargets: [svc],
         },
         {
@@ -194,7 +194,7 @@ export class GameDay extends Construct {
           hypothesis: `Losing one ${name(gw)} and one ${name(auth)} pod at once keeps the system available: both run replicas in every zone`,
           expectedBehavior: 'The case study killed the whole gateway and auth: entire system unavailable (FAIL, need a backup gateway); '
             + 'guarded here to the PDB: one pod of each',
-          step: Step.parallel('gateway-and-auth', Step.fault(gwFail), Step.fault(authFail)),
+          step: ChaosSteps.parallel('gateway-and-auth', ChaosSteps.fault(gwFail), ChaosSteps.fault(authFail)),
           guardedTargets: [gw, auth],
         },
       );

@@ -114,7 +114,7 @@ export function writeReliabilityReport(sources: readonly ReliabilitySource[], op
   const jsonPath = path.join(outdir, 'reliability-report.json');
   fs.writeFileSync(markdownPath, markdown);
   fs.writeFileSync(jsonPath, JSON.stringify({ sections: sections.map(s => ({ name: s.name, input: s.input, analysis: toJson(s.analysis) })) }, null, 2) + '\n');
-  const summary = sections.map(s => summarize(s.name, s.analysis)).join('\n') + `\nreliability report: ${markdownPath}, ${jsonPath}`;
+  const summary = sections.map(s => summarizeReliability(s.name, s.analysis)).join('\n') + `\nreliability report: ${markdownPath}, ${jsonPath}`;
   log(summary);
   return { sections, markdownPath, jsonPath, markdown, summary };
 }
@@ -129,7 +129,7 @@ function toJson(a: ReliabilityAnalysis): unknown {
 }
 
 /** One line per source: SPOFs and SLO verdicts. */
-export function summarize(name: string, a: ReliabilityAnalysis): string {
+export function summarizeReliability(name: string, a: ReliabilityAnalysis): string {
   const spofIds = [...new Set(a.singlePointsOfFailure.map(s => s.id))];
   const reachable = a.objectives.filter(o => o.reachable).length;
   return `${name}: ${Object.keys(a.componentAvailability).length} components, ${spofIds.length} single point(s) of failure`
@@ -186,13 +186,13 @@ export function renderReliabilityMarkdown(sections: ReliabilityReportResult['sec
       }
       out.push('');
     }
-    out.push('### Dependency graph', '', 'Single points of failure in red; dashed edges have a fallback.', '', '```mermaid', mermaid(input, a), '```', '');
+    out.push('### Dependency graph', '', 'Single points of failure in red; dashed edges have a fallback.', '', '```mermaid', reliabilityMermaid(input, a), '```', '');
   }
   return out.join('\n');
 }
 
 /** A Mermaid flowchart of the graph, single points of failure highlighted. */
-export function mermaid(input: ReliabilityInput, a: ReliabilityAnalysis): string {
+export function reliabilityMermaid(input: ReliabilityInput, a: ReliabilityAnalysis): string {
   const key = new Map(input.nodes.map((n, i) => [n.id, `n${i}`]));
   const spof = new Set(a.singlePointsOfFailure.map(s => s.id));
   const lines = ['flowchart LR'];

@@ -20,9 +20,9 @@
  *
  * @see https://sre.google/sre-book/availability-table/ (composite availability)
  */
+import { ErrorBudget, errorBudget, Objective, ObjectiveLike } from './error-budget';
 import { ALL_TIERS, tierDefaults } from '../core/criticality';
 import { ValidationError } from '../core/errors';
-import { ErrorBudget, errorBudget, Objective, ObjectiveLike } from './error-budget';
 
 /** One component of the graph. */
 export interface ReliabilityNode {

@@ -5,7 +5,7 @@ import { Checks, Criticality, Platform, RegionChart, ResilientService } from '..
 import {
   ChaosExperiment, ChaosPresets, ChaosTarget, Fault, IChaosTarget, selectedPods,
 } from '../../lib/k8s/chaos';
-import { alertGuardQuery, GuardedWorkflow, Step } from '../../lib/k8s/chaos-workflow';
+import { alertGuardQuery, GuardedWorkflow, ChaosSteps } from '../../lib/k8s/chaos-workflow';
 import '../util/chaos-mesh-schemas';
 import { expectValidManifests, validateObject } from '../util/schema';
 
@@ -37,7 +37,9 @@ describe('ChaosTarget', () => {
   test('a database primary: the construct\'s labels plus the role label, PDB over its members', () => {
     const db = { name: 'orders-db', namespace: 'databases', selectorLabels: { 'app.kubernetes.io/name': 'patroni' }, members: 3 };
     expect(ChaosTarget.databasePrimary(db)).toEqual({
-      name: 'orders-db-primary', namespace: 'databases', podLabels: { 'app.kubernetes.io/name': 'patroni', 'role': 'master' },
+      name: 'orders-db-primary',
+      namespace: 'databases',
+      podLabels: { 'app.kubernetes.io/name': 'patroni', 'role': 'master' },
       disruptionBudget: { replicas: 3, maxUnavailable: 1 },
     });
     expect(ChaosTarget.databasePrimary(db, { roleLabel: 'spilo-role' }).podLabels['spilo-role']).toBe('master');
@@ -215,7 +217,11 @@ describe('time zones', () => {
     expect(presets.podKill.schedule!.schedule).toBe('CRON_TZ=America/New_York 0 11 * * 1-5');
     expect(presets.latency.schedule).toBeUndefined();
     const scheduled = new ChaosPresets(chart, 'scheduled', {
-      orderService: order, paymentService: payment, databasePrimary: PRIMARY, timeZone: 'UTC', namespace: 'chaos-2',
+      orderService: order,
+      paymentService: payment,
+      databasePrimary: PRIMARY,
+      timeZone: 'UTC',
+      namespace: 'chaos-2',
       crons: { latency: '30 11 * * 3', packetLoss: '0 14 * * 3', databaseIoLatency: '30 14 * * 3' },
     });
     expect([scheduled.latency, scheduled.packetLoss, scheduled.databaseIoLatency].map(e => e.schedule!.schedule))
@@ -234,9 +240,9 @@ describe('GuardedWorkflow', () => {
     const wf = new GuardedWorkflow(chart, 'wf', {
       name: 'drill',
       steps: [
-        Step.fault(Fault.podFailure(order, { duration: '2m' })),
-        Step.suspend('recover', '1m'),
-        Step.parallel('both', Step.fault(Fault.networkLoss(payment, { lossPercent: 10, duration: '3m' })), Step.fault(Fault.podKill(payment), { deadline: '30s' })),
+        ChaosSteps.fault(Fault.podFailure(order, { duration: '2m' })),
+        ChaosSteps.suspend('recover', '1m'),
+        ChaosSteps.parallel('both', ChaosSteps.fault(Fault.networkLoss(payment, { lossPercent: 10, duration: '3m' })), ChaosSteps.fault(Fault.podKill(payment), { deadline: '30s' })),
       ],
       guard: { alertName: 'OrderServiceAvailabilityBurnRateFastPage' },
     });
@@ -277,7 +283,7 @@ describe('GuardedWorkflow', () => {
     const { chart, order } = services();
     const f = Fault.podKill(order);
     expect(errorOf(() => new GuardedWorkflow(chart, 'wf', {
-      name: 'Drill', steps: [Step.fault(f), Step.fault(f)], guard: { alertName: 'not an alert', prometheusUrl: 'prometheus' },
+      name: 'Drill', steps: [ChaosSteps.fault(f), ChaosSteps.fault(f)], guard: { alertName: 'not an alert', prometheusUrl: 'prometheus' },
     })).message).toBe([
       'GuardedWorkflow \'test/wf\': 4 problems:',
       ' - name ("Drill") must be a DNS label of at most 63 characters; shorten it',

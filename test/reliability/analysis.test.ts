@@ -46,7 +46,9 @@ function caseStudy(db: ReliabilityNode, gatewayReplicas = 3): ReliabilityInput {
     e('recommendations/recommendation-service', 'recommendations/ml-model-service'),
   ];
   return {
-    nodes, edges, entryPoints: ['edge/api-gateway'],
+    nodes,
+    edges,
+    entryPoints: ['edge/api-gateway'],
     objectives: [
       { name: 'order-service-availability', node: 'orders/order-service', objective: Objective.percent(99.95) },
       { name: 'product-service-availability', node: 'catalog/product-service', objective: Objective.percent(99.9) },
@@ -159,8 +161,11 @@ describe('composite availability', () => {
 describe('bad input', () => {
   test('unknown ids and out-of-range numbers, all at once', () => {
     expect(() => analyzeReliability({
-      nodes: [ext('e', 1.5)], edges: [{ from: 'x', to: 'e', fallback: false }], entryPoints: ['y'],
-      objectives: [{ name: 's', node: 'z', objective: 0.999 }], assumptions: { zoneAvailability: 0 },
+      nodes: [ext('e', 1.5)],
+      edges: [{ from: 'x', to: 'e', fallback: false }],
+      entryPoints: ['y'],
+      objectives: [{ name: 's', node: 'z', objective: 0.999 }],
+      assumptions: { zoneAvailability: 0 },
     })).toThrow([
       'ReliabilityAnalysis \'input\': 5 problems:',
       ' - edges[0].from ("x") names no node of the graph; add the node or fix the id',

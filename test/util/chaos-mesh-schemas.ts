@@ -55,7 +55,9 @@ const networkChaos = closed({
   device: str,
   targetDevice: str,
   delay: closed({
-    latency: duration, jitter: duration, correlation: str,
+    latency: duration,
+    jitter: duration,
+    correlation: str,
     reorder: closed({ reorder: str, correlation: str, gap: int(0) }, ['reorder', 'gap']),
   }, ['latency']),
   loss: closed({ loss: str, correlation: str }, ['loss']),
