@@ -19,7 +19,7 @@ import {
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
 import { DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { renderNetworkPolicySpec } from './private/network';
-import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
+import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
 import { RegionChart } from './region-chart';
 import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems } from './workload-options';
 
@@ -625,7 +625,7 @@ export class RedisSentinel extends Construct implements IDependable {
       resources: renderResources(EXPORTER_RESOURCES),
       livenessProbe: { tcpSocket: { port: 'metrics' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
       readinessProbe: { httpGet: { path: '/health', port: 'metrics', scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2, successThreshold: 1 },
-      lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'sleep 5'] } } },
+      lifecycle: preStopSleep(5),
       securityContext: containerSecurityContext(this.identity),
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
@@ -760,7 +760,7 @@ export class RedisSentinel extends Construct implements IDependable {
       livenessProbe: execProbe(`${AUTH} -p ${SENTINEL_PORT} ping | grep -q '^PONG'`, 10, 5, 3, 10),
       // Ready when this Sentinel sees enough Sentinels to authorize a failover.
       readinessProbe: execProbe(`${AUTH} -p ${SENTINEL_PORT} sentinel ckquorum ${this.masterName} | grep -q '^OK'`, 5, 3, 2, 5),
-      lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'sleep 5'] } } },
+      lifecycle: preStopSleep(5),
       securityContext: containerSecurityContext(this.identity),
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: mounts,
