@@ -403,3 +403,75 @@ test('examples/event-log.ts: order and notification on an order-events cluster, 
     'order-events-controller', 'order-events-broker-eu-west-1a', 'order-events-broker-eu-west-1b', 'order-events-broker-eu-west-1c',
   ]);
 });
+
+describe('the start and topic scripts run under /bin/sh (Kafka stubbed, paths moved into a temp dir)', () => {
+  const { objs } = synthChecked({ tls: { secretName: 'events-tls' }, topics: [{ name: 'orders.v1' }] });
+
+  /** Moves the scripts' absolute paths under `root` and runs `script` with the stubs and `env`. */
+  function run(script: string, root: string, env: Record<string, string>): string {
+    const moved = script.replace(/\/(opt\/kafka|etc\/kafka|var\/run\/kafka)/g, `${root}/$1`);
+    return execFileSync('/bin/sh', ['-c', moved], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env } });
+  }
+
+  function fakeRoot(): string {
+    const root = mkdtempSync(join(tmpdir(), 'kafka-start-'));
+    for (const d of ['opt/kafka/bin', 'etc/kafka/template', 'etc/kafka/tls', 'etc/kafka/topics', 'var/run/kafka']) {
+      execFileSync('mkdir', ['-p', join(root, d)]);
+    }
+    const stub = (name: string, body: string) => {
+      writeFileSync(join(root, 'opt/kafka/bin', name), `#!/bin/sh\n${body}\n`);
+      execFileSync('chmod', ['+x', join(root, 'opt/kafka/bin', name)]);
+    };
+    stub('kafka-storage.sh', 'echo "storage $*"');
+    stub('kafka-server-start.sh', 'echo "start $*"; cat "$1"');
+    stub('kafka-topics.sh', 'echo "topics $*"');
+    stub('kafka-configs.sh', 'echo "configs $*"');
+    writeFileSync(join(root, 'etc/kafka/tls/tls.key'), 'KEY\n');
+    writeFileSync(join(root, 'etc/kafka/tls/tls.crt'), 'CERT\n');
+    return root;
+  }
+
+  test('broker: node id from the zone base and the ordinal, own DNS name advertised, keystore assembled, storage formatted', () => {
+    const root = fakeRoot();
+    const sts = find(objs, 'StatefulSet', 'events-broker-us-east-1b');
+    const c = sts.spec.template.spec.containers[0];
+    writeFileSync(join(root, 'etc/kafka/template/server.properties'), find(objs, 'ConfigMap', 'events-broker').data['server-us-east-1b.properties']);
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+    const out = run(c.command[2], root, { ...env, HOSTNAME: 'events-broker-us-east-1b-1' });
+    const props = parseKafkaProperties(out.split('\n').filter(l => !l.startsWith('storage ') && !l.startsWith('start ')).join('\n'));
+    expect(props.get('node.id')).toBe('201');
+    expect(props.get('broker.rack')).toBe('us-east-1b');
+    expect(props.get('advertised.listeners')).toContain('CLIENT://events-broker-us-east-1b-1.events-broker.messaging.svc.cluster.local:9092');
+    expect(out).toContain(`storage format --cluster-id ${env.CLUSTER_ID} --config ${root}/var/run/kafka/server.properties --ignore-formatted`);
+    expect(execFileSync('cat', [join(root, 'var/run/kafka/keystore.pem')], { encoding: 'utf8' })).toBe('KEY\nCERT\n');
+    expect(execFileSync('stat', ['-c', '%a', join(root, 'var/run/kafka/keystore.pem')], { encoding: 'utf8' }).trim()).toBe('600');
+  });
+
+  test('controller: node id = ordinal', () => {
+    const root = fakeRoot();
+    const c = find(objs, 'StatefulSet', 'events-controller').spec.template.spec.containers[0];
+    writeFileSync(join(root, 'etc/kafka/template/server.properties'), find(objs, 'ConfigMap', 'events-controller').data['server.properties']);
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+    const out = run(c.command[2], root, { ...env, HOSTNAME: 'events-controller-2' });
+    expect(out).toContain('node.id=2\n');
+    expect(out).toContain('process.roles=controller\n');
+  });
+
+  test('topics Job: client TLS config, create then converge each topic', () => {
+    const root = fakeRoot();
+    const topicsSh = find(objs, 'ConfigMap', 'events-topics').data['topics.sh'];
+    writeFileSync(join(root, 'etc/kafka/topics/topics.sh'), topicsSh.replace(/\/(opt\/kafka|var\/run\/kafka)/g, `${root}/$1`));
+    const c = find(objs, 'Job').spec.template.spec.containers[0];
+    // The mesh exit call has no proxy to reach here; wget (or its absence) must not fail the run.
+    const out = run(c.command[2], root, {});
+    expect(out.split('\n').filter(l => /^(topics|configs) /.test(l)).map(l => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      'topics --bootstrap-server', 'configs --bootstrap-server',
+    ]);
+    expect(out).toContain(`--command-config ${root}/var/run/kafka/client.properties --create --if-not-exists --topic orders.v1 --partitions 6`);
+    expect(out).toContain('1 topic(s) in place');
+    expect(execFileSync('cat', [join(root, 'var/run/kafka/client.properties')], { encoding: 'utf8' })).toBe([
+      'security.protocol=SSL', 'ssl.truststore.type=PEM', `ssl.truststore.location=${root}/etc/kafka/tls/ca.crt`,
+      'ssl.keystore.type=PEM', `ssl.keystore.location=${root}/var/run/kafka/keystore.pem`, '',
+    ].join('\n'));
+  });
+});

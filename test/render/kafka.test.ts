@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import { parse } from 'yaml';
 import { KAFKA_BROKER_CONFIGS, configTypeProblems } from './kafka-broker-configs';
 import {
   KAFKA_DEFAULTS, KAFKA_PLACEHOLDERS, KafkaServerInput, kafkaServerProperties, parseKafkaProperties, renderKafkaJmxExporterConfig,
@@ -194,4 +195,11 @@ test('JMX exporter rules name exactly the gauges the alerts read', () => {
   expect(yml).toContain('name=(UnderReplicatedPartitions|UnderMinIsrPartitionCount|OfflineReplicaCount|PartitionCount|LeaderCount)><>Value');
   expect(yml).toContain('name: kafka_server_replicamanager_$1_count');
   expect(yml).toContain('kafka.controller<type=KafkaController, name=(ActiveControllerCount|OfflinePartitionsCount|GlobalPartitionCount)><>Value');
+  const doc = parse(yml);
+  expect(doc.hostPort).toBe('127.0.0.1:5555');
+  expect(doc.rules.map((r: any) => `${r.name} ${r.type}`)).toEqual([
+    'kafka_server_replicamanager_$1 GAUGE', 'kafka_server_replicamanager_$1_count GAUGE',
+    'kafka_controller_kafkacontroller_$1 GAUGE', 'kafka_jvm_heap_$1_bytes GAUGE',
+  ]);
+  for (const r of doc.rules) expect(() => new RegExp(r.pattern)).not.toThrow();
 });
