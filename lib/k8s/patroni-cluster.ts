@@ -247,6 +247,11 @@ export class PatroniCluster extends Construct implements IDependent {
   public readonly gracePeriodSeconds: number;
   public readonly selectorLabels: Record<string, string>;
   public readonly labels: Record<string, string>;
+  /**
+   * The members' ServiceAccount (`<name>` in the namespace): the one the AWS backup role must
+   * trust for IRSA (`system:serviceaccount:<namespace>:<name>`), since WAL-G runs in the members.
+   */
+  public readonly serviceAccountName: string;
   /** Headless governing Service name. */
   public readonly headlessServiceName: string;
   /** Read-write (leader) Service name: the cluster name. */
@@ -300,6 +305,7 @@ export class PatroniCluster extends Construct implements IDependent {
     this.monitoringNamespace = platform?.monitoringNamespace ?? 'monitoring';
     const clusterDomain = platform?.clusterDomain ?? 'cluster.local';
     this.headlessServiceName = `${this.name}-members`;
+    this.serviceAccountName = this.name;
     this.readWriteServiceName = this.name;
     this.readOnlyServiceName = `${this.name}-ro`;
     this.host = `${this.readWriteServiceName}.${this.namespace}.svc.${clusterDomain}`;
@@ -416,7 +422,7 @@ export class PatroniCluster extends Construct implements IDependent {
     this.serviceAccount = new ApiObject(this, 'ServiceAccount', {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: meta(this.name, {}, this.backup ? { 'eks.amazonaws.com/role-arn': this.backup.roleArn } : undefined),
+      metadata: meta(this.serviceAccountName, {}, this.backup ? { 'eks.amazonaws.com/role-arn': this.backup.roleArn } : undefined),
       automountServiceAccountToken: false,
     } as any);
 
@@ -438,7 +444,7 @@ export class PatroniCluster extends Construct implements IDependent {
       kind: 'RoleBinding',
       metadata: meta(`${this.name}-patroni`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${this.name}-patroni` },
-      subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
+      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: this.namespace }],
     } as any);
 
     const configData: Record<string, string> = {
@@ -656,7 +662,7 @@ export class PatroniCluster extends Construct implements IDependent {
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
     return {
-      serviceAccountName: this.name,
+      serviceAccountName: this.serviceAccountName,
       // The role label needs the API (see the NINES-HARD-03 suppression); the token is scoped by the Role.
       automountServiceAccountToken: true,
       enableServiceLinks: false,

@@ -76,6 +76,8 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
     expect(db.gracePeriodSeconds).toBe(90);
     expect(db.host).toBe('orders-db.orders.svc.cluster.local');
     expect(db.readOnlyHost).toBe('orders-db-ro.orders.svc.cluster.local');
+    expect(db.serviceAccountName).toBe('orders-db');
+    expect(pod.serviceAccountName).toBe('orders-db');
   });
 
   test('StatefulSet: members spread over zones with the hardened pod spec', () => {
