@@ -5,9 +5,9 @@
  * (writes dist/examples/canary/).
  */
 import { App } from 'cdk8s';
+import { Criticality, Platform, RegionChart, ResilientService, Sli } from '../lib';
 import { CanaryRelease } from '../lib/k8s/canary-release';
 import { ServiceLevelObjective, StandardAlerts } from '../lib/k8s/service-level-objective';
-import { Criticality, Platform, RegionChart, ResilientService, Sli } from '../lib';
 
 export function build(outdir = 'dist/examples/canary'): App {
   const platform = Platform.fromDescription({

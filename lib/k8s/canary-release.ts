@@ -326,7 +326,8 @@ export class CanaryRelease extends Construct {
       { name: 'request-success-rate', query: `(${successRate}) >= 0 or on() vector(100)`, range: { min: this.minSuccessRate } },
       { name: 'request-duration', query: `(${duration}) >= 0 or on() vector(0)`, range: { max: this.maxRequestDurationMs } },
       ...(props.metrics ?? []).map(m => ({
-        name: m.name, query: m.query,
+        name: m.name,
+        query: m.query,
         range: { ...(m.min !== undefined ? { min: m.min } : {}), ...(m.max !== undefined ? { max: m.max } : {}) },
       })),
     ];

@@ -137,7 +137,9 @@ function linkAndLabelProblems(props: AlertLinks | undefined): Problem[] {
 
 function serviceProblems(service: unknown): Problem[] {
   return service instanceof ResilientService ? [] : [{
-    prop: 'service', value: service === undefined ? undefined : String(service), why: 'is not a ResilientService',
+    prop: 'service',
+    value: service === undefined ? undefined : String(service),
+    why: 'is not a ResilientService',
     fix: 'attach the SLO to the ResilientService it measures, e.g. { service: order }',
   }];
 }
@@ -271,7 +273,9 @@ export class ServiceLevelObjective extends Construct {
   }
 }
 
-function resolveAlert(given: AlertOptions | undefined, defaults: { readonly severity: Severity; readonly for: PromDuration }, tier: Criticality): AlertOptions {
+function resolveAlert(
+  given: AlertOptions | undefined, defaults: { readonly severity: Severity; readonly for: PromDuration }, tier: Criticality,
+): AlertOptions {
   return {
     enabled: given?.enabled ?? true,
     severity: given?.severity ?? severityForTier(defaults.severity, tier),

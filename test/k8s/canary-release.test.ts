@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
+import { errorOf, find, regionChart, synth } from './helpers';
 import { build as buildExample } from '../../examples/canary';
 import { Checks, Criticality, ResilientService, Sli } from '../../lib';
 import { ValidationError } from '../../lib/core/errors';
@@ -8,14 +9,15 @@ import { CanaryRelease, CanaryReleaseProps } from '../../lib/k8s/canary-release'
 import { ServiceLevelObjective } from '../../lib/k8s/service-level-objective';
 import '../util/flagger-schemas';
 import { expectValidManifests, validateObject } from '../util/schema';
-import { errorOf, find, regionChart, synth } from './helpers';
 
 const LINKS = { runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d' };
 
 function setup(autoscaling = true) {
   const { app, chart } = regionChart();
   const order = new ResilientService(chart, 'order-service', {
-    image: 'registry.example.com/shop/order-service:1.2.3', tier: Criticality.CRITICAL, namespace: 'orders',
+    image: 'registry.example.com/shop/order-service:1.2.3',
+    tier: Criticality.CRITICAL,
+    namespace: 'orders',
     ...(autoscaling ? {} : { autoscaling: false as const }),
   });
   const slo = new ServiceLevelObjective(chart, 'availability', { service: order, sli: Sli.availability(), ...LINKS });
@@ -109,7 +111,9 @@ describe('CanaryRelease', () => {
 
     const ab = setup();
     const release = new CanaryRelease(ab.chart, 'c', {
-      service: ab.order, slo: ab.slo, budgetGate: false,
+      service: ab.order,
+      slo: ab.slo,
+      budgetGate: false,
       strategy: { type: 'abTest', iterations: 20, match: [{ header: 'x-user-cohort', exact: 'beta' }, { cookie: 'canary', value: 'always' }] },
     });
     expect(release.strategy).toEqual({ type: 'abTest', iterations: 20, match: [{ header: 'x-user-cohort', exact: 'beta' }, { cookie: 'canary', value: 'always' }] });
@@ -144,7 +148,10 @@ describe('CanaryRelease', () => {
   test('invariants: every problem at once with the fix, and the tree (including the service\'s DestinationRule) is left as it was', () => {
     const { chart, order, slo, latencySlo } = setup();
     const e = errorOf(() => new CanaryRelease(chart, 'bad', {
-      service: order, slo: latencySlo, interval: '10s', threshold: 0,
+      service: order,
+      slo: latencySlo,
+      interval: '10s',
+      threshold: 0,
       strategy: { type: 'progressive', maxWeight: 30, stepWeight: 40 },
       metrics: [{ name: 'x', query: ' ', min: 1 }],
     }));
@@ -211,7 +218,10 @@ describe('CanaryRelease', () => {
       p => {
         const { app, chart, order, slo } = setup();
         const props: CanaryReleaseProps = {
-          service: order, slo, interval: p.interval as any, threshold: p.threshold,
+          service: order,
+          slo,
+          interval: p.interval as any,
+          threshold: p.threshold,
           strategy: p.blueGreen ? { type: 'blueGreen', iterations: Math.max(p.threshold, 0) } : { type: 'progressive', maxWeight: p.maxWeight, stepWeight: p.stepWeight },
         };
         let release: CanaryRelease;

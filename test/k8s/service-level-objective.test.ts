@@ -1,11 +1,11 @@
+import { errorOf, find, regionChart, synth } from './helpers';
 import { Checks, Criticality, ResilientService } from '../../lib';
-import { Objective } from '../../lib/reliability/error-budget';
-import { renderSloRules, renderStandardAlertPack, Sli } from '../../lib/render';
+import { ValidationError } from '../../lib/core/errors';
 import {
   serviceIdentityOf, ServiceLevelObjective, severityForTier, StandardAlerts, TIER_SEVERITY_SHIFT,
 } from '../../lib/k8s/service-level-objective';
-import { ValidationError } from '../../lib/core/errors';
-import { errorOf, find, regionChart, synth } from './helpers';
+import { Objective } from '../../lib/reliability/error-budget';
+import { renderSloRules, renderStandardAlertPack, Sli } from '../../lib/render';
 import { expectValidManifests } from '../util/schema';
 
 const LINKS = { runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d/' };
@@ -44,8 +44,11 @@ describe('ServiceLevelObjective', () => {
     expect(rule.metadata.labels).toEqual(order.labels);
     // exactly what the renderer (proven with promtool) produces for the service's identity
     expect(rule.spec.groups).toEqual(JSON.parse(JSON.stringify(renderSloRules({
-      service: serviceIdentityOf(order), objective: Objective.percent(99.95), sli: Sli.availability(),
-      runbookBaseUrl: LINKS.runbookBaseUrl, dashboardUrl: 'https://grafana.example.com/d/order-service',
+      service: serviceIdentityOf(order),
+      objective: Objective.percent(99.95),
+      sli: Sli.availability(),
+      runbookBaseUrl: LINKS.runbookBaseUrl,
+      dashboardUrl: 'https://grafana.example.com/d/order-service',
     }))));
     const alerts = rule.spec.groups[1].rules;
     expect(alerts.map((r: any) => [r.alert, r.labels.severity])).toEqual([
@@ -64,8 +67,12 @@ describe('ServiceLevelObjective', () => {
   test('latency SLI defaults to the case study\'s 99.5% objective; tiers can be switched off; ruleLabels are added', () => {
     const { chart, order } = setup();
     const slo = new ServiceLevelObjective(chart, 'order-latency', {
-      service: order, sli: Sli.latency({ thresholdSeconds: 0.1 }), ...LINKS,
-      tiers: { slowTicket: { enabled: false } }, budgetExhausted: { enabled: false }, ruleLabels: { release: 'kube-prometheus-stack' },
+      service: order,
+      sli: Sli.latency({ thresholdSeconds: 0.1 }),
+      ...LINKS,
+      tiers: { slowTicket: { enabled: false } },
+      budgetExhausted: { enabled: false },
+      ruleLabels: { release: 'kube-prometheus-stack' },
     });
     expect(slo.objective.percent).toBe(99.5);
     expect(slo.name).toBe('order-service-latency');
@@ -95,7 +102,12 @@ describe('ServiceLevelObjective', () => {
   test('bad input: every problem at once, and the tree is left as it was', () => {
     const { chart, order } = setup();
     const e = errorOf(() => new ServiceLevelObjective(chart, 'bad', {
-      service: order, sli: Sli.availability(), objective: 99.95 as any, window: '2d', runbookBaseUrl: 'wiki', dashboardBaseUrl: LINKS.dashboardBaseUrl,
+      service: order,
+      sli: Sli.availability(),
+      objective: 99.95 as any,
+      window: '2d',
+      runbookBaseUrl: 'wiki',
+      dashboardBaseUrl: LINKS.dashboardBaseUrl,
       tiers: { fastPage: { severity: 'P9' as any } },
     }));
     expect(e).toBeInstanceOf(ValidationError);
@@ -130,7 +142,9 @@ describe('StandardAlerts', () => {
     const rule = find(objs, 'PrometheusRule', 'order-service-alerts');
     expect(rule.metadata.namespace).toBe('orders');
     expect(rule.spec.groups).toEqual([JSON.parse(JSON.stringify(renderStandardAlertPack({
-      service: serviceIdentityOf(order), runbookBaseUrl: LINKS.runbookBaseUrl, dashboardUrl: 'https://grafana.example.com/d/order-service',
+      service: serviceIdentityOf(order),
+      runbookBaseUrl: LINKS.runbookBaseUrl,
+      dashboardUrl: 'https://grafana.example.com/d/order-service',
       podPattern: pack.podPattern,
     })))]);
     expect(rule.spec.groups[0].rules.map((r: any) => [r.alert, r.labels.severity, r.for])).toEqual([
