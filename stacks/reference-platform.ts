@@ -1,6 +1,6 @@
-import { App, YamlOutputType } from 'cdk8s';
+import { App, Duration, YamlOutputType } from 'cdk8s';
 import {
-  Bulkhead, ExternalEndpoint, IDependable, Platform, PriorityClasses, Region, RegionChart, ResilientService,
+  Bulkhead, ExternalEndpoint, IDependable, KafkaCluster, Platform, PriorityClasses, Region, RegionChart, ResilientService,
 } from '../lib';
 import { EXTERNAL_ENDPOINTS, REGISTRY, SERVICES } from './services';
 
@@ -50,5 +50,16 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
     }
     for (const e of s.external ?? []) svc.dependOn(external.get(e)!);
   }
+
+  // The order event log (the case study's message queue): order produces, notification consumes.
+  const orderEvents = new KafkaCluster(chart, 'order-events', {
+    namespace: 'messaging',
+    topics: [
+      { name: 'orders.v1', partitions: 12 },
+      { name: 'order-notifications.v1', partitions: 6, retention: Duration.days(3) },
+    ],
+  });
+  services.get('order-service')!.dependOn(orderEvents);
+  services.get('notification-service')!.dependOn(orderEvents);
   return { app, region, services };
 }

@@ -6,3 +6,4 @@ export * from './resilient-service';
 export * from './bulkhead';
 export * from './priority-classes';
 export * from './external-endpoint';
+export * from './kafka-cluster';

@@ -2,3 +2,4 @@ export * from './patroni';
 export * from './redis';
 export * from './slo-rules';
 export * from './alert-pack';
+export * from './kafka';
