@@ -58,10 +58,18 @@ export interface LogShipperProps extends FluentBitOptions {
    */
   readonly name?: string;
   /**
-   * Namespace.
-   * @default the platform's monitoring namespace
+   * Namespace. Not the monitoring namespace: a Bulkhead namespace enforces the restricted Pod
+   * Security profile, which refuses any hostPath.
+   * @default 'logging'
    */
   readonly namespace?: string;
+  /**
+   * Create the namespace, with Pod Security Admission enforcing `privileged` (hostPath is
+   * refused even by `baseline`) and auditing and warning at `restricted`, so only the log reader
+   * belongs there.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
   /**
    * The Fluent Bit image, pinned.
    * @default 'cr.fluentbit.io/fluent/fluent-bit:3.1.9'
@@ -112,7 +120,7 @@ export class LogShipper extends Construct {
     const region = RegionChart.find(this)?.region;
     const problems = new Problems('LogShipper', this.node.path);
     this.name = props.name ?? 'fluent-bit';
-    this.namespace = props.namespace ?? region?.platform.monitoringNamespace ?? 'monitoring';
+    this.namespace = props.namespace ?? 'logging';
     this.image = props.image ?? 'cr.fluentbit.io/fluent/fluent-bit:3.1.9';
     this.resources = resolveResources(props.resources, DEFAULT_RESOURCES);
     this.apiServerCidrs = props.apiServerCidrs ?? (region?.vpcCidr ? [region.vpcCidr] : []);
@@ -153,6 +161,22 @@ export class LogShipper extends Construct {
     const labels = { ...this.selectorLabels, [LABELS.component]: 'log-shipper', [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
     const meta = (name = this.name) => ({ name, namespace: this.namespace, labels });
 
+    if (props.createNamespace ?? true) {
+      new ApiObject(this, 'Namespace', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: this.namespace,
+          labels: {
+            [LABELS.managedBy]: MANAGED_BY,
+            // The read-only /var/log hostPath is the one exception (see the suppression reason).
+            'pod-security.kubernetes.io/enforce': 'privileged',
+            'pod-security.kubernetes.io/audit': 'restricted',
+            'pod-security.kubernetes.io/warn': 'restricted',
+          },
+        },
+      });
+    }
     new ApiObject(this, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta() });
     const roleName = `${this.name}-${this.namespace}-log-reader`;
     new ApiObject(this, 'ClusterRole', {
@@ -254,7 +278,7 @@ export class LogShipper extends Construct {
       metadata: meta(),
       spec: renderNetworkPolicySpec({
         podSelector: this.selectorLabels,
-        ingress: [{ namespace: this.namespace, ports: [{ port: 'http', protocol: 'TCP' }] }],
+        ingress: [{ namespace: region?.platform.monitoringNamespace ?? 'monitoring', ports: [{ port: 'http', protocol: 'TCP' }] }],
         egress: [
           { cidrs: props.outputCidrs, ports: [{ port: props.output.port ?? 443, protocol: 'TCP' }] },
           { cidrs: this.apiServerCidrs, ports: [{ port: 443, protocol: 'TCP' }] },

@@ -128,14 +128,17 @@ export interface ThanosOptions {
    */
   readonly queryResources?: ContainerResources;
   /**
-   * gRPC store endpoints of the other regions (`host:port` of their Thanos Query), queried
-   * alongside the local sidecars for the global view.
+   * gRPC store endpoints of the other regions' Thanos sidecars (`host:port` of their
+   * {@link MonitoringStack.sidecarService}), queried alongside the local sidecars for the global
+   * view. Sidecars, not the other regions' Query: Query-to-Query fan-out between regions would
+   * loop.
    * @default [] (this region only)
    */
   readonly remoteEndpoints?: readonly string[];
   /**
-   * CIDRs of the other regions (their VPCs), allowed to reach this region's query gRPC port and
-   * reached by it.
+   * CIDRs of the other regions (their VPCs): allowed in to this region's sidecars on gRPC 10901
+   * (through an internal load balancer) and reached by this region's Query. When non-empty, the
+   * stack creates that internal load-balancer Service.
    * @default []
    */
   readonly remoteCidrs?: readonly string[];
@@ -377,6 +380,11 @@ export class MonitoringStack extends Construct {
   public readonly alertmanager: Alertmanager;
   public readonly alertmanagerConfig: ApiObject;
   public readonly query: HardenedDeploymentObjects;
+  /**
+   * The internal load balancer exposing this region's sidecars (gRPC 10901) to the other
+   * regions' Query; only when `thanos.remoteCidrs` is set.
+   */
+  public readonly sidecarService?: ApiObject;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
@@ -455,6 +463,8 @@ export class MonitoringStack extends Construct {
     }
 
     const routing = renderAlertmanagerConfig(props.alertRouting);
+    const operatorOwned = 'selects the pods of the StatefulSet prometheus-operator creates from the '
+      + 'Prometheus/Alertmanager resource; that StatefulSet is not an object of this app, so no workload here matches';
     const common = { [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
     this.prometheusPodLabels = { [LABELS.name]: 'prometheus', [LABELS.instance]: this.name };
     this.alertmanagerPodLabels = { [LABELS.name]: 'alertmanager', [LABELS.instance]: this.name };
@@ -495,6 +505,7 @@ export class MonitoringStack extends Construct {
         serviceAccountName: `prometheus-${this.name}`,
         priorityClassName,
         securityContext: podSecurityContext(identity),
+        initContainers: [hardened('init-config-reloader')],
         containers: [hardened('prometheus'), hardened('config-reloader'), hardened('thanos-sidecar')],
         resources: renderResources(promResources),
         topologySpreadConstraints: zoneSpread(this.prometheusPodLabels, false),
@@ -537,14 +548,41 @@ export class MonitoringStack extends Construct {
       metadata: promMeta(),
       spec: {
         podSelector: { matchLabels: { ...this.prometheusPodLabels } },
-        // Egress stays open: Prometheus scrapes every namespace and ships blocks to object storage.
-        policyTypes: ['Ingress'],
-        ingress: [{
-          from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }],
-          ports: [9090, 10901, 10902].map(port => ({ port, protocol: 'TCP' })),
-        }],
+        policyTypes: ['Ingress', 'Egress'],
+        // All egress, explicitly (a namespace default-deny would otherwise cut it): Prometheus
+        // scrapes any port in every namespace, reads the API server and ships to object storage.
+        egress: [{}],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }],
+            ports: [9090, 10901, 10902].map(port => ({ port, protocol: 'TCP' })),
+          },
+          // The other regions' Thanos Query read this region's sidecars (the global view).
+          ...(remoteCidrs.length ? [{ from: remoteCidrs.map(cidr => ({ ipBlock: { cidr } })), ports: [{ port: 10901, protocol: 'TCP' }] }] : []),
+        ],
       },
     });
+    if (remoteCidrs.length) {
+      this.sidecarService = new ApiObject(this, 'SidecarService', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          ...promMeta(`prometheus-${this.name}-sidecar`),
+          annotations: {
+            'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+            'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+            'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+          },
+        },
+        spec: {
+          type: 'LoadBalancer',
+          loadBalancerSourceRanges: [...remoteCidrs],
+          selector: { ...this.prometheusPodLabels },
+          ports: [{ name: 'grpc', port: 10901, targetPort: 10901, protocol: 'TCP' }],
+        },
+      });
+      Checks.suppress(this.sidecarService, 'NINES-WL-06', operatorOwned);
+    }
 
     // ---- Alertmanager ----
     this.alertmanagerConfig = new ApiObject(this, 'AlertmanagerConfigSecret', {
@@ -565,6 +603,7 @@ export class MonitoringStack extends Construct {
         serviceAccountName: `alertmanager-${this.name}`,
         priorityClassName,
         securityContext: podSecurityContext(identity),
+        initContainers: [hardened('init-config-reloader')],
         containers: [hardened('alertmanager'), hardened('config-reloader')],
         resources: renderResources(amResources),
         topologySpreadConstraints: zoneSpread(this.alertmanagerPodLabels, false),
@@ -587,8 +626,16 @@ export class MonitoringStack extends Construct {
       metadata: amMeta(),
       spec: {
         podSelector: { matchLabels: { ...this.alertmanagerPodLabels } },
-        // Egress stays open: receivers are external SaaS endpoints with changing addresses.
-        policyTypes: ['Ingress'],
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+            ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+          },
+          { to: [{ podSelector: { matchLabels: { ...this.alertmanagerPodLabels } } }], ports: [{ port: 9094, protocol: 'TCP' }, { port: 9094, protocol: 'UDP' }] },
+          // Receivers are SaaS endpoints (PagerDuty, Opsgenie, Slack) with changing addresses: HTTPS anywhere.
+          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }] },
+        ],
         ingress: [
           { from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }], ports: [{ port: 9093, protocol: 'TCP' }] },
           {
@@ -598,8 +645,6 @@ export class MonitoringStack extends Construct {
         ],
       },
     });
-    const operatorOwned = 'selects the pods of the StatefulSet prometheus-operator creates from the '
-      + 'Prometheus/Alertmanager resource; that StatefulSet is not an object of this app, so no workload here matches';
     Checks.suppress(promPdb, 'NINES-WL-07', operatorOwned);
     Checks.suppress(amPdb, 'NINES-WL-07', operatorOwned);
 
@@ -629,10 +674,7 @@ export class MonitoringStack extends Construct {
       resources: queryResources,
       identity,
       priorityClassName,
-      ingress: [
-        fromMonitoring([10902]),
-        ...(remoteCidrs.length ? [{ cidrs: remoteCidrs, ports: grpc }] : []),
-      ],
+      ingress: [fromMonitoring([10902])],
       egress: [
         { namespace: this.namespace, podLabels: { ...this.prometheusPodLabels }, ports: grpc },
         ...(remoteCidrs.length ? [{ cidrs: remoteCidrs, ports: grpc }] : []),

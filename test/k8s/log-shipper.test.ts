@@ -31,7 +31,8 @@ describe('LogShipper defaults', () => {
 
   test('resolved fields', () => {
     expect(shipper.name).toBe('fluent-bit');
-    expect(shipper.namespace).toBe('monitoring');
+    expect(shipper.namespace).toBe('logging');
+    expect(find(objs, 'Namespace', 'logging').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(shipper.image).toBe('cr.fluentbit.io/fluent/fluent-bit:3.1.9');
     expect(shipper.apiServerCidrs).toEqual(['10.0.0.0/16']);
     expect(shipper.httpPort).toBe(2020);
@@ -44,8 +45,8 @@ describe('LogShipper defaults', () => {
     const report = Checks.of(app).run();
     expect(report.findings).toEqual([]);
     expect(report.suppressed.map(s => [s.ruleId, s.object, s.reason])).toEqual([
-      ['NINES-PSS-04', 'DaemonSet/monitoring/fluent-bit', LOG_READER_HOSTPATH_REASON],
-      ['NINES-HARD-03', 'DaemonSet/monitoring/fluent-bit', LOG_READER_TOKEN_REASON],
+      ['NINES-PSS-04', 'DaemonSet/logging/fluent-bit', LOG_READER_HOSTPATH_REASON],
+      ['NINES-HARD-03', 'DaemonSet/logging/fluent-bit', LOG_READER_TOKEN_REASON],
     ]);
   });
 

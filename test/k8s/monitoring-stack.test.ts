@@ -88,6 +88,8 @@ describe('MonitoringStack defaults', () => {
   test('hardened pods, Thanos sidecar with objstore Secret reference', () => {
     expect(prom.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } });
     expect(prom.containers.map((c: any) => c.name)).toEqual(['prometheus', 'config-reloader', 'thanos-sidecar']);
+    expect(prom.initContainers.map((c: any) => c.name)).toEqual(['init-config-reloader']);
+    expect(am.initContainers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
     for (const c of [...prom.containers, ...am.containers]) {
       expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     }
@@ -103,6 +105,23 @@ describe('MonitoringStack defaults', () => {
     const cfg = parse(secret.stringData['alertmanager.yaml']);
     expect(cfg.route.group_by).toEqual(['service', 'region']);
     expect(secret.stringData['alertmanager.yaml']).not.toMatch(/https?:\/\//);
+  });
+
+  test('NetworkPolicies: Prometheus egress open on purpose, Alertmanager only DNS, gossip and HTTPS', () => {
+    const prom = find(objs, 'NetworkPolicy', 'prometheus-nines').spec;
+    expect(prom.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(prom.egress).toEqual([{}]);
+    expect(prom.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ port: 9090, protocol: 'TCP' }, { port: 10901, protocol: 'TCP' }, { port: 10902, protocol: 'TCP' }],
+    }]);
+    const am = find(objs, 'NetworkPolicy', 'alertmanager-nines').spec;
+    expect(am.egress.map((r: any) => r.ports)).toEqual([
+      [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+      [{ port: 9094, protocol: 'TCP' }, { port: 9094, protocol: 'UDP' }],
+      [{ port: 443, protocol: 'TCP' }],
+    ]);
+    expect(am.ingress[1].from).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': 'nines' } } }]);
   });
 
   test('PDBs allow one disruption each', () => {
@@ -127,14 +146,29 @@ describe('MonitoringStack defaults', () => {
   });
 });
 
-test('global view: remote endpoints and CIDRs', () => {
-  const { objs, app } = build({ thanos: { remoteEndpoints: ['thanos-query.eu-west-1.example.internal:10901'], remoteCidrs: ['10.2.0.0/16'] } });
+test('global view: remote sidecar endpoints, internal load balancer and CIDRs', () => {
+  const { objs, app, stack } = build({ thanos: { remoteEndpoints: ['prometheus-sidecar.monitoring.eu-west-1.example.internal:10901'], remoteCidrs: ['10.2.0.0/16'] } });
   const c = find(objs, 'Deployment', 'thanos-query').spec.template.spec.containers[0];
-  expect(c.args).toContain('--endpoint=thanos-query.eu-west-1.example.internal:10901');
+  expect(c.args).toContain('--endpoint=prometheus-sidecar.monitoring.eu-west-1.example.internal:10901');
   const np = find(objs, 'NetworkPolicy', 'thanos-query').spec;
-  expect(np.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '10.2.0.0/16' } }], ports: [{ port: 10901, protocol: 'TCP' }] });
   expect(np.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.2.0.0/16' } }], ports: [{ port: 10901, protocol: 'TCP' }] });
-  expect(Checks.of(app).run().findings).toEqual([]);
+  expect(np.ingress).toHaveLength(1);
+  const promNp = find(objs, 'NetworkPolicy', 'prometheus-nines').spec;
+  expect(promNp.ingress[1]).toEqual({ from: [{ ipBlock: { cidr: '10.2.0.0/16' } }], ports: [{ port: 10901, protocol: 'TCP' }] });
+  const lb = find(objs, 'Service', 'prometheus-nines-sidecar');
+  expect(stack.sidecarService).toBeDefined();
+  expect(lb.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe('internal');
+  expect(lb.spec).toMatchObject({ type: 'LoadBalancer', loadBalancerSourceRanges: ['10.2.0.0/16'], ports: [{ name: 'grpc', port: 10901, targetPort: 10901, protocol: 'TCP' }] });
+  expectValidManifests(objs);
+  const report = Checks.of(app).run();
+  expect(report.findings).toEqual([]);
+  expect(report.suppressed.map(s => `${s.ruleId} ${s.object}`)).toContain('NINES-WL-06 Service/monitoring/prometheus-nines-sidecar');
+});
+
+test('without remote CIDRs there is no load balancer', () => {
+  const { objs, stack } = build();
+  expect(stack.sidecarService).toBeUndefined();
+  expect(objs.filter(o => o.kind === 'Service').map(o => o.metadata.name)).toEqual(['thanos-query']);
 });
 
 test('bad props: every problem at once, tree untouched', () => {

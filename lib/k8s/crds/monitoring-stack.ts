@@ -46,6 +46,8 @@ export interface OperatorPodSpec {
   readonly securityContext?: Record<string, unknown>;
   /** Strategic-merge overrides of the operator's containers (security contexts). */
   readonly containers?: ReadonlyArray<Record<string, unknown>>;
+  /** Strategic-merge overrides of the operator's init containers. */
+  readonly initContainers?: ReadonlyArray<Record<string, unknown>>;
   readonly resources?: Record<string, unknown>;
   readonly topologySpreadConstraints?: ReadonlyArray<Record<string, unknown>>;
   readonly storage?: StorageSpec;
