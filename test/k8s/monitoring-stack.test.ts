@@ -108,20 +108,20 @@ describe('MonitoringStack defaults', () => {
   });
 
   test('NetworkPolicies: Prometheus egress open on purpose, Alertmanager only DNS, gossip and HTTPS', () => {
-    const prom = find(objs, 'NetworkPolicy', 'prometheus-nines').spec;
-    expect(prom.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(prom.egress).toEqual([{}]);
-    expect(prom.ingress).toEqual([{
+    const promNp = find(objs, 'NetworkPolicy', 'prometheus-nines').spec;
+    expect(promNp.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(promNp.egress).toEqual([{}]);
+    expect(promNp.ingress).toEqual([{
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
       ports: [{ port: 9090, protocol: 'TCP' }, { port: 10901, protocol: 'TCP' }, { port: 10902, protocol: 'TCP' }],
     }]);
-    const am = find(objs, 'NetworkPolicy', 'alertmanager-nines').spec;
-    expect(am.egress.map((r: any) => r.ports)).toEqual([
+    const amNp = find(objs, 'NetworkPolicy', 'alertmanager-nines').spec;
+    expect(amNp.egress.map((r: any) => r.ports)).toEqual([
       [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
       [{ port: 9094, protocol: 'TCP' }, { port: 9094, protocol: 'UDP' }],
       [{ port: 443, protocol: 'TCP' }],
     ]);
-    expect(am.ingress[1].from).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': 'nines' } } }]);
+    expect(amNp.ingress[1].from).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': 'nines' } } }]);
   });
 
   test('PDBs allow one disruption each', () => {
