@@ -1,6 +1,6 @@
 import { IPv4CidrRange, IPv4Prefix, Validator } from 'ip-num';
-import { Platform } from '../core/platform';
 import { Problems } from '../core/errors';
+import { Platform } from '../core/platform';
 
 /**
  * A deterministic, pure CIDR plan for one region's VPC, keyed by zone name.

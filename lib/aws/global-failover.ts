@@ -1,8 +1,8 @@
 import * as route53 from '@pulumi/aws/route53';
 import * as pulumi from '@pulumi/pulumi';
+import { checkDisjointCidrs } from './cidr-plan';
 import { Problems } from '../core/errors';
 import { Platform } from '../core/platform';
-import { checkDisjointCidrs } from './cidr-plan';
 
 /** Route53 health check settings for each region's entry point. */
 export interface EntryPointHealthCheck {
@@ -121,7 +121,7 @@ export class GlobalFailover extends pulumi.ComponentResource {
         requestInterval: hc.requestInterval,
         failureThreshold: hc.failureThreshold,
         measureLatency: true,
-        tags: { Name: `${name}-${region}`, 'nines.dev/region': region },
+        tags: { 'Name': `${name}-${region}`, 'nines.dev/region': region },
       }, p);
       const record = new route53.Record(`${name}-${region}`, {
         zoneId: args.hostedZoneId,

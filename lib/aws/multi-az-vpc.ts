@@ -1,10 +1,10 @@
-import * as ec2 from '@pulumi/aws/ec2';
 import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as ec2 from '@pulumi/aws/ec2';
 import * as iam from '@pulumi/aws/iam';
 import * as pulumi from '@pulumi/pulumi';
+import { CidrPlan, DEFAULT_ZONE_SLOTS, parseCidr, validateCidrPlan } from './cidr-plan';
 import { Problems } from '../core/errors';
 import { Region } from '../core/platform';
-import { CidrPlan, DEFAULT_ZONE_SLOTS, parseCidr, validateCidrPlan } from './cidr-plan';
 
 /** Where and how VPC flow logs go. */
 export interface FlowLogOptions {
@@ -204,11 +204,16 @@ export class MultiAzVpc extends pulumi.ComponentResource {
     for (const zone of this.zones) {
       const z = plan!.zones[zone];
       const publicSubnet = new ec2.Subnet(`${name}-${zone}-public`, {
-        vpcId: vpc.id, availabilityZone: zone, cidrBlock: z.public, mapPublicIpOnLaunch: false,
+        vpcId: vpc.id,
+        availabilityZone: zone,
+        cidrBlock: z.public,
+        mapPublicIpOnLaunch: false,
         tags: tags(`${name}-${zone}-public`, { 'kubernetes.io/role/elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'public' }),
       }, p);
       const privateSubnet = new ec2.Subnet(`${name}-${zone}-private`, {
-        vpcId: vpc.id, availabilityZone: zone, cidrBlock: z.private,
+        vpcId: vpc.id,
+        availabilityZone: zone,
+        cidrBlock: z.private,
         tags: tags(`${name}-${zone}-private`, { 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'private' }),
       }, p);
       const dataSubnet = new ec2.Subnet(`${name}-${zone}-data`, {
@@ -239,29 +244,42 @@ export class MultiAzVpc extends pulumi.ComponentResource {
     const gatewayRts = [...Object.values(privRts), dataRt.id];
     for (const svc of ['s3', 'dynamodb']) {
       new ec2.VpcEndpoint(`${name}-${svc}`, {
-        vpcId: vpc.id, serviceName: `com.amazonaws.${region.name}.${svc}`, vpcEndpointType: 'Gateway',
-        routeTableIds: gatewayRts, tags: tags(`${name}-${svc}`),
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${region.name}.${svc}`,
+        vpcEndpointType: 'Gateway',
+        routeTableIds: gatewayRts,
+        tags: tags(`${name}-${svc}`),
       }, p);
     }
     if (endpoints.length > 0) {
       const sg = new ec2.SecurityGroup(`${name}-endpoints`, {
-        vpcId: vpc.id, description: 'Interface endpoints: HTTPS from inside the VPC only',
+        vpcId: vpc.id,
+        description: 'Interface endpoints: HTTPS from inside the VPC only',
         ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: [plan!.vpcCidr], description: 'HTTPS from the VPC' }],
-        egress: [], revokeRulesOnDelete: true, tags: tags(`${name}-endpoints`),
+        egress: [],
+        revokeRulesOnDelete: true,
+        tags: tags(`${name}-endpoints`),
       }, p);
       for (const svc of endpoints) {
         new ec2.VpcEndpoint(`${name}-${svc}`, {
-          vpcId: vpc.id, serviceName: `com.amazonaws.${region.name}.${svc}`, vpcEndpointType: 'Interface',
-          privateDnsEnabled: true, subnetIds: Object.values(priv), securityGroupIds: [sg.id], tags: tags(`${name}-${svc}`),
+          vpcId: vpc.id,
+          serviceName: `com.amazonaws.${region.name}.${svc}`,
+          vpcEndpointType: 'Interface',
+          privateDnsEnabled: true,
+          subnetIds: Object.values(priv),
+          securityGroupIds: [sg.id],
+          tags: tags(`${name}-${svc}`),
         }, p);
       }
     }
 
     const ingress = new ec2.SecurityGroup(`${name}-public-lb`, {
-      vpcId: vpc.id, description: 'Public load balancer: HTTPS from the internet, to the VPC only',
+      vpcId: vpc.id,
+      description: 'Public load balancer: HTTPS from the internet, to the VPC only',
       ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'], description: 'HTTPS' }],
       egress: [{ protocol: 'tcp', fromPort: 0, toPort: 65535, cidrBlocks: [plan!.vpcCidr], description: 'to targets in the VPC' }],
-      revokeRulesOnDelete: true, tags: tags(`${name}-public-lb`),
+      revokeRulesOnDelete: true,
+      tags: tags(`${name}-public-lb`),
     }, p);
     this.publicIngressSecurityGroupId = ingress.id;
 
@@ -297,8 +315,13 @@ export class MultiAzVpc extends pulumi.ComponentResource {
         roleArn = role.arn;
       }
       const flowLog = new ec2.FlowLog(name, {
-        vpcId: vpc.id, trafficType: flowLogOptions.trafficType, logDestinationType: flowLogOptions.destination,
-        logDestination: destination, iamRoleArn: roleArn, maxAggregationInterval: 60, tags: tags(`${name}-flow-logs`),
+        vpcId: vpc.id,
+        trafficType: flowLogOptions.trafficType,
+        logDestinationType: flowLogOptions.destination,
+        logDestination: destination,
+        iamRoleArn: roleArn,
+        maxAggregationInterval: 60,
+        tags: tags(`${name}-flow-logs`),
       }, p);
       this.flowLogId = flowLog.id;
     }

@@ -6,9 +6,9 @@ import * as kms from '@pulumi/aws/kms';
 import * as s3 from '@pulumi/aws/s3';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { Problems } from '../core/errors';
 import { parseCidr } from './cidr-plan';
 import { MultiAzVpc } from './multi-az-vpc';
+import { Problems } from '../core/errors';
 
 /** Size of each zone's managed node group. */
 export interface NodeGroupScaling {
@@ -80,6 +80,12 @@ export interface RegionalClusterArgs {
    */
   readonly backupServiceAccount?: ServiceAccountRef;
   /**
+   * Backup bucket name, when it must be known before deployment (e.g. to synthesize a
+   * PatroniCluster's `backup.bucket` in the same program). Globally unique, 3-63 characters.
+   * @default a unique name generated from `<clusterName>-backup-` (S3's prefix limit: 37 characters)
+   */
+  readonly backupBucketName?: string;
+  /**
    * Tags added to every AWS resource.
    * @default {}
    */
@@ -117,6 +123,11 @@ export class RegionalCluster extends pulumi.ComponentResource {
   public readonly rootVolumeGiB: number;
   /** Resolved backup service account. */
   public readonly backupServiceAccount: Required<ServiceAccountRef>;
+  /**
+   * Name of the backup IAM role, fixed so its ARN (`arn:aws:iam::<account>:role/<name>`) is known
+   * before deployment: `<clusterName>-db-backup`, cut to IAM's 64 characters.
+   */
+  public readonly backupRoleName: string;
   /** Resolved lifecycle. */
   public readonly backupLifecycle: { readonly transitionDays: number; readonly expirationDays: number; readonly noncurrentExpirationDays: number };
   /** The cluster's name as created. */
@@ -191,6 +202,9 @@ export class RegionalCluster extends pulumi.ComponentResource {
     const sa = { namespace: args.backupServiceAccount?.namespace ?? 'databases', name: args.backupServiceAccount?.name ?? 'database-backup' };
     problems.when(!DNS_LABEL.test(sa.namespace), 'backupServiceAccount.namespace', sa.namespace, 'is not a namespace name', 'use a DNS label');
     problems.when(!DNS_LABEL.test(sa.name), 'backupServiceAccount.name', sa.name, 'is not a service account name', 'use a DNS label');
+    const bucketName = args.backupBucketName;
+    problems.when(bucketName !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucketName), 'backupBucketName', bucketName,
+      'is not an S3 bucket name', 'use 3-63 lower-case letters, digits, "-" and ".", or leave it unset for a generated name');
     problems.throwIfAny();
 
     super('nines:aws:RegionalCluster', name, {}, opts);
@@ -202,6 +216,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
     this.rootVolumeGiB = rootVolumeGiB;
     this.backupServiceAccount = sa;
     this.backupLifecycle = lifecycle;
+    this.backupRoleName = `${clusterName.slice(0, 54)}-db-backup`;
     const p = { parent: this };
     const tags = { ...(args.tags ?? {}), 'nines.dev/cluster': clusterName };
     const assume = (service: string) => JSON.stringify({
@@ -307,8 +322,12 @@ export class RegionalCluster extends pulumi.ComponentResource {
       role: csiRole.name, policyArn: policyArn('service-role/AmazonEBSCSIDriverPolicy'),
     }, p);
     const csi = new eks.Addon(`${name}-ebs-csi`, {
-      clusterName: cluster.name, addonName: 'aws-ebs-csi-driver', serviceAccountRoleArn: csiRole.arn,
-      resolveConflictsOnCreate: 'OVERWRITE', resolveConflictsOnUpdate: 'PRESERVE', tags,
+      clusterName: cluster.name,
+      addonName: 'aws-ebs-csi-driver',
+      serviceAccountRoleArn: csiRole.arn,
+      resolveConflictsOnCreate: 'OVERWRITE',
+      resolveConflictsOnUpdate: 'PRESERVE',
+      tags,
     }, p);
 
     // --- Backups -------------------------------------------------------------------------------
@@ -317,7 +336,9 @@ export class RegionalCluster extends pulumi.ComponentResource {
     }, p);
     new kms.Alias(`${name}-backup`, { name: `alias/${clusterName}-backup`, targetKeyId: backupKey.keyId }, p);
     this.backupKeyArn = backupKey.arn;
-    const bucket = new s3.Bucket(`${name}-backup`, { bucketPrefix: `${clusterName}-backup-`, forceDestroy: false, tags }, p);
+    const bucket = new s3.Bucket(`${name}-backup`, {
+      ...(bucketName ? { bucket: bucketName } : { bucketPrefix: `${clusterName.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 29)}-backup-` }), forceDestroy: false, tags,
+    }, p);
     this.backupBucket = bucket.bucket;
     new s3.BucketPublicAccessBlock(`${name}-backup`, {
       bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
@@ -353,7 +374,9 @@ export class RegionalCluster extends pulumi.ComponentResource {
         }],
       })),
     }, p);
-    const backupRole = new iam.Role(`${name}-backup`, { assumeRolePolicy: irsaTrust(sa.namespace, sa.name), tags }, p);
+    const backupRole = new iam.Role(`${name}-backup`, {
+      name: this.backupRoleName, assumeRolePolicy: irsaTrust(sa.namespace, sa.name), tags,
+    }, p);
     new iam.RolePolicy(`${name}-backup`, {
       role: backupRole.id,
       policy: pulumi.all([bucket.arn, backupKey.arn]).apply(([b, k]) => JSON.stringify({
@@ -370,12 +393,12 @@ export class RegionalCluster extends pulumi.ComponentResource {
     // --- Kubernetes side -----------------------------------------------------------------------
     this.kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, endpoint, ca]) =>
       JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: n, cluster: { server: endpoint, 'certificate-authority-data': ca?.data ?? '' } }],
-        contexts: [{ name: n, context: { cluster: n, user: n } }],
+        'apiVersion': 'v1',
+        'kind': 'Config',
+        'clusters': [{ name: n, cluster: { 'server': endpoint, 'certificate-authority-data': ca?.data ?? '' } }],
+        'contexts': [{ name: n, context: { cluster: n, user: n } }],
         'current-context': n,
-        users: [{
+        'users': [{
           name: n,
           user: {
             exec: {

@@ -7,8 +7,8 @@
  * publicAccessCidrs, nodesPerZone, interfaceEndpoints. See Pulumi.production.yaml.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { Platform } from '../../lib/core/platform';
 import { buildPlatformStack, describePlatform, StackOptions } from './stack';
+import { Platform } from '../../lib/core/platform';
 
 const config = new pulumi.Config('nines');
 const platform = Platform.fromDescription(describePlatform(

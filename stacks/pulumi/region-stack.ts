@@ -1,8 +1,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { ChartObjects } from './kubernetes-objects';
 import { MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, RegionalCluster } from '../../lib/aws';
 import { Region } from '../../lib/core/platform';
-import { ChartObjects } from './kubernetes-objects';
 
 /** Arguments of {@link RegionStack}. */
 export interface RegionStackArgs {

@@ -1,8 +1,8 @@
+import { installMocks, settle } from './mocks';
 import { GlobalFailover } from '../../lib/aws/global-failover';
 import { ValidationError } from '../../lib/core/errors';
 import { Platform } from '../../lib/core/platform';
 import { PRODUCTION } from '../../stacks/platform';
-import { installMocks, settle } from './mocks';
 
 const mocks = installMocks();
 const platform = Platform.fromDescription(PRODUCTION);
@@ -30,13 +30,25 @@ test('one HTTPS health check and one latency record per region; each record carr
   expect(mocks.ofType('aws:route53/record:Record')).toHaveLength(4);
   for (const region of REGIONS) {
     expect(mocks.one('aws:route53/healthCheck:HealthCheck', `prod-${region}`).inputs).toMatchObject({
-      type: 'HTTPS', fqdn: `${region}.api.example.com`, port: 443, resourcePath: '/healthz/ready', enableSni: true,
-      requestInterval: 10, failureThreshold: 3, measureLatency: true,
+      type: 'HTTPS',
+      fqdn: `${region}.api.example.com`,
+      port: 443,
+      resourcePath: '/healthz/ready',
+      enableSni: true,
+      requestInterval: 10,
+      failureThreshold: 3,
+      measureLatency: true,
     });
     // Route53 leaves a record whose health check fails out of its answers: an unhealthy region drops out.
     expect(mocks.one('aws:route53/record:Record', `prod-${region}`).inputs).toEqual({
-      zoneId: 'Z1', name: 'api.example.com', type: 'CNAME', ttl: 60, setIdentifier: region,
-      latencyRoutingPolicies: [{ region }], healthCheckId: `prod-${region}-id`, records: [`${region}.api.example.com`],
+      zoneId: 'Z1',
+      name: 'api.example.com',
+      type: 'CNAME',
+      ttl: 60,
+      setIdentifier: region,
+      latencyRoutingPolicies: [{ region }],
+      healthCheckId: `prod-${region}-id`,
+      records: [`${region}.api.example.com`],
     });
   }
 });
@@ -55,7 +67,10 @@ test('overlapping VPC CIDRs are refused when the failover is built', () => {
 
 test('bad args, every one at once; nothing registered', async () => {
   const e = errorOf(() => new GlobalFailover('bad', {
-    platform, hostedZoneId: 'Z1', recordName: 'api', ttl: 3600,
+    platform,
+    hostedZoneId: 'Z1',
+    recordName: 'api',
+    ttl: 3600,
     entryPoints: { 'us-east-1': 'a.example.com', 'us-west-2': 'b.example.com', 'eu-west-1': 'c.example.com', 'sa-east-1': 'd.example.com' },
     healthCheck: { requestInterval: 20 as any },
   }));

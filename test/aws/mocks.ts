@@ -92,8 +92,7 @@ export async function settle(mocks: RecordingMocks, ...outputs: pulumi.Input<unk
   let stable = 0;
   while (stable < 10) {
     await new Promise(r => setTimeout(r, 1));
-    if (mocks.resources.length === last) stable++;
-    else {
+    if (mocks.resources.length === last) {stable++;} else {
       stable = 0;
       last = mocks.resources.length;
     }

@@ -1,9 +1,9 @@
+import { installMocks, RecordingMocks, settle, valueOf } from './mocks';
 import { planCidrs } from '../../lib/aws/cidr-plan';
 import { MultiAzVpc } from '../../lib/aws/multi-az-vpc';
 import { ValidationError } from '../../lib/core/errors';
 import { Platform, PlatformDescription } from '../../lib/core/platform';
 import { PRODUCTION } from '../../stacks/platform';
-import { installMocks, RecordingMocks, settle, valueOf } from './mocks';
 
 const mocks = installMocks();
 const platform = Platform.fromDescription(PRODUCTION);
@@ -109,8 +109,11 @@ describe('MultiAzVpc defaults (us-east-1 of the production description)', () => 
     await build('use1');
     const log = mocks.one('aws:ec2/flowLog:FlowLog', 'use1').inputs;
     expect(log).toMatchObject({
-      vpcId: 'use1-id', trafficType: 'ALL', logDestinationType: 'cloud-watch-logs',
-      logDestination: 'arn:aws:cloudwatch::123456789012:use1-flow-logs', iamRoleArn: 'arn:aws:iam::123456789012:use1-flow-logs',
+      vpcId: 'use1-id',
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logDestination: 'arn:aws:cloudwatch::123456789012:use1-flow-logs',
+      iamRoleArn: 'arn:aws:iam::123456789012:use1-flow-logs',
       maxAggregationInterval: 60,
     });
     expect(mocks.one('aws:cloudwatch/logGroup:LogGroup', 'use1-flow-logs').inputs)
@@ -119,7 +122,8 @@ describe('MultiAzVpc defaults (us-east-1 of the production description)', () => 
     expect(trust.Statement[0].Principal).toEqual({ Service: 'vpc-flow-logs.amazonaws.com' });
     const policy = JSON.parse(mocks.one('aws:iam/rolePolicy:RolePolicy', 'use1-flow-logs').inputs.policy);
     expect(policy.Statement[0].Resource).toEqual([
-      'arn:aws:cloudwatch::123456789012:use1-flow-logs', 'arn:aws:cloudwatch::123456789012:use1-flow-logs:*']);
+      'arn:aws:cloudwatch::123456789012:use1-flow-logs', 'arn:aws:cloudwatch::123456789012:use1-flow-logs:*',
+    ]);
   });
 
   test('flow logs to S3, or off', async () => {
@@ -137,7 +141,8 @@ describe('MultiAzVpc defaults (us-east-1 of the production description)', () => 
     await build('use1');
     for (const svc of ['s3', 'dynamodb']) {
       expect(mocks.one('aws:ec2/vpcEndpoint:VpcEndpoint', `use1-${svc}`).inputs).toMatchObject({
-        serviceName: `com.amazonaws.us-east-1.${svc}`, vpcEndpointType: 'Gateway',
+        serviceName: `com.amazonaws.us-east-1.${svc}`,
+        vpcEndpointType: 'Gateway',
         routeTableIds: ['use1-us-east-1a-private-id', 'use1-us-east-1b-private-id', 'use1-us-east-1c-private-id', 'use1-data-id'],
       });
     }
@@ -147,7 +152,9 @@ describe('MultiAzVpc defaults (us-east-1 of the production description)', () => 
     const vpc = await build('use1', { interfaceEndpoints: ['ecr.api', 'sts'] });
     expect(vpc.interfaceEndpointServices).toEqual(['ecr.api', 'sts']);
     expect(mocks.one('aws:ec2/vpcEndpoint:VpcEndpoint', 'use1-ecr.api').inputs).toMatchObject({
-      serviceName: 'com.amazonaws.us-east-1.ecr.api', vpcEndpointType: 'Interface', privateDnsEnabled: true,
+      serviceName: 'com.amazonaws.us-east-1.ecr.api',
+      vpcEndpointType: 'Interface',
+      privateDnsEnabled: true,
       subnetIds: ['use1-us-east-1a-private-id', 'use1-us-east-1b-private-id', 'use1-us-east-1c-private-id'],
       securityGroupIds: ['use1-endpoints-id'],
     });

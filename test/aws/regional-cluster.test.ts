@@ -1,9 +1,9 @@
+import { installMocks, settle, valueOf } from './mocks';
 import { MultiAzVpc } from '../../lib/aws/multi-az-vpc';
 import { CONTROL_PLANE_LOG_TYPES, DEFAULT_STORAGE_CLASS, RegionalCluster } from '../../lib/aws/regional-cluster';
 import { ValidationError } from '../../lib/core/errors';
 import { Platform } from '../../lib/core/platform';
 import { PRODUCTION } from '../../stacks/platform';
-import { installMocks, settle, valueOf } from './mocks';
 
 const mocks = installMocks();
 const platform = Platform.fromDescription(PRODUCTION);
@@ -41,6 +41,7 @@ describe('RegionalCluster defaults', () => {
     expect(c.nodesPerZone).toEqual({ min: 1, desired: 2, max: 6 });
     expect(c.rootVolumeGiB).toBe(50);
     expect(c.backupServiceAccount).toEqual({ namespace: 'databases', name: 'database-backup' });
+    expect(c.backupRoleName).toBe('production-us-east-1-db-backup');
     expect(c.backupLifecycle).toEqual({ transitionDays: 30, expirationDays: 365, noncurrentExpirationDays: 30 });
     expect(await valueOf(c.oidcIssuer)).toBe(`https://${ISSUER_HOST}`);
     expect(Object.keys(c.nodeGroupNames)).toEqual(ZONES);
@@ -126,11 +127,17 @@ describe('RegionalCluster defaults', () => {
     });
     const policy = JSON.parse(mocks.one('aws:s3/bucketPolicy:BucketPolicy', 'use1-backup').inputs.policy);
     expect(policy.Statement).toEqual([{
-      Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*',
-      Resource: [ARN('s3', 'use1-backup'), `${ARN('s3', 'use1-backup')}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [ARN('s3', 'use1-backup'), `${ARN('s3', 'use1-backup')}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     }]);
     expect(mocks.one('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'use1-backup').inputs.rules).toEqual([{
-      id: 'backups', status: 'Enabled', filter: {},
+      id: 'backups',
+      status: 'Enabled',
+      filter: {},
       transitions: [{ days: 30, storageClass: 'GLACIER_IR' }],
       expiration: { days: 365 },
       noncurrentVersionExpiration: { noncurrentDays: 30 },
@@ -140,6 +147,9 @@ describe('RegionalCluster defaults', () => {
 
   test('the backup role: assumable only by the database backup service account, scoped to the bucket and key', async () => {
     await build('use1', { backupServiceAccount: { namespace: 'orders-db', name: 'pg-backup' } });
+    expect(mocks.one('aws:iam/role:Role', 'use1-backup').inputs.name).toBe('production-us-east-1-db-backup');
+    expect(mocks.one('aws:s3/bucket:Bucket', 'use1-backup').inputs)
+      .toMatchObject({ bucketPrefix: 'production-us-east-1-backup-', forceDestroy: false });
     const trust = JSON.parse(mocks.one('aws:iam/role:Role', 'use1-backup').inputs.assumeRolePolicy);
     expect(trust.Statement).toEqual([{
       Effect: 'Allow',
@@ -149,8 +159,16 @@ describe('RegionalCluster defaults', () => {
     }]);
     const policy = JSON.parse(mocks.one('aws:iam/rolePolicy:RolePolicy', 'use1-backup').inputs.policy);
     expect(policy.Statement.map((s: any) => s.Resource)).toEqual([
-      [ARN('s3', 'use1-backup')], [`${ARN('s3', 'use1-backup')}/*`], [ARN('kms', 'use1-backup')]]);
+      [ARN('s3', 'use1-backup')], [`${ARN('s3', 'use1-backup')}/*`], [ARN('kms', 'use1-backup')],
+    ]);
     expect(policy.Statement.flatMap((s: any) => s.Action)).not.toContain('s3:DeleteObject');
+  });
+
+  test('a fixed backup bucket name, for synthesizing its consumers in the same program', async () => {
+    await build('named', { backupBucketName: 'acme-prod-use1-backups' });
+    const bucket = mocks.one('aws:s3/bucket:Bucket', 'named-backup').inputs;
+    expect(bucket.bucket).toBe('acme-prod-use1-backups');
+    expect(bucket.bucketPrefix).toBeUndefined();
   });
 
   test('adding a zone adds a launch template and a node group and replaces nothing', async () => {
@@ -165,7 +183,8 @@ describe('RegionalCluster defaults', () => {
       expect(after.get(k)).toEqual(before.get(k));
     }
     expect([...after.keys()].filter(k => !before.has(k) && /(NodeGroup|LaunchTemplate)/.test(k)).sort()).toEqual([
-      'aws:ec2/launchTemplate:LaunchTemplate::grow-us-east-1d', 'aws:eks/nodeGroup:NodeGroup::grow-us-east-1d']);
+      'aws:ec2/launchTemplate:LaunchTemplate::grow-us-east-1d', 'aws:eks/nodeGroup:NodeGroup::grow-us-east-1d',
+    ]);
     // The control plane spans the new zone's private subnet too (an in-place update of its subnets).
     expect(after.get('aws:eks/cluster:Cluster::grow')!.vpcConfig.subnetIds).toHaveLength(4);
   });
@@ -182,9 +201,10 @@ describe('RegionalCluster errors', () => {
       kubernetesVersion: 'latest',
       nodesPerZone: { min: 0, desired: 2, max: 1 },
       backupServiceAccount: { namespace: 'Databases' },
+      backupBucketName: 'My_Bucket',
     }));
     expect(e.message).toBe([
-      'RegionalCluster \'errs\': 5 problems:',
+      'RegionalCluster \'errs\': 6 problems:',
       ' - kubernetesVersion ("latest") is not a Kubernetes minor version; use e.g. "1.31"',
       ' - publicAccessCidrs ("0.0.0.0/0") opens the API server to the whole internet; '
         + 'list your office/VPN egress ranges, or leave empty for a private endpoint',
@@ -192,6 +212,8 @@ describe('RegionalCluster errors', () => {
       ' - nodesPerZone ({"min":0,"desired":2,"max":1}) must be integers with 1 <= min <= desired <= max; '
         + 'e.g. { min: 1, desired: 2, max: 6 } (min 1 keeps each zone schedulable)',
       ' - backupServiceAccount.namespace ("Databases") is not a namespace name; use a DNS label',
+      ' - backupBucketName ("My_Bucket") is not an S3 bucket name; use 3-63 lower-case letters, digits, "-" and ".", '
+        + 'or leave it unset for a generated name',
     ].join('\n'));
     await settle(mocks);
     expect(mocks.resources).toHaveLength(registered);

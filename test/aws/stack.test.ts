@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IPv4CidrRange } from 'ip-num';
 import { parse } from 'yaml';
+import { installMocks, Recorded, settle, valueOf } from './mocks';
 import { Platform } from '../../lib/core/platform';
 import { regionObjects } from '../../stacks/pulumi/kubernetes-objects';
 import { buildPlatformStack, describePlatform } from '../../stacks/pulumi/stack';
-import { installMocks, Recorded, settle, valueOf } from './mocks';
 
 const mocks = installMocks();
 const ROOT = path.join(__dirname, '..', '..');
