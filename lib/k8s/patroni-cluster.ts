@@ -42,6 +42,12 @@ export interface PostgresCredentials {
    * @default 'rewind-password'
    */
   readonly rewindKey?: string;
+  /**
+   * Key of the password protecting Patroni's unsafe REST API endpoints (POST /switchover,
+   * /restart, ...; user `patroni`). The probes and `/metrics` stay open; the preStop authenticates.
+   * @default 'restapi-password'
+   */
+  readonly restApiKey?: string;
 }
 
 /** Continuous WAL archiving and base backups to S3 with WAL-G. */
@@ -320,6 +326,7 @@ export class PatroniCluster extends Construct implements IDependent {
       superuserKey: props.credentials?.superuserKey ?? 'superuser-password',
       replicationKey: props.credentials?.replicationKey ?? 'replication-password',
       rewindKey: props.credentials?.rewindKey ?? 'rewind-password',
+      restApiKey: props.credentials?.restApiKey ?? 'restapi-password',
     };
     this.switchoverWaitSeconds = SWITCHOVER_WAIT_SECONDS;
     this.gracePeriodSeconds = 90;
@@ -342,11 +349,11 @@ export class PatroniCluster extends Construct implements IDependent {
     problems.addAll(identityProblems('identity', this.identity));
     problems.when(!isDnsLabel(this.credentials.secretName) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(String(this.credentials.secretName)),
       'credentials.secretName', this.credentials.secretName, 'is not a Secret name', 'give the name of a Secret in the namespace');
-    for (const key of ['superuserKey', 'replicationKey', 'rewindKey'] as const) {
+    for (const key of ['superuserKey', 'replicationKey', 'rewindKey', 'restApiKey'] as const) {
       problems.when(!/^[-._a-zA-Z0-9]+$/.test(this.credentials[key]), `credentials.${key}`, this.credentials[key], 'is not a Secret key',
         'use letters, digits, "-", "_" and "."');
     }
-    const keys = [this.credentials.superuserKey, this.credentials.replicationKey, this.credentials.rewindKey];
+    const keys = [this.credentials.superuserKey, this.credentials.replicationKey, this.credentials.rewindKey, this.credentials.restApiKey];
     problems.when(new Set(keys).size !== keys.length, 'credentials', keys, 'uses one key for two roles, so the replication role would hold the superuser\'s password',
       'give every role its own key');
     if (props.podCidrs === undefined && this.podCidrs.length === 0) {
@@ -604,6 +611,9 @@ export class PatroniCluster extends Construct implements IDependent {
       secret('PATRONI_SUPERUSER_PASSWORD', this.credentials.superuserKey),
       secret('PATRONI_REPLICATION_PASSWORD', this.credentials.replicationKey),
       secret('PATRONI_REWIND_PASSWORD', this.credentials.rewindKey),
+      // Basic auth on Patroni's unsafe endpoints: monitoring may reach :8008 for /metrics, not POST /switchover.
+      { name: 'PATRONI_RESTAPI_USERNAME', value: 'patroni' },
+      secret('PATRONI_RESTAPI_PASSWORD', this.credentials.restApiKey),
       // libpq defaults for tools run in the container (wal-g backup-push from the backup job).
       { name: 'PGHOST', value: this.patroni.addresses.unixSocketDir },
       { name: 'PGUSER', value: this.patroni.userNames.superuser },

