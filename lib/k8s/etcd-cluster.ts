@@ -9,7 +9,9 @@ import { ServiceMonitor } from './crds/monitoring';
 import { DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
-import { DEFAULT_STORAGE_CLASS, StorageOptions, headlessServiceSpec, statefulSetSkeleton, storageProblems, volumeClaimTemplate } from './private/stateful';
+import {
+  DEFAULT_STORAGE_CLASS, StorageOptions, headlessServiceSpec, statefulSetSkeleton, storageProblems, volumeClaimTemplate, zoneProblems,
+} from './private/stateful';
 import { RegionChart } from './region-chart';
 import {
   ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, renderResources, resolveResources,
@@ -316,16 +318,5 @@ export class EtcdCluster extends Construct implements IDependable {
       egress: [members],
       meshNamespace: this.meshNamespace,
     });
-  }
-}
-
-/** Zones must be known, distinct and at least 2. */
-export function zoneProblems(problems: Problems, zones: readonly string[], unknown: boolean): void {
-  if (unknown) {
-    problems.add('zones', undefined, 'are unknown: the construct is not inside a RegionChart and no zones were given',
-      'create it inside a RegionChart (zones come from the platform description) or pass zones');
-  } else if (zones.length < 2 || new Set(zones).size !== zones.length) {
-    problems.add('zones', zones, 'must list at least 2 distinct zones, or one zone outage takes the cluster down',
-      'spread over 2 or more zones (the case study uses 3 per region)');
   }
 }

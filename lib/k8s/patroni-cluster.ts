@@ -10,10 +10,12 @@ import {
 } from '../render/patroni';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
 import { DependencyFacts, DependencyKind, IDependent, NetworkPeer, ServiceGraph } from './dependency';
-import { EtcdCluster, zoneProblems } from './etcd-cluster';
+import { EtcdCluster } from './etcd-cluster';
 import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { DEFAULT_STORAGE_CLASS, StorageOptions, headlessServiceSpec, statefulSetSkeleton, storageProblems, volumeClaimTemplate } from './private/stateful';
+import {
+  DEFAULT_STORAGE_CLASS, StorageOptions, headlessServiceSpec, statefulSetSkeleton, storageProblems, volumeClaimTemplate, zoneProblems,
+} from './private/stateful';
 import { RegionChart } from './region-chart';
 import {
   ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, renderResources, resolveResources,

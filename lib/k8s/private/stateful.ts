@@ -3,7 +3,7 @@
  * Redis and Kafka ones): persistent volume claim templates with validated sizes, the headless
  * governing Service, and the StatefulSet skeleton around the shared hardened pod spec.
  */
-import { Problem } from '../../core/errors';
+import { Problem, Problems } from '../../core/errors';
 import { parseQuantity, quantityFix } from '../../core/quantity';
 
 /** Where a member keeps its data. */
@@ -80,4 +80,15 @@ export function statefulSetSkeleton(serviceName: string, replicas: number, selec
     persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
     selector: { matchLabels: selector },
   };
+}
+
+/** Zones must be known, distinct and at least 2. */
+export function zoneProblems(problems: Problems, zones: readonly string[], unknown: boolean): void {
+  if (unknown) {
+    problems.add('zones', undefined, 'are unknown: the construct is not inside a RegionChart and no zones were given',
+      'create it inside a RegionChart (zones come from the platform description) or pass zones');
+  } else if (zones.length < 2 || new Set(zones).size !== zones.length) {
+    problems.add('zones', zones, 'must list at least 2 distinct zones, or one zone outage takes the cluster down',
+      'spread over 2 or more zones (the case study uses 3 per region)');
+  }
 }
