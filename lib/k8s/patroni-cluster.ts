@@ -499,7 +499,17 @@ export class PatroniCluster extends Construct implements IDependent {
         template: {
           metadata: {
             labels: this.labels,
-            annotations: { 'kubectl.kubernetes.io/default-container': 'postgres' },
+            annotations: {
+              'kubectl.kubernetes.io/default-container': 'postgres',
+              // With a mesh sidecar: start PostgreSQL only once the proxy is up, and keep the proxy
+              // until the last connection closes, so the preStop switchover and the shutdown still
+              // reach the other members and etcd (the proxy's default drain is only 5 s).
+              'proxy.istio.io/config': JSON.stringify({
+                holdApplicationUntilProxyStarts: true,
+                terminationDrainDuration: `${this.gracePeriodSeconds - 5}s`,
+                proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
+              }),
+            },
           },
           spec: this.renderPodSpec(),
         },

@@ -113,6 +113,9 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
     expect(postgres.livenessProbe).toMatchObject({ httpGet: { path: '/liveness', port: 'patroni' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
     expect(postgres.readinessProbe).toMatchObject({ httpGet: { path: '/readiness', port: 'patroni' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 });
     expect(postgres.lifecycle.preStop.exec.command).toEqual(['python3', '/etc/patroni/switchover_prestop.py']);
+    expect(JSON.parse(sts.spec.template.metadata.annotations['proxy.istio.io/config'])).toEqual({
+      holdApplicationUntilProxyStarts: true, terminationDrainDuration: '85s', proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
+    });
     const cm = find(objs, 'ConfigMap', 'orders-db-patroni').data;
     expect(cm['switchover_prestop.py']).toBe(renderSwitchoverPreStop({ restApiPort: 8008, waitSeconds: 30 }));
     expect(cm['switchover_prestop.py']).toContain("api + '/switchover'");
