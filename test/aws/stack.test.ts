@@ -62,6 +62,14 @@ describe('the whole production stack under mocks', () => {
     expect(blocks).toEqual(['10.10.0.0/16', '10.20.0.0/16', '10.30.0.0/16', '10.40.0.0/16']);
     const all = subnets.map(s => IPv4CidrRange.fromCidr(s.inputs.cidrBlock));
     for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) expect(all[i].isOverlapping(all[j])).toBe(false);
+    // Hardening holds stack-wide: IMDSv2 on all 12 launch templates, the only internet ingress is each public LB on 443.
+    const templates = mocks.ofType('aws:ec2/launchTemplate:LaunchTemplate');
+    expect(templates.map(t => [t.inputs.metadataOptions.httpTokens, t.inputs.metadataOptions.httpPutResponseHopLimit]))
+      .toEqual(Array(12).fill(['required', 1]));
+    const open = mocks.ofType('aws:ec2/securityGroup:SecurityGroup').flatMap(sg => (sg.inputs.ingress ?? [])
+      .filter((i: any) => (i.cidrBlocks ?? []).includes('0.0.0.0/0')).map((i: any) => `${sg.name}:${i.fromPort}-${i.toPort}`));
+    expect(open).toEqual(REGIONS.map(r => `${r}-public-lb:443-443`));
+    expect(mocks.ofType('aws:eks/cluster:Cluster').map(c => c.inputs.vpcConfig.endpointPublicAccess)).toEqual([false, false, false, false]);
     expect(Object.keys(await valueOf(stack.regions['eu-west-1'].vpc.cidrPlan).then(p => p.zones)))
       .toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
   }, 240_000);
