@@ -1,6 +1,6 @@
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import {
-  Bulkhead, ExternalEndpoint, IDependable, KafkaCluster, Platform, PriorityClasses, Region, RegionChart, ResilientService,
+  Bulkhead, ExternalEndpoint, IDependable, KafkaCluster, Platform, RedisSentinel, PriorityClasses, Region, RegionChart, ResilientService,
 } from '../lib';
 import { EXTERNAL_ENDPOINTS, REGISTRY, SERVICES } from './services';
 
@@ -50,6 +50,15 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
     }
     for (const e of s.external ?? []) svc.dependOn(external.get(e)!);
   }
+
+  // The catalog cache (the case study's Redis Sentinel): product and inventory read through it and
+  // fall back to their own stores when it is down. The Secret `catalog-cache-password` (key
+  // `password`, 16+ characters of A-Za-z0-9._~+/=-) is provisioned outside the code.
+  const catalogCache = new RedisSentinel(chart, 'catalog-cache', {
+    namespace: 'catalog',
+    passwordSecret: { name: 'catalog-cache-password' },
+  });
+  for (const name of ['product-service', 'inventory-service']) services.get(name)!.dependOn(catalogCache, { fallback: true });
 
   // The order event log (the case study's message queue): order produces, notification consumes.
   const orderEvents = new KafkaCluster(chart, 'order-events', {

@@ -7,3 +7,4 @@ export * from './bulkhead';
 export * from './priority-classes';
 export * from './external-endpoint';
 export * from './kafka-cluster';
+export * from './redis-sentinel';

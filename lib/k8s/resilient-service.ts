@@ -276,6 +276,12 @@ export class ResilientService extends Construct implements IDependent {
   public readonly outlierDetection: IstioOutlierDetection;
   /** Labels selecting this service's pods. */
   public readonly selectorLabels: Record<string, string>;
+  /**
+   * The label that selects every pod of this service for policies (PDB, NetworkPolicy, mesh
+   * Sidecar, callers' egress): `app.kubernetes.io/instance` only, which survives Flagger's
+   * rewrite of `app.kubernetes.io/name` to `<name>-primary` on the pods it promotes.
+   */
+  public readonly podSelector: Record<string, string>;
   /** Labels on every object. */
   public readonly labels: Record<string, string>;
   /** Fully qualified service host, e.g. `order-service.orders.svc.cluster.local`. */
@@ -457,6 +463,7 @@ export class ResilientService extends Construct implements IDependent {
     // ---- children (props are valid from here on) ----
     this.priorityClassName = tier.priorityClassName;
     this.selectorLabels = { [LABELS.name]: this.name, [LABELS.instance]: `${this.name}-${this.namespace}` };
+    this.podSelector = { [LABELS.instance]: `${this.name}-${this.namespace}` };
     const version = imageVersion(this.image);
     this.labels = {
       ...this.selectorLabels,
@@ -503,7 +510,7 @@ export class ResilientService extends Construct implements IDependent {
       metadata: meta(),
       spec: {
         ...this.disruption,
-        selector: { matchLabels: this.selectorLabels },
+        selector: { matchLabels: this.podSelector },
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
     });
@@ -602,7 +609,7 @@ export class ResilientService extends Construct implements IDependent {
 
   /** Pods of this service, on its HTTP port. */
   public egressPeers(): readonly NetworkPeer[] {
-    return [{ namespace: this.namespace, podLabels: this.selectorLabels, ports: [{ port: this.port, protocol: 'TCP' }] }];
+    return [{ namespace: this.namespace, podLabels: this.podSelector, ports: [{ port: this.port, protocol: 'TCP' }] }];
   }
 
   public meshHosts(): readonly string[] {
@@ -611,7 +618,7 @@ export class ResilientService extends Construct implements IDependent {
 
   /** This service's pods as a traffic source. */
   public callerPeer(): NetworkPeer {
-    return { namespace: this.namespace, podLabels: this.selectorLabels, ports: [] };
+    return { namespace: this.namespace, podLabels: this.podSelector, ports: [] };
   }
 
   private renderDeploymentSpec(props: ResilientServiceProps, tmpSize: string): Record<string, unknown> {
@@ -672,7 +679,7 @@ export class ResilientService extends Construct implements IDependent {
     ingress.push({ namespace: this.monitoringNamespace, ports: [{ port: 'metrics', protocol: 'TCP' }] });
     const egress = graph.dependenciesOf(this).flatMap(e => e.to.egressPeers());
     return renderNetworkPolicySpec({
-      podSelector: this.selectorLabels,
+      podSelector: this.podSelector,
       ingress,
       egress,
       meshNamespace: this.meshNamespace,
@@ -683,7 +690,7 @@ export class ResilientService extends Construct implements IDependent {
     const hosts = new Set<string>([`${this.meshNamespace}/*`]);
     for (const e of ServiceGraph.of(this).dependenciesOf(this)) for (const h of e.to.meshHosts()) hosts.add(h);
     return {
-      workloadSelector: { labels: this.selectorLabels },
+      workloadSelector: { labels: this.podSelector },
       egress: [{ hosts: [...hosts].sort() }],
       outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
     };

@@ -232,7 +232,7 @@ describe('KafkaCluster in the dependency graph', () => {
     expect(brokerNp.podSelector).toEqual({ matchLabels: kafka.brokerSelector });
     expect(brokerNp.ingress.map((r: any) => `${r.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']}:${r.ports[0].port}`))
       .toEqual(['orders:9092', 'messaging:9091', 'monitoring:9404']);
-    expect(brokerNp.ingress[0].from[0].podSelector).toEqual({ matchLabels: order.selectorLabels });
+    expect(brokerNp.ingress[0].from[0].podSelector).toEqual({ matchLabels: order.podSelector });
     expect(brokerNp.egress.slice(2).map((r: any) => `${r.to[0].podSelector.matchLabels['app.kubernetes.io/component']}:${r.ports[0].port}`))
       .toEqual(['controller:9093', 'broker:9091']);
     const ctrlNp = find(objs, 'NetworkPolicy', 'events-controller').spec;

@@ -105,7 +105,8 @@ describe('ResilientService defaults (the case study, sections 2.1-2.2 and 4.1)',
 
   test('PDB: maxUnavailable 1 with AlwaysAllow for unhealthy pods', () => {
     const pdb = find(objs, 'PodDisruptionBudget');
-    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: deploy.spec.selector.matchLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/instance': 'order-service-orders' } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    expect(svc.podSelector).toEqual({ 'app.kubernetes.io/instance': 'order-service-orders' });
   });
 
   test('HPA: CPU 70%, memory 80%, the case study behaviour', () => {
@@ -233,12 +234,12 @@ describe('dependencies drive NetworkPolicy, the mesh and the graph', () => {
     const objs = synth(chart);
     const orderNp = find(objs, 'NetworkPolicy', 'order-service');
     expect(orderNp.spec.egress).toContainEqual({
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'payments' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'payment-service', 'app.kubernetes.io/instance': 'payment-service-payments' } } }],
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'payments' } }, podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'payment-service-payments' } } }],
       ports: [{ port: 8080, protocol: 'TCP' }],
     });
     const paymentNp = find(objs, 'NetworkPolicy', 'payment-service');
     expect(paymentNp.spec.ingress).toContainEqual({
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'orders' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'order-service', 'app.kubernetes.io/instance': 'order-service-orders' } } }],
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'orders' } }, podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'order-service-orders' } } }],
       ports: [{ port: 'http', protocol: 'TCP' }],
     });
     expect(paymentNp.spec.egress).toContainEqual({

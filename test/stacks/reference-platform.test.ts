@@ -39,6 +39,21 @@ describe('reference platform', () => {
     expect(kinds('ServiceEntry').map(o => o.metadata.name)).toEqual(['identity-provider', 'payment-provider', 'model-store']);
   });
 
+  test.each(platform.regions.map(r => r.name))('%s: stateful components spread over the region\'s zones and admit only their callers', regionName => {
+    const { app, region } = buildRegion(platform, regionName);
+    Checks.of(app).log = () => {};
+    const objs = parseAllDocuments(app.synthYaml()).map(d => d.toJS());
+    const np = (name: string) => objs.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === name);
+    const callers = (name: string) => np(name).spec.ingress.slice(0, 2).map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/instance']);
+    // Redis Sentinel cache for product and inventory
+    expect(callers('catalog-cache-redis')).toEqual(['product-service-catalog', 'inventory-service-catalog']);
+    expect(objs.filter(o => o.kind === 'StatefulSet' && o.metadata.namespace === 'catalog').map(o => o.metadata.name)).toEqual(['catalog-cache-redis', 'catalog-cache-sentinel']);
+    // Kafka event log for order and notification, broker.rack = the broker's zone
+    expect(callers('order-events-broker')).toEqual(['order-service-orders', 'notification-service-messaging']);
+    const brokerConfig = objs.find(o => o.kind === 'ConfigMap' && o.metadata.name === 'order-events-broker').data;
+    expect(region.zones.map(z => /broker\.rack=(.*)/.exec(brokerConfig[`server-${z}.properties`])![1])).toEqual(region.zones);
+  });
+
   test('the case study graph: tiers and dependencies become policies', () => {
     const { app, services } = buildRegion(platform, 'us-east-1');
     Checks.of(app).log = () => {};
@@ -58,7 +73,7 @@ describe('reference platform', () => {
       'ml-model-service': 'low',
     });
     const np = (name: string) => objs.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === name);
-    const callers = (name: string) => np(name).spec.ingress.flatMap((i: any) => i.from.map((f: any) => f.podSelector?.matchLabels['app.kubernetes.io/name'] ?? f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).sort();
+    const callers = (name: string) => np(name).spec.ingress.flatMap((i: any) => i.from.map((f: any) => f.podSelector?.matchLabels['app.kubernetes.io/instance']?.replace(/-[a-z]+$/, '') ?? f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).sort();
     expect(callers('product-service')).toEqual(['api-gateway', 'monitoring', 'order-service']);
     expect(callers('api-gateway')).toEqual(['istio-system', 'monitoring']);
     expect(callers('payment-service')).toEqual(['monitoring', 'order-service']);
