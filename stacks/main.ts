@@ -3,7 +3,7 @@
  * (Argo CD / Flux), one folder per region, after the synth-time checks pass.
  */
 import * as path from 'path';
-import { Platform } from '../lib';
+import { Platform, writeReliabilityReport } from '../lib';
 import { PRODUCTION } from './platform';
 import { buildRegion } from './reference-platform';
 
@@ -11,3 +11,4 @@ const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
 const platform = Platform.fromDescription(PRODUCTION);
 const regions = platform.regions.map(r => buildRegion(platform, r.name, path.join(outdir, r.name)));
 for (const r of regions) r.app.synth();
+writeReliabilityReport(regions.map(r => ({ name: r.region.name, scope: r.app })), { outdir, title: 'Reliability report: reference platform (production)' });

@@ -1,6 +1,7 @@
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import {
-  Bulkhead, ExternalEndpoint, IDependable, KafkaCluster, Platform, RedisSentinel, PriorityClasses, Region, RegionChart, ResilientService,
+  Bulkhead, CanaryRelease, ChaosPresets, ChaosTarget, Criticality, ExternalEndpoint, GameDay, IDependable, KafkaCluster, Platform,
+  RedisSentinel, ServiceLevelObjective, Sli, StandardAlerts, PriorityClasses, Region, RegionChart, ResilientService,
 } from '../lib';
 import { EXTERNAL_ENDPOINTS, REGISTRY, SERVICES } from './services';
 
@@ -70,5 +71,63 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
   });
   services.get('order-service')!.dependOn(orderEvents);
   services.get('notification-service')!.dependOn(orderEvents);
-  return { app, region, services };
+  // SLOs for every critical service, the standard alert pack for every service, canaries for
+  // order and payment (the case study's sections 1, 3.4 and 4.3).
+  const links = { runbookBaseUrl: 'https://runbooks.example.com/shop', dashboardBaseUrl: 'https://grafana.example.com/d/shop' };
+  for (const s of SERVICES) {
+    const svc = services.get(s.name)!;
+    new StandardAlerts(chart, `${s.name}-alerts`, { service: svc, ...links });
+    if (s.tier !== Criticality.CRITICAL) continue;
+    const availability = new ServiceLevelObjective(chart, `${s.name}-availability`, { service: svc, sli: Sli.availability(), ...links });
+    const latency = new ServiceLevelObjective(chart, `${s.name}-latency`, { service: svc, sli: Sli.latency({ thresholdSeconds: 0.1 }), ...links });
+    if (s.name === 'order-service' || s.name === 'payment-service') {
+      new CanaryRelease(chart, `${s.name}-canary`, { service: svc, slo: availability, latencySlo: latency });
+    }
+  }
+
+  const rp = { app, region, services };
+  addChaos(rp);
+  return rp;
+}
+
+/** Local time zone of each region: game days and presets run in local business hours. */
+const REGION_TIME_ZONES: Record<string, string> = {
+  'us-east-1': 'America/New_York',
+  'us-west-2': 'America/Los_Angeles',
+  'eu-west-1': 'Europe/Dublin',
+  'ap-southeast-1': 'Asia/Singapore',
+};
+
+/** The case study's chaos presets and game day, in production (explicitly allowed). */
+export function addChaos(rp: RegionPlatform): { presets: ChaosPresets; gameDay: GameDay } {
+  const chart = new RegionChart(rp.app, 'chaos', { region: rp.region, disableResourceNameHashes: true });
+  new Bulkhead(chart, 'chaos', { quota: { pods: 10 } });
+  const svc = (name: string) => rp.services.get(name)!;
+  // Replace with ChaosTarget.databasePrimary(ordersDb) once the orders PatroniCluster is wired.
+  const databasePrimary = ChaosTarget.databasePrimary({
+    name: 'orders-db',
+    namespace: 'databases',
+    members: 3,
+    selectorLabels: { 'app.kubernetes.io/name': 'patroni', 'app.kubernetes.io/instance': 'orders-db-databases' },
+  });
+  const timeZone = REGION_TIME_ZONES[rp.region.name];
+  const presets = new ChaosPresets(chart, 'chaos-presets', {
+    orderService: svc('order-service'),
+    paymentService: svc('payment-service'),
+    databasePrimary,
+    databaseVolumePath: '/var/lib/postgresql/data',
+    timeZone,
+    allowProduction: true,
+    crons: { latency: '30 11 * * 3', packetLoss: '0 14 * * 3', databaseIoLatency: '30 14 * * 3' },
+  });
+  const gameDay = new GameDay(chart, 'game-day', {
+    service: svc('order-service'),
+    dependency: svc('payment-service'),
+    databasePrimary,
+    gateway: svc('api-gateway'),
+    auth: svc('auth-service'),
+    timeZone,
+    allowProduction: true,
+  });
+  return { presets, gameDay };
 }

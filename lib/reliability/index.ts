@@ -1,1 +1,2 @@
 export * from './error-budget';
+export * from './analysis';

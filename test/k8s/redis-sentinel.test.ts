@@ -2,10 +2,8 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { errorOf, find, regionChart, synth } from './helpers';
 import { build as buildCacheExample } from '../../examples/cache';
-import { Checks, Criticality, DependencyKind, Platform, RegionChart, ResilientService, ValidationError } from '../../lib';
+import { Checks, Criticality, DependencyKind, ResilientService, ValidationError } from '../../lib';
 import { RedisSentinel, RedisSentinelProps } from '../../lib/k8s/redis-sentinel';
-import { PRODUCTION } from '../../stacks/platform';
-import { buildRegion } from '../../stacks/reference-platform';
 import { expectValidManifests } from '../util/schema';
 
 const BASE: RedisSentinelProps = { namespace: 'catalog', passwordSecret: { name: 'cache-password' } };

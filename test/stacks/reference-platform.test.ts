@@ -3,7 +3,12 @@ import { Checks, Platform } from '../../lib';
 import { PRODUCTION } from '../../stacks/platform';
 import { buildRegion } from '../../stacks/reference-platform';
 import { SERVICES } from '../../stacks/services';
+import { registerChaosMeshSchemas } from '../util/chaos-mesh-schemas';
+import { registerFlaggerSchemas } from '../util/flagger-schemas';
 import { expectValidManifests } from '../util/schema';
+
+registerFlaggerSchemas();
+registerChaosMeshSchemas();
 
 const platform = Platform.fromDescription(PRODUCTION);
 
@@ -32,10 +37,18 @@ describe('reference platform', () => {
     expect(kinds('Deployment')).toHaveLength(11);
     expect(kinds('PriorityClass').map(o => o.metadata.name)).toEqual(['nines-critical', 'nines-high', 'nines-medium', 'nines-low']);
     expect(kinds('Namespace').map(o => o.metadata.name).sort()).toEqual(
-      ['catalog', 'edge', 'egress', 'identity', 'messaging', 'orders', 'payments', 'platform-config', 'recommendations']);
+      ['catalog', 'chaos', 'edge', 'egress', 'identity', 'messaging', 'orders', 'payments', 'platform-config', 'recommendations']);
     for (const ns of kinds('Namespace')) expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    expect(kinds('ResourceQuota')).toHaveLength(9);
-    expect(kinds('LimitRange')).toHaveLength(9);
+    expect(kinds('ResourceQuota')).toHaveLength(10);
+    expect(kinds('LimitRange')).toHaveLength(10);
+    // SLOs for the 4 critical services (availability + latency), the alert pack for all 11,
+    // canaries for order and payment (Flagger then owns their DestinationRule and VirtualService).
+    expect(kinds('PrometheusRule').map(o => o.metadata.name).filter(n => n.endsWith('-slo')).sort()).toEqual(
+      ['api-gateway', 'auth-service', 'order-service', 'payment-service'].flatMap(n => [`${n}-availability-slo`, `${n}-latency-slo`]).sort());
+    expect(kinds('PrometheusRule').filter(o => o.metadata.name.endsWith('-alerts')).length).toBe(11);
+    expect(kinds('Canary').map(o => o.metadata.name)).toEqual(['order-service', 'payment-service']);
+    expect(kinds('DestinationRule').map(o => o.metadata.name)).not.toContain('order-service');
+    expect(kinds('Schedule').length).toBe(9);
     expect(kinds('ServiceEntry').map(o => o.metadata.name)).toEqual(['identity-provider', 'payment-provider', 'model-store']);
   });
 

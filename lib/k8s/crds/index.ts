@@ -1,2 +1,4 @@
 export * from './istio';
 export * from './monitoring';
+export * from './flagger';
+export * from './chaos-mesh';
