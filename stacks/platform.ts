@@ -14,3 +14,6 @@ export const PRODUCTION: PlatformDescription = {
     { name: 'ap-southeast-1', zones: ['ap-southeast-1a', 'ap-southeast-1b', 'ap-southeast-1c'], vpcCidr: '10.40.0.0/16' },
   ],
 };
+
+/** The AWS account the platform runs in (placeholder for the reference platform). */
+export const AWS_ACCOUNT_ID = '123456789012';

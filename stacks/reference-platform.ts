@@ -1,15 +1,17 @@
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import {
   Bulkhead, CanaryRelease, ChaosPresets, ChaosTarget, Criticality, ExternalEndpoint, GameDay, IDependable, KafkaCluster, Platform,
-  RedisSentinel, ServiceLevelObjective, Sli, StandardAlerts, PriorityClasses, Region, RegionChart, ResilientService,
+  PatroniCluster, RedisSentinel, ServiceLevelObjective, Sli, StandardAlerts, PriorityClasses, Region, RegionChart, ResilientService,
 } from '../lib';
-import { EXTERNAL_ENDPOINTS, REGISTRY, SERVICES } from './services';
+import { AWS_ACCOUNT_ID } from './platform';
+import { DATABASES, EXTERNAL_ENDPOINTS, PATRONI_IMAGE, REGISTRY, SERVICES } from './services';
 
 /** What one region's app holds, for tests and the Pulumi side. */
 export interface RegionPlatform {
   readonly app: App;
   readonly region: Region;
   readonly services: ReadonlyMap<string, ResilientService>;
+  readonly databases: ReadonlyMap<string, PatroniCluster>;
 }
 
 /** Namespace of the external endpoints' ServiceEntries. */
@@ -52,6 +54,23 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
     for (const e of s.external ?? []) svc.dependOn(external.get(e)!);
   }
 
+  // PostgreSQL HA with Patroni (the case study's first single point of failure, remediated).
+  const databases = new Map<string, PatroniCluster>();
+  for (const d of DATABASES) {
+    const db = new PatroniCluster(chart, d.name, {
+      namespace: d.namespace,
+      image: PATRONI_IMAGE,
+      credentials: { secretName: `${d.name}-credentials` },
+      storage: { size: d.storage },
+      backup: {
+        bucket: `nines-${platform.environment}-${region.name}-db-backup`,
+        roleArn: `arn:aws:iam::${AWS_ACCOUNT_ID}:role/${platform.environment}-${region.name}-db-backup`,
+      },
+    });
+    databases.set(d.name, db);
+    for (const caller of d.callers) services.get(caller)!.dependOn(db);
+  }
+
   // The catalog cache (the case study's Redis Sentinel): product and inventory read through it and
   // fall back to their own stores when it is down. The Secret `catalog-cache-password` (key
   // `password`, 16+ characters of A-Za-z0-9._~+/=-) is provisioned outside the code.
@@ -85,7 +104,7 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
     }
   }
 
-  const rp = { app, region, services };
+  const rp = { app, region, services, databases };
   addChaos(rp);
   return rp;
 }

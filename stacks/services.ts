@@ -54,3 +54,19 @@ export const SERVICES: readonly ServiceSpec[] = [
 
 /** The container registry the reference images come from. */
 export const REGISTRY = 'registry.example.com/shop';
+
+/** The case study's PostgreSQL clusters (section 2.3, Patroni) and the services that use them. */
+export interface DatabaseSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly storage: string;
+  readonly callers: readonly string[];
+}
+
+export const DATABASES: readonly DatabaseSpec[] = [
+  { name: 'orders-db', namespace: 'orders', storage: '100Gi', callers: ['order-service', 'payment-service'] },
+  { name: 'inventory-db', namespace: 'catalog', storage: '50Gi', callers: ['inventory-service'] },
+];
+
+/** Patroni 3.0 + PostgreSQL 15 + WAL-G + python3, with uid 10001 in /etc/passwd. */
+export const PATRONI_IMAGE = 'registry.example.com/platform/patroni:3.0.4-pg15';

@@ -14,3 +14,6 @@ export * from './chaos';
 export * from './chaos-workflow';
 export * from './game-day';
 export * from './reliability-report';
+export * from './etcd-cluster';
+export * from './patroni-cluster';
+export type { StorageOptions } from './private/stateful';

@@ -11,16 +11,25 @@ export interface ChartObjects {
   readonly objects: readonly Record<string, any>[];
 }
 
+/** A region's synthesized objects and what the AWS side must know about them. */
+export interface RegionObjects {
+  /** Each chart's objects, in app order. */
+  readonly charts: readonly ChartObjects[];
+  /** The service accounts of the region's database clusters (members and backup jobs), which write backups. */
+  readonly backupServiceAccounts: readonly { readonly namespace: string; readonly name: string }[];
+}
+
 const key = (apiVersion: string, kind: string, namespace: string | undefined, name: string | undefined) =>
   `${apiVersion}/${kind}/${namespace ?? ''}/${name ?? ''}`;
 
 /**
  * Synthesizes a region of the reference platform in-process, exactly as `cdk8s synth` does (one
  * synth: the synth-time check pass runs and any error throws), and returns each chart's objects,
- * so they can be applied chart by chart (cluster-wide objects and namespaces before services).
+ * so they can be applied chart by chart (cluster-wide objects and namespaces before services),
+ * and the database service accounts the backup role must trust.
  */
-export function regionObjects(platform: Platform, regionName: string): ChartObjects[] {
-  const { app } = buildRegion(platform, regionName);
+export function regionObjects(platform: Platform, regionName: string): RegionObjects {
+  const { app, databases } = buildRegion(platform, regionName);
   const docs: Record<string, any>[] = parseAllDocuments(app.synthYaml()).map(d => d.toJS())
     .filter(o => o && typeof o === 'object');
   const owner = new Map<string, string>();
@@ -39,5 +48,8 @@ export function regionObjects(platform: Platform, regionName: string): ChartObje
     }
     byChart.get(chart)!.push(doc);
   }
-  return app.charts.map(c => ({ chart: c.node.id, objects: byChart.get(c.node.id)! }));
+  return {
+    charts: app.charts.map(c => ({ chart: c.node.id, objects: byChart.get(c.node.id)! })),
+    backupServiceAccounts: [...databases.values()].map(d => ({ namespace: d.namespace, name: d.name })),
+  };
 }

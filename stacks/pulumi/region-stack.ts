@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { ChartObjects } from './kubernetes-objects';
+import { RegionObjects } from './kubernetes-objects';
 import { MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, RegionalCluster } from '../../lib/aws';
 import { Region } from '../../lib/core/platform';
 
@@ -8,8 +8,10 @@ import { Region } from '../../lib/core/platform';
 export interface RegionStackArgs {
   /** The region from the platform description. */
   readonly region: Region;
-  /** The region's cdk8s charts, applied in order (each after the previous one). */
-  readonly charts: readonly ChartObjects[];
+  /** The region's cdk8s objects (charts applied in order, each after the previous one). */
+  readonly objects: RegionObjects;
+  /** The backup bucket name the database clusters were synthesized with. */
+  readonly backupBucketName?: string;
   /** CIDRs allowed to reach the public API endpoint (default: none, private endpoint only). */
   readonly publicAccessCidrs?: readonly string[];
   /** Nodes per zone. */
@@ -34,11 +36,15 @@ export class RegionStack extends pulumi.ComponentResource {
     const region = args.region;
     this.vpc = new MultiAzVpc(name, { region, interfaceEndpoints: args.interfaceEndpoints }, { parent: this });
     this.cluster = new RegionalCluster(name, {
-      vpc: this.vpc, publicAccessCidrs: args.publicAccessCidrs, nodesPerZone: args.nodesPerZone,
+      vpc: this.vpc,
+      publicAccessCidrs: args.publicAccessCidrs,
+      nodesPerZone: args.nodesPerZone,
+      backupBucketName: args.backupBucketName,
+      backupServiceAccounts: args.objects.backupServiceAccounts.length > 0 ? args.objects.backupServiceAccounts : undefined,
     }, { parent: this });
     const workloads: Record<string, k8s.yaml.ConfigGroup> = {};
     let previous: pulumi.Resource = this.cluster;
-    for (const chart of args.charts) {
+    for (const chart of args.objects.charts) {
       // ConfigGroup (client-side) registers one typed resource per object, named by
       // kind/namespace/name: stable names, a per-object preview, and testable under mocks.
       const group: k8s.yaml.ConfigGroup = new k8s.yaml.ConfigGroup(`${name}-${chart.chart}`, {

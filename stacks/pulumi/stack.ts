@@ -57,7 +57,7 @@ export function describePlatform(environment: string, regionNames?: readonly str
  */
 export function buildPlatformStack(platform: Platform, options: StackOptions = {}): PlatformStack {
   planPlatform(platform); // throws on any CIDR problem before a resource exists
-  const charts = Object.fromEntries(platform.regions.map(r => [r.name, regionObjects(platform, r.name)]));
+  const objects = Object.fromEntries(platform.regions.map(r => [r.name, regionObjects(platform, r.name)]));
   const providers: Record<string, aws.Provider> = {};
   const regions: Record<string, RegionStack> = {};
   for (const region of platform.regions) {
@@ -68,7 +68,9 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
     providers[region.name] = provider;
     regions[region.name] = new RegionStack(region.name, {
       region,
-      charts: charts[region.name],
+      objects: objects[region.name],
+      // The name the reference platform's PatroniClusters are synthesized with (stacks/reference-platform.ts).
+      backupBucketName: `nines-${platform.environment}-${region.name}-db-backup`,
       publicAccessCidrs: options.publicAccessCidrs,
       nodesPerZone: options.nodesPerZone,
       interfaceEndpoints: options.interfaceEndpoints,
