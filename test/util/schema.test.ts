@@ -551,6 +551,6 @@ describe('many objects', () => {
     });
     expect(validateAll(objs)).toEqual([]);
     const broken = { ...objs[0], spec: { ...objs[0].spec, replicaz: 3 } };
-    expect(validateAll([...objs.slice(0, 100), broken])).toEqual([`Deployment/obj-0: spec.replicaz: unknown field`]);
+    expect(validateAll([...objs.slice(0, 100), broken])).toEqual(['Deployment/obj-0: spec.replicaz: unknown field']);
   });
 });
