@@ -17,16 +17,26 @@ import { Platform } from '../core/platform';
  * CIDR arithmetic is done by ip-num, not by hand.
  */
 export interface CidrPlanInput {
-  /** AWS region name, e.g. `us-east-1` (zone names must start with it). */
+  /**
+   * AWS region name, e.g. `us-east-1` (zone names must start with it).
+   * @see https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html
+   */
   readonly region: string;
-  /** The VPC's IPv4 CIDR block, /16 to /28 (AWS limits). */
+  /**
+   * The VPC's IPv4 CIDR block, /16 to /28 (AWS limits).
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+   */
   readonly vpcCidr: string;
-  /** The zones to lay out (at least 2). Order does not matter. */
+  /**
+   * The zones to lay out (at least 2). Order does not matter.
+   * @see https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html
+   */
   readonly zones: readonly string[];
   /**
    * Number of equal slots per tier, a power of 2 between 2 and 16. Must exceed the highest zone
    * letter used (AWS's largest region, us-east-1, has zones a to f).
    * @default 8
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
    */
   readonly zoneSlots?: number;
 }
@@ -47,13 +57,25 @@ export interface ZoneSubnets {
 
 /** A region's CIDR plan (plain data, safe to export as a stack output). */
 export interface CidrPlan {
-  /** The region. */
+  /**
+   * The region.
+   * @see https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html
+   */
   readonly region: string;
-  /** The VPC CIDR block. */
+  /**
+   * The VPC CIDR block.
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+   */
   readonly vpcCidr: string;
-  /** Slots per tier. */
+  /**
+   * Slots per tier.
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
+   */
   readonly zoneSlots: number;
-  /** The subnets of each zone, keyed by zone name (keys sorted). */
+  /**
+   * The subnets of each zone, keyed by zone name (keys sorted).
+   * @see https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html
+   */
   readonly zones: Readonly<Record<string, ZoneSubnets>>;
   /** The tier blocks, e.g. `{ private: '10.10.0.0/17', ... }`. */
   readonly tiers: Readonly<Record<'private' | 'data' | 'public' | 'reserved', string>>;

@@ -9,41 +9,61 @@ export interface EntryPointHealthCheck {
   /**
    * HTTPS path probed.
    * @default '/healthz/ready'
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html
    */
   readonly path?: string;
-  /** @default 443 */
+  /**
+   * @default 443
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html
+   */
   readonly port?: number;
   /**
    * Seconds between checks from each checker (10 = "fast", 30 = standard).
    * @default 10
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html
    */
   readonly requestInterval?: 10 | 30;
   /**
    * Consecutive failures before a region is unhealthy. With the defaults a dead region leaves DNS in
    * about 30 s plus the record TTL.
    * @default 3
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
    */
   readonly failureThreshold?: number;
 }
 
 /** Arguments of {@link GlobalFailover}. */
 export interface GlobalFailoverArgs {
-  /** The platform description: its regions and their VPC CIDRs (checked disjoint here). */
+  /**
+   * The platform description: its regions and their VPC CIDRs (checked disjoint here).
+   * @see Platform.fromDescription
+   */
   readonly platform: Platform;
-  /** Route53 hosted zone id of the public domain. */
+  /**
+   * Route53 hosted zone id of the public domain.
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-working-with.html
+   */
   readonly hostedZoneId: pulumi.Input<string>;
-  /** The global name clients use, e.g. `api.example.com` (not the zone apex: the records are CNAMEs). */
+  /**
+   * The global name clients use, e.g. `api.example.com` (not the zone apex: the records are CNAMEs).
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-latency.html
+   */
   readonly recordName: string;
-  /** Each region's public entry point host name (its public load balancer), by region name. */
+  /**
+   * Each region's public entry point host name (its public load balancer), by region name.
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-complex-configs.html
+   */
   readonly entryPoints: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Health check settings.
    * @default { path: '/healthz/ready', port: 443, requestInterval: 10, failureThreshold: 3 }
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover.html
    */
   readonly healthCheck?: EntryPointHealthCheck;
   /**
    * Record TTL in seconds (how long a resolver keeps a region that has just failed).
    * @default 60
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-basic.html
    */
   readonly ttl?: number;
 }

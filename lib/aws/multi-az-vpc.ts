@@ -11,6 +11,7 @@ export interface FlowLogOptions {
   /**
    * Destination type. `s3` needs `s3BucketArn`.
    * @default 'cloud-watch-logs'
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html
    */
   readonly destination?: 'cloud-watch-logs' | 's3';
   /**
@@ -19,11 +20,15 @@ export interface FlowLogOptions {
    * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
    */
   readonly retentionDays?: number;
-  /** Bucket ARN for `destination: 's3'`. */
+  /**
+   * Bucket ARN for `destination: 's3'`.
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3.html
+   */
   readonly s3BucketArn?: pulumi.Input<string>;
   /**
    * Traffic captured.
    * @default 'ALL'
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html
    */
   readonly trafficType?: 'ALL' | 'ACCEPT' | 'REJECT';
 }
@@ -39,37 +44,44 @@ export interface MultiAzVpcArgs {
   /**
    * Zones to span (an override; never "the first N the account has").
    * @default region.zones
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html
    */
   readonly zones?: readonly string[];
   /**
    * The VPC block.
    * @default region.vpcCidr
+   * @see planCidrs
    */
   readonly vpcCidr?: string;
   /**
    * Slots per subnet tier (see {@link CidrPlanInput.zoneSlots}).
    * @default 8
+   * @see CidrPlanInput.zoneSlots
    */
   readonly zoneSlots?: number;
   /**
    * VPC flow logs; `false` turns them off.
    * @default { destination: 'cloud-watch-logs', retentionDays: 365, trafficType: 'ALL' }
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html
    */
   readonly flowLogs?: FlowLogOptions | false;
   /**
    * Interface endpoints to create, as service suffixes (`ecr.api`, `ecr.dkr`, `sts`, `logs`, ...), in
    * every private subnet with private DNS. Each costs about $7.30 a month per zone.
    * @default [] (egress goes through the per-zone NAT gateways; S3 and DynamoDB gateway endpoints are always created)
+   * @see https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html
    */
   readonly interfaceEndpoints?: readonly string[];
   /**
    * EKS cluster name for the `kubernetes.io/cluster/<name>` subnet tag.
    * @default `${environment}-${region}`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/network-load-balancing.html
    */
   readonly clusterName?: string;
   /**
    * Tags added to every resource.
    * @default {}
+   * @see https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
    */
   readonly tags?: Readonly<Record<string, string>>;
 }

@@ -9,32 +9,52 @@ import * as pulumi from '@pulumi/pulumi';
 import { parseCidr } from './cidr-plan';
 import { MultiAzVpc } from './multi-az-vpc';
 import { Problems } from '../core/errors';
+import { DEFAULT_STORAGE_CLASS } from '../k8s/private/stateful';
 
 /** Size of each zone's managed node group. */
 export interface NodeGroupScaling {
-  /** @default 1 */
+  /**
+   * @default 1
+   * @see https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupScalingConfig.html
+   */
   readonly min?: number;
-  /** @default 2 */
+  /**
+   * @default 2
+   * @see https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupScalingConfig.html
+   */
   readonly desired?: number;
-  /** @default 6 */
+  /**
+   * @default 6
+   * @see https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupScalingConfig.html
+   */
   readonly max?: number;
 }
 
 /** The Kubernetes service account allowed to write database backups. */
 export interface ServiceAccountRef {
-  /** @default 'databases' */
+  /**
+   * @default 'databases'
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
+   */
   readonly namespace?: string;
-  /** @default 'database-backup' */
+  /**
+   * @default 'database-backup'
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
+   */
   readonly name?: string;
 }
 
 /** Arguments of {@link RegionalCluster}. */
 export interface RegionalClusterArgs {
-  /** The region's VPC (zones, private subnets). */
+  /**
+   * The region's VPC (zones, private subnets).
+   * @see MultiAzVpc
+   */
   readonly vpc: MultiAzVpc;
   /**
    * EKS cluster name.
    * @default vpc.clusterName (`${environment}-${region}`)
+   * @see https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html
    */
   readonly clusterName?: string;
   /**
@@ -47,53 +67,66 @@ export interface RegionalClusterArgs {
    * CIDRs allowed to reach the public API endpoint. Empty keeps the endpoint private only.
    * `0.0.0.0/0` is refused.
    * @default [] (private endpoint only)
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html
    */
   readonly publicAccessCidrs?: readonly string[];
   /**
    * Node instance types (several spread Spot/On-Demand capacity risk).
    * @default ['m6i.xlarge']
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html
    */
   readonly instanceTypes?: readonly string[];
   /**
    * Nodes per zone (one managed node group per zone, so EBS-bound pods find a node in their zone).
    * @default { min: 1, desired: 2, max: 6 }
+   * @see https://docs.aws.amazon.com/eks/latest/best-practices/cas.html
    */
   readonly nodesPerZone?: NodeGroupScaling;
   /**
    * Root volume size in GiB (gp3, encrypted).
    * @default 50
+   * @see https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html
    */
   readonly rootVolumeGiB?: number;
   /**
    * Control-plane log retention in days.
    * @default 90
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
    */
   readonly logRetentionDays?: number;
   /**
    * Days before backup objects move to Glacier Instant Retrieval, and before they expire.
    * @default { transitionDays: 30, expirationDays: 365, noncurrentExpirationDays: 30 }
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html
    */
   readonly backupLifecycle?: { readonly transitionDays?: number; readonly expirationDays?: number; readonly noncurrentExpirationDays?: number };
   /**
-   * The only service account that may assume the backup role.
-   * @default { namespace: 'databases', name: 'database-backup' }
+   * The only service accounts that may assume the backup role (the database clusters' members and
+   * backup jobs, e.g. each PatroniCluster's `<namespace>/<name>`). At least one.
+   * @default [{ namespace: 'databases', name: 'database-backup' }]
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
    */
-  readonly backupServiceAccount?: ServiceAccountRef;
+  readonly backupServiceAccounts?: readonly ServiceAccountRef[];
   /**
    * Backup bucket name, when it must be known before deployment (e.g. to synthesize a
    * PatroniCluster's `backup.bucket` in the same program). Globally unique, 3-63 characters.
    * @default a unique name generated from `<clusterName>-backup-` (S3's prefix limit: 37 characters)
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
    */
   readonly backupBucketName?: string;
   /**
    * Tags added to every AWS resource.
    * @default {}
+   * @see https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
    */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** The StorageClass name the stateful constructs (PatroniCluster, RedisSentinel, KafkaCluster) request. */
-export const DEFAULT_STORAGE_CLASS = 'gp3-encrypted';
+/**
+ * The default StorageClass this cluster creates: the name the stateful constructs (PatroniCluster,
+ * EtcdCluster, RedisSentinel, KafkaCluster) request, taken from them so the two cannot drift.
+ */
+export const GP3_ENCRYPTED_STORAGE_CLASS: string = DEFAULT_STORAGE_CLASS;
 /** Control-plane log types, all of them. */
 export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
@@ -121,8 +154,8 @@ export class RegionalCluster extends pulumi.ComponentResource {
   public readonly nodesPerZone: Required<NodeGroupScaling>;
   /** Resolved root volume size. */
   public readonly rootVolumeGiB: number;
-  /** Resolved backup service account. */
-  public readonly backupServiceAccount: Required<ServiceAccountRef>;
+  /** Resolved backup service accounts. */
+  public readonly backupServiceAccounts: readonly Required<ServiceAccountRef>[];
   /**
    * Name of the backup IAM role, fixed so its ARN (`arn:aws:iam::<account>:role/<name>`) is known
    * before deployment: `<clusterName>-db-backup`, cut to IAM's 64 characters.
@@ -199,9 +232,15 @@ export class RegionalCluster extends pulumi.ComponentResource {
       && lifecycle.noncurrentExpirationDays >= 1), 'backupLifecycle', lifecycle,
     'must transition after >= 30 days (S3 minimum for IA classes) and expire later, and keep noncurrent versions >= 1 day',
     'e.g. { transitionDays: 30, expirationDays: 365, noncurrentExpirationDays: 30 }');
-    const sa = { namespace: args.backupServiceAccount?.namespace ?? 'databases', name: args.backupServiceAccount?.name ?? 'database-backup' };
-    problems.when(!DNS_LABEL.test(sa.namespace), 'backupServiceAccount.namespace', sa.namespace, 'is not a namespace name', 'use a DNS label');
-    problems.when(!DNS_LABEL.test(sa.name), 'backupServiceAccount.name', sa.name, 'is not a service account name', 'use a DNS label');
+    const accounts = (args.backupServiceAccounts ?? [{}]).map(a => ({
+      namespace: a.namespace ?? 'databases', name: a.name ?? 'database-backup',
+    }));
+    problems.when(accounts.length === 0, 'backupServiceAccounts', [], 'is empty, so nothing can write backups',
+      'list the database service accounts, e.g. [{ namespace: "orders", name: "orders-db" }]');
+    accounts.forEach((a, i) => {
+      problems.when(!DNS_LABEL.test(a.namespace), `backupServiceAccounts[${i}].namespace`, a.namespace, 'is not a namespace name', 'use a DNS label');
+      problems.when(!DNS_LABEL.test(a.name), `backupServiceAccounts[${i}].name`, a.name, 'is not a service account name', 'use a DNS label');
+    });
     const bucketName = args.backupBucketName;
     problems.when(bucketName !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucketName), 'backupBucketName', bucketName,
       'is not an S3 bucket name', 'use 3-63 lower-case letters, digits, "-" and ".", or leave it unset for a generated name');
@@ -214,7 +253,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
     this.instanceTypes = instanceTypes;
     this.nodesPerZone = nodes;
     this.rootVolumeGiB = rootVolumeGiB;
-    this.backupServiceAccount = sa;
+    this.backupServiceAccounts = accounts;
     this.backupLifecycle = lifecycle;
     this.backupRoleName = `${clusterName.slice(0, 54)}-db-backup`;
     const p = { parent: this };
@@ -262,7 +301,8 @@ export class RegionalCluster extends pulumi.ComponentResource {
       url: this.oidcIssuer, clientIdLists: ['sts.amazonaws.com'], tags,
     }, p);
     this.oidcProviderArn = oidc.arn;
-    const irsaTrust = (namespace: string, account: string) => pulumi.all([oidc.arn, this.oidcIssuer]).apply(([arn, issuer]) => {
+    const sub = (a: Required<ServiceAccountRef>) => `system:serviceaccount:${a.namespace}:${a.name}`;
+    const irsaTrust = (subjects: readonly Required<ServiceAccountRef>[]) => pulumi.all([oidc.arn, this.oidcIssuer]).apply(([arn, issuer]) => {
       const host = issuer.replace(/^https:\/\//, '');
       return JSON.stringify({
         Version: '2012-10-17',
@@ -271,7 +311,10 @@ export class RegionalCluster extends pulumi.ComponentResource {
           Principal: { Federated: arn },
           Action: 'sts:AssumeRoleWithWebIdentity',
           Condition: {
-            StringEquals: { [`${host}:sub`]: `system:serviceaccount:${namespace}:${account}`, [`${host}:aud`]: 'sts.amazonaws.com' },
+            StringEquals: {
+              [`${host}:sub`]: subjects.length === 1 ? sub(subjects[0]) : subjects.map(sub),
+              [`${host}:aud`]: 'sts.amazonaws.com',
+            },
           },
         }],
       });
@@ -317,7 +360,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
     this.nodeGroupNames = groups;
 
     // --- EBS CSI driver (IRSA) -----------------------------------------------------------------
-    const csiRole = new iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: irsaTrust('kube-system', 'ebs-csi-controller-sa'), tags }, p);
+    const csiRole = new iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: irsaTrust([{ namespace: 'kube-system', name: 'ebs-csi-controller-sa' }]), tags }, p);
     new iam.RolePolicyAttachment(`${name}-ebs-csi`, {
       role: csiRole.name, policyArn: policyArn('service-role/AmazonEBSCSIDriverPolicy'),
     }, p);
@@ -375,7 +418,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
       })),
     }, p);
     const backupRole = new iam.Role(`${name}-backup`, {
-      name: this.backupRoleName, assumeRolePolicy: irsaTrust(sa.namespace, sa.name), tags,
+      name: this.backupRoleName, assumeRolePolicy: irsaTrust(accounts), tags,
     }, p);
     new iam.RolePolicy(`${name}-backup`, {
       role: backupRole.id,
@@ -410,9 +453,9 @@ export class RegionalCluster extends pulumi.ComponentResource {
         }],
       }));
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, p);
-    new k8s.storage.v1.StorageClass(`${name}-${DEFAULT_STORAGE_CLASS}`, {
+    new k8s.storage.v1.StorageClass(`${name}-${GP3_ENCRYPTED_STORAGE_CLASS}`, {
       metadata: {
-        name: DEFAULT_STORAGE_CLASS,
+        name: GP3_ENCRYPTED_STORAGE_CLASS,
         annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
       },
       provisioner: 'ebs.csi.aws.com',

@@ -1,6 +1,6 @@
 import { installMocks, settle, valueOf } from './mocks';
 import { MultiAzVpc } from '../../lib/aws/multi-az-vpc';
-import { CONTROL_PLANE_LOG_TYPES, DEFAULT_STORAGE_CLASS, RegionalCluster } from '../../lib/aws/regional-cluster';
+import { CONTROL_PLANE_LOG_TYPES, GP3_ENCRYPTED_STORAGE_CLASS, RegionalCluster } from '../../lib/aws/regional-cluster';
 import { ValidationError } from '../../lib/core/errors';
 import { Platform } from '../../lib/core/platform';
 import { PRODUCTION } from '../../stacks/platform';
@@ -40,7 +40,7 @@ describe('RegionalCluster defaults', () => {
     expect(c.instanceTypes).toEqual(['m6i.xlarge']);
     expect(c.nodesPerZone).toEqual({ min: 1, desired: 2, max: 6 });
     expect(c.rootVolumeGiB).toBe(50);
-    expect(c.backupServiceAccount).toEqual({ namespace: 'databases', name: 'database-backup' });
+    expect(c.backupServiceAccounts).toEqual([{ namespace: 'databases', name: 'database-backup' }]);
     expect(c.backupRoleName).toBe('production-us-east-1-db-backup');
     expect(c.backupLifecycle).toEqual({ transitionDays: 30, expirationDays: 365, noncurrentExpirationDays: 30 });
     expect(await valueOf(c.oidcIssuer)).toBe(`https://${ISSUER_HOST}`);
@@ -102,7 +102,8 @@ describe('RegionalCluster defaults', () => {
     });
     const csiTrust = JSON.parse(mocks.one('aws:iam/role:Role', 'use1-ebs-csi').inputs.assumeRolePolicy);
     expect(csiTrust.Statement[0].Condition.StringEquals[`${ISSUER_HOST}:sub`]).toBe('system:serviceaccount:kube-system:ebs-csi-controller-sa');
-    const sc = mocks.one('kubernetes:storage.k8s.io/v1:StorageClass', `use1-${DEFAULT_STORAGE_CLASS}`);
+    expect(GP3_ENCRYPTED_STORAGE_CLASS).toBe('gp3-encrypted');
+    const sc = mocks.one('kubernetes:storage.k8s.io/v1:StorageClass', `use1-${GP3_ENCRYPTED_STORAGE_CLASS}`);
     expect(sc.inputs).toEqual({
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
@@ -146,7 +147,7 @@ describe('RegionalCluster defaults', () => {
   });
 
   test('the backup role: assumable only by the database backup service account, scoped to the bucket and key', async () => {
-    await build('use1', { backupServiceAccount: { namespace: 'orders-db', name: 'pg-backup' } });
+    await build('use1', { backupServiceAccounts: [{ namespace: 'orders-db', name: 'pg-backup' }] });
     expect(mocks.one('aws:iam/role:Role', 'use1-backup').inputs.name).toBe('production-us-east-1-db-backup');
     expect(mocks.one('aws:s3/bucket:Bucket', 'use1-backup').inputs)
       .toMatchObject({ bucketPrefix: 'production-us-east-1-backup-', forceDestroy: false });
@@ -162,6 +163,14 @@ describe('RegionalCluster defaults', () => {
       [ARN('s3', 'use1-backup')], [`${ARN('s3', 'use1-backup')}/*`], [ARN('kms', 'use1-backup')],
     ]);
     expect(policy.Statement.flatMap((s: any) => s.Action)).not.toContain('s3:DeleteObject');
+  });
+
+  test('several database service accounts may assume the backup role, no other', async () => {
+    await build('multi', { backupServiceAccounts: [{ namespace: 'orders', name: 'orders-db' }, { namespace: 'catalog', name: 'inventory-db' }] });
+    const trust = JSON.parse(mocks.one('aws:iam/role:Role', 'multi-backup').inputs.assumeRolePolicy);
+    expect(trust.Statement[0].Condition.StringEquals['oidc.eks.example/id/MULTI:sub'])
+      .toEqual(['system:serviceaccount:orders:orders-db', 'system:serviceaccount:catalog:inventory-db']);
+    expect(errorOf(() => new RegionalCluster('none', { vpc: {} as any, backupServiceAccounts: [] })).problems.map(p => p.prop)).toEqual(['vpc']);
   });
 
   test('a fixed backup bucket name, for synthesizing its consumers in the same program', async () => {
@@ -200,7 +209,7 @@ describe('RegionalCluster errors', () => {
       publicAccessCidrs: ['0.0.0.0/0', 'office'],
       kubernetesVersion: 'latest',
       nodesPerZone: { min: 0, desired: 2, max: 1 },
-      backupServiceAccount: { namespace: 'Databases' },
+      backupServiceAccounts: [{ namespace: 'Databases' }],
       backupBucketName: 'My_Bucket',
     }));
     expect(e.message).toBe([
@@ -211,7 +220,7 @@ describe('RegionalCluster errors', () => {
       ' - publicAccessCidrs ("office") is not an IPv4 CIDR block; use e.g. "203.0.113.0/24"',
       ' - nodesPerZone ({"min":0,"desired":2,"max":1}) must be integers with 1 <= min <= desired <= max; '
         + 'e.g. { min: 1, desired: 2, max: 6 } (min 1 keeps each zone schedulable)',
-      ' - backupServiceAccount.namespace ("Databases") is not a namespace name; use a DNS label',
+      ' - backupServiceAccounts[0].namespace ("Databases") is not a namespace name; use a DNS label',
       ' - backupBucketName ("My_Bucket") is not an S3 bucket name; use 3-63 lower-case letters, digits, "-" and ".", '
         + 'or leave it unset for a generated name',
     ].join('\n'));

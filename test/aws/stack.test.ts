@@ -21,7 +21,8 @@ describe('the whole production stack under mocks', () => {
   test('per region: one aws.Provider, VPC + EKS (70 AWS resources), the region\'s cdk8s objects; 12 zones; disjoint CIDRs', async () => {
     const platform = Platform.fromDescription(describePlatform('production'));
     // The cdk8s side grows independently: count its objects per region from the same synth.
-    const objects = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r).reduce((n, c) => n + c.objects.length, 0)]));
+    const synthesized = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r)]));
+    const objects = Object.fromEntries(REGIONS.map(r => [r, synthesized[r].charts.reduce((n, c) => n + c.objects.length, 0)]));
     expect(objects['us-east-1']).toBeGreaterThanOrEqual(162);
     const stack = buildPlatformStack(platform, { hostedZoneId: 'Z1', recordName: 'api.example.com' });
     await settle(mocks, ...Object.values(stack.regions).map(r => r.urn), stack.failover!.urn);
@@ -35,9 +36,9 @@ describe('the whole production stack under mocks', () => {
       else c.other++;
     }
     // aws: 39 VPC + 31 cluster; k8s: the StorageClass + the region's objects;
-    // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, one ConfigGroup per chart (2).
+    // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, one ConfigGroup per chart.
     expect(counts).toEqual({
-      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 70, k8s: 1 + objects[r], other: 7 }])),
+      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 70, k8s: 1 + objects[r], other: 5 + synthesized[r].charts.length }])),
       global: { aws: 8, k8s: 0, other: 1 }, // 4 health checks + 4 latency records, the GlobalFailover component
     });
 
@@ -79,8 +80,9 @@ describe('the whole production stack under mocks', () => {
     const stack = buildPlatformStack(platform);
     await settle(mocks, stack.regions['us-east-1'].urn);
     expect(stack.failover).toBeUndefined();
-    const charts = regionObjects(platform, 'us-east-1');
-    expect(charts.map(c => c.chart)).toEqual(['cluster', 'services']);
+    const { charts, backupServiceAccounts } = regionObjects(platform, 'us-east-1');
+    // cluster-wide objects and namespaces first, then the services (and any later chart), each after the previous.
+    expect(charts.map(c => c.chart).slice(0, 2)).toEqual(['cluster', 'services']);
     expect(charts[0].objects.filter(o => o.kind === 'Namespace').length).toBeGreaterThanOrEqual(9);
     const applied = mocks.resources.filter(r => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup'
       && r.type !== 'kubernetes:storage.k8s.io/v1:StorageClass');
@@ -91,8 +93,30 @@ describe('the whole production stack under mocks', () => {
     expect(appliedDeployment.inputs.spec).toEqual(deployment.spec);
     // Logical names are the objects' identities (stable whatever else is added).
     expect(appliedDeployment.name).toBe('us-east-1-services-orders/order-service');
+    // Every volume the stateful constructs claim names the StorageClass the cluster creates, or none (the
+    // cluster's default, which is that same class).
+    const storageClass = mocks.ofType('kubernetes:storage.k8s.io/v1:StorageClass').map(r => r.inputs.metadata.name);
+    const claimed = applied.filter(r => r.inputs.kind === 'StatefulSet')
+      .flatMap(r => (r.inputs.spec.volumeClaimTemplates ?? []).map((t: any) => t.spec.storageClassName));
+    expect(storageClass).toEqual(['gp3-encrypted']);
+    expect(claimed.length).toBeGreaterThan(0);
+    expect(claimed.filter(c => c !== undefined && c !== null && c !== 'gp3-encrypted')).toEqual([]);
+    expect(mocks.ofType('kubernetes:storage.k8s.io/v1:StorageClass')[0].inputs.metadata.annotations)
+      .toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
+    // The backup bucket and role are the ones the PatroniClusters were synthesized with, and the role trusts
+    // exactly their service accounts.
+    const patroniAccounts = applied.filter(r => r.inputs.kind === 'ServiceAccount' && r.inputs.metadata.annotations?.['eks.amazonaws.com/role-arn']);
+    expect(patroniAccounts.length).toBeGreaterThan(0);
+    expect(backupServiceAccounts.map(a => `${a.namespace}/${a.name}`).sort())
+      .toEqual(patroniAccounts.map(r => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort());
+    const role = mocks.one('aws:iam/role:Role', 'us-east-1-backup').inputs;
+    for (const sa of patroniAccounts) expect(sa.inputs.metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(new RegExp(`:role/${role.name}$`));
+    const trusted = Object.entries(JSON.parse(role.assumeRolePolicy).Statement[0].Condition.StringEquals)
+      .find(([k]) => k.endsWith(':sub'))![1];
+    expect([trusted].flat().sort()).toEqual(backupServiceAccounts.map(a => `system:serviceaccount:${a.namespace}:${a.name}`).sort());
+    expect(mocks.one('aws:s3/bucket:Bucket', 'us-east-1-backup').inputs.bucket).toBe('nines-staging-us-east-1-db-backup');
     const groups = stack.regions['us-east-1'].workloads;
-    expect(Object.keys(groups)).toEqual(['cluster', 'services']);
+    expect(Object.keys(groups)).toEqual(charts.map(c => c.chart));
   }, 120_000);
 
   test('a region outside the description is a clear error', () => {
