@@ -15,7 +15,10 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
+import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
+import { Checks, Platform, RegionChart } from '../../lib';
+import { MonitoringStack } from '../../lib/k8s/monitoring-stack';
 import { AlertRoutingOptions, renderAlertmanagerConfig } from '../../lib/render/alertmanager';
 
 const WORK_DIR = path.join(__dirname, '.work', `alertmanager-${process.pid}`);
@@ -78,6 +81,20 @@ test('amtool check-config accepts the rendered configuration', async () => {
   expect(r.stdout + r.stderr).toContain('SUCCESS');
   expect(r.stdout).toContain(' - 1 inhibit rules');
   expect(r.stdout).toContain(' - 5 receivers');
+  expect(r.code).toBe(0);
+});
+
+test('amtool check-config accepts the configuration the MonitoringStack puts in its Secret', async () => {
+  const app = Testing.app();
+  Checks.of(app).log = () => {};
+  const platform = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }] });
+  const chart = new RegionChart(app, 'test', { region: platform.region('us-east-1') });
+  new MonitoringStack(chart, 'monitoring', { alertRouting: OPTIONS });
+  const secret = Testing.synth(chart).find(o => o.kind === 'Secret' && o.metadata.name === 'alertmanager-nines-config');
+  const file = path.join(WORK_DIR, 'from-secret.yml');
+  fs.writeFileSync(file, secret.stringData['alertmanager.yaml']);
+  const r = await run('/usr/bin/amtool', ['check-config', file]);
+  expect(r.stdout).toContain('SUCCESS');
   expect(r.code).toBe(0);
 });
 
