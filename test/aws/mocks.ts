@@ -33,7 +33,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         state.nodeGroupName = `${args.inputs.nodeGroupNamePrefix ?? ''}${args.name}`;
         break;
       case 'aws:s3/bucket:Bucket':
-        state.bucket = `${args.inputs.bucketPrefix ?? ''}${args.name}`;
+        state.bucket = args.inputs.bucket ?? `${args.inputs.bucketPrefix ?? ''}${args.name}`;
         break;
       case 'aws:kms/key:Key':
         state.keyId = `${args.name}-key`;
