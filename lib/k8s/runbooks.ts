@@ -43,6 +43,13 @@ export interface RunbookOptions {
    * @default 'dist/runbooks'
    */
   readonly outdir?: string;
+  /**
+   * Let `writeRunbooks` write (a page named after the alert) for alerts with no `runbook_url`
+   * instead of refusing them; links pointing elsewhere are still refused. A migration aid for
+   * constructs that do not annotate their alerts yet.
+   * @default false
+   */
+  readonly allowMissingLinks?: boolean;
 }
 
 /**
@@ -82,6 +89,8 @@ export function runbookSlug(a: AlertInfo): string {
   return a.alert.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
 }
 
+const NO_LINK = 'has no runbook_url annotation';
+
 /** Problems with the alerts' runbook links: missing, or not under `runbookBaseUrl`. */
 export function runbookLinkProblems(alerts: readonly AlertInfo[], runbookBaseUrl: string): Problem[] {
   const base = runbookBaseUrl.replace(/\/+$/, '');
@@ -89,7 +98,7 @@ export function runbookLinkProblems(alerts: readonly AlertInfo[], runbookBaseUrl
   for (const a of alerts) {
     const url = a.annotations.runbook_url;
     if (typeof url !== 'string' || url === '') {
-      out.push({ prop: `${a.alert} (${a.source})`, value: url, why: 'has no runbook_url annotation', fix: `annotate it with runbook_url: "${base}/${runbookSlug(a)}"` });
+      out.push({ prop: `${a.alert} (${a.source})`, value: url, why: NO_LINK, fix: `annotate it with runbook_url: "${base}/${runbookSlug(a)}"` });
     } else if (url !== `${base}/${runbookSlug(a)}`) {
       out.push({ prop: `${a.alert} (${a.source})`, value: url, why: `does not point at the generated runbooks (${base}/<slug>)`, fix: `use "${base}/${runbookSlug(a)}" or set runbookBaseUrl to where these alerts link` });
     }
@@ -199,7 +208,7 @@ export function renderRunbooks(alerts: readonly AlertInfo[], options: RunbookOpt
 export function writeRunbooks(scope: IConstruct, options: RunbookOptions): string[] {
   const { files, problems } = renderRunbooks(collectAlerts(scope), options);
   const p = new Problems('writeRunbooks', scope.node.root.node.path || 'app');
-  p.addAll(problems);
+  p.addAll(options.allowMissingLinks ? problems.filter(x => x.why !== NO_LINK) : problems);
   p.throwIfAny();
   const dir = options.outdir ?? path.join('dist', 'runbooks');
   fs.mkdirSync(dir, { recursive: true });

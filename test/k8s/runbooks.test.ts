@@ -95,6 +95,29 @@ test('alerts without a link, or linking elsewhere, are refused and nothing is wr
       + '(https://wiki.example.com/runbooks/<slug>); use "https://wiki.example.com/runbooks/kafka-offline" or set runbookBaseUrl to where these alerts link',
   ].join('\n'));
   expect(fs.existsSync(dir)).toBe(false);
+  const e2 = errorOf(() => writeRunbooks(app, { runbookBaseUrl: BASE, outdir: dir, allowMissingLinks: true }));
+  expect(e2.message).toBe([
+    "writeRunbooks 'app': 1 problem:",
+    ' - KafkaOffline (data/kafka (group kafka)) ("https://other.example.com/kafka-offline") does not point at the generated runbooks '
+      + '(https://wiki.example.com/runbooks/<slug>); use "https://wiki.example.com/runbooks/kafka-offline" or set runbookBaseUrl to where these alerts link',
+  ].join('\n'));
+  expect(fs.existsSync(dir)).toBe(false);
+});
+
+test('allowMissingLinks: alerts without a link get a page named after the alert', () => {
+  const { app, chart } = regionChart();
+  new PrometheusRule(chart, 'r', {
+    metadata: { name: 'redis', namespace: 'catalog' },
+    spec: { groups: [{ name: 'redis', rules: [{ alert: 'RedisMasterDown', expr: 'x == 0', labels: { severity: 'P1' } }] }] },
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbooks-'));
+  try {
+    const written = writeRunbooks(app, { runbookBaseUrl: BASE, outdir: dir, allowMissingLinks: true });
+    expect(written.map(f => path.basename(f)).sort()).toEqual(['README.md', 'redis-master-down.md']);
+    expect(fs.readFileSync(path.join(dir, 'redis-master-down.md'), 'utf8')).toContain(ESCALATION.P1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('slug from the alert name when there is no link; unknown severity asks for one', () => {
