@@ -3,3 +3,4 @@ export * from './checks';
 export * from './k8s';
 export * from './render';
 export * from './reliability';
+export * from './aws';

@@ -3,12 +3,17 @@
  * (Argo CD / Flux), one folder per region, after the synth-time checks pass.
  */
 import * as path from 'path';
-import { Platform, writeReliabilityReport } from '../lib';
+import { Platform, writeReliabilityReport, writeRunbooks } from '../lib';
+import { RUNBOOK_BASE_URL } from './observability';
 import { PRODUCTION } from './platform';
 import { buildRegion } from './reference-platform';
 
 const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
 const platform = Platform.fromDescription(PRODUCTION);
 const regions = platform.regions.map(r => buildRegion(platform, r.name, path.join(outdir, r.name)));
-for (const r of regions) r.app.synth();
+for (const r of regions) {
+  r.app.synth();
+  // Alerts of the stateful constructs do not carry runbook links yet: their pages are still written.
+  writeRunbooks(r.app, { runbookBaseUrl: RUNBOOK_BASE_URL, outdir: path.join(outdir, 'runbooks'), allowMissingLinks: true });
+}
 writeReliabilityReport(regions.map(r => ({ name: r.region.name, scope: r.app })), { outdir, title: 'Reliability report: reference platform (production)' });

@@ -3,6 +3,7 @@ import {
   Bulkhead, CanaryRelease, ChaosPresets, ChaosTarget, Criticality, ExternalEndpoint, GameDay, IDependable, KafkaCluster, Platform,
   PatroniCluster, RedisSentinel, ServiceLevelObjective, Sli, StandardAlerts, PriorityClasses, Region, RegionChart, ResilientService,
 } from '../lib';
+import { buildObservability } from './observability';
 import { AWS_ACCOUNT_ID } from './platform';
 import { DATABASES, EXTERNAL_ENDPOINTS, PATRONI_IMAGE, REGISTRY, SERVICES } from './services';
 
@@ -12,6 +13,7 @@ export interface RegionPlatform {
   readonly region: Region;
   readonly services: ReadonlyMap<string, ResilientService>;
   readonly databases: ReadonlyMap<string, PatroniCluster>;
+  readonly observability: ReturnType<typeof buildObservability>;
 }
 
 /** Namespace of the external endpoints' ServiceEntries. */
@@ -104,7 +106,7 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
     }
   }
 
-  const rp = { app, region, services, databases };
+  const rp = { app, region, services, databases, observability: buildObservability(app, platform, region) };
   addChaos(rp);
   return rp;
 }

@@ -1,19 +1,13 @@
 /**
- * The observability wiring proposed for stacks/ (stacks/observability.ts), built on the reference
+ * The observability of stacks/observability.ts, built into the reference
  * platform's 4 regions: a monitoring stack per region with the cross-region global view, the
  * P0-P4 routing, logs and traces; zero check findings, every suppression explained, every
  * object schema-valid.
  */
-import { App } from 'cdk8s';
 import { parse } from 'yaml';
-import {
-  Bulkhead, Checks, Platform, Region, RegionChart,
-} from '../../lib';
-import { LogShipper } from '../../lib/k8s/log-shipper';
-import { MonitoringStack } from '../../lib/k8s/monitoring-stack';
+import { Checks, Platform } from '../../lib';
 import { collectAlerts, renderRunbooks } from '../../lib/k8s/runbooks';
-import { TraceCollector } from '../../lib/k8s/trace-collector';
-import { AlertRoutingOptions } from '../../lib/render/alertmanager';
+import { RUNBOOK_BASE_URL } from '../../stacks/observability';
 import { PRODUCTION } from '../../stacks/platform';
 import { buildRegion } from '../../stacks/reference-platform';
 import { SERVICES } from '../../stacks/services';
@@ -24,56 +18,13 @@ import { expectValidManifests } from '../util/schema';
 registerFlaggerSchemas();
 registerChaosMeshSchemas();
 
-// ---- begin: proposed stacks/observability.ts ----
-/** Alert routing of the reference platform; the Secrets are created out of band (External Secrets). */
-export const ALERT_ROUTING: AlertRoutingOptions = {
-  pager: { kind: 'pagerduty', routingKey: { name: 'alertmanager-pagerduty', key: 'routing-key' } },
-  escalation: { kind: 'pagerduty', routingKey: { name: 'alertmanager-pagerduty-managers', key: 'routing-key' } },
-  chat: { kind: 'slack', apiUrl: { name: 'alertmanager-slack', key: 'api-url' }, channel: '#platform-alerts' },
-};
-
-/** Where dist/runbooks/ is published: the base the reference platform's alerts link to (stacks/reference-platform.ts). */
-export const RUNBOOK_BASE_URL = 'https://runbooks.example.com/shop';
-
-/** Internal DNS zone under which each region's monitoring endpoints are reachable from the others. */
-export const INTERNAL_ZONE = 'nines.internal';
-
-/** One region's observability: metrics + global view + routing, logs, traces. */
-export function buildObservability(app: App, platform: Platform, region: Region) {
-  const chart = new RegionChart(app, 'observability', { region, disableResourceNameHashes: true });
-  new Bulkhead(chart, 'monitoring-namespace', { name: platform.monitoringNamespace, mesh: false });
-  const others = platform.regions.filter(r => r.name !== region.name);
-  const monitoring = new MonitoringStack(chart, 'monitoring', {
-    alertRouting: ALERT_ROUTING,
-    thanos: {
-      objectStorageSecret: { name: 'thanos-objstore', key: 'objstore.yml' },
-      remoteEndpoints: others.map(r => `prometheus-nines-sidecar.monitoring.${r.name}.${INTERNAL_ZONE}:10901`),
-      remoteCidrs: others.map(r => r.vpcCidr!),
-    },
-  });
-  const logs = new LogShipper(chart, 'logs', {
-    output: { host: `logs.${region.name}.${INTERNAL_ZONE}` },
-    passwordSecret: { name: 'log-store', key: 'password' },
-    outputCidrs: [region.vpcCidr!],
-  });
-  const traces = new TraceCollector(chart, 'traces', {
-    exporter: { endpoint: `traces.${region.name}.${INTERNAL_ZONE}:4317` },
-    exporterCidrs: [region.vpcCidr!],
-  });
-  return { chart, monitoring, logs, traces };
-}
-// stacks/main.ts, after building each region:
-//   const obs = buildObservability(r.app, platform, r.region);
-//   r.app.synth();
-//   writeRunbooks(r.app, { runbookBaseUrl: RUNBOOK_BASE_URL, outdir: path.join(outdir, 'runbooks') });
-// ---- end ----
 
 const platform = Platform.fromDescription(PRODUCTION);
 
 describe.each(platform.regions.map(r => r.name))('region %s', name => {
   const r = buildRegion(platform, name);
   Checks.of(r.app).log = () => {};
-  const obs = buildObservability(r.app, platform, r.region);
+  const obs = r.observability;
   const objs = r.app.charts.flatMap(c => c.toJson());
 
   test('zero findings; the observability chart\'s only suppressions are the explained log-reader and operator-owned ones', () => {

@@ -2,3 +2,4 @@ export * from './istio';
 export * from './monitoring';
 export * from './flagger';
 export * from './chaos-mesh';
+export * from './monitoring-stack';
