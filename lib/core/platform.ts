@@ -1,4 +1,4 @@
-import { Problems } from './errors';
+import { Problem, Problems } from './errors';
 
 /**
  * The platform description: pure data, the one source of truth both engines read. The zones a
@@ -25,6 +25,49 @@ export interface PlatformDescription {
    * @default 'cluster.local'
    */
   readonly clusterDomain?: string;
+  /**
+   * Where the runbooks of the platform's alerts are published (the pages `writeRunbooks` writes
+   * under `dist/runbooks/`): an absolute https URL without query or fragment. The constructs
+   * whose alerts are not tied to a service (PatroniCluster, RedisSentinel, KafkaCluster) link
+   * each alert to `${runbookBaseUrl}/<slug>` unless their own `runbookBaseUrl` prop overrides it.
+   *
+   * Precedence: the construct's prop, then this, then nothing: the alerts carry no `runbook_url`
+   * and `writeRunbooks` / `runbookLinkProblems` report each of them.
+   * @default - no platform-wide runbook base
+   * @see the case study, section 3.4 ("Actionable runbook")
+   */
+  readonly runbookBaseUrl?: string;
+}
+
+/**
+ * Problems with a runbook base URL: it must be an absolute https URL without query or fragment,
+ * so `${base}/<slug>` is a page.
+ */
+export function runbookBaseUrlProblems(value: unknown, prop: string = 'runbookBaseUrl'): Problem[] {
+  let ok = false;
+  if (typeof value === 'string') {
+    try {
+      const url = new URL(value);
+      ok = url.protocol === 'https:' && url.hostname !== '' && url.search === '' && url.hash === '' && !value.includes('?') && !value.includes('#');
+    } catch {
+      ok = false;
+    }
+  }
+  return ok ? [] : [{
+    prop, value, why: 'is not an absolute https URL without query or fragment',
+    fix: 'give the URL dist/runbooks/ is published at, e.g. "https://wiki.example.com/runbooks"',
+  }];
+}
+
+/**
+ * The `runbook_url` annotation of an alert: `{ runbook_url: '<base>/<prefix>-<alert in kebab case>' }`
+ * (`PatroniNoLeader` of prefix `orders-orders-db` links `<base>/orders-orders-db-patroni-no-leader`), or `{}`
+ * when no base is known.
+ */
+export function runbookAnnotation(base: string | undefined, prefix: string, alert: string): { runbook_url?: string } {
+  if (base === undefined) return {};
+  const kebab = alert.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
+  return { runbook_url: `${base.replace(/\/+$/, '')}/${prefix}-${kebab}` };
 }
 
 /** One region of the platform. */
@@ -91,6 +134,7 @@ export class Platform {
       const v = description[ns];
       if (v !== undefined) problems.when(!DNS_LABEL.test(v), ns, v, 'is not a namespace name', 'use a DNS label');
     }
+    if (description.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(description.runbookBaseUrl));
     problems.throwIfAny();
     return new Platform(description);
   }
@@ -105,12 +149,15 @@ export class Platform {
   public readonly monitoringNamespace: string;
   /** Cluster DNS domain. */
   public readonly clusterDomain: string;
+  /** Where the alerts' runbooks are published; `undefined` when the description gives none. */
+  public readonly runbookBaseUrl?: string;
 
   private constructor(description: PlatformDescription) {
     this.environment = description.environment;
     this.meshNamespace = description.meshNamespace ?? 'istio-system';
     this.monitoringNamespace = description.monitoringNamespace ?? 'monitoring';
     this.clusterDomain = description.clusterDomain ?? 'cluster.local';
+    this.runbookBaseUrl = description.runbookBaseUrl;
     this.regions = description.regions.map(r => new Region(this, r.name, [...r.zones], r.vpcCidr));
   }
 

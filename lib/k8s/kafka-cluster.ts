@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
 import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
 import { Problems } from '../core/errors';
+import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import { parseQuantity, quantityFix } from '../core/quantity';
 import {
@@ -161,6 +162,15 @@ export interface KafkaClusterProps {
    * @default - derived from namespace and name (stable across synths)
    */
   readonly clusterId?: string;
+  /**
+   * Where the alerts' runbooks are published (`writeRunbooks` writes them): each alert links
+   * `${runbookBaseUrl}/<namespace>-<name>-<alert>`, e.g. `…/orders-order-events-kafka-offline-partitions`.
+   * An absolute https URL.
+   * @default - the platform description's `runbookBaseUrl`; with neither, the alerts carry no
+   *   `runbook_url` and `writeRunbooks` reports them
+   * @see the case study, section 3.4 ("Actionable runbook")
+   */
+  readonly runbookBaseUrl?: string;
 }
 
 const BROKER_RESOURCES: ContainerResources = { cpu: { request: '1', limit: '2' }, memory: { request: '4Gi', limit: '4Gi' }, ephemeralStorage: { request: '1Gi', limit: '4Gi' } };
@@ -230,6 +240,8 @@ export class KafkaCluster extends Construct implements IDependable {
   public readonly brokerStorage: { readonly size: string; readonly storageClassName?: string };
   public readonly controllerStorage: { readonly size: string; readonly storageClassName?: string };
   public readonly identity: Required<PodIdentity>;
+  /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
+  public readonly runbookBaseUrl?: string;
   public readonly clusterId: string;
   public readonly priorityClassName: string;
   public readonly clientPort = KAFKA_DEFAULTS.clientPort;
@@ -295,6 +307,8 @@ export class KafkaCluster extends Construct implements IDependable {
     const tierOk = !problems.when(!isCriticality(this.tier), 'tier', this.tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
     problems.addAll(imageProblems('image', this.image));
     problems.addAll(imageProblems('metricsImage', this.metricsImage));
+    this.runbookBaseUrl = props.runbookBaseUrl ?? platform?.runbookBaseUrl;
+    if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
 
     // Zones.
     this.zones = props.zones ?? region?.zones ?? [];
@@ -900,6 +914,7 @@ export class KafkaCluster extends Construct implements IDependable {
   private alertGroup() {
     const sel = `namespace="${this.namespace}",job="${this.name}"`;
     const annotations = (summary: string, description: string) => ({ summary, description });
+    const link = (alert: string) => runbookAnnotation(this.runbookBaseUrl, `${this.namespace}-${this.name}`, alert);
     const labels = (severity: string) => ({ severity, team: this.team, kafka_cluster: this.name });
     return {
       name: `kafka-${this.namespace}-${this.name}`,
@@ -944,7 +959,7 @@ export class KafkaCluster extends Construct implements IDependable {
           annotations: annotations(`Kafka ${this.name}: no single active controller`,
             'The KRaft quorum has no (or more than one) active controller: metadata changes, leader elections and topic creation stop.'),
         },
-      ],
+      ].map(r => ({ ...r, annotations: { ...r.annotations, ...link(r.alert) } })),
     };
   }
 }

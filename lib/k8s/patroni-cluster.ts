@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
 import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
 import { Problems } from '../core/errors';
+import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import {
   PatroniDcs, PatroniFailoverOptions, PatroniMemberOptions, PostgresParameterOptions, PostgresUserNames, ResolvedPatroniMemberOptions,
@@ -191,6 +192,15 @@ export interface PatroniClusterProps {
   readonly kubernetesApi?: KubernetesApiAccess;
   /** WAL archiving and base backups to S3, or `false` to run without (not for production). */
   readonly backup: PatroniBackupOptions | false;
+  /**
+   * Where the alerts' runbooks are published (`writeRunbooks` writes them): each alert links
+   * `${runbookBaseUrl}/<namespace>-<name>-<alert>`, e.g. `…/orders-orders-db-patroni-no-leader`.
+   * An absolute https URL.
+   * @default - the platform description's `runbookBaseUrl`; with neither, the alerts carry no
+   *   `runbook_url` and `writeRunbooks` reports them
+   * @see the case study, section 3.4 ("Actionable runbook")
+   */
+  readonly runbookBaseUrl?: string;
 }
 
 const PG_PORT = 5432;
@@ -238,6 +248,8 @@ export class PatroniCluster extends Construct implements IDependent {
   public readonly resources: ResolvedResources;
   public readonly exporterResources: ResolvedResources;
   public readonly identity: Required<PodIdentity>;
+  /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
+  public readonly runbookBaseUrl?: string;
   /** Which DCS holds the leader lock. */
   public readonly dcsKind: 'etcd3' | 'kubernetes';
   /** The etcd cluster, when the DCS is etcd. */
@@ -343,6 +355,8 @@ export class PatroniCluster extends Construct implements IDependent {
     problems.when(!isCriticality(this.tier), 'tier', this.tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
     problems.addAll(imageProblems('image', this.image));
     problems.addAll(imageProblems('exporterImage', this.exporterImage));
+    this.runbookBaseUrl = props.runbookBaseUrl ?? platform?.runbookBaseUrl;
+    if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
     problems.when(!Number.isInteger(this.members) || this.members < 2 || this.members > 9, 'members', this.members,
       'must be an integer between 2 and 9', 'run 3 members');
     zoneProblems(problems, this.zones, props.zones === undefined && region === undefined);
@@ -787,7 +801,7 @@ export class PatroniCluster extends Construct implements IDependent {
         },
       });
     }
-    return rules;
+    return rules.map(r => ({ ...r, annotations: { ...r.annotations, ...runbookAnnotation(this.runbookBaseUrl, `${ns}-${this.name}`, r.alert) } }));
   }
 
   private renderBackup(b: Required<PatroniBackupOptions>, memberNames: readonly string[],

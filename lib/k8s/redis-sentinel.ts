@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
 import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
 import { Problems } from '../core/errors';
+import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import { parseQuantity } from '../core/quantity';
 import {
@@ -167,6 +168,15 @@ export interface RedisSentinelProps {
    * @default - uid/gid/fsGroup 10001
    */
   readonly identity?: PodIdentity;
+  /**
+   * Where the alerts' runbooks are published (`writeRunbooks` writes them): each alert links
+   * `${runbookBaseUrl}/<namespace>-<name>-<alert>`, e.g. `…/catalog-cache-redis-master-down`.
+   * An absolute https URL.
+   * @default - the platform description's `runbookBaseUrl`; with neither, the alerts carry no
+   *   `runbook_url` and `writeRunbooks` reports them
+   * @see the case study, section 3.4 ("Actionable runbook")
+   */
+  readonly runbookBaseUrl?: string;
 }
 
 /** One alerting rule of the PrometheusRule. */
@@ -285,6 +295,8 @@ export class RedisSentinel extends Construct implements IDependable {
   public readonly resources: ResolvedResources;
   public readonly sentinelResources: ResolvedResources;
   public readonly identity: Required<PodIdentity>;
+  /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
+  public readonly runbookBaseUrl?: string;
   public readonly passwordSecret: Required<RedisSecretKeyRef>;
   public readonly priorityClassName: string;
   /** Redis pods' PDB maxUnavailable. */
@@ -344,6 +356,8 @@ export class RedisSentinel extends Construct implements IDependable {
     const tierOk = !problems.when(!isCriticality(this.tier), 'tier', this.tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
     problems.addAll(imageProblems('image', this.image));
     problems.addAll(imageProblems('exporterImage', this.exporterImage));
+    this.runbookBaseUrl = props.runbookBaseUrl ?? platform?.runbookBaseUrl;
+    if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
 
     const secret = props.passwordSecret;
     this.passwordSecret = { name: secret?.name, key: secret?.key ?? 'password' };
@@ -799,7 +813,7 @@ export class RedisSentinel extends Construct implements IDependable {
     const s = `namespace="${this.namespace}",service="${sentinelName}"`;
     const severity = this.tier === Criticality.CRITICAL || this.tier === Criticality.HIGH ? 'critical' : 'warning';
     const what = `Redis ${this.namespace}/${this.name}`;
-    return [
+    const rules: AlertRule[] = [
       {
         alert: 'RedisMasterDown',
         expr: `(count(redis_instance_info{${r},role="master"} and on (pod) redis_up{${r}} == 1) or vector(0)) < 1`,
@@ -844,5 +858,7 @@ export class RedisSentinel extends Construct implements IDependable {
         },
       },
     ];
+    const prefix = `${this.namespace}-${this.name}`;
+    return rules.map(r => ({ ...r, annotations: { ...r.annotations, ...runbookAnnotation(this.runbookBaseUrl, prefix, r.alert) } }));
   }
 }
