@@ -140,6 +140,32 @@ export interface TrafficOptions {
   readonly outlierDetection?: IstioOutlierDetection;
 }
 
+/** The protocol a {@link ResilientService} speaks to its callers. */
+export enum ServiceProtocol {
+  /**
+   * HTTP: port named `http` (appProtocol http), HTTP probes, an Istio `http` route with a
+   * per-request timeout and retries, outlier detection on 5xx responses.
+   */
+  HTTP = 'http',
+  /**
+   * Opaque TCP (e.g. PostgreSQL through PgBouncer): port named `tcp` (appProtocol `tcp` or the
+   * given {@link ResilientServiceProps.appProtocol}), TCP connect probes, an Istio `tcp` route
+   * (no per-request timeout, no retries: a stream cannot be replayed), TCP connection-pool limits
+   * and outlier detection on connect failures and timeouts (consecutiveGatewayErrors).
+   */
+  TCP = 'tcp',
+}
+
+/** A ConfigMap or Secret mounted read-only as files. Give exactly one of `configMap` and `secret`. */
+export interface FileMount {
+  /** Absolute directory the files appear in (not /tmp). */
+  readonly mountPath: string;
+  /** Name of a ConfigMap in the service's namespace. */
+  readonly configMap?: string;
+  /** Name of a Secret in the service's namespace (mounted by reference; mode 0440). */
+  readonly secret?: string;
+}
+
 /** Props of a {@link ResilientService}. */
 export interface ResilientServiceProps {
   /** Container image, pinned by tag (not `latest`) or digest. */
@@ -159,7 +185,17 @@ export interface ResilientServiceProps {
    */
   readonly team?: string;
   /**
-   * Container port serving HTTP (named `http`).
+   * Protocol spoken on {@link port}.
+   * @default ServiceProtocol.HTTP
+   */
+  readonly protocol?: ServiceProtocol;
+  /**
+   * The Service port's `appProtocol` for a TCP service (e.g. `'postgresql'`); HTTP services always use `http`.
+   * @default 'tcp'
+   */
+  readonly appProtocol?: string;
+  /**
+   * Container port serving the protocol (named `http`, or `tcp` for a TCP service).
    * @default 8080
    */
   readonly port?: number;
@@ -170,9 +206,30 @@ export interface ResilientServiceProps {
   readonly metricsPort?: number;
   /**
    * Service port callers use.
-   * @default 80
+   * @default - 80 for HTTP; the container port for TCP (clients keep their usual port, e.g. 6432)
    */
   readonly servicePort?: number;
+  /**
+   * Whether the container serves Prometheus metrics on {@link metricsPort} (the port, the monitoring
+   * ingress and the ServiceMonitor). `false` for a process with no metrics endpoint.
+   * @default true
+   */
+  readonly metrics?: boolean;
+  /**
+   * Container entrypoint.
+   * @default - the image's
+   */
+  readonly command?: readonly string[];
+  /**
+   * Container arguments.
+   * @default - the image's
+   */
+  readonly args?: readonly string[];
+  /**
+   * ConfigMaps and Secrets mounted read-only as files (configuration, auth files).
+   * @default - none
+   */
+  readonly files?: readonly FileMount[];
   /**
    * Fixed replicas, used when `autoscaling` is `false`.
    * @default - the tier's replicas
@@ -193,7 +250,13 @@ export interface ResilientServiceProps {
    * @default ResourcePresets.MEDIUM
    */
   readonly resources?: ContainerResources;
-  /** Probes. @default - startup, liveness and readiness HTTP probes on the case study's paths and timings */
+  /**
+   * Probes.
+   * @default - HTTP: startup, liveness and readiness HTTP probes on the case study's paths and timings.
+   * TCP: startup, liveness and readiness TCP connect probes on the `tcp` port with the same timings
+   * (see {@link ServiceProtocol.TCP}: a connect is answered by the listening process alone, so it
+   * cannot fail on a dependency outage; liveness and readiness differ in timings, not in check).
+   */
   readonly probes?: ProbeOptions;
   /** Graceful shutdown. @default - drain 15 s, grace 30 s */
   readonly shutdown?: ShutdownOptions;
@@ -207,7 +270,11 @@ export interface ResilientServiceProps {
   readonly env?: Record<string, string>;
   /** Secrets whose keys become environment variables (by reference only). @default - none */
   readonly envFromSecrets?: readonly string[];
-  /** Istio traffic policy. @default - the case study's circuit breaker, 10 s timeout, 2 safe retries */
+  /**
+   * Istio traffic policy. `timeout`, `retries` and `connectionPool.http` are HTTP-only (an error with TCP).
+   * @default - HTTP: the case study's circuit breaker, 10 s timeout, 2 safe retries. TCP: tcp.maxConnections 100,
+   * connectTimeout 5s; ejection after 5 consecutive connect failures/timeouts (consecutiveGatewayErrors; 5xx off)
+   */
   readonly traffic?: TrafficOptions;
   /** Dependencies (same as calling `dependOn` for each). @default - none */
   readonly dependencies?: readonly IDependable[];
@@ -225,9 +292,11 @@ export interface ResilientServiceProps {
 
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled';
+const WL04_TCP_REASON = 'a TCP service checks its serving port for liveness and readiness: a TCP connect is answered by the '
+  + 'listening process alone and cannot fail on a dependency outage, so it never restarts pods for one; the probes differ in timings';
 
 /**
- * A stateless HTTP service with every practice of the case study applied by default:
+ * A stateless HTTP (or, with `protocol: ServiceProtocol.TCP`, opaque TCP) service with every practice of the case study applied by default:
  * Deployment spread over the region's zones, PodDisruptionBudget, HorizontalPodAutoscaler,
  * Service, ServiceAccount, default-deny NetworkPolicy derived from declared dependencies,
  * Istio DestinationRule (circuit breaker), VirtualService (timeout, retries), Sidecar
@@ -256,9 +325,17 @@ export class ResilientService extends Construct implements IDependent {
   /** The autoscaler's maximum (equals minReplicas without autoscaling). */
   public readonly maxReplicas: number;
   public readonly autoscaled: boolean;
+  /** Protocol spoken on {@link port}. */
+  public readonly protocol: ServiceProtocol;
+  /** The Service port's appProtocol (`http`, or `tcp`/the given one for TCP). */
+  public readonly appProtocol: string;
+  /** Name of the serving port on the container and the Service: `http` or `tcp`. */
+  public readonly portName: string;
   public readonly port: number;
   public readonly metricsPort: number;
   public readonly servicePort: number;
+  /** Whether metrics are served and scraped. */
+  public readonly metrics: boolean;
   public readonly probes: { readonly startup?: ResolvedProbe; readonly liveness: ResolvedProbe; readonly readiness: ResolvedProbe };
   public readonly resources: ResolvedResources;
   public readonly drain: Duration;
@@ -270,7 +347,9 @@ export class ResilientService extends Construct implements IDependent {
   public readonly disruption: { readonly maxUnavailable?: number | string; readonly minAvailable?: number };
   public readonly identity: Required<PodIdentity>;
   public readonly priorityClassName: string;
+  /** Per-request timeout (HTTP only: resolved but not rendered for a TCP service). */
   public readonly timeout: Duration;
+  /** Retries (HTTP only; undefined for TCP). */
   public readonly retries?: { readonly attempts: number; readonly perTryTimeout: Duration; readonly retryOn: string };
   public readonly connectionPool: IstioConnectionPool;
   public readonly outlierDetection: IstioOutlierDetection;
@@ -298,10 +377,13 @@ export class ResilientService extends Construct implements IDependent {
   public readonly destinationRule: ApiObject;
   public readonly virtualService: ApiObject;
   public readonly sidecar: ApiObject;
-  public readonly serviceMonitor: ApiObject;
+  /** The ServiceMonitor (absent with `metrics: false`). */
+  public readonly serviceMonitor?: ApiObject;
 
   private readonly meshNamespace: string;
   private readonly monitoringNamespace: string;
+  /** TCP service whose liveness and readiness are the same TCP connect (NINES-WL-04 suppressed with the reason). */
+  private readonly sameTcpProbes: boolean;
 
   constructor(scope: Construct, id: string, props: ResilientServiceProps) {
     super(scope, id);
@@ -359,26 +441,47 @@ export class ResilientService extends Construct implements IDependent {
       }
     }
 
-    // Ports.
+    // Protocol and ports.
+    this.protocol = props.protocol ?? ServiceProtocol.HTTP;
+    const tcp = this.protocol === ServiceProtocol.TCP;
+    problems.when(this.protocol !== ServiceProtocol.HTTP && !tcp, 'protocol', this.protocol, 'is not a service protocol', 'use ServiceProtocol.HTTP or ServiceProtocol.TCP');
+    this.portName = tcp ? 'tcp' : 'http';
+    this.appProtocol = tcp ? props.appProtocol ?? 'tcp' : 'http';
+    if (props.appProtocol !== undefined && !tcp) {
+      problems.add('appProtocol', props.appProtocol, 'is only for a TCP service (an HTTP service always uses appProtocol http)', 'remove it, or set protocol: ServiceProtocol.TCP');
+    } else if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(this.appProtocol)) {
+      problems.add('appProtocol', this.appProtocol, 'is not an application protocol name', 'use an IANA service name such as "postgresql", or "tcp"');
+    }
+    this.metrics = props.metrics ?? true;
     this.port = props.port ?? 8080;
     this.metricsPort = props.metricsPort ?? 9090;
-    this.servicePort = props.servicePort ?? 80;
+    this.servicePort = props.servicePort ?? (tcp ? this.port : 80);
     for (const [k, v] of [['port', this.port], ['metricsPort', this.metricsPort], ['servicePort', this.servicePort]] as const) {
       problems.when(!Number.isInteger(v) || v < 1 || v > 65535, k, v, 'is not a port number', 'use an integer between 1 and 65535');
     }
-    problems.when(this.port === this.metricsPort, 'metricsPort', this.metricsPort, `duplicates port (${this.port})`, 'serve metrics on their own port, e.g. 9090');
-    problems.when(this.servicePort === this.metricsPort, 'servicePort', this.servicePort, `duplicates the metrics port (${this.metricsPort}) on the Service`, 'use e.g. 80 for the service port');
+    problems.when(this.metrics && this.port === this.metricsPort, 'metricsPort', this.metricsPort, `duplicates port (${this.port})`, 'serve metrics on their own port, e.g. 9090');
+    problems.when(this.metrics && this.servicePort === this.metricsPort, 'servicePort', this.servicePort, `duplicates the metrics port (${this.metricsPort}) on the Service`, 'use e.g. 80 for the service port');
 
     // Probes.
     const p = props.probes ?? {};
-    const startup = p.startup === false ? undefined : (p.startup ?? Probe.http(PROBE_DEFAULTS.startup.path)).withDefaults(PROBE_DEFAULTS.startup);
-    const liveness = (p.liveness ?? Probe.http(PROBE_DEFAULTS.liveness.path)).withDefaults(PROBE_DEFAULTS.liveness);
-    const readiness = (p.readiness ?? Probe.http(PROBE_DEFAULTS.readiness.path)).withDefaults(PROBE_DEFAULTS.readiness);
+    const byDefault = (role: 'startup' | 'liveness' | 'readiness') => tcp ? Probe.tcp(this.portName) : Probe.http(PROBE_DEFAULTS[role].path);
+    const startup = p.startup === false ? undefined : (p.startup ?? byDefault('startup')).withDefaults(PROBE_DEFAULTS.startup);
+    const liveness = (p.liveness ?? byDefault('liveness')).withDefaults(PROBE_DEFAULTS.liveness);
+    const readiness = (p.readiness ?? byDefault('readiness')).withDefaults(PROBE_DEFAULTS.readiness);
     this.probes = { startup, liveness, readiness };
-    if (startup) problems.addAll(probeProblems('probes.startup', 'startup', startup));
-    problems.addAll(probeProblems('probes.liveness', 'liveness', liveness));
-    problems.addAll(probeProblems('probes.readiness', 'readiness', readiness));
-    if (JSON.stringify(liveness.check) === JSON.stringify(readiness.check)) {
+    for (const [role, probe] of [['startup', startup], ['liveness', liveness], ['readiness', readiness]] as const) {
+      if (!probe) continue;
+      problems.addAll(probeProblems(`probes.${role}`, role, probe));
+      const named = probe.check.port;
+      if (typeof named === 'string' && named !== this.portName && !(this.metrics && named === 'metrics')) {
+        problems.add(`probes.${role}.port`, named, `names a port the container does not have (it has "${this.portName}"${this.metrics ? ' and "metrics"' : ''})`,
+          tcp ? `use Probe.tcp('${this.portName}'), or a port number` : `use the "${this.portName}" port, or a port number`);
+      }
+    }
+    // A TCP connect is answered by the listening process alone: the same check for liveness and
+    // readiness cannot restart pods on a dependency outage, so it is sound for a TCP service.
+    this.sameTcpProbes = tcp && liveness.check.kind === 'tcp' && JSON.stringify(liveness.check) === JSON.stringify(readiness.check);
+    if (!this.sameTcpProbes && JSON.stringify(liveness.check) === JSON.stringify(readiness.check)) {
       problems.add('probes.liveness', liveness.check.kind === 'http' ? liveness.check.path : liveness.check.port,
         'checks the same endpoint as readiness, so a dependency outage that should only remove pods from load balancing restarts them all',
         'give liveness its own endpoint that checks only the process (e.g. "/health/live")');
@@ -420,8 +523,18 @@ export class ResilientService extends Construct implements IDependent {
     }
 
     // Traffic policy.
+    if (tcp) {
+      const httpOnly = 'is HTTP-only: a TCP route has no requests to time out or retry (a stream cannot be replayed)';
+      if (props.traffic?.timeout !== undefined) problems.add('traffic.timeout', formatDuration(props.traffic.timeout), httpOnly, 'remove it; bound connection setup with traffic.connectionPool.tcp.connectTimeout');
+      if (props.traffic?.retries !== undefined && props.traffic.retries !== false) {
+        problems.add('traffic.retries', props.traffic.retries.attempts, httpOnly, 'remove it; clients of a TCP service retry at their own protocol level');
+      }
+      if (props.traffic?.connectionPool?.http !== undefined) {
+        problems.add('traffic.connectionPool.http', props.traffic.connectionPool.http, 'is HTTP-only: the limits of a TCP service are in connectionPool.tcp', 'move the limits to connectionPool.tcp (maxConnections, connectTimeout)');
+      }
+    }
     this.timeout = props.traffic?.timeout ?? Duration.seconds(10);
-    const r = props.traffic?.retries;
+    const r = tcp ? false : props.traffic?.retries;
     this.retries = r === false ? undefined : {
       attempts: r?.attempts ?? 2,
       perTryTimeout: r?.perTryTimeout ?? Duration.seconds(3),
@@ -436,13 +549,15 @@ export class ResilientService extends Construct implements IDependent {
         problems.add('traffic.retries', `${attempts} x ${formatDuration(perTryTimeout)}`, `can take ${total} s with the first try, longer than the timeout (${formatDuration(this.timeout)})`, 'lower attempts or perTryTimeout, or raise traffic.timeout');
       }
     }
-    this.connectionPool = props.traffic?.connectionPool ?? {
+    this.connectionPool = props.traffic?.connectionPool ?? (tcp ? { tcp: { maxConnections: 100, connectTimeout: '5s' } } : {
       tcp: { maxConnections: 100 },
       http: { http1MaxPendingRequests: 50, http2MaxRequests: 100, maxRequestsPerConnection: 2 },
-    };
-    this.outlierDetection = props.traffic?.outlierDetection ?? {
-      consecutive5xxErrors: 5, interval: '30s', baseEjectionTime: '30s', maxEjectionPercent: 50,
-    };
+    });
+    // Over an opaque TCP connection Istio counts connect timeouts and failures as gateway errors;
+    // 5xx detection is turned off because a TCP stream has no responses.
+    this.outlierDetection = props.traffic?.outlierDetection ?? (tcp
+      ? { consecutive5xxErrors: 0, consecutiveGatewayErrors: 5, interval: '30s', baseEjectionTime: '30s', maxEjectionPercent: 50 }
+      : { consecutive5xxErrors: 5, interval: '30s', baseEjectionTime: '30s', maxEjectionPercent: 50 });
 
     for (const [k, v] of Object.entries(props.env ?? {})) {
       problems.when(!C_IDENTIFIER.test(k), `env.${k}`, k, 'is not a valid environment variable name', 'use letters, digits and "_", not starting with a digit');
@@ -450,6 +565,19 @@ export class ResilientService extends Construct implements IDependent {
     }
     for (const [i, s] of (props.envFromSecrets ?? []).entries()) {
       problems.when(!isDnsLabel(s) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s), `envFromSecrets[${i}]`, s, 'is not a Secret name', 'use the name of a Secret in the same namespace');
+    }
+    const mountPaths = new Set<string>(['/tmp']);
+    for (const [i, f] of (props.files ?? []).entries()) {
+      const sources = [f.configMap, f.secret].filter(x => x !== undefined);
+      if (sources.length !== 1) {
+        problems.add(`files[${i}]`, f, 'must name exactly one of configMap and secret', 'give configMap or secret');
+      } else if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sources[0]!) || sources[0]!.length > 253) {
+        problems.add(`files[${i}].${f.configMap !== undefined ? 'configMap' : 'secret'}`, sources[0], 'is not an object name', 'use the name of an object in the same namespace');
+      }
+      if (!/^\/[^\s]*$/.test(f.mountPath) || mountPaths.has(f.mountPath.replace(/\/+$/, ''))) {
+        problems.add(`files[${i}].mountPath`, f.mountPath, 'must be an absolute path, distinct from /tmp and the other mounts', 'use e.g. "/etc/<name>"');
+      }
+      mountPaths.add(f.mountPath.replace(/\/+$/, ''));
     }
     const tmpSize = props.tmpSize ?? '64Mi';
     problems.when(!/^\d+(Ki|Mi|Gi)$/.test(tmpSize), 'tmpSize', tmpSize, 'is not a byte quantity', 'use e.g. "64Mi"');
@@ -489,6 +617,7 @@ export class ResilientService extends Construct implements IDependent {
       metadata: meta(),
       spec: this.renderDeploymentSpec(props, tmpSize),
     });
+    if (this.sameTcpProbes) Checks.suppress(this.deployment, 'NINES-WL-04', WL04_TCP_REASON);
 
     this.service = new ApiObject(this, 'Service', {
       apiVersion: 'v1',
@@ -498,8 +627,8 @@ export class ResilientService extends Construct implements IDependent {
         type: 'ClusterIP',
         selector: this.selectorLabels,
         ports: [
-          { name: 'http', port: this.servicePort, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' },
-          { name: 'metrics', port: this.metricsPort, targetPort: 'metrics', protocol: 'TCP', appProtocol: 'http' },
+          { name: this.portName, port: this.servicePort, targetPort: this.portName, protocol: 'TCP', appProtocol: this.appProtocol },
+          ...(this.metrics ? [{ name: 'metrics', port: this.metricsPort, targetPort: 'metrics', protocol: 'TCP', appProtocol: 'http' }] : []),
         ],
       },
     });
@@ -554,9 +683,11 @@ export class ResilientService extends Construct implements IDependent {
       },
     });
 
+    const destination = { host: this.host, port: { number: this.servicePort } };
     this.virtualService = new IstioVirtualService(this, 'VirtualService', {
       metadata: meta(),
-      spec: {
+      // A TCP service gets a `tcp` route only: no timeout or retries exist for an opaque stream.
+      spec: tcp ? { hosts: [this.host], tcp: [{ match: [{ port: this.servicePort }], route: [{ destination }] }] } as any : {
         hosts: [this.host],
         http: [{
           name: 'default',
@@ -572,7 +703,7 @@ export class ResilientService extends Construct implements IDependent {
       spec: Lazy.any({ produce: () => this.renderSidecar() }) as any,
     });
 
-    this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
+    this.serviceMonitor = !this.metrics ? undefined : new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: meta(),
       spec: {
         selector: { matchLabels: this.selectorLabels },
@@ -607,7 +738,7 @@ export class ResilientService extends Construct implements IDependent {
     ServiceGraph.of(this).addEdge(this, dependency, options);
   }
 
-  /** Pods of this service, on its HTTP port. */
+  /** Pods of this service, on its serving port. */
   public egressPeers(): readonly NetworkPeer[] {
     return [{ namespace: this.namespace, podLabels: this.podSelector, ports: [{ port: this.port, protocol: 'TCP' }] }];
   }
@@ -624,13 +755,21 @@ export class ResilientService extends Construct implements IDependent {
   private renderDeploymentSpec(props: ResilientServiceProps, tmpSize: string): Record<string, unknown> {
     const env = Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value }));
     const envFrom = (props.envFromSecrets ?? []).map(name => ({ secretRef: { name } }));
+    const files = props.files ?? [];
+    // 0440: readable by the pod's group (fsGroup) only.
+    const fileVolumes = files.map((f, i) => ({
+      name: `files-${i}`,
+      ...(f.secret !== undefined ? { secret: { secretName: f.secret, defaultMode: 0o440 } } : { configMap: { name: f.configMap, defaultMode: 0o440 } }),
+    }));
     const container: Record<string, unknown> = {
       name: this.name,
       image: this.image,
       imagePullPolicy: 'IfNotPresent',
+      ...(props.command ? { command: [...props.command] } : {}),
+      ...(props.args ? { args: [...props.args] } : {}),
       ports: [
-        { name: 'http', containerPort: this.port, protocol: 'TCP' },
-        { name: 'metrics', containerPort: this.metricsPort, protocol: 'TCP' },
+        { name: this.portName, containerPort: this.port, protocol: 'TCP' },
+        ...(this.metrics ? [{ name: 'metrics', containerPort: this.metricsPort, protocol: 'TCP' }] : []),
       ],
       ...(env.length ? { env } : {}),
       ...(envFrom.length ? { envFrom } : {}),
@@ -641,7 +780,7 @@ export class ResilientService extends Construct implements IDependent {
       lifecycle: preStopSleep(this.drain.toSeconds()),
       securityContext: containerSecurityContext(this.identity),
       terminationMessagePolicy: 'FallbackToLogsOnError',
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...files.map((f, i) => ({ name: `files-${i}`, mountPath: f.mountPath, readOnly: true }))],
     };
     return {
       ...(this.autoscaled ? {} : { replicas: this.minReplicas }),
@@ -664,7 +803,7 @@ export class ResilientService extends Construct implements IDependent {
           terminationGracePeriodSeconds: this.gracePeriod.toSeconds(),
           topologySpreadConstraints: zoneSpread(this.selectorLabels),
           containers: [container],
-          volumes: [{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: tmpSize } }],
+          volumes: [{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: tmpSize } }, ...fileVolumes],
         },
       },
     };
@@ -673,10 +812,10 @@ export class ResilientService extends Construct implements IDependent {
   private renderNetworkPolicy(): Record<string, unknown> {
     const graph = ServiceGraph.of(this);
     const callers = graph.callersOf(this).map(e => e.from).filter((f): f is IDependent => typeof (f as IDependent).callerPeer === 'function');
-    const http = [{ port: 'http', protocol: 'TCP' as const }];
-    const ingress: NetworkPeer[] = callers.map(c => ({ ...c.callerPeer(), ports: http }));
-    if (this.entryPoint) ingress.push({ namespace: this.meshNamespace, ports: http });
-    ingress.push({ namespace: this.monitoringNamespace, ports: [{ port: 'metrics', protocol: 'TCP' }] });
+    const serving = [{ port: this.portName, protocol: 'TCP' as const }];
+    const ingress: NetworkPeer[] = callers.map(c => ({ ...c.callerPeer(), ports: serving }));
+    if (this.entryPoint) ingress.push({ namespace: this.meshNamespace, ports: serving });
+    if (this.metrics) ingress.push({ namespace: this.monitoringNamespace, ports: [{ port: 'metrics', protocol: 'TCP' }] });
     const egress = graph.dependenciesOf(this).flatMap(e => e.to.egressPeers());
     return renderNetworkPolicySpec({
       podSelector: this.podSelector,
