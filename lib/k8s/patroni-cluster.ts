@@ -1,4 +1,5 @@
 import { ApiObject, Lazy } from 'cdk8s';
+import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
 import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
@@ -9,6 +10,7 @@ import {
   PatroniDcs, PatroniFailoverOptions, PatroniMemberOptions, PostgresParameterOptions, PostgresUserNames, ResolvedPatroniMemberOptions,
   renderPatroniConfig, renderRoleLabelCallback, renderSwitchoverPreStop, resolvePatroniMemberOptions, validatePatroniInput,
 } from '../render/patroni';
+import { PGBOUNCER_DEFAULTS, PgBouncerPoolMode, renderPgBouncerIni, validatePgBouncerInput } from '../render/pgbouncer';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
 import { DependencyFacts, DependencyKind, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { EtcdCluster } from './etcd-cluster';
@@ -18,6 +20,7 @@ import {
   DEFAULT_STORAGE_CLASS, StorageOptions, headlessServiceSpec, statefulSetSkeleton, storageProblems, volumeClaimTemplate, zoneProblems,
 } from './private/stateful';
 import { RegionChart } from './region-chart';
+import { ResilientService, ServiceProtocol } from './resilient-service';
 import {
   ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, renderResources, resolveResources,
   resourceProblems,
@@ -100,6 +103,101 @@ export interface KubernetesApiAccess {
    * @default 443
    */
   readonly port?: number;
+}
+
+/** How PgBouncer authenticates clients: a file from a Secret, never a literal password. */
+export interface PgBouncerAuth {
+  /**
+   * Secret holding the auth file (`"user" "SCRAM-SHA-256$..."` lines, e.g. from `pg_authid`; with
+   * SCRAM secrets PgBouncer logs in to PostgreSQL with the client's own keys).
+   * @default - '<cluster name>-pooler-auth'
+   */
+  readonly secretName?: string;
+  /**
+   * Key of the auth file in the Secret.
+   * @default 'userlist.txt'
+   */
+  readonly key?: string;
+  /**
+   * A user in the auth file that looks the other users up with `authQuery` (auth_user).
+   * @default - none: only the users in the auth file can log in
+   */
+  readonly authUser?: string;
+  /**
+   * The lookup query (only with `authUser`).
+   * @default 'SELECT usename, passwd FROM pg_shadow WHERE usename=$1'
+   */
+  readonly authQuery?: string;
+}
+
+/** A PgBouncer pooler in front of the read-write Service (a TCP {@link ResilientService}). */
+export interface PgBouncerOptions {
+  /**
+   * Image with `pgbouncer` on the PATH, run as `pgbouncer /etc/pgbouncer/pgbouncer.ini`. Pinned.
+   * @default 'ghcr.io/cloudnative-pg/pgbouncer:1.22.1-16'
+   */
+  readonly image?: string;
+  /**
+   * Criticality tier of the pooler (replicas, PDB, priority class).
+   * @default Criticality.HIGH
+   */
+  readonly tier?: Criticality;
+  /**
+   * Fixed replicas (no autoscaling: every replica holds its own server pool, so the replica
+   * count multiplies the connections PostgreSQL sees).
+   * @default - the tier's replicas, at least one per zone for critical and high
+   */
+  readonly replicas?: number;
+  /**
+   * Pooling mode.
+   * @default 'transaction'
+   */
+  readonly poolMode?: PgBouncerPoolMode;
+  /**
+   * Client connections per replica (max_client_conn).
+   * @default 1000
+   */
+  readonly maxClientConn?: number;
+  /**
+   * Server connections per user/database pair per replica (default_pool_size);
+   * replicas x (defaultPoolSize + reservePoolSize) must stay within 80% of max_connections (the case study's pool alert).
+   * @default 20
+   */
+  readonly defaultPoolSize?: number;
+  /**
+   * Extra server connections per replica for clients that waited 5 s (reserve_pool_size).
+   * @default 0
+   */
+  readonly reservePoolSize?: number;
+  /**
+   * Listening port (the Service port too).
+   * @default 6432
+   */
+  readonly port?: number;
+  /** Client authentication. @default - auth file key 'userlist.txt' of Secret '<name>-pooler-auth' */
+  readonly auth?: PgBouncerAuth;
+  /**
+   * Resources of the pgbouncer container.
+   * @default ResourcePresets.SMALL (cpu 250m/500m, memory 256Mi/512Mi, ephemeral 128Mi/512Mi)
+   */
+  readonly resources?: ContainerResources;
+}
+
+/** {@link PgBouncerOptions} with every default applied. */
+export interface ResolvedPgBouncerOptions {
+  readonly name: string;
+  readonly image: string;
+  readonly tier: Criticality;
+  readonly replicas: number;
+  readonly poolMode: PgBouncerPoolMode;
+  readonly maxClientConn: number;
+  readonly defaultPoolSize: number;
+  readonly reservePoolSize: number;
+  readonly port: number;
+  readonly auth: { readonly secretName: string; readonly key: string; readonly authUser?: string; readonly authQuery?: string };
+  readonly resources: ResolvedResources;
+  /** Path of the auth file in the container. */
+  readonly authFile: string;
 }
 
 /** Props of a {@link PatroniCluster}. */
@@ -192,6 +290,13 @@ export interface PatroniClusterProps {
   readonly kubernetesApi?: KubernetesApiAccess;
   /** WAL archiving and base backups to S3, or `false` to run without (not for production). */
   readonly backup: PatroniBackupOptions | false;
+  /**
+   * A PgBouncer pooler (`<name>-pooler`, a TCP {@link ResilientService} on 6432) in front of the
+   * read-write Service; `true` for the defaults. Callers then depend on the pooler
+   * (`svc.dependOn(cluster.pooler!)`) and connect to `cluster.pooler!.host`.
+   * @default false
+   */
+  readonly pooler?: PgBouncerOptions | boolean;
   /**
    * Where the alerts' runbooks are published (`writeRunbooks` writes them): each alert links
    * `${runbookBaseUrl}/<namespace>-<name>-<alert>`, e.g. `…/orders-orders-db-patroni-no-leader`.
@@ -296,6 +401,12 @@ export class PatroniCluster extends Construct implements IDependent {
   public readonly serviceMonitor: ApiObject;
   public readonly prometheusRule: ApiObject;
   public readonly backupCronJob?: ApiObject;
+  /** The pooler settings with every default applied, when the pooler is on. */
+  public readonly poolerOptions?: ResolvedPgBouncerOptions;
+  /** The PgBouncer pooler (depends on this cluster); callers `dependOn` it. */
+  public readonly pooler?: ResilientService;
+  /** pgbouncer.ini from {@link renderPgBouncerIni}. */
+  public readonly poolerConfigMap?: ApiObject;
 
   private readonly meshNamespace: string;
   private readonly monitoringNamespace: string;
@@ -410,6 +521,8 @@ export class PatroniCluster extends Construct implements IDependent {
         problems.add(renamed[p.prop] ?? p.prop, p.value, p.why.replace(/memberCount/g, 'members'), p.fix);
       }
     }
+
+    this.poolerOptions = this.resolvePooler(problems, props, memberOptions);
 
     if (problems.count > 0) {
       scope.node.tryRemoveChild(id);
@@ -569,7 +682,103 @@ export class PatroniCluster extends Construct implements IDependent {
     });
 
     if (this.backup) this.backupCronJob = this.renderBackup(this.backup, memberNames, meta);
+    if (this.poolerOptions) [this.pooler, this.poolerConfigMap] = this.renderPooler(this.poolerOptions);
     Checks.of(this.node.root);
+  }
+
+  /** Resolves and validates the pooler options (props named `pooler.*`). */
+  private resolvePooler(problems: Problems, props: PatroniClusterProps, memberOptions: PatroniMemberOptions): ResolvedPgBouncerOptions | undefined {
+    if (props.pooler === undefined || props.pooler === false) return undefined;
+    const o: PgBouncerOptions = props.pooler === true ? {} : props.pooler;
+    const tier = o.tier ?? Criticality.HIGH;
+    const tierOk = !problems.when(!isCriticality(tier), 'pooler.tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
+    const td = tierDefaults(tierOk ? tier : Criticality.LOW);
+    const name = `${this.name}-pooler`;
+    const secretName = o.auth?.secretName ?? `${name}-auth`;
+    const key = o.auth?.key ?? 'userlist.txt';
+    const r: ResolvedPgBouncerOptions = {
+      name,
+      image: o.image ?? 'ghcr.io/cloudnative-pg/pgbouncer:1.22.1-16',
+      tier,
+      replicas: o.replicas ?? (td.replicasCoverZones ? Math.max(td.replicas, this.zones.length) : td.replicas),
+      poolMode: o.poolMode ?? PGBOUNCER_DEFAULTS.poolMode,
+      maxClientConn: o.maxClientConn ?? PGBOUNCER_DEFAULTS.maxClientConn,
+      defaultPoolSize: o.defaultPoolSize ?? PGBOUNCER_DEFAULTS.defaultPoolSize,
+      reservePoolSize: o.reservePoolSize ?? PGBOUNCER_DEFAULTS.reservePoolSize,
+      port: o.port ?? PGBOUNCER_DEFAULTS.port,
+      auth: { secretName, key, ...(o.auth?.authUser !== undefined ? { authUser: o.auth.authUser, authQuery: o.auth.authQuery ?? PGBOUNCER_DEFAULTS.authQuery } : {}) },
+      resources: resolveResources(o.resources, ResourcePresets.SMALL),
+      authFile: `/etc/pgbouncer-auth/${key}`,
+    };
+    problems.addAll(imageProblems('pooler.image', r.image));
+    problems.addAll(resourceProblems('pooler.resources', r.resources));
+    problems.when(!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(secretName) || secretName.length > 253, 'pooler.auth.secretName', secretName, 'is not a Secret name',
+      'give the name of a Secret in the namespace');
+    problems.when(!/^[-._a-zA-Z0-9]+$/.test(key), 'pooler.auth.key', key, 'is not a Secret key', 'use letters, digits, "-", "_" and "."');
+    for (const p of validatePgBouncerInput(this.pgBouncerInput(r))) {
+      if (p.prop !== 'backendHost') problems.add(`pooler.${p.prop === 'authUser' || p.prop === 'authQuery' ? `auth.${p.prop}` : p.prop}`, p.value, p.why, p.fix);
+    }
+    if (!Number.isInteger(r.replicas) || r.replicas < 2) {
+      problems.add('pooler.replicas', r.replicas, 'must be an integer >= 2: one pooler is a single point of failure in front of a highly available database', 'use at least 2 (3 for critical and high tiers)');
+    }
+    const maxConnections = resolvePatroniMemberOptions(memberOptions).postgresParameters.maxConnections;
+    const budget = Math.floor(maxConnections * 0.8);
+    const used = r.replicas * (r.defaultPoolSize + r.reservePoolSize);
+    if (Number.isInteger(used) && Number.isInteger(maxConnections) && used > budget) {
+      problems.add('pooler.defaultPoolSize', r.defaultPoolSize,
+        `with ${r.replicas} replicas (+ reservePoolSize ${r.reservePoolSize}) opens up to ${used} server connections, above 80% of max_connections (${budget} of ${maxConnections}), `
+        + 'so a busy pooler fires the connection alert or exhausts PostgreSQL',
+        `lower defaultPoolSize to at most ${Math.floor(budget / Math.max(r.replicas, 1)) - r.reservePoolSize}, or raise postgresParameters.maxConnections`);
+    }
+    return r;
+  }
+
+  private pgBouncerInput(r: ResolvedPgBouncerOptions) {
+    return {
+      backendHost: this.host,
+      backendPort: PG_PORT,
+      port: r.port,
+      poolMode: r.poolMode,
+      maxClientConn: r.maxClientConn,
+      defaultPoolSize: r.defaultPoolSize,
+      reservePoolSize: r.reservePoolSize,
+      authFile: r.authFile,
+      ...(r.auth.authUser !== undefined ? { authUser: r.auth.authUser, authQuery: r.auth.authQuery } : {}),
+    };
+  }
+
+  /** The pooler: pgbouncer.ini in a ConfigMap, and a TCP ResilientService that depends on this cluster. */
+  private renderPooler(r: ResolvedPgBouncerOptions): [ResilientService, ApiObject] {
+    const ini = renderPgBouncerIni(this.pgBouncerInput(r));
+    const configName = `${r.name}-config`;
+    const pooler = new ResilientService(this, 'Pooler', {
+      name: r.name,
+      namespace: this.namespace,
+      team: this.team,
+      tier: r.tier,
+      image: r.image,
+      protocol: ServiceProtocol.TCP,
+      port: r.port,
+      metrics: false,
+      autoscaling: false,
+      replicas: r.replicas,
+      zones: this.zones,
+      resources: { cpu: { request: r.resources.cpuRequest, limit: r.resources.cpuLimit ?? false },
+        memory: { request: r.resources.memoryRequest, limit: r.resources.memoryLimit },
+        ephemeralStorage: { request: r.resources.ephemeralRequest, limit: r.resources.ephemeralLimit } },
+      command: ['pgbouncer', '/etc/pgbouncer/pgbouncer.ini'],
+      files: [{ mountPath: '/etc/pgbouncer', configMap: configName }, { mountPath: '/etc/pgbouncer-auth', secret: r.auth.secretName }],
+      // A new pgbouncer.ini rolls the pods (pgbouncer reads its file at start).
+      env: { PGBOUNCER_CONFIG_SHA256: createHash('sha256').update(ini).digest('hex') },
+    });
+    pooler.dependOn(this);
+    const configMap = new ApiObject(this, 'PoolerConfigMap', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: configName, namespace: this.namespace, labels: pooler.labels },
+      data: { 'pgbouncer.ini': ini },
+    });
+    return [pooler, configMap];
   }
 
   /** Graph identity and availability facts. */
