@@ -100,6 +100,8 @@ const SERVICE_SUFFIX = /^[a-z0-9-]+(\.[a-z0-9-]+)*$/;
  * Logical names carry the zone name, so adding a zone adds resources and replaces none.
  */
 export class MultiAzVpc extends pulumi.ComponentResource {
+  /** The region from the platform description (its name and platform). */
+  public readonly region: Region;
   /** The zones spanned. */
   public readonly zones: readonly string[];
   /** The resolved CIDR plan (plain data). */
@@ -183,6 +185,7 @@ export class MultiAzVpc extends pulumi.ComponentResource {
     problems.throwIfAny();
 
     super('nines:aws:MultiAzVpc', name, {}, opts);
+    this.region = args.region;
     this.zones = Object.keys(plan!.zones);
     this.plan = plan!;
     this.cidrPlan = pulumi.output(plan!);

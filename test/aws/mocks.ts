@@ -7,6 +7,8 @@ export interface Recorded {
   readonly inputs: any;
   /** The provider reference (urn::id), when one was passed or inherited. */
   readonly provider?: string;
+  /** The id of a read (`Resource.get`); undefined for a registration. */
+  readonly id?: string;
 }
 
 const ACCOUNT = '123456789012';
@@ -14,9 +16,14 @@ const ACCOUNT = '123456789012';
 /** Mocks that record every registration and return plausible computed outputs. */
 export class RecordingMocks implements pulumi.runtime.Mocks {
   public readonly resources: Recorded[] = [];
+  /**
+   * The URNs each registration declared it depends on (`dependsOn`, and components expanded to their
+   * children by the SDK), keyed `type::name`. Captured from the register request the mock monitor receives.
+   */
+  public readonly dependencies = new Map<string, readonly string[]>();
 
   public newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, id: args.id });
     const id = `${args.name}-id`;
     const arn = `arn:aws:${(args.type.split(':')[1] ?? 'x').split('/')[0]}::${ACCOUNT}:${args.name}`;
     const state: Record<string, any> = { ...args.inputs, arn };
@@ -41,6 +48,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       case 'aws:route53/record:Record':
         state.fqdn = args.inputs.name;
         break;
+      case 'kubernetes:core/v1:Service':
+        if (args.id) {
+          // A read of a Service the chart made: its NLB host name, as the AWS Load Balancer Controller publishes it.
+          const [namespace, name] = args.id.split('/');
+          state.metadata = { namespace, name };
+          state.status = { loadBalancer: { ingress: [{ hostname: `${args.name}.elb.amazonaws.com` }] } };
+        }
+        break;
       default:
     }
     return { id, state };
@@ -62,8 +77,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     return found[0];
   }
 
+  /** The logical names of the resources a registration depends on. */
+  public dependsOn(type: string, name: string): string[] {
+    return (this.dependencies.get(`${type}::${name}`) ?? []).map(urn => urn.split('::').pop()!);
+  }
+
   public reset(): void {
     this.resources.length = 0;
+    this.dependencies.clear();
   }
 }
 
@@ -71,6 +92,15 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 export function installMocks(): RecordingMocks {
   const mocks = new RecordingMocks();
   void pulumi.runtime.setMocks(mocks, 'nines', 'test', false);
+  // The Mocks interface does not see dependencies; the monitor's register request does.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  for (const method of ['registerResource', 'readResource']) {
+    const original = monitor[method].bind(monitor);
+    monitor[method] = (req: any, callback: any) => {
+      mocks.dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+      return original(req, callback);
+    };
+  }
   return mocks;
 }
 

@@ -1,0 +1,265 @@
+import { installMocks, settle, valueOf } from './mocks';
+import {
+  ADDON_CHART_REPOSITORIES, AWS_LOAD_BALANCER_CONTROLLER_POLICY, ClusterAddons, ClusterAddonsArgs, DEFAULT_ADDON_CHART_VERSIONS,
+} from '../../lib/aws/cluster-addons';
+import { MultiAzVpc } from '../../lib/aws/multi-az-vpc';
+import { RegionalCluster } from '../../lib/aws/regional-cluster';
+import { ValidationError } from '../../lib/core/errors';
+import { Platform } from '../../lib/core/platform';
+import { PRODUCTION } from '../../stacks/platform';
+
+const mocks = installMocks();
+const platform = Platform.fromDescription(PRODUCTION);
+const RELEASE = 'kubernetes:helm.sh/v3:Release';
+const ISSUER_HOST = 'oidc.eks.example/id/USE1';
+
+function region(name = 'use1') {
+  const vpc = new MultiAzVpc(name, { region: platform.region('us-east-1') });
+  const cluster = new RegionalCluster(name, { vpc });
+  return { vpc, cluster };
+}
+
+async function build(args: Partial<ClusterAddonsArgs> = {}, name = 'use1'): Promise<ClusterAddons> {
+  const { vpc, cluster } = region(name);
+  const addons = new ClusterAddons(name, { vpc, cluster, ...args });
+  await settle(mocks, addons.urn, ...Object.values(addons.releases).map(r => r.urn), addons.entryPoint ?? '');
+  return addons;
+}
+
+function errorOf(f: () => unknown): ValidationError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ValidationError) return e;
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+const releases = () => Object.fromEntries(mocks.ofType(RELEASE).map(r => [r.inputs.name, r.inputs]));
+
+beforeEach(() => mocks.reset());
+
+describe('ClusterAddons defaults', () => {
+  test('resolved fields', async () => {
+    const a = await build();
+    expect(a.versions).toEqual({
+      istio: '1.24.2',
+      prometheusOperatorCrds: '16.0.1',
+      kubePrometheusStack: '66.3.1',
+      chaosMesh: '2.7.0',
+      flagger: '1.38.0',
+      flaggerLoadtester: '0.33.0',
+      awsLoadBalancerController: '1.10.1',
+    });
+    expect(a.enabled).toEqual({
+      istio: true, ingressGateway: true, prometheusOperator: true, chaosMesh: true, flagger: true, awsLoadBalancerController: true,
+    });
+    expect(a.namespaces).toEqual({
+      mesh: 'istio-system', ingress: 'istio-ingress', monitoring: 'monitoring', chaos: 'chaos-mesh', flagger: 'flagger-system',
+    });
+    expect(a.gatewayMinReplicas).toBe(3);
+    expect(Object.keys(a.releases)).toEqual([
+      'aws-load-balancer-controller', 'istio-base', 'istiod', 'istio-ingressgateway', 'prometheus-operator-crds',
+      'prometheus-operator', 'chaos-mesh', 'flagger', 'flagger-loadtester',
+    ]);
+  });
+
+  test('nine releases: chart, repository, pinned version and namespace each; all through the cluster\'s provider', async () => {
+    await build();
+    // Registration order depends on when each release's inputs resolve; the table is in add-on order.
+    const order = ['aws-load-balancer-controller', 'istio-base', 'istiod', 'istio-ingressgateway', 'prometheus-operator-crds',
+      'prometheus-operator', 'chaos-mesh', 'flagger', 'flagger-loadtester'];
+    const table = mocks.ofType(RELEASE).map(r => [r.inputs.name, r.inputs.chart, r.inputs.repositoryOpts.repo, r.inputs.version, r.inputs.namespace])
+      .sort((x, y) => order.indexOf(x[0]) - order.indexOf(y[0]));
+    const { istio, prometheusCommunity, chaosMesh, flagger, eks } = ADDON_CHART_REPOSITORIES;
+    expect(table).toEqual([
+      ['aws-load-balancer-controller', 'aws-load-balancer-controller', eks, '1.10.1', 'kube-system'],
+      ['istio-base', 'base', istio, '1.24.2', 'istio-system'],
+      ['istiod', 'istiod', istio, '1.24.2', 'istio-system'],
+      ['istio-ingressgateway', 'gateway', istio, '1.24.2', 'istio-ingress'],
+      ['prometheus-operator-crds', 'prometheus-operator-crds', prometheusCommunity, '16.0.1', 'monitoring'],
+      ['prometheus-operator', 'kube-prometheus-stack', prometheusCommunity, '66.3.1', 'monitoring'],
+      ['chaos-mesh', 'chaos-mesh', chaosMesh, '2.7.0', 'chaos-mesh'],
+      ['flagger', 'flagger', flagger, '1.38.0', 'flagger-system'],
+      ['flagger-loadtester', 'loadtester', flagger, '0.33.0', 'flagger-system'],
+    ]);
+    expect(istio).toBe('https://istio-release.storage.googleapis.com/charts');
+    expect(eks).toBe('https://aws.github.io/eks-charts');
+    for (const r of mocks.ofType(RELEASE)) {
+      expect([r.name, r.provider]).toEqual([r.name, expect.stringContaining('::use1-k8s::')]);
+      expect([r.name, r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.timeout]).toEqual([r.name, true, true, 900]);
+      // kube-system exists; every other namespace is created by its first release.
+      expect([r.name, r.inputs.createNamespace]).toEqual([r.name, r.inputs.namespace !== 'kube-system']);
+    }
+  });
+
+  test('the ingress gateway: an internet-facing, cross-zone NLB carrying the VPC\'s public security group, 443 only', async () => {
+    const a = await build();
+    const sg = await valueOf(a.urn).then(() => mocks.one('aws:ec2/securityGroup:SecurityGroup', 'use1-public-lb'));
+    const values = releases()['istio-ingressgateway'].values;
+    expect(values.service).toEqual({
+      type: 'LoadBalancer',
+      annotations: {
+        'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+        'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+        'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+        'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+        'service.beta.kubernetes.io/aws-load-balancer-security-groups': `${sg.name}-id`,
+        'service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules': 'true',
+      },
+      ports: [{ name: 'https', port: 443, targetPort: 443, protocol: 'TCP' }],
+    });
+    // The security group the annotation names is the one open to the internet on 443 only.
+    expect(sg.inputs.ingress.map((i: any) => [i.fromPort, i.toPort, i.cidrBlocks])).toEqual([[443, 443, ['0.0.0.0/0']]]);
+    expect(values.autoscaling).toEqual({ enabled: true, minReplicas: 3, maxReplicas: 9 });
+    expect(values.podDisruptionBudget).toEqual({ minAvailable: 2 });
+    expect(values.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1 });
+  });
+
+  test('the entry point is the gateway Service\'s load balancer host name, read after its release', async () => {
+    const a = await build();
+    const read = mocks.one('kubernetes:core/v1:Service', 'use1-istio-ingressgateway-service');
+    expect(read.id).toBe('istio-ingress/istio-ingressgateway');
+    expect(read.provider).toEqual(expect.stringContaining('::use1-k8s::'));
+    expect(await valueOf(a.entryPoint!)).toBe('use1-istio-ingressgateway-service.elb.amazonaws.com');
+  });
+
+  test('the load balancer controller: IRSA role trusted only by its service account via the cluster\'s OIDC provider', async () => {
+    const a = await build();
+    const role = mocks.one('aws:iam/role:Role', 'use1-lb-controller').inputs;
+    expect(JSON.parse(role.assumeRolePolicy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{
+        Effect: 'Allow',
+        Principal: { Federated: 'arn:aws:iam::123456789012:use1-oidc' },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: {
+            [`${ISSUER_HOST}:sub`]: 'system:serviceaccount:kube-system:aws-load-balancer-controller',
+            [`${ISSUER_HOST}:aud`]: 'sts.amazonaws.com',
+          },
+        },
+      }],
+    });
+    const policy = JSON.parse(mocks.one('aws:iam/rolePolicy:RolePolicy', 'use1-lb-controller').inputs.policy);
+    expect(policy).toEqual(AWS_LOAD_BALANCER_CONTROLLER_POLICY);
+    const actions = policy.Statement.flatMap((s: any) => s.Action);
+    for (const needed of ['elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:SetSecurityGroups', 'ec2:AuthorizeSecurityGroupIngress',
+      'elasticloadbalancing:ModifyLoadBalancerAttributes', 'ec2:DescribeSubnets']) {
+      expect(actions).toContain(needed);
+    }
+    // Deletions only on what the controller tagged as its own.
+    const deletes = policy.Statement.filter((s: any) => s.Action.some((x: string) => /:Delete(LoadBalancer|TargetGroup|SecurityGroup)$/.test(x)));
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const s of deletes) expect(Object.keys(s.Condition.Null)[0]).toMatch(/^aws:ResourceTag\/elbv2\.k8s\.aws\/cluster$/);
+    expect(releases()['aws-load-balancer-controller'].values).toEqual({
+      clusterName: 'production-us-east-1',
+      region: 'us-east-1',
+      vpcId: 'use1-id',
+      replicaCount: 2,
+      serviceAccount: { create: true, name: 'aws-load-balancer-controller', annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:use1-lb-controller' } },
+      podDisruptionBudget: { maxUnavailable: 1 },
+    });
+    expect(await valueOf(a.loadBalancerControllerRoleArn!)).toBe('arn:aws:iam::123456789012:use1-lb-controller');
+  });
+
+  test('values: operator only (no Prometheus/Alertmanager), Chaos Mesh on containerd, Flagger on Istio and our Prometheus', async () => {
+    await build();
+    const r = releases();
+    const op = r['prometheus-operator'];
+    expect(op.skipCrds).toBe(true);
+    expect(op.values.prometheusOperator).toEqual({ enabled: true });
+    for (const k of ['crds', 'prometheus', 'alertmanager', 'grafana', 'kubeStateMetrics', 'nodeExporter']) expect([k, op.values[k]]).toEqual([k, { enabled: false }]);
+    expect(r['istio-base'].values).toEqual({ defaultRevision: 'default' });
+    expect(r['chaos-mesh'].values.chaosDaemon).toEqual({ runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' });
+    expect(r['chaos-mesh'].values.dashboard).toEqual({ create: false });
+    expect(r.flagger.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://prometheus-operated.monitoring:9090', crd: { create: true } });
+  });
+
+  test('dependency order: CRDs before controllers, istiod and the LB controller before the gateway, loadtester after flagger', async () => {
+    await build();
+    const deps = (n: string) => mocks.dependsOn(RELEASE, `use1-${n}`);
+    expect(deps('istiod')).toEqual(['use1-istio-base']);
+    // The gateway also depends (through its annotation's value) on the public security group it attaches.
+    expect(deps('istio-ingressgateway').sort()).toEqual(['use1-aws-load-balancer-controller', 'use1-istiod', 'use1-public-lb']);
+    expect(deps('prometheus-operator')).toEqual(['use1-prometheus-operator-crds']);
+    expect(deps('flagger').sort()).toEqual(['use1-istiod', 'use1-prometheus-operator']);
+    expect(deps('flagger-loadtester')).toEqual(['use1-flagger']);
+    // The controller waits for its role and, through its values, for the EKS cluster and the VPC (both named `use1`).
+    expect(deps('aws-load-balancer-controller').sort()).toEqual(['use1', 'use1', 'use1-lb-controller']);
+    expect(mocks.dependsOn('kubernetes:core/v1:Service', 'use1-istio-ingressgateway-service')).toEqual(['use1-istio-ingressgateway']);
+  });
+});
+
+describe('ClusterAddons overrides', () => {
+  test('a version override changes that chart only', async () => {
+    const a = await build({ versions: { istio: '1.25.0', chaosMesh: undefined } });
+    expect(a.versions).toEqual({ ...DEFAULT_ADDON_CHART_VERSIONS, istio: '1.25.0' });
+    const r = releases();
+    expect([r['istio-base'].version, r.istiod.version, r['istio-ingressgateway'].version, r['chaos-mesh'].version]).toEqual(['1.25.0', '1.25.0', '1.25.0', '2.7.0']);
+  });
+
+  test('switches: each add-on can be turned off; without the gateway there is no entry point', async () => {
+    const a = await build({ enable: { ingressGateway: false, chaosMesh: false, flagger: false } });
+    expect(Object.keys(a.releases)).toEqual([
+      'aws-load-balancer-controller', 'istio-base', 'istiod', 'prometheus-operator-crds', 'prometheus-operator',
+    ]);
+    expect(a.entryPoint).toBeUndefined();
+    expect(mocks.ofType('kubernetes:core/v1:Service')).toEqual([]);
+    mocks.reset();
+    const none = await build({
+      enable: { istio: false, ingressGateway: false, prometheusOperator: false, chaosMesh: false, flagger: false, awsLoadBalancerController: false },
+    }, 'use2');
+    expect(none.releases).toEqual({});
+    expect(none.loadBalancerControllerRoleArn).toBeUndefined();
+    expect(mocks.ofType(RELEASE)).toEqual([]);
+    expect(mocks.ofType('aws:iam/role:Role').map(r => r.name)).not.toContain('use2-lb-controller');
+  });
+
+  test('namespaces and the gateway floor are overridable', async () => {
+    await build({ namespaces: { ingress: 'edge', flagger: 'delivery' }, gatewayMinReplicas: 4 });
+    const r = releases();
+    expect(r['istio-ingressgateway'].namespace).toBe('edge');
+    expect(r['flagger-loadtester'].namespace).toBe('delivery');
+    expect(r['istio-ingressgateway'].values.autoscaling).toEqual({ enabled: true, minReplicas: 4, maxReplicas: 12 });
+    expect(mocks.one('kubernetes:core/v1:Service', 'use1-istio-ingressgateway-service').id).toBe('edge/istio-ingressgateway');
+  });
+});
+
+describe('ClusterAddons errors', () => {
+  test('every bad arg at once, nothing registered', async () => {
+    const { vpc, cluster } = region();
+    await settle(mocks, cluster.urn);
+    const before = mocks.resources.length;
+    const e = errorOf(() => new ClusterAddons('bad', {
+      vpc,
+      cluster,
+      versions: { istio: '~1.24', flagger: 'latest' },
+      enable: { istio: false, awsLoadBalancerController: false },
+      namespaces: { chaos: 'Chaos_Mesh' },
+      gatewayMinReplicas: 1,
+    }));
+    expect(e.message).toBe([
+      'ClusterAddons \'bad\': 7 problems:',
+      ' - versions.istio ("~1.24") is not an exact chart version; pin one, e.g. "1.24.2" (ranges make `pulumi up` non-repeatable)',
+      ' - versions.flagger ("latest") is not an exact chart version; pin one, e.g. "1.38.0" (ranges make `pulumi up` non-repeatable)',
+      ' - enable.ingressGateway (true) needs enable.istio (the gateway is an Istio proxy); turn istio on, or the gateway off',
+      ' - enable.ingressGateway (true) needs enable.awsLoadBalancerController (only it honours the NLB and security-group annotations); '
+        + 'turn awsLoadBalancerController on, or the gateway off',
+      ' - enable.flagger (true) needs enable.istio (meshProvider istio); turn istio on, or flagger off',
+      ' - namespaces.chaos ("Chaos_Mesh") is not a namespace name; use a DNS label, e.g. "istio-ingress"',
+      ' - gatewayMinReplicas (1) is below 2, so one pod or zone loss takes the region\'s entry point down; use 3 (one per zone)',
+    ].join('\n'));
+    await settle(mocks);
+    expect(mocks.resources.length).toBe(before);
+  });
+
+  test('wrong cluster and vpc types', () => {
+    expect(errorOf(() => new ClusterAddons('x', { vpc: {} as any, cluster: {} as any })).message).toBe([
+      'ClusterAddons \'x\': 2 problems:',
+      ' - cluster ({}) is not a RegionalCluster; pass the region\'s RegionalCluster',
+      ' - vpc ({}) is not a MultiAzVpc; pass the region\'s MultiAzVpc',
+    ].join('\n'));
+  });
+});
