@@ -3,7 +3,7 @@
 # Patroni + PostgreSQL + etcd (PatroniCluster), Redis + Sentinel (RedisSentinel),
 # Prometheus promtool (rules), Alertmanager amtool (routing). Idempotent; needs root (or sudo) and Debian's apt.
 set -euo pipefail
-pkgs=(patroni postgresql etcd-server redis-server redis-sentinel prometheus prometheus-alertmanager lua5.4 python3-psycopg2 procps util-linux)
+pkgs=(patroni postgresql pgbouncer etcd-server redis-server redis-sentinel prometheus prometheus-alertmanager lua5.4 python3-psycopg2 procps util-linux)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
