@@ -706,7 +706,11 @@ export class PatroniCluster extends Construct implements IDependent {
       defaultPoolSize: o.defaultPoolSize ?? PGBOUNCER_DEFAULTS.defaultPoolSize,
       reservePoolSize: o.reservePoolSize ?? PGBOUNCER_DEFAULTS.reservePoolSize,
       port: o.port ?? PGBOUNCER_DEFAULTS.port,
-      auth: { secretName, key, ...(o.auth?.authUser !== undefined ? { authUser: o.auth.authUser, authQuery: o.auth.authQuery ?? PGBOUNCER_DEFAULTS.authQuery } : {}) },
+      auth: {
+        secretName, key,
+        ...(o.auth?.authUser !== undefined ? { authUser: o.auth.authUser, authQuery: o.auth.authQuery ?? PGBOUNCER_DEFAULTS.authQuery } : {}),
+        ...(o.auth?.authUser === undefined && o.auth?.authQuery !== undefined ? { authQuery: o.auth.authQuery } : {}),
+      },
       resources: resolveResources(o.resources, ResourcePresets.SMALL),
       authFile: `/etc/pgbouncer-auth/${key}`,
     };
@@ -743,7 +747,8 @@ export class PatroniCluster extends Construct implements IDependent {
       defaultPoolSize: r.defaultPoolSize,
       reservePoolSize: r.reservePoolSize,
       authFile: r.authFile,
-      ...(r.auth.authUser !== undefined ? { authUser: r.auth.authUser, authQuery: r.auth.authQuery } : {}),
+      authUser: r.auth.authUser,
+      authQuery: r.auth.authQuery,
     };
   }
 
