@@ -13,7 +13,7 @@ const platform = Platform.fromDescription(PRODUCTION);
 const regions = platform.regions.map(r => buildRegion(platform, r.name, path.join(outdir, r.name)));
 for (const r of regions) {
   r.app.synth();
-  // Alerts of the stateful constructs do not carry runbook links yet: their pages are still written.
-  writeRunbooks(r.app, { runbookBaseUrl: RUNBOOK_BASE_URL, outdir: path.join(outdir, 'runbooks'), allowMissingLinks: true });
+  // Every alert links its page under RUNBOOK_BASE_URL; a missing or foreign link fails the synth.
+  writeRunbooks(r.app, { runbookBaseUrl: RUNBOOK_BASE_URL, outdir: path.join(outdir, 'runbooks') });
 }
 writeReliabilityReport(regions.map(r => ({ name: r.region.name, scope: r.app })), { outdir, title: 'Reliability report: reference platform (production)' });

@@ -13,6 +13,8 @@ export const PRODUCTION: PlatformDescription = {
     { name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'], vpcCidr: '10.30.0.0/16' },
     { name: 'ap-southeast-1', zones: ['ap-southeast-1a', 'ap-southeast-1b', 'ap-southeast-1c'], vpcCidr: '10.40.0.0/16' },
   ],
+  // Where dist/runbooks/ is published: the stateful constructs' alerts link their pages under it.
+  runbookBaseUrl: 'https://runbooks.example.com/shop',
 };
 
 /** The AWS account the platform runs in (placeholder for the reference platform). */

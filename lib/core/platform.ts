@@ -54,19 +54,21 @@ export function runbookBaseUrlProblems(value: unknown, prop: string = 'runbookBa
     }
   }
   return ok ? [] : [{
-    prop, value, why: 'is not an absolute https URL without query or fragment',
+    prop,
+    value,
+    why: 'is not an absolute https URL without query or fragment',
     fix: 'give the URL dist/runbooks/ is published at, e.g. "https://wiki.example.com/runbooks"',
   }];
 }
 
 /**
  * The `runbook_url` annotation of an alert: `{ runbook_url: '<base>/<prefix>-<alert in kebab case>' }`
- * (`PatroniNoLeader` of prefix `orders-orders-db` links `<base>/orders-orders-db-patroni-no-leader`), or `{}`
+ * (`PostgresDiskFullIn4h` of prefix `orders-orders-db` links `<base>/orders-orders-db-postgres-disk-full-in-4h`), or `{}`
  * when no base is known.
  */
 export function runbookAnnotation(base: string | undefined, prefix: string, alert: string): { runbook_url?: string } {
   if (base === undefined) return {};
-  const kebab = alert.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
+  const kebab = alert.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([a-z])([0-9])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
   return { runbook_url: `${base.replace(/\/+$/, '')}/${prefix}-${kebab}` };
 }
 

@@ -1,23 +1,23 @@
 import { createHash } from 'crypto';
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
+import { RegionChart } from './region-chart';
+import {
+  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
+} from './workload-options';
 import { Checks } from '../checks/checks';
 import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
 import { Problems } from '../core/errors';
-import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
+import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
 import { parseQuantity, quantityFix } from '../core/quantity';
 import {
   KAFKA_DEFAULTS, KAFKA_PLACEHOLDERS, KafkaTopicSpec, renderKafkaJmxExporterConfig, renderKafkaServerProperties, renderKafkaTopicScript,
 } from '../render/kafka';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
-import { DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { RegionChart } from './region-chart';
-import {
-  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
-} from './workload-options';
 
 /** A topic the cluster creates declaratively (the topics Job). */
 export interface KafkaTopic {

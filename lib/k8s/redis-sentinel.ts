@@ -6,11 +6,14 @@
 import { createHash } from 'crypto';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
+import { RegionChart } from './region-chart';
+import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems } from './workload-options';
 import { Checks } from '../checks/checks';
 import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
 import { Problems } from '../core/errors';
-import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
+import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
 import { parseQuantity } from '../core/quantity';
 import {
   REDIS_SENTINEL_DEFAULTS, RedisMaxmemoryPolicy, RedisPassword, RedisPodScriptsInput, RedisRole, RedisSentinelInput, SentinelConfInput,
@@ -18,11 +21,8 @@ import {
   renderSentinelStartScript, validateRedisSentinelInput,
 } from '../render/redis';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
-import { DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { RegionChart } from './region-chart';
-import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems } from './workload-options';
 
 /** A key of a Secret in the construct's namespace; the construct never sees the value. */
 export interface RedisSecretKeyRef {
@@ -859,6 +859,6 @@ export class RedisSentinel extends Construct implements IDependable {
       },
     ];
     const prefix = `${this.namespace}-${this.name}`;
-    return rules.map(r => ({ ...r, annotations: { ...r.annotations, ...runbookAnnotation(this.runbookBaseUrl, prefix, r.alert) } }));
+    return rules.map(rule => ({ ...rule, annotations: { ...rule.annotations, ...runbookAnnotation(this.runbookBaseUrl, prefix, rule.alert) } }));
   }
 }

@@ -25,6 +25,24 @@ describe('Platform.fromDescription', () => {
     expect(() => p.region('us-east-1')).toThrow("Platform 'production': no region \"us-east-1\"; known regions: eu-west-1");
   });
 
+  test('runbookBaseUrl: none by default; kept as given', () => {
+    const regions = [{ name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b'] }];
+    expect(Platform.fromDescription({ environment: 'production', regions }).runbookBaseUrl).toBeUndefined();
+    expect(Platform.fromDescription({ environment: 'production', regions, runbookBaseUrl: 'https://runbooks.example.com/shop/' }).runbookBaseUrl)
+      .toBe('https://runbooks.example.com/shop/');
+  });
+
+  test.each([
+    'http://runbooks.example.com/shop', 'runbooks/shop', '', 'https://runbooks.example.com/shop?page=1', 'https://runbooks.example.com/shop#top',
+  ])('runbookBaseUrl %j is refused', runbookBaseUrl => {
+    const regions = [{ name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b'] }];
+    expect(() => Platform.fromDescription({ environment: 'production', regions, runbookBaseUrl })).toThrow([
+      "Platform 'production': 1 problem:",
+      ` - runbookBaseUrl (${JSON.stringify(runbookBaseUrl)}) is not an absolute https URL without query or fragment; `
+        + 'give the URL dist/runbooks/ is published at, e.g. "https://wiki.example.com/runbooks"',
+    ].join('\n'));
+  });
+
   test('every problem at once', () => {
     let err: unknown;
     try {
