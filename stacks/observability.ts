@@ -3,6 +3,7 @@
  * the cross-region global view, the P0-P4 alert routing, logs and traces.
  */
 import { App } from 'cdk8s';
+import { PRODUCTION } from './platform';
 import { AlertRoutingOptions, Bulkhead, LogShipper, MonitoringStack, Platform, Region, RegionChart, TraceCollector } from '../lib';
 
 /** Alert routing of the reference platform; the Secrets are created out of band (External Secrets). */
@@ -13,7 +14,7 @@ export const ALERT_ROUTING: AlertRoutingOptions = {
 };
 
 /** Where dist/runbooks/ is published: the base the reference platform's alerts link to . */
-export const RUNBOOK_BASE_URL = 'https://runbooks.example.com/shop';
+export const RUNBOOK_BASE_URL = PRODUCTION.runbookBaseUrl!;
 
 /** Internal DNS zone under which each region's monitoring endpoints are reachable from the others. */
 export const INTERNAL_ZONE = 'nines.internal';

@@ -94,7 +94,7 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
   services.get('notification-service')!.dependOn(orderEvents);
   // SLOs for every critical service, the standard alert pack for every service, canaries for
   // order and payment (the case study's sections 1, 3.4 and 4.3).
-  const links = { runbookBaseUrl: 'https://runbooks.example.com/shop', dashboardBaseUrl: 'https://grafana.example.com/d/shop' };
+  const links = { runbookBaseUrl: platform.runbookBaseUrl!, dashboardBaseUrl: 'https://grafana.example.com/d/shop' };
   for (const s of SERVICES) {
     const svc = services.get(s.name)!;
     new StandardAlerts(chart, `${s.name}-alerts`, { service: svc, ...links });

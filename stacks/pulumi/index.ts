@@ -4,7 +4,7 @@
  * cluster receives the same objects `npm run synth` writes to dist/<region>/.
  *
  * Config (namespace `nines`): environment, regions, hostedZoneId, recordName, entryPoints,
- * publicAccessCidrs, nodesPerZone, interfaceEndpoints. See Pulumi.production.yaml.
+ * publicAccessCidrs, nodesPerZone, interfaceEndpoints, addons ({ versions, enable, gatewayMinReplicas }). See Pulumi.production.yaml.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { buildPlatformStack, describePlatform, StackOptions } from './stack';
@@ -22,6 +22,7 @@ const built = buildPlatformStack(platform, {
   publicAccessCidrs: config.getObject<string[]>('publicAccessCidrs'),
   nodesPerZone: config.getObject<StackOptions['nodesPerZone']>('nodesPerZone'),
   interfaceEndpoints: config.getObject<string[]>('interfaceEndpoints'),
+  addons: config.getObject<StackOptions['addons']>('addons'),
 });
 
 const perRegion = <T>(f: (r: (typeof built.regions)[string]) => T) =>
@@ -32,4 +33,5 @@ export const clusterNames = perRegion(r => r.cluster.name);
 export const clusterEndpoints = perRegion(r => r.cluster.endpoint);
 export const backupBuckets = perRegion(r => r.cluster.backupBucket);
 export const backupRoleArns = perRegion(r => r.cluster.backupRoleArn);
+export const entryPoints = perRegion(r => r.entryPoint);
 export const healthCheckIds = built.failover?.healthCheckIds;

@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { RegionObjects } from './kubernetes-objects';
-import { MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, RegionalCluster } from '../../lib/aws';
+import { ClusterAddons, ClusterAddonsArgs, MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, RegionalCluster } from '../../lib/aws';
 import { Region } from '../../lib/core/platform';
 
 /** Arguments of {@link RegionStack}. */
@@ -18,16 +18,23 @@ export interface RegionStackArgs {
   readonly nodesPerZone?: NodeGroupScaling;
   /** Interface endpoints. */
   readonly interfaceEndpoints?: MultiAzVpcArgs['interfaceEndpoints'];
+  /** Add-on chart versions and switches (default: all add-ons at their pinned versions). */
+  readonly addons?: Pick<ClusterAddonsArgs, 'versions' | 'enable' | 'gatewayMinReplicas'>;
 }
 
 /**
- * One region of the platform: its MultiAzVpc, its RegionalCluster, and its cdk8s objects
- * applied through the cluster's Kubernetes provider. Pass the region's aws.Provider in
+ * One region of the platform: its MultiAzVpc, its RegionalCluster, the ClusterAddons the objects
+ * need (CRDs, controllers, the ingress gateway's NLB), and its cdk8s objects applied after them
+ * through the cluster's Kubernetes provider. Pass the region's aws.Provider in
  * `opts.providers`; every child inherits it.
  */
 export class RegionStack extends pulumi.ComponentResource {
   public readonly vpc: MultiAzVpc;
   public readonly cluster: RegionalCluster;
+  /** What the cluster runs before the cdk8s objects (Istio, prometheus-operator, Chaos Mesh, Flagger, the LB controller). */
+  public readonly addons: ClusterAddons;
+  /** The region's public entry point: the ingress gateway's NLB host name (undefined with the gateway off). */
+  public readonly entryPoint?: pulumi.Output<string>;
   /** One ConfigGroup per chart, by chart id. */
   public readonly workloads: Readonly<Record<string, k8s.yaml.ConfigGroup>>;
 
@@ -42,6 +49,10 @@ export class RegionStack extends pulumi.ComponentResource {
       backupBucketName: args.backupBucketName,
       backupServiceAccounts: args.objects.backupServiceAccounts.length > 0 ? args.objects.backupServiceAccounts : undefined,
     }, { parent: this });
+    this.addons = new ClusterAddons(name, { cluster: this.cluster, vpc: this.vpc, ...args.addons }, { parent: this });
+    this.entryPoint = this.addons.entryPoint;
+    // The CRDs and controllers (and their webhooks) the objects need exist before any chart applies.
+    const addonReleases = Object.values(this.addons.releases);
     const workloads: Record<string, k8s.yaml.ConfigGroup> = {};
     let previous: pulumi.Resource = this.cluster;
     for (const chart of args.objects.charts) {
@@ -49,11 +60,11 @@ export class RegionStack extends pulumi.ComponentResource {
       // kind/namespace/name: stable names, a per-object preview, and testable under mocks.
       const group: k8s.yaml.ConfigGroup = new k8s.yaml.ConfigGroup(`${name}-${chart.chart}`, {
         objs: [...chart.objects], resourcePrefix: `${name}-${chart.chart}`,
-      }, { parent: this, provider: this.cluster.provider, dependsOn: [previous] });
+      }, { parent: this, provider: this.cluster.provider, dependsOn: [previous, ...addonReleases] });
       workloads[chart.chart] = group;
       previous = group;
     }
     this.workloads = workloads;
-    this.registerOutputs({ vpcId: this.vpc.vpcId, cidrPlan: this.vpc.cidrPlan, clusterName: this.cluster.name });
+    this.registerOutputs({ vpcId: this.vpc.vpcId, cidrPlan: this.vpc.cidrPlan, clusterName: this.cluster.name, entryPoint: this.entryPoint });
   }
 }

@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws/provider';
 import * as pulumi from '@pulumi/pulumi';
-import { GlobalFailover, NodeGroupScaling, planPlatform } from '../../lib/aws';
+import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, planPlatform } from '../../lib/aws';
 import { Problems } from '../../lib/core/errors';
 import { Platform, PlatformDescription } from '../../lib/core/platform';
 import { PRODUCTION } from '../platform';
@@ -14,8 +14,8 @@ export interface StackOptions {
   /** e.g. `api.example.com`. */
   readonly recordName?: string;
   /**
-   * Each region's public entry point host name.
-   * @default `${region}.${recordName}` (published per region, e.g. by external-dns for the ingress load balancer)
+   * Overrides of regions' public entry point host names (e.g. a CDN or a name published elsewhere).
+   * @default each region's ingress gateway NLB host name (`${region}.${recordName}` if the gateway is off)
    */
   readonly entryPoints?: Readonly<Record<string, string>>;
   /** CIDRs allowed to reach the clusters' public API endpoints (default none: private only). */
@@ -24,6 +24,8 @@ export interface StackOptions {
   readonly nodesPerZone?: NodeGroupScaling;
   /** Interface endpoints per VPC. */
   readonly interfaceEndpoints?: readonly string[];
+  /** Add-on chart versions and switches, for every region. */
+  readonly addons?: Pick<ClusterAddonsArgs, 'versions' | 'enable' | 'gatewayMinReplicas'>;
 }
 
 /** The built stack. */
@@ -74,12 +76,14 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       publicAccessCidrs: options.publicAccessCidrs,
       nodesPerZone: options.nodesPerZone,
       interfaceEndpoints: options.interfaceEndpoints,
+      addons: options.addons,
     }, { providers: [provider] });
   }
   let failover: GlobalFailover | undefined;
   if (options.hostedZoneId !== undefined && options.recordName !== undefined) {
+    // Each region's ingress NLB (read from its Service once Helm has waited for it), unless overridden.
     const entryPoints = Object.fromEntries(platform.regions.map(r =>
-      [r.name, options.entryPoints?.[r.name] ?? `${r.name}.${options.recordName}`]));
+      [r.name, options.entryPoints?.[r.name] ?? regions[r.name].entryPoint ?? `${r.name}.${options.recordName}`]));
     // Route53 is global; its API lives in us-east-1.
     const dnsProvider = providers['us-east-1'] ?? new aws.Provider('aws-global', { region: 'us-east-1' });
     failover = new GlobalFailover(platform.environment, {
