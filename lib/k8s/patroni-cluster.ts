@@ -1,5 +1,5 @@
-import { ApiObject, Lazy } from 'cdk8s';
 import { createHash } from 'crypto';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
 import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
@@ -707,7 +707,8 @@ export class PatroniCluster extends Construct implements IDependent {
       reservePoolSize: o.reservePoolSize ?? PGBOUNCER_DEFAULTS.reservePoolSize,
       port: o.port ?? PGBOUNCER_DEFAULTS.port,
       auth: {
-        secretName, key,
+        secretName,
+        key,
         ...(o.auth?.authUser !== undefined ? { authUser: o.auth.authUser, authQuery: o.auth.authQuery ?? PGBOUNCER_DEFAULTS.authQuery } : {}),
         ...(o.auth?.authUser === undefined && o.auth?.authQuery !== undefined ? { authQuery: o.auth.authQuery } : {}),
       },
@@ -768,9 +769,11 @@ export class PatroniCluster extends Construct implements IDependent {
       autoscaling: false,
       replicas: r.replicas,
       zones: this.zones,
-      resources: { cpu: { request: r.resources.cpuRequest, limit: r.resources.cpuLimit ?? false },
+      resources: {
+        cpu: { request: r.resources.cpuRequest, limit: r.resources.cpuLimit ?? false },
         memory: { request: r.resources.memoryRequest, limit: r.resources.memoryLimit },
-        ephemeralStorage: { request: r.resources.ephemeralRequest, limit: r.resources.ephemeralLimit } },
+        ephemeralStorage: { request: r.resources.ephemeralRequest, limit: r.resources.ephemeralLimit },
+      },
       command: ['pgbouncer', '/etc/pgbouncer/pgbouncer.ini'],
       files: [{ mountPath: '/etc/pgbouncer', configMap: configName }, { mountPath: '/etc/pgbouncer-auth', secret: r.auth.secretName }],
       // A new pgbouncer.ini rolls the pods (pgbouncer reads its file at start).

@@ -759,7 +759,9 @@ export class ResilientService extends Construct implements IDependent {
     // 0440: readable by the pod's group (fsGroup) only.
     const fileVolumes = files.map((f, i) => ({
       name: `files-${i}`,
-      ...(f.secret !== undefined ? { secret: { secretName: f.secret, defaultMode: 0o440 } } : { configMap: { name: f.configMap, defaultMode: 0o440 } }),
+      ...(f.secret !== undefined
+        ? { secret: { secretName: f.secret, defaultMode: 0o440 } }
+        : { configMap: { name: f.configMap, defaultMode: 0o440 } }),
     }));
     const container: Record<string, unknown> = {
       name: this.name,

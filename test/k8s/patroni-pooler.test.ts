@@ -119,8 +119,15 @@ describe('PatroniCluster pooler options', () => {
       ...BASE,
       postgresParameters: { maxConnections: 200 },
       pooler: {
-        image: 'registry.example.com/platform/pgbouncer:1.23.1', tier: Criticality.CRITICAL, replicas: 4, poolMode: 'session', maxClientConn: 2000,
-        defaultPoolSize: 30, reservePoolSize: 5, port: 7432, auth: { secretName: 'pgb', key: 'users', authUser: 'pgbouncer' },
+        image: 'registry.example.com/platform/pgbouncer:1.23.1',
+        tier: Criticality.CRITICAL,
+        replicas: 4,
+        poolMode: 'session',
+        maxClientConn: 2000,
+        defaultPoolSize: 30,
+        reservePoolSize: 5,
+        port: 7432,
+        auth: { secretName: 'pgb', key: 'users', authUser: 'pgbouncer' },
       },
     });
     const objs = Testing.synth(chart);

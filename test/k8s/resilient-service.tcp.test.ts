@@ -93,7 +93,11 @@ describe('ResilientService with protocol TCP', () => {
 describe('ResilientService TCP options', () => {
   test('a given appProtocol, servicePort and metrics; command, args and files', () => {
     const { chart, svc } = tcpService({
-      appProtocol: 'postgresql', servicePort: 5432, metrics: true, command: ['pgbouncer'], args: ['/etc/pgbouncer/pgbouncer.ini'],
+      appProtocol: 'postgresql',
+      servicePort: 5432,
+      metrics: true,
+      command: ['pgbouncer'],
+      args: ['/etc/pgbouncer/pgbouncer.ini'],
       files: [{ mountPath: '/etc/pgbouncer', configMap: 'pooler-config' }, { mountPath: '/etc/pgbouncer-auth', secret: 'pooler-auth' }],
     });
     const objs = synth(chart);
@@ -144,7 +148,11 @@ describe('ResilientService TCP validation', () => {
   test('HTTP-only props are errors naming the prop, all at once, and the tree is left as it was', () => {
     const { chart } = regionChart();
     const e = errorOf(() => new ResilientService(chart, 'pooler', {
-      image: IMAGE, tier: Criticality.HIGH, namespace: 'orders', protocol: ServiceProtocol.TCP, port: 6432,
+      image: IMAGE,
+      tier: Criticality.HIGH,
+      namespace: 'orders',
+      protocol: ServiceProtocol.TCP,
+      port: 6432,
       traffic: {
         timeout: Duration.seconds(5),
         retries: { attempts: 2, perTryTimeout: Duration.seconds(1) },
@@ -184,7 +192,9 @@ describe('ResilientService TCP validation', () => {
 
   test('property: any TCP port and tier synthesize schema-valid objects with zero findings', () => {
     fc.assert(fc.property(
-      fc.integer({ min: 1024, max: 65535 }).filter(p => p !== 9090), fc.constantFrom(Criticality.CRITICAL, Criticality.HIGH, Criticality.MEDIUM), fc.boolean(),
+      fc.integer({ min: 1024, max: 65535 }).filter(p => p !== 9090),
+      fc.constantFrom(Criticality.CRITICAL, Criticality.HIGH, Criticality.MEDIUM),
+      fc.boolean(),
       (port, tier, metrics) => {
         const { chart, svc } = tcpService({ port, tier, metrics });
         const objs = synth(chart);

@@ -45,9 +45,20 @@ describe('renderPgBouncerIni', () => {
 
   test('auth_user gets the default lookup query; given settings are rendered as given', () => {
     const t = parsePgBouncerIni(renderPgBouncerIni({
-      backendHost: '10.0.0.5', backendPort: 5433, port: 7432, listenAddr: '127.0.0.1', poolMode: 'session', maxClientConn: 500,
-      defaultPoolSize: 10, reservePoolSize: 2, authType: 'md5', authFile: '/auth/u.txt', authUser: 'pgbouncer', unixSocketDir: '',
-      adminUsers: ['admin'], statsUsers: ['exporter', 'ops'],
+      backendHost: '10.0.0.5',
+      backendPort: 5433,
+      port: 7432,
+      listenAddr: '127.0.0.1',
+      poolMode: 'session',
+      maxClientConn: 500,
+      defaultPoolSize: 10,
+      reservePoolSize: 2,
+      authType: 'md5',
+      authFile: '/auth/u.txt',
+      authUser: 'pgbouncer',
+      unixSocketDir: '',
+      adminUsers: ['admin'],
+      statsUsers: ['exporter', 'ops'],
     }));
     const p = t.get('pgbouncer')!;
     expect(t.get('databases')!.get('*')).toBe('host=10.0.0.5 port=5433');
@@ -72,8 +83,18 @@ describe('validatePgBouncerInput', () => {
 
   test('every problem at once, in clear words', () => {
     const problems = validatePgBouncerInput({
-      backendHost: 'bad host', backendPort: 0, port: 70000, poolMode: 'pooled' as any, maxClientConn: 10, defaultPoolSize: 20, reservePoolSize: -1,
-      authType: 'trust' as any, authFile: 'userlist.txt', authQuery: 'SELECT 1', unixSocketDir: 'tmp', adminUsers: ['bad user'],
+      backendHost: 'bad host',
+      backendPort: 0,
+      port: 70000,
+      poolMode: 'pooled' as any,
+      maxClientConn: 10,
+      defaultPoolSize: 20,
+      reservePoolSize: -1,
+      authType: 'trust' as any,
+      authFile: 'userlist.txt',
+      authQuery: 'SELECT 1',
+      unixSocketDir: 'tmp',
+      adminUsers: ['bad user'],
     });
     expect(problems.map(p => `${p.prop} (${JSON.stringify(p.value)}) ${p.why}`)).toEqual([
       'backendHost ("bad host") is not a host name or address',
@@ -101,7 +122,8 @@ describe('validatePgBouncerInput', () => {
       fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 50 }),
       fc.constantFrom('session', 'transaction', 'statement'), fc.integer({ min: 1, max: 65535 }),
       (maxClientConn, pool, reserve, poolMode, port) => {
-        const input = { backendHost: HOST, maxClientConn, defaultPoolSize: Math.min(pool, maxClientConn), reservePoolSize: reserve, poolMode: poolMode as any, port };
+        const defaultPoolSize = Math.min(pool, maxClientConn);
+        const input = { backendHost: HOST, maxClientConn, defaultPoolSize, reservePoolSize: reserve, poolMode: poolMode as any, port };
         expect(validatePgBouncerInput(input)).toEqual([]);
         const p = parsePgBouncerIni(renderPgBouncerIni(input)).get('pgbouncer')!;
         expect([p.get('max_client_conn'), p.get('default_pool_size'), p.get('reserve_pool_size'), p.get('pool_mode'), p.get('listen_port')])

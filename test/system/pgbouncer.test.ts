@@ -10,8 +10,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
-import { parsePgBouncerIni, renderPgBouncerIni } from '../../lib/render/pgbouncer';
 import { DAEMON_USER, Daemon, daemonUserIds, freePorts, isAlive, killPid, makeDaemonDir, startAsDaemonUser, waitFor } from './patroni/processes';
+import { parsePgBouncerIni, renderPgBouncerIni } from '../../lib/render/pgbouncer';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PGBOUNCER = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find(p => fs.existsSync(p));
@@ -43,7 +43,7 @@ describe('pgbouncer with the rendered pgbouncer.ini in front of PostgreSQL 15', 
       const c = direct();
       await c.connect();
       try {
-        return (await c.query("SELECT rolpassword FROM pg_authid WHERE rolname = current_user")).rows[0].rolpassword as string;
+        return (await c.query('SELECT rolpassword FROM pg_authid WHERE rolname = current_user')).rows[0].rolpassword as string;
       } finally {
         await c.end();
       }
