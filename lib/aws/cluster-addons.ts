@@ -363,7 +363,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
         service: { type: 'LoadBalancer', annotations, ports: [{ name: 'https', port: 443, targetPort: 443, protocol: 'TCP' }] },
         autoscaling: { enabled: true, minReplicas: gatewayMinReplicas, maxReplicas: Math.max(gatewayMinReplicas * 3, 6) },
         topologySpreadConstraints: [{
-          maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule',
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'DoNotSchedule',
           labelSelector: { matchLabels: { istio: 'ingressgateway' } },
         }],
         podDisruptionBudget: { minAvailable: Math.max(gatewayMinReplicas - 1, 1) },

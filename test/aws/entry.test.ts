@@ -16,6 +16,9 @@ test('stacks/pulumi/index.ts (the `pulumi up` entry) runs Pulumi.staging.yaml un
   expect(await valueOf(entry.clusterNames['us-east-1'])).toBe('staging-us-east-1');
   expect(await valueOf(entry.backupBuckets['us-east-1'])).toBe('nines-staging-us-east-1-db-backup');
   expect(entry.healthCheckIds).toBeUndefined();
+  // The region's entry point (its ingress gateway NLB) is a stack output even without DNS.
+  expect(await valueOf(entry.entryPoints['us-east-1'])).toBe('us-east-1-istio-ingressgateway-service.elb.amazonaws.com');
+  expect(mocks.ofType('kubernetes:helm.sh/v3:Release')).toHaveLength(9);
   expect(mocks.ofType('pulumi:providers:aws').map(p => p.inputs.region)).toEqual(['us-east-1']);
   expect(mocks.ofType('aws:eks/nodeGroup:NodeGroup').map(n => n.inputs.scalingConfig))
     .toEqual(Array(3).fill({ minSize: 1, desiredSize: 1, maxSize: 3 }));

@@ -23,7 +23,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   public readonly dependencies = new Map<string, readonly string[]>();
 
   public newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, id: args.id });
+    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, id: args.id || undefined });
     const id = `${args.name}-id`;
     const arn = `arn:aws:${(args.type.split(':')[1] ?? 'x').split('/')[0]}::${ACCOUNT}:${args.name}`;
     const state: Record<string, any> = { ...args.inputs, arn };

@@ -18,7 +18,7 @@ const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.s
 beforeEach(() => mocks.reset());
 
 describe('the whole production stack under mocks', () => {
-  test('per region: one aws.Provider, VPC + EKS (70 AWS resources), the region\'s cdk8s objects; 12 zones; disjoint CIDRs', async () => {
+  test('per region: one aws.Provider, VPC + EKS + add-ons (72 AWS resources, 9 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
     const platform = Platform.fromDescription(describePlatform('production'));
     // The cdk8s side grows independently: count its objects per region from the same synth.
     const synthesized = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r)]));
@@ -35,12 +35,42 @@ describe('the whole production stack under mocks', () => {
       else if (r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup') c.k8s++;
       else c.other++;
     }
-    // aws: 39 VPC + 31 cluster; k8s: the StorageClass + the region's objects;
-    // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, one ConfigGroup per chart.
+    // aws: 39 VPC + 31 cluster + 2 add-ons (the LB controller's IRSA role and policy);
+    // k8s: the StorageClass + 9 Helm releases + the gateway Service read + the region's objects;
+    // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, ClusterAddons, one ConfigGroup per chart.
     expect(counts).toEqual({
-      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 70, k8s: 1 + objects[r], other: 5 + synthesized[r].charts.length }])),
+      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 72, k8s: 11 + objects[r], other: 6 + synthesized[r].charts.length }])),
       global: { aws: 8, k8s: 0, other: 1 }, // 4 health checks + 4 latency records, the GlobalFailover component
     });
+
+    // Per region: the 9 add-on releases at their pinned versions, in their namespaces, through that region's cluster.
+    for (const region of REGIONS) {
+      const releases = mocks.ofType('kubernetes:helm.sh/v3:Release').filter(r => r.name.startsWith(`${region}-`));
+      expect(Object.fromEntries(releases.map(r => [r.inputs.name, `${r.inputs.namespace} ${r.inputs.chart}@${r.inputs.version}`]))).toEqual({
+        'aws-load-balancer-controller': 'kube-system aws-load-balancer-controller@1.10.1',
+        'istio-base': 'istio-system base@1.24.2',
+        'istiod': 'istio-system istiod@1.24.2',
+        'istio-ingressgateway': 'istio-ingress gateway@1.24.2',
+        'prometheus-operator-crds': 'monitoring prometheus-operator-crds@16.0.1',
+        'prometheus-operator': 'monitoring kube-prometheus-stack@66.3.1',
+        'chaos-mesh': 'chaos-mesh chaos-mesh@2.7.0',
+        'flagger': 'flagger-system flagger@1.38.0',
+        'flagger-loadtester': 'flagger-system loadtester@0.33.0',
+      });
+      // The gateway's NLB carries this region's public ingress security group.
+      const gateway = releases.find(r => r.inputs.name === 'istio-ingressgateway')!;
+      expect(gateway.inputs.values.service.annotations['service.beta.kubernetes.io/aws-load-balancer-security-groups']).toBe(`${region}-public-lb-id`);
+      // Every chart's objects apply after every add-on (the CRDs, controllers and webhooks they need).
+      for (const chart of synthesized[region].charts) {
+        expect(mocks.dependsOn('kubernetes:yaml:ConfigGroup', `${region}-${chart.chart}`))
+          .toEqual(expect.arrayContaining(releases.map(r => r.name)));
+      }
+      // Global failover: one health check and one latency record per region, on that region's gateway NLB.
+      const nlb = `${region}-istio-ingressgateway-service.elb.amazonaws.com`;
+      expect(await valueOf(stack.regions[region].entryPoint!)).toBe(nlb);
+      expect(mocks.one('aws:route53/healthCheck:HealthCheck', `production-${region}`).inputs.fqdn).toBe(nlb);
+      expect(mocks.one('aws:route53/record:Record', `production-${region}`).inputs.records).toEqual([nlb]);
+    }
 
     // Every AWS resource of a region goes through that region's provider; every Kubernetes one through its cluster's.
     for (const r of mocks.resources) {
@@ -85,7 +115,7 @@ describe('the whole production stack under mocks', () => {
     expect(charts.map(c => c.chart).slice(0, 2)).toEqual(['cluster', 'services']);
     expect(charts[0].objects.filter(o => o.kind === 'Namespace').length).toBeGreaterThanOrEqual(9);
     const applied = mocks.resources.filter(r => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup'
-      && r.type !== 'kubernetes:storage.k8s.io/v1:StorageClass');
+      && r.type !== 'kubernetes:storage.k8s.io/v1:StorageClass' && r.type !== 'kubernetes:helm.sh/v3:Release' && r.id === undefined);
     const ident = (o: any) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     expect(applied.map(r => ident(r.inputs)).sort()).toEqual(charts.flatMap(c => c.objects.map(ident)).sort());
     const deployment = charts[1].objects.find(o => o.kind === 'Deployment' && o.metadata.name === 'order-service')!;
@@ -118,6 +148,24 @@ describe('the whole production stack under mocks', () => {
     const groups = stack.regions['us-east-1'].workloads;
     expect(Object.keys(groups)).toEqual(charts.map(c => c.chart));
   }, 120_000);
+
+  test('an entry point override replaces that region\'s NLB only; with the gateway off the config host name is used', async () => {
+    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1']));
+    const stack = buildPlatformStack(platform, {
+      hostedZoneId: 'Z1', recordName: 'api.example.com', entryPoints: { 'eu-west-1': 'eu.cdn.example.com' },
+    });
+    await settle(mocks, stack.failover!.urn, ...Object.values(stack.failover!.recordFqdns));
+    expect(mocks.one('aws:route53/healthCheck:HealthCheck', 'staging-us-east-1').inputs.fqdn)
+      .toBe('us-east-1-istio-ingressgateway-service.elb.amazonaws.com');
+    expect(mocks.one('aws:route53/healthCheck:HealthCheck', 'staging-eu-west-1').inputs.fqdn).toBe('eu.cdn.example.com');
+    mocks.reset();
+    const noGateway = buildPlatformStack(Platform.fromDescription(describePlatform('staging', ['us-east-1'])), {
+      hostedZoneId: 'Z1', recordName: 'api.example.com', addons: { enable: { ingressGateway: false } },
+    });
+    await settle(mocks, noGateway.failover!.urn, ...Object.values(noGateway.failover!.recordFqdns));
+    expect(noGateway.regions['us-east-1'].entryPoint).toBeUndefined();
+    expect(mocks.one('aws:route53/record:Record', 'staging-us-east-1').inputs.records).toEqual(['us-east-1.api.example.com']);
+  }, 240_000);
 
   test('a region outside the description is a clear error', () => {
     expect(() => describePlatform('staging', ['us-east-1', 'sa-east-1'])).toThrow(
