@@ -315,6 +315,7 @@ const CONFIG_DIR = '/etc/patroni';
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 const ROLE_LABEL = 'role';
 const SWITCHOVER_WAIT_SECONDS = 30;
+const POOLER_SAFE_STOP = 'kill -INT 1; while kill -0 1 2>/dev/null; do sleep 1; done';
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9A-Fa-f:]+\/\d{1,3}$/;
 
 /**
@@ -775,6 +776,9 @@ export class PatroniCluster extends Construct implements IDependent {
         ephemeralStorage: { request: r.resources.ephemeralRequest, limit: r.resources.ephemeralLimit },
       },
       command: ['pgbouncer', '/etc/pgbouncer/pgbouncer.ini'],
+      // After the drain, SIGINT is PgBouncer's safe shutdown (PAUSE, then SHUTDOWN: open transactions
+      // finish); its SIGTERM before 1.23 is immediate. The preStop waits for the exit.
+      shutdown: { afterDrain: POOLER_SAFE_STOP },
       files: [{ mountPath: '/etc/pgbouncer', configMap: configName }, { mountPath: '/etc/pgbouncer-auth', secret: r.auth.secretName }],
       // A new pgbouncer.ini rolls the pods (pgbouncer reads its file at start).
       env: { PGBOUNCER_CONFIG_SHA256: createHash('sha256').update(ini).digest('hex') },

@@ -81,6 +81,13 @@ export interface ShutdownOptions {
    * @default Duration.seconds(30)
    */
   readonly gracePeriod?: Duration;
+  /**
+   * A shell command the preStop runs after the drain, for a process whose SIGTERM is not graceful
+   * (e.g. PgBouncer before 1.23: `kill -INT 1` and wait for it to exit). The kubelet sends SIGTERM
+   * when the preStop returns or the grace period ends.
+   * @default - none (the preStop only sleeps)
+   */
+  readonly afterDrain?: string;
 }
 
 /** Probes; unset timings take the case study's values. */
@@ -340,6 +347,8 @@ export class ResilientService extends Construct implements IDependent {
   public readonly resources: ResolvedResources;
   public readonly drain: Duration;
   public readonly gracePeriod: Duration;
+  /** Shell command the preStop runs after the drain, if any. */
+  public readonly afterDrain?: string;
   public readonly maxSurge: number | string;
   public readonly minReady: Duration;
   public readonly progressDeadline: Duration;
@@ -497,6 +506,9 @@ export class ResilientService extends Construct implements IDependent {
     if (!(this.drain.toSeconds() < this.gracePeriod.toSeconds())) {
       problems.add('shutdown.drain', formatDuration(this.drain), `must be shorter than the grace period (${formatDuration(this.gracePeriod)}), or in-flight requests are killed`, `lower the drain or raise shutdown.gracePeriod above ${formatDuration(this.drain)} (the case study: drain 15 s, grace 30 s)`);
     }
+    this.afterDrain = props.shutdown?.afterDrain;
+    problems.when(this.afterDrain !== undefined && (typeof this.afterDrain !== 'string' || this.afterDrain.trim() === '' || /[\n\r]/.test(this.afterDrain)),
+      'shutdown.afterDrain', this.afterDrain, 'must be a one-line shell command', 'use e.g. "kill -INT 1; while kill -0 1; do sleep 1; done"');
     this.maxSurge = props.rollout?.maxSurge ?? 2;
     this.minReady = props.rollout?.minReady ?? Duration.seconds(10);
     this.progressDeadline = props.rollout?.progressDeadline ?? Duration.minutes(10);
@@ -779,7 +791,9 @@ export class ResilientService extends Construct implements IDependent {
       ...(this.probes.startup ? { startupProbe: renderProbe(this.probes.startup) } : {}),
       livenessProbe: renderProbe(this.probes.liveness),
       readinessProbe: renderProbe(this.probes.readiness),
-      lifecycle: preStopSleep(this.drain.toSeconds()),
+      lifecycle: this.afterDrain === undefined
+        ? preStopSleep(this.drain.toSeconds())
+        : { preStop: { exec: { command: ['/bin/sh', '-c', `sleep ${this.drain.toSeconds()}; ${this.afterDrain}`] } } },
       securityContext: containerSecurityContext(this.identity),
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...files.map((f, i) => ({ name: `files-${i}`, mountPath: f.mountPath, readOnly: true }))],

@@ -79,6 +79,9 @@ describe('PatroniCluster pooler: true (the defaults)', () => {
     expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' });
     expect(pod.priorityClassName).toBe('nines-high');
     expect(c.readinessProbe.tcpSocket).toEqual({ port: 'tcp' });
+    // Drain 15 s, then PgBouncer's safe shutdown (SIGINT), waiting for it to exit.
+    expect(c.lifecycle.preStop.exec.command).toEqual(['/bin/sh', '-c', 'sleep 15; kill -INT 1; while kill -0 1 2>/dev/null; do sleep 1; done']);
+    expect(db.pooler!.afterDrain).toBe('kill -INT 1; while kill -0 1 2>/dev/null; do sleep 1; done');
   });
 
   test('no password anywhere: only Secret references', () => {

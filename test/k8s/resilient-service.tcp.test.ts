@@ -124,6 +124,16 @@ describe('ResilientService TCP options', () => {
     expect(find(objs, 'ServiceMonitor').spec.endpoints[0].port).toBe('metrics');
   });
 
+  test('shutdown.afterDrain runs after the drain sleep in the preStop; a multi-line command is refused', () => {
+    const { chart, svc } = tcpService({ shutdown: { afterDrain: 'kill -INT 1' } });
+    expect(svc.afterDrain).toBe('kill -INT 1');
+    const c = find(synth(chart), 'Deployment').spec.template.spec.containers[0];
+    expect(c.lifecycle).toEqual({ preStop: { exec: { command: ['/bin/sh', '-c', 'sleep 15; kill -INT 1'] } } });
+    const { chart: other } = regionChart();
+    const e = errorOf(() => new ResilientService(other, 'x', { image: IMAGE, tier: Criticality.HIGH, namespace: 'orders', shutdown: { afterDrain: 'a\nb' } }));
+    expect(e.message).toContain('shutdown.afterDrain ("a\\nb") must be a one-line shell command; use e.g. "kill -INT 1; while kill -0 1; do sleep 1; done"');
+  });
+
   test('distinct TCP probes need no suppression', () => {
     const { chart } = tcpService({ metrics: true, probes: { liveness: Probe.tcp('metrics'), readiness: Probe.tcp('tcp') } });
     synth(chart);

@@ -107,4 +107,29 @@ describe('pgbouncer with the rendered pgbouncer.ini in front of PostgreSQL 15', 
     await expect(c.connect()).rejects.toThrow(/SASL authentication failed/);
     await c.end().catch(() => undefined);
   });
+  test('SIGINT, the pooler\'s preStop signal, is a safe shutdown: an open transaction commits, then pgbouncer exits', async () => {
+    const bouncer = daemons.find(d => d.name === 'pgbouncer')!;
+    const c = new Client({ host: '127.0.0.1', port: poolPort, user: DAEMON_USER, password: PASSWORD, database: 'postgres' });
+    await c.connect();
+    try {
+      await c.query('CREATE TABLE IF NOT EXISTS drained (id int)');
+      await c.query('BEGIN');
+      await c.query('INSERT INTO drained VALUES (1)');
+      killPid(bouncer.pid, 'SIGINT');
+      await new Promise(r => setTimeout(r, 500));
+      expect(isAlive(bouncer.pid)).toBe(true); // paused, waiting for the transaction
+      await c.query('INSERT INTO drained VALUES (2)');
+      await c.query('COMMIT');
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+    await waitFor('pgbouncer to exit after the transaction', 15_000, async () => (isAlive(bouncer.pid) ? undefined : true), 100);
+    const direct = new Client({ host: '127.0.0.1', port: pgPort, user: DAEMON_USER, password: PASSWORD, database: 'postgres' });
+    await direct.connect();
+    try {
+      expect((await direct.query('SELECT count(*)::int AS n FROM drained')).rows[0].n).toBe(2);
+    } finally {
+      await direct.end();
+    }
+  });
 });
