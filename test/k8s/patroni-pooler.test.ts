@@ -1,4 +1,5 @@
 import { Testing } from 'cdk8s';
+import * as fc from 'fast-check';
 import { errorOf, find } from './helpers';
 import { Checks, Criticality, Platform, RegionChart, ResilientService, ServiceProtocol, ValidationError } from '../../lib';
 import { PatroniCluster, PatroniClusterProps } from '../../lib/k8s/patroni-cluster';
@@ -172,5 +173,26 @@ describe('PatroniCluster pooler options', () => {
     expect(e.message).toContain('pooler.defaultPoolSize (27) with 3 replicas (+ reservePoolSize 0) opens up to 81 server connections, above 80% of max_connections (80 of 100)');
     expect(e.message).toContain('lower defaultPoolSize to at most 26');
     expect(new PatroniCluster(chart, 'b', { ...BASE, pooler: { defaultPoolSize: 26 } }).poolerOptions!.defaultPoolSize).toBe(26);
+  });
+
+  test('property: the pooler builds (zero findings) exactly when replicas x (pool + reserve) fits 80% of max_connections', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 3, max: 6 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 50, max: 300 }),
+      (replicas, pool, reserve, maxConnections) => {
+        const { chart } = setup();
+        const build = () => new PatroniCluster(chart, 'db', {
+          ...BASE, postgresParameters: { maxConnections }, pooler: { replicas, defaultPoolSize: pool, reservePoolSize: reserve },
+        });
+        const fits = replicas * (pool + reserve) <= Math.floor(maxConnections * 0.8);
+        if (fits) {
+          const db = build();
+          const objs = Testing.synth(chart);
+          expect(Checks.of(chart).lastReport!.findings).toEqual([]);
+          expect(find(objs, 'Deployment', 'db-pooler').spec.replicas).toBe(replicas);
+          expect(db.poolerOptions!.defaultPoolSize).toBe(pool);
+        } else {
+          expect(errorOf(build).message).toContain(`pooler.defaultPoolSize (${pool}) with ${replicas} replicas (+ reservePoolSize ${reserve}) opens up to ${replicas * (pool + reserve)} server connections`);
+        }
+      }), { numRuns: 12 });
   });
 });
