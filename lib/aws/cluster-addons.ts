@@ -404,7 +404,10 @@ export class ClusterAddons extends pulumi.ComponentResource {
           kubeEtcd: off,
           kubeScheduler: off,
           kubeProxy: off,
-          prometheusOperator: { enabled: true },
+          // No admission webhook: the API server would have to reach it through the monitoring namespace's
+          // default-deny NetworkPolicy, and our synth-time checks already validate the rules. Its TLS secret
+          // comes from the webhook's cert job, so the operator's own TLS goes with it.
+          prometheusOperator: { enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } },
         }, [crds], { skipCrds: true });
     }
 
@@ -420,12 +423,17 @@ export class ClusterAddons extends pulumi.ComponentResource {
 
     // --- Flagger -------------------------------------------------------------------------------
     if (enabled.flagger) {
+      // In the mesh, so the load tester reaches services that require mTLS (the Bulkhead's STRICT PeerAuthentication).
+      const ns = new k8s.core.v1.Namespace(`${name}-${namespaces.flagger}`, {
+        metadata: { name: namespaces.flagger, labels: { 'istio-injection': 'enabled' } },
+      }, { parent: this, provider: cluster.provider, dependsOn: istiod ? [istiod] : [] });
       const flagger = release('flagger', 'flagger', ADDON_CHART_REPOSITORIES.flagger, versions.flagger, namespaces.flagger, {
         meshProvider: 'istio',
         metricsServer: `http://prometheus-operated.${namespaces.monitoring}:9090`,
         crd: { create: true },
-      }, [istiod, operator]);
-      release('flagger-loadtester', 'loadtester', ADDON_CHART_REPOSITORIES.flagger, versions.flaggerLoadtester, namespaces.flagger, {}, [flagger]);
+      }, [ns, istiod, operator], { createNamespace: false });
+      release('flagger-loadtester', 'loadtester', ADDON_CHART_REPOSITORIES.flagger, versions.flaggerLoadtester, namespaces.flagger, {},
+        [flagger], { createNamespace: false });
     }
 
     this.releases = releases;

@@ -89,8 +89,8 @@ describe('ClusterAddons defaults', () => {
     for (const r of mocks.ofType(RELEASE)) {
       expect([r.name, r.provider]).toEqual([r.name, expect.stringContaining('::use1-k8s::')]);
       expect([r.name, r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.timeout]).toEqual([r.name, true, true, 900]);
-      // kube-system exists; every other namespace is created by its first release.
-      expect([r.name, r.inputs.createNamespace]).toEqual([r.name, r.inputs.namespace !== 'kube-system']);
+      // kube-system exists and flagger-system is ours (labelled for injection); every other namespace is created by its release.
+      expect([r.name, r.inputs.createNamespace]).toEqual([r.name, !['kube-system', 'flagger-system'].includes(r.inputs.namespace)]);
     }
   });
 
@@ -169,12 +169,16 @@ describe('ClusterAddons defaults', () => {
     const r = releases();
     const op = r['prometheus-operator'];
     expect(op.skipCrds).toBe(true);
-    expect(op.values.prometheusOperator).toEqual({ enabled: true });
+    expect(op.values.prometheusOperator).toEqual({ enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } });
     for (const k of ['crds', 'prometheus', 'alertmanager', 'grafana', 'kubeStateMetrics', 'nodeExporter']) expect([k, op.values[k]]).toEqual([k, { enabled: false }]);
     expect(r['istio-base'].values).toEqual({ defaultRevision: 'default' });
     expect(r['chaos-mesh'].values.chaosDaemon).toEqual({ runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' });
     expect(r['chaos-mesh'].values.dashboard).toEqual({ create: false });
     expect(r.flagger.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://prometheus-operated.monitoring:9090', crd: { create: true } });
+    // The load tester's namespace is in the mesh (services require mTLS), created after istiod's injector.
+    const ns = mocks.one('kubernetes:core/v1:Namespace', 'use1-flagger-system');
+    expect(ns.inputs.metadata).toEqual({ name: 'flagger-system', labels: { 'istio-injection': 'enabled' } });
+    expect(mocks.dependsOn('kubernetes:core/v1:Namespace', 'use1-flagger-system')).toEqual(['use1-istiod']);
   });
 
   test('dependency order: CRDs before controllers, istiod and the LB controller before the gateway, loadtester after flagger', async () => {
@@ -184,7 +188,7 @@ describe('ClusterAddons defaults', () => {
     // The gateway also depends (through its annotation's value) on the public security group it attaches.
     expect(deps('istio-ingressgateway').sort()).toEqual(['use1-aws-load-balancer-controller', 'use1-istiod', 'use1-public-lb']);
     expect(deps('prometheus-operator')).toEqual(['use1-prometheus-operator-crds']);
-    expect(deps('flagger').sort()).toEqual(['use1-istiod', 'use1-prometheus-operator']);
+    expect(deps('flagger').sort()).toEqual(['use1-flagger-system', 'use1-istiod', 'use1-prometheus-operator']);
     expect(deps('flagger-loadtester')).toEqual(['use1-flagger']);
     // The controller waits for its role and, through its values, for the EKS cluster and the VPC (both named `use1`).
     expect(deps('aws-load-balancer-controller').sort()).toEqual(['use1', 'use1', 'use1-lb-controller']);

@@ -36,10 +36,10 @@ describe('the whole production stack under mocks', () => {
       else c.other++;
     }
     // aws: 39 VPC + 31 cluster + 2 add-ons (the LB controller's IRSA role and policy);
-    // k8s: the StorageClass + 9 Helm releases + the gateway Service read + the region's objects;
+    // k8s: the StorageClass + 9 Helm releases + the flagger-system Namespace + the gateway Service read + the region's objects;
     // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, ClusterAddons, one ConfigGroup per chart.
     expect(counts).toEqual({
-      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 72, k8s: 11 + objects[r], other: 6 + synthesized[r].charts.length }])),
+      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 72, k8s: 12 + objects[r], other: 6 + synthesized[r].charts.length }])),
       global: { aws: 8, k8s: 0, other: 1 }, // 4 health checks + 4 latency records, the GlobalFailover component
     });
 
@@ -114,8 +114,10 @@ describe('the whole production stack under mocks', () => {
     // cluster-wide objects and namespaces first, then the services (and any later chart), each after the previous.
     expect(charts.map(c => c.chart).slice(0, 2)).toEqual(['cluster', 'services']);
     expect(charts[0].objects.filter(o => o.kind === 'Namespace').length).toBeGreaterThanOrEqual(9);
+    // What the ConfigGroups applied: their objects are named `<region>-<chart>-[<namespace>/]<name>`; the add-ons'
+    // releases, the gateway Service read and the flagger-system Namespace are not theirs.
     const applied = mocks.resources.filter(r => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup'
-      && r.type !== 'kubernetes:storage.k8s.io/v1:StorageClass' && r.type !== 'kubernetes:helm.sh/v3:Release' && r.id === undefined);
+      && r.type !== 'kubernetes:helm.sh/v3:Release' && r.id === undefined && charts.some(c => r.name.startsWith(`us-east-1-${c.chart}-`)));
     const ident = (o: any) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     expect(applied.map(r => ident(r.inputs)).sort()).toEqual(charts.flatMap(c => c.objects.map(ident)).sort());
     const deployment = charts[1].objects.find(o => o.kind === 'Deployment' && o.metadata.name === 'order-service')!;
