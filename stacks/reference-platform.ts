@@ -64,13 +64,14 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
       image: PATRONI_IMAGE,
       credentials: { secretName: `${d.name}-credentials` },
       storage: { size: d.storage },
+      pooler: d.pooler,
       backup: {
         bucket: `nines-${platform.environment}-${region.name}-db-backup`,
         roleArn: `arn:aws:iam::${AWS_ACCOUNT_ID}:role/${platform.environment}-${region.name}-db-backup`,
       },
     });
     databases.set(d.name, db);
-    for (const caller of d.callers) services.get(caller)!.dependOn(db);
+    for (const caller of d.callers) services.get(caller)!.dependOn(db.pooler ?? db);
   }
 
   // The catalog cache (the case study's Redis Sentinel): product and inventory read through it and

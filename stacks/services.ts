@@ -61,10 +61,12 @@ export interface DatabaseSpec {
   readonly namespace: string;
   readonly storage: string;
   readonly callers: readonly string[];
+  /** Callers reach the database through a PgBouncer pooler (transaction pooling). */
+  readonly pooler?: boolean;
 }
 
 export const DATABASES: readonly DatabaseSpec[] = [
-  { name: 'orders-db', namespace: 'orders', storage: '100Gi', callers: ['order-service', 'payment-service'] },
+  { name: 'orders-db', namespace: 'orders', storage: '100Gi', callers: ['order-service', 'payment-service'], pooler: true },
   { name: 'inventory-db', namespace: 'catalog', storage: '50Gi', callers: ['inventory-service'] },
 ];
 

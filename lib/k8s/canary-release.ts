@@ -13,7 +13,7 @@ import { durationSeconds, PromDuration } from '../reliability/error-budget';
 import { LatencySli, promSelector } from '../render/slo-rules';
 import { FlaggerCanary, FlaggerMatch, FlaggerMetric, FlaggerMetricTemplate, FlaggerWebhook } from './crds/flagger';
 import { RegionChart } from './region-chart';
-import { ResilientService } from './resilient-service';
+import { ResilientService, ServiceProtocol } from './resilient-service';
 import { ServiceLevelObjective } from './service-level-objective';
 
 /** The scrape interval of a ResilientService's ServiceMonitor: an analysis step must not be shorter. */
@@ -221,6 +221,10 @@ export class CanaryRelease extends Construct {
 
     const serviceOk = !problems.when(!(props.service instanceof ResilientService), 'service', props.service === undefined ? undefined : String(props.service),
       'is not a ResilientService', 'give the ResilientService to release, e.g. { service: order }');
+    if (serviceOk) {
+      problems.when(props.service.protocol !== ServiceProtocol.HTTP, 'service', props.service.name,
+        `speaks ${props.service.protocol}, but Flagger's analysis judges HTTP success rate and latency`, 'release an HTTP service, or roll TCP services out with the Deployment\'s own rolling update');
+    }
     const sloOk = !problems.when(!(props.slo instanceof ServiceLevelObjective), 'slo', props.slo === undefined ? undefined : String(props.slo),
       'is not a ServiceLevelObjective', 'give the service\'s availability SLO');
     if (serviceOk && sloOk) {

@@ -1,30 +1,30 @@
 import { createHash } from 'crypto';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Checks } from '../checks/checks';
-import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
-import { Problems } from '../core/errors';
-import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
-import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
-import {
-  PatroniDcs, PatroniFailoverOptions, PatroniMemberOptions, PostgresParameterOptions, PostgresUserNames, ResolvedPatroniMemberOptions,
-  renderPatroniConfig, renderRoleLabelCallback, renderSwitchoverPreStop, resolvePatroniMemberOptions, validatePatroniInput,
-} from '../render/patroni';
-import { PGBOUNCER_DEFAULTS, PgBouncerPoolMode, renderPgBouncerIni, validatePgBouncerInput } from '../render/pgbouncer';
-import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
 import { DependencyFacts, DependencyKind, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { EtcdCluster } from './etcd-cluster';
-import { renderNetworkPolicySpec } from './private/network';
-import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import {
-  DEFAULT_STORAGE_CLASS, StorageOptions, headlessServiceSpec, statefulSetSkeleton, storageProblems, volumeClaimTemplate, zoneProblems,
-} from './private/stateful';
 import { RegionChart } from './region-chart';
 import { ResilientService, ServiceProtocol } from './resilient-service';
 import {
   ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, renderResources, resolveResources,
   resourceProblems,
 } from './workload-options';
+import { Checks } from '../checks/checks';
+import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
+import { Problems } from '../core/errors';
+import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
+import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
+import {
+  PatroniDcs, PatroniFailoverOptions, PatroniMemberOptions, PostgresParameterOptions, PostgresUserNames, ResolvedPatroniMemberOptions,
+  renderPatroniConfig, renderRoleLabelCallback, renderSwitchoverPreStop, resolvePatroniMemberOptions, validatePatroniInput,
+} from '../render/patroni';
+import { PGBOUNCER_DEFAULTS, PgBouncerPoolMode, renderPgBouncerIni, validatePgBouncerInput } from '../render/pgbouncer';
+import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
+import { renderNetworkPolicySpec } from './private/network';
+import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
+import {
+  DEFAULT_STORAGE_CLASS, StorageOptions, headlessServiceSpec, statefulSetSkeleton, storageProblems, volumeClaimTemplate, zoneProblems,
+} from './private/stateful';
 
 /**
  * Where the PostgreSQL passwords are: keys of one Secret in the cluster's namespace. Only the
@@ -976,35 +976,35 @@ export class PatroniCluster extends Construct implements IDependent {
         expr: `(sum(patroni_primary{${patroni}}) or sum(patroni_master{${patroni}}) or vector(0)) < 1`,
         // A failover takes 10-15 s; longer without a leader means writes are down.
         for: '30s',
-        labels: labels('critical'),
+        labels: labels('P0'),
         annotations: { summary: `${ns}/${this.name} has no Patroni leader`, description: 'No member has been primary for 30 s: writes fail. Check the DCS (etcd) and `patronictl list`.' },
       },
       {
         alert: 'PostgresReplicationLagHigh',
         expr: `max by (pod) (pg_replication_lag_seconds{${pods}}) > 1`,
         for: '30s',
-        labels: labels('warning'),
+        labels: labels('P2'),
         annotations: { summary: `${ns}/${this.name} replica {{ $labels.pod }} lags more than 1 s`, description: 'Replication lag above the case study\'s 1 s threshold: reads from the read-only Service are stale.' },
       },
       {
         alert: 'PostgresConnectionsHigh',
         expr: `sum by (pod) (pg_stat_activity_count{${pods}}) / on (pod) max by (pod) (pg_settings_max_connections{${pods}}) > 0.8`,
         for: '5m',
-        labels: labels('warning'),
+        labels: labels('P3'),
         annotations: { summary: `${ns}/${this.name} {{ $labels.pod }} uses over 80% of max_connections`, description: 'Connections above 80% of max_connections (the case study\'s pool alert): add a pooler or raise the limit.' },
       },
       {
         alert: 'PostgresDiskFilling',
         expr: `kubelet_volume_stats_available_bytes{${pvcs}} / kubelet_volume_stats_capacity_bytes{${pvcs}} < 0.15`,
         for: '5m',
-        labels: labels('warning'),
+        labels: labels('P3'),
         annotations: { summary: `${ns}/${this.name} volume {{ $labels.persistentvolumeclaim }} is over 85% full`, description: 'Grow the volume (storage.size) before PostgreSQL stops on a full disk.' },
       },
       {
         alert: 'PostgresDiskFullIn4h',
         expr: `predict_linear(kubelet_volume_stats_available_bytes{${pvcs}}[6h], 4 * 3600) < 0`,
         for: '15m',
-        labels: labels('critical'),
+        labels: labels('P1'),
         annotations: { summary: `${ns}/${this.name} volume {{ $labels.persistentvolumeclaim }} fills within 4 h`, description: 'At the last 6 h\'s rate the volume is full within 4 h.' },
       },
     ];
@@ -1013,7 +1013,7 @@ export class PatroniCluster extends Construct implements IDependent {
         alert: 'PatroniNoSynchronousStandby',
         expr: `(sum(patroni_sync_standby{${patroni}}) or vector(0)) < 1`,
         for: '1m',
-        labels: labels('critical'),
+        labels: labels('P1'),
         annotations: {
           summary: `${ns}/${this.name} has no synchronous standby`,
           description: this.patroni.failover.synchronousModeStrict

@@ -811,7 +811,9 @@ export class RedisSentinel extends Construct implements IDependable {
   private renderAlerts(redisName: string, sentinelName: string): AlertRule[] {
     const r = `namespace="${this.namespace}",service="${redisName}"`;
     const s = `namespace="${this.namespace}",service="${sentinelName}"`;
-    const severity = this.tier === Criticality.CRITICAL || this.tier === Criticality.HIGH ? 'critical' : 'warning';
+    // P-tiers of the case study (section 3.4): losing the master or the sentinels' quorum pages
+    // (P1 for critical and high tiers, P2 below); replication and memory are P2 / P3 warnings.
+    const severity = this.tier === Criticality.CRITICAL || this.tier === Criticality.HIGH ? 'P1' : 'P2';
     const what = `Redis ${this.namespace}/${this.name}`;
     const rules: AlertRule[] = [
       {
@@ -839,7 +841,7 @@ export class RedisSentinel extends Construct implements IDependable {
         alert: 'RedisReplicationBroken',
         expr: `min(redis_master_link_up{${r}}) == 0 or (sum(redis_connected_slaves{${r}}) or vector(0)) < ${this.replicas}`,
         for: '2m',
-        labels: { severity: 'warning' },
+        labels: { severity: 'P2' },
         annotations: {
           summary: `${what}: replication is broken`,
           description: `A replica of ${redisName} lost its link to the master, or the master has fewer than ${this.replicas} replicas connected: `
@@ -850,7 +852,7 @@ export class RedisSentinel extends Construct implements IDependable {
         alert: 'RedisMemoryHigh',
         expr: `max by (pod) (redis_memory_used_bytes{${r}} / (redis_memory_max_bytes{${r}} > 0)) > 0.8`,
         for: '5m',
-        labels: { severity: 'warning' },
+        labels: { severity: 'P3' },
         annotations: {
           summary: `${what} uses over 80% of maxmemory`,
           description: `{{ $labels.pod }} uses {{ $value | humanizePercentage }} of maxmemory (${this.maxmemoryBytes} bytes, policy ${this.maxmemoryPolicy}): `

@@ -6,3 +6,4 @@ export * from './kafka';
 export * from './alertmanager';
 export * from './fluent-bit';
 export * from './otel-collector';
+export * from './pgbouncer';

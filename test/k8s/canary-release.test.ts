@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { errorOf, find, regionChart, synth } from './helpers';
 import { build as buildExample } from '../../examples/canary';
-import { Checks, Criticality, ResilientService, Sli } from '../../lib';
+import { Checks, Criticality, ResilientService, ServiceProtocol, Sli } from '../../lib';
 import { ValidationError } from '../../lib/core/errors';
 import { CanaryRelease, CanaryReleaseProps } from '../../lib/k8s/canary-release';
 import { ServiceLevelObjective } from '../../lib/k8s/service-level-objective';
@@ -190,6 +190,18 @@ describe('CanaryRelease', () => {
     expect(errorOf(() => new CanaryRelease(chart, 'c', { service: other, slo })).message).toBe([
       'CanaryRelease \'test/c\': 1 problem:',
       ' - slo ("order-service-availability") belongs to order-service, not payment-service; give this service\'s own SLO',
+    ].join('\n'));
+  });
+
+  test('a TCP service is refused: Flagger judges HTTP success rate and latency', () => {
+    const { chart } = setup();
+    const tcp = new ResilientService(chart, 'ledger', {
+      image: 'registry.example.com/shop/ledger:1.0.0', tier: Criticality.CRITICAL, namespace: 'ledger', protocol: ServiceProtocol.TCP,
+    });
+    const tcpSlo = new ServiceLevelObjective(chart, 'ledger-availability', { service: tcp, sli: Sli.availability(), runbookBaseUrl: 'https://r.example.com', dashboardBaseUrl: 'https://d.example.com' });
+    expect(errorOf(() => new CanaryRelease(chart, 'c', { service: tcp, slo: tcpSlo })).message).toBe([
+      'CanaryRelease \'test/c\': 1 problem:',
+      ' - service ("ledger") speaks tcp, but Flagger\'s analysis judges HTTP success rate and latency; release an HTTP service, or roll TCP services out with the Deployment\'s own rolling update',
     ].join('\n'));
   });
 

@@ -196,11 +196,11 @@ describe('KafkaCluster defaults', () => {
     expect(find(objs, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '20s' }]);
     const rules = find(objs, 'PrometheusRule').spec.groups[0].rules;
     expect(rules.map((r: any) => `${r.alert} ${r.labels.severity} ${r.for}`)).toEqual([
-      'KafkaUnderReplicatedPartitions warning 10m',
-      'KafkaUnderMinIsrPartitions critical 1m',
-      'KafkaOfflinePartitions critical 1m',
-      'KafkaIsrShrinking warning 15m',
-      'KafkaNoActiveController critical 2m',
+      'KafkaUnderReplicatedPartitions P2 10m',
+      'KafkaUnderMinIsrPartitions P1 1m',
+      'KafkaOfflinePartitions P1 1m',
+      'KafkaIsrShrinking P3 15m',
+      'KafkaNoActiveController P1 2m',
     ]);
     expect(rules[4].expr).toBe('(sum(kafka_controller_kafkacontroller_activecontrollercount{namespace="messaging",job="events"}) != 1)'
       + ' or absent(kafka_controller_kafkacontroller_activecontrollercount{namespace="messaging",job="events"})');

@@ -220,8 +220,8 @@ describe('RedisSentinel defaults', () => {
     expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }]);
     const rules = find(objs, 'PrometheusRule', 'cache').spec.groups[0].rules;
     expect(rules.map((r: any) => [r.alert, r.for, r.labels.severity])).toEqual([
-      ['RedisMasterDown', '30s', 'critical'], ['RedisSentinelQuorumLost', '1m', 'critical'],
-      ['RedisReplicationBroken', '2m', 'warning'], ['RedisMemoryHigh', '5m', 'warning'],
+      ['RedisMasterDown', '30s', 'P1'], ['RedisSentinelQuorumLost', '1m', 'P1'],
+      ['RedisReplicationBroken', '2m', 'P2'], ['RedisMemoryHigh', '5m', 'P3'],
     ]);
     expect(rules[0].expr).toBe('(count(redis_instance_info{namespace="catalog",service="cache-redis",role="master"} '
       + 'and on (pod) redis_up{namespace="catalog",service="cache-redis"} == 1) or vector(0)) < 1');

@@ -31,7 +31,7 @@ describe('reference platform', () => {
     const patroni = [['orders', 'orders-db'], ['catalog', 'inventory-db']].flatMap(([ns, db]) => [
       `NINES-AV-06 StatefulSet/${ns}/${db}-etcd`, `NINES-HARD-03 CronJob/${ns}/${db}-backup`, `NINES-HARD-03 StatefulSet/${ns}/${db}`,
       `NINES-WL-06 Service/${ns}/${db}`, `NINES-WL-06 Service/${ns}/${db}-ro`,
-    ]);
+    ]).concat('NINES-WL-04 Deployment/orders/orders-db-pooler'); // TCP connect probes: one check, two timings
     const kafka = platform.region(regionName).zones
       .flatMap(z => [`NINES-AV-01 StatefulSet/messaging/order-events-broker-${z}`, `NINES-AV-03 StatefulSet/messaging/order-events-broker-${z}`]);
     // - observability: the log reader's read-only hostPath and API token, and PDBs/Services that
@@ -50,7 +50,8 @@ describe('reference platform', () => {
     const zones = platform.region(regionName).zones;
     for (const svc of services.values()) expect(svc.zones).toEqual(zones);
     const kinds = (k: string) => objs.filter(o => o.kind === k);
-    expect(kinds('Deployment').filter(o => o.metadata.labels['app.kubernetes.io/component'] === 'service')).toHaveLength(11);
+    expect(kinds('Deployment').filter(o => o.metadata.labels['app.kubernetes.io/component'] === 'service').map(o => o.metadata.name).sort())
+      .toEqual([...SERVICES.map(s => s.name), 'orders-db-pooler'].sort());
     expect(kinds('PriorityClass').map(o => o.metadata.name)).toEqual(['nines-critical', 'nines-high', 'nines-medium', 'nines-low']);
     expect(kinds('Namespace').map(o => o.metadata.name).sort()).toEqual(
       ['catalog', 'chaos', 'edge', 'egress', 'identity', 'logging', 'messaging', 'monitoring', 'orders', 'payments', 'platform-config', 'recommendations']);
@@ -66,6 +67,16 @@ describe('reference platform', () => {
       ['api-gateway', 'auth-service', 'order-service', 'payment-service'].flatMap(n => [`${n}-availability-slo`, `${n}-latency-slo`]).sort());
     expect(kinds('PrometheusRule').filter(o => o.metadata.name.endsWith('-alerts')).length).toBe(11);
     expect(kinds('Canary').map(o => o.metadata.name)).toEqual(['order-service', 'payment-service']);
+    // Every alert carries one of the case study's P0-P4 severities the alert routing knows, and a runbook.
+    const alerts = kinds('PrometheusRule').flatMap(o => o.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
+    expect(alerts.length).toBeGreaterThan(100);
+    for (const a of alerts) {
+      expect([a.alert, a.labels?.severity]).toEqual([a.alert, expect.stringMatching(/^P[0-4]$/)]);
+      expect(a.annotations.runbook_url).toMatch(/^https:\/\/runbooks\.example\.com\/shop\//);
+    }
+    const severity = (name: string) => alerts.find((a: any) => a.alert === name).labels.severity;
+    expect([severity('PatroniNoLeader'), severity('PostgresReplicationLagHigh'), severity('RedisMasterDown'), severity('KafkaOfflinePartitions')])
+      .toEqual(['P0', 'P2', 'P1', 'P1']);
     expect(kinds('DestinationRule').map(o => o.metadata.name)).not.toContain('order-service');
     expect(kinds('Schedule').length).toBe(9);
     expect(kinds('ServiceEntry').map(o => o.metadata.name)).toEqual(['identity-provider', 'payment-provider', 'model-store']);
@@ -83,7 +94,9 @@ describe('reference platform', () => {
       .toEqual(['catalog-cache-redis', 'catalog-cache-sentinel', 'inventory-db', 'inventory-db-etcd']);
     // PostgreSQL with Patroni for orders (order, payment) and inventory, spread over the zones
     const dbIngress = np('orders-db').spec.ingress.map((r: any) => `${r.from[0].podSelector?.matchLabels['app.kubernetes.io/instance'] ?? 'monitoring'}:${r.ports.map((p: any) => p.port)}`);
-    expect(dbIngress).toEqual(['orders-db-orders:5432,8008', 'order-service-orders:5432', 'payment-service-payments:5432', 'monitoring:9187,8008']);
+    // order and payment reach orders-db through its PgBouncer pooler only
+    expect(dbIngress).toEqual(['orders-db-orders:5432,8008', 'orders-db-pooler-orders:5432', 'monitoring:9187,8008']);
+    expect(callers('orders-db-pooler')).toEqual(['order-service-orders', 'payment-service-payments']);
     const ordersDb = objs.find(o => o.kind === 'StatefulSet' && o.metadata.name === 'orders-db');
     expect(ordersDb.spec.replicas).toBe(3);
     expect(ordersDb.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
