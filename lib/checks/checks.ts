@@ -88,7 +88,6 @@ export class Checks {
   private inSynth = false;
   /** Objects whose resolved JSON is reused by the synth in progress (see `validate`). */
   private readonly pinned: ApiObject[] = [];
-  private lastObjects: readonly CheckedObject[] = [];
   private constructor(private readonly root: IConstruct, rules: readonly Rule[] = DEFAULT_RULES) {
     this.rules = rules;
     root.node.addValidation({ validate: () => this.validate() });
@@ -121,11 +120,15 @@ export class Checks {
 
   /** Runs every rule over every object now and returns the report. */
   public run(): CheckReport {
+    return this.pass().report;
+  }
+
+  /** One pass: the report and the objects it resolved. */
+  private pass(): { report: CheckReport; objects: readonly CheckedObject[] } {
     const objects: CheckedObject[] = [];
     for (const c of this.root.node.findAll()) {
       if (c instanceof ApiObject) objects.push(toChecked(c, this.zonesOf(c)));
     }
-    this.lastObjects = objects;
     const index = buildIndex(objects);
     const findings: Finding[] = [];
     const suppressed: SuppressedFinding[] = [];
@@ -142,19 +145,19 @@ export class Checks {
     }
     const report = { objects: objects.length, findings, suppressed };
     this.lastReport = report;
-    return report;
+    return { report, objects };
   }
 
   private validate(): string[] {
     if (this.synthReport) {
       return this.synthReport.findings.filter(f => f.severity === 'error').map(formatFinding);
     }
-    const report = this.run();
+    const { report, objects } = this.pass();
     if (this.inSynth) {
       this.synthReport = report;
       // The tree cannot change inside one synth: let the writer reuse the JSON the pass just
       // resolved instead of resolving every object a second time (restored after the synth).
-      for (const o of this.lastObjects) {
+      for (const o of objects) {
         (o.construct as any).toJson = () => o.json;
         this.pinned.push(o.construct as ApiObject);
       }
