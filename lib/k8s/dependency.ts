@@ -136,6 +136,11 @@ export class ServiceGraph {
     return this.in.get(node) ?? [];
   }
 
+  /** The callers of `node` that can be admitted as traffic sources (NetworkPolicy ingress). */
+  public callingPeersOf(node: IDependable): IDependent[] {
+    return this.callersOf(node).map(e => e.from).filter((f): f is IDependent => typeof (f as IDependent).callerPeer === 'function');
+  }
+
   /** Every registered component. */
   public get nodes(): readonly IDependable[] {
     return [...this.nodeSet];

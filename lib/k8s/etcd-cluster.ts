@@ -6,7 +6,7 @@ import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import { EtcdMemberOptions, EtcdPeer, renderEtcdArgs, validateEtcdInput } from '../render/patroni';
 import { ServiceMonitor } from './crds/monitoring';
-import { DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
+import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
 import {
@@ -301,8 +301,7 @@ export class EtcdCluster extends Construct implements IDependable {
   }
 
   private renderNetworkPolicy(): Record<string, unknown> {
-    const callers = ServiceGraph.of(this).callersOf(this).map(e => e.from)
-      .filter((f): f is IDependent => typeof (f as IDependent).callerPeer === 'function');
+    const callers = ServiceGraph.of(this).callingPeersOf(this);
     const members: NetworkPeer = {
       namespace: this.namespace,
       podLabels: this.selectorLabels,

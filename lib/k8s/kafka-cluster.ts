@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
+import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { RegionChart } from './region-chart';
 import {
   ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
@@ -893,8 +893,7 @@ export class KafkaCluster extends Construct implements IDependable {
   }
 
   private renderBrokerNetworkPolicy(): Record<string, unknown> {
-    const callers = ServiceGraph.of(this).callersOf(this).map(e => e.from)
-      .filter((f): f is IDependent => typeof (f as IDependent).callerPeer === 'function');
+    const callers = ServiceGraph.of(this).callingPeersOf(this);
     const client = [{ port: this.clientPort, protocol: 'TCP' as const }];
     const ingress: NetworkPeer[] = callers.map(c => ({ ...c.callerPeer(), ports: client }));
     if (this.topicsJob) ingress.push({ namespace: this.namespace, podLabels: this.topicsSelector, ports: client });

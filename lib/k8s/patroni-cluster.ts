@@ -938,7 +938,7 @@ export class PatroniCluster extends Construct implements IDependent {
 
   private renderNetworkPolicy(): Record<string, unknown> {
     const graph = ServiceGraph.of(this);
-    const callers = graph.callersOf(this).map(e => e.from).filter((f): f is IDependent => typeof (f as IDependent).callerPeer === 'function');
+    const callers = graph.callingPeersOf(this);
     const members: NetworkPeer = {
       namespace: this.namespace,
       podLabels: this.selectorLabels,

@@ -6,7 +6,7 @@
 import { createHash } from 'crypto';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
+import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { RegionChart } from './region-chart';
 import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems } from './workload-options';
 import { Checks } from '../checks/checks';
@@ -786,8 +786,7 @@ export class RedisSentinel extends Construct implements IDependable {
   }
 
   private renderNetworkPolicy(half: 'redis' | 'sentinel'): Record<string, unknown> {
-    const callers = ServiceGraph.of(this).callersOf(this).map(e => e.from)
-      .filter((f): f is IDependent => typeof (f as IDependent).callerPeer === 'function');
+    const callers = ServiceGraph.of(this).callingPeersOf(this);
     const redis = (port: number): NetworkPeer => ({ namespace: this.namespace, podLabels: this.redisSelector, ports: [{ port, protocol: 'TCP' }] });
     const sentinel = (port: number): NetworkPeer => ({ namespace: this.namespace, podLabels: this.sentinelSelector, ports: [{ port, protocol: 'TCP' }] });
     const port = half === 'redis' ? REDIS_PORT : SENTINEL_PORT;

@@ -827,7 +827,7 @@ export class ResilientService extends Construct implements IDependent {
 
   private renderNetworkPolicy(): Record<string, unknown> {
     const graph = ServiceGraph.of(this);
-    const callers = graph.callersOf(this).map(e => e.from).filter((f): f is IDependent => typeof (f as IDependent).callerPeer === 'function');
+    const callers = graph.callingPeersOf(this);
     const serving = [{ port: this.portName, protocol: 'TCP' as const }];
     const ingress: NetworkPeer[] = callers.map(c => ({ ...c.callerPeer(), ports: serving }));
     if (this.entryPoint) ingress.push({ namespace: this.meshNamespace, ports: serving });
