@@ -3,3 +3,4 @@ export * from './monitoring';
 export * from './flagger';
 export * from './chaos-mesh';
 export * from './monitoring-stack';
+export * from './istio-gateway';
