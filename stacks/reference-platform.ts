@@ -1,6 +1,6 @@
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import {
-  Bulkhead, CanaryRelease, ChaosPresets, ChaosTarget, Criticality, ExternalEndpoint, GameDay, IDependable, KafkaCluster, Platform,
+  Bulkhead, CanaryRelease, ChaosPresets, ChaosTarget, Criticality, EntryGateway, ExternalEndpoint, GameDay, IDependable, KafkaCluster, Platform,
   PatroniCluster, RedisSentinel, ServiceLevelObjective, Sli, StandardAlerts, PriorityClasses, Region, RegionChart, ResilientService,
 } from '../lib';
 import { buildObservability } from './observability';
@@ -55,6 +55,14 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
     }
     for (const e of s.external ?? []) svc.dependOn(external.get(e)!);
   }
+
+  // The public entry: TLS at the region's ingress gateway (behind the NLB on 443), routes to
+  // api-gateway, and the Route53 health path rewritten to its readiness probe.
+  new EntryGateway(chart, 'api-gateway-entry', {
+    service: services.get('api-gateway')!,
+    hosts: ['api.example.com', `${region.name}.api.example.com`],
+    credentialName: 'api-example-com-tls', // kubernetes.io/tls Secret in istio-ingress, issued by cert-manager
+  });
 
   // PostgreSQL HA with Patroni (the case study's first single point of failure, remediated).
   const databases = new Map<string, PatroniCluster>();

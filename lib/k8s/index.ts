@@ -21,3 +21,4 @@ export * from './monitoring-stack';
 export * from './log-shipper';
 export * from './trace-collector';
 export * from './runbooks';
+export * from './entry-gateway';

@@ -48,7 +48,7 @@ describe('reference platform: the reliability report of all four regions', () =>
     expect(fs.existsSync(path.join(outdir, 'reliability-report.json'))).toBe(true);
     expect(result.sections.map(s => s.name)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1']);
     const a = result.sections[0].analysis;
-    expect(a.entryPoints.map(e => e.entryPoint)).toEqual(['edge/api-gateway']);
+    expect(a.entryPoints.map(e => e.entryPoint)).toEqual(['edge/api-gateway', 'istio-ingress/api-gateway-public']);
     // Every service runs >= 2 replicas over 3 zones: no replica or zone SPOF; the findings are tiers and external providers.
     expect([...new Set(a.singlePointsOfFailure.map(s => s.reason))].sort()).toEqual(['external-without-fallback', 'weaker-tier-without-fallback']);
     expect(lines[0].split('\n')).toHaveLength(5);
