@@ -316,6 +316,9 @@ export class CanaryRelease extends Construct {
     const meta = (name: string) => ({ name, namespace: svc.namespace, labels: svc.labels });
     this.loadTestCommand = props.loadTestCommand ?? `hey -z ${this.interval} -q 10 -c 2 http://${svc.name}-canary.${svc.namespace}:${svc.servicePort}/`;
     this.budgetGateQuery = `(${props.slo.budgetRemainingQuery} > 0) or absent(${props.slo.budgetRemainingQuery})`;
+    // The load tester drives traffic at the canary: admit its namespace through the default-deny policy.
+    const loadTesterNamespace = this.loadTesterUrl ? /^https?:\/\/[^./:]+\.([a-z0-9-]+)/.exec(this.loadTesterUrl)?.[1] : undefined;
+    if (loadTesterNamespace) svc.admit({ namespace: loadTesterNamespace });
 
     // The canary's pods only: Deployment pods `<name>-<pod-template-hash>-<5 chars>`; `<name>-primary-…` has one segment more.
     const canaryPods = [`namespace=${JSON.stringify(svc.namespace)}`, `pod=~${JSON.stringify(`${svc.name}-[a-z0-9]{1,10}-[a-z0-9]{5}`)}`];

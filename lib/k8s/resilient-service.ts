@@ -390,6 +390,7 @@ export class ResilientService extends Construct implements IDependent {
   public readonly serviceMonitor?: ApiObject;
 
   private readonly meshNamespace: string;
+  private readonly admitted: NetworkPeer[] = [];
   private readonly monitoringNamespace: string;
   /** TCP service whose liveness and readiness are the same TCP connect (NINES-WL-04 suppressed with the reason). */
   private readonly sameTcpProbes: boolean;
@@ -750,6 +751,14 @@ export class ResilientService extends Construct implements IDependent {
     ServiceGraph.of(this).addEdge(this, dependency, options);
   }
 
+  /**
+   * Admits traffic from `source` on the serving port: for clients that are not part of the
+   * dependency graph, such as a canary's load tester. Prefer `caller.dependOn(this)`.
+   */
+  public admit(source: Omit<NetworkPeer, 'ports'>): void {
+    this.admitted.push({ ...source, ports: [] });
+  }
+
   /** Pods of this service, on its serving port. */
   public egressPeers(): readonly NetworkPeer[] {
     return [{ namespace: this.namespace, podLabels: this.podSelector, ports: [{ port: this.port, protocol: 'TCP' }] }];
@@ -830,6 +839,7 @@ export class ResilientService extends Construct implements IDependent {
     const callers = graph.callingPeersOf(this);
     const serving = [{ port: this.portName, protocol: 'TCP' as const }];
     const ingress: NetworkPeer[] = callers.map(c => ({ ...c.callerPeer(), ports: serving }));
+    for (const source of this.admitted) ingress.push({ ...source, ports: serving });
     if (this.entryPoint) ingress.push({ namespace: this.meshNamespace, ports: serving });
     if (this.metrics) ingress.push({ namespace: this.monitoringNamespace, ports: [{ port: 'metrics', protocol: 'TCP' }] });
     const egress = graph.dependenciesOf(this).flatMap(e => e.to.egressPeers());

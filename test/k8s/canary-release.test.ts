@@ -193,6 +193,23 @@ describe('CanaryRelease', () => {
     ].join('\n'));
   });
 
+  test('the load tester\'s namespace is admitted to the service\'s pods (default-deny otherwise blocks the load test)', () => {
+    const { chart, order, slo } = setup();
+    new CanaryRelease(chart, 'c', { service: order, slo });
+    const np = find(synth(chart), 'NetworkPolicy', 'order-service');
+    expect(np.spec.ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } } }],
+      ports: [{ port: 'http', protocol: 'TCP' }],
+    });
+  });
+
+  test('without a load tester nothing extra is admitted', () => {
+    const { chart, order, slo } = setup();
+    new CanaryRelease(chart, 'c', { service: order, slo, loadTesterUrl: false, budgetGate: false });
+    const np = find(synth(chart), 'NetworkPolicy', 'order-service');
+    expect(JSON.stringify(np.spec.ingress)).not.toContain('flagger-system');
+  });
+
   test('a TCP service is refused: Flagger judges HTTP success rate and latency', () => {
     const { chart } = setup();
     const tcp = new ResilientService(chart, 'ledger', {

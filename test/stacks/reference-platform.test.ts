@@ -128,7 +128,7 @@ describe('reference platform', () => {
     const callers = (name: string) => np(name).spec.ingress.flatMap((i: any) => i.from.map((f: any) => f.podSelector?.matchLabels['app.kubernetes.io/instance']?.replace(/-[a-z]+$/, '') ?? f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).sort();
     expect(callers('product-service')).toEqual(['api-gateway', 'monitoring', 'order-service']);
     expect(callers('api-gateway')).toEqual(['istio-ingress', 'istio-system', 'monitoring']);
-    expect(callers('payment-service')).toEqual(['monitoring', 'order-service']);
+    expect(callers('payment-service')).toEqual(['flagger-system', 'monitoring', 'order-service']); // the canary's load tester
     const sidecar = objs.find(o => o.kind === 'Sidecar' && o.metadata.name === 'auth-service');
     expect(sidecar.spec.egress[0].hosts).toEqual(['egress/login.identity-provider.example.com', 'istio-system/*']);
     const gw = objs.find(o => o.kind === 'Deployment' && o.metadata.name === 'api-gateway');
