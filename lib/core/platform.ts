@@ -1,4 +1,5 @@
 import { Problem, Problems } from './errors';
+import { isDnsLabel } from './labels';
 
 /**
  * The platform description: pure data, the one source of truth both engines read. The zones a
@@ -37,7 +38,79 @@ export interface PlatformDescription {
    * @see the case study, section 3.4 ("Actionable runbook")
    */
   readonly runbookBaseUrl?: string;
+  /**
+   * Namespace Chaos Mesh runs in (its controller and dashboard).
+   * @default 'chaos-mesh'
+   */
+  readonly chaosNamespace?: string;
+  /**
+   * The Kubernetes minor version every cluster of the platform runs (`"1.NN"`): EKS creates
+   * its clusters at this version and the synthesized objects are held to its API.
+   * @default DEFAULT_KUBERNETES_VERSION
+   */
+  readonly kubernetesVersion?: string;
+  /**
+   * How the service mesh's data plane is put into pods: read by the admission model (what the
+   * injector adds to each meshed pod) and by the AWS side (which Istio charts it installs).
+   * @default - Istio CNI, classic sidecars
+   */
+  readonly mesh?: MeshDescription;
 }
+
+/**
+ * The mesh's data-plane mode: a platform fact both engines read.
+ * @see https://istio.io/latest/docs/setup/additional-setup/cni/
+ * @see https://github.com/istio/istio/blob/master/manifests/charts/istio-control/istio-discovery/files/injection-template.yaml
+ */
+export interface MeshDescription {
+  /**
+   * The Istio CNI node agent sets up traffic redirection, so injected pods get the
+   * unprivileged `istio-validation` init container instead of `istio-init` (which runs as root
+   * with NET_ADMIN and NET_RAW, refused by Pod Security `restricted`).
+   * @default true
+   */
+  readonly cni?: boolean;
+  /**
+   * Sidecars are injected as native sidecars (init containers with `restartPolicy: Always`,
+   * Kubernetes >= 1.29, Istio `ENABLE_NATIVE_SIDECARS`).
+   * @default false
+   */
+  readonly nativeSidecars?: boolean;
+}
+
+/**
+ * The platform-wide settings with every default resolved: the one place the defaults of a
+ * description are applied (a `Platform` and a scope without a `RegionChart` both read it).
+ */
+export interface PlatformSettings {
+  readonly meshNamespace: string;
+  readonly monitoringNamespace: string;
+  readonly chaosNamespace: string;
+  readonly clusterDomain: string;
+  readonly kubernetesVersion: string;
+  readonly mesh: Required<MeshDescription>;
+  readonly runbookBaseUrl?: string;
+  /** prometheus-operator's governing Service of the monitoring namespace's Prometheus. */
+  readonly prometheusUrl: string;
+}
+
+/** Resolves the defaults of a (possibly partial) description: see {@link PlatformSettings}. */
+export function resolvePlatformSettings(d: Partial<PlatformDescription> = {}): PlatformSettings {
+  const monitoringNamespace = d.monitoringNamespace ?? 'monitoring';
+  return {
+    meshNamespace: d.meshNamespace ?? 'istio-system',
+    monitoringNamespace,
+    chaosNamespace: d.chaosNamespace ?? 'chaos-mesh',
+    clusterDomain: d.clusterDomain ?? 'cluster.local',
+    kubernetesVersion: d.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
+    mesh: { cni: d.mesh?.cni ?? true, nativeSidecars: d.mesh?.nativeSidecars ?? false },
+    runbookBaseUrl: d.runbookBaseUrl,
+    prometheusUrl: `http://prometheus-operated.${monitoringNamespace}.svc:9090`,
+  };
+}
+
+/** The Kubernetes minor version a platform runs when its description names none. */
+export const DEFAULT_KUBERNETES_VERSION = '1.31';
 
 /**
  * Problems with a runbook base URL: it must be an absolute https URL without query or fragment,
@@ -85,7 +158,6 @@ export interface RegionDescription {
   readonly vpcCidr?: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** A validated region. */
 export class Region {
@@ -102,14 +174,14 @@ export class Region {
 }
 
 /** A validated platform description. */
-export class Platform {
+export class Platform implements PlatformSettings {
   /**
    * Validates a description (every problem at once) and returns the platform.
    * @throws ValidationError naming each bad field, its value and the fix.
    */
   public static fromDescription(description: PlatformDescription): Platform {
     const problems = new Problems('Platform', description?.environment ?? '<unnamed>');
-    problems.when(!DNS_LABEL.test(String(description.environment)), 'environment', description.environment,
+    problems.when(!isDnsLabel(description.environment), 'environment', description.environment,
       'is not a DNS label', 'use lower-case letters, digits and "-", e.g. "production"');
     const regions = description.regions ?? [];
     problems.when(regions.length === 0, 'regions', regions, 'is empty', 'declare at least one region with its zones');
@@ -132,11 +204,15 @@ export class Platform {
           `is not a zone of region ${JSON.stringify(r.name)}`, `use zone names of the region, e.g. "${r.name}a"`);
       }
     });
-    for (const ns of ['meshNamespace', 'monitoringNamespace'] as const) {
+    for (const ns of ['meshNamespace', 'monitoringNamespace', 'chaosNamespace'] as const) {
       const v = description[ns];
-      if (v !== undefined) problems.when(!DNS_LABEL.test(v), ns, v, 'is not a namespace name', 'use a DNS label');
+      if (v !== undefined) problems.when(!isDnsLabel(v), ns, v, 'is not a namespace name', 'use a DNS label');
     }
     if (description.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(description.runbookBaseUrl));
+    if (description.kubernetesVersion !== undefined) {
+      problems.when(!/^1\.\d{2}$/.test(String(description.kubernetesVersion)), 'kubernetesVersion', description.kubernetesVersion,
+        'is not a Kubernetes minor version', `use "1.NN", e.g. "${DEFAULT_KUBERNETES_VERSION}"`);
+    }
     problems.throwIfAny();
     return new Platform(description);
   }
@@ -145,21 +221,26 @@ export class Platform {
   public readonly environment: string;
   /** Regions in declaration order. */
   public readonly regions: readonly Region[];
-  /** Mesh namespace. */
   public readonly meshNamespace: string;
-  /** Monitoring namespace. */
   public readonly monitoringNamespace: string;
-  /** Cluster DNS domain. */
+  public readonly chaosNamespace: string;
   public readonly clusterDomain: string;
-  /** Where the alerts' runbooks are published; `undefined` when the description gives none. */
+  public readonly kubernetesVersion: string;
+  public readonly mesh: Required<MeshDescription>;
   public readonly runbookBaseUrl?: string;
+  public readonly prometheusUrl: string;
 
   private constructor(description: PlatformDescription) {
     this.environment = description.environment;
-    this.meshNamespace = description.meshNamespace ?? 'istio-system';
-    this.monitoringNamespace = description.monitoringNamespace ?? 'monitoring';
-    this.clusterDomain = description.clusterDomain ?? 'cluster.local';
-    this.runbookBaseUrl = description.runbookBaseUrl;
+    const settings = resolvePlatformSettings(description);
+    this.meshNamespace = settings.meshNamespace;
+    this.monitoringNamespace = settings.monitoringNamespace;
+    this.chaosNamespace = settings.chaosNamespace;
+    this.clusterDomain = settings.clusterDomain;
+    this.kubernetesVersion = settings.kubernetesVersion;
+    this.mesh = settings.mesh;
+    this.runbookBaseUrl = settings.runbookBaseUrl;
+    this.prometheusUrl = settings.prometheusUrl;
     this.regions = description.regions.map(r => new Region(this, r.name, [...r.zones], r.vpcCidr));
   }
 

@@ -1,0 +1,40 @@
+import { IConstruct } from 'constructs';
+import { PlatformSettings, Region, resolvePlatformSettings } from '../../core/platform';
+import { RegionChart } from '../region-chart';
+
+/**
+ * What a construct reads from the platform it is built in: the enclosing RegionChart's region
+ * and platform, or the platform defaults when there is none. The one place a construct resolves
+ * namespaces, the cluster domain, the Prometheus URL and the runbook base; never
+ * `platform?.x ?? 'default'` at the use.
+ */
+export interface PlatformContext extends PlatformSettings {
+  /** The region, when the scope is inside a RegionChart. */
+  readonly region?: Region;
+  /** The region's zones; `undefined` outside a RegionChart. */
+  readonly zones?: readonly string[];
+  /** The environment; `undefined` outside a RegionChart. */
+  readonly environment?: string;
+}
+
+const DEFAULTS = resolvePlatformSettings();
+
+/** The platform context of `scope`. */
+export function platformContext(scope: IConstruct): PlatformContext {
+  const region = RegionChart.find(scope)?.region;
+  if (!region) return DEFAULTS;
+  const p = region.platform;
+  return {
+    meshNamespace: p.meshNamespace,
+    monitoringNamespace: p.monitoringNamespace,
+    chaosNamespace: p.chaosNamespace,
+    clusterDomain: p.clusterDomain,
+    kubernetesVersion: p.kubernetesVersion,
+    mesh: p.mesh,
+    runbookBaseUrl: p.runbookBaseUrl,
+    prometheusUrl: p.prometheusUrl,
+    region,
+    zones: region.zones,
+    environment: p.environment,
+  };
+}
