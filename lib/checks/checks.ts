@@ -2,6 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { buildIndex, CheckedObject } from './object-index';
 import { DEFAULT_RULES, Rule } from './rules';
+import { AppRule, RUNTIME_RULES, RuntimeModel } from './runtime';
+import { PlatformSettings } from '../core/platform';
 
 /** How bad a finding is: errors fail synth, warnings are reported. */
 export type FindingSeverity = 'error' | 'warning';
@@ -70,9 +72,9 @@ export class Checks {
     if (typeof reason !== 'string' || reason.trim().length < 10) {
       throw new Error(`Checks.suppress '${scope.node.path}': reason (${JSON.stringify(reason)}) must explain why ${ruleId} does not apply (at least 10 characters); write the reason a reviewer needs`);
     }
-    const known = Checks.of(scope).rules.some(r => r.id === ruleId);
-    if (!known) {
-      throw new Error(`Checks.suppress '${scope.node.path}': ruleId (${JSON.stringify(ruleId)}) is not a known rule; use one of: ${Checks.of(scope).rules.map(r => r.id).join(', ')}`);
+    const ids = [...Checks.of(scope).rules, ...Checks.of(scope).appRules].map(r => r.id);
+    if (!ids.includes(ruleId)) {
+      throw new Error(`Checks.suppress '${scope.node.path}': ruleId (${JSON.stringify(ruleId)}) is not a known rule; use one of: ${ids.join(', ')}`);
     }
     const list = SUPPRESSIONS.get(scope) ?? [];
     list.push({ ruleId, reason: reason.trim() });
@@ -81,6 +83,8 @@ export class Checks {
 
   /** The rules this pass runs. */
   public readonly rules: readonly Rule[];
+  /** The rules over the running system (lib/checks/runtime), run once per pass on the runtime model. */
+  public readonly appRules: readonly AppRule[] = RUNTIME_RULES;
   /** The report of the last pass (after synth). */
   public lastReport?: CheckReport;
   /** The report of the synth in progress: cdk8s validates the app once more per chart. */
@@ -115,12 +119,23 @@ export class Checks {
    * replicas with zones skip objects for which it returns undefined.
    */
   public zonesOf: (c: IConstruct) => number | undefined = () => undefined;
+  /**
+   * Tells the platform facts (mesh mode, Kubernetes version, namespaces) of an object's region
+   * (set by RegionChart); the runtime model uses the platform defaults where it returns undefined.
+   */
+  public platformOf: (c: IConstruct) => PlatformSettings | undefined = () => undefined;
   /** Where the summary goes; `() => {}` to silence. */
   public log: (line: string) => void = line => console.error(line);
 
   /** Runs every rule over every object now and returns the report. */
   public run(): CheckReport {
     return this.pass().report;
+  }
+
+  /** The runtime model of the app as it stands now (what the app rules read). */
+  public model(): RuntimeModel {
+    const objects = this.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map(c => toChecked(c, this.zonesOf(c)));
+    return new RuntimeModel(objects, this.platformOf);
   }
 
   /** One pass: the report and the objects it resolved. */
@@ -132,16 +147,21 @@ export class Checks {
     const index = buildIndex(objects);
     const findings: Finding[] = [];
     const suppressed: SuppressedFinding[] = [];
+    const file = (rule: Rule | AppRule, obj: CheckedObject, r: { message: string; fix: string }) => {
+      const finding: Finding = { ruleId: rule.id, severity: rule.severity, path: obj.path, object: obj.ref, message: r.message, fix: r.fix };
+      const s = suppressionFor(obj.construct, rule.id);
+      if (s) suppressed.push({ ...finding, reason: s.reason });
+      else findings.push(finding);
+    };
     for (const obj of objects) {
       for (const rule of this.rules) {
         if (rule.appliesTo && !rule.appliesTo.has(obj.kind)) continue;
-        for (const r of rule.check(obj, index)) {
-          const finding: Finding = { ruleId: rule.id, severity: rule.severity, path: obj.path, object: obj.ref, message: r.message, fix: r.fix };
-          const s = suppressionFor(obj.construct, rule.id);
-          if (s) suppressed.push({ ...finding, reason: s.reason });
-          else findings.push(finding);
-        }
+        for (const r of rule.check(obj, index)) file(rule, obj, r);
       }
+    }
+    if (this.appRules.length > 0) {
+      const model = new RuntimeModel(objects, this.platformOf);
+      for (const rule of this.appRules) for (const f of rule.checkApp(model)) file(rule, f.object, f);
     }
     const report = { objects: objects.length, findings, suppressed };
     this.lastReport = report;

@@ -10,6 +10,7 @@ import {
   resourceProblems,
 } from './workload-options';
 import { Checks } from '../checks/checks';
+import { declareRuntimeLabels } from '../checks/runtime/facts';
 import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
 import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
@@ -643,6 +644,12 @@ export class PatroniCluster extends Construct implements IDependent {
         },
         volumeClaimTemplates: [volumeClaimTemplate('data', this.selectorLabels, this.storageSize, this.storageClass)],
       },
+    });
+    // Patroni (kubernetes DCS: `kubernetes.role_label`, Patroni 3.0 values master/replica) or our
+    // role callback (etcd DCS) sets the role label on the running member Pods.
+    // @see https://patroni.readthedocs.io/en/latest/yaml_configuration.html#kubernetes
+    declareRuntimeLabels(this.statefulSet, {
+      [ROLE_LABEL]: { values: ['master', 'replica'], setBy: this.dcsKind === 'kubernetes' ? 'Patroni (kubernetes.role_label)' : 'the Patroni role callback label_role.py' },
     });
     Checks.suppress(this.statefulSet, 'NINES-HARD-03',
       `Patroni labels its own Pod with its role through the Kubernetes API (Role ${this.name}-patroni: ${this.dcsKind === 'kubernetes'

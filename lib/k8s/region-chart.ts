@@ -29,6 +29,8 @@ export class RegionChart extends Chart {
   constructor(scope: Construct, id: string, props: RegionChartProps) {
     super(scope, id, props);
     this.region = props.region;
-    Checks.of(this.node.root).zonesOf = c => RegionChart.find(c)?.region.zones.length;
+    const checks = Checks.of(this.node.root);
+    checks.zonesOf = c => RegionChart.find(c)?.region.zones.length;
+    checks.platformOf = c => RegionChart.find(c)?.region.platform;
   }
 }
