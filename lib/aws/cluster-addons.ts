@@ -5,6 +5,8 @@ import LOAD_BALANCER_CONTROLLER_POLICY from './aws-load-balancer-controller-poli
 import { MultiAzVpc } from './multi-az-vpc';
 import { RegionalCluster } from './regional-cluster';
 import { Problems } from '../core/errors';
+import { isDnsLabel } from '../core/labels';
+import { PlatformSettings, resolvePlatformSettings } from '../core/platform';
 
 /**
  * Pinned Helm chart versions of the add-ons. Each pin is one upstream release whose CRDs match the
@@ -121,7 +123,8 @@ export interface AddonNamespaces {
   readonly monitoring?: string;
   /**
    * Chaos Mesh.
-   * @default 'chaos-mesh'
+   * @default platform.chaosNamespace ('chaos-mesh')
+   * @see Platform.chaosNamespace
    * @see https://chaos-mesh.org/docs/production-installation-using-helm/
    */
   readonly chaos?: string;
@@ -210,7 +213,6 @@ export const AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-s
 export const INGRESS_GATEWAY_NAME = 'istio-ingressgateway';
 
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * What a region's cluster must run before its cdk8s objects apply: Istio (base CRDs, istiod, and an
@@ -265,16 +267,16 @@ export class ClusterAddons extends pulumi.ComponentResource {
       'needs enable.awsLoadBalancerController (only it honours the NLB and security-group annotations)',
       'turn awsLoadBalancerController on, or the gateway off');
     problems.when(enabled.flagger && !enabled.istio, 'enable.flagger', true, 'needs enable.istio (meshProvider istio)', 'turn istio on, or flagger off');
-    const platform = vpc.region?.platform;
+    const platform: PlatformSettings = vpc.region?.platform ?? resolvePlatformSettings();
     const namespaces = {
-      mesh: args.namespaces?.mesh ?? platform?.meshNamespace ?? 'istio-system',
+      mesh: args.namespaces?.mesh ?? platform.meshNamespace,
       ingress: args.namespaces?.ingress ?? 'istio-ingress',
-      monitoring: args.namespaces?.monitoring ?? platform?.monitoringNamespace ?? 'monitoring',
-      chaos: args.namespaces?.chaos ?? 'chaos-mesh',
+      monitoring: args.namespaces?.monitoring ?? platform.monitoringNamespace,
+      chaos: args.namespaces?.chaos ?? platform.chaosNamespace,
       flagger: args.namespaces?.flagger ?? 'flagger-system',
     };
     for (const [k, v] of Object.entries(namespaces)) {
-      problems.when(!DNS_LABEL.test(v), `namespaces.${k}`, v, 'is not a namespace name', 'use a DNS label, e.g. "istio-ingress"');
+      problems.when(!isDnsLabel(v), `namespaces.${k}`, v, 'is not a namespace name', 'use a DNS label, e.g. "istio-ingress"');
     }
     const gatewayMinReplicas = args.gatewayMinReplicas ?? vpc.zones.length;
     problems.when(!Number.isInteger(gatewayMinReplicas) || gatewayMinReplicas < 2, 'gatewayMinReplicas', gatewayMinReplicas,

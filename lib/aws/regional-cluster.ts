@@ -9,6 +9,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { parseCidr } from './cidr-plan';
 import { MultiAzVpc } from './multi-az-vpc';
 import { Problems } from '../core/errors';
+import { isDnsLabel } from '../core/labels';
 import { DEFAULT_STORAGE_CLASS } from '../k8s/private/stateful';
 
 /** Size of each zone's managed node group. */
@@ -130,7 +131,6 @@ export const GP3_ENCRYPTED_STORAGE_CLASS: string = DEFAULT_STORAGE_CLASS;
 /** Control-plane log types, all of them. */
 export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const policyArn = (n: string) => `arn:aws:iam::aws:policy/${n}`;
 
 /**
@@ -238,8 +238,8 @@ export class RegionalCluster extends pulumi.ComponentResource {
     problems.when(accounts.length === 0, 'backupServiceAccounts', [], 'is empty, so nothing can write backups',
       'list the database service accounts, e.g. [{ namespace: "orders", name: "orders-db" }]');
     accounts.forEach((a, i) => {
-      problems.when(!DNS_LABEL.test(a.namespace), `backupServiceAccounts[${i}].namespace`, a.namespace, 'is not a namespace name', 'use a DNS label');
-      problems.when(!DNS_LABEL.test(a.name), `backupServiceAccounts[${i}].name`, a.name, 'is not a service account name', 'use a DNS label');
+      problems.when(!isDnsLabel(a.namespace), `backupServiceAccounts[${i}].namespace`, a.namespace, 'is not a namespace name', 'use a DNS label');
+      problems.when(!isDnsLabel(a.name), `backupServiceAccounts[${i}].name`, a.name, 'is not a service account name', 'use a DNS label');
     });
     const bucketName = args.backupBucketName;
     problems.when(bucketName !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucketName), 'backupBucketName', bucketName,

@@ -12,7 +12,7 @@ import { Problems } from '../core/errors';
 import { durationSeconds, PromDuration } from '../reliability/error-budget';
 import { LatencySli, promSelector } from '../render/slo-rules';
 import { FlaggerCanary, FlaggerMatch, FlaggerMetric, FlaggerMetricTemplate, FlaggerWebhook } from './crds/flagger';
-import { RegionChart } from './region-chart';
+import { platformContext } from './private/context';
 import { ResilientService, ServiceProtocol } from './resilient-service';
 import { ServiceLevelObjective } from './service-level-objective';
 
@@ -217,7 +217,7 @@ export class CanaryRelease extends Construct {
   constructor(scope: Construct, id: string, props: CanaryReleaseProps) {
     super(scope, id);
     const problems = new Problems('CanaryRelease', this.node.path);
-    const platform = RegionChart.find(this)?.region.platform;
+    const ctx = platformContext(this);
 
     const serviceOk = !problems.when(!(props.service instanceof ResilientService), 'service', props.service === undefined ? undefined : String(props.service),
       'is not a ResilientService', 'give the ResilientService to release, e.g. { service: order }');
@@ -249,7 +249,7 @@ export class CanaryRelease extends Construct {
         : { type: 'abTest', iterations: s.iterations ?? 10, match: s.match };
     this.minSuccessRate = props.minSuccessRate ?? 99;
     this.maxRequestDurationMs = props.maxRequestDurationMs ?? 500;
-    this.prometheusUrl = props.prometheusUrl ?? `http://prometheus-operated.${platform?.monitoringNamespace ?? 'monitoring'}:9090`;
+    this.prometheusUrl = props.prometheusUrl ?? `http://prometheus-operated.${ctx.monitoringNamespace}:9090`;
     this.loadTesterUrl = props.loadTesterUrl === false ? undefined : props.loadTesterUrl ?? 'http://flagger-loadtester.flagger-system/';
     this.budgetGate = props.budgetGate ?? true;
 

@@ -10,8 +10,9 @@ import {
   CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosScheduleOptions, productionProblems, resolveSchedule,
 } from './chaos';
 import { Problems } from '../core/errors';
+import { isDnsLabel } from '../core/labels';
 import { ChaosSchedule, ChaosWorkflow, ScheduleSpec, StatusCheckSpec, WorkflowSpec, WorkflowTemplate } from './crds/chaos-mesh';
-import { RegionChart } from './region-chart';
+import { platformContext } from './private/context';
 
 /** A step of a workflow: a fault, steps in series or in parallel, or a pause. */
 export type ChaosStep =
@@ -109,7 +110,6 @@ export interface GuardedWorkflowProps extends ChaosPlacementOptions {
 }
 
 const GO_DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Seconds of a Go duration (`1h30m`, `500ms`). */
 export function goDurationSeconds(d: string): number {
@@ -145,15 +145,15 @@ export class GuardedWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: GuardedWorkflowProps) {
     super(scope, id);
     const p = new Problems('GuardedWorkflow', this.node.path);
-    const platform = RegionChart.find(this)?.region.platform;
+    const ctx = platformContext(this);
     this.name = props.name;
     this.namespace = props.namespace ?? 'chaos';
     this.allowProduction = props.allowProduction ?? false;
-    this.environment = props.environment ?? platform?.environment ?? 'unknown';
+    this.environment = props.environment ?? ctx.environment;
     const maxName = props.schedule ? 51 : 63;
-    p.when(!DNS_LABEL.test(this.name) || this.name.length > maxName, 'name', this.name,
+    p.when(!isDnsLabel(this.name) || this.name.length > maxName, 'name', this.name,
       `must be a DNS label of at most ${maxName} characters${props.schedule ? ' (Chaos Mesh appends 6 to a scheduled workflow)' : ''}`, 'shorten it');
-    p.when(!DNS_LABEL.test(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use e.g. "chaos"');
+    p.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use e.g. "chaos"');
     p.when(props.steps.length === 0, 'steps', props.steps, 'is empty', 'add at least one step');
     const templates: WorkflowTemplate[] = [];
     const faults: ChaosFault[] = [];
@@ -201,7 +201,7 @@ export class GuardedWorkflow extends Construct {
         'must be whole seconds >= 1', 'use e.g. 10');
       p.when(g.failureThreshold !== undefined && !(Number.isInteger(g.failureThreshold) && g.failureThreshold >= 1), 'guard.failureThreshold', g.failureThreshold,
         'must be a whole number >= 1', 'use 1 to abort on the first firing');
-      const url = g.prometheusUrl ?? `http://prometheus-operated.${platform?.monitoringNamespace ?? 'monitoring'}.svc:9090`;
+      const url = g.prometheusUrl ?? ctx.prometheusUrl;
       p.when(!/^https?:\/\/[^\s/]+/.test(url), 'guard.prometheusUrl', url, 'is not an http(s) URL', 'use e.g. "http://prometheus-operated.monitoring.svc:9090"');
       const check = unique('slo-guard');
       templates.push({ name: check, templateType: 'StatusCheck', deadline: formatSeconds(root.seconds), abortWithStatusCheck: true, statusCheck: alertStatusCheck(url, g) });

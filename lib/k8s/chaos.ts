@@ -13,11 +13,12 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Problems, ValidationError } from '../core/errors';
+import { isDnsLabel } from '../core/labels';
 import {
   ChaosCommonSpec, ChaosKind, ChaosSchedule, ChaosSelectorMode, IOChaos, IOChaosSpec, NetworkChaos, NetworkChaosSpec,
   PodChaos, PodChaosSpec, ScheduleSpec,
 } from './crds/chaos-mesh';
-import { RegionChart } from './region-chart';
+import { platformContext } from './private/context';
 
 /** Annotation keys the chaos objects carry. */
 export const CHAOS_ANNOTATIONS = {
@@ -163,7 +164,6 @@ export interface ChaosFault {
 }
 
 const GO_DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function percentOk(v: number | undefined, min: number): boolean {
   return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= 100;
@@ -171,7 +171,7 @@ function percentOk(v: number | undefined, min: number): boolean {
 
 /** Validated common spec fields. */
 function common(p: Problems, target: IChaosTarget, options: SelectionOptions, defaultDuration: string | undefined): ChaosCommonSpec {
-  p.when(!DNS_LABEL.test(String(target.namespace)), 'target.namespace', target.namespace, 'is not a namespace name', 'use the namespace of the target construct');
+  p.when(!isDnsLabel(target.namespace), 'target.namespace', target.namespace, 'is not a namespace name', 'use the namespace of the target construct');
   p.when(!target.podLabels || Object.keys(target.podLabels).length === 0, 'target.podLabels', target.podLabels,
     'is empty, which would select every pod of the namespace', 'give the labels that select exactly the target\'s pods (e.g. a ResilientService\'s selectorLabels)');
   const mode = options.mode ?? 'one';
@@ -525,8 +525,8 @@ export class ChaosExperiment extends Construct {
     this.fault = props.fault;
     this.namespace = props.namespace ?? 'chaos';
     this.allowProduction = props.allowProduction ?? false;
-    this.environment = props.environment ?? RegionChart.find(this)?.region.platform.environment ?? 'unknown';
-    p.when(!DNS_LABEL.test(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use e.g. "chaos"');
+    this.environment = props.environment ?? platformContext(this).environment;
+    p.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use e.g. "chaos"');
     productionProblems(p, this.environment, [this.fault.target], this.allowProduction);
     if (props.schedule) this.schedule = resolveSchedule(p, props.schedule);
     if (p.count > 0) {

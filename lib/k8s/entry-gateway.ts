@@ -5,7 +5,7 @@ import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import { IstioVirtualService } from './crds/istio';
 import { GatewayVirtualServiceSpec, IstioGateway, IstioGatewayHttpRoute, IstioGatewayServer } from './crds/istio-gateway';
 import { DependencyFacts, DependencyKind, IDependent, NetworkPeer, ServiceGraph } from './dependency';
-import { RegionChart } from './region-chart';
+import { platformContext } from './private/context';
 import { ResilientService, ServiceProtocol } from './resilient-service';
 
 /** Props of {@link EntryGateway}. */
@@ -139,7 +139,7 @@ export class EntryGateway extends Construct implements IDependent {
     this.healthPath = props.healthPath ?? '/healthz/ready';
     this.healthCheckHost = props.healthCheckHost ?? '*';
     this.minProtocolVersion = props.minProtocolVersion ?? 'TLSV1_2';
-    this.zones = RegionChart.find(this)?.region.zones.length ?? svc.zones.length;
+    this.zones = platformContext(this).zones?.length ?? svc.zones.length;
     this.replicas = props.replicas ?? this.zones;
     this.gatewayRef = `${this.ingressNamespace}/${this.name}`;
 

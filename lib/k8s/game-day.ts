@@ -20,7 +20,7 @@ import {
   CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, productionProblems, resolveSchedule,
 } from './chaos';
 import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, ChaosSteps } from './chaos-workflow';
-import { RegionChart } from './region-chart';
+import { platformContext } from './private/context';
 import { Problems } from '../core/errors';
 import { toAlertName } from '../render/slo-rules';
 
@@ -223,7 +223,7 @@ export class GameDay extends Construct {
       'start later or earlier inside the window, or shorten slotMinutes');
 
     // Production.
-    const environment = props.environment ?? RegionChart.find(this)?.region.platform.environment ?? 'unknown';
+    const environment = props.environment ?? platformContext(this).environment;
     productionProblems(p, environment, [...new Map([svc, dep, db, gw, auth].map(t => [t.namespace, t])).values()], props.allowProduction ?? false);
 
     // Guard alerts.

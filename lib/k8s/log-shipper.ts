@@ -30,7 +30,7 @@ import { ServiceMonitor } from './crds/monitoring';
 import { SecretKeySelector } from './crds/monitoring-stack';
 import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext } from './private/pod';
-import { RegionChart } from './region-chart';
+import { platformContext } from './private/context';
 import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems } from './workload-options';
 
 /** Props of a {@link LogShipper}. */
@@ -117,7 +117,8 @@ export class LogShipper extends Construct {
 
   constructor(scope: Construct, id: string, props: LogShipperProps) {
     super(scope, id);
-    const region = RegionChart.find(this)?.region;
+    const ctx = platformContext(this);
+    const region = ctx.region;
     const problems = new Problems('LogShipper', this.node.path);
     this.name = props.name ?? 'fluent-bit';
     this.namespace = props.namespace ?? 'logging';
@@ -278,12 +279,12 @@ export class LogShipper extends Construct {
       metadata: meta(),
       spec: renderNetworkPolicySpec({
         podSelector: this.selectorLabels,
-        ingress: [{ namespace: region?.platform.monitoringNamespace ?? 'monitoring', ports: [{ port: 'http', protocol: 'TCP' }] }],
+        ingress: [{ namespace: ctx.monitoringNamespace, ports: [{ port: 'http', protocol: 'TCP' }] }],
         egress: [
           { cidrs: props.outputCidrs, ports: [{ port: props.output.port ?? 443, protocol: 'TCP' }] },
           { cidrs: this.apiServerCidrs, ports: [{ port: 443, protocol: 'TCP' }] },
         ],
-        meshNamespace: region?.platform.meshNamespace ?? 'istio-system',
+        meshNamespace: ctx.meshNamespace,
       }),
     });
     Checks.of(this.node.root);

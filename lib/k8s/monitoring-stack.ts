@@ -31,7 +31,7 @@ import { Alertmanager, Prometheus, SecretKeySelector } from './crds/monitoring-s
 import { NetworkPeer } from './dependency';
 import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { RegionChart } from './region-chart';
+import { platformContext } from './private/context';
 import {
   ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
 } from './workload-options';
@@ -388,22 +388,22 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
-    const region = RegionChart.find(this)?.region;
+    const ctx = platformContext(this);
+    const region = ctx.region;
     const problems = new Problems('MonitoringStack', this.node.path);
     if (!region) {
       problems.add('scope', this.node.path, 'is not inside a RegionChart, so the zones and namespaces are unknown', 'create the stack inside a RegionChart');
       scope.node.tryRemoveChild(id);
       problems.throwIfAny();
     }
-    const platform = region!.platform;
     const p = props.prometheus ?? {};
     const a = props.alertmanager ?? {};
     const t = props.thanos ?? {};
 
     this.name = props.name ?? 'nines';
-    this.namespace = props.namespace ?? platform.monitoringNamespace;
+    this.namespace = props.namespace ?? ctx.monitoringNamespace;
     this.region = region!.name;
-    this.cluster = props.cluster ?? `${platform.environment}-${region!.name}`;
+    this.cluster = props.cluster ?? `${ctx.environment}-${region!.name}`;
     this.selectorLabels = props.selectorLabels ?? { [LABELS.managedBy]: MANAGED_BY };
     this.prometheusReplicas = p.replicas ?? 2;
     this.retention = p.retention ?? '15d';
@@ -665,7 +665,7 @@ export class MonitoringStack extends Construct {
         '--log.format=json',
         '--query.replica-label=prometheus_replica',
         '--query.partial-response',
-        `--endpoint=dnssrv+_grpc._tcp.prometheus-operated.${this.namespace}.svc.${platform.clusterDomain}`,
+        `--endpoint=dnssrv+_grpc._tcp.prometheus-operated.${this.namespace}.svc.${ctx.clusterDomain}`,
         ...this.remoteEndpoints.map(e => `--endpoint=${e}`),
       ],
       ports: [{ name: 'http', port: 10902 }, { name: 'grpc', port: 10901 }],
@@ -679,7 +679,7 @@ export class MonitoringStack extends Construct {
         { namespace: this.namespace, podLabels: { ...this.prometheusPodLabels }, ports: grpc },
         ...(remoteCidrs.length ? [{ cidrs: remoteCidrs, ports: grpc }] : []),
       ],
-      meshNamespace: platform.meshNamespace,
+      meshNamespace: ctx.meshNamespace,
     });
     Checks.of(this.node.root);
   }

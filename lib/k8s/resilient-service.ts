@@ -9,7 +9,7 @@ import { ServiceMonitor } from './crds/monitoring';
 import { DependOnOptions, DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { RegionChart } from './region-chart';
+import { platformContext } from './private/context';
 import {
   ContainerResources, PodIdentity, formatDuration, PROBE_DEFAULTS, Probe, ResolvedProbe, ResolvedResources, identityProblems, imageProblems,
   probeProblems, renderProbe, renderResources, resolveResources, resourceProblems,
@@ -397,8 +397,7 @@ export class ResilientService extends Construct implements IDependent {
 
   constructor(scope: Construct, id: string, props: ResilientServiceProps) {
     super(scope, id);
-    const region = RegionChart.find(this)?.region;
-    const platform = region?.platform;
+    const ctx = platformContext(this);
     const problems = new Problems('ResilientService', this.node.path);
 
     this.name = props.name ?? id;
@@ -407,9 +406,9 @@ export class ResilientService extends Construct implements IDependent {
     this.tier = props.tier;
     this.image = props.image;
     this.entryPoint = props.entryPoint ?? false;
-    this.meshNamespace = platform?.meshNamespace ?? 'istio-system';
-    this.monitoringNamespace = platform?.monitoringNamespace ?? 'monitoring';
-    this.host = `${this.name}.${this.namespace}.svc.${platform?.clusterDomain ?? 'cluster.local'}`;
+    this.meshNamespace = ctx.meshNamespace;
+    this.monitoringNamespace = ctx.monitoringNamespace;
+    this.host = `${this.name}.${this.namespace}.svc.${ctx.clusterDomain}`;
 
     problems.when(!isDnsLabel(this.name), 'name', this.name, 'is not a DNS label (Service names must be)', 'use lower-case letters, digits and "-", at most 63 characters');
     problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use lower-case letters, digits and "-"');
@@ -418,8 +417,8 @@ export class ResilientService extends Construct implements IDependent {
     const tier = tierDefaults(tierOk ? props.tier : Criticality.LOW);
     problems.addAll(imageProblems('image', props.image));
 
-    this.zones = props.zones ?? region?.zones ?? [];
-    if (props.zones === undefined && region === undefined) {
+    this.zones = props.zones ?? ctx.zones ?? [];
+    if (props.zones === undefined && ctx.zones === undefined) {
       problems.add('zones', undefined, 'are unknown: the service is not inside a RegionChart and no zones were given', 'create it inside a RegionChart (zones come from the platform description) or pass zones');
     } else if (this.zones.length < 2 || new Set(this.zones).size !== this.zones.length) {
       problems.add('zones', this.zones, 'must list at least 2 distinct zones, or one zone outage takes the service down', 'spread over 2 or more zones (the case study uses 3 per region)');

@@ -16,7 +16,7 @@ import { OTEL_PORTS, TraceSamplingOptions, renderOtelCollectorConfigs, traceSamp
 import { ServiceMonitor } from './crds/monitoring';
 import { SecretKeySelector } from './crds/monitoring-stack';
 import { HardenedDeploymentObjects, hardenedDeployment } from './monitoring-stack';
-import { RegionChart } from './region-chart';
+import { platformContext } from './private/context';
 import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems } from './workload-options';
 
 /** Props of a {@link TraceCollector}. */
@@ -88,9 +88,9 @@ export class TraceCollector extends Construct {
 
   constructor(scope: Construct, id: string, props: TraceCollectorProps) {
     super(scope, id);
-    const region = RegionChart.find(this)?.region;
+    const ctx = platformContext(this);
     const problems = new Problems('TraceCollector', this.node.path);
-    this.namespace = props.namespace ?? region?.platform.monitoringNamespace ?? 'monitoring';
+    this.namespace = props.namespace ?? ctx.monitoringNamespace;
     this.image = props.image ?? 'otel/opentelemetry-collector-contrib:0.108.0';
     this.gatewayReplicas = props.gatewayReplicas ?? 3;
     this.samplerReplicas = props.samplerReplicas ?? 3;
@@ -99,7 +99,7 @@ export class TraceCollector extends Construct {
     const priorityClassName = props.priorityClassName ?? 'nines-high';
     const protocol = props.exporter?.protocol ?? 'otlp';
     const exporterPort = props.exporterPort ?? (protocol === 'otlp' ? 4317 : 443);
-    const clusterDomain = region?.platform.clusterDomain ?? 'cluster.local';
+    const clusterDomain = ctx.clusterDomain;
     const samplerHost = `otel-sampler-headless.${this.namespace}.svc.${clusterDomain}`;
 
     problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use e.g. "monitoring"');
@@ -165,7 +165,7 @@ export class TraceCollector extends Construct {
         extraIngress: extra.extraIngress,
         egress: extra.egress,
         env: extra.env,
-        meshNamespace: region?.platform.meshNamespace ?? 'istio-system',
+        meshNamespace: ctx.meshNamespace,
         distroless: true,
         // Roll the pods when the rendered configuration changes.
         annotations: { 'nines.dev/config-hash': hash(data) },

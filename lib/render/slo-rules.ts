@@ -34,6 +34,7 @@
  * @see the case study, "Error Budgets and SLO/SLI Definitions" and section 3.4 "Tiered Alerting System (P0–P4)"
  */
 import { Problem, Problems } from '../core/errors';
+import { isDnsLabel } from '../core/labels';
 import {
   allowedDowntime,
   BURN_RATE_TIERS,
@@ -210,7 +211,6 @@ export interface LatencySliOptions {
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const SLUG = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * A PromQL selector: `metric{a="x",b=~"y"}` (or just `metric` when there is no matcher).
@@ -496,7 +496,7 @@ export function serviceIdentityProblems(service: ServiceIdentity | undefined, pr
 }
 
 function isSlug(value: unknown): value is string {
-  return typeof value === 'string' && SLUG.test(value);
+  return isDnsLabel(value);
 }
 
 /**

@@ -13,11 +13,17 @@ export interface PlatformContext extends PlatformSettings {
   readonly region?: Region;
   /** The region's zones; `undefined` outside a RegionChart. */
   readonly zones?: readonly string[];
-  /** The environment; `undefined` outside a RegionChart. */
-  readonly environment?: string;
+  /**
+   * The environment (the `environment` label of chaos experiments and game days).
+   * @default 'unknown' outside a RegionChart
+   */
+  readonly environment: string;
 }
 
-const DEFAULTS = resolvePlatformSettings();
+/** The environment a construct outside a RegionChart reports. */
+export const UNKNOWN_ENVIRONMENT = 'unknown';
+
+const DEFAULTS: PlatformContext = { ...resolvePlatformSettings(), environment: UNKNOWN_ENVIRONMENT };
 
 /** The platform context of `scope`. */
 export function platformContext(scope: IConstruct): PlatformContext {
