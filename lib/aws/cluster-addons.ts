@@ -6,7 +6,7 @@ import { MultiAzVpc } from './multi-az-vpc';
 import { RegionalCluster } from './regional-cluster';
 import { Problems } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
-import { PlatformSettings, resolvePlatformSettings } from '../core/platform';
+import { PlatformSettings, prometheusUrlOf, resolvePlatformSettings } from '../core/platform';
 
 /**
  * Pinned Helm chart versions of the add-ons. Each pin is one upstream release whose CRDs match the
@@ -431,7 +431,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       }, { parent: this, provider: cluster.provider, dependsOn: istiod ? [istiod] : [] });
       const flagger = release('flagger', 'flagger', ADDON_CHART_REPOSITORIES.flagger, versions.flagger, namespaces.flagger, {
         meshProvider: 'istio',
-        metricsServer: `http://prometheus-operated.${namespaces.monitoring}:9090`,
+        metricsServer: prometheusUrlOf(namespaces.monitoring),
         crd: { create: true },
       }, [ns, istiod, operator], { createNamespace: false });
       release('flagger-loadtester', 'loadtester', ADDON_CHART_REPOSITORIES.flagger, versions.flaggerLoadtester, namespaces.flagger, {},

@@ -105,8 +105,19 @@ export function resolvePlatformSettings(d: Partial<PlatformDescription> = {}): P
     kubernetesVersion: d.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     mesh: { cni: d.mesh?.cni ?? true, nativeSidecars: d.mesh?.nativeSidecars ?? false },
     runbookBaseUrl: d.runbookBaseUrl,
-    prometheusUrl: `http://prometheus-operated.${monitoringNamespace}.svc:9090`,
+    prometheusUrl: prometheusUrlOf(monitoringNamespace),
   };
+}
+
+/**
+ * The in-cluster URL of the Prometheus that prometheus-operator runs in `monitoringNamespace`:
+ * its governing Service `prometheus-operated`, named `<service>.<namespace>.svc` so it resolves
+ * from every namespace (a bare `<service>.<namespace>` depends on the pod's search path).
+ * @see prometheus-operator pkg/prometheus (`governingServiceName = "prometheus-operated"`)
+ * @see https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#namespaces-of-services
+ */
+export function prometheusUrlOf(monitoringNamespace: string): string {
+  return `http://prometheus-operated.${monitoringNamespace}.svc:9090`;
 }
 
 /** The Kubernetes minor version a platform runs when its description names none. */

@@ -140,7 +140,7 @@ export interface CanaryReleaseProps {
   readonly metrics?: readonly CanaryMetric[];
   /**
    * Prometheus base URL for the MetricTemplates and the error-budget gate.
-   * @default - `http://prometheus-operated.<monitoring namespace>:9090` (prometheus-operator's service)
+   * @default - the platform's `prometheusUrl`: `http://prometheus-operated.<monitoring namespace>.svc:9090` (prometheus-operator's service)
    * @see https://docs.flagger.app/usage/metrics#prometheus
    */
   readonly prometheusUrl?: string;
@@ -249,7 +249,7 @@ export class CanaryRelease extends Construct {
         : { type: 'abTest', iterations: s.iterations ?? 10, match: s.match };
     this.minSuccessRate = props.minSuccessRate ?? 99;
     this.maxRequestDurationMs = props.maxRequestDurationMs ?? 500;
-    this.prometheusUrl = props.prometheusUrl ?? `http://prometheus-operated.${ctx.monitoringNamespace}:9090`;
+    this.prometheusUrl = props.prometheusUrl ?? ctx.prometheusUrl;
     this.loadTesterUrl = props.loadTesterUrl === false ? undefined : props.loadTesterUrl ?? 'http://flagger-loadtester.flagger-system/';
     this.budgetGate = props.budgetGate ?? true;
 

@@ -174,7 +174,7 @@ describe('ClusterAddons defaults', () => {
     expect(r['istio-base'].values).toEqual({ defaultRevision: 'default' });
     expect(r['chaos-mesh'].values.chaosDaemon).toEqual({ runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' });
     expect(r['chaos-mesh'].values.dashboard).toEqual({ create: false });
-    expect(r.flagger.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://prometheus-operated.monitoring:9090', crd: { create: true } });
+    expect(r.flagger.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://prometheus-operated.monitoring.svc:9090', crd: { create: true } });
     // The load tester's namespace is in the mesh (services require mTLS), created after istiod's injector.
     const ns = mocks.one('kubernetes:core/v1:Namespace', 'use1-flagger-system');
     expect(ns.inputs.metadata).toEqual({ name: 'flagger-system', labels: { 'istio-injection': 'enabled' } });

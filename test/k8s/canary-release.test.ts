@@ -34,7 +34,7 @@ describe('CanaryRelease', () => {
     expect(release.strategy).toEqual({ type: 'progressive', maxWeight: 50, stepWeight: 10 });
     expect(release.minSuccessRate).toBe(99);
     expect(release.maxRequestDurationMs).toBe(500);
-    expect(release.prometheusUrl).toBe('http://prometheus-operated.monitoring:9090');
+    expect(release.prometheusUrl).toBe('http://prometheus-operated.monitoring.svc:9090');
     expect(release.loadTesterUrl).toBe('http://flagger-loadtester.flagger-system/');
     expect(release.loadTestCommand).toBe('hey -z 1m -q 10 -c 2 http://order-service-canary.orders:80/');
     expect(release.budgetGate).toBe(true);
@@ -80,13 +80,13 @@ describe('CanaryRelease', () => {
     expect(a.webhooks[0].metadata).toEqual({ cmd: 'hey -z 1m -q 10 -c 2 http://order-service-canary.orders:80/' });
     expect(a.webhooks[2].metadata).toEqual({
       type: 'bash',
-      cmd: `curl -sfG 'http://prometheus-operated.monitoring:9090/api/v1/query' --data-urlencode 'query=${release.budgetGateQuery}' | grep -q '"value"'`,
+      cmd: `curl -sfG 'http://prometheus-operated.monitoring.svc:9090/api/v1/query' --data-urlencode 'query=${release.budgetGateQuery}' | grep -q '"value"'`,
     });
 
     const pods = 'namespace="orders",pod=~"order-service-[a-z0-9]{1,10}-[a-z0-9]{5}"';
     const success = find(objs, 'MetricTemplate', 'order-service-request-success-rate');
     expect(success.spec).toEqual({
-      provider: { type: 'prometheus', address: 'http://prometheus-operated.monitoring:9090' },
+      provider: { type: 'prometheus', address: 'http://prometheus-operated.monitoring.svc:9090' },
       query: `(100 * (1 - (sum(rate(http_requests_total{code=~"5..",${pods}}[{{ interval }}])) or vector(0))`
         + ` / sum(rate(http_requests_total{${pods}}[{{ interval }}])))) >= 0 or on() vector(100)`,
     });
