@@ -1,9 +1,14 @@
+import { ADMISSION_RULE } from './admission';
 import { AppRule } from './app-rule';
 
 export * from './app-rule';
 export * from './model';
 export * from './facts';
+export * from './pod-security';
+export { injectedContainers, admittedSpec } from './mesh';
 export { FLAGGER_SELECTOR_LABELS, FlaggerRelease, OperatorWorkload, ControllerResults } from './controllers';
 
 /** The runtime-model rule pack: admission, controllers, signals (and traffic). */
-export const RUNTIME_RULES: readonly AppRule[] = [];
+export const RUNTIME_RULES: readonly AppRule[] = [
+  ADMISSION_RULE,
+];
