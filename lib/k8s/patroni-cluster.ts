@@ -20,6 +20,7 @@ import {
   renderPatroniConfig, renderRoleLabelCallback, renderSwitchoverPreStop, resolvePatroniMemberOptions, validatePatroniInput,
 } from '../render/patroni';
 import { PGBOUNCER_DEFAULTS, PgBouncerPoolMode, renderPgBouncerIni, validatePgBouncerInput } from '../render/pgbouncer';
+import { ISTIO_INBOUND_SOURCE_ADDRESS } from './crds/istio';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
 import { renderNetworkPolicySpec } from './private/network';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
@@ -841,7 +842,12 @@ export class PatroniCluster extends Construct implements IDependent {
         : PatroniDcs.etcd3({ hosts: this.etcd?.clientEndpoints ?? ['etcd-0.etcd:2379'] }),
       failover: props.failover,
       postgresParameters: props.postgresParameters,
-      clientAccess: { memberCidrs: this.podCidrs.length > 0 ? this.podCidrs : ['10.0.0.0/8'] },
+      // Behind the Istio sidecar every member, pooler and service arrives from 127.0.0.6, not from
+      // its Pod IP: admitted with the same SCRAM method (the address exists only inside this Pod).
+      clientAccess: {
+        memberCidrs: this.podCidrs.length > 0 ? this.podCidrs : ['10.0.0.0/8'],
+        proxySourceCidrs: [`${ISTIO_INBOUND_SOURCE_ADDRESS}/32`],
+      },
       userNames: props.userNames,
       walArchive: backup,
       callbacks: this.dcsKind === 'etcd3' ? { onStart: callback, onRoleChange: callback, onStop: callback } : undefined,

@@ -316,6 +316,18 @@ export interface PostgresClientAccessOptions {
    */
   readonly clientCidrs?: readonly string[];
   /**
+   * Addresses a proxy in the member's own Pod forwards inbound connections from, admitted for
+   * replication, `pg_rewind` and clients alike (with the same password method, never `trust`).
+   * Istio's sidecar terminates every inbound connection and opens a new one to PostgreSQL from
+   * 127.0.0.6 (its inbound passthrough bind address), so behind the sidecar standbys, PgBouncer
+   * and services all arrive from there, not from their Pod CIDRs. The address exists only inside
+   * the Pod's network namespace: no other Pod can present it.
+   * @default []
+   * @see https://github.com/istio/istio/blob/master/pilot/pkg/networking/util/util.go (InboundPassthroughBindIpv4 = "127.0.0.6")
+   * @see https://istio.io/latest/blog/2021/upcoming-networking-changes/
+   */
+  readonly proxySourceCidrs?: readonly string[];
+  /**
    * Password authentication method for every line.
    * @default 'scram-sha-256'
    */
@@ -517,6 +529,7 @@ export function resolvePatroniMemberOptions(options: PatroniMemberOptions): Reso
     clientAccess: {
       memberCidrs: options.clientAccess.memberCidrs,
       clientCidrs: options.clientAccess.clientCidrs ?? options.clientAccess.memberCidrs,
+      proxySourceCidrs: options.clientAccess.proxySourceCidrs ?? [],
       authMethod: options.clientAccess.authMethod ?? 'scram-sha-256',
     },
     userNames: {
@@ -725,7 +738,7 @@ function validateAccess(problems: Problems, access: Required<PostgresClientAcces
   problems.when(access.memberCidrs.length === 0, 'clientAccess.memberCidrs', access.memberCidrs,
     'is empty, so replicas cannot stream', 'give the Pod CIDRs the members run in');
   // clientCidrs defaults to the memberCidrs list itself: report its problems once.
-  const lists = access.clientCidrs === access.memberCidrs ? ['memberCidrs'] as const : ['memberCidrs', 'clientCidrs'] as const;
+  const lists = access.clientCidrs === access.memberCidrs ? ['memberCidrs', 'proxySourceCidrs'] as const : ['memberCidrs', 'clientCidrs', 'proxySourceCidrs'] as const;
   for (const key of lists) {
     access[key].forEach((cidr, i) => problems.when(!isCidr(cidr), `clientAccess.${key}[${i}]`, cidr, 'is not a CIDR',
       'give e.g. "10.0.0.0/16"'));
@@ -835,16 +848,18 @@ function renderParameters(r: ResolvedPatroniMemberOptions): Record<string, strin
 }
 
 function renderPgHba(r: ResolvedPatroniMemberOptions): string[] {
-  const { authMethod: method, memberCidrs, clientCidrs } = r.clientAccess;
+  const { authMethod: method, memberCidrs, clientCidrs, proxySourceCidrs } = r.clientAccess;
   const { superuser, replication, rewind } = r.userNames;
+  const members = [...memberCidrs, ...proxySourceCidrs];
   return [
     `local all all ${method}`,
     `host all ${superuser} 127.0.0.1/32 ${method}`,
     `host all ${superuser} ::1/128 ${method}`,
-    ...memberCidrs.map(cidr => `host replication ${replication} ${cidr} ${method}`),
-    ...memberCidrs.map(cidr => `host all ${rewind} ${cidr} ${method}`),
+    ...members.map(cidr => `host replication ${replication} ${cidr} ${method}`),
+    ...members.map(cidr => `host all ${rewind} ${cidr} ${method}`),
+    // First match wins: the superuser is refused from every network, proxied or not.
     `host all ${superuser} all reject`,
-    ...clientCidrs.map(cidr => `host all all ${cidr} ${method}`),
+    ...[...clientCidrs, ...proxySourceCidrs].map(cidr => `host all all ${cidr} ${method}`),
   ];
 }
 

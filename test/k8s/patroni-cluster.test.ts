@@ -44,6 +44,21 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
   const exporter = container(sts, 'exporter');
   const config = parse(find(objs, 'ConfigMap', 'orders-db-patroni').data['patroni.yml']);
 
+  test('pg_hba admits members and clients from the Pod CIDRs and, behind the Istio sidecar, from 127.0.0.6 (SCRAM, never trust)', () => {
+    expect(config.postgresql.pg_hba).toEqual([
+      'local all all scram-sha-256',
+      'host all postgres 127.0.0.1/32 scram-sha-256',
+      'host all postgres ::1/128 scram-sha-256',
+      'host replication replicator 10.10.0.0/16 scram-sha-256',
+      'host replication replicator 127.0.0.6/32 scram-sha-256',
+      'host all rewind_user 10.10.0.0/16 scram-sha-256',
+      'host all rewind_user 127.0.0.6/32 scram-sha-256',
+      'host all postgres all reject',
+      'host all all 10.10.0.0/16 scram-sha-256',
+      'host all all 127.0.0.6/32 scram-sha-256',
+    ]);
+  });
+
   test('fields resolve the documented defaults', () => {
     expect(db.name).toBe('orders-db');
     expect(db.tier).toBe(Criticality.CRITICAL);

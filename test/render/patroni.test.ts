@@ -138,6 +138,24 @@ describe('renderPatroniConfig', () => {
     expect(md5[md5.length - 1]).toBe('host all all 10.42.0.0/16 md5');
   });
 
+  test('pg_hba: a proxy source in the Pod (the Istio sidecar\'s 127.0.0.6) is admitted for replication, rewind and clients, never the superuser', () => {
+    expect(rendered({ ...member, clientAccess: { memberCidrs: ['10.42.0.0/16'], proxySourceCidrs: ['127.0.0.6/32'] } }).postgresql.pg_hba)
+      .toEqual([
+        'local all all scram-sha-256',
+        'host all postgres 127.0.0.1/32 scram-sha-256',
+        'host all postgres ::1/128 scram-sha-256',
+        'host replication replicator 10.42.0.0/16 scram-sha-256',
+        'host replication replicator 127.0.0.6/32 scram-sha-256',
+        'host all rewind_user 10.42.0.0/16 scram-sha-256',
+        'host all rewind_user 127.0.0.6/32 scram-sha-256',
+        'host all postgres all reject',
+        'host all all 10.42.0.0/16 scram-sha-256',
+        'host all all 127.0.0.6/32 scram-sha-256',
+      ]);
+    expect(validatePatroniInput({ ...member, clientAccess: { memberCidrs: ['10.42.0.0/16'], proxySourceCidrs: ['127.0.0.6'] } })
+      .map(p => [p.prop, p.value, p.why])).toEqual([['clientAccess.proxySourceCidrs[0]', '127.0.0.6', 'is not a CIDR']]);
+  });
+
   test('tags default to false and follow the input', () => {
     expect(rendered(member).tags).toEqual({ nofailover: false, noloadbalance: false, clonefrom: false, nosync: false });
     expect(rendered({ ...member, tags: { noFailover: true, noSync: true } }).tags)

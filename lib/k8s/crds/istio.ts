@@ -84,6 +84,16 @@ export interface PeerAuthenticationSpec {
   readonly mtls: { readonly mode: 'STRICT' | 'PERMISSIVE' | 'DISABLE' };
 }
 
+/**
+ * The source address an Istio sidecar (iptables REDIRECT interception, the default) opens every
+ * inbound connection to its application from: the application sees this, not the caller's Pod IP.
+ * An allow list in the application (pg_hba) must admit it for meshed callers.
+ * @see https://github.com/istio/istio/blob/master/pilot/pkg/networking/util/util.go (InboundPassthroughBindIpv4)
+ * @see https://github.com/istio/istio/blob/master/pilot/pkg/networking/core/cluster_builder.go (inbound passthrough cluster, UpstreamBindConfig)
+ * @see https://istio.io/latest/blog/2021/upcoming-networking-changes/
+ */
+export const ISTIO_INBOUND_SOURCE_ADDRESS = '127.0.0.6';
+
 /** Props of a typed custom resource: metadata plus spec. */
 export interface CustomResourceProps<S> {
   readonly metadata?: ApiObjectMetadata;
