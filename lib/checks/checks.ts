@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { buildIndex, CheckedObject } from './object-index';
 import { DEFAULT_RULES, Rule } from './rules';
@@ -42,6 +42,8 @@ interface Suppression {
 
 const CHECKS = new WeakMap<IConstruct, Checks>();
 const SUPPRESSIONS = new WeakMap<IConstruct, Suppression[]>();
+/** Bumped by every suppression, so a report made before one is not reused after it. */
+let suppressionVersion = 0;
 
 /**
  * Synth-time checks for availability and hardening, like cdk-nag for AWS CDK: one pass over
@@ -79,6 +81,7 @@ export class Checks {
     const list = SUPPRESSIONS.get(scope) ?? [];
     list.push({ ruleId, reason: reason.trim() });
     SUPPRESSIONS.set(scope, list);
+    suppressionVersion++;
   }
 
   /** The rules this pass runs. */
@@ -87,31 +90,14 @@ export class Checks {
   public readonly appRules: readonly AppRule[] = RUNTIME_RULES;
   /** The report of the last pass (after synth). */
   public lastReport?: CheckReport;
-  /** The report of the synth in progress: cdk8s validates the app once more per chart. */
-  private synthReport?: CheckReport;
-  private inSynth = false;
-  /** Objects whose resolved JSON is reused by the synth in progress (see `validate`). */
-  private readonly pinned: ApiObject[] = [];
+  /**
+   * The report of the synth in progress, reused by the validations cdk8s runs inside it (see
+   * `validate`), and how many of them are still to come.
+   */
+  private synthReport?: { readonly report: CheckReport; readonly treeSize: number; readonly suppressions: number; remaining: number };
   private constructor(private readonly root: IConstruct, rules: readonly Rule[] = DEFAULT_RULES) {
     this.rules = rules;
     root.node.addValidation({ validate: () => this.validate() });
-    // One synth validates the whole app 1 + (number of charts) times (each Chart.toJson
-    // validates again). Run the pass once per synth: the tree cannot change inside it.
-    const app = root as any;
-    for (const method of ['synth', 'synthYaml'] as const) {
-      const original = app[method];
-      if (typeof original !== 'function') continue;
-      app[method] = (...args: unknown[]) => {
-        this.inSynth = true;
-        try {
-          return original.apply(app, args);
-        } finally {
-          this.inSynth = false;
-          this.synthReport = undefined;
-          for (const o of this.pinned.splice(0)) delete (o as any).toJson;
-        }
-      };
-    }
   }
 
   /**
@@ -168,25 +154,43 @@ export class Checks {
     return { report, objects };
   }
 
+  /**
+   * The app's validation (cdk8s `node.addValidation`). cdk8s validates the whole app once at the
+   * start of `App.synth()` / `App.synthYaml()` and once more before it renders each chart
+   * (`App._synthChart`, reached through every `Chart.toJson()`): 1 + charts validations per synth.
+   * The tree cannot change inside one synth, so the pass runs at the first of them and the next
+   * `charts` validations reuse its report. A reuse also requires the same tree (construct count)
+   * and the same suppressions, and ends with the current task (a microtask clears it). A pass with
+   * errors stops the synth, so it is never reused.
+   *
+   * Limit: cdk8s does not tell a validation which synth called it, so a `Chart.toJson()` of its
+   * own (one validation, e.g. `Testing.synth(chart)`), followed in the same synchronous task by a
+   * change that adds no construct and no suppression (a JSON patch, a label) and another synth,
+   * reuses the first report. `Checks.of(app).run()` always runs a fresh pass.
+   * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `App.synth`, `App.synthYaml`, `App._synthChart`, `validate`)
+   */
   private validate(): string[] {
-    if (this.synthReport) {
-      return this.synthReport.findings.filter(f => f.severity === 'error').map(formatFinding);
+    const treeSize = this.root.node.findAll().length;
+    const memo = this.synthReport;
+    if (memo && memo.remaining > 0 && memo.treeSize === treeSize && memo.suppressions === suppressionVersion) {
+      memo.remaining--;
+      return [];
     }
-    const { report, objects } = this.pass();
-    if (this.inSynth) {
-      this.synthReport = report;
-      // The tree cannot change inside one synth: let the writer reuse the JSON the pass just
-      // resolved instead of resolving every object a second time (restored after the synth).
-      for (const o of objects) {
-        (o.construct as any).toJson = () => o.json;
-        this.pinned.push(o.construct as ApiObject);
-      }
-    }
+    this.synthReport = undefined;
+    const report = this.pass().report;
     const errors = report.findings.filter(f => f.severity === 'error');
     const warnings = report.findings.filter(f => f.severity === 'warning');
     this.log(`nines checks: ${report.objects} objects, ${errors.length} errors, ${warnings.length} warnings, ${report.suppressed.length} suppressed`);
     for (const w of warnings) this.log(`  warning ${formatFinding(w)}`);
     for (const s of report.suppressed) this.log(`  suppressed [${s.ruleId}] ${s.path} (${s.object}): ${s.reason}`);
+    if (errors.length === 0) {
+      const charts = this.root.node.findAll().filter(c => Chart.isChart(c)).length;
+      const memoNow = { report, treeSize, suppressions: suppressionVersion, remaining: charts };
+      this.synthReport = memoNow;
+      queueMicrotask(() => {
+        if (this.synthReport === memoNow) this.synthReport = undefined;
+      });
+    }
     return errors.map(formatFinding);
   }
 }

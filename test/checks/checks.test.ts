@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { Checks, Criticality, DEFAULT_RULES, ResilientService, formatFinding } from '../../lib';
@@ -152,6 +152,32 @@ describe('synth-time checks', () => {
     expect(lines.filter(l => l.startsWith('nines checks:'))).toHaveLength(1);
     app.synthYaml();
     expect(lines.filter(l => l.startsWith('nines checks:'))).toHaveLength(2);
+  });
+
+  test('the checks run through the app\'s cdk8s validation: no method of the app is replaced', () => {
+    const { app } = regionChart();
+    Checks.of(app).log = () => {};
+    expect(Object.prototype.hasOwnProperty.call(app, 'synth')).toBe(false);
+    expect(Object.prototype.hasOwnProperty.call(app, 'synthYaml')).toBe(false);
+    expect(app.node.validate()).toEqual([]);
+  });
+
+  test('a chart synthesized on its own, then changed and given a suppression, is checked again (no stale report)', () => {
+    const { app, chart } = regionChart();
+    const lines: string[] = [];
+    Checks.of(app).log = l => lines.push(l);
+    const raw = new ApiObject(chart, 'job-runner', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'migrate', namespace: 'ns' },
+      spec: { template: { metadata: { labels: { job: 'migrate' } }, spec: { restartPolicy: 'Never', automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'm', image: 'r/m:1.0.0', resources: { requests: { 'cpu': '100m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '64Mi', 'ephemeral-storage': '64Mi' } }, securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } }] } } },
+    });
+    Checks.suppress(raw, 'NINES-WL-09', 'migration job talks only to the database, isolated by the namespace default-deny');
+    Testing.synth(chart);
+    expect(lines[0]).toBe('nines checks: 1 objects, 0 errors, 0 warnings, 1 suppressed');
+    raw.addJsonPatch(JsonPatch.remove('/spec/template/spec/securityContext/runAsNonRoot'));
+    Checks.suppress(chart, 'NINES-AV-01', 'a one-off migration job, not a serving workload, in this test');
+    expect(() => Testing.synth(chart)).toThrow(/NINES-PSS/);
   });
 
   test('synth writes the JSON the pass resolved, identical to a fresh resolve, and restores toJson', () => {
