@@ -17,6 +17,7 @@ export * from './reliability-report';
 export * from './etcd-cluster';
 export * from './patroni-cluster';
 export type { StorageOptions } from './private/stateful';
+export type { HardenedDeploymentObjects } from './private/workload';
 export * from './monitoring-stack';
 export * from './log-shipper';
 export * from './trace-collector';

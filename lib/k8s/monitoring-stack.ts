@@ -29,11 +29,11 @@ import { durationSeconds } from '../reliability/error-budget';
 import { AlertRoutingOptions, alertRoutingProblems, renderAlertmanagerConfig } from '../render/alertmanager';
 import { Alertmanager, Prometheus, SecretKeySelector } from './crds/monitoring-stack';
 import { NetworkPeer } from './dependency';
-import { renderNetworkPolicySpec } from './private/network';
-import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
+import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
+import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
 import { platformContext } from './private/context';
 import {
-  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
+  ContainerResources, PodIdentity, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
 } from './workload-options';
 
 /** Prometheus settings. */
@@ -195,135 +195,6 @@ const ALERTMANAGER_RESOURCES: ContainerResources = { cpu: { request: '100m', lim
 const QUERY_RESOURCES: ContainerResources = { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' }, ephemeralStorage: { request: '64Mi', limit: '256Mi' } };
 const RETENTION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
 const RETENTION_SIZE = /^(0|([0-9]+(\.[0-9]+)?(B|KB|MB|GB|TB|PB|EB)))$/;
-
-/** @internal Inputs of {@link hardenedDeployment}. */
-export interface HardenedDeploymentInput {
-  readonly name: string;
-  readonly namespace: string;
-  readonly labels: Record<string, string>;
-  readonly selector: Record<string, string>;
-  readonly replicas: number;
-  readonly image: string;
-  readonly args: readonly string[];
-  readonly ports: ReadonlyArray<{ readonly name: string; readonly port: number; readonly protocol?: 'TCP' | 'UDP' }>;
-  readonly liveness: { readonly path: string; readonly port: string };
-  readonly readiness: { readonly path: string; readonly port: string };
-  readonly resources: ResolvedResources;
-  readonly identity: Required<PodIdentity>;
-  readonly priorityClassName: string;
-  readonly configMap?: { readonly name: string; readonly mountPath: string };
-  readonly ingress: readonly NetworkPeer[];
-  readonly egress: readonly NetworkPeer[];
-  readonly meshNamespace: string;
-  readonly annotations?: Record<string, string>;
-  /** Ingress rules added verbatim (e.g. from every namespace: `{ from: [{ namespaceSelector: {} }] }`). */
-  readonly extraIngress?: ReadonlyArray<Record<string, unknown>>;
-  /** Environment of the container. */
-  readonly env?: ReadonlyArray<Record<string, unknown>>;
-  /**
-   * The image has no shell (distroless): drain with the kubelet's `sleep` action instead of
-   * `sh -c sleep`.
-   * @default false
-   */
-  readonly distroless?: boolean;
-}
-
-/** @internal The objects of {@link hardenedDeployment}. */
-export interface HardenedDeploymentObjects {
-  readonly serviceAccount: ApiObject;
-  readonly deployment: ApiObject;
-  readonly service: ApiObject;
-  readonly podDisruptionBudget: ApiObject;
-  readonly networkPolicy: ApiObject;
-}
-
-/**
- * @internal A hardened Deployment with its ServiceAccount (no token), Service, PDB
- * (maxUnavailable 1) and default-deny NetworkPolicy, for the stack's stateless components.
- */
-export function hardenedDeployment(scope: Construct, input: HardenedDeploymentInput): HardenedDeploymentObjects {
-  const meta = { name: input.name, namespace: input.namespace, labels: input.labels };
-  const serviceAccount = new ApiObject(scope, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta, automountServiceAccountToken: false } as any);
-  const probe = (p: { path: string; port: string }, period: number, failures: number) => ({
-    httpGet: { path: p.path, port: p.port, scheme: 'HTTP' }, initialDelaySeconds: 0, periodSeconds: period, timeoutSeconds: 3, failureThreshold: failures, successThreshold: 1,
-  });
-  const volumes: Record<string, unknown>[] = [{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }];
-  const mounts: Record<string, unknown>[] = [{ name: 'tmp', mountPath: '/tmp' }];
-  if (input.configMap) {
-    volumes.push({ name: 'config', configMap: { name: input.configMap.name } });
-    mounts.push({ name: 'config', mountPath: input.configMap.mountPath, readOnly: true });
-  }
-  const deployment = new ApiObject(scope, 'Deployment', {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: meta,
-    spec: {
-      replicas: input.replicas,
-      selector: { matchLabels: input.selector },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-      minReadySeconds: 5,
-      revisionHistoryLimit: 5,
-      template: {
-        metadata: { labels: input.labels, annotations: { 'kubectl.kubernetes.io/default-container': input.name, ...input.annotations } },
-        spec: {
-          serviceAccountName: input.name,
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          priorityClassName: input.priorityClassName,
-          securityContext: podSecurityContext(input.identity),
-          terminationGracePeriodSeconds: 30,
-          topologySpreadConstraints: zoneSpread(input.selector),
-          containers: [{
-            name: input.name,
-            image: input.image,
-            imagePullPolicy: 'IfNotPresent',
-            args: [...input.args],
-            ports: input.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' })),
-            resources: renderResources(input.resources),
-            startupProbe: probe(input.readiness, 5, 30),
-            livenessProbe: probe(input.liveness, 10, 3),
-            readinessProbe: probe(input.readiness, 5, 2),
-            ...(input.env?.length ? { env: input.env.map(e => ({ ...e })) } : {}),
-            lifecycle: input.distroless ? { preStop: { sleep: { seconds: 10 } } } : preStopSleep(10),
-            securityContext: containerSecurityContext(input.identity),
-            terminationMessagePolicy: 'FallbackToLogsOnError',
-            volumeMounts: mounts,
-          }],
-          volumes,
-        },
-      },
-    },
-  });
-  const service = new ApiObject(scope, 'Service', {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: meta,
-    spec: {
-      type: 'ClusterIP',
-      selector: input.selector,
-      ports: input.ports.map(p => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? 'TCP' })),
-    },
-  });
-  const podDisruptionBudget = new ApiObject(scope, 'PodDisruptionBudget', {
-    apiVersion: 'policy/v1',
-    kind: 'PodDisruptionBudget',
-    metadata: meta,
-    spec: { maxUnavailable: 1, selector: { matchLabels: input.selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
-  });
-  const networkPolicy = new ApiObject(scope, 'NetworkPolicy', {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: meta,
-    spec: withExtraIngress(
-      renderNetworkPolicySpec({ podSelector: input.selector, ingress: input.ingress, egress: input.egress, meshNamespace: input.meshNamespace }),
-      input.extraIngress ?? []),
-  });
-  return { serviceAccount, deployment, service, podDisruptionBudget, networkPolicy };
-}
-
-function withExtraIngress(spec: Record<string, unknown>, extra: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
-  return extra.length ? { ...spec, ingress: [...(spec.ingress as unknown[]), ...extra] } : spec;
-}
 
 function replicasProblem(prop: string, value: unknown, min: number, why: string): Problem[] {
   return typeof value === 'number' && Number.isInteger(value) && value >= min ? []

@@ -8,11 +8,12 @@ import { IstioConnectionPool, IstioDestinationRule, IstioOutlierDetection, Istio
 import { ServiceMonitor } from './crds/monitoring';
 import { DependOnOptions, DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { renderNetworkPolicySpec } from './private/network';
-import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
+import { preStopSleep } from './private/pod';
+import { hardenedContainer, hardenedDeploymentSpec, serviceAccountWithoutToken } from './private/workload';
 import { platformContext } from './private/context';
 import {
   ContainerResources, PodIdentity, formatDuration, PROBE_DEFAULTS, Probe, ResolvedProbe, ResolvedResources, identityProblems, imageProblems,
-  probeProblems, renderProbe, renderResources, resolveResources, resourceProblems,
+  probeProblems, renderProbe, resolveResources, resourceProblems,
 } from './workload-options';
 
 /** Autoscaling (HorizontalPodAutoscaler autoscaling/v2). */
@@ -616,12 +617,7 @@ export class ResilientService extends Construct implements IDependent {
     };
     const meta = (name: string = this.name) => ({ name, namespace: this.namespace, labels: this.labels });
 
-    this.serviceAccount = new ApiObject(this, 'ServiceAccount', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: meta(),
-      automountServiceAccountToken: false,
-    } as any);
+    this.serviceAccount = serviceAccountWithoutToken(this, 'ServiceAccount', meta());
 
     this.deployment = new ApiObject(this, 'Resource', {
       apiVersion: 'apps/v1',
@@ -783,54 +779,46 @@ export class ResilientService extends Construct implements IDependent {
         ? { secret: { secretName: f.secret, defaultMode: 0o440 } }
         : { configMap: { name: f.configMap, defaultMode: 0o440 } }),
     }));
-    const container: Record<string, unknown> = {
+    const container = hardenedContainer({
       name: this.name,
       image: this.image,
-      imagePullPolicy: 'IfNotPresent',
-      ...(props.command ? { command: [...props.command] } : {}),
-      ...(props.args ? { args: [...props.args] } : {}),
+      command: props.command,
+      args: props.args,
       ports: [
-        { name: this.portName, containerPort: this.port, protocol: 'TCP' },
-        ...(this.metrics ? [{ name: 'metrics', containerPort: this.metricsPort, protocol: 'TCP' }] : []),
+        { name: this.portName, port: this.port },
+        ...(this.metrics ? [{ name: 'metrics', port: this.metricsPort }] : []),
       ],
-      ...(env.length ? { env } : {}),
-      ...(envFrom.length ? { envFrom } : {}),
-      resources: renderResources(this.resources),
-      ...(this.probes.startup ? { startupProbe: renderProbe(this.probes.startup) } : {}),
-      livenessProbe: renderProbe(this.probes.liveness),
-      readinessProbe: renderProbe(this.probes.readiness),
+      env,
+      envFrom,
+      resources: this.resources,
+      probes: {
+        startup: this.probes.startup ? renderProbe(this.probes.startup) : undefined,
+        liveness: renderProbe(this.probes.liveness),
+        readiness: renderProbe(this.probes.readiness),
+      },
       lifecycle: this.afterDrain === undefined
         ? preStopSleep(this.drain.toSeconds())
         : { preStop: { exec: { command: ['/bin/sh', '-c', `sleep ${this.drain.toSeconds()}; ${this.afterDrain}`] } } },
-      securityContext: containerSecurityContext(this.identity),
-      terminationMessagePolicy: 'FallbackToLogsOnError',
+      identity: this.identity,
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...files.map((f, i) => ({ name: `files-${i}`, mountPath: f.mountPath, readOnly: true }))],
-    };
-    return {
-      ...(this.autoscaled ? {} : { replicas: this.minReplicas }),
-      selector: { matchLabels: this.selectorLabels },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: this.maxSurge, maxUnavailable: 0 } },
-      minReadySeconds: this.minReady.toSeconds(),
-      progressDeadlineSeconds: this.progressDeadline.toSeconds(),
-      revisionHistoryLimit: this.revisionHistoryLimit,
-      template: {
-        metadata: {
-          labels: this.labels,
-          annotations: { 'kubectl.kubernetes.io/default-container': this.name },
-        },
-        spec: {
-          serviceAccountName: this.name,
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          priorityClassName: this.priorityClassName,
-          securityContext: podSecurityContext(this.identity),
-          terminationGracePeriodSeconds: this.gracePeriod.toSeconds(),
-          topologySpreadConstraints: zoneSpread(this.selectorLabels),
-          containers: [container],
-          volumes: [{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: tmpSize } }, ...fileVolumes],
-        },
+    });
+    return hardenedDeploymentSpec({
+      replicas: this.autoscaled ? undefined : this.minReplicas,
+      selector: this.selectorLabels,
+      labels: this.labels,
+      rollout: {
+        maxSurge: this.maxSurge,
+        minReadySeconds: this.minReady.toSeconds(),
+        progressDeadlineSeconds: this.progressDeadline.toSeconds(),
+        revisionHistoryLimit: this.revisionHistoryLimit,
       },
-    };
+      serviceAccountName: this.name,
+      priorityClassName: this.priorityClassName,
+      identity: this.identity,
+      terminationGracePeriodSeconds: this.gracePeriod.toSeconds(),
+      container,
+      volumes: [{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: tmpSize } }, ...fileVolumes],
+    });
   }
 
   private renderNetworkPolicy(): Record<string, unknown> {

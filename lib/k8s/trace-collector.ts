@@ -15,7 +15,7 @@ import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
 import { OTEL_PORTS, TraceSamplingOptions, renderOtelCollectorConfigs, traceSamplingProblems } from '../render/otel-collector';
 import { ServiceMonitor } from './crds/monitoring';
 import { SecretKeySelector } from './crds/monitoring-stack';
-import { HardenedDeploymentObjects, hardenedDeployment } from './monitoring-stack';
+import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
 import { platformContext } from './private/context';
 import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems } from './workload-options';
 
