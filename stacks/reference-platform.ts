@@ -133,13 +133,8 @@ export function addChaos(rp: RegionPlatform): { presets: ChaosPresets; gameDay: 
   const chart = new RegionChart(rp.app, 'chaos', { region: rp.region, disableResourceNameHashes: true });
   new Bulkhead(chart, 'chaos', { quota: { pods: 10 } });
   const svc = (name: string) => rp.services.get(name)!;
-  // Replace with ChaosTarget.databasePrimary(ordersDb) once the orders PatroniCluster is wired.
-  const databasePrimary = ChaosTarget.databasePrimary({
-    name: 'orders-db',
-    namespace: 'databases',
-    members: 3,
-    selectorLabels: { 'app.kubernetes.io/name': 'patroni', 'app.kubernetes.io/instance': 'orders-db-databases' },
-  });
+  // Read from the construct: the cluster's namespace, labels and member count.
+  const databasePrimary = ChaosTarget.databasePrimary(rp.databases.get('orders-db')!);
   const timeZone = REGION_TIME_ZONES[rp.region.name];
   const presets = new ChaosPresets(chart, 'chaos-presets', {
     orderService: svc('order-service'),

@@ -56,6 +56,8 @@ export interface ChaosServiceLike {
   readonly name: string;
   readonly namespace: string;
   readonly selectorLabels: Record<string, string>;
+  /** Labels every pod of the service keeps whoever runs it (Flagger's `-primary` included); used instead of selectorLabels when given. */
+  readonly podSelector?: Record<string, string>;
   readonly minReplicas: number;
   readonly disruption: { readonly maxUnavailable?: number | string; readonly minAvailable?: number };
 }
@@ -65,12 +67,12 @@ export type ChaosTargetLike = IChaosTarget | ChaosServiceLike;
 
 /** Adapters and arithmetic for chaos targets. */
 export class ChaosTarget {
-  /** A ResilientService's pods: its namespace, selector labels and PDB. */
+  /** A ResilientService's pods: its namespace, pod selector (which survives Flagger's rename to `<name>-primary`) and PDB. */
   public static fromService(service: ChaosServiceLike): IChaosTarget {
     return {
       name: service.name,
       namespace: service.namespace,
-      podLabels: { ...service.selectorLabels },
+      podLabels: { ...(service.podSelector ?? service.selectorLabels) },
       disruptionBudget: { replicas: service.minReplicas, ...service.disruption },
     };
   }

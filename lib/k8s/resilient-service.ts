@@ -714,7 +714,8 @@ export class ResilientService extends Construct implements IDependent {
     this.serviceMonitor = !this.metrics ? undefined : new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: meta(),
       spec: {
-        selector: { matchLabels: this.selectorLabels },
+        // podSelector: also selects the -canary Service Flagger makes (it relabels app.kubernetes.io/name), so the canary is scraped
+        selector: { matchLabels: this.podSelector },
         namespaceSelector: { matchNames: [this.namespace] },
         endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }],
         jobLabel: LABELS.name,
@@ -805,6 +806,8 @@ export class ResilientService extends Construct implements IDependent {
     return hardenedDeploymentSpec({
       replicas: this.autoscaled ? undefined : this.minReplicas,
       selector: this.selectorLabels,
+      // podSelector: Flagger's -primary copy keeps app.kubernetes.io/instance, so it spreads its own pods too
+      spreadSelector: this.podSelector,
       labels: this.labels,
       rollout: {
         maxSurge: this.maxSurge,

@@ -10,7 +10,7 @@ import '../util/chaos-mesh-schemas';
 import { expectValidManifests, validateObject } from '../util/schema';
 
 const IMAGE = 'registry.example.com/shop/order-service:1.2.3';
-const ORDER_LABELS = { 'app.kubernetes.io/name': 'order-service', 'app.kubernetes.io/instance': 'order-service-orders' };
+const ORDER_LABELS = { 'app.kubernetes.io/instance': 'order-service-orders' };
 const PRIMARY: IChaosTarget = {
   name: 'orders-db',
   namespace: 'databases',
@@ -22,14 +22,15 @@ function services() {
   const { app, chart } = regionChart();
   const order = new ResilientService(chart, 'order-service', { image: IMAGE, tier: Criticality.CRITICAL, namespace: 'orders' });
   const payment = new ResilientService(chart, 'payment-service', { image: IMAGE.replace('order', 'payment'), tier: Criticality.CRITICAL, namespace: 'payments' });
+  Checks.suppress(chart, 'NINES-RT-CTL-01', 'unit fixture: the Spilo database PRIMARY names runs outside this test app');
   return { app, chart, order, payment };
 }
 
 describe('ChaosTarget', () => {
-  test('a ResilientService adapts to its namespace, selector labels and PDB', () => {
+  test('a ResilientService adapts to its namespace, pod selector (kept on Flagger\'s -primary pods) and PDB', () => {
     const { order } = services();
     expect(ChaosTarget.of(order)).toEqual({
-      name: 'order-service', namespace: 'orders', podLabels: ORDER_LABELS, disruptionBudget: { replicas: 3, maxUnavailable: 1 },
+      name: 'order-service', namespace: 'orders', podLabels: { 'app.kubernetes.io/instance': 'order-service-orders' }, disruptionBudget: { replicas: 3, maxUnavailable: 1 },
     });
     expect(ChaosTarget.allowedDisruptions(ChaosTarget.of(order))).toBe(1);
   });

@@ -45,7 +45,9 @@ describe('ResilientService defaults (the case study, sections 2.1-2.2 and 4.1)',
     const [zone, host] = pod.topologySpreadConstraints;
     expect(zone).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor' });
     expect(host).toMatchObject({ topologyKey: 'kubernetes.io/hostname', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' });
-    expect(zone.labelSelector.matchLabels).toEqual(deploy.spec.selector.matchLabels);
+    // the instance label only: Flagger's -primary copy keeps it (and rewrites app.kubernetes.io/name)
+    expect(zone.labelSelector.matchLabels).toEqual({ 'app.kubernetes.io/instance': 'order-service-orders' });
+    expect(zone.labelSelector.matchLabels).toEqual(svc.podSelector);
     expect(pod.affinity).toBeUndefined();
   });
 
@@ -160,7 +162,8 @@ describe('ResilientService defaults (the case study, sections 2.1-2.2 and 4.1)',
   test('ServiceMonitor scrapes the metrics port every 15 s', () => {
     const sm = find(objs, 'ServiceMonitor');
     expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }]);
-    expect(sm.spec.selector.matchLabels).toEqual(deploy.spec.selector.matchLabels);
+    // the instance label: also the -canary Service Flagger makes (it relabels app.kubernetes.io/name)
+    expect(sm.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/instance': 'order-service-orders' });
     expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['orders'] });
   });
 

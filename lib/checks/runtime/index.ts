@@ -1,5 +1,6 @@
 import { ADMISSION_RULE } from './admission';
 import { AppRule } from './app-rule';
+import { SELECTION_RULE } from './selection';
 
 export * from './app-rule';
 export * from './model';
@@ -11,4 +12,5 @@ export { FLAGGER_SELECTOR_LABELS, FlaggerRelease, OperatorWorkload, ControllerRe
 /** The runtime-model rule pack: admission, controllers, signals (and traffic). */
 export const RUNTIME_RULES: readonly AppRule[] = [
   ADMISSION_RULE,
+  SELECTION_RULE,
 ];

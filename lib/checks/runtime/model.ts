@@ -129,6 +129,7 @@ export class RuntimeModel {
   private readonly byRef = new Map<string, CheckedObject>();
   private readonly podsByPair = new Map<string, PodView[]>();
   private readonly podsByNamespace = new Map<string, PodView[]>();
+  private readonly podsByPairAnywhere = new Map<string, PodView[]>();
   private readonly podsByWorkload: ReadonlyMap<string, PodView>;
   private readonly servicesByName: ReadonlyMap<string, ServiceView>;
   private readonly platformOfObject: (o: CheckedObject) => PlatformSettings;
@@ -170,7 +171,10 @@ export class RuntimeModel {
     this.servicesByName = draft.servicesByName;
     for (const p of this.pods) {
       push(this.podsByNamespace, p.namespace, p);
-      for (const [k, v] of Object.entries(p.labels)) push(this.podsByPair, pairKey(p.namespace, k, v), p);
+      for (const [k, v] of Object.entries(p.labels)) {
+        push(this.podsByPair, pairKey(p.namespace, k, v), p);
+        push(this.podsByPairAnywhere, pairKey('', k, v), p);
+      }
       for (const [k, values] of Object.entries(p.runtimeLabels)) for (const v of values) push(this.podsByPair, pairKey(p.namespace, k, v), p);
     }
   }
@@ -203,6 +207,13 @@ export class RuntimeModel {
   /** The Service `name` in `namespace`, as it will be after the controllers act. */
   public service(namespace: string, name: string): ServiceView | undefined {
     return this.servicesByName.get(`${namespace}/${name}`);
+  }
+
+  /** The pods in any namespace whose labels satisfy `selector` (matchLabels required). */
+  public podsMatchingAnywhere(selector: LabelSelector): PodView[] {
+    const first = Object.entries(selector.matchLabels ?? {})[0];
+    if (!first) return [];
+    return (this.podsByPairAnywhere.get(pairKey('', first[0], first[1])) ?? []).filter(p => podMatches(p, selector));
   }
 
   /**

@@ -58,6 +58,8 @@ export interface HardenedDeploymentSpecInput {
   readonly selector: Record<string, string>;
   readonly labels: Record<string, string>;
   readonly annotations?: Record<string, string>;
+  /** Labels the zone and host spread count (labels every controller keeps on the pods). @default - the selector */
+  readonly spreadSelector?: Record<string, string>;
   readonly rollout: { readonly maxSurge: number | string; readonly minReadySeconds: number; readonly progressDeadlineSeconds?: number; readonly revisionHistoryLimit: number };
   readonly serviceAccountName: string;
   readonly priorityClassName: string;
@@ -88,7 +90,7 @@ export function hardenedDeploymentSpec(d: HardenedDeploymentSpecInput): Record<s
         priorityClassName: d.priorityClassName,
         securityContext: podSecurityContext(d.identity),
         terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
-        topologySpreadConstraints: zoneSpread(d.selector),
+        topologySpreadConstraints: zoneSpread(d.spreadSelector ?? d.selector),
         containers: [d.container],
         volumes: [...d.volumes],
       },
