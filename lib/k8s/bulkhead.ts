@@ -4,6 +4,7 @@ import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import { parseQuantity, quantityFix } from '../core/quantity';
 import { IstioPeerAuthentication } from './crds/istio';
+import { declareNamespaceMesh } from './private/mesh';
 
 /** Namespace-wide limits of a bulkhead. */
 export interface BulkheadQuota {
@@ -69,6 +70,7 @@ export class Bulkhead extends Construct {
     }
     problems.when(!Number.isInteger(this.quota.pods) || this.quota.pods < 1, 'quota.pods', this.quota.pods, 'must be a positive integer', 'use e.g. 400');
     problems.throwIfAny();
+    declareNamespaceMesh(this, this.name, this.mesh);
 
     const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.team]: this.team };
     this.namespace = new ApiObject(this, 'Resource', {

@@ -29,6 +29,7 @@ import { durationSeconds } from '../reliability/error-budget';
 import { AlertRoutingOptions, alertRoutingProblems, renderAlertmanagerConfig } from '../render/alertmanager';
 import { Alertmanager, Prometheus, SecretKeySelector } from './crds/monitoring-stack';
 import { NetworkPeer } from './dependency';
+import { MESH_CERTS_VOLUME, PROMETHEUS_MESH_CERTS_DIR, prometheusMeshPodMetadata } from './private/mesh';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
 import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
 import { platformContext } from './private/context';
@@ -367,17 +368,28 @@ export class MonitoringStack extends Construct {
       subjects: [{ kind: 'ServiceAccount', name: `prometheus-${this.name}`, namespace: this.namespace }],
     } as any);
     const everyNamespace = {};
+    const meshPod = prometheusMeshPodMetadata();
     this.prometheus = new Prometheus(this, 'Prometheus', {
       metadata: { name: this.name, namespace: this.namespace, labels: common },
       spec: {
         replicas: this.prometheusReplicas,
         image: promImage,
-        podMetadata: { labels: { ...this.prometheusPodLabels, ...common } },
+        // A sidecar that only writes a mesh certificate: Prometheus scrapes meshed targets (STRICT
+        // mTLS) over Istio mutual TLS with it (ServiceMonitor), intercepting no traffic of its own.
+        podMetadata: {
+          labels: { ...this.prometheusPodLabels, ...common, ...meshPod.labels },
+          annotations: meshPod.annotations,
+        },
         serviceAccountName: `prometheus-${this.name}`,
         priorityClassName,
         securityContext: podSecurityContext(identity),
         initContainers: [hardened('init-config-reloader')],
-        containers: [hardened('prometheus'), hardened('config-reloader'), hardened('thanos-sidecar')],
+        containers: [
+          { ...hardened('prometheus'), volumeMounts: [{ name: MESH_CERTS_VOLUME, mountPath: PROMETHEUS_MESH_CERTS_DIR, readOnly: true }] },
+          hardened('config-reloader'),
+          hardened('thanos-sidecar'),
+        ],
+        volumes: [{ name: MESH_CERTS_VOLUME, emptyDir: { medium: 'Memory' } }],
         resources: renderResources(promResources),
         topologySpreadConstraints: zoneSpread(this.prometheusPodLabels, false),
         storage: volume(this.storageSize, p.storageClassName),

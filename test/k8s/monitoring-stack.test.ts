@@ -50,6 +50,18 @@ describe('MonitoringStack defaults', () => {
     ]);
   });
 
+  test('Prometheus carries a certificate-only Istio sidecar (Istio "Prometheus: TLS settings") and mounts its certificate', () => {
+    expect(prom.podMetadata.labels['sidecar.istio.io/inject']).toBe('true');
+    expect(prom.podMetadata.annotations).toEqual({
+      'traffic.sidecar.istio.io/includeInboundPorts': '',
+      'traffic.sidecar.istio.io/includeOutboundIPRanges': '',
+      'proxy.istio.io/config': '{"proxyMetadata":{"OUTPUT_CERTS":"/etc/istio-output-certs"}}',
+      'sidecar.istio.io/userVolumeMount': '[{"name":"istio-certs","mountPath":"/etc/istio-output-certs"}]',
+    });
+    expect(prom.volumes).toEqual([{ name: 'istio-certs', emptyDir: { medium: 'Memory' } }]);
+    expect(prom.containers.find((c: any) => c.name === 'prometheus').volumeMounts).toEqual([{ name: 'istio-certs', mountPath: '/etc/prom-certs', readOnly: true }]);
+  });
+
   test('Prometheus: 2 replicas across zones, storage, retention, external labels', () => {
     expect(prom.replicas).toBe(2);
     expect(prom.topologySpreadConstraints[0]).toEqual({

@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { errorOf, find, regionChart, synth } from './helpers';
-import { Checks, Criticality, ExternalEndpoint, Probe, ResilientService, ValidationError } from '../../lib';
+import { Bulkhead, Checks, Criticality, ExternalEndpoint, Probe, ResilientService, ValidationError } from '../../lib';
 import { expectValidManifests } from '../util/schema';
 
 const IMAGE = 'registry.example.com/shop/order-service:1.2.3';
@@ -165,6 +165,21 @@ describe('ResilientService defaults (the case study, sections 2.1-2.2 and 4.1)',
     // the instance label: also the -canary Service Flagger makes (it relabels app.kubernetes.io/name)
     expect(sm.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/instance': 'order-service-orders' });
     expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['orders'] });
+  });
+
+  test('ServiceMonitor of a service in a meshed Bulkhead (STRICT mTLS) scrapes over Istio mutual TLS with Prometheus\'s sidecar certificate', () => {
+    const { chart } = regionChart();
+    new Bulkhead(chart, 'orders');
+    new Bulkhead(chart, 'legacy', { mesh: false });
+    new ResilientService(chart, 'order-service', { image: IMAGE, tier: Criticality.CRITICAL, namespace: 'orders' });
+    new ResilientService(chart, 'legacy-service', { image: 'registry.example.com/shop/legacy:1.0.0', tier: Criticality.CRITICAL, namespace: 'legacy' });
+    const monitors = synth(chart).filter(o => o.kind === 'ServiceMonitor');
+    expect(monitors.find(m => m.metadata.namespace === 'orders').spec.endpoints).toEqual([{
+      port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s', scheme: 'https',
+      tlsConfig: { caFile: '/etc/prom-certs/root-cert.pem', certFile: '/etc/prom-certs/cert-chain.pem', keyFile: '/etc/prom-certs/key.pem', insecureSkipVerify: true },
+    }]);
+    expect(monitors.find(m => m.metadata.namespace === 'legacy').spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }]);
+    expectValidManifests(monitors);
   });
 
   test('NetworkPolicy without dependencies: default deny, DNS, istiod and monitoring only', () => {

@@ -325,6 +325,10 @@ function injected(ns: NamespaceView | undefined, labels: Record<string, string>,
   if (spec?.hostNetwork === true) return false;
   const opt = labels['sidecar.istio.io/inject'] ?? annotations['sidecar.istio.io/inject'];
   if (opt === 'false') return false;
+  // The injector's object selector: a pod labelled sidecar.istio.io/inject=true is injected in a
+  // namespace that carries no injection label of its own (not in one labelled istio-injection=disabled).
+  // @see https://github.com/istio/istio/blob/master/manifests/charts/istio-control/istio-discovery/templates/mutatingwebhook.yaml
+  if (labels['sidecar.istio.io/inject'] === 'true' && ns?.labels['istio-injection'] !== 'disabled') return true;
   return ns?.injection === true;
 }
 

@@ -49,6 +49,8 @@ export interface OperatorPodSpec {
   /** Strategic-merge overrides of the operator's init containers. */
   readonly initContainers?: ReadonlyArray<Record<string, unknown>>;
   readonly resources?: Record<string, unknown>;
+  /** Extra volumes of the pods (mounted through the container overrides). */
+  readonly volumes?: ReadonlyArray<Record<string, unknown>>;
   readonly topologySpreadConstraints?: ReadonlyArray<Record<string, unknown>>;
   readonly storage?: StorageSpec;
   readonly minReadySeconds?: number;

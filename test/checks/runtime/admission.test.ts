@@ -24,9 +24,11 @@ describe('NINES-RT-ADM-01: pods as admitted, with what the mesh injects', () => 
       + ' init container "istio-init" adds NET_ADMIN, NET_RAW [Capabilities]; init container "istio-init" sets runAsNonRoot false [Running as Non-root];'
       + ' init container "istio-init" sets runAsUser 0 [Running as Non-root user]; fix: install Istio CNI and declare mesh: { cni: true } in the platform description'
       + ' (the injector then adds the unprivileged istio-validation instead of istio-init), or take the pods out of the mesh (sidecar.istio.io/inject: "false")');
-    // every meshed workload of the region, none of the unmeshed monitoring namespace
+    // every meshed workload of the region; of the unmeshed monitoring namespace only Prometheus,
+    // whose pods opt in (sidecar.istio.io/inject=true) for the certificate it scrapes meshed targets with
     expect(lines.length).toBeGreaterThanOrEqual(20);
-    expect(lines.filter(l => l.includes('namespace monitoring'))).toEqual([]);
+    expect(lines.filter(l => l.includes('namespace monitoring')).map(l => l.split(':')[0]))
+      .toEqual(['[NINES-RT-ADM-01] observability/monitoring/Prometheus (Prometheus/monitoring/nines)']);
     expect(() => app.synthYaml()).toThrow(/\[NINES-RT-ADM-01\] services\/payment-service\/Resource \(Deployment\/payments\/payment-service\): the pods of Deployment\/payments\/payment-service are refused/);
   });
 
