@@ -44,6 +44,12 @@ export interface PlatformDescription {
    */
   readonly chaosNamespace?: string;
   /**
+   * Namespace Flagger and its load tester run in (they query Prometheus and drive traffic at
+   * canaries from there).
+   * @default 'flagger-system'
+   */
+  readonly flaggerNamespace?: string;
+  /**
    * The Kubernetes minor version every cluster of the platform runs (`"1.NN"`): EKS creates
    * its clusters at this version and the synthesized objects are held to its API.
    * @default DEFAULT_KUBERNETES_VERSION
@@ -86,6 +92,7 @@ export interface PlatformSettings {
   readonly meshNamespace: string;
   readonly monitoringNamespace: string;
   readonly chaosNamespace: string;
+  readonly flaggerNamespace: string;
   readonly clusterDomain: string;
   readonly kubernetesVersion: string;
   readonly mesh: Required<MeshDescription>;
@@ -101,6 +108,7 @@ export function resolvePlatformSettings(d: Partial<PlatformDescription> = {}): P
     meshNamespace: d.meshNamespace ?? 'istio-system',
     monitoringNamespace,
     chaosNamespace: d.chaosNamespace ?? 'chaos-mesh',
+    flaggerNamespace: d.flaggerNamespace ?? 'flagger-system',
     clusterDomain: d.clusterDomain ?? 'cluster.local',
     kubernetesVersion: d.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     mesh: { cni: d.mesh?.cni ?? true, nativeSidecars: d.mesh?.nativeSidecars ?? false },
@@ -215,7 +223,7 @@ export class Platform implements PlatformSettings {
           `is not a zone of region ${JSON.stringify(r.name)}`, `use zone names of the region, e.g. "${r.name}a"`);
       }
     });
-    for (const ns of ['meshNamespace', 'monitoringNamespace', 'chaosNamespace'] as const) {
+    for (const ns of ['meshNamespace', 'monitoringNamespace', 'chaosNamespace', 'flaggerNamespace'] as const) {
       const v = description[ns];
       if (v !== undefined) problems.when(!isDnsLabel(v), ns, v, 'is not a namespace name', 'use a DNS label');
     }
@@ -235,6 +243,7 @@ export class Platform implements PlatformSettings {
   public readonly meshNamespace: string;
   public readonly monitoringNamespace: string;
   public readonly chaosNamespace: string;
+  public readonly flaggerNamespace: string;
   public readonly clusterDomain: string;
   public readonly kubernetesVersion: string;
   public readonly mesh: Required<MeshDescription>;
@@ -247,6 +256,7 @@ export class Platform implements PlatformSettings {
     this.meshNamespace = settings.meshNamespace;
     this.monitoringNamespace = settings.monitoringNamespace;
     this.chaosNamespace = settings.chaosNamespace;
+    this.flaggerNamespace = settings.flaggerNamespace;
     this.clusterDomain = settings.clusterDomain;
     this.kubernetesVersion = settings.kubernetesVersion;
     this.mesh = settings.mesh;

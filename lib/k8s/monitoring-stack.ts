@@ -29,6 +29,7 @@ import { durationSeconds } from '../reliability/error-budget';
 import { AlertRoutingOptions, alertRoutingProblems, renderAlertmanagerConfig } from '../render/alertmanager';
 import { Alertmanager, Prometheus, SecretKeySelector } from './crds/monitoring-stack';
 import { NetworkPeer } from './dependency';
+import { CHAOS_CONTROLLER_POD_LABELS, FLAGGER_POD_LABELS, LOADTESTER_POD_LABELS } from '../core/addons';
 import { MESH_CERTS_VOLUME, PROMETHEUS_MESH_CERTS_DIR, prometheusMeshPodMetadata } from './private/mesh';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
 import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
@@ -439,6 +440,16 @@ export class MonitoringStack extends Construct {
           {
             from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }],
             ports: [9090, 10901, 10902].map(port => ({ port, protocol: 'TCP' })),
+          },
+          // Exactly the add-ons that query Prometheus, on its API port only: Flagger's metric checks,
+          // the load tester's error-budget gate and Chaos Mesh's game-day status checks.
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ctx.flaggerNamespace } }, podSelector: { matchLabels: { ...FLAGGER_POD_LABELS } } },
+              { namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ctx.flaggerNamespace } }, podSelector: { matchLabels: { ...LOADTESTER_POD_LABELS } } },
+              { namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ctx.chaosNamespace } }, podSelector: { matchLabels: { ...CHAOS_CONTROLLER_POD_LABELS } } },
+            ],
+            ports: [{ port: 9090, protocol: 'TCP' }],
           },
           // The other regions' Thanos Query read this region's sidecars (the global view).
           ...(remoteCidrs.length ? [{ from: remoteCidrs.map(cidr => ({ ipBlock: { cidr } })), ports: [{ port: 10901, protocol: 'TCP' }] }] : []),

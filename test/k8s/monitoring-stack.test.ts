@@ -126,6 +126,14 @@ describe('MonitoringStack defaults', () => {
     expect(promNp.ingress).toEqual([{
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
       ports: [{ port: 9090, protocol: 'TCP' }, { port: 10901, protocol: 'TCP' }, { port: 10902, protocol: 'TCP' }],
+    }, {
+      // Flagger's metric checks, the load tester's error-budget gate and Chaos Mesh's status checks, on 9090 only
+      from: [
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { app: 'loadtester' } } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'chaos-mesh' } }, podSelector: { matchLabels: { 'app.kubernetes.io/component': 'controller-manager' } } },
+      ],
+      ports: [{ port: 9090, protocol: 'TCP' }],
     }]);
     const amNp = find(objs, 'NetworkPolicy', 'alertmanager-nines').spec;
     expect(amNp.egress.map((r: any) => r.ports)).toEqual([
@@ -166,7 +174,7 @@ test('global view: remote sidecar endpoints, internal load balancer and CIDRs', 
   expect(np.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.2.0.0/16' } }], ports: [{ port: 10901, protocol: 'TCP' }] });
   expect(np.ingress).toHaveLength(1);
   const promNp = find(objs, 'NetworkPolicy', 'prometheus-nines').spec;
-  expect(promNp.ingress[1]).toEqual({ from: [{ ipBlock: { cidr: '10.2.0.0/16' } }], ports: [{ port: 10901, protocol: 'TCP' }] });
+  expect(promNp.ingress[2]).toEqual({ from: [{ ipBlock: { cidr: '10.2.0.0/16' } }], ports: [{ port: 10901, protocol: 'TCP' }] });
   const lb = find(objs, 'Service', 'prometheus-nines-sidecar');
   expect(stack.sidecarService).toBeDefined();
   expect(lb.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe('internal');

@@ -34,6 +34,7 @@ export function platformContext(scope: IConstruct): PlatformContext {
     meshNamespace: p.meshNamespace,
     monitoringNamespace: p.monitoringNamespace,
     chaosNamespace: p.chaosNamespace,
+    flaggerNamespace: p.flaggerNamespace,
     clusterDomain: p.clusterDomain,
     kubernetesVersion: p.kubernetesVersion,
     mesh: p.mesh,
