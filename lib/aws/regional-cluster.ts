@@ -10,7 +10,7 @@ import { parseCidr } from './cidr-plan';
 import { MultiAzVpc } from './multi-az-vpc';
 import { Problems } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
-import { DEFAULT_STORAGE_CLASS } from '../k8s/private/stateful';
+import { DEFAULT_STORAGE_CLASS } from '../core/storage';
 
 /** Size of each zone's managed node group. */
 export interface NodeGroupScaling {

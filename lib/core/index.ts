@@ -3,3 +3,4 @@ export * from './criticality';
 export * from './platform';
 export * from './quantity';
 export * from './labels';
+export * from './storage';

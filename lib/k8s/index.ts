@@ -16,7 +16,7 @@ export * from './game-day';
 export * from './reliability-report';
 export * from './etcd-cluster';
 export * from './patroni-cluster';
-export type { StorageOptions } from './private/stateful';
+export type { StorageOptions } from '../core/storage';
 export type { HardenedDeploymentObjects } from './private/workload';
 export * from './monitoring-stack';
 export * from './log-shipper';
