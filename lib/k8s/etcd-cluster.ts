@@ -1,22 +1,18 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
 import { Criticality, tierDefaults } from '../core/criticality';
-import { Problems } from '../core/errors';
-import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
-import { EtcdMemberOptions, EtcdPeer, renderEtcdArgs, validateEtcdInput } from '../render/patroni';
+import { LABELS } from '../core/labels';
+import { StorageOptions } from '../core/storage';
+import { EtcdMemberOptions, EtcdPeer, renderEtcdStatefulSetArgs } from '../render/etcd';
 import { ServiceMonitor } from './crds/monitoring';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
-import { renderNetworkPolicySpec } from './private/network';
+import { platformContext } from './private/context';
+import { ETCD_CLIENT_PORT as CLIENT_PORT, ETCD_PEER_PORT as PEER_PORT, resolveEtcdClusterProps } from './private/etcd-props';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
-import {
-  DEFAULT_STORAGE_CLASS, StorageOptions, headlessServiceSpec, statefulSetSkeleton, storageProblems, volumeClaimTemplate, zoneProblems,
-} from './private/stateful';
-import { RegionChart } from './region-chart';
-import {
-  ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, renderResources, resolveResources,
-  resourceProblems,
-} from './workload-options';
+import { settingsOrThrow } from './private/resolve';
+import { StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
+import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 
 /** etcd tuning passed through to the renderer ({@link renderEtcdArgs}); names, URLs and token come from the construct. */
 export type EtcdTuning = Omit<EtcdMemberOptions, 'memberName' | 'peers' | 'clusterToken' | 'dataDir' | 'listenClientUrls' | 'listenPeerUrls'>;
@@ -70,9 +66,6 @@ export interface EtcdClusterProps {
   readonly team?: string;
 }
 
-const CLIENT_PORT = 2379;
-const PEER_PORT = 2380;
-
 /**
  * An etcd 3 cluster (the DCS the case study's Patroni setup uses): a StatefulSet of 3 members
  * spread over the region's zones with the shared hardened pod spec, a headless governing
@@ -109,86 +102,37 @@ export class EtcdCluster extends Construct implements IDependable {
   public readonly networkPolicy: ApiObject;
   public readonly serviceMonitor: ApiObject;
 
-  private readonly meshNamespace: string;
-  private readonly monitoringNamespace: string;
+  private readonly clusterDomain: string;
+  private readonly members_: StatefulMembers;
 
   constructor(scope: Construct, id: string, props: EtcdClusterProps) {
     super(scope, id);
-    const region = RegionChart.find(this)?.region;
-    const platform = region?.platform;
-    const problems = new Problems('EtcdCluster', this.node.path);
-    this.name = props.name ?? id;
-    this.namespace = props.namespace;
-    this.team = props.team ?? props.namespace;
-    this.image = props.image ?? 'quay.io/coreos/etcd:v3.5.9';
-    this.members = props.members ?? 3;
-    this.zones = props.zones ?? region?.zones ?? [];
-    this.storageSize = props.storage?.size ?? '8Gi';
-    this.storageClass = props.storage?.storageClass ?? DEFAULT_STORAGE_CLASS;
-    this.resources = resolveResources(props.resources, ResourcePresets.SMALL);
-    this.identity = { user: props.identity?.user ?? 10001, group: props.identity?.group ?? 10001, fsGroup: props.identity?.fsGroup ?? 10001 };
-    this.meshNamespace = platform?.meshNamespace ?? 'istio-system';
-    this.monitoringNamespace = platform?.monitoringNamespace ?? 'monitoring';
-    const clusterDomain = platform?.clusterDomain ?? 'cluster.local';
-    this.headlessServiceName = `${this.name}-peers`;
-
-    problems.when(!isDnsLabel(this.name) || this.name.length > 50, 'name', this.name, 'is not a DNS label of at most 50 characters (Pod and Service names derive from it)',
-      'use lower-case letters, digits and "-"');
-    problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use lower-case letters, digits and "-"');
-    problems.when(!isLabelValue(this.team), 'team', this.team, 'is not a valid label value', 'use letters, digits, "-", "_" or "."');
-    problems.addAll(imageProblems('image', this.image));
-    problems.when(!Number.isInteger(this.members) || this.members < 3 || this.members % 2 === 0, 'members', this.members,
-      'must be an odd integer >= 3: etcd keeps a quorum through one failure with 3 members (an even number adds no tolerance)', 'use 3 or 5');
-    zoneProblems(problems, this.zones, props.zones === undefined && region === undefined);
-    problems.addAll(storageProblems('storage', this.storageSize, this.storageClass));
-    problems.addAll(resourceProblems('resources', this.resources));
-    problems.addAll(identityProblems('identity', this.identity));
-
-    const host = (i: number) => `${this.name}-${i}.${this.headlessServiceName}.${this.namespace}.svc.${clusterDomain}`;
-    const count = Number.isInteger(this.members) && this.members > 0 && this.members < 100 ? this.members : 3;
-    this.peers = Array.from({ length: count }, (_, i) => ({
-      name: `${this.name}-${i}`,
-      peerUrl: `http://${host(i)}:${PEER_PORT}`,
-      clientUrl: `http://${host(i)}:${CLIENT_PORT}`,
-    }));
-    this.clientEndpoints = this.peers.map((_, i) => `${host(i)}:${CLIENT_PORT}`);
-    const memberOptions: EtcdMemberOptions = {
-      ...props.tuning,
-      memberName: this.peers[0].name,
-      peers: this.peers,
-      clusterToken: `${this.namespace}-${this.name}`,
-      dataDir: '/var/lib/etcd/data',
-    };
-    if (isDnsLabel(this.name) && isDnsLabel(this.namespace)) {
-      // Member-count problems are reported above in the construct's own words.
-      for (const p of validateEtcdInput(memberOptions).filter(x => x.prop !== 'peers')) problems.add(`tuning.${p.prop}`, p.value, p.why, p.fix);
-    }
-
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
-
+    const context = platformContext(this);
+    const s = settingsOrThrow(this, 'EtcdCluster', resolveEtcdClusterProps(id, props, context));
+    this.name = s.name;
+    this.namespace = s.namespace;
+    this.team = s.team;
+    this.image = s.image;
+    this.members = s.members;
+    this.zones = s.zones;
+    this.storageSize = s.storage.size;
+    this.storageClass = s.storage.storageClass!;
+    this.resources = s.resources;
+    this.identity = s.identity;
+    this.headlessServiceName = s.headlessServiceName;
+    this.peers = s.peers;
+    this.clientEndpoints = s.clientEndpoints;
+    this.clusterDomain = context.clusterDomain;
     this.selectorLabels = { [LABELS.name]: 'etcd', [LABELS.instance]: `${this.name}-${this.namespace}` };
-    this.labels = {
-      ...this.selectorLabels,
-      [LABELS.component]: 'dcs',
-      [LABELS.partOf]: this.namespace,
-      [LABELS.managedBy]: MANAGED_BY,
-      [LABELS.team]: this.team,
-    };
+    this.labels = { ...this.selectorLabels, [LABELS.component]: 'dcs', ...ownerLabels(this.namespace, this.team) };
     const meta = (name: string = this.name, extra: Record<string, string> = {}) => ({
       name, namespace: this.namespace, labels: { ...this.labels, ...extra },
     });
+    const members = this.members_ = new StatefulMembers(this, this.namespace, this.selectorLabels);
 
-    this.serviceAccount = new ApiObject(this, 'ServiceAccount', {
-      apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(), automountServiceAccountToken: false,
-    } as any);
-
-    const ports = [{ name: 'client', port: CLIENT_PORT }, { name: 'peer', port: PEER_PORT }];
-    this.headlessService = new ApiObject(this, 'HeadlessService', {
-      apiVersion: 'v1', kind: 'Service', metadata: meta(this.headlessServiceName), spec: headlessServiceSpec(this.selectorLabels, ports),
-    });
+    this.serviceAccount = memberServiceAccount(this, meta());
+    this.headlessService = members.headlessService('HeadlessService', meta(this.headlessServiceName),
+      [{ name: 'client', port: CLIENT_PORT }, { name: 'peer', port: PEER_PORT }]);
     this.service = new ApiObject(this, 'Service', {
       apiVersion: 'v1',
       kind: 'Service',
@@ -199,74 +143,27 @@ export class EtcdCluster extends Construct implements IDependable {
         ports: [{ name: 'client', port: CLIENT_PORT, targetPort: 'client', protocol: 'TCP' }],
       },
     });
-
-    const self = this.peers[0];
-    const podHost = `$(POD_NAME).${this.headlessServiceName}.${this.namespace}.svc.${clusterDomain}`;
-    const args = renderEtcdArgs(memberOptions).map(arg => arg
-      .replace(`--name=${self.name}`, '--name=$(POD_NAME)')
-      .replace(`--advertise-client-urls=${self.clientUrl}`, `--advertise-client-urls=http://${podHost}:${CLIENT_PORT}`)
-      .replace(`--initial-advertise-peer-urls=${self.peerUrl}`, `--initial-advertise-peer-urls=http://${podHost}:${PEER_PORT}`));
-
-    this.statefulSet = new ApiObject(this, 'Resource', {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: meta(),
-      spec: {
-        ...statefulSetSkeleton(this.headlessServiceName, this.members, this.selectorLabels),
-        template: {
-          metadata: { labels: this.labels, annotations: { 'kubectl.kubernetes.io/default-container': 'etcd' } },
-          spec: {
-            serviceAccountName: this.name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            priorityClassName: tierDefaults(Criticality.CRITICAL).priorityClassName,
-            securityContext: podSecurityContext(this.identity),
-            // On SIGTERM a leader hands leadership to a peer before it exits.
-            terminationGracePeriodSeconds: 30,
-            topologySpreadConstraints: zoneSpread(this.selectorLabels, false),
-            containers: [{
-              name: 'etcd',
-              image: this.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['etcd'],
-              args,
-              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-              ports: [
-                { name: 'client', containerPort: CLIENT_PORT, protocol: 'TCP' },
-                { name: 'peer', containerPort: PEER_PORT, protocol: 'TCP' },
-              ],
-              resources: renderResources(this.resources),
-              startupProbe: { tcpSocket: { port: 'client' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60, successThreshold: 1 },
-              livenessProbe: { tcpSocket: { port: 'client' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
-              // /health fails while this member sees no leader (lost quorum or partitioned).
-              readinessProbe: { httpGet: { path: '/health', port: 'client', scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2, successThreshold: 1 },
-              securityContext: containerSecurityContext(this.identity),
-              terminationMessagePolicy: 'FallbackToLogsOnError',
-              volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }],
-            }],
-          },
-        },
-        volumeClaimTemplates: [volumeClaimTemplate('data', this.selectorLabels, this.storageSize, this.storageClass)],
-      },
+    this.statefulSet = members.statefulSet('Resource', meta(), {
+      serviceName: this.headlessServiceName,
+      replicas: this.members,
+      template: { metadata: { labels: this.labels, annotations: { 'kubectl.kubernetes.io/default-container': 'etcd' } }, spec: this.renderPodSpec(s.memberOptions, s.memberHost('$(POD_NAME)')) },
+      volumeClaimTemplates: [volumeClaimTemplate('data', s.storage, this.selectorLabels)],
     });
     Checks.suppress(this.statefulSet, 'NINES-AV-06',
       'etcd has no shell for a preStop sleep and needs none: on SIGTERM a leader transfers leadership, and Patroni retries the other endpoints');
-
-    this.podDisruptionBudget = new ApiObject(this, 'PodDisruptionBudget', {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: meta(),
-      // One member at a time: 3 members keep a quorum of 2 (5 keep 4) through a node drain.
-      spec: { maxUnavailable: 1, selector: { matchLabels: this.selectorLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
-    });
+    // One member at a time: 3 members keep a quorum of 2 (5 keep 4) through a node drain.
+    this.podDisruptionBudget = members.disruptionBudget('PodDisruptionBudget', meta());
 
     ServiceGraph.of(this).addNode(this);
-    this.networkPolicy = new ApiObject(this, 'NetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(),
-      spec: Lazy.any({ produce: () => this.renderNetworkPolicy() }),
-    });
+    const monitoring = context.monitoringNamespace;
+    this.networkPolicy = members.networkPolicy('NetworkPolicy', meta(), () => ({
+      ingress: [
+        members.peer(CLIENT_PORT, PEER_PORT),
+        ...ServiceGraph.of(this).callingPeersOf(this).map(c => ({ ...c.callerPeer(), ports: [{ port: CLIENT_PORT, protocol: 'TCP' as const }] })),
+        { namespace: monitoring, ports: [{ port: CLIENT_PORT, protocol: 'TCP' }] },
+      ],
+      egress: [members.peer(CLIENT_PORT, PEER_PORT)],
+    }));
 
     this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: meta(),
@@ -293,29 +190,45 @@ export class EtcdCluster extends Construct implements IDependable {
 
   /** The members, on the client port only. */
   public egressPeers(): readonly NetworkPeer[] {
-    return [{ namespace: this.namespace, podLabels: this.selectorLabels, ports: [{ port: CLIENT_PORT, protocol: 'TCP' }] }];
+    return [this.members_.peer(CLIENT_PORT)];
   }
 
   public meshHosts(): readonly string[] {
-    return [`${this.namespace}/${this.name}.${this.namespace}.svc.${RegionChart.find(this)?.region.platform.clusterDomain ?? 'cluster.local'}`];
+    return [`${this.namespace}/${this.name}.${this.namespace}.svc.${this.clusterDomain}`];
   }
 
-  private renderNetworkPolicy(): Record<string, unknown> {
-    const callers = ServiceGraph.of(this).callingPeersOf(this);
-    const members: NetworkPeer = {
-      namespace: this.namespace,
-      podLabels: this.selectorLabels,
-      ports: [{ port: CLIENT_PORT, protocol: 'TCP' }, { port: PEER_PORT, protocol: 'TCP' }],
+  private renderPodSpec(memberOptions: EtcdMemberOptions, podHost: string): Record<string, unknown> {
+    const args = renderEtcdStatefulSetArgs(memberOptions, { podHost, podName: '$(POD_NAME)', clientPort: CLIENT_PORT, peerPort: PEER_PORT });
+    return {
+      serviceAccountName: this.name,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      priorityClassName: tierDefaults(Criticality.CRITICAL).priorityClassName,
+      securityContext: podSecurityContext(this.identity),
+      // On SIGTERM a leader hands leadership to a peer before it exits.
+      terminationGracePeriodSeconds: 30,
+      topologySpreadConstraints: zoneSpread(this.selectorLabels, false),
+      containers: [{
+        name: 'etcd',
+        image: this.image,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['etcd'],
+        args,
+        env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+        ports: [
+          { name: 'client', containerPort: CLIENT_PORT, protocol: 'TCP' },
+          { name: 'peer', containerPort: PEER_PORT, protocol: 'TCP' },
+        ],
+        resources: renderResources(this.resources),
+        startupProbe: { tcpSocket: { port: 'client' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60, successThreshold: 1 },
+        livenessProbe: { tcpSocket: { port: 'client' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
+        // /health fails while this member sees no leader (lost quorum or partitioned).
+        // @see https://etcd.io/docs/v3.5/op-guide/monitoring/#health-check
+        readinessProbe: { httpGet: { path: '/health', port: 'client', scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2, successThreshold: 1 },
+        securityContext: containerSecurityContext(this.identity),
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }],
+      }],
     };
-    return renderNetworkPolicySpec({
-      podSelector: this.selectorLabels,
-      ingress: [
-        members,
-        ...callers.map(c => ({ ...c.callerPeer(), ports: [{ port: CLIENT_PORT, protocol: 'TCP' as const }] })),
-        { namespace: this.monitoringNamespace, ports: [{ port: CLIENT_PORT, protocol: 'TCP' }] },
-      ],
-      egress: [members],
-      meshNamespace: this.meshNamespace,
-    });
   }
 }

@@ -1,32 +1,28 @@
 import { createHash } from 'crypto';
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DependencyFacts, DependencyKind, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { EtcdCluster } from './etcd-cluster';
-import { RegionChart } from './region-chart';
 import { ResilientService, ServiceProtocol } from './resilient-service';
-import {
-  ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, renderResources, resolveResources,
-  resourceProblems,
-} from './workload-options';
+import { ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, renderResources, resolveResources } from './workload-options';
 import { Checks } from '../checks/checks';
 import { declareRuntimeLabels } from '../checks/runtime/facts';
-import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
-import { Problems } from '../core/errors';
-import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
-import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
+import { Criticality, tierDefaults } from '../core/criticality';
+import { LABELS } from '../core/labels';
+import { StorageOptions } from '../core/storage';
 import {
-  PatroniDcs, PatroniFailoverOptions, PatroniMemberOptions, PostgresParameterOptions, PostgresUserNames, ResolvedPatroniMemberOptions,
-  renderPatroniConfig, renderRoleLabelCallback, renderSwitchoverPreStop, resolvePatroniMemberOptions, validatePatroniInput,
+  PatroniFailoverOptions, PatroniMemberOptions, PostgresParameterOptions, PostgresUserNames, ResolvedPatroniMemberOptions, renderPatroniConfig,
+  resolvePatroniMemberOptions,
 } from '../render/patroni';
-import { PGBOUNCER_DEFAULTS, PgBouncerPoolMode, renderPgBouncerIni, validatePgBouncerInput } from '../render/pgbouncer';
-import { ISTIO_INBOUND_SOURCE_ADDRESS } from './crds/istio';
+import { renderBaseBackupScript, renderRoleLabelCallback, renderSwitchoverPreStop } from '../render/patroni-scripts';
+import { PgBouncerPoolMode, renderPgBouncerIni } from '../render/pgbouncer';
+import { renderPatroniAlerts } from '../render/stateful-alerts';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
-import { renderNetworkPolicySpec } from './private/network';
+import { platformContext } from './private/context';
+import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, patroniSelector, pgBouncerInput, resolvePatroniClusterProps } from './private/patroni-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import {
-  DEFAULT_STORAGE_CLASS, StorageOptions, headlessServiceSpec, statefulSetSkeleton, storageProblems, volumeClaimTemplate, zoneProblems,
-} from './private/stateful';
+import { settingsOrThrow } from './private/resolve';
+import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
 /**
  * Where the PostgreSQL passwords are: keys of one Secret in the cluster's namespace. Only the
@@ -310,15 +306,9 @@ export interface PatroniClusterProps {
   readonly runbookBaseUrl?: string;
 }
 
-const PG_PORT = 5432;
-const API_PORT = 8008;
 const METRICS_PORT = 9187;
-const CONFIG_DIR = '/etc/patroni';
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
-const ROLE_LABEL = 'role';
-const SWITCHOVER_WAIT_SECONDS = 30;
 const POOLER_SAFE_STOP = 'kill -INT 1; while kill -0 1 2>/dev/null; do sleep 1; done';
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9A-Fa-f:]+\/\d{1,3}$/;
 
 /**
  * PostgreSQL made highly available with Patroni, the case study's fix for its first single
@@ -411,240 +401,79 @@ export class PatroniCluster extends Construct implements IDependent {
   /** pgbouncer.ini from {@link renderPgBouncerIni}. */
   public readonly poolerConfigMap?: ApiObject;
 
-  private readonly meshNamespace: string;
+  private readonly memberGroup: StatefulMembers;
   private readonly monitoringNamespace: string;
 
   constructor(scope: Construct, id: string, props: PatroniClusterProps) {
     super(scope, id);
-    const region = RegionChart.find(this)?.region;
-    const platform = region?.platform;
-    const problems = new Problems('PatroniCluster', this.node.path);
-
-    this.name = props.name ?? id;
-    this.namespace = props.namespace;
-    this.team = props.team ?? props.namespace;
-    this.tier = props.tier ?? Criticality.CRITICAL;
-    this.image = props.image;
-    this.exporterImage = props.exporterImage ?? 'quay.io/prometheuscommunity/postgres-exporter:v0.15.0';
-    this.members = props.members ?? 3;
-    this.zones = props.zones ?? region?.zones ?? [];
-    this.storageSize = props.storage?.size ?? '50Gi';
-    this.storageClass = props.storage?.storageClass ?? DEFAULT_STORAGE_CLASS;
-    this.resources = resolveResources(props.resources, ResourcePresets.LARGE);
-    this.exporterResources = resolveResources({
-      cpu: { request: '50m', limit: '250m' }, memory: { request: '64Mi', limit: '128Mi' }, ephemeralStorage: { request: '32Mi', limit: '128Mi' },
-    });
-    this.identity = { user: props.identity?.user ?? 10001, group: props.identity?.group ?? 10001, fsGroup: props.identity?.fsGroup ?? 10001 };
-    this.meshNamespace = platform?.meshNamespace ?? 'istio-system';
-    this.monitoringNamespace = platform?.monitoringNamespace ?? 'monitoring';
-    const clusterDomain = platform?.clusterDomain ?? 'cluster.local';
-    this.headlessServiceName = `${this.name}-members`;
-    this.serviceAccountName = this.name;
-    this.readWriteServiceName = this.name;
-    this.readOnlyServiceName = `${this.name}-ro`;
-    this.host = `${this.readWriteServiceName}.${this.namespace}.svc.${clusterDomain}`;
-    this.readOnlyHost = `${this.readOnlyServiceName}.${this.namespace}.svc.${clusterDomain}`;
-    this.podCidrs = props.podCidrs ?? (region?.vpcCidr ? [region.vpcCidr] : []);
-    this.kubernetesApi = {
-      cidrs: props.kubernetesApi?.cidrs ?? (region?.vpcCidr ? [region.vpcCidr] : []),
-      port: props.kubernetesApi?.port ?? 443,
-    };
-    this.credentials = {
-      secretName: props.credentials?.secretName,
-      superuserKey: props.credentials?.superuserKey ?? 'superuser-password',
-      replicationKey: props.credentials?.replicationKey ?? 'replication-password',
-      rewindKey: props.credentials?.rewindKey ?? 'rewind-password',
-      restApiKey: props.credentials?.restApiKey ?? 'restapi-password',
-    };
-    this.switchoverWaitSeconds = SWITCHOVER_WAIT_SECONDS;
-    this.gracePeriodSeconds = 90;
-    const dcs = props.dcs ?? 'etcd';
-    this.dcsKind = dcs === 'kubernetes' ? 'kubernetes' : 'etcd3';
-
-    // ---- validation ----
-    problems.when(!isDnsLabel(this.name) || this.name.length > 40, 'name', this.name,
-      'is not a DNS label of at most 40 characters (Pod, Service and Patroni scope names derive from it)', 'use lower-case letters, digits and "-"');
-    problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use lower-case letters, digits and "-"');
-    problems.when(!isLabelValue(this.team), 'team', this.team, 'is not a valid label value', 'use letters, digits, "-", "_" or "."');
-    problems.when(!isCriticality(this.tier), 'tier', this.tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
-    problems.addAll(imageProblems('image', this.image));
-    problems.addAll(imageProblems('exporterImage', this.exporterImage));
-    this.runbookBaseUrl = props.runbookBaseUrl ?? platform?.runbookBaseUrl;
-    if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
-    problems.when(!Number.isInteger(this.members) || this.members < 2 || this.members > 9, 'members', this.members,
-      'must be an integer between 2 and 9', 'run 3 members');
-    zoneProblems(problems, this.zones, props.zones === undefined && region === undefined);
-    problems.addAll(storageProblems('storage', this.storageSize, this.storageClass, 2 ** 30));
-    problems.addAll(resourceProblems('resources', this.resources));
-    problems.addAll(identityProblems('identity', this.identity));
-    problems.when(!isDnsLabel(this.credentials.secretName) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(String(this.credentials.secretName)),
-      'credentials.secretName', this.credentials.secretName, 'is not a Secret name', 'give the name of a Secret in the namespace');
-    for (const key of ['superuserKey', 'replicationKey', 'rewindKey', 'restApiKey'] as const) {
-      problems.when(!/^[-._a-zA-Z0-9]+$/.test(this.credentials[key]), `credentials.${key}`, this.credentials[key], 'is not a Secret key',
-        'use letters, digits, "-", "_" and "."');
-    }
-    const keys = [this.credentials.superuserKey, this.credentials.replicationKey, this.credentials.rewindKey, this.credentials.restApiKey];
-    problems.when(new Set(keys).size !== keys.length, 'credentials', keys, 'uses one key for two roles, so the replication role would hold the superuser\'s password',
-      'give every role its own key');
-    if (props.podCidrs === undefined && this.podCidrs.length === 0) {
-      problems.add('podCidrs', undefined, 'are unknown: the region has no vpcCidr', 'give the Pod CIDRs or a vpcCidr in the platform description');
-    }
-    this.podCidrs.forEach((c, i) => problems.when(!CIDR.test(c), `podCidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "10.10.0.0/16"'));
-    if (props.kubernetesApi === undefined && this.kubernetesApi.cidrs.length === 0) {
-      problems.add('kubernetesApi', undefined, 'is unknown: the region has no vpcCidr',
-        'give kubernetesApi.cidrs (the API server endpoints) or a vpcCidr in the platform description');
-    }
-    this.kubernetesApi.cidrs.forEach((c, i) => problems.when(!CIDR.test(c), `kubernetesApi.cidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "10.10.0.0/16"'));
-    problems.when(!Number.isInteger(this.kubernetesApi.port) || this.kubernetesApi.port < 1 || this.kubernetesApi.port > 65535, 'kubernetesApi.port',
-      this.kubernetesApi.port, 'is not a port', 'use 443');
-
-    if (props.backup) {
-      const b = props.backup;
-      this.backup = {
-        bucket: b.bucket,
-        roleArn: b.roleArn,
-        prefix: b.prefix ?? `${this.namespace}/${this.name}`,
-        region: b.region ?? region?.name ?? '',
-        schedule: b.schedule ?? '0 3 * * *',
-        retainFullBackups: b.retainFullBackups ?? 7,
-        kubectlImage: b.kubectlImage ?? 'docker.io/bitnami/kubectl:1.28.4',
-        egressCidrs: b.egressCidrs ?? ['0.0.0.0/0'],
-      };
-      backupProblems(problems, this.backup);
-    } else {
-      problems.when(props.backup !== false, 'backup', props.backup, 'is missing', 'give the S3 bucket and IAM role, or false to run without backups');
-    }
-
-    const memberOptions = this.memberOptions(props, clusterDomain);
-    if (problems.count === 0 || isDnsLabel(this.name)) {
-      const renamed: Record<string, string> = { 'memberCount': 'members', 'clientAccess.memberCidrs': 'podCidrs', 'clientAccess.clientCidrs': 'podCidrs' };
-      for (const p of validatePatroniInput(memberOptions)) {
-        if (p.prop === 'clusterName' || p.prop === 'memberName' || p.prop.startsWith('clientAccess') || p.prop.startsWith('dcs')) continue;
-        if (p.prop === 'memberCount' && !(Number.isInteger(this.members) && this.members >= 2 && this.members <= 9)) continue;
-        problems.add(renamed[p.prop] ?? p.prop, p.value, p.why.replace(/memberCount/g, 'members'), p.fix);
-      }
-    }
-
-    this.poolerOptions = this.resolvePooler(problems, props, memberOptions);
-
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
-
-    // ---- children ----
-    this.selectorLabels = { [LABELS.name]: 'patroni', [LABELS.instance]: `${this.name}-${this.namespace}` };
-    this.labels = {
-      ...this.selectorLabels,
-      [LABELS.component]: 'database',
-      [LABELS.partOf]: this.namespace,
-      [LABELS.managedBy]: MANAGED_BY,
-      [LABELS.team]: this.team,
-      [LABELS.tier]: this.tier,
-    };
+    const context = platformContext(this);
+    const s = settingsOrThrow(this, 'PatroniCluster', resolvePatroniClusterProps(id, props, context));
+    this.name = s.name;
+    this.namespace = s.namespace;
+    this.team = s.team;
+    this.tier = s.tier;
+    this.image = s.image;
+    this.exporterImage = s.exporterImage;
+    this.members = s.members;
+    this.zones = s.zones;
+    this.storageSize = s.storage.size;
+    this.storageClass = s.storage.storageClass!;
+    this.resources = s.resources;
+    this.exporterResources = s.exporterResources;
+    this.identity = s.identity;
+    this.runbookBaseUrl = s.runbookBaseUrl;
+    this.dcsKind = s.dcsKind;
+    this.podCidrs = s.podCidrs;
+    this.kubernetesApi = s.kubernetesApi;
+    this.credentials = s.credentials;
+    this.backup = s.backup;
+    this.switchoverWaitSeconds = s.switchoverWaitSeconds;
+    this.gracePeriodSeconds = s.gracePeriodSeconds;
+    this.headlessServiceName = s.headlessServiceName;
+    this.serviceAccountName = this.readWriteServiceName = this.name;
+    this.readOnlyServiceName = s.readOnlyServiceName;
+    this.host = s.host;
+    this.readOnlyHost = s.readOnlyHost;
+    this.poolerOptions = s.pooler;
+    this.monitoringNamespace = context.monitoringNamespace;
+    this.selectorLabels = patroniSelector(this.name, this.namespace);
+    this.labels = { ...this.selectorLabels, [LABELS.component]: 'database', ...ownerLabels(this.namespace, this.team, this.tier) };
     const meta = (name: string = this.name, extra: Record<string, string> = {}, annotations?: Record<string, string>) => ({
       name, namespace: this.namespace, labels: { ...this.labels, ...extra }, ...(annotations ? { annotations } : {}),
     });
+    const members = this.memberGroup = new StatefulMembers(this, this.namespace, this.selectorLabels);
     const graph = ServiceGraph.of(this);
     graph.addNode(this);
 
+    const dcs = props.dcs ?? 'etcd';
     if (dcs instanceof EtcdCluster) {
       this.etcd = dcs;
     } else if (dcs === 'etcd') {
       this.etcd = new EtcdCluster(this, 'Etcd', { namespace: this.namespace, name: `${this.name}-etcd`, zones: this.zones, team: this.team });
     }
-    // Re-render with the etcd endpoints now that they exist.
-    const finalOptions = this.memberOptions(props, clusterDomain);
-    this.patroni = resolvePatroniMemberOptions(finalOptions);
+    // Rendered with the etcd endpoints now that they exist.
+    const memberOptions = s.memberOptions(this.etcd?.clientEndpoints);
+    this.patroni = resolvePatroniMemberOptions(memberOptions);
     if (this.etcd) graph.addEdge(this, this.etcd);
 
-    this.serviceAccount = new ApiObject(this, 'ServiceAccount', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: meta(this.serviceAccountName, {}, this.backup ? { 'eks.amazonaws.com/role-arn': this.backup.roleArn } : undefined),
-      automountServiceAccountToken: false,
-    } as any);
-
+    this.serviceAccount = memberServiceAccount(this,
+      meta(this.serviceAccountName, {}, this.backup ? { 'eks.amazonaws.com/role-arn': this.backup.roleArn } : undefined));
     const memberNames = Array.from({ length: this.members }, (_, i) => `${this.name}-${i}`);
-    const rules = this.dcsKind === 'kubernetes'
-      ? [
-        // Patroni's leader lock, config, failover and sync keys (use_endpoints: false).
-        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'] },
-        // Member discovery and the role label.
-        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
-      ]
-      // The role-label callback: each member patches its own Pod's labels, nothing else.
-      : [{ apiGroups: [''], resources: ['pods'], resourceNames: memberNames, verbs: ['get', 'patch'] }];
-    this.role = new ApiObject(this, 'Role', {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(`${this.name}-patroni`), rules,
-    } as any);
-    this.roleBinding = new ApiObject(this, 'RoleBinding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: meta(`${this.name}-patroni`),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${this.name}-patroni` },
-      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: this.namespace }],
-    } as any);
-
-    const configData: Record<string, string> = {
-      'patroni.yml': renderPatroniConfig(finalOptions),
-      'switchover_prestop.py': renderSwitchoverPreStop({ restApiPort: API_PORT, waitSeconds: this.switchoverWaitSeconds }),
-    };
-    if (this.dcsKind === 'etcd3') configData['label_role.py'] = renderRoleLabelCallback({ roleLabel: ROLE_LABEL });
+    [this.role, this.roleBinding] = this.renderRbac(meta(`${this.name}-patroni`), memberNames);
     this.configMap = new ApiObject(this, 'ConfigMap', {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${this.name}-patroni`), data: configData,
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${this.name}-patroni`), data: this.renderConfigFiles(memberOptions),
     } as any);
 
-    const ports = [{ name: 'postgresql', port: PG_PORT }, { name: 'patroni', port: API_PORT }, { name: 'metrics', port: METRICS_PORT }];
-    this.headlessService = new ApiObject(this, 'HeadlessService', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: meta(this.headlessServiceName, { [LABELS.component]: 'database-members' }),
-      spec: headlessServiceSpec(this.selectorLabels, ports),
-    });
-    const roleService = (cid: string, name: string, component: string, role: string) => {
-      const svc = new ApiObject(this, cid, {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: meta(name, { [LABELS.component]: component }),
-        spec: {
-          type: 'ClusterIP',
-          selector: { ...this.selectorLabels, [ROLE_LABEL]: role },
-          ports: [{ name: 'postgresql', port: PG_PORT, targetPort: 'postgresql', protocol: 'TCP', appProtocol: 'postgresql' }],
-        },
-      });
-      Checks.suppress(svc, 'NINES-WL-06',
-        `selects ${ROLE_LABEL}=${role}, a label Patroni${this.dcsKind === 'etcd3' ? "'s role callback" : ''} sets on the member Pods at runtime, not in the template`);
-      return svc;
-    };
-    this.readWriteService = roleService('ReadWriteService', this.readWriteServiceName, 'database-rw', 'master');
-    this.readOnlyService = roleService('ReadOnlyService', this.readOnlyServiceName, 'database-ro', 'replica');
+    this.headlessService = members.headlessService('HeadlessService', meta(this.headlessServiceName, { [LABELS.component]: 'database-members' }),
+      [{ name: 'postgresql', port: PG_PORT }, { name: 'patroni', port: API_PORT }, { name: 'metrics', port: METRICS_PORT }]);
+    this.readWriteService = this.roleService('ReadWriteService', meta(this.readWriteServiceName, { [LABELS.component]: 'database-rw' }), 'master');
+    this.readOnlyService = this.roleService('ReadOnlyService', meta(this.readOnlyServiceName, { [LABELS.component]: 'database-ro' }), 'replica');
 
-    this.statefulSet = new ApiObject(this, 'Resource', {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: meta(),
-      spec: {
-        ...statefulSetSkeleton(this.headlessServiceName, this.members, this.selectorLabels),
-        template: {
-          metadata: {
-            labels: this.labels,
-            annotations: {
-              'kubectl.kubernetes.io/default-container': 'postgres',
-              // With a mesh sidecar: start PostgreSQL only once the proxy is up, and keep the proxy
-              // until the last connection closes, so the preStop switchover and the shutdown still
-              // reach the other members and etcd (the proxy's default drain is only 5 s).
-              'proxy.istio.io/config': JSON.stringify({
-                holdApplicationUntilProxyStarts: true,
-                terminationDrainDuration: `${this.gracePeriodSeconds - 5}s`,
-                proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
-              }),
-            },
-          },
-          spec: this.renderPodSpec(),
-        },
-        volumeClaimTemplates: [volumeClaimTemplate('data', this.selectorLabels, this.storageSize, this.storageClass)],
-      },
+    this.statefulSet = members.statefulSet('Resource', meta(), {
+      serviceName: this.headlessServiceName,
+      replicas: this.members,
+      template: { metadata: { labels: this.labels, annotations: this.podAnnotations() }, spec: this.renderPodSpec() },
+      volumeClaimTemplates: [volumeClaimTemplate('data', s.storage, this.selectorLabels)],
     });
     // Patroni (kubernetes DCS: `kubernetes.role_label`, Patroni 3.0 values master/replica) or our
     // role callback (etcd DCS) sets the role label on the running member Pods.
@@ -656,22 +485,10 @@ export class PatroniCluster extends Construct implements IDependent {
       `Patroni labels its own Pod with its role through the Kubernetes API (Role ${this.name}-patroni: ${this.dcsKind === 'kubernetes'
         ? 'the DCS ConfigMaps and the member Pods' : 'get/patch on the member Pods only'})`);
 
-    this.podDisruptionBudget = new ApiObject(this, 'PodDisruptionBudget', {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: meta(),
-      // One member at a time: with >= 3 members the leader and at least one synchronous standby
-      // stay up through a drain (the preStop hands leadership over first when the leader goes).
-      spec: { maxUnavailable: 1, selector: { matchLabels: this.selectorLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
-    });
-
-    this.networkPolicy = new ApiObject(this, 'NetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(),
-      spec: Lazy.any({ produce: () => this.renderNetworkPolicy() }),
-    });
-
+    // One member at a time: with >= 3 members the leader and at least one synchronous standby
+    // stay up through a drain (the preStop hands leadership over first when the leader goes).
+    this.podDisruptionBudget = members.disruptionBudget('PodDisruptionBudget', meta());
+    this.networkPolicy = members.networkPolicy('NetworkPolicy', meta(), () => this.memberTraffic());
     this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: meta(),
       spec: {
@@ -684,87 +501,81 @@ export class PatroniCluster extends Construct implements IDependent {
         jobLabel: LABELS.name,
       },
     });
-
-    this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', {
-      metadata: meta(),
-      spec: { groups: [{ name: `${this.namespace}-${this.name}.patroni`, rules: this.alertRules() }] },
-    });
+    const alerts = renderPatroniAlerts({ name: this.name, namespace: this.namespace, runbookBaseUrl: this.runbookBaseUrl, ...this.patroni.failover });
+    this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(), spec: { groups: [alerts] } });
 
     if (this.backup) this.backupCronJob = this.renderBackup(this.backup, memberNames, meta);
     if (this.poolerOptions) [this.pooler, this.poolerConfigMap] = this.renderPooler(this.poolerOptions);
     Checks.of(this.node.root);
   }
 
-  /** Resolves and validates the pooler options (props named `pooler.*`). */
-  private resolvePooler(problems: Problems, props: PatroniClusterProps, memberOptions: PatroniMemberOptions): ResolvedPgBouncerOptions | undefined {
-    if (props.pooler === undefined || props.pooler === false) return undefined;
-    const o: PgBouncerOptions = props.pooler === true ? {} : props.pooler;
-    const tier = o.tier ?? Criticality.HIGH;
-    const tierOk = !problems.when(!isCriticality(tier), 'pooler.tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
-    const td = tierDefaults(tierOk ? tier : Criticality.LOW);
-    const name = `${this.name}-pooler`;
-    const secretName = o.auth?.secretName ?? `${name}-auth`;
-    const key = o.auth?.key ?? 'userlist.txt';
-    const r: ResolvedPgBouncerOptions = {
-      name,
-      image: o.image ?? 'ghcr.io/cloudnative-pg/pgbouncer:1.22.1-16',
-      tier,
-      replicas: o.replicas ?? (td.replicasCoverZones ? Math.max(td.replicas, this.zones.length) : td.replicas),
-      poolMode: o.poolMode ?? PGBOUNCER_DEFAULTS.poolMode,
-      maxClientConn: o.maxClientConn ?? PGBOUNCER_DEFAULTS.maxClientConn,
-      defaultPoolSize: o.defaultPoolSize ?? PGBOUNCER_DEFAULTS.defaultPoolSize,
-      reservePoolSize: o.reservePoolSize ?? PGBOUNCER_DEFAULTS.reservePoolSize,
-      port: o.port ?? PGBOUNCER_DEFAULTS.port,
-      auth: {
-        secretName,
-        key,
-        ...(o.auth?.authUser !== undefined ? { authUser: o.auth.authUser, authQuery: o.auth.authQuery ?? PGBOUNCER_DEFAULTS.authQuery } : {}),
-        ...(o.auth?.authUser === undefined && o.auth?.authQuery !== undefined ? { authQuery: o.auth.authQuery } : {}),
-      },
-      resources: resolveResources(o.resources, ResourcePresets.SMALL),
-      authFile: `/etc/pgbouncer-auth/${key}`,
-    };
-    problems.addAll(imageProblems('pooler.image', r.image));
-    problems.addAll(resourceProblems('pooler.resources', r.resources));
-    problems.when(!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(secretName) || secretName.length > 253, 'pooler.auth.secretName', secretName, 'is not a Secret name',
-      'give the name of a Secret in the namespace');
-    problems.when(!/^[-._a-zA-Z0-9]+$/.test(key), 'pooler.auth.key', key, 'is not a Secret key', 'use letters, digits, "-", "_" and "."');
-    for (const p of validatePgBouncerInput(this.pgBouncerInput(r))) {
-      if (p.prop !== 'backendHost') problems.add(`pooler.${p.prop === 'authUser' || p.prop === 'authQuery' ? `auth.${p.prop}` : p.prop}`, p.value, p.why, p.fix);
-    }
-    if (!Number.isInteger(r.replicas) || r.replicas < 2) {
-      problems.add('pooler.replicas', r.replicas, 'must be an integer >= 2: one pooler is a single point of failure in front of a highly available database', 'use at least 2 (3 for critical and high tiers)');
-    }
-    const maxConnections = resolvePatroniMemberOptions(memberOptions).postgresParameters.maxConnections;
-    const budget = Math.floor(maxConnections * 0.8);
-    const used = r.replicas * (r.defaultPoolSize + r.reservePoolSize);
-    if (Number.isInteger(used) && Number.isInteger(maxConnections) && used > budget) {
-      problems.add('pooler.defaultPoolSize', r.defaultPoolSize,
-        `with ${r.replicas} replicas (+ reservePoolSize ${r.reservePoolSize}) opens up to ${used} server connections, above 80% of max_connections (${budget} of ${maxConnections}), `
-        + 'so a busy pooler fires the connection alert or exhausts PostgreSQL',
-        `lower defaultPoolSize to at most ${Math.floor(budget / Math.max(r.replicas, 1)) - r.reservePoolSize}, or raise postgresParameters.maxConnections`);
-    }
-    return r;
+  /** The Role Patroni's members run with, and its binding. */
+  private renderRbac(metadata: Record<string, unknown>, memberNames: readonly string[]): [ApiObject, ApiObject] {
+    const rules = this.dcsKind === 'kubernetes'
+      ? [
+        // Patroni's leader lock, config, failover and sync keys (use_endpoints: false).
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'] },
+        // Member discovery and the role label.
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+      ]
+      // The role-label callback: each member patches its own Pod's labels, nothing else.
+      : [{ apiGroups: [''], resources: ['pods'], resourceNames: [...memberNames], verbs: ['get', 'patch'] }];
+    const role = new ApiObject(this, 'Role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules } as any);
+    const binding = new ApiObject(this, 'RoleBinding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${this.name}-patroni` },
+      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: this.namespace }],
+    } as any);
+    return [role, binding];
   }
 
-  private pgBouncerInput(r: ResolvedPgBouncerOptions) {
+  /** patroni.yml and the members' scripts. */
+  private renderConfigFiles(memberOptions: PatroniMemberOptions): Record<string, string> {
+    const files: Record<string, string> = {
+      'patroni.yml': renderPatroniConfig(memberOptions),
+      'switchover_prestop.py': renderSwitchoverPreStop({ restApiPort: API_PORT, waitSeconds: this.switchoverWaitSeconds }),
+    };
+    if (this.dcsKind === 'etcd3') files['label_role.py'] = renderRoleLabelCallback({ roleLabel: ROLE_LABEL });
+    return files;
+  }
+
+  /** A Service to the members whose role label is `role` (set at runtime, see the suppression). */
+  private roleService(id: string, metadata: Record<string, unknown>, role: string): ApiObject {
+    const svc = new ApiObject(this, id, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata,
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...this.selectorLabels, [ROLE_LABEL]: role },
+        ports: [{ name: 'postgresql', port: PG_PORT, targetPort: 'postgresql', protocol: 'TCP', appProtocol: 'postgresql' }],
+      },
+    });
+    Checks.suppress(svc, 'NINES-WL-06',
+      `selects ${ROLE_LABEL}=${role}, a label Patroni${this.dcsKind === 'etcd3' ? "'s role callback" : ''} sets on the member Pods at runtime, not in the template`);
+    return svc;
+  }
+
+  private podAnnotations(): Record<string, string> {
     return {
-      backendHost: this.host,
-      backendPort: PG_PORT,
-      port: r.port,
-      poolMode: r.poolMode,
-      maxClientConn: r.maxClientConn,
-      defaultPoolSize: r.defaultPoolSize,
-      reservePoolSize: r.reservePoolSize,
-      authFile: r.authFile,
-      authUser: r.auth.authUser,
-      authQuery: r.auth.authQuery,
+      'kubectl.kubernetes.io/default-container': 'postgres',
+      // With a mesh sidecar: start PostgreSQL only once the proxy is up, and keep the proxy
+      // until the last connection closes, so the preStop switchover and the shutdown still
+      // reach the other members and etcd (the proxy's default drain is only 5 s).
+      // @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#ProxyConfig
+      'proxy.istio.io/config': JSON.stringify({
+        holdApplicationUntilProxyStarts: true,
+        terminationDrainDuration: `${this.gracePeriodSeconds - 5}s`,
+        proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
+      }),
     };
   }
 
   /** The pooler: pgbouncer.ini in a ConfigMap, and a TCP ResilientService that depends on this cluster. */
   private renderPooler(r: ResolvedPgBouncerOptions): [ResilientService, ApiObject] {
-    const ini = renderPgBouncerIni(this.pgBouncerInput(r));
+    const ini = renderPgBouncerIni(pgBouncerInput(r, this.host));
     const configName = `${r.name}-config`;
     const pooler = new ResilientService(this, 'Pooler', {
       name: r.name,
@@ -825,33 +636,6 @@ export class PatroniCluster extends Construct implements IDependent {
   /** The members as a traffic source (to the etcd cluster). */
   public callerPeer(): NetworkPeer {
     return { namespace: this.namespace, podLabels: this.selectorLabels, ports: [] };
-  }
-
-  private memberOptions(props: PatroniClusterProps, clusterDomain: string): PatroniMemberOptions {
-    const member0 = `${this.name}-0.${this.headlessServiceName}.${this.namespace}.svc.${clusterDomain}`;
-    const backup = props.backup ? { archiveCommand: 'wal-g wal-push %p', restoreCommand: 'wal-g wal-fetch %f %p' } : undefined;
-    const callback = `python3 ${CONFIG_DIR}/label_role.py`;
-    return {
-      clusterName: this.name,
-      // PATRONI_NAME and the PATRONI_*_CONNECT_ADDRESS variables (downward API) override these per member.
-      memberName: `${this.name}-0`,
-      memberCount: this.members,
-      addresses: { restApiConnectAddress: `${member0}:${API_PORT}`, postgresConnectAddress: `${member0}:${PG_PORT}` },
-      dcs: this.dcsKind === 'kubernetes'
-        ? PatroniDcs.kubernetes({ labels: this.selectorLabels, useEndpoints: false, roleLabel: ROLE_LABEL })
-        : PatroniDcs.etcd3({ hosts: this.etcd?.clientEndpoints ?? ['etcd-0.etcd:2379'] }),
-      failover: props.failover,
-      postgresParameters: props.postgresParameters,
-      // Behind the Istio sidecar every member, pooler and service arrives from 127.0.0.6, not from
-      // its Pod IP: admitted with the same SCRAM method (the address exists only inside this Pod).
-      clientAccess: {
-        memberCidrs: this.podCidrs.length > 0 ? this.podCidrs : ['10.0.0.0/8'],
-        proxySourceCidrs: [`${ISTIO_INBOUND_SOURCE_ADDRESS}/32`],
-      },
-      userNames: props.userNames,
-      walArchive: backup,
-      callbacks: this.dcsKind === 'etcd3' ? { onStart: callback, onRoleChange: callback, onStop: callback } : undefined,
-    };
   }
 
   private renderPodSpec(): Record<string, unknown> {
@@ -949,27 +733,20 @@ export class PatroniCluster extends Construct implements IDependent {
     };
   }
 
-  private renderNetworkPolicy(): Record<string, unknown> {
+  private memberTraffic(): MemberTraffic {
     const graph = ServiceGraph.of(this);
-    const callers = graph.callingPeersOf(this);
-    const members: NetworkPeer = {
-      namespace: this.namespace,
-      podLabels: this.selectorLabels,
-      ports: [{ port: PG_PORT, protocol: 'TCP' }, { port: API_PORT, protocol: 'TCP' }],
-    };
+    const members = this.memberGroup.peer(PG_PORT, API_PORT);
     const egress: NetworkPeer[] = [members, ...graph.dependenciesOf(this).flatMap(e => e.to.egressPeers())];
     egress.push({ cidrs: this.kubernetesApi.cidrs, ports: [{ port: this.kubernetesApi.port, protocol: 'TCP' }] });
     if (this.backup) egress.push(this.backupEgress(this.backup));
-    return renderNetworkPolicySpec({
-      podSelector: this.selectorLabels,
+    return {
       ingress: [
         members,
-        ...callers.map(c => ({ ...c.callerPeer(), ports: [{ port: PG_PORT, protocol: 'TCP' as const }] })),
+        ...graph.callingPeersOf(this).map(c => ({ ...c.callerPeer(), ports: [{ port: PG_PORT, protocol: 'TCP' as const }] })),
         { namespace: this.monitoringNamespace, ports: [{ port: METRICS_PORT, protocol: 'TCP' }, { port: API_PORT, protocol: 'TCP' }] },
       ],
       egress,
-      meshNamespace: this.meshNamespace,
-    });
+    };
   }
 
   private backupEgress(b: Required<PatroniBackupOptions>): NetworkPeer {
@@ -977,75 +754,12 @@ export class PatroniCluster extends Construct implements IDependent {
     return { cidrs: b.egressCidrs, ...(everything ? { exceptCidrs: PRIVATE_RANGES } : {}), ports: [{ port: 443, protocol: 'TCP' }] };
   }
 
-  private alertRules(): Array<{ alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }> {
-    const ns = this.namespace;
-    const patroni = `namespace="${ns}",scope="${this.name}"`;
-    const pods = `namespace="${ns}",pod=~"${this.name}-[0-9]+"`;
-    const pvcs = `namespace="${ns}",persistentvolumeclaim=~"data-${this.name}-[0-9]+"`;
-    const labels = (severity: string) => ({ severity, namespace: ns, cluster: this.name });
-    const rules = [
-      {
-        alert: 'PatroniNoLeader',
-        expr: `(sum(patroni_primary{${patroni}}) or sum(patroni_master{${patroni}}) or vector(0)) < 1`,
-        // A failover takes 10-15 s; longer without a leader means writes are down.
-        for: '30s',
-        labels: labels('P0'),
-        annotations: { summary: `${ns}/${this.name} has no Patroni leader`, description: 'No member has been primary for 30 s: writes fail. Check the DCS (etcd) and `patronictl list`.' },
-      },
-      {
-        alert: 'PostgresReplicationLagHigh',
-        expr: `max by (pod) (pg_replication_lag_seconds{${pods}}) > 1`,
-        for: '30s',
-        labels: labels('P2'),
-        annotations: { summary: `${ns}/${this.name} replica {{ $labels.pod }} lags more than 1 s`, description: 'Replication lag above the case study\'s 1 s threshold: reads from the read-only Service are stale.' },
-      },
-      {
-        alert: 'PostgresConnectionsHigh',
-        expr: `sum by (pod) (pg_stat_activity_count{${pods}}) / on (pod) max by (pod) (pg_settings_max_connections{${pods}}) > 0.8`,
-        for: '5m',
-        labels: labels('P3'),
-        annotations: { summary: `${ns}/${this.name} {{ $labels.pod }} uses over 80% of max_connections`, description: 'Connections above 80% of max_connections (the case study\'s pool alert): add a pooler or raise the limit.' },
-      },
-      {
-        alert: 'PostgresDiskFilling',
-        expr: `kubelet_volume_stats_available_bytes{${pvcs}} / kubelet_volume_stats_capacity_bytes{${pvcs}} < 0.15`,
-        for: '5m',
-        labels: labels('P3'),
-        annotations: { summary: `${ns}/${this.name} volume {{ $labels.persistentvolumeclaim }} is over 85% full`, description: 'Grow the volume (storage.size) before PostgreSQL stops on a full disk.' },
-      },
-      {
-        alert: 'PostgresDiskFullIn4h',
-        expr: `predict_linear(kubelet_volume_stats_available_bytes{${pvcs}}[6h], 4 * 3600) < 0`,
-        for: '15m',
-        labels: labels('P1'),
-        annotations: { summary: `${ns}/${this.name} volume {{ $labels.persistentvolumeclaim }} fills within 4 h`, description: 'At the last 6 h\'s rate the volume is full within 4 h.' },
-      },
-    ];
-    if (this.patroni.failover.synchronousMode) {
-      rules.splice(2, 0, {
-        alert: 'PatroniNoSynchronousStandby',
-        expr: `(sum(patroni_sync_standby{${patroni}}) or vector(0)) < 1`,
-        for: '1m',
-        labels: labels('P1'),
-        annotations: {
-          summary: `${ns}/${this.name} has no synchronous standby`,
-          description: this.patroni.failover.synchronousModeStrict
-            ? 'Strict synchronous mode: commits wait until a standby is back; writes are stalled.'
-            : 'Commits are acknowledged by the primary alone: losing it now loses acknowledged writes (RPO > 0).',
-        },
-      });
-    }
-    return rules.map(r => ({ ...r, annotations: { ...r.annotations, ...runbookAnnotation(this.runbookBaseUrl, `${ns}-${this.name}`, r.alert) } }));
-  }
-
   private renderBackup(b: Required<PatroniBackupOptions>, memberNames: readonly string[],
     meta: (name?: string, extra?: Record<string, string>, annotations?: Record<string, string>) => Record<string, unknown>): ApiObject {
     const name = `${this.name}-backup`;
     const selector = { [LABELS.name]: 'patroni-backup', [LABELS.instance]: `${this.name}-${this.namespace}` };
     const labels = { ...this.labels, ...selector, [LABELS.component]: 'backup' };
-    new ApiObject(this, 'BackupServiceAccount', {
-      apiVersion: 'v1', kind: 'ServiceAccount', metadata: { ...meta(name), labels }, automountServiceAccountToken: false,
-    } as any);
+    memberServiceAccount(this, { ...meta(name), labels }, 'BackupServiceAccount');
     new ApiObject(this, 'BackupRole', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
@@ -1063,31 +777,11 @@ export class PatroniCluster extends Construct implements IDependent {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: this.namespace }],
     } as any);
-    new ApiObject(this, 'BackupNetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: { ...meta(name), labels },
-      spec: renderNetworkPolicySpec({
-        podSelector: selector,
-        ingress: [],
-        egress: [{ cidrs: this.kubernetesApi.cidrs, ports: [{ port: this.kubernetesApi.port, protocol: 'TCP' }] }],
-        meshNamespace: this.meshNamespace,
-      }),
-    });
-    const script = [
-      'set -eu',
-      'target=""',
-      `for pod in ${memberNames.join(' ')}; do`,
-      `  ready=$(kubectl -n ${this.namespace} get pod "$pod" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' || true)`,
-      `  role=$(kubectl -n ${this.namespace} get pod "$pod" -o jsonpath='{.metadata.labels.${ROLE_LABEL}}' || true)`,
-      '  [ "$ready" = True ] || continue',
-      '  if [ "$role" = replica ]; then target=$pod; break; fi',
-      '  [ -n "$target" ] || target=$pod',
-      'done',
-      '[ -n "$target" ] || { echo "no ready member to back up from" >&2; exit 1; }',
-      'echo "base backup from $target"',
-      `kubectl -n ${this.namespace} exec "$target" -c postgres -- sh -c 'wal-g backup-push "$PGDATA" && wal-g delete retain FULL ${b.retainFullBackups} --confirm'`,
-    ].join('\n');
+    new StatefulMembers(this, this.namespace, selector).networkPolicy('BackupNetworkPolicy', { ...meta(name), labels }, () => ({
+      ingress: [],
+      egress: [{ cidrs: this.kubernetesApi.cidrs, ports: [{ port: this.kubernetesApi.port, protocol: 'TCP' }] }],
+    }));
+    const script = renderBaseBackupScript({ namespace: this.namespace, memberNames, roleLabel: ROLE_LABEL, retainFullBackups: b.retainFullBackups });
     const cronJob = new ApiObject(this, 'BackupCronJob', {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
@@ -1137,20 +831,4 @@ export class PatroniCluster extends Construct implements IDependent {
       `the base-backup job runs wal-g in a member through the API (Role ${name}: get and exec on the ${memberNames.length} member Pods only)`);
     return cronJob;
   }
-}
-
-function backupProblems(problems: Problems, b: Required<PatroniBackupOptions>): void {
-  problems.when(typeof b.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b.bucket), 'backup.bucket', b.bucket,
-    'is not an S3 bucket name', 'give the bucket the AWS side created, e.g. "nines-backups-us-east-1"');
-  problems.when(typeof b.roleArn !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,128}$/.test(b.roleArn), 'backup.roleArn', b.roleArn,
-    'is not an IAM role ARN', 'give e.g. "arn:aws:iam::123456789012:role/orders-db-backup"');
-  problems.when(!/^[A-Za-z0-9!_.*'()/-]+$/.test(b.prefix) || b.prefix.startsWith('/'), 'backup.prefix', b.prefix, 'is not an S3 key prefix',
-    'give e.g. "orders/orders-db"');
-  problems.when(!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(b.region), 'backup.region', b.region, 'is not an AWS region', 'give e.g. "us-east-1"');
-  problems.when(b.schedule.trim().split(/\s+/).length !== 5, 'backup.schedule', b.schedule, 'is not a 5-field cron schedule', 'give e.g. "0 3 * * *"');
-  problems.when(!Number.isInteger(b.retainFullBackups) || b.retainFullBackups < 1, 'backup.retainFullBackups', b.retainFullBackups,
-    'must be an integer >= 1', 'keep e.g. 7');
-  problems.addAll(imageProblems('backup.kubectlImage', b.kubectlImage));
-  problems.when(b.egressCidrs.length === 0, 'backup.egressCidrs', b.egressCidrs, 'is empty, so WAL cannot reach S3', 'give the S3 CIDRs');
-  b.egressCidrs.forEach((c, i) => problems.when(!CIDR.test(c), `backup.egressCidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "52.216.0.0/15"'));
 }

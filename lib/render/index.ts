@@ -1,4 +1,7 @@
 export * from './patroni';
+export * from './patroni-scripts';
+export * from './etcd';
+export * from './stateful-alerts';
 export * from './redis';
 export * from './slo-rules';
 export * from './alert-pack';

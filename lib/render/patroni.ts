@@ -1,8 +1,9 @@
 /**
- * patroni.yml and etcd's command line, rendered by pure functions from typed inputs.
+ * patroni.yml, rendered by a pure function from typed inputs (etcd's command line is in
+ * `etcd.ts`, the members' scripts in `patroni-scripts.ts`).
  *
  * The `PatroniCluster` construct puts {@link renderPatroniConfig}'s output into a ConfigMap and
- * {@link renderEtcdArgs}' into the etcd container's args; the system test feeds the very same
+ * `renderEtcdArgs`' into the etcd container's args; the system test feeds the very same
  * output, with only addresses, ports and paths substituted through these inputs, to the real
  * daemons (Patroni 3.0, PostgreSQL 15, etcd 3.4) and measures a failover. What is tested is what
  * ships.
@@ -15,7 +16,9 @@
  * {@link PATRONI_PASSWORD_ENV}, which the construct fills from Secret references.
  */
 import { Document } from 'yaml';
-import { Problem, Problems, ValidationError } from '../core/errors';
+import { Problem, Problems } from '../core/errors';
+import { isDnsLabel } from '../core/labels';
+import { isAbsolutePath, isInt } from './private/checks';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -552,7 +555,6 @@ export function resolvePatroniMemberOptions(options: PatroniMemberOptions): Reso
 // Validation
 // ---------------------------------------------------------------------------------------------
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const MEMBER_NAME = /^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/;
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const GUC_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
@@ -607,18 +609,10 @@ function isCidr(value: string): boolean {
   return v6 !== null && v6[1].includes(':') && Number(v6[2]) <= 128;
 }
 
-function isInt(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value);
-}
-
 function sizeInKb(value: string): number | undefined {
   const m = PG_SIZE.exec(value);
   if (!m) return undefined;
   return Number(m[1]) * { kB: 1, MB: 1024, GB: 1024 ** 2, TB: 1024 ** 3 }[m[2] as 'kB' | 'MB' | 'GB' | 'TB'];
-}
-
-function isAbsolutePath(value: unknown): boolean {
-  return typeof value === 'string' && value.startsWith('/') && !/\s/.test(value);
 }
 
 function isLabelKey(key: string): boolean {
@@ -772,7 +766,7 @@ export function validatePatroniInput(options: PatroniMemberOptions): Problem[] {
 function patroniProblems(options: PatroniMemberOptions): Problems {
   const r = resolvePatroniMemberOptions(options);
   const problems = new Problems('PatroniConfig', `${r.clusterName}/${r.memberName}`);
-  problems.when(!DNS_LABEL.test(r.clusterName), 'clusterName', r.clusterName,
+  problems.when(!isDnsLabel(r.clusterName), 'clusterName', r.clusterName,
     'is not a DNS label (Patroni names Kubernetes objects and DCS keys after it)', 'use at most 63 lower-case letters, digits and "-"');
   problems.when(!MEMBER_NAME.test(r.memberName), 'memberName', r.memberName,
     'is not a valid member name (it becomes the replication application_name)', 'use at most 63 lower-case letters, digits, "-", "_" and "."');
@@ -934,329 +928,4 @@ export function renderPatroniConfig(options: PatroniMemberOptions): string {
   doc.commentBefore = ` Patroni configuration of ${r.clusterName}/${r.memberName}, rendered by @nines/constructs.\n`
     + ` Passwords come from ${Object.values(PATRONI_PASSWORD_ENV).join(', ')}.`;
   return doc.toString({ lineWidth: 0 });
-}
-
-// ---------------------------------------------------------------------------------------------
-// etcd
-// ---------------------------------------------------------------------------------------------
-
-/** One member of the etcd cluster, as every member lists it in `--initial-cluster`. */
-export interface EtcdPeer {
-  /** `--name` of that member. */
-  readonly name: string;
-  /** Its peer URL (`--initial-advertise-peer-urls`), e.g. `http://etcd-0.etcd:2380`. */
-  readonly peerUrl: string;
-  /** Its client URL (`--advertise-client-urls`), e.g. `http://etcd-0.etcd:2379`. */
-  readonly clientUrl: string;
-}
-
-/**
- * Everything one etcd member's command line is rendered from (etcd 3.4/3.5).
- * @see https://etcd.io/docs/v3.4/op-guide/configuration/
- */
-export interface EtcdMemberOptions {
-  /** This member's name; must be one of {@link peers}. */
-  readonly memberName: string;
-  /** Every member of the cluster, this one included (an odd number, at least 3). */
-  readonly peers: readonly EtcdPeer[];
-  /**
-   * `--initial-cluster-token`: unique per cluster, so members of two clusters never join each other.
-   */
-  readonly clusterToken: string;
-  /**
-   * `--initial-cluster-state`: `new` when the cluster is created, `existing` when this member is
-   * added to (or replaced in) a running cluster.
-   * @default 'new'
-   */
-  readonly initialClusterState?: 'new' | 'existing';
-  /**
-   * `--data-dir`.
-   * @default '/var/lib/etcd'
-   */
-  readonly dataDir?: string;
-  /**
-   * `--listen-client-urls`.
-   * @default - all interfaces on the port of this member's clientUrl
-   */
-  readonly listenClientUrls?: readonly string[];
-  /**
-   * `--listen-peer-urls`.
-   * @default - all interfaces on the port of this member's peerUrl
-   */
-  readonly listenPeerUrls?: readonly string[];
-  /**
-   * `--heartbeat-interval` in milliseconds: far above a cross-zone round trip (~1 ms).
-   * @default 100
-   */
-  readonly heartbeatIntervalMs?: number;
-  /**
-   * `--election-timeout` in milliseconds: a dead etcd leader is replaced within ~0.75-1.5 s, well
-   * inside Patroni's retry_timeout (3 s), so an etcd leader loss never demotes PostgreSQL; 7.5
-   * heartbeats leave room for disk fsync stalls (etcd requires at least 5).
-   * @default 750
-   */
-  readonly electionTimeoutMs?: number;
-  /**
-   * `--snapshot-count`: Raft entries between snapshots (lower than etcd 3.4's 100000: less memory,
-   * faster catch-up of a restarted member; Patroni writes about one entry per second).
-   * @default 10000
-   */
-  readonly snapshotCount?: number;
-  /**
-   * `--auto-compaction-retention` in hours, with `--auto-compaction-mode=periodic`.
-   * @default 1
-   */
-  readonly autoCompactionRetentionHours?: number;
-  /**
-   * `--quota-backend-bytes`: the database size at which etcd raises a NOSPACE alarm and refuses writes.
-   * @default 2147483648
-   */
-  readonly quotaBackendBytes?: number;
-}
-
-const ETCD_URL = /^(https?):\/\/(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-const ETCD_MAX_QUOTA_BYTES = 8 * 1024 ** 3;
-
-function parseEtcdUrl(url: string): { scheme: string; port: number } | undefined {
-  const m = ETCD_URL.exec(url);
-  const port = m ? Number(m[3]) : 0;
-  return m && port >= 1 && port <= 65535 ? { scheme: m[1], port } : undefined;
-}
-
-/** {@link EtcdMemberOptions} with every default applied. */
-export interface ResolvedEtcdMemberOptions extends Required<EtcdMemberOptions> {
-  /** This member's entry in {@link EtcdMemberOptions.peers} (undefined when the name is not listed). */
-  readonly self: EtcdPeer | undefined;
-}
-
-/** Applies every documented default (the single place they are resolved). */
-export function resolveEtcdMemberOptions(options: EtcdMemberOptions): ResolvedEtcdMemberOptions {
-  const self = options.peers.find(peer => peer.name === options.memberName);
-  const allInterfaces = (url: string | undefined) => {
-    const parsed = url === undefined ? undefined : parseEtcdUrl(url);
-    return parsed === undefined ? [] : [`${parsed.scheme}://0.0.0.0:${parsed.port}`];
-  };
-  return {
-    memberName: options.memberName,
-    peers: options.peers,
-    clusterToken: options.clusterToken,
-    initialClusterState: options.initialClusterState ?? 'new',
-    dataDir: options.dataDir ?? '/var/lib/etcd',
-    listenClientUrls: options.listenClientUrls ?? allInterfaces(self?.clientUrl),
-    listenPeerUrls: options.listenPeerUrls ?? allInterfaces(self?.peerUrl),
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 100,
-    electionTimeoutMs: options.electionTimeoutMs ?? 750,
-    snapshotCount: options.snapshotCount ?? 10000,
-    autoCompactionRetentionHours: options.autoCompactionRetentionHours ?? 1,
-    quotaBackendBytes: options.quotaBackendBytes ?? 2147483648,
-    self,
-  };
-}
-
-/** Every problem with `options`; empty when {@link renderEtcdArgs} will render. */
-export function validateEtcdInput(options: EtcdMemberOptions): Problem[] {
-  return [...etcdProblems(options).all];
-}
-
-function etcdProblems(options: EtcdMemberOptions): Problems {
-  const r = resolveEtcdMemberOptions(options);
-  const problems = new Problems('EtcdMember', r.memberName);
-  const names = r.peers.map(peer => peer.name);
-  problems.when(names.length < 3 || names.length % 2 === 0, 'peers', names,
-    `has ${names.length} members; etcd needs an odd number >= 3 to keep a quorum through one failure (an even number adds no tolerance)`,
-    'run 3 or 5 members');
-  problems.when(r.self === undefined, 'memberName', r.memberName, `is not one of peers (${names.join(', ')})`, 'add this member to peers or fix its name');
-  problems.when(!DNS_LABEL.test(r.memberName), 'memberName', r.memberName, 'is not a DNS label', 'use lower-case letters, digits and "-"');
-  const duplicateNames = names.filter((name, i) => names.indexOf(name) !== i);
-  problems.when(duplicateNames.length > 0, 'peers', names, `lists ${duplicateNames.join(', ')} more than once`, 'give every member a unique name');
-  r.peers.forEach((peer, i) => {
-    for (const key of ['peerUrl', 'clientUrl'] as const) {
-      problems.when(parseEtcdUrl(peer[key]) === undefined, `peers[${i}].${key}`, peer[key], 'is not http(s)://host:port',
-        'give e.g. "http://etcd-0.etcd:2380"');
-    }
-  });
-  problems.when(r.clusterToken.trim() === '', 'clusterToken', r.clusterToken, 'is empty', 'give a token unique to this cluster, e.g. "<namespace>-etcd"');
-  problems.when(!isAbsolutePath(r.dataDir), 'dataDir', r.dataDir, 'is not an absolute path without spaces', 'give e.g. "/var/lib/etcd"');
-  // Defaulted listen URLs come from this member's peer entry, whose problems are reported above.
-  for (const key of ['listenClientUrls', 'listenPeerUrls'] as const) {
-    problems.when(options[key] !== undefined && r[key].length === 0, key, r[key], 'is empty', 'give e.g. "http://0.0.0.0:2379"');
-    r[key].forEach((url, i) => problems.when(parseEtcdUrl(url) === undefined, `${key}[${i}]`, url, 'is not http(s)://host:port',
-      'give e.g. "http://0.0.0.0:2379"'));
-  }
-  const heartbeat = r.heartbeatIntervalMs;
-  const election = r.electionTimeoutMs;
-  problems.when(!isInt(heartbeat) || heartbeat < 1, 'heartbeatIntervalMs', heartbeat, 'must be an integer >= 1', 'use 100');
-  problems.when(!isInt(election) || election > 50000, 'electionTimeoutMs', election, 'must be an integer <= 50000 (etcd refuses more)', 'use 750');
-  problems.when(isInt(heartbeat) && isInt(election) && election < 5 * heartbeat, 'electionTimeoutMs', election,
-    `must be >= 5 * heartbeatIntervalMs (${5 * heartbeat}); etcd refuses to start otherwise`, `raise it to ${5 * heartbeat} or more`);
-  problems.when(!isInt(r.snapshotCount) || r.snapshotCount < 1, 'snapshotCount', r.snapshotCount, 'must be an integer >= 1', 'use 10000');
-  problems.when(!isInt(r.autoCompactionRetentionHours) || r.autoCompactionRetentionHours < 1, 'autoCompactionRetentionHours',
-    r.autoCompactionRetentionHours, 'must be an integer >= 1', 'use 1');
-  problems.when(!isInt(r.quotaBackendBytes) || r.quotaBackendBytes < 1 || r.quotaBackendBytes > ETCD_MAX_QUOTA_BYTES, 'quotaBackendBytes',
-    r.quotaBackendBytes, `must be an integer in 1-${ETCD_MAX_QUOTA_BYTES} (etcd's suggested maximum, 8 GiB)`, 'use 2147483648 (2 GiB)');
-  return problems;
-}
-
-/**
- * One etcd member's command-line flags (everything after the `etcd` binary). Throws a
- * {@link ValidationError} listing every problem ({@link validateEtcdInput}) before rendering.
- */
-export function renderEtcdArgs(options: EtcdMemberOptions): string[] {
-  etcdProblems(options).throwIfAny();
-  const r = resolveEtcdMemberOptions(options);
-  return [
-    `--name=${r.memberName}`,
-    `--data-dir=${r.dataDir}`,
-    `--listen-client-urls=${r.listenClientUrls.join(',')}`,
-    `--advertise-client-urls=${r.self!.clientUrl}`,
-    `--listen-peer-urls=${r.listenPeerUrls.join(',')}`,
-    `--initial-advertise-peer-urls=${r.self!.peerUrl}`,
-    `--initial-cluster=${r.peers.map(peer => `${peer.name}=${peer.peerUrl}`).join(',')}`,
-    `--initial-cluster-state=${r.initialClusterState}`,
-    `--initial-cluster-token=${r.clusterToken}`,
-    `--heartbeat-interval=${r.heartbeatIntervalMs}`,
-    `--election-timeout=${r.electionTimeoutMs}`,
-    // A member coming back from a partition must win a pre-vote before disrupting the leader.
-    '--pre-vote=true',
-    `--snapshot-count=${r.snapshotCount}`,
-    '--auto-compaction-mode=periodic',
-    `--auto-compaction-retention=${r.autoCompactionRetentionHours}h`,
-    `--quota-backend-bytes=${r.quotaBackendBytes}`,
-    // Patroni talks to etcd through the v3 API only (its etcd3: section).
-    '--enable-v2=false',
-    '--logger=zap',
-  ];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scripts the Kubernetes members run (Python 3 standard library only: Patroni's own runtime)
-// ---------------------------------------------------------------------------------------------
-
-/** Inputs of {@link renderRoleLabelCallback}. */
-export interface RoleLabelCallbackOptions {
-  /** The Pod label the read-write and read-only Services select on, e.g. `role`. */
-  readonly roleLabel: string;
-  /** Value for the leader. @default 'master' */
-  readonly leaderValue?: string;
-  /** Value for a replica. @default 'replica' */
-  readonly replicaValue?: string;
-  /**
-   * Where the Pod's service account token, CA and namespace are mounted.
-   * @default '/var/run/secrets/kubernetes.io/serviceaccount'
-   */
-  readonly serviceAccountDir?: string;
-}
-
-/**
- * A Patroni callback (`on_start`, `on_role_change`, `on_stop`) that labels the member's own Pod
- * with its role through the Kubernetes API (merge patch of `metadata.labels`, with the Pod's
- * service account token), so Services route by role when the DCS is etcd. A stopped member gets
- * the value `stopped`, which neither Service selects. It needs `get`/`patch` on its own Pod only.
- */
-export function renderRoleLabelCallback(options: RoleLabelCallbackOptions): string {
-  const leader = options.leaderValue ?? 'master';
-  const replica = options.replicaValue ?? 'replica';
-  const serviceAccountDir = options.serviceAccountDir ?? '/var/run/secrets/kubernetes.io/serviceaccount';
-  if (!isAbsolutePath(serviceAccountDir) || /['\\]/.test(serviceAccountDir)) {
-    throw new ValidationError('RoleLabelCallback', options.roleLabel, [{
-      prop: 'serviceAccountDir', value: serviceAccountDir, why: 'is not an absolute path without spaces or quotes', fix: 'give e.g. "/var/run/secrets/kubernetes.io/serviceaccount"',
-    }]);
-  }
-  for (const [prop, value] of [['roleLabel', options.roleLabel], ['leaderValue', leader], ['replicaValue', replica]]) {
-    if (!/^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/.test(value)) {
-      throw new ValidationError('RoleLabelCallback', options.roleLabel, [{ prop, value, why: 'is not a label key or value', fix: 'give e.g. "role"' }]);
-    }
-  }
-  return `#!/usr/bin/env python3
-# Patroni callback: <action> <role> <scope>. Labels this Pod ${options.roleLabel}=<role> for the Services.
-# Rendered by @nines/constructs.
-import json, os, ssl, sys, time, urllib.request
-
-action, role = sys.argv[1], sys.argv[2]
-value = ${JSON.stringify(leader)} if role in ('master', 'primary', 'standby_leader') else ${JSON.stringify(replica)}
-if action == 'on_stop':
-    value = 'stopped'
-sa = '${serviceAccountDir}'
-with open(sa + '/token') as f:
-    token = f.read().strip()
-with open(sa + '/namespace') as f:
-    namespace = f.read().strip()
-host = os.environ['KUBERNETES_SERVICE_HOST']
-host = '[' + host + ']' if ':' in host else host
-url = 'https://%s:%s/api/v1/namespaces/%s/pods/%s' % (host, os.environ.get('KUBERNETES_SERVICE_PORT', '443'), namespace, os.environ['PATRONI_NAME'])
-body = json.dumps({'metadata': {'labels': {${JSON.stringify(options.roleLabel)}: value}}}).encode()
-context = ssl.create_default_context(cafile=sa + '/ca.crt')
-for attempt in range(5):
-    request = urllib.request.Request(url, data=body, method='PATCH', headers={
-        'Authorization': 'Bearer ' + token, 'Content-Type': 'application/merge-patch+json'})
-    try:
-        urllib.request.urlopen(request, timeout=5, context=context).close()
-        sys.exit(0)
-    except Exception as error:
-        print('labelling %s=%s failed (attempt %d): %s' % (${JSON.stringify(options.roleLabel)}, value, attempt + 1, error), file=sys.stderr)
-        time.sleep(1)
-sys.exit(1)
-`;
-}
-
-/** Inputs of {@link renderSwitchoverPreStop}. */
-export interface SwitchoverPreStopOptions {
-  /** Port of Patroni's REST API on 127.0.0.1. @default 8008 */
-  readonly restApiPort?: number;
-  /** Seconds to wait for the leadership to move before letting the Pod stop anyway. @default 30 */
-  readonly waitSeconds?: number;
-}
-
-/**
- * A preStop hook: when this member is the leader (`GET /primary` answers 200), it asks Patroni
- * (`POST /switchover` with itself as leader) to hand leadership to a synchronous standby, and
- * waits until it is no longer primary, so a drain or rollout costs a planned switchover instead of
- * a ttl-long failover (measured against Patroni 3.0.2 with the default timings: the hook returns
- * 2.4-2.5 s after it starts, leadership on a former synchronous standby). A replica stops at once.
- * With `PATRONI_RESTAPI_USERNAME`/`PATRONI_RESTAPI_PASSWORD` in the environment (Patroni's REST API
- * authentication) it authenticates the POST.
- */
-export function renderSwitchoverPreStop(options: SwitchoverPreStopOptions = {}): string {
-  const port = options.restApiPort ?? 8008;
-  const wait = options.waitSeconds ?? 30;
-  if (!Number.isInteger(port) || port < 1 || port > 65535 || !Number.isInteger(wait) || wait < 1) {
-    throw new ValidationError('SwitchoverPreStop', String(port), [{
-      prop: 'restApiPort/waitSeconds',
-      value: { port, wait },
-      why: 'must be a port and a positive number of seconds',
-      fix: 'give e.g. 8008 and 30',
-    }]);
-  }
-  return `#!/usr/bin/env python3
-# preStop: hand leadership over before this Patroni member stops. Rendered by @nines/constructs.
-import base64, json, os, sys, time, urllib.error, urllib.request
-
-api = 'http://127.0.0.1:${port}'
-
-def status(path):
-    try:
-        with urllib.request.urlopen(api + path, timeout=3) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except Exception:
-        return None
-
-if status('/primary') != 200:
-    sys.exit(0)
-body = json.dumps({'leader': os.environ['PATRONI_NAME']}).encode()
-headers = {'Content-Type': 'application/json'}
-if os.environ.get('PATRONI_RESTAPI_USERNAME') and os.environ.get('PATRONI_RESTAPI_PASSWORD'):
-    # Patroni asks for basic auth on its unsafe (POST) endpoints when restapi.authentication is set.
-    secret = '%s:%s' % (os.environ['PATRONI_RESTAPI_USERNAME'], os.environ['PATRONI_RESTAPI_PASSWORD'])
-    headers['Authorization'] = 'Basic ' + base64.b64encode(secret.encode()).decode()
-request = urllib.request.Request(api + '/switchover', data=body, method='POST', headers=headers)
-try:
-    urllib.request.urlopen(request, timeout=${wait}).close()
-except Exception as error:
-    print('switchover failed: %s' % error, file=sys.stderr)
-deadline = time.time() + ${wait}
-while time.time() < deadline and status('/primary') == 200:
-    time.sleep(1)
-`;
 }

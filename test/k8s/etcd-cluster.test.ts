@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { errorOf, find } from './helpers';
 import { Checks, Platform, RegionChart } from '../../lib';
 import { EtcdCluster } from '../../lib/k8s/etcd-cluster';
-import { renderEtcdArgs } from '../../lib/render/patroni';
+import { renderEtcdArgs } from '../../lib/render/etcd';
 import { expectValidManifests } from '../util/schema';
 
 const PLATFORM = Platform.fromDescription({

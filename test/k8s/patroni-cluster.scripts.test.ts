@@ -10,7 +10,7 @@ import * as https from 'https';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { renderRoleLabelCallback, renderSwitchoverPreStop } from '../../lib/render/patroni';
+import { renderRoleLabelCallback, renderSwitchoverPreStop } from '../../lib/render/patroni-scripts';
 
 const PYTHON = spawnSync('python3', ['--version']).status === 0;
 const OPENSSL = spawnSync('openssl', ['version']).status === 0;

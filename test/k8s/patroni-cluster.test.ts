@@ -6,7 +6,7 @@ import { build as buildDatabaseExample } from '../../examples/database';
 import { Checks, Criticality, Platform, RegionChart, ResilientService, ValidationError } from '../../lib';
 import { EtcdCluster } from '../../lib/k8s/etcd-cluster';
 import { PatroniCluster, PatroniClusterProps } from '../../lib/k8s/patroni-cluster';
-import { renderRoleLabelCallback, renderSwitchoverPreStop } from '../../lib/render/patroni';
+import { renderRoleLabelCallback, renderSwitchoverPreStop } from '../../lib/render/patroni-scripts';
 import { expectValidManifests } from '../util/schema';
 
 const PLATFORM = Platform.fromDescription({

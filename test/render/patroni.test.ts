@@ -1,9 +1,9 @@
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
 import { ValidationError } from '../../lib/core/errors';
+import { EtcdMemberOptions, renderEtcdArgs, resolveEtcdMemberOptions, validateEtcdInput } from '../../lib/render/etcd';
 import {
-  EtcdMemberOptions, PATRONI_PASSWORD_ENV, PatroniDcs, PatroniMemberOptions, renderEtcdArgs, renderPatroniConfig,
-  resolveEtcdMemberOptions, resolvePatroniMemberOptions, validateEtcdInput, validatePatroniInput,
+  PATRONI_PASSWORD_ENV, PatroniDcs, PatroniMemberOptions, renderPatroniConfig, resolvePatroniMemberOptions, validatePatroniInput,
 } from '../../lib/render/patroni';
 import { validationErrorOf as errorOf } from '../util/errors';
 

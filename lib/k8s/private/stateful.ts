@@ -1,94 +1,204 @@
 /**
- * @internal Pieces the stateful constructs share (PatroniCluster, EtcdCluster, later the
- * Redis and Kafka ones): persistent volume claim templates with validated sizes, the headless
- * governing Service, and the StatefulSet skeleton around the shared hardened pod spec.
+ * @internal The one builder of the stateful constructs (EtcdCluster, PatroniCluster, KafkaCluster,
+ * RedisSentinel): each group of members (Pods sharing a selector) gets its StatefulSet, headless
+ * governing Service, NetworkPolicy, disruption budget and volume claims from {@link StatefulMembers},
+ * and the constructs' resolvers share the prop checks below.
  */
-import { Problem, Problems } from '../../core/errors';
-import { parseQuantity, quantityFix } from '../../core/quantity';
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Problem } from '../../core/errors';
+import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../../core/labels';
+import { ResolvedStorage } from '../../core/storage';
+import { NetworkPeer } from '../dependency';
+import { PodIdentity } from '../workload-options';
+import { platformContext } from './context';
+import { renderNetworkPolicySpec } from './network';
 
-/** Where a member keeps its data. */
-export interface StorageOptions {
-  /**
-   * Size of each member's volume, a Kubernetes byte quantity.
-   * @default - per construct
-   */
-  readonly size?: string;
-  /**
-   * StorageClass of the volumes: the encrypted gp3 class the AWS side provides.
-   * @default 'gp3-encrypted'
-   */
-  readonly storageClass?: string;
+/** A port of a headless Service; `targetPort` defaults to the port's name. */
+export interface MemberPort {
+  readonly name: string;
+  readonly port: number;
+  readonly targetPort?: string;
+  readonly appProtocol?: string;
 }
 
-/** The StorageClass the AWS side provisions (encrypted gp3 EBS). */
-export const DEFAULT_STORAGE_CLASS = 'gp3-encrypted';
+/** The Pod template and volumes of one StatefulSet of a member group. */
+export interface MemberStatefulSetSpec {
+  /** The headless governing Service. */
+  readonly serviceName: string;
+  readonly replicas: number;
+  /** @default - the group's selector */
+  readonly selector?: Record<string, string>;
+  readonly template: { readonly metadata: Record<string, unknown>; readonly spec: Record<string, unknown> };
+  readonly volumeClaimTemplates: readonly Record<string, unknown>[];
+  /**
+   * @default - RollingUpdate, one member at a time, highest ordinal first; the next starts only
+   *   once this one is Ready
+   */
+  readonly updateStrategy?: Record<string, unknown>;
+}
 
-const STORAGE_CLASS = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** Who a member group admits and reaches, besides cluster DNS and istiod. */
+export interface MemberTraffic {
+  readonly ingress: readonly NetworkPeer[];
+  readonly egress: readonly NetworkPeer[];
+}
 
-/** Validates a resolved storage size and class. */
-export function storageProblems(prop: string, size: string, storageClass: string, minBytes = 2 ** 20): Problem[] {
-  const out: Problem[] = [];
-  const bytes = parseQuantity(size);
-  if (bytes === undefined || !/^\d+(Mi|Gi|Ti)$/.test(size)) {
-    out.push({ prop: `${prop}.size`, value: size, why: 'is not a whole byte quantity in Mi, Gi or Ti', fix: quantityFix('storage') });
-  } else if (bytes < minBytes) {
-    out.push({ prop: `${prop}.size`, value: size, why: `is smaller than ${minBytes / 2 ** 20}Mi`, fix: `give at least ${minBytes / 2 ** 20}Mi` });
+/**
+ * The Kubernetes objects of one group of stateful members: Pods that share `selector` (etcd's
+ * members, Patroni's members, Kafka's controllers or brokers, Redis or its Sentinels). Each
+ * method creates one child of `scope` with the id given, so the constructs keep their ids and
+ * the order of their objects.
+ */
+export class StatefulMembers {
+  constructor(
+    private readonly scope: Construct,
+    /** Namespace of the members. */
+    public readonly namespace: string,
+    /** Labels selecting every Pod of the group. */
+    public readonly selector: Record<string, string>,
+  ) {}
+
+  /** The group as a network peer on `ports` (TCP). */
+  public peer(...ports: number[]): NetworkPeer {
+    return { namespace: this.namespace, podLabels: this.selector, ports: ports.map(port => ({ port, protocol: 'TCP' as const })) };
   }
-  if (!STORAGE_CLASS.test(storageClass)) {
-    out.push({ prop: `${prop}.storageClass`, value: storageClass, why: 'is not a StorageClass name', fix: `use e.g. "${DEFAULT_STORAGE_CLASS}"` });
+
+  /**
+   * The headless governing Service: stable per-member DNS names (`<pod>.<service>.<namespace>.svc`),
+   * published before the members are ready so they can find each other while bootstrapping.
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id
+   */
+  public headlessService(id: string, metadata: Record<string, unknown>, ports: readonly MemberPort[]): ApiObject {
+    return new ApiObject(this.scope, id, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata,
+      spec: {
+        clusterIP: 'None',
+        publishNotReadyAddresses: true,
+        selector: this.selector,
+        ports: ports.map(p => ({
+          name: p.name, port: p.port, targetPort: p.targetPort ?? p.name, protocol: 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+        })),
+      },
+    });
   }
-  return out;
+
+  /** A StatefulSet of the group, with the update and retention policy every stateful construct shares. */
+  public statefulSet(id: string, metadata: Record<string, unknown>, spec: MemberStatefulSetSpec): ApiObject {
+    return new ApiObject(this.scope, id, {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata,
+      spec: {
+        serviceName: spec.serviceName,
+        replicas: spec.replicas,
+        // Members find each other through DNS, the DCS or the initial cluster list and retry, so
+        // they may start together; an ordered start would only slow recovery.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: spec.updateStrategy ?? { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+        minReadySeconds: 10,
+        revisionHistoryLimit: 5,
+        // A deleted or scaled-in member's volume stays: its data is the only copy until re-replicated.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        selector: { matchLabels: spec.selector ?? this.selector },
+        template: spec.template,
+        volumeClaimTemplates: spec.volumeClaimTemplates,
+      },
+    });
+  }
+
+  /**
+   * A default-deny NetworkPolicy for the group, rendered at synth (callers declared later with
+   * `dependOn` are admitted too); the mesh namespace comes from the platform context.
+   */
+  public networkPolicy(id: string, metadata: Record<string, unknown>, traffic: () => MemberTraffic): ApiObject {
+    const meshNamespace = platformContext(this.scope).meshNamespace;
+    return new ApiObject(this.scope, id, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata,
+      spec: Lazy.any({ produce: () => renderNetworkPolicySpec({ podSelector: this.selector, ...traffic(), meshNamespace }) }),
+    });
+  }
+
+  /** A PodDisruptionBudget that lets a drain take `maxUnavailable` members at a time. */
+  public disruptionBudget(id: string, metadata: Record<string, unknown>, maxUnavailable = 1): ApiObject {
+    return new ApiObject(this.scope, id, {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata,
+      spec: { maxUnavailable, selector: { matchLabels: this.selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    });
+  }
+}
+
+/** A ServiceAccount without an automounted token (the members' token is mounted only where a Role needs it). */
+export function memberServiceAccount(scope: Construct, metadata: Record<string, unknown>, id = 'ServiceAccount'): ApiObject {
+  return new ApiObject(scope, id, { apiVersion: 'v1', kind: 'ServiceAccount', metadata, automountServiceAccountToken: false } as any);
 }
 
 /** A ReadWriteOnce volumeClaimTemplate (data survives Pod rescheduling; never an emptyDir). */
-export function volumeClaimTemplate(name: string, labels: Record<string, string>, size: string, storageClass: string): Record<string, unknown> {
+export function volumeClaimTemplate(name: string, storage: ResolvedStorage, labels?: Record<string, string>): Record<string, unknown> {
   return {
-    metadata: { name, labels },
+    metadata: { name, ...(labels ? { labels } : {}) },
     spec: {
       accessModes: ['ReadWriteOnce'],
-      storageClassName: storageClass,
-      resources: { requests: { storage: size } },
+      ...(storage.storageClass !== undefined ? { storageClassName: storage.storageClass } : {}),
+      resources: { requests: { storage: storage.size } },
     },
   };
 }
 
-/**
- * The spec of a headless governing Service: stable per-member DNS names
- * (`<pod>.<service>.<namespace>.svc`), published before the members are ready so they can find
- * each other while bootstrapping.
- */
-export function headlessServiceSpec(selector: Record<string, string>, ports: ReadonlyArray<{ name: string; port: number }>): Record<string, unknown> {
-  return {
-    clusterIP: 'None',
-    publishNotReadyAddresses: true,
-    selector,
-    ports: ports.map(p => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
-  };
+/** The labels every object of a stateful construct carries besides its selector. */
+export function ownerLabels(partOf: string, team: string, tier?: string): Record<string, string> {
+  return { [LABELS.partOf]: partOf, [LABELS.managedBy]: MANAGED_BY, [LABELS.team]: team, ...(tier !== undefined ? { [LABELS.tier]: tier } : {}) };
 }
 
-/** StatefulSet update and management policy shared by the stateful constructs. */
-export function statefulSetSkeleton(serviceName: string, replicas: number, selector: Record<string, string>): Record<string, unknown> {
-  return {
-    serviceName,
-    replicas,
-    // Members find each other through the DCS / the initial cluster list, so they may start together.
-    podManagementPolicy: 'Parallel',
-    // One member at a time, highest ordinal first; the next starts only once this one is Ready.
-    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
-    minReadySeconds: 10,
-    revisionHistoryLimit: 5,
-    persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-    selector: { matchLabels: selector },
-  };
+/** How a construct explains its zone floor. */
+export interface ZoneRule {
+  /** What the construct calls itself in "the <noun> is not inside a RegionChart". */
+  readonly noun: string;
+  /** @default 2 */
+  readonly min?: number;
+  /** @default 'or one zone outage takes the cluster down' */
+  readonly why?: string;
+  /** @default 'spread over 2 or more zones (the case study uses 3 per region)' */
+  readonly fix?: string;
 }
 
-/** Zones must be known, distinct and at least 2. */
-export function zoneProblems(problems: Problems, zones: readonly string[], unknown: boolean): void {
+/** Zones must be known, distinct and at least `rule.min`. */
+export function zoneProblems(zones: readonly string[], unknown: boolean, rule: ZoneRule): Problem[] {
+  const min = rule.min ?? 2;
   if (unknown) {
-    problems.add('zones', undefined, 'are unknown: the construct is not inside a RegionChart and no zones were given',
-      'create it inside a RegionChart (zones come from the platform description) or pass zones');
-  } else if (zones.length < 2 || new Set(zones).size !== zones.length) {
-    problems.add('zones', zones, 'must list at least 2 distinct zones, or one zone outage takes the cluster down',
-      'spread over 2 or more zones (the case study uses 3 per region)');
+    return [{
+      prop: 'zones',
+      value: undefined,
+      why: `are unknown: the ${rule.noun} is not inside a RegionChart and no zones were given`,
+      fix: 'create it inside a RegionChart (zones come from the platform description) or pass zones',
+    }];
   }
+  if (zones.length < min || new Set(zones).size !== zones.length) {
+    return [{
+      prop: 'zones',
+      value: zones,
+      why: `must list at least ${min} distinct zones${rule.why === undefined ? ', or one zone outage takes the cluster down' : rule.why}`,
+      fix: rule.fix ?? 'spread over 2 or more zones (the case study uses 3 per region)',
+    }];
+  }
+  return [];
+}
+
+/** The non-root identity of the members. */
+export function resolveIdentity(identity: PodIdentity | undefined): Required<PodIdentity> {
+  return { user: identity?.user ?? 10001, group: identity?.group ?? 10001, fsGroup: identity?.fsGroup ?? 10001 };
+}
+
+/** The shared checks of `namespace` and `team` (label value). */
+export function ownerProblems(namespace: string, team: string, teamFix = 'use letters, digits, "-", "_" or "."'): Problem[] {
+  const out: Problem[] = [];
+  if (!isDnsLabel(namespace)) out.push({ prop: 'namespace', value: namespace, why: 'is not a DNS label', fix: 'use lower-case letters, digits and "-"' });
+  if (!isLabelValue(team)) out.push({ prop: 'team', value: team, why: 'is not a valid label value', fix: teamFix });
+  return out;
 }

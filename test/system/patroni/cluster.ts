@@ -11,9 +11,8 @@ import { Client } from 'pg';
 import {
   childPids, Daemon, daemonUserIds, freePorts, isAlive, killPid, makeDaemonDir, postmasterPid, startAsDaemonUser, WaitAborted, waitFor,
 } from './processes';
-import {
-  EtcdMemberOptions, PATRONI_PASSWORD_ENV, PatroniDcs, PatroniMemberOptions, renderEtcdArgs, renderPatroniConfig, resolvePatroniMemberOptions,
-} from '../../../lib/render/patroni';
+import { EtcdMemberOptions, renderEtcdArgs } from '../../../lib/render/etcd';
+import { PATRONI_PASSWORD_ENV, PatroniDcs, PatroniMemberOptions, renderPatroniConfig, resolvePatroniMemberOptions } from '../../../lib/render/patroni';
 
 const CLUSTER_NAME = 'failover-test';
 const MEMBER_NAMES = ['pg-0', 'pg-1', 'pg-2'];

@@ -1,0 +1,315 @@
+/**
+ * @internal The pure props resolver of {@link PatroniCluster}: every default applied once (names,
+ * hosts, credentials, networks, backup, pooler), every problem with the props collected, nothing
+ * built.
+ */
+import { PlatformContext } from './context';
+import { Resolution, resolution } from './resolve';
+import { ownerProblems, resolveIdentity, zoneProblems } from './stateful';
+import { Criticality, isCriticality, tierDefaults } from '../../core/criticality';
+import { Problems } from '../../core/errors';
+import { LABELS, isDnsLabel } from '../../core/labels';
+import { runbookBaseUrlProblems } from '../../core/platform';
+import { DEFAULT_STORAGE_CLASS, ResolvedStorage, resolveStorage } from '../../core/storage';
+import { PatroniDcs, PatroniMemberOptions, resolvePatroniMemberOptions, validatePatroniInput } from '../../render/patroni';
+import { PGBOUNCER_DEFAULTS, PgBouncerConfigInput, validatePgBouncerInput } from '../../render/pgbouncer';
+import { ISTIO_INBOUND_SOURCE_ADDRESS } from '../crds/istio';
+import type {
+  KubernetesApiAccess, PatroniBackupOptions, PatroniClusterProps, PgBouncerOptions, PostgresCredentials, ResolvedPgBouncerOptions,
+} from '../patroni-cluster';
+import {
+  PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, resolveResources, resourceProblems,
+} from '../workload-options';
+
+export const PG_PORT = 5432;
+export const API_PORT = 8008;
+export const CONFIG_DIR = '/etc/patroni';
+export const ROLE_LABEL = 'role';
+const SWITCHOVER_WAIT_SECONDS = 30;
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9A-Fa-f:]+\/\d{1,3}$/;
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** {@link PatroniClusterProps} with every default applied. */
+export interface ResolvedPatroniClusterProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly team: string;
+  readonly tier: Criticality;
+  readonly image: string;
+  readonly exporterImage: string;
+  readonly members: number;
+  readonly zones: readonly string[];
+  readonly storage: ResolvedStorage;
+  readonly resources: ResolvedResources;
+  readonly exporterResources: ResolvedResources;
+  readonly identity: Required<PodIdentity>;
+  readonly runbookBaseUrl?: string;
+  readonly dcsKind: 'etcd3' | 'kubernetes';
+  readonly headlessServiceName: string;
+  readonly readOnlyServiceName: string;
+  readonly host: string;
+  readonly readOnlyHost: string;
+  readonly podCidrs: readonly string[];
+  readonly kubernetesApi: Required<KubernetesApiAccess>;
+  readonly credentials: Required<PostgresCredentials>;
+  readonly backup?: Required<PatroniBackupOptions>;
+  readonly switchoverWaitSeconds: number;
+  readonly gracePeriodSeconds: number;
+  readonly pooler?: ResolvedPgBouncerOptions;
+  /** The renderer input, with the etcd members' client endpoints once known. */
+  readonly memberOptions: (etcdEndpoints?: readonly string[]) => PatroniMemberOptions;
+}
+
+/** Resolves `props` of the PatroniCluster with id `id` in `context`, or returns every problem. */
+export function resolvePatroniClusterProps(
+  id: string, props: PatroniClusterProps, context: PlatformContext,
+): Resolution<ResolvedPatroniClusterProps> {
+  const problems = new Problems('PatroniCluster', id);
+  const name = props.name ?? id;
+  const namespace = props.namespace;
+  const team = props.team ?? props.namespace;
+  const tier = props.tier ?? Criticality.CRITICAL;
+  const image = props.image;
+  const exporterImage = props.exporterImage ?? 'quay.io/prometheuscommunity/postgres-exporter:v0.15.0';
+  const members = props.members ?? 3;
+  const zones = props.zones ?? context.zones ?? [];
+  const { storage, problems: storageProblems } = resolveStorage('storage', props.storage, { size: '50Gi', storageClass: DEFAULT_STORAGE_CLASS, minBytes: 2 ** 30 });
+  const identity = resolveIdentity(props.identity);
+  const vpcCidrs = context.region?.vpcCidr ? [context.region.vpcCidr] : [];
+  const podCidrs = props.podCidrs ?? vpcCidrs;
+  const kubernetesApi = { cidrs: props.kubernetesApi?.cidrs ?? vpcCidrs, port: props.kubernetesApi?.port ?? 443 };
+  const credentials = resolveCredentials(props.credentials);
+  const dcs = props.dcs ?? 'etcd';
+  const dcsKind = dcs === 'kubernetes' ? 'kubernetes' as const : 'etcd3' as const;
+  const headlessServiceName = `${name}-members`;
+  const readOnlyServiceName = `${name}-ro`;
+  const svc = `${namespace}.svc.${context.clusterDomain}`;
+
+  problems.when(!isDnsLabel(name) || name.length > 40, 'name', name,
+    'is not a DNS label of at most 40 characters (Pod, Service and Patroni scope names derive from it)', 'use lower-case letters, digits and "-"');
+  problems.addAll(ownerProblems(namespace, team));
+  problems.when(!isCriticality(tier), 'tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
+  problems.addAll(imageProblems('image', image));
+  problems.addAll(imageProblems('exporterImage', exporterImage));
+  if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
+  problems.when(!Number.isInteger(members) || members < 2 || members > 9, 'members', members, 'must be an integer between 2 and 9', 'run 3 members');
+  problems.addAll(zoneProblems(zones, props.zones === undefined && context.zones === undefined, { noun: 'construct' }));
+  problems.addAll(storageProblems);
+  const resources = resolveResources(props.resources, ResourcePresets.LARGE);
+  problems.addAll(resourceProblems('resources', resources));
+  problems.addAll(identityProblems('identity', identity));
+  credentialProblems(problems, credentials);
+  networkProblems(problems, props, podCidrs, kubernetesApi);
+  const backup = props.backup ? resolveBackup(props.backup, namespace, name, context.region?.name) : undefined;
+  if (backup) backupProblems(problems, backup);
+  else problems.when(props.backup !== false, 'backup', props.backup, 'is missing', 'give the S3 bucket and IAM role, or false to run without backups');
+
+  const memberOptions = (etcdEndpoints?: readonly string[]): PatroniMemberOptions => {
+    const member0 = `${name}-0.${headlessServiceName}.${svc}`;
+    const callback = `python3 ${CONFIG_DIR}/label_role.py`;
+    return {
+      clusterName: name,
+      // PATRONI_NAME and the PATRONI_*_CONNECT_ADDRESS variables (downward API) override these per member.
+      memberName: `${name}-0`,
+      memberCount: members,
+      addresses: { restApiConnectAddress: `${member0}:${API_PORT}`, postgresConnectAddress: `${member0}:${PG_PORT}` },
+      dcs: dcsKind === 'kubernetes'
+        ? PatroniDcs.kubernetes({ labels: patroniSelector(name, namespace), useEndpoints: false, roleLabel: ROLE_LABEL })
+        : PatroniDcs.etcd3({ hosts: etcdEndpoints ?? ['etcd-0.etcd:2379'] }),
+      failover: props.failover,
+      postgresParameters: props.postgresParameters,
+      // Behind the Istio sidecar every member, pooler and service arrives from 127.0.0.6, not from
+      // its Pod IP: admitted with the same SCRAM method (the address exists only inside this Pod).
+      clientAccess: {
+        memberCidrs: podCidrs.length > 0 ? podCidrs : ['10.0.0.0/8'],
+        proxySourceCidrs: [`${ISTIO_INBOUND_SOURCE_ADDRESS}/32`],
+      },
+      userNames: props.userNames,
+      walArchive: props.backup ? { archiveCommand: 'wal-g wal-push %p', restoreCommand: 'wal-g wal-fetch %f %p' } : undefined,
+      callbacks: dcsKind === 'etcd3' ? { onStart: callback, onRoleChange: callback, onStop: callback } : undefined,
+    };
+  };
+  if (problems.count === 0 || isDnsLabel(name)) memberProblems(problems, memberOptions(), members);
+  const host = `${name}.${svc}`;
+  const pooler = resolvePooler(problems, props.pooler, { name, zones, host, memberOptions: memberOptions() });
+
+  return resolution(problems.all, () => ({
+    name,
+    namespace,
+    team,
+    tier,
+    image,
+    exporterImage,
+    members,
+    zones,
+    storage,
+    resources,
+    identity,
+    dcsKind,
+    headlessServiceName,
+    readOnlyServiceName,
+    host,
+    podCidrs,
+    kubernetesApi,
+    credentials,
+    backup,
+    pooler,
+    memberOptions,
+    exporterResources: resolveResources({
+      cpu: { request: '50m', limit: '250m' }, memory: { request: '64Mi', limit: '128Mi' }, ephemeralStorage: { request: '32Mi', limit: '128Mi' },
+    }),
+    runbookBaseUrl: props.runbookBaseUrl ?? context.runbookBaseUrl,
+    readOnlyHost: `${readOnlyServiceName}.${svc}`,
+    switchoverWaitSeconds: SWITCHOVER_WAIT_SECONDS,
+    gracePeriodSeconds: 90,
+  }));
+}
+
+/** The labels selecting the members (Patroni's kubernetes DCS lists its members by them too). */
+export function patroniSelector(name: string, namespace: string): Record<string, string> {
+  return { [LABELS.name]: 'patroni', [LABELS.instance]: `${name}-${namespace}` };
+}
+
+function resolveCredentials(c: PostgresCredentials | undefined): Required<PostgresCredentials> {
+  return {
+    secretName: c?.secretName as string,
+    superuserKey: c?.superuserKey ?? 'superuser-password',
+    replicationKey: c?.replicationKey ?? 'replication-password',
+    rewindKey: c?.rewindKey ?? 'rewind-password',
+    restApiKey: c?.restApiKey ?? 'restapi-password',
+  };
+}
+
+function credentialProblems(problems: Problems, c: Required<PostgresCredentials>): void {
+  problems.when(!isDnsLabel(c.secretName) && !SECRET_NAME.test(String(c.secretName)),
+    'credentials.secretName', c.secretName, 'is not a Secret name', 'give the name of a Secret in the namespace');
+  for (const key of ['superuserKey', 'replicationKey', 'rewindKey', 'restApiKey'] as const) {
+    problems.when(!SECRET_KEY.test(c[key]), `credentials.${key}`, c[key], 'is not a Secret key', 'use letters, digits, "-", "_" and "."');
+  }
+  const keys = [c.superuserKey, c.replicationKey, c.rewindKey, c.restApiKey];
+  problems.when(new Set(keys).size !== keys.length, 'credentials', keys, 'uses one key for two roles, so the replication role would hold the superuser\'s password',
+    'give every role its own key');
+}
+
+function networkProblems(problems: Problems, props: PatroniClusterProps, podCidrs: readonly string[], api: Required<KubernetesApiAccess>): void {
+  if (props.podCidrs === undefined && podCidrs.length === 0) {
+    problems.add('podCidrs', undefined, 'are unknown: the region has no vpcCidr', 'give the Pod CIDRs or a vpcCidr in the platform description');
+  }
+  podCidrs.forEach((c, i) => problems.when(!CIDR.test(c), `podCidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "10.10.0.0/16"'));
+  if (props.kubernetesApi === undefined && api.cidrs.length === 0) {
+    problems.add('kubernetesApi', undefined, 'is unknown: the region has no vpcCidr',
+      'give kubernetesApi.cidrs (the API server endpoints) or a vpcCidr in the platform description');
+  }
+  api.cidrs.forEach((c, i) => problems.when(!CIDR.test(c), `kubernetesApi.cidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "10.10.0.0/16"'));
+  problems.when(!Number.isInteger(api.port) || api.port < 1 || api.port > 65535, 'kubernetesApi.port', api.port, 'is not a port', 'use 443');
+}
+
+/** The renderer's problems with the member options, reported under the construct's props. */
+function memberProblems(problems: Problems, options: PatroniMemberOptions, members: number): void {
+  const renamed: Record<string, string> = { 'memberCount': 'members', 'clientAccess.memberCidrs': 'podCidrs', 'clientAccess.clientCidrs': 'podCidrs' };
+  for (const p of validatePatroniInput(options)) {
+    if (p.prop === 'clusterName' || p.prop === 'memberName' || p.prop.startsWith('clientAccess') || p.prop.startsWith('dcs')) continue;
+    if (p.prop === 'memberCount' && !(Number.isInteger(members) && members >= 2 && members <= 9)) continue;
+    problems.add(renamed[p.prop] ?? p.prop, p.value, p.why.replace(/memberCount/g, 'members'), p.fix);
+  }
+}
+
+function resolveBackup(b: PatroniBackupOptions, namespace: string, name: string, region: string | undefined): Required<PatroniBackupOptions> {
+  return {
+    bucket: b.bucket,
+    roleArn: b.roleArn,
+    prefix: b.prefix ?? `${namespace}/${name}`,
+    region: b.region ?? region ?? '',
+    schedule: b.schedule ?? '0 3 * * *',
+    retainFullBackups: b.retainFullBackups ?? 7,
+    kubectlImage: b.kubectlImage ?? 'docker.io/bitnami/kubectl:1.28.4',
+    egressCidrs: b.egressCidrs ?? ['0.0.0.0/0'],
+  };
+}
+
+function backupProblems(problems: Problems, b: Required<PatroniBackupOptions>): void {
+  // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+  problems.when(typeof b.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b.bucket), 'backup.bucket', b.bucket,
+    'is not an S3 bucket name', 'give the bucket the AWS side created, e.g. "nines-backups-us-east-1"');
+  problems.when(typeof b.roleArn !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,128}$/.test(b.roleArn), 'backup.roleArn', b.roleArn,
+    'is not an IAM role ARN', 'give e.g. "arn:aws:iam::123456789012:role/orders-db-backup"');
+  problems.when(!/^[A-Za-z0-9!_.*'()/-]+$/.test(b.prefix) || b.prefix.startsWith('/'), 'backup.prefix', b.prefix, 'is not an S3 key prefix',
+    'give e.g. "orders/orders-db"');
+  problems.when(!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(b.region), 'backup.region', b.region, 'is not an AWS region', 'give e.g. "us-east-1"');
+  problems.when(b.schedule.trim().split(/\s+/).length !== 5, 'backup.schedule', b.schedule, 'is not a 5-field cron schedule', 'give e.g. "0 3 * * *"');
+  problems.when(!Number.isInteger(b.retainFullBackups) || b.retainFullBackups < 1, 'backup.retainFullBackups', b.retainFullBackups,
+    'must be an integer >= 1', 'keep e.g. 7');
+  problems.addAll(imageProblems('backup.kubectlImage', b.kubectlImage));
+  problems.when(b.egressCidrs.length === 0, 'backup.egressCidrs', b.egressCidrs, 'is empty, so WAL cannot reach S3', 'give the S3 CIDRs');
+  b.egressCidrs.forEach((c, i) => problems.when(!CIDR.test(c), `backup.egressCidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "52.216.0.0/15"'));
+}
+
+/** pgbouncer.ini's input for the pooler `r` in front of `host`. */
+export function pgBouncerInput(r: ResolvedPgBouncerOptions, host: string): PgBouncerConfigInput {
+  return {
+    backendHost: host,
+    backendPort: PG_PORT,
+    port: r.port,
+    poolMode: r.poolMode,
+    maxClientConn: r.maxClientConn,
+    defaultPoolSize: r.defaultPoolSize,
+    reservePoolSize: r.reservePoolSize,
+    authFile: r.authFile,
+    authUser: r.auth.authUser,
+    authQuery: r.auth.authQuery,
+  };
+}
+
+/** Resolves and validates the pooler options (props named `pooler.*`). */
+function resolvePooler(problems: Problems, given: PgBouncerOptions | boolean | undefined,
+  cluster: { name: string; zones: readonly string[]; host: string; memberOptions: PatroniMemberOptions }): ResolvedPgBouncerOptions | undefined {
+  if (given === undefined || given === false) return undefined;
+  const o: PgBouncerOptions = given === true ? {} : given;
+  const tier = o.tier ?? Criticality.HIGH;
+  const tierOk = !problems.when(!isCriticality(tier), 'pooler.tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
+  const td = tierDefaults(tierOk ? tier : Criticality.LOW);
+  const name = `${cluster.name}-pooler`;
+  const secretName = o.auth?.secretName ?? `${name}-auth`;
+  const key = o.auth?.key ?? 'userlist.txt';
+  const r: ResolvedPgBouncerOptions = {
+    name,
+    image: o.image ?? 'ghcr.io/cloudnative-pg/pgbouncer:1.22.1-16',
+    tier,
+    replicas: o.replicas ?? (td.replicasCoverZones ? Math.max(td.replicas, cluster.zones.length) : td.replicas),
+    poolMode: o.poolMode ?? PGBOUNCER_DEFAULTS.poolMode,
+    maxClientConn: o.maxClientConn ?? PGBOUNCER_DEFAULTS.maxClientConn,
+    defaultPoolSize: o.defaultPoolSize ?? PGBOUNCER_DEFAULTS.defaultPoolSize,
+    reservePoolSize: o.reservePoolSize ?? PGBOUNCER_DEFAULTS.reservePoolSize,
+    port: o.port ?? PGBOUNCER_DEFAULTS.port,
+    auth: {
+      secretName,
+      key,
+      ...(o.auth?.authUser !== undefined ? { authUser: o.auth.authUser, authQuery: o.auth.authQuery ?? PGBOUNCER_DEFAULTS.authQuery } : {}),
+      ...(o.auth?.authUser === undefined && o.auth?.authQuery !== undefined ? { authQuery: o.auth.authQuery } : {}),
+    },
+    resources: resolveResources(o.resources, ResourcePresets.SMALL),
+    authFile: `/etc/pgbouncer-auth/${key}`,
+  };
+  problems.addAll(imageProblems('pooler.image', r.image));
+  problems.addAll(resourceProblems('pooler.resources', r.resources));
+  problems.when(!SECRET_NAME.test(secretName) || secretName.length > 253, 'pooler.auth.secretName', secretName, 'is not a Secret name',
+    'give the name of a Secret in the namespace');
+  problems.when(!SECRET_KEY.test(key), 'pooler.auth.key', key, 'is not a Secret key', 'use letters, digits, "-", "_" and "."');
+  for (const p of validatePgBouncerInput(pgBouncerInput(r, cluster.host))) {
+    if (p.prop !== 'backendHost') problems.add(`pooler.${p.prop === 'authUser' || p.prop === 'authQuery' ? `auth.${p.prop}` : p.prop}`, p.value, p.why, p.fix);
+  }
+  if (!Number.isInteger(r.replicas) || r.replicas < 2) {
+    problems.add('pooler.replicas', r.replicas, 'must be an integer >= 2: one pooler is a single point of failure in front of a highly available database', 'use at least 2 (3 for critical and high tiers)');
+  }
+  const maxConnections = resolvePatroniMemberOptions(cluster.memberOptions).postgresParameters.maxConnections;
+  const budget = Math.floor(maxConnections * 0.8);
+  const used = r.replicas * (r.defaultPoolSize + r.reservePoolSize);
+  if (Number.isInteger(used) && Number.isInteger(maxConnections) && used > budget) {
+    problems.add('pooler.defaultPoolSize', r.defaultPoolSize,
+      `with ${r.replicas} replicas (+ reservePoolSize ${r.reservePoolSize}) opens up to ${used} server connections, above 80% of max_connections (${budget} of ${maxConnections}), `
+      + 'so a busy pooler fires the connection alert or exhausts PostgreSQL',
+      `lower defaultPoolSize to at most ${Math.floor(budget / Math.max(r.replicas, 1)) - r.reservePoolSize}, or raise postgresParameters.maxConnections`);
+  }
+  return r;
+}

@@ -1,0 +1,28 @@
+/**
+ * @internal What a construct's pure props resolver returns: the settings with every default
+ * applied, or every problem with the props (never a throw, so it is tested alone), and the one
+ * place a constructor turns problems into a {@link ValidationError}.
+ */
+import { Construct } from 'constructs';
+import { Problem, ValidationError } from '../../core/errors';
+
+/** The resolved settings, or every problem. */
+export type Resolution<T> =
+  | { readonly settings: T; readonly problems?: undefined }
+  | { readonly settings?: undefined; readonly problems: readonly Problem[] };
+
+/** `settings` when `problems` is empty, else the problems. */
+export function resolution<T>(problems: readonly Problem[], settings: () => T): Resolution<T> {
+  return problems.length > 0 ? { problems } : { settings: settings() };
+}
+
+/**
+ * The settings of `resolved`; with problems, removes `construct` from its scope (so a caught
+ * error leaves no half-built child behind) and throws one ValidationError naming its path.
+ */
+export function settingsOrThrow<T>(construct: Construct, constructType: string, resolved: Resolution<T>): T {
+  if (resolved.problems === undefined) return resolved.settings;
+  const path = construct.node.path;
+  construct.node.scope?.node.tryRemoveChild(construct.node.id);
+  throw new ValidationError(constructType, path, resolved.problems);
+}

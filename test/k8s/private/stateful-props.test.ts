@@ -1,0 +1,58 @@
+/** The stateful constructs' props resolvers, tested alone: pure, every problem at once, no throw. */
+import { Platform, resolvePlatformSettings } from '../../../lib/core/platform';
+import { UNKNOWN_ENVIRONMENT, PlatformContext } from '../../../lib/k8s/private/context';
+import { resolveEtcdClusterProps } from '../../../lib/k8s/private/etcd-props';
+import { resolvePatroniClusterProps } from '../../../lib/k8s/private/patroni-props';
+
+const platform = Platform.fromDescription({
+  environment: 'test',
+  regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.10.0.0/16' }],
+});
+const region = platform.region('us-east-1');
+const IN_REGION: PlatformContext = { ...resolvePlatformSettings(), environment: 'test', region, zones: region.zones };
+const NOWHERE: PlatformContext = { ...resolvePlatformSettings(), environment: UNKNOWN_ENVIRONMENT };
+
+describe('resolveEtcdClusterProps', () => {
+  test('defaults, hosts under the context cluster domain', () => {
+    const r = resolveEtcdClusterProps('dcs', { namespace: 'orders' }, { ...IN_REGION, clusterDomain: 'example.internal' });
+    expect(r.problems).toBeUndefined();
+    expect(r.settings).toMatchObject({
+      name: 'dcs', members: 3, zones: region.zones, storage: { size: '8Gi', storageClass: 'gp3-encrypted' }, headlessServiceName: 'dcs-peers',
+    });
+    expect(r.settings!.clientEndpoints[0]).toBe('dcs-0.dcs-peers.orders.svc.example.internal:2379');
+  });
+
+  test('every problem, in prop order, and no settings', () => {
+    const r = resolveEtcdClusterProps('dcs', { namespace: 'Orders', members: 2, storage: { size: '1Ki' } }, NOWHERE);
+    expect(r.settings).toBeUndefined();
+    expect(r.problems!.map(p => p.prop)).toEqual(['namespace', 'members', 'zones', 'storage.size']);
+  });
+});
+
+describe('resolvePatroniClusterProps', () => {
+  const BASE = { namespace: 'orders', image: 'registry.example.com/patroni:3.0.4-pg15', credentials: { secretName: 'db' }, backup: false as const };
+
+  test('defaults from the context: zones, Pod and API CIDRs, runbook base, hosts', () => {
+    const r = resolvePatroniClusterProps('db', BASE, { ...IN_REGION, runbookBaseUrl: 'https://runbooks.example.com' });
+    expect(r.settings).toMatchObject({
+      zones: region.zones,
+      podCidrs: ['10.10.0.0/16'],
+      kubernetesApi: { cidrs: ['10.10.0.0/16'], port: 443 },
+      runbookBaseUrl: 'https://runbooks.example.com',
+      host: 'db.orders.svc.cluster.local',
+      readOnlyHost: 'db-ro.orders.svc.cluster.local',
+      storage: { size: '50Gi', storageClass: 'gp3-encrypted' },
+    });
+    expect(r.settings!.memberOptions(['e-0:2379']).dcs).toMatchObject({ kind: 'etcd3' });
+  });
+
+  test('outside a region: zones, Pod CIDRs and API endpoints are unknown, and a missing backup is named', () => {
+    const r = resolvePatroniClusterProps('db', { ...BASE, backup: undefined as any }, NOWHERE);
+    expect(r.problems!.map(p => p.prop)).toEqual(['zones', 'podCidrs', 'kubernetesApi', 'backup']);
+  });
+
+  test('pooler problems come with the cluster\'s', () => {
+    const r = resolvePatroniClusterProps('db', { ...BASE, storage: { size: '512Mi' }, pooler: { replicas: 1 } }, IN_REGION);
+    expect(r.problems!.map(p => `${p.prop} (${p.value})`)).toEqual(['storage.size (512Mi)', 'pooler.replicas (1)']);
+  });
+});
