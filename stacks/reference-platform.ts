@@ -1,7 +1,7 @@
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import {
   Bulkhead, CanaryRelease, ChaosPresets, ChaosTarget, Criticality, EntryGateway, ExternalEndpoint, GameDay, IDependable, KafkaCluster, Platform,
-  PatroniCluster, RedisSentinel, ServiceLevelObjective, Sli, StandardAlerts, PriorityClasses, Region, RegionChart, ResilientService,
+  PatroniCluster, RedisSentinel, backupBucketNameOf, backupRoleNameOf, clusterNameOf, ServiceLevelObjective, Sli, StandardAlerts, PriorityClasses, Region, RegionChart, ResilientService,
 } from '../lib';
 import { buildObservability } from './observability';
 import { AWS_ACCOUNT_ID } from './platform';
@@ -74,8 +74,8 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
       storage: { size: d.storage },
       pooler: d.pooler,
       backup: {
-        bucket: `nines-${platform.environment}-${region.name}-db-backup`,
-        roleArn: `arn:aws:iam::${AWS_ACCOUNT_ID}:role/${platform.environment}-${region.name}-db-backup`,
+        bucket: backupBucketNameOf(region),
+        roleArn: `arn:aws:iam::${AWS_ACCOUNT_ID}:role/${backupRoleNameOf(clusterNameOf(region))}`,
       },
     });
     databases.set(d.name, db);
@@ -120,14 +120,6 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
   return rp;
 }
 
-/** Local time zone of each region: game days and presets run in local business hours. */
-const REGION_TIME_ZONES: Record<string, string> = {
-  'us-east-1': 'America/New_York',
-  'us-west-2': 'America/Los_Angeles',
-  'eu-west-1': 'Europe/Dublin',
-  'ap-southeast-1': 'Asia/Singapore',
-};
-
 /** The case study's chaos presets and game day, in production (explicitly allowed). */
 export function addChaos(rp: RegionPlatform): { presets: ChaosPresets; gameDay: GameDay } {
   const chart = new RegionChart(rp.app, 'chaos', { region: rp.region, disableResourceNameHashes: true });
@@ -135,13 +127,11 @@ export function addChaos(rp: RegionPlatform): { presets: ChaosPresets; gameDay: 
   const svc = (name: string) => rp.services.get(name)!;
   // Read from the construct: the cluster's namespace, labels and member count.
   const databasePrimary = ChaosTarget.databasePrimary(rp.databases.get('orders-db')!);
-  const timeZone = REGION_TIME_ZONES[rp.region.name];
   const presets = new ChaosPresets(chart, 'chaos-presets', {
     orderService: svc('order-service'),
     paymentService: svc('payment-service'),
     databasePrimary,
     databaseVolumePath: '/var/lib/postgresql/data',
-    timeZone,
     allowProduction: true,
     crons: { latency: '30 11 * * 3', packetLoss: '0 14 * * 3', databaseIoLatency: '30 14 * * 3' },
   });
@@ -151,7 +141,6 @@ export function addChaos(rp: RegionPlatform): { presets: ChaosPresets; gameDay: 
     databasePrimary,
     gateway: svc('api-gateway'),
     auth: svc('auth-service'),
-    timeZone,
     allowProduction: true,
   });
   return { presets, gameDay };

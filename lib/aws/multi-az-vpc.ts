@@ -4,6 +4,7 @@ import * as iam from '@pulumi/aws/iam';
 import * as pulumi from '@pulumi/pulumi';
 import { CidrPlan, DEFAULT_ZONE_SLOTS, parseCidr, validateCidrPlan } from './cidr-plan';
 import { Problems } from '../core/errors';
+import { clusterNameOf } from '../core/naming';
 import { Region } from '../core/platform';
 
 /** Where and how VPC flow logs go. */
@@ -181,7 +182,7 @@ export class MultiAzVpc extends pulumi.ComponentResource {
         e === 's3' || e === 'dynamodb' ? 'already has a (free) gateway endpoint' : 'is not an AWS service suffix',
         'use suffixes such as "ecr.api", "ecr.dkr", "sts", "logs"');
     }
-    const clusterName = args.clusterName ?? `${region.platform.environment}-${region.name}`;
+    const clusterName = args.clusterName ?? clusterNameOf(region);
     problems.throwIfAny();
 
     super('nines:aws:MultiAzVpc', name, {}, opts);

@@ -11,6 +11,7 @@ import { MultiAzVpc } from './multi-az-vpc';
 import { Problems } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
 import { DEFAULT_STORAGE_CLASS } from '../core/storage';
+import { backupRoleNameOf } from '../core/naming';
 
 /** Size of each zone's managed node group. */
 export interface NodeGroupScaling {
@@ -255,7 +256,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
     this.rootVolumeGiB = rootVolumeGiB;
     this.backupServiceAccounts = accounts;
     this.backupLifecycle = lifecycle;
-    this.backupRoleName = `${clusterName.slice(0, 54)}-db-backup`;
+    this.backupRoleName = backupRoleNameOf(clusterName);
     const p = { parent: this };
     const tags = { ...(args.tags ?? {}), 'nines.dev/cluster': clusterName };
     const assume = (service: string) => JSON.stringify({

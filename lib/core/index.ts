@@ -4,3 +4,4 @@ export * from './platform';
 export * from './quantity';
 export * from './labels';
 export * from './storage';
+export * from './naming';

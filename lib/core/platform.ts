@@ -164,6 +164,24 @@ export function runbookAnnotation(base: string | undefined, prefix: string, aler
   return { runbook_url: `${base.replace(/\/+$/, '')}/${prefix}-${kebab}` };
 }
 
+/**
+ * Problems with an IANA time zone name (checked against the runtime's zone database, the tz
+ * database Chaos Mesh's `CRON_TZ=` and Kubernetes CronJob `timeZone` read too).
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones
+ */
+export function timeZoneProblems(prop: string, tz: unknown): Problem[] {
+  if (tz === undefined) return [];
+  let ok = typeof tz === 'string' && /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(tz);
+  if (ok) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz as string });
+    } catch {
+      ok = false;
+    }
+  }
+  return ok ? [] : [{ prop, value: tz, why: 'is not an IANA time zone', fix: 'use e.g. "America/New_York" or "UTC"' }];
+}
+
 /** One region of the platform. */
 export interface RegionDescription {
   /** AWS region name, e.g. `us-east-1`. */
@@ -175,6 +193,13 @@ export interface RegionDescription {
   readonly zones: readonly string[];
   /** The region's VPC CIDR (read by the AWS side; disjoint across regions). */
   readonly vpcCidr?: string;
+  /**
+   * The region's local IANA time zone, e.g. `America/New_York`: chaos presets and game days
+   * schedule their crons in it (local business hours) unless given their own.
+   * @default - none: the crons run in the controller's time zone (UTC)
+   * @see https://www.iana.org/time-zones
+   */
+  readonly timeZone?: string;
 }
 
 
@@ -189,6 +214,8 @@ export class Region {
     public readonly zones: readonly string[],
     /** VPC CIDR, when given. */
     public readonly vpcCidr?: string,
+    /** Local IANA time zone, when given. */
+    public readonly timeZone?: string,
   ) {}
 }
 
@@ -222,6 +249,7 @@ export class Platform implements PlatformSettings {
         problems.when(typeof z !== 'string' || !z.startsWith(String(r.name)), `${at}.zones`, z,
           `is not a zone of region ${JSON.stringify(r.name)}`, `use zone names of the region, e.g. "${r.name}a"`);
       }
+      problems.addAll(timeZoneProblems(`${at}.timeZone`, r.timeZone));
     });
     for (const ns of ['meshNamespace', 'monitoringNamespace', 'chaosNamespace', 'flaggerNamespace'] as const) {
       const v = description[ns];
@@ -262,7 +290,7 @@ export class Platform implements PlatformSettings {
     this.mesh = settings.mesh;
     this.runbookBaseUrl = settings.runbookBaseUrl;
     this.prometheusUrl = settings.prometheusUrl;
-    this.regions = description.regions.map(r => new Region(this, r.name, [...r.zones], r.vpcCidr));
+    this.regions = description.regions.map(r => new Region(this, r.name, [...r.zones], r.vpcCidr, r.timeZone));
   }
 
   /** The region with this name. */

@@ -14,6 +14,7 @@ import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Problems, ValidationError } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
+import { timeZoneProblems } from '../core/platform';
 import {
   ChaosCommonSpec, ChaosKind, ChaosSchedule, ChaosSelectorMode, IOChaos, IOChaosSpec, NetworkChaos, NetworkChaosSpec,
   PodChaos, PodChaosSpec, ScheduleSpec,
@@ -385,20 +386,6 @@ export function cronProblems(prop: string, cron: unknown): { prop: string; value
   return [];
 }
 
-/** Problems with an IANA time zone name (checked against the runtime's zone database). */
-export function timeZoneProblems(prop: string, tz: unknown): { prop: string; value: unknown; why: string; fix: string }[] {
-  if (tz === undefined) return [];
-  let ok = typeof tz === 'string' && /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(tz);
-  if (ok) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz as string });
-    } catch {
-      ok = false;
-    }
-  }
-  return ok ? [] : [{ prop, value: tz, why: 'is not an IANA time zone', fix: 'use e.g. "America/New_York" or "UTC"' }];
-}
-
 /** Resolved schedule fields. */
 export function resolveSchedule(p: Problems, s: ChaosScheduleOptions, prop = 'schedule'): Pick<ScheduleSpec, 'schedule' | 'historyLimit' | 'startingDeadlineSeconds' | 'concurrencyPolicy'> {
   p.addAll(cronProblems(`${prop}.cron`, s.cron));
@@ -586,7 +573,7 @@ export interface ChaosPresetsProps extends ChaosPlacementOptions {
   readonly crons?: { readonly latency?: string; readonly packetLoss?: string; readonly databaseIoLatency?: string };
   /**
    * Time zone of the crons (see {@link ChaosScheduleOptions.timeZone}).
-   * @default - the Chaos Mesh controller's
+   * @default - the enclosing region's `timeZone` (platform description), else the Chaos Mesh controller's
    */
   readonly timeZone?: string;
 }
@@ -606,11 +593,12 @@ export class ChaosPresets extends Construct {
   constructor(scope: Construct, id: string, props: ChaosPresetsProps) {
     super(scope, id);
     const placement = { scope: this, namespace: props.namespace, allowProduction: props.allowProduction, environment: props.environment };
+    const timeZone = props.timeZone ?? platformContext(this).timeZone;
     try {
       this.podKill = ChaosExperiment.podKill(props.orderService, {
-        ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: { cron: props.podKillCron ?? '0 11 * * 1-5', timeZone: props.timeZone },
+        ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: { cron: props.podKillCron ?? '0 11 * * 1-5', timeZone },
       });
-      const at = (cron?: string) => (cron ? { schedule: { cron, timeZone: props.timeZone } } : {});
+      const at = (cron?: string) => (cron ? { schedule: { cron, timeZone } } : {});
       this.latency = ChaosExperiment.networkDelay(props.orderService, {
         ...placement, ...at(props.crons?.latency), id: 'latency', mode: 'fixed-percent', value: 50, latency: '500ms', jitter: '100ms', duration: '10m',
       });

@@ -59,7 +59,8 @@ export interface GameDayProps extends ChaosPlacementOptions {
   readonly daysOfWeek?: string;
   /**
    * IANA time zone of `start` and `businessHours` (the region's local time).
-   * @default - the Chaos Mesh controller's zone (UTC unless configured)
+   * @default - the enclosing region's `timeZone` (platform description), else the Chaos Mesh
+   * controller's zone (UTC unless configured)
    */
   readonly timeZone?: string;
   /**
@@ -121,7 +122,7 @@ export class GameDay extends Construct {
     this.slotMinutes = props.slotMinutes ?? 15;
     this.businessHours = props.businessHours ?? { startHour: 9, endHour: 17 };
     this.faultDuration = props.faultDuration ?? '5m';
-    this.timeZone = props.timeZone;
+    this.timeZone = props.timeZone ?? platformContext(this).timeZone;
     const svc = ChaosTarget.of(props.service);
     const dep = ChaosTarget.of(props.dependency);
     const db = ChaosTarget.of(props.databasePrimary);

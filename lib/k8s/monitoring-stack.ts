@@ -24,6 +24,7 @@ import { stringify } from 'yaml';
 import { Checks } from '../checks/checks';
 import { Problem, Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
+import { clusterNameOf } from '../core/naming';
 import { parseQuantity } from '../core/quantity';
 import { durationSeconds } from '../reliability/error-budget';
 import { AlertRoutingOptions, alertRoutingProblems, renderAlertmanagerConfig } from '../render/alertmanager';
@@ -276,7 +277,7 @@ export class MonitoringStack extends Construct {
     this.name = props.name ?? 'nines';
     this.namespace = props.namespace ?? ctx.monitoringNamespace;
     this.region = region!.name;
-    this.cluster = props.cluster ?? `${ctx.environment}-${region!.name}`;
+    this.cluster = props.cluster ?? clusterNameOf(region!);
     this.selectorLabels = props.selectorLabels ?? { [LABELS.managedBy]: MANAGED_BY };
     this.prometheusReplicas = p.replicas ?? 2;
     this.retention = p.retention ?? '15d';

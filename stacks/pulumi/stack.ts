@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws/provider';
 import * as pulumi from '@pulumi/pulumi';
 import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, planPlatform } from '../../lib/aws';
 import { Problems } from '../../lib/core/errors';
+import { backupBucketNameOf } from '../../lib/core/naming';
 import { Platform, PlatformDescription } from '../../lib/core/platform';
 import { PRODUCTION } from '../platform';
 import { regionObjects } from './kubernetes-objects';
@@ -72,7 +73,7 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       region,
       objects: objects[region.name],
       // The name the reference platform's PatroniClusters are synthesized with (stacks/reference-platform.ts).
-      backupBucketName: `nines-${platform.environment}-${region.name}-db-backup`,
+      backupBucketName: backupBucketNameOf(region),
       publicAccessCidrs: options.publicAccessCidrs,
       nodesPerZone: options.nodesPerZone,
       interfaceEndpoints: options.interfaceEndpoints,

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { Platform, ValidationError, parseQuantity } from '../../lib';
+import { Platform, ValidationError, backupBucketNameOf, backupRoleNameOf, clusterNameOf, parseQuantity } from '../../lib';
 
 describe('parseQuantity', () => {
   test.each([
@@ -64,5 +64,33 @@ describe('Platform.fromDescription', () => {
       ' - regions[1].name ("us-east-1") is declared twice; declare each region once',
       ' - regions[1].zones ("eu-west-1a") is not a zone of region "us-east-1"; use zone names of the region, e.g. "us-east-1a"',
     ].join('\n'));
+  });
+});
+
+describe('names and time zones both engines read from the description', () => {
+  const platform = Platform.fromDescription({
+    environment: 'production',
+    regions: [{ name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b'], timeZone: 'Europe/Dublin' }],
+  });
+  const region = platform.region('eu-west-1');
+
+  test('cluster, backup bucket and backup role names', () => {
+    expect(clusterNameOf(region)).toBe('production-eu-west-1');
+    expect(backupBucketNameOf(region)).toBe('nines-production-eu-west-1-db-backup');
+    expect(backupRoleNameOf(clusterNameOf(region))).toBe('production-eu-west-1-db-backup');
+    expect(backupRoleNameOf('x'.repeat(80))).toHaveLength(64);
+  });
+
+  test('the region keeps its time zone; an unknown one is reported with its path', () => {
+    expect(region.timeZone).toBe('Europe/Dublin');
+    let err: unknown;
+    try {
+      Platform.fromDescription({ environment: 'production', regions: [{ name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b'], timeZone: 'Europe/Atlantis' }] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toBe("Platform 'production': 1 problem:\n"
+      + ' - regions[0].timeZone ("Europe/Atlantis") is not an IANA time zone; use e.g. "America/New_York" or "UTC"');
   });
 });

@@ -13,6 +13,8 @@ export interface PlatformContext extends PlatformSettings {
   readonly region?: Region;
   /** The region's zones; `undefined` outside a RegionChart. */
   readonly zones?: readonly string[];
+  /** The region's local IANA time zone, when the platform description gives one. */
+  readonly timeZone?: string;
   /**
    * The environment (the `environment` label of chaos experiments and game days).
    * @default 'unknown' outside a RegionChart
@@ -42,6 +44,7 @@ export function platformContext(scope: IConstruct): PlatformContext {
     prometheusUrl: p.prometheusUrl,
     region,
     zones: region.zones,
+    timeZone: region.timeZone,
     environment: p.environment,
   };
 }
