@@ -30,6 +30,14 @@ describe('reference platform: chaos presets and game day in production, every re
     const timeZone = platform.region(regionName).timeZone;
     expect(timeZone).toMatch(/^(America|Europe|Asia)\//);
     expect(chaos.every(o => o.spec.schedule.startsWith(`CRON_TZ=${timeZone} `))).toBe(true);
+    // The database faults select the pods the orders PatroniCluster really runs (namespace, instance).
+    const db = rp.databases.get('orders-db')!;
+    const dbSelectors = JSON.stringify(chaos).match(/"labelSelectors":\{[^}]*"app.kubernetes.io\/name":"patroni"[^}]*\},"namespaces":\[[^\]]*\]/g) ?? [];
+    expect(dbSelectors.length).toBeGreaterThanOrEqual(2);
+    for (const sel of dbSelectors) {
+      expect(sel).toBe(`"labelSelectors":{"app.kubernetes.io/instance":"${db.selectorLabels['app.kubernetes.io/instance']}","app.kubernetes.io/name":"patroni","role":"master"},"namespaces":["${db.namespace}"]`);
+    }
+    expect(db.namespace).toBe('orders');
     const gameDay = rp.app.node.findChild('chaos').node.findChild('game-day') as GameDay;
     expect(gameDay.workflows.map(w => w.name)).toEqual([
       'game-day-pod-failure', 'game-day-dependency-failure', 'game-day-database-primary-failure', 'game-day-network-latency', 'game-day-cascading-failure',
