@@ -1,23 +1,23 @@
 import { createHash } from 'crypto';
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
-import { RegionChart } from './region-chart';
-import {
-  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
-} from './workload-options';
+import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
-import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
-import { Problems } from '../core/errors';
-import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
-import { runbookAnnotation, runbookBaseUrlProblems } from '../core/platform';
-import { parseQuantity, quantityFix } from '../core/quantity';
+import { Criticality, tierDefaults } from '../core/criticality';
+import { LABELS, isLabelValue } from '../core/labels';
+import { parseQuantity } from '../core/quantity';
+import { ResolvedStorage, StorageOptions } from '../core/storage';
 import {
   KAFKA_DEFAULTS, KAFKA_PLACEHOLDERS, KafkaTopicSpec, renderKafkaJmxExporterConfig, renderKafkaServerProperties, renderKafkaTopicScript,
 } from '../render/kafka';
+import { renderKafkaAlerts } from '../render/stateful-alerts';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
-import { renderNetworkPolicySpec } from './private/network';
+import { platformContext } from './private/context';
+import { resolveKafkaClusterProps } from './private/kafka-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
+import { settingsOrThrow } from './private/resolve';
+import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
 /** A topic the cluster creates declaratively (the topics Job). */
 export interface KafkaTopic {
@@ -63,19 +63,12 @@ export interface KafkaTlsOptions {
   readonly clientAuth?: 'required' | 'requested' | 'none';
 }
 
-/** A persistent volume per pod (volumeClaimTemplates). */
-export interface KafkaStorageOptions {
-  /**
-   * Size of each pod's volume.
-   * @default '100Gi' for brokers, '10Gi' for controllers
-   */
-  readonly size?: string;
-  /**
-   * StorageClass (use a zonal, `WaitForFirstConsumer` class, e.g. EBS gp3).
-   * @default - the cluster's default class
-   */
-  readonly storageClassName?: string;
-}
+/**
+ * A persistent volume per pod (volumeClaimTemplates).
+ * @deprecated use {@link StorageOptions} (the one storage option type of the stateful constructs;
+ *   its `storageClass` replaces `storageClassName`)
+ */
+export type KafkaStorageOptions = StorageOptions;
 
 /** Props of a {@link KafkaCluster}. */
 export interface KafkaClusterProps {
@@ -151,10 +144,13 @@ export interface KafkaClusterProps {
   readonly brokerResources?: ContainerResources;
   /** Controller resources. @default cpu 500m/1, memory 2Gi/2Gi (heap: half the limit), ephemeral 512Mi/2Gi */
   readonly controllerResources?: ContainerResources;
-  /** Broker volumes. @default { size: '100Gi' } */
-  readonly brokerStorage?: KafkaStorageOptions;
-  /** Controller volumes. @default { size: '10Gi' } */
-  readonly controllerStorage?: KafkaStorageOptions;
+  /**
+   * Broker volumes (use a zonal, `WaitForFirstConsumer` class such as EBS gp3).
+   * @default { size: '100Gi' } (no storageClass: the cluster's default class)
+   */
+  readonly brokerStorage?: StorageOptions;
+  /** Controller volumes. @default { size: '10Gi' } (no storageClass: the cluster's default class) */
+  readonly controllerStorage?: StorageOptions;
   /** Non-root identity. @default - uid/gid/fsGroup 10001 */
   readonly identity?: PodIdentity;
   /**
@@ -173,13 +169,10 @@ export interface KafkaClusterProps {
   readonly runbookBaseUrl?: string;
 }
 
-const BROKER_RESOURCES: ContainerResources = { cpu: { request: '1', limit: '2' }, memory: { request: '4Gi', limit: '4Gi' }, ephemeralStorage: { request: '1Gi', limit: '4Gi' } };
-const CONTROLLER_RESOURCES: ContainerResources = { cpu: { request: '500m', limit: '1' }, memory: { request: '2Gi', limit: '2Gi' }, ephemeralStorage: { request: '512Mi', limit: '2Gi' } };
 const EXPORTER_RESOURCES = { requests: { 'cpu': '50m', 'memory': '192Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '250m', 'memory': '256Mi', 'ephemeral-storage': '256Mi' } };
 const TOPICS_RESOURCES = { requests: { 'cpu': '100m', 'memory': '384Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '500m', 'memory': '512Mi', 'ephemeral-storage': '256Mi' } };
 const KAFKA_HOME = '/opt/kafka';
 const ZONE_LABEL = 'nines.dev/zone';
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const RUN_DIR = '/var/run/kafka';
 const TEMPLATE_DIR = '/etc/kafka/template';
 const TLS_DIR = '/etc/kafka/tls';
@@ -280,129 +273,42 @@ export class KafkaCluster extends Construct implements IDependable {
   public readonly topicsJob?: ApiObject;
   public readonly topicsNetworkPolicy?: ApiObject;
 
-  private readonly meshNamespace: string;
   private readonly monitoringNamespace: string;
   private readonly clusterDomain: string;
   private readonly topicsSelector: Record<string, string>;
+  private readonly brokerMembers: StatefulMembers;
+  private readonly controllerMembers: StatefulMembers;
 
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
     super(scope, id);
-    const region = RegionChart.find(this)?.region;
-    const platform = region?.platform;
-    const problems = new Problems('KafkaCluster', this.node.path);
-
-    this.name = props.name ?? id;
-    this.namespace = props.namespace;
-    this.team = props.team ?? props.namespace;
-    this.tier = props.tier ?? Criticality.CRITICAL;
-    this.image = props.image ?? 'apache/kafka:3.8.1';
-    this.metricsImage = props.metricsImage ?? 'bitnami/jmx-exporter:1.0.1';
-    this.meshNamespace = platform?.meshNamespace ?? 'istio-system';
-    this.monitoringNamespace = platform?.monitoringNamespace ?? 'monitoring';
-    this.clusterDomain = platform?.clusterDomain ?? 'cluster.local';
-
-    problems.when(!isDnsLabel(this.name), 'name', this.name, 'is not a DNS label (object names derive from it)', 'use lower-case letters, digits and "-", at most 63 characters');
-    problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use lower-case letters, digits and "-"');
-    problems.when(!isLabelValue(this.team), 'team', this.team, 'is not a valid label value', 'use letters, digits, "-", "_" or ".", at most 63 characters');
-    const tierOk = !problems.when(!isCriticality(this.tier), 'tier', this.tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
-    problems.addAll(imageProblems('image', this.image));
-    problems.addAll(imageProblems('metricsImage', this.metricsImage));
-    this.runbookBaseUrl = props.runbookBaseUrl ?? platform?.runbookBaseUrl;
-    if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
-
-    // Zones.
-    this.zones = props.zones ?? region?.zones ?? [];
-    if (props.zones === undefined && region === undefined) {
-      problems.add('zones', undefined, 'are unknown: the cluster is not inside a RegionChart and no zones were given', 'create it inside a RegionChart (zones come from the platform description) or pass zones');
-    } else if (this.zones.length < 3 || new Set(this.zones).size !== this.zones.length) {
-      problems.add('zones', this.zones, 'must list at least 3 distinct zones: with 2, the zone holding 2 of the 3 controllers takes the quorum down with it',
-        'spread over 3 zones (the case study runs 3 per region)');
-    }
-    for (const z of this.zones) {
-      problems.when(!isDnsLabel(z) || `${this.name}-broker-${z}`.length > 52, 'zones', z,
-        `cannot name a StatefulSet ("${this.name}-broker-${z}" must be a DNS label of at most 52 characters)`, 'shorten the cluster name');
-    }
-    const zoneCount = Math.max(this.zones.length, 1);
-
-    // Sizes and invariants.
-    this.controllers = props.controllers ?? 3;
-    problems.when(!Number.isInteger(this.controllers) || this.controllers < 3 || this.controllers % 2 === 0, 'controllers', this.controllers,
-      'must be odd and >= 3: a quorum of n tolerates (n - 1) / 2 failures, and an even n tolerates no more than n - 1', 'use 3 (or 5)');
-    this.brokers = props.brokers ?? Math.max(3, zoneCount);
-    const brokersOk = !problems.when(!Number.isInteger(this.brokers) || this.brokers < zoneCount || this.brokers > 99 * zoneCount, 'brokers', this.brokers,
-      `must be an integer >= zones (${zoneCount}) so every zone holds a broker (and a replica), at most ${99 * zoneCount}`, `use at least ${zoneCount}`);
-    const perZone: Record<string, number> = {};
-    this.zones.forEach((z, i) => { perZone[z] = Math.floor(this.brokers / zoneCount) + (i < this.brokers % zoneCount ? 1 : 0); });
-    this.brokersPerZone = perZone;
-
-    this.defaultReplicationFactor = props.defaultReplicationFactor ?? KAFKA_DEFAULTS.defaultReplicationFactor;
-    this.minInsyncReplicas = props.minInsyncReplicas ?? KAFKA_DEFAULTS.minInsyncReplicas;
-    this.replicationProblems(problems, '', this.defaultReplicationFactor, this.minInsyncReplicas, brokersOk, 'defaultReplicationFactor', 'minInsyncReplicas');
-    this.numPartitions = props.numPartitions ?? KAFKA_DEFAULTS.numPartitions;
-    problems.when(!Number.isInteger(this.numPartitions) || this.numPartitions < 1, 'numPartitions', this.numPartitions, 'must be an integer >= 1', 'use e.g. 6');
-    const retention = props.retention ?? Duration.hours(KAFKA_DEFAULTS.logRetentionHours);
-    this.logRetentionHours = retention.toHours({ integral: false });
-    problems.when(!Number.isInteger(this.logRetentionHours) || this.logRetentionHours < 1, 'retention', `${this.logRetentionHours}h`,
-      'must be a whole number of hours >= 1 (log.retention.hours)', 'use e.g. Duration.hours(168)');
-
-    // Topics.
-    const seen = new Set<string>();
-    this.topics = (props.topics ?? []).map((t, i) => {
-      const prop = `topics[${i}]`;
-      if (!problems.when(typeof t.name !== 'string' || !TOPIC_NAME.test(t.name) || t.name === '.' || t.name === '..', `${prop}.name`, t.name,
-        'is not a Kafka topic name', 'use letters, digits, ".", "_" and "-" (at most 249 characters)')) {
-        problems.when(seen.has(t.name), `${prop}.name`, t.name, 'is declared twice', 'declare each topic once');
-        seen.add(t.name);
-      }
-      const spec: KafkaTopicSpec = {
-        name: t.name,
-        partitions: t.partitions ?? this.numPartitions,
-        replicationFactor: t.replicationFactor ?? KAFKA_DEFAULTS.defaultReplicationFactor,
-        minInsyncReplicas: t.minInsyncReplicas ?? KAFKA_DEFAULTS.minInsyncReplicas,
-        retentionMs: t.retention === 'forever' ? -1 : (t.retention ?? Duration.hours(KAFKA_DEFAULTS.logRetentionHours)).toMilliseconds(),
-      };
-      problems.when(!Number.isInteger(spec.partitions) || spec.partitions < 1 || spec.partitions > 10000, `${prop}.partitions`, spec.partitions,
-        'must be an integer between 1 and 10000', 'use e.g. 6');
-      this.replicationProblems(problems, `${prop}.`, spec.replicationFactor, spec.minInsyncReplicas, brokersOk, 'replicationFactor', 'minInsyncReplicas');
-      problems.when(spec.retentionMs !== -1 && !(spec.retentionMs >= 60_000), `${prop}.retention`, `${spec.retentionMs}ms`,
-        'must be at least one minute', "use e.g. Duration.days(7), or 'forever'");
-      return spec;
-    });
-
-    // TLS, resources, storage, identity, cluster id.
-    if (props.tls) {
-      const clientAuth = props.tls.clientAuth ?? 'required';
-      problems.when(!isDnsLabel(props.tls.secretName) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.tls.secretName ?? ''), 'tls.secretName', props.tls.secretName,
-        'is not a Secret name', 'use the name of a kubernetes.io/tls Secret in the namespace');
-      problems.when(!['required', 'requested', 'none'].includes(clientAuth), 'tls.clientAuth', clientAuth, 'is not an ssl.client.auth value', "use 'required', 'requested' or 'none'");
-      this.tls = { secretName: props.tls.secretName, clientAuth };
-    }
-    this.brokerResources = resolveResources(props.brokerResources, BROKER_RESOURCES);
-    this.controllerResources = resolveResources(props.controllerResources, CONTROLLER_RESOURCES);
-    problems.addAll(resourceProblems('brokerResources', this.brokerResources));
-    problems.addAll(resourceProblems('controllerResources', this.controllerResources));
-    this.brokerStorage = { size: props.brokerStorage?.size ?? '100Gi', storageClassName: props.brokerStorage?.storageClassName };
-    this.controllerStorage = { size: props.controllerStorage?.size ?? '10Gi', storageClassName: props.controllerStorage?.storageClassName };
-    for (const [prop, s] of [['brokerStorage', this.brokerStorage], ['controllerStorage', this.controllerStorage]] as const) {
-      const bytes = parseQuantity(s.size);
-      problems.when(bytes === undefined || bytes < 1024 ** 3, `${prop}.size`, s.size, 'is not a storage quantity of at least 1Gi', quantityFix('storage'));
-      problems.when(s.storageClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.storageClassName), `${prop}.storageClassName`, s.storageClassName,
-        'is not a StorageClass name', 'use e.g. "gp3"');
-    }
-    this.identity = { user: props.identity?.user ?? 10001, group: props.identity?.group ?? 10001, fsGroup: props.identity?.fsGroup ?? 10001 };
-    problems.addAll(identityProblems('identity', this.identity));
-    this.clusterId = props.clusterId ?? createHash('sha256').update(`kafka/${this.namespace}/${this.name}`).digest().subarray(0, 16).toString('base64url');
-    problems.when(!/^[A-Za-z0-9_-]{22}$/.test(this.clusterId), 'clusterId', this.clusterId, 'is not a KRaft cluster id (22 base64url characters)',
-      'omit it (a stable id is derived) or use the output of `kafka-storage.sh random-uuid`');
-
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
-
-    // ---- children (props are valid from here on) ----
-    const tier = tierDefaults(tierOk ? this.tier : Criticality.CRITICAL);
-    this.priorityClassName = tier.priorityClassName;
+    const context = platformContext(this);
+    const s = settingsOrThrow(this, 'KafkaCluster', resolveKafkaClusterProps(id, props, context));
+    this.name = s.name;
+    this.namespace = s.namespace;
+    this.team = s.team;
+    this.tier = s.tier;
+    this.image = s.image;
+    this.metricsImage = s.metricsImage;
+    this.runbookBaseUrl = s.runbookBaseUrl;
+    this.zones = s.zones;
+    this.controllers = s.controllers;
+    this.brokers = s.brokers;
+    this.brokersPerZone = s.brokersPerZone;
+    this.defaultReplicationFactor = s.defaultReplicationFactor;
+    this.minInsyncReplicas = s.minInsyncReplicas;
+    this.numPartitions = s.numPartitions;
+    this.logRetentionHours = s.logRetentionHours;
+    this.topics = s.topics;
+    this.tls = s.tls;
+    this.brokerResources = s.brokerResources;
+    this.controllerResources = s.controllerResources;
+    this.brokerStorage = { size: s.brokerStorage.size, storageClassName: s.brokerStorage.storageClass };
+    this.controllerStorage = { size: s.controllerStorage.size, storageClassName: s.controllerStorage.storageClass };
+    this.identity = s.identity;
+    this.clusterId = s.clusterId;
+    this.monitoringNamespace = context.monitoringNamespace;
+    this.clusterDomain = context.clusterDomain;
+    this.priorityClassName = tierDefaults(this.tier).priorityClassName;
     const base = { [LABELS.name]: this.name, [LABELS.instance]: `${this.name}-${this.namespace}` };
     this.brokerSelector = { ...base, [LABELS.component]: 'broker' };
     this.controllerSelector = { ...base, [LABELS.component]: 'controller' };
@@ -410,266 +316,66 @@ export class KafkaCluster extends Construct implements IDependable {
     const version = this.image.split('@')[0].split(':').slice(-1)[0];
     this.labels = {
       ...base,
-      [LABELS.partOf]: this.namespace,
-      [LABELS.managedBy]: MANAGED_BY,
-      [LABELS.team]: this.team,
-      [LABELS.tier]: this.tier,
+      ...ownerLabels(this.namespace, this.team, this.tier),
       ...(isLabelValue(version) && this.image.includes(':') ? { [LABELS.version]: version } : {}),
     };
     const meta = (name: string, component?: string) => ({
       name, namespace: this.namespace, labels: { ...this.labels, ...(component ? { [LABELS.component]: component } : {}) },
     });
+    const brokers = this.brokerMembers = new StatefulMembers(this, this.namespace, this.brokerSelector);
+    const controllers = this.controllerMembers = new StatefulMembers(this, this.namespace, this.controllerSelector);
     const svcDomain = `${this.namespace}.svc.${this.clusterDomain}`;
     this.bootstrapServers = `${this.name}.${svcDomain}:${this.clientPort}`;
     const voters = Array.from({ length: this.controllers }, (_, i) => ({ id: i, host: `${this.name}-controller-${i}.${this.name}-controller.${svcDomain}` }));
     this.controllerQuorumVoters = voters.map(v => `${v.id}@${v.host}:${this.controllerPort}`).join(',');
-    const tlsFiles = this.tls ? { keystore: `${RUN_DIR}/keystore.pem`, truststore: `${TLS_DIR}/ca.crt`, clientAuth: this.tls.clientAuth } : undefined;
 
-    this.serviceAccount = new ApiObject(this, 'ServiceAccount', {
-      apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(this.name), automountServiceAccountToken: false,
-    } as any);
-
-    // Config maps.
+    this.serviceAccount = memberServiceAccount(this, meta(this.name));
     this.metricsConfig = new ApiObject(this, 'MetricsConfig', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: meta(`${this.name}-metrics`),
       data: { 'jmx-exporter.yml': renderKafkaJmxExporterConfig(KAFKA_DEFAULTS.jmxPort) },
     });
-    const controllerProps = renderKafkaServerProperties({
-      role: 'controller', nodeId: KAFKA_PLACEHOLDERS.nodeId, voters, controllerPort: this.controllerPort, dataDir: KAFKA_DEFAULTS.dataDir, tls: tlsFiles,
-    });
+    const { controllerProps, brokerProps } = this.renderServerProperties(voters, `${KAFKA_PLACEHOLDERS.podName}.${this.name}-broker.${svcDomain}`);
     this.controllerConfig = new ApiObject(this, 'ControllerConfig', {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${this.name}-controller`, 'controller'), data: { 'server.properties': controllerProps },
     });
-    const brokerProps: Record<string, string> = {};
-    for (const z of this.zones) {
-      brokerProps[`server-${z}.properties`] = renderKafkaServerProperties({
-        role: 'broker',
-        nodeId: KAFKA_PLACEHOLDERS.nodeId,
-        voters,
-        controllerPort: this.controllerPort,
-        clientPort: this.clientPort,
-        replicationPort: this.replicationPort,
-        advertisedHost: `${KAFKA_PLACEHOLDERS.podName}.${this.name}-broker.${svcDomain}`,
-        rack: z,
-        dataDir: KAFKA_DEFAULTS.dataDir,
-        tls: tlsFiles,
-        broker: {
-          defaultReplicationFactor: this.defaultReplicationFactor,
-          minInsyncReplicas: this.minInsyncReplicas,
-          numPartitions: this.numPartitions,
-          logRetentionHours: this.logRetentionHours,
-          internalTopicReplicationFactor: KAFKA_DEFAULTS.internalTopicReplicationFactor,
-          transactionStateLogMinIsr: KAFKA_DEFAULTS.transactionStateLogMinIsr,
-        },
-      });
-    }
     this.brokerConfig = new ApiObject(this, 'BrokerConfig', {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${this.name}-broker`, 'broker'), data: brokerProps,
     });
 
     // Services: headless per role (stable pod DNS, published before readiness so the quorum and
     // replication can form), and one bootstrap ClusterIP over the ready brokers.
-    this.controllerService = new ApiObject(this, 'ControllerService', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: meta(`${this.name}-controller`, 'controller'),
-      spec: {
-        clusterIP: 'None',
-        publishNotReadyAddresses: true,
-        selector: this.controllerSelector,
-        ports: [
-          { name: 'tcp-controller', port: this.controllerPort, targetPort: 'controller', protocol: 'TCP' },
-          { name: 'metrics', port: this.metricsPort, targetPort: 'metrics', protocol: 'TCP', appProtocol: 'http' },
-        ],
-      },
-    });
-    this.brokerService = new ApiObject(this, 'BrokerService', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: meta(`${this.name}-broker`, 'broker'),
-      spec: {
-        clusterIP: 'None',
-        publishNotReadyAddresses: true,
-        selector: this.brokerSelector,
-        ports: [
-          { name: 'tcp-client', port: this.clientPort, targetPort: 'client', protocol: 'TCP' },
-          { name: 'tcp-replication', port: this.replicationPort, targetPort: 'replication', protocol: 'TCP' },
-          { name: 'metrics', port: this.metricsPort, targetPort: 'metrics', protocol: 'TCP', appProtocol: 'http' },
-        ],
-      },
-    });
+    const metrics = { name: 'metrics', port: this.metricsPort, appProtocol: 'http' };
+    this.controllerService = controllers.headlessService('ControllerService', meta(`${this.name}-controller`, 'controller'),
+      [{ name: 'tcp-controller', port: this.controllerPort, targetPort: 'controller' }, metrics]);
+    this.brokerService = brokers.headlessService('BrokerService', meta(`${this.name}-broker`, 'broker'), [
+      { name: 'tcp-client', port: this.clientPort, targetPort: 'client' }, { name: 'tcp-replication', port: this.replicationPort, targetPort: 'replication' }, metrics,
+    ]);
     this.bootstrapService = new ApiObject(this, 'BootstrapService', {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: meta(this.name, 'broker'),
-      spec: {
-        type: 'ClusterIP',
-        selector: this.brokerSelector,
-        ports: [{ name: 'tcp-client', port: this.clientPort, targetPort: 'client', protocol: 'TCP' }],
-      },
+      spec: { type: 'ClusterIP', selector: this.brokerSelector, ports: [{ name: 'tcp-client', port: this.clientPort, targetPort: 'client', protocol: 'TCP' }] },
     });
 
-    // Controllers: one StatefulSet spread over the zones.
-    const controllerHash = hash(controllerProps);
-    this.controllerStatefulSet = new ApiObject(this, 'ControllerStatefulSet', {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: meta(`${this.name}-controller`, 'controller'),
-      spec: {
-        serviceName: `${this.name}-controller`,
-        replicas: this.controllers,
-        podManagementPolicy: 'Parallel',
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
-        minReadySeconds: 10,
-        revisionHistoryLimit: 5,
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-        selector: { matchLabels: this.controllerSelector },
-        template: {
-          metadata: { labels: { ...this.labels, ...this.controllerSelector }, annotations: { 'kubectl.kubernetes.io/default-container': 'kafka', 'nines.dev/config-hash': controllerHash } },
-          spec: this.podSpec('controller', {
-            configMap: `${this.name}-controller`,
-            configKey: 'server.properties',
-            nodeIdBase: 0,
-            resources: this.controllerResources,
-            grace: CONTROLLER_GRACE_SECONDS,
-            spread: zoneSpread(this.controllerSelector, false),
-          }),
-        },
-        volumeClaimTemplates: [this.claim(this.controllerStorage)],
-      },
-    });
-
-    // Brokers: one StatefulSet per zone, pinned to it; broker.rack is that zone.
-    const sets: ApiObject[] = [];
-    this.zones.forEach((z, i) => {
-      const selector = { ...this.brokerSelector, [ZONE_LABEL]: z };
-      const sts = new ApiObject(this, `BrokerStatefulSet-${z}`, {
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        metadata: { ...meta(`${this.name}-broker-${z}`, 'broker'), labels: { ...this.labels, ...selector } },
-        spec: {
-          serviceName: `${this.name}-broker`,
-          replicas: this.brokersPerZone[z],
-          podManagementPolicy: 'Parallel',
-          updateStrategy: { type: 'OnDelete' },
-          minReadySeconds: 10,
-          revisionHistoryLimit: 5,
-          persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-          selector: { matchLabels: selector },
-          template: {
-            metadata: {
-              labels: { ...this.labels, ...selector },
-              annotations: { 'kubectl.kubernetes.io/default-container': 'kafka', 'nines.dev/config-hash': hash(brokerProps[`server-${z}.properties`]) },
-            },
-            spec: this.podSpec('broker', {
-              configMap: `${this.name}-broker`,
-              configKey: `server-${z}.properties`,
-              nodeIdBase: 100 * (i + 1),
-              resources: this.brokerResources,
-              grace: BROKER_GRACE_SECONDS,
-              spread: [{
-                labelSelector: { matchLabels: this.brokerSelector },
-                maxSkew: 1,
-                topologyKey: LABELS.hostname,
-                whenUnsatisfiable: 'ScheduleAnyway',
-                nodeAffinityPolicy: 'Honor',
-                nodeTaintsPolicy: 'Honor',
-              }],
-              zone: z,
-            }),
-          },
-          volumeClaimTemplates: [this.claim(this.brokerStorage)],
-        },
-      });
-      Checks.suppress(sts, 'NINES-AV-03', `pinned to zone ${z} by a required node affinity so broker.rack is its real zone; the ${this.zones.length} per-zone StatefulSets of ${this.name} together put brokers in every zone`);
-      if (this.brokersPerZone[z] < 2) {
-        Checks.suppress(sts, 'NINES-AV-01', `one of ${this.zones.length} per-zone broker StatefulSets of ${this.name}; the cluster runs ${this.brokers} brokers and every partition keeps ${this.defaultReplicationFactor} replicas in different zones`);
-      }
-      sets.push(sts);
-    });
-    this.brokerStatefulSets = sets;
+    this.controllerStatefulSet = this.controllerStatefulSetOf(controllerProps, s.controllerStorage, meta(`${this.name}-controller`, 'controller'));
+    this.brokerStatefulSets = this.zones.map((z, i) => this.brokerStatefulSet(z, i, brokerProps[`server-${z}.properties`], s.brokerStorage, meta));
 
     // Disruption budgets: one across all brokers (every zone's StatefulSet), one for the quorum.
-    const pdb = (idp: string, name: string, selector: Record<string, string>, component: string) => new ApiObject(this, idp, {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: meta(name, component),
-      spec: { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
-    });
-    this.brokerDisruptionBudget = pdb('BrokerDisruptionBudget', `${this.name}-broker`, this.brokerSelector, 'broker');
-    this.controllerDisruptionBudget = pdb('ControllerDisruptionBudget', `${this.name}-controller`, this.controllerSelector, 'controller');
-
-    // Topics: a ConfigMap with the rendered script and a Job named by its hash (a changed list
-    // is a new Job; the old one stays completed), idempotent on every run.
-    if (this.topics.length > 0) {
-      const script = renderKafkaTopicScript({
-        topics: this.topics,
-        bootstrap: this.bootstrapServers,
-        kafkaHome: KAFKA_HOME,
-        commandConfig: this.tls ? `${RUN_DIR}/client.properties` : undefined,
-      });
-      const topicsName = `${this.name}-topics`;
-      this.topicsConfig = new ApiObject(this, 'TopicsConfig', {
-        apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(topicsName, 'topics'), data: { 'topics.sh': script },
-      });
-      this.topicsJob = new ApiObject(this, 'TopicsJob', {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: meta(`${topicsName}-${hash(script)}`, 'topics'),
-        spec: {
-          backoffLimit: 12,
-          activeDeadlineSeconds: 1800,
-          template: {
-            metadata: {
-              labels: { ...this.labels, ...this.topicsSelector },
-              annotations: { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' },
-            },
-            spec: this.topicsPodSpec(topicsName),
-          },
-        },
-      });
-      this.topicsNetworkPolicy = new ApiObject(this, 'TopicsNetworkPolicy', {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: meta(topicsName, 'topics'),
-        spec: renderNetworkPolicySpec({
-          podSelector: this.topicsSelector,
-          ingress: [],
-          egress: [{ namespace: this.namespace, podLabels: this.brokerSelector, ports: [{ port: this.clientPort }] }],
-          meshNamespace: this.meshNamespace,
-        }),
-      });
-    }
+    this.brokerDisruptionBudget = brokers.disruptionBudget('BrokerDisruptionBudget', meta(`${this.name}-broker`, 'broker'));
+    this.controllerDisruptionBudget = controllers.disruptionBudget('ControllerDisruptionBudget', meta(`${this.name}-controller`, 'controller'));
+    if (this.topics.length > 0) [this.topicsConfig, this.topicsJob, this.topicsNetworkPolicy] = this.renderTopics(meta);
 
     // NetworkPolicies: brokers admit declared callers (lazily, from the graph), the topics Job,
     // their peers and monitoring; controllers admit controllers, brokers and monitoring.
     ServiceGraph.of(this).addNode(this);
-    this.brokerNetworkPolicy = new ApiObject(this, 'BrokerNetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(`${this.name}-broker`, 'broker'),
-      spec: Lazy.any({ produce: () => this.renderBrokerNetworkPolicy() }),
-    });
-    const controllerPeer = (port: number): NetworkPeer => ({ namespace: this.namespace, podLabels: this.controllerSelector, ports: [{ port }] });
-    this.controllerNetworkPolicy = new ApiObject(this, 'ControllerNetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(`${this.name}-controller`, 'controller'),
-      spec: renderNetworkPolicySpec({
-        podSelector: this.controllerSelector,
-        ingress: [
-          controllerPeer(this.controllerPort),
-          { namespace: this.namespace, podLabels: this.brokerSelector, ports: [{ port: this.controllerPort }] },
-          { namespace: this.monitoringNamespace, ports: [{ port: this.metricsPort }] },
-        ],
-        egress: [controllerPeer(this.controllerPort)],
-        meshNamespace: this.meshNamespace,
-      }),
-    });
+    this.brokerNetworkPolicy = brokers.networkPolicy('BrokerNetworkPolicy', meta(`${this.name}-broker`, 'broker'), () => this.brokerTraffic());
+    this.controllerNetworkPolicy = controllers.networkPolicy('ControllerNetworkPolicy', meta(`${this.name}-controller`, 'controller'), () => ({
+      ingress: [controllers.peer(this.controllerPort), brokers.peer(this.controllerPort), this.monitoringPeer()],
+      egress: [controllers.peer(this.controllerPort)],
+    }));
 
-    // Observability.
     this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: meta(this.name),
       spec: {
@@ -679,8 +385,8 @@ export class KafkaCluster extends Construct implements IDependable {
         jobLabel: LABELS.name,
       },
     });
-    this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(this.name), spec: { groups: [this.alertGroup()] } });
-
+    const alerts = renderKafkaAlerts({ name: this.name, namespace: this.namespace, team: this.team, runbookBaseUrl: this.runbookBaseUrl });
+    this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(this.name), spec: { groups: [alerts] } });
     Checks.of(this.node.root);
   }
 
@@ -707,31 +413,132 @@ export class KafkaCluster extends Construct implements IDependable {
     return [`${this.namespace}/${this.name}.${domain}`, `${this.namespace}/${this.name}-broker.${domain}`];
   }
 
-  private replicationProblems(
-    problems: Problems, prefix: string, rf: number, minIsr: number, brokersOk: boolean, rfName: string, isrName: string,
-  ): void {
-    if (!Number.isInteger(rf) || rf < 2) {
-      problems.add(`${prefix}${rfName}`, rf, 'must be an integer >= 2: one replica loses data with its broker', 'use 3 (the case study)');
-    } else if (brokersOk && rf > this.brokers) {
-      problems.add(`${prefix}${rfName}`, rf, `exceeds the brokers (${this.brokers}), so Kafka cannot place the replicas`, `use at most ${this.brokers} or add brokers`);
+  /** server.properties of the controllers and of each zone's brokers (node id and Pod name filled in at start). */
+  private renderServerProperties(voters: Array<{ id: number; host: string }>, advertisedHost: string): {
+    controllerProps: string; brokerProps: Record<string, string>;
+  } {
+    const tls = this.tls ? { keystore: `${RUN_DIR}/keystore.pem`, truststore: `${TLS_DIR}/ca.crt`, clientAuth: this.tls.clientAuth } : undefined;
+    const common = { nodeId: KAFKA_PLACEHOLDERS.nodeId, voters, controllerPort: this.controllerPort, dataDir: KAFKA_DEFAULTS.dataDir, tls };
+    const controllerProps = renderKafkaServerProperties({ role: 'controller', ...common });
+    const brokerProps: Record<string, string> = {};
+    for (const z of this.zones) {
+      brokerProps[`server-${z}.properties`] = renderKafkaServerProperties({
+        role: 'broker',
+        ...common,
+        clientPort: this.clientPort,
+        replicationPort: this.replicationPort,
+        advertisedHost,
+        rack: z,
+        broker: {
+          defaultReplicationFactor: this.defaultReplicationFactor,
+          minInsyncReplicas: this.minInsyncReplicas,
+          numPartitions: this.numPartitions,
+          logRetentionHours: this.logRetentionHours,
+          internalTopicReplicationFactor: KAFKA_DEFAULTS.internalTopicReplicationFactor,
+          transactionStateLogMinIsr: KAFKA_DEFAULTS.transactionStateLogMinIsr,
+        },
+      });
     }
-    if (!Number.isInteger(minIsr) || minIsr < 1) {
-      problems.add(`${prefix}${isrName}`, minIsr, 'must be an integer >= 1', 'use 2 (the case study)');
-    } else if (Number.isInteger(rf) && minIsr > rf - 1) {
-      problems.add(`${prefix}${isrName}`, minIsr, `must be <= ${rfName} - 1 (${rf - 1}), or one broker down (a node drain, a zone outage) stops every write with acks=all`,
-        `use at most ${Math.max(1, rf - 1)}`);
-    }
+    return { controllerProps, brokerProps };
   }
 
-  private claim(s: { readonly size: string; readonly storageClassName?: string }): Record<string, unknown> {
-    return {
-      metadata: { name: 'data', labels: this.labels },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        ...(s.storageClassName ? { storageClassName: s.storageClassName } : {}),
-        resources: { requests: { storage: s.size } },
+  /** A new server.properties rolls the pods (the hash is in the template). */
+  private podAnnotations(serverProperties: string): Record<string, string> {
+    return { 'kubectl.kubernetes.io/default-container': 'kafka', 'nines.dev/config-hash': hash(serverProperties) };
+  }
+
+  /** The controllers: one StatefulSet spread over the zones. */
+  private controllerStatefulSetOf(serverProperties: string, storage: ResolvedStorage, metadata: Record<string, unknown>): ApiObject {
+    return this.controllerMembers.statefulSet('ControllerStatefulSet', metadata, {
+      serviceName: `${this.name}-controller`,
+      replicas: this.controllers,
+      template: {
+        metadata: { labels: { ...this.labels, ...this.controllerSelector }, annotations: this.podAnnotations(serverProperties) },
+        spec: this.podSpec('controller', {
+          configMap: `${this.name}-controller`,
+          configKey: 'server.properties',
+          nodeIdBase: 0,
+          resources: this.controllerResources,
+          grace: CONTROLLER_GRACE_SECONDS,
+          spread: zoneSpread(this.controllerSelector, false),
+        }),
       },
-    };
+      volumeClaimTemplates: [volumeClaimTemplate('data', storage, this.labels)],
+    });
+  }
+
+  /** Zone `z`'s brokers: a StatefulSet pinned there, broker.rack = z, node ids from 100 * (i + 1). */
+  private brokerStatefulSet(z: string, i: number, serverProperties: string, storage: ResolvedStorage,
+    meta: (name: string, component?: string) => Record<string, unknown>): ApiObject {
+    const selector = { ...this.brokerSelector, [ZONE_LABEL]: z };
+    const sts = this.brokerMembers.statefulSet(`BrokerStatefulSet-${z}`, { ...meta(`${this.name}-broker-${z}`, 'broker'), labels: { ...this.labels, ...selector } }, {
+      serviceName: `${this.name}-broker`,
+      replicas: this.brokersPerZone[z],
+      selector,
+      // Kubernetes cannot order rolling updates across the per-zone StatefulSets: brokers roll by hand.
+      updateStrategy: { type: 'OnDelete' },
+      template: {
+        metadata: { labels: { ...this.labels, ...selector }, annotations: this.podAnnotations(serverProperties) },
+        spec: this.podSpec('broker', {
+          configMap: `${this.name}-broker`,
+          configKey: `server-${z}.properties`,
+          nodeIdBase: 100 * (i + 1),
+          resources: this.brokerResources,
+          grace: BROKER_GRACE_SECONDS,
+          spread: [{
+            labelSelector: { matchLabels: this.brokerSelector },
+            maxSkew: 1,
+            topologyKey: LABELS.hostname,
+            whenUnsatisfiable: 'ScheduleAnyway',
+            nodeAffinityPolicy: 'Honor',
+            nodeTaintsPolicy: 'Honor',
+          }],
+          zone: z,
+        }),
+      },
+      volumeClaimTemplates: [volumeClaimTemplate('data', storage, this.labels)],
+    });
+    Checks.suppress(sts, 'NINES-AV-03', `pinned to zone ${z} by a required node affinity so broker.rack is its real zone; the ${this.zones.length} per-zone StatefulSets of ${this.name} together put brokers in every zone`);
+    if (this.brokersPerZone[z] < 2) {
+      Checks.suppress(sts, 'NINES-AV-01', `one of ${this.zones.length} per-zone broker StatefulSets of ${this.name}; the cluster runs ${this.brokers} brokers and every partition keeps ${this.defaultReplicationFactor} replicas in different zones`);
+    }
+    return sts;
+  }
+
+  /**
+   * Topics: a ConfigMap with the rendered script and a Job named by its hash (a changed list is a
+   * new Job; the old one stays completed), idempotent on every run, and its NetworkPolicy.
+   */
+  private renderTopics(meta: (name: string, component?: string) => Record<string, unknown>): [ApiObject, ApiObject, ApiObject] {
+    const script = renderKafkaTopicScript({
+      topics: this.topics,
+      bootstrap: this.bootstrapServers,
+      kafkaHome: KAFKA_HOME,
+      commandConfig: this.tls ? `${RUN_DIR}/client.properties` : undefined,
+    });
+    const topicsName = `${this.name}-topics`;
+    const config = new ApiObject(this, 'TopicsConfig', {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(topicsName, 'topics'), data: { 'topics.sh': script },
+    });
+    const job = new ApiObject(this, 'TopicsJob', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: meta(`${topicsName}-${hash(script)}`, 'topics'),
+      spec: {
+        backoffLimit: 12,
+        activeDeadlineSeconds: 1800,
+        template: {
+          metadata: {
+            labels: { ...this.labels, ...this.topicsSelector },
+            annotations: { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' },
+          },
+          spec: this.topicsPodSpec(topicsName),
+        },
+      },
+    });
+    const policy = new StatefulMembers(this, this.namespace, this.topicsSelector).networkPolicy('TopicsNetworkPolicy', meta(topicsName, 'topics'),
+      () => ({ ingress: [], egress: [this.brokerMembers.peer(this.clientPort)] }));
+    return [config, job, policy];
   }
 
   private podSpec(role: 'broker' | 'controller', o: {
@@ -892,74 +699,19 @@ export class KafkaCluster extends Construct implements IDependable {
     };
   }
 
-  private renderBrokerNetworkPolicy(): Record<string, unknown> {
+  /** Prometheus, on the exporter's port. */
+  private monitoringPeer(): NetworkPeer {
+    return { namespace: this.monitoringNamespace, ports: [{ port: this.metricsPort }] };
+  }
+
+  private brokerTraffic(): MemberTraffic {
     const callers = ServiceGraph.of(this).callingPeersOf(this);
     const client = [{ port: this.clientPort, protocol: 'TCP' as const }];
     const ingress: NetworkPeer[] = callers.map(c => ({ ...c.callerPeer(), ports: client }));
     if (this.topicsJob) ingress.push({ namespace: this.namespace, podLabels: this.topicsSelector, ports: client });
-    ingress.push({ namespace: this.namespace, podLabels: this.brokerSelector, ports: [{ port: this.replicationPort }] });
-    ingress.push({ namespace: this.monitoringNamespace, ports: [{ port: this.metricsPort }] });
-    return renderNetworkPolicySpec({
-      podSelector: this.brokerSelector,
-      ingress,
-      egress: [
-        { namespace: this.namespace, podLabels: this.controllerSelector, ports: [{ port: this.controllerPort }] },
-        { namespace: this.namespace, podLabels: this.brokerSelector, ports: [{ port: this.replicationPort }] },
-      ],
-      meshNamespace: this.meshNamespace,
-    });
-  }
-
-  private alertGroup() {
-    const sel = `namespace="${this.namespace}",job="${this.name}"`;
-    const annotations = (summary: string, description: string) => ({ summary, description });
-    const link = (alert: string) => runbookAnnotation(this.runbookBaseUrl, `${this.namespace}-${this.name}`, alert);
-    const labels = (severity: string) => ({ severity, team: this.team, kafka_cluster: this.name });
-    return {
-      name: `kafka-${this.namespace}-${this.name}`,
-      rules: [
-        {
-          alert: 'KafkaUnderReplicatedPartitions',
-          expr: `sum(kafka_server_replicamanager_underreplicatedpartitions{${sel}}) > 0`,
-          for: '10m',
-          labels: labels('P2'),
-          annotations: annotations(`Kafka ${this.name}: under-replicated partitions`,
-            'Some partitions have fewer in-sync replicas than their replication factor for 10 minutes; one more broker failure can stop writes. Check broker health and disk.'),
-        },
-        {
-          alert: 'KafkaUnderMinIsrPartitions',
-          expr: `sum(kafka_server_replicamanager_underminisrpartitioncount{${sel}}) > 0`,
-          for: '1m',
-          labels: labels('P1'),
-          annotations: annotations(`Kafka ${this.name}: partitions below min.insync.replicas`,
-            'Producers with acks=all are failing on these partitions: fewer than min.insync.replicas replicas are in sync.'),
-        },
-        {
-          alert: 'KafkaOfflinePartitions',
-          expr: `max(kafka_controller_kafkacontroller_offlinepartitionscount{${sel}}) > 0`,
-          for: '1m',
-          labels: labels('P1'),
-          annotations: annotations(`Kafka ${this.name}: offline partitions`,
-            'Partitions without a leader: neither reads nor writes work for them. Unclean leader election is off, so bring a replica back rather than forcing one.'),
-        },
-        {
-          alert: 'KafkaIsrShrinking',
-          expr: `sum(rate(kafka_server_replicamanager_isrshrinks_count{${sel}}[5m])) > 0`,
-          for: '15m',
-          labels: labels('P3'),
-          annotations: annotations(`Kafka ${this.name}: in-sync replica sets keep shrinking`,
-            'Followers keep falling out of the ISR for 15 minutes: a slow broker, network between zones or disk.'),
-        },
-        {
-          alert: 'KafkaNoActiveController',
-          expr: `(sum(kafka_controller_kafkacontroller_activecontrollercount{${sel}}) != 1) or absent(kafka_controller_kafkacontroller_activecontrollercount{${sel}})`,
-          for: '2m',
-          labels: labels('P1'),
-          annotations: annotations(`Kafka ${this.name}: no single active controller`,
-            'The KRaft quorum has no (or more than one) active controller: metadata changes, leader elections and topic creation stop.'),
-        },
-      ].map(r => ({ ...r, annotations: { ...r.annotations, ...link(r.alert) } })),
-    };
+    ingress.push(this.brokerMembers.peer(this.replicationPort));
+    ingress.push(this.monitoringPeer());
+    return { ingress, egress: [this.controllerMembers.peer(this.controllerPort), this.brokerMembers.peer(this.replicationPort)] };
   }
 }
 

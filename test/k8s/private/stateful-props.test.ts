@@ -2,7 +2,9 @@
 import { Platform, resolvePlatformSettings } from '../../../lib/core/platform';
 import { UNKNOWN_ENVIRONMENT, PlatformContext } from '../../../lib/k8s/private/context';
 import { resolveEtcdClusterProps } from '../../../lib/k8s/private/etcd-props';
+import { resolveKafkaClusterProps } from '../../../lib/k8s/private/kafka-props';
 import { resolvePatroniClusterProps } from '../../../lib/k8s/private/patroni-props';
+import { resolveRedisSentinelProps } from '../../../lib/k8s/private/redis-props';
 
 const platform = Platform.fromDescription({
   environment: 'test',
@@ -54,5 +56,53 @@ describe('resolvePatroniClusterProps', () => {
   test('pooler problems come with the cluster\'s', () => {
     const r = resolvePatroniClusterProps('db', { ...BASE, storage: { size: '512Mi' }, pooler: { replicas: 1 } }, IN_REGION);
     expect(r.problems!.map(p => `${p.prop} (${p.value})`)).toEqual(['storage.size (512Mi)', 'pooler.replicas (1)']);
+  });
+});
+
+describe('resolveRedisSentinelProps', () => {
+  test('defaults: Sentinel settings from the renderer, quorum a majority, maxmemory 75% of the limit', () => {
+    const r = resolveRedisSentinelProps('cache', { namespace: 'catalog', passwordSecret: { name: 'redis' } }, IN_REGION);
+    expect(r.settings).toMatchObject({
+      name: 'cache',
+      replicas: 2,
+      sentinels: 3,
+      quorum: 2,
+      downAfterMilliseconds: 5000,
+      maxmemoryBytes: Math.floor(2 * 2 ** 30 * 0.75),
+      storage: { size: '10Gi' },
+      sentinelStorage: { size: '1Gi' },
+      zones: region.zones,
+    });
+    expect(r.settings!.storage.storageClass).toBeUndefined();
+  });
+
+  test('a zone holding a majority of the Sentinels is a problem of its own', () => {
+    const r = resolveRedisSentinelProps('cache', { namespace: 'catalog', passwordSecret: { name: 'redis' }, zones: ['a', 'b'] }, IN_REGION);
+    expect(r.problems!.map(p => p.prop)).toEqual(['sentinels']);
+    expect(r.problems![0].fix).toBe('spread over 3 or more zones, or run 4 sentinels');
+  });
+});
+
+describe('resolveKafkaClusterProps', () => {
+  test('defaults: brokers per zone, replication, a stable cluster id', () => {
+    const r = resolveKafkaClusterProps('events', { namespace: 'messaging' }, IN_REGION);
+    expect(r.settings).toMatchObject({
+      brokers: 3,
+      controllers: 3,
+      brokersPerZone: { 'us-east-1a': 1, 'us-east-1b': 1, 'us-east-1c': 1 },
+      defaultReplicationFactor: 3,
+      minInsyncReplicas: 2,
+      brokerStorage: { size: '100Gi' },
+      controllerStorage: { size: '10Gi' },
+    });
+    expect(r.settings!.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(resolveKafkaClusterProps('events', { namespace: 'messaging' }, IN_REGION).settings!.clusterId).toBe(r.settings!.clusterId);
+  });
+
+  test('topic problems are named by index, with the cluster-wide ones', () => {
+    const r = resolveKafkaClusterProps('events', {
+      namespace: 'messaging', minInsyncReplicas: 3, topics: [{ name: 'a' }, { name: 'a', replicationFactor: 4 }],
+    }, IN_REGION);
+    expect(r.problems!.map(p => p.prop)).toEqual(['minInsyncReplicas', 'topics[1].name', 'topics[1].replicationFactor']);
   });
 });

@@ -1,0 +1,188 @@
+/**
+ * @internal The pure props resolver of {@link RedisSentinel}: every default applied once (the
+ * Sentinel settings from the renderer's defaults), every problem collected, nothing built.
+ */
+import { Criticality, isCriticality } from '../../core/criticality';
+import { Problems } from '../../core/errors';
+import { isDnsLabel } from '../../core/labels';
+import { runbookBaseUrlProblems } from '../../core/platform';
+import { parseQuantity } from '../../core/quantity';
+import { ResolvedStorage, resolveStorage } from '../../core/storage';
+import { REDIS_SENTINEL_DEFAULTS, RedisMaxmemoryPolicy, RedisPassword, RedisSentinelInput, validateRedisSentinelInput } from '../../render/redis';
+import type { RedisSecretKeyRef, RedisSentinelProps } from '../redis-sentinel';
+import {
+  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems,
+} from '../workload-options';
+import { PlatformContext } from './context';
+import { Resolution, resolution } from './resolve';
+import { ownerProblems, resolveIdentity, zoneProblems } from './stateful';
+
+export const REDIS_RUN_DIR = '/run/redis';
+export const REDIS_SECRET_DIR = '/etc/redis-secret';
+export const REDIS_SECRET_FILE = `${REDIS_SECRET_DIR}/password`;
+const REDIS_BASE: ContainerResources = {
+  cpu: { request: '500m', limit: '1000m' }, memory: { request: '2Gi', limit: '2Gi' }, ephemeralStorage: { request: '256Mi', limit: '1Gi' },
+};
+const SENTINEL_BASE: ContainerResources = {
+  cpu: { request: '100m', limit: '250m' }, memory: { request: '64Mi', limit: '128Mi' }, ephemeralStorage: { request: '64Mi', limit: '256Mi' },
+};
+
+/** {@link RedisSentinelProps} with every default applied. */
+export interface ResolvedRedisSentinelProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly team: string;
+  readonly tier: Criticality;
+  readonly image: string;
+  readonly exporterImage: string;
+  readonly runbookBaseUrl?: string;
+  readonly passwordSecret: Required<RedisSecretKeyRef>;
+  readonly replicas: number;
+  readonly sentinels: number;
+  readonly quorum: number;
+  readonly masterName: string;
+  readonly downAfterMilliseconds: number;
+  readonly failoverTimeoutMilliseconds: number;
+  readonly parallelSyncs: number;
+  readonly minReplicasToWrite: number;
+  readonly minReplicasMaxLagSeconds: number;
+  readonly maxmemoryPolicy: RedisMaxmemoryPolicy;
+  readonly maxmemoryPercent: number;
+  readonly maxmemoryBytes: number;
+  readonly zones: readonly string[];
+  readonly storage: ResolvedStorage;
+  readonly sentinelStorage: ResolvedStorage;
+  readonly resources: ResolvedResources;
+  readonly sentinelResources: ResolvedResources;
+  readonly identity: Required<PodIdentity>;
+  /** What every rendered file shares (topology, Sentinel timings, the password file). */
+  readonly shared: RedisSentinelInput;
+}
+
+/** The smallest majority of `n`. */
+export function majority(n: number): number {
+  return Math.floor(n / 2) + 1;
+}
+
+/** Smallest sentinel count >= `from` such that no zone of `zones` holds a majority. */
+function sentinelsForZones(from: number, zones: number): number {
+  let s = Math.max(from, 3);
+  while (Math.ceil(s / zones) >= majority(s)) s++;
+  return s;
+}
+
+/** Fewest zones over which `sentinels` put no majority in one zone. */
+function zonesForSentinels(sentinels: number): number {
+  let z = 2;
+  while (Math.ceil(sentinels / z) >= majority(sentinels)) z++;
+  return z;
+}
+
+/** Resolves `props` of the RedisSentinel with id `id` in `context`, or returns every problem. */
+export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps, context: PlatformContext): Resolution<ResolvedRedisSentinelProps> {
+  const problems = new Problems('RedisSentinel', id);
+  const d = REDIS_SENTINEL_DEFAULTS;
+  const name = props.name ?? id;
+  const namespace = props.namespace;
+  const team = props.team ?? props.namespace;
+  const tier = props.tier ?? Criticality.HIGH;
+  const image = props.image ?? 'redis:7.2.5';
+  const exporterImage = props.exporterImage ?? 'oliver006/redis_exporter:v1.62.0-alpine';
+
+  // Names: `<name>-sentinel-<n>` must stay a DNS label (63) with room for the ordinal.
+  problems.when(!isDnsLabel(name) || name.length > 40, 'name', name,
+    'must be a DNS label of at most 40 characters (pods are named <name>-sentinel-<ordinal>)', 'use lower-case letters, digits and "-", e.g. "cache"');
+  problems.addAll(ownerProblems(namespace, team, 'use letters, digits, "-", "_" or ".", at most 63 characters'));
+  problems.when(!isCriticality(tier), 'tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
+  problems.addAll(imageProblems('image', image));
+  problems.addAll(imageProblems('exporterImage', exporterImage));
+  if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
+
+  const passwordSecret = { name: props.passwordSecret?.name, key: props.passwordSecret?.key ?? 'password' };
+  problems.when(typeof passwordSecret.name !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(passwordSecret.name),
+    'passwordSecret.name', passwordSecret.name, 'is not a Secret name', 'give the name of a Secret in the same namespace');
+  problems.when(typeof passwordSecret.key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(passwordSecret.key),
+    'passwordSecret.key', passwordSecret.key, 'is not a Secret key', 'use letters, digits, "-", "_" or ".", e.g. "password"');
+
+  // Topology and Sentinel settings: the renderer's invariants, reported under our props.
+  const sentinels = props.sentinels ?? d.sentinels;
+  const quorum = props.quorum ?? majority(sentinels);
+  const shared: RedisSentinelInput = {
+    replicas: props.replicas ?? d.replicas,
+    sentinels,
+    quorum: props.quorum,
+    masterName: props.masterName ?? d.masterName,
+    downAfterMilliseconds: props.downAfterMilliseconds ?? d.downAfterMilliseconds,
+    failoverTimeoutMilliseconds: props.failoverTimeoutMilliseconds ?? d.failoverTimeoutMilliseconds,
+    parallelSyncs: props.parallelSyncs ?? d.parallelSyncs,
+    minReplicasToWrite: props.minReplicasToWrite ?? d.minReplicasToWrite,
+    minReplicasMaxLagSeconds: props.minReplicasMaxLagSeconds ?? d.minReplicasMaxLagSeconds,
+    password: RedisPassword.fromSecretFile({ secretFile: REDIS_SECRET_FILE, includeFile: `${REDIS_RUN_DIR}/auth.conf` }),
+  };
+  const sharedProblems = validateRedisSentinelInput(shared);
+  problems.addAll(sharedProblems);
+  const topologyOk = !sharedProblems.some(p => p.prop === 'sentinels' || p.prop === 'quorum');
+  if (topologyOk && quorum >= sentinels) {
+    problems.add('quorum', quorum, `must be below sentinels (${sentinels}): with every Sentinel needed, one Sentinel down or drained stops all failovers`,
+      `set quorum to ${majority(sentinels)}, or run ${quorum + 1} sentinels`);
+  }
+
+  const zones = props.zones ?? context.zones ?? [];
+  const zoneList = zoneProblems(zones, props.zones === undefined && context.zones === undefined,
+    { noun: 'cache', why: ', or one zone outage takes the master and every replica down' });
+  problems.addAll(zoneList);
+  const perZone = Math.ceil(sentinels / Math.max(zones.length, 1));
+  if (zoneList.length === 0 && topologyOk && perZone >= majority(sentinels)) {
+    problems.add('sentinels', sentinels,
+      `spread over ${zones.length} zones puts ${perZone} in one zone, a majority: that zone alone could elect a failover leader `
+      + 'in a partition, and losing it leaves no majority to fail over',
+      `spread over ${zonesForSentinels(sentinels)} or more zones, or run ${sentinelsForZones(sentinels + 1, zones.length)} sentinels`);
+  }
+
+  // Resources, memory, storage, identity.
+  const resources = resolveResources(props.resources, REDIS_BASE);
+  problems.addAll(resourceProblems('resources', resources));
+  const sentinelResources = resolveResources(props.sentinelResources, SENTINEL_BASE);
+  problems.addAll(resourceProblems('sentinelResources', sentinelResources));
+  const maxmemoryPercent = props.maxmemoryPercent ?? 75;
+  if (!Number.isInteger(maxmemoryPercent) || maxmemoryPercent < 10 || maxmemoryPercent > 90) {
+    problems.add('maxmemoryPercent', maxmemoryPercent,
+      'must be an integer from 10 to 90: above 90% the AOF rewrite fork and replication buffers push Redis past its memory limit (OOM kill)',
+      'use 75');
+  }
+  const storage = resolveStorage('storage', props.storage, { size: '10Gi' });
+  const sentinelStorage = resolveStorage('sentinelStorage', props.sentinelStorage, { size: '1Gi' });
+  problems.addAll([...storage.problems, ...sentinelStorage.problems]);
+  const identity = resolveIdentity(props.identity);
+  problems.addAll(identityProblems('identity', identity));
+
+  return resolution(problems.all, () => ({
+    name,
+    namespace,
+    team,
+    tier,
+    image,
+    exporterImage,
+    passwordSecret: passwordSecret as Required<RedisSecretKeyRef>,
+    sentinels,
+    quorum,
+    zones,
+    resources,
+    sentinelResources,
+    maxmemoryPercent,
+    identity,
+    shared,
+    runbookBaseUrl: props.runbookBaseUrl ?? context.runbookBaseUrl,
+    replicas: shared.replicas!,
+    masterName: shared.masterName!,
+    downAfterMilliseconds: shared.downAfterMilliseconds!,
+    failoverTimeoutMilliseconds: shared.failoverTimeoutMilliseconds!,
+    parallelSyncs: shared.parallelSyncs!,
+    minReplicasToWrite: shared.minReplicasToWrite!,
+    minReplicasMaxLagSeconds: shared.minReplicasMaxLagSeconds!,
+    maxmemoryPolicy: props.maxmemoryPolicy ?? d.maxmemoryPolicy,
+    maxmemoryBytes: Math.floor((parseQuantity(resources.memoryLimit) ?? 0) * maxmemoryPercent / 100),
+    storage: storage.storage,
+    sentinelStorage: sentinelStorage.storage,
+  }));
+}
