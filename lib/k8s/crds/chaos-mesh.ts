@@ -11,8 +11,7 @@
  * @see https://chaos-mesh.org/docs/status-check-in-workflow/
  */
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
-import { CustomResourceProps, customResourceProps } from './istio';
+import { customResource } from './istio';
 
 /** The API version of every Chaos Mesh object. */
 export const CHAOS_MESH_API_VERSION = 'chaos-mesh.org/v1alpha1';
@@ -163,41 +162,26 @@ export interface WorkflowSpec {
 }
 
 /** chaos-mesh.org/v1alpha1 PodChaos. */
-export class PodChaos extends ApiObject {
-  public static readonly GVK = { apiVersion: CHAOS_MESH_API_VERSION, kind: 'PodChaos' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<PodChaosSpec>) {
-    super(scope, id, customResourceProps(PodChaos.GVK, props));
-  }
-}
+export const PodChaos = customResource<PodChaosSpec>(CHAOS_MESH_API_VERSION, 'PodChaos');
+/** An instance of {@link PodChaos}. */
+export type PodChaos = ApiObject;
 
 /** chaos-mesh.org/v1alpha1 NetworkChaos. */
-export class NetworkChaos extends ApiObject {
-  public static readonly GVK = { apiVersion: CHAOS_MESH_API_VERSION, kind: 'NetworkChaos' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<NetworkChaosSpec>) {
-    super(scope, id, customResourceProps(NetworkChaos.GVK, props));
-  }
-}
+export const NetworkChaos = customResource<NetworkChaosSpec>(CHAOS_MESH_API_VERSION, 'NetworkChaos');
+/** An instance of {@link NetworkChaos}. */
+export type NetworkChaos = ApiObject;
 
 /** chaos-mesh.org/v1alpha1 IOChaos. */
-export class IOChaos extends ApiObject {
-  public static readonly GVK = { apiVersion: CHAOS_MESH_API_VERSION, kind: 'IOChaos' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<IOChaosSpec>) {
-    super(scope, id, customResourceProps(IOChaos.GVK, props));
-  }
-}
+export const IOChaos = customResource<IOChaosSpec>(CHAOS_MESH_API_VERSION, 'IOChaos');
+/** An instance of {@link IOChaos}. */
+export type IOChaos = ApiObject;
 
 /** chaos-mesh.org/v1alpha1 Schedule. */
-export class ChaosSchedule extends ApiObject {
-  public static readonly GVK = { apiVersion: CHAOS_MESH_API_VERSION, kind: 'Schedule' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<ScheduleSpec>) {
-    super(scope, id, customResourceProps(ChaosSchedule.GVK, props));
-  }
-}
+export const ChaosSchedule = customResource<ScheduleSpec>(CHAOS_MESH_API_VERSION, 'Schedule');
+/** An instance of {@link ChaosSchedule}. */
+export type ChaosSchedule = ApiObject;
 
 /** chaos-mesh.org/v1alpha1 Workflow. */
-export class ChaosWorkflow extends ApiObject {
-  public static readonly GVK = { apiVersion: CHAOS_MESH_API_VERSION, kind: 'Workflow' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<WorkflowSpec>) {
-    super(scope, id, customResourceProps(ChaosWorkflow.GVK, props));
-  }
-}
+export const ChaosWorkflow = customResource<WorkflowSpec>(CHAOS_MESH_API_VERSION, 'Workflow');
+/** An instance of {@link ChaosWorkflow}. */
+export type ChaosWorkflow = ApiObject;

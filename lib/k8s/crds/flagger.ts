@@ -9,8 +9,7 @@
  * @see https://github.com/fluxcd/flagger/blob/main/artifacts/flagger/crd.yaml
  */
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
-import { CustomResourceProps, customResourceProps, IstioOutlierDetection } from './istio';
+import { IstioOutlierDetection, customResource } from './istio';
 
 /** A reference to an object by API version, kind and name. */
 export interface FlaggerObjectRef {
@@ -123,17 +122,11 @@ export interface MetricTemplateSpec {
 }
 
 /** flagger.app/v1beta1 Canary. */
-export class FlaggerCanary extends ApiObject {
-  public static readonly GVK = { apiVersion: 'flagger.app/v1beta1', kind: 'Canary' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<CanarySpec>) {
-    super(scope, id, customResourceProps(FlaggerCanary.GVK, props));
-  }
-}
+export const FlaggerCanary = customResource<CanarySpec>('flagger.app/v1beta1', 'Canary');
+/** An instance of {@link FlaggerCanary}. */
+export type FlaggerCanary = ApiObject;
 
 /** flagger.app/v1beta1 MetricTemplate. */
-export class FlaggerMetricTemplate extends ApiObject {
-  public static readonly GVK = { apiVersion: 'flagger.app/v1beta1', kind: 'MetricTemplate' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<MetricTemplateSpec>) {
-    super(scope, id, customResourceProps(FlaggerMetricTemplate.GVK, props));
-  }
-}
+export const FlaggerMetricTemplate = customResource<MetricTemplateSpec>('flagger.app/v1beta1', 'MetricTemplate');
+/** An instance of {@link FlaggerMetricTemplate}. */
+export type FlaggerMetricTemplate = ApiObject;

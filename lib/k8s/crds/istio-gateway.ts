@@ -7,8 +7,7 @@
  * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/
  */
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
-import { CustomResourceProps, IstioHttpRoute, customResourceProps } from './istio';
+import { IstioHttpRoute, customResource } from './istio';
 
 /** TLS settings of a Gateway server. */
 export interface IstioServerTls {
@@ -60,9 +59,6 @@ export interface GatewayVirtualServiceSpec {
 }
 
 /** networking.istio.io/v1beta1 Gateway. */
-export class IstioGateway extends ApiObject {
-  public static readonly GVK = { apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<GatewaySpec>) {
-    super(scope, id, customResourceProps(IstioGateway.GVK, props));
-  }
-}
+export const IstioGateway = customResource<GatewaySpec>('networking.istio.io/v1beta1', 'Gateway');
+/** An instance of {@link IstioGateway}. */
+export type IstioGateway = ApiObject;

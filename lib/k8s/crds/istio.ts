@@ -105,42 +105,47 @@ export function customResourceProps<S>(gvk: { apiVersion: string; kind: string }
   return { ...gvk, metadata: props.metadata, spec: props.spec };
 }
 
-/** networking.istio.io/v1beta1 DestinationRule. */
-export class IstioDestinationRule extends ApiObject {
-  public static readonly GVK = { apiVersion: 'networking.istio.io/v1beta1', kind: 'DestinationRule' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<DestinationRuleSpec>) {
-    super(scope, id, customResourceProps(IstioDestinationRule.GVK, props));
-  }
+/** A typed custom resource class: `new X(scope, id, { metadata, spec })`, with its `GVK`. */
+export interface CustomResourceClass<S> {
+  readonly GVK: { readonly apiVersion: string; readonly kind: string };
+  new (scope: Construct, id: string, props: CustomResourceProps<S>): ApiObject;
 }
+
+/**
+ * The class of a custom resource whose spec is typed `S`: one definition for every CRD shape
+ * the library writes (Istio, Flagger, Chaos Mesh, prometheus-operator).
+ */
+export function customResource<S>(apiVersion: string, kind: string): CustomResourceClass<S> {
+  const gvk = { apiVersion, kind };
+  return class extends ApiObject {
+    public static readonly GVK = gvk;
+    constructor(scope: Construct, id: string, props: CustomResourceProps<S>) {
+      super(scope, id, customResourceProps(gvk, props));
+    }
+  };
+}
+
+/** networking.istio.io/v1beta1 DestinationRule. */
+export const IstioDestinationRule = customResource<DestinationRuleSpec>('networking.istio.io/v1beta1', 'DestinationRule');
+/** An instance of {@link IstioDestinationRule}. */
+export type IstioDestinationRule = ApiObject;
 
 /** networking.istio.io/v1beta1 VirtualService. */
-export class IstioVirtualService extends ApiObject {
-  public static readonly GVK = { apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<VirtualServiceSpec>) {
-    super(scope, id, customResourceProps(IstioVirtualService.GVK, props));
-  }
-}
+export const IstioVirtualService = customResource<VirtualServiceSpec>('networking.istio.io/v1beta1', 'VirtualService');
+/** An instance of {@link IstioVirtualService}. */
+export type IstioVirtualService = ApiObject;
 
 /** networking.istio.io/v1beta1 ServiceEntry. */
-export class IstioServiceEntry extends ApiObject {
-  public static readonly GVK = { apiVersion: 'networking.istio.io/v1beta1', kind: 'ServiceEntry' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<ServiceEntrySpec>) {
-    super(scope, id, customResourceProps(IstioServiceEntry.GVK, props));
-  }
-}
+export const IstioServiceEntry = customResource<ServiceEntrySpec>('networking.istio.io/v1beta1', 'ServiceEntry');
+/** An instance of {@link IstioServiceEntry}. */
+export type IstioServiceEntry = ApiObject;
 
 /** networking.istio.io/v1beta1 Sidecar. */
-export class IstioSidecar extends ApiObject {
-  public static readonly GVK = { apiVersion: 'networking.istio.io/v1beta1', kind: 'Sidecar' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<SidecarSpec>) {
-    super(scope, id, customResourceProps(IstioSidecar.GVK, props));
-  }
-}
+export const IstioSidecar = customResource<SidecarSpec>('networking.istio.io/v1beta1', 'Sidecar');
+/** An instance of {@link IstioSidecar}. */
+export type IstioSidecar = ApiObject;
 
 /** security.istio.io/v1beta1 PeerAuthentication. */
-export class IstioPeerAuthentication extends ApiObject {
-  public static readonly GVK = { apiVersion: 'security.istio.io/v1beta1', kind: 'PeerAuthentication' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<PeerAuthenticationSpec>) {
-    super(scope, id, customResourceProps(IstioPeerAuthentication.GVK, props));
-  }
-}
+export const IstioPeerAuthentication = customResource<PeerAuthenticationSpec>('security.istio.io/v1beta1', 'PeerAuthentication');
+/** An instance of {@link IstioPeerAuthentication}. */
+export type IstioPeerAuthentication = ApiObject;

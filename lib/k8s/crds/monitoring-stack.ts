@@ -8,8 +8,7 @@
  * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.Alertmanager
  */
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
-import { CustomResourceProps, customResourceProps } from './istio';
+import { customResource } from './istio';
 
 /** A label selector (`matchLabels` only). */
 export interface MatchLabelsSelector {
@@ -107,17 +106,11 @@ export interface AlertmanagerSpec extends OperatorPodSpec {
 }
 
 /** monitoring.coreos.com/v1 Prometheus. */
-export class Prometheus extends ApiObject {
-  public static readonly GVK = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<PrometheusSpec>) {
-    super(scope, id, customResourceProps(Prometheus.GVK, props));
-  }
-}
+export const Prometheus = customResource<PrometheusSpec>('monitoring.coreos.com/v1', 'Prometheus');
+/** An instance of {@link Prometheus}. */
+export type Prometheus = ApiObject;
 
 /** monitoring.coreos.com/v1 Alertmanager. */
-export class Alertmanager extends ApiObject {
-  public static readonly GVK = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Alertmanager' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<AlertmanagerSpec>) {
-    super(scope, id, customResourceProps(Alertmanager.GVK, props));
-  }
-}
+export const Alertmanager = customResource<AlertmanagerSpec>('monitoring.coreos.com/v1', 'Alertmanager');
+/** An instance of {@link Alertmanager}. */
+export type Alertmanager = ApiObject;

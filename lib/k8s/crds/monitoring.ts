@@ -5,7 +5,7 @@
  */
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CustomResourceProps, customResourceProps } from './istio';
+import { CustomResourceProps, customResource, customResourceProps } from './istio';
 import { ISTIO_MTLS_SCRAPE, namespaceMeshed } from '../private/mesh';
 
 export interface ServiceMonitorEndpoint {
@@ -68,9 +68,6 @@ export class ServiceMonitor extends ApiObject {
 }
 
 /** monitoring.coreos.com/v1 PrometheusRule. */
-export class PrometheusRule extends ApiObject {
-  public static readonly GVK = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule' };
-  constructor(scope: Construct, id: string, props: CustomResourceProps<PrometheusRuleSpec>) {
-    super(scope, id, customResourceProps(PrometheusRule.GVK, props));
-  }
-}
+export const PrometheusRule = customResource<PrometheusRuleSpec>('monitoring.coreos.com/v1', 'PrometheusRule');
+/** An instance of {@link PrometheusRule}. */
+export type PrometheusRule = ApiObject;
