@@ -4,20 +4,24 @@ import * as pulumi from '@pulumi/pulumi';
 import LOAD_BALANCER_CONTROLLER_POLICY from './aws-load-balancer-controller-policy.json';
 import { MultiAzVpc } from './multi-az-vpc';
 import { RegionalCluster } from './regional-cluster';
+import { clusterAddonsProvisions, Provision } from '../core/capabilities';
 import { Problems } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
 import { PlatformSettings, prometheusUrlOf, resolvePlatformSettings } from '../core/platform';
+import { addonVersionProblems } from '../core/kubernetes-version';
 
 /**
  * Pinned Helm chart versions of the add-ons. Each pin is one upstream release whose CRDs match the
  * typed objects of lib/k8s/crds (Istio `networking.istio.io/v1`, prometheus-operator `monitoring.coreos.com/v1`,
- * Chaos Mesh `chaos-mesh.org/v1alpha1`, Flagger `flagger.app/v1beta1`) and which supports the cluster's
- * default Kubernetes version (1.31).
+ * Chaos Mesh `chaos-mesh.org/v1alpha1`, Flagger `flagger.app/v1beta1`) and whose documented Kubernetes
+ * range (ADDON_KUBERNETES_SUPPORT, lib/core/kubernetes-version.ts) includes the platform's version:
+ * a pin outside it is refused before any resource is registered.
  */
 export interface AddonChartVersions {
   /**
-   * Istio charts `base`, `istiod` and `gateway` (one version for all three: they must match).
-   * @default '1.24.2'
+   * Istio charts `base`, `cni`, `istiod` and `gateway` (one version for all: they must match).
+   * Istio 1.30 supports Kubernetes 1.32-1.36.
+   * @default '1.30.0'
    * @see https://istio.io/latest/docs/releases/supported-releases/
    */
   readonly istio?: string;
@@ -185,7 +189,7 @@ export interface ClusterAddonsArgs {
 
 /** The chart versions used when {@link ClusterAddonsArgs.versions} leaves one unset. */
 export const DEFAULT_ADDON_CHART_VERSIONS: Readonly<Required<AddonChartVersions>> = {
-  istio: '1.24.2',
+  istio: '1.30.0',
   prometheusOperatorCrds: '16.0.1',
   kubePrometheusStack: '66.3.1',
   chaosMesh: '2.7.0',
@@ -233,6 +237,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
   public readonly gatewayMinReplicas: number;
   /** Every Helm release, by add-on key (`istio-base`, `istiod`, `istio-ingressgateway`, ...). */
   public readonly releases: Readonly<Record<string, k8s.helm.v3.Release>>;
+  /** What these add-ons provide to the manifests (the capability contract, lib/core/capabilities.ts). */
+  public readonly provides: readonly Provision[];
   /** IRSA role of the AWS Load Balancer Controller (when it is on). */
   public readonly loadBalancerControllerRoleArn?: pulumi.Output<string>;
   /**
@@ -252,15 +258,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       problems.when(typeof v !== 'string' || !SEMVER.test(v), `versions.${k}`, v, 'is not an exact chart version',
         `pin one, e.g. "${DEFAULT_ADDON_CHART_VERSIONS[k as keyof AddonChartVersions]}" (ranges make \`pulumi up\` non-repeatable)`);
     }
-    const e = args.enable ?? {};
-    const enabled = {
-      istio: e.istio ?? true,
-      ingressGateway: e.ingressGateway ?? true,
-      prometheusOperator: e.prometheusOperator ?? true,
-      chaosMesh: e.chaosMesh ?? true,
-      flagger: e.flagger ?? true,
-      awsLoadBalancerController: e.awsLoadBalancerController ?? true,
-    };
+    const enabled = resolveAddonSwitches(args.enable);
     problems.when(enabled.ingressGateway && !enabled.istio, 'enable.ingressGateway', true, 'needs enable.istio (the gateway is an Istio proxy)',
       'turn istio on, or the gateway off');
     problems.when(enabled.ingressGateway && !enabled.awsLoadBalancerController, 'enable.ingressGateway', true,
@@ -281,9 +279,16 @@ export class ClusterAddons extends pulumi.ComponentResource {
     const gatewayMinReplicas = args.gatewayMinReplicas ?? vpc.zones.length;
     problems.when(!Number.isInteger(gatewayMinReplicas) || gatewayMinReplicas < 2, 'gatewayMinReplicas', gatewayMinReplicas,
       'is below 2, so one pod or zone loss takes the region\'s entry point down', `use ${vpc.zones.length} (one per zone)`);
+    // Every pin supports the platform's Kubernetes version, as the add-on's documentation states it.
+    problems.addAll(addonVersionProblems(cluster.kubernetesVersion,
+      Object.fromEntries(Object.entries(versions).filter(([, v]) => typeof v === 'string' && SEMVER.test(v)))));
     problems.throwIfAny();
 
     super('nines:aws:ClusterAddons', name, {}, opts);
+    const meshCni = platform?.mesh.cni ?? true;
+    this.provides = clusterAddonsProvisions({
+      istio: enabled.istio, prometheusOperator: enabled.prometheusOperator, chaosMesh: enabled.chaosMesh, flagger: enabled.flagger,
+    }, meshCni);
     this.versions = versions;
     this.enabled = enabled;
     this.namespaces = namespaces;
@@ -345,10 +350,22 @@ export class ClusterAddons extends pulumi.ComponentResource {
     let istiod: k8s.helm.v3.Release | undefined;
     if (enabled.istio) {
       const base = release('istio-base', 'base', ADDON_CHART_REPOSITORIES.istio, versions.istio, namespaces.mesh, { defaultRevision: 'default' });
+      // The platform's mesh mode (platform.mesh): with cni the CNI node agent redirects traffic, so the
+      // injector adds the unprivileged istio-validation init container instead of istio-init.
+      // https://istio.io/latest/docs/setup/additional-setup/cni/#installing-with-helm
+      const cni = meshCni
+        ? release('istio-cni', 'cni', ADDON_CHART_REPOSITORIES.istio, versions.istio, namespaces.mesh, {}, [base])
+        : undefined;
       istiod = release('istiod', 'istiod', ADDON_CHART_REPOSITORIES.istio, versions.istio, namespaces.mesh, {
-        pilot: { autoscaleMin: 2, replicaCount: 2 },
+        pilot: {
+          autoscaleMin: 2,
+          replicaCount: 2,
+          cni: { enabled: meshCni },
+          // Native sidecars as the platform declares them (the admission model reads the same fact).
+          env: { ENABLE_NATIVE_SIDECARS: String(platform?.mesh.nativeSidecars ?? false) },
+        },
         meshConfig: { accessLogFile: '/dev/stdout' },
-      }, [base]);
+      }, [base, cni]);
     }
     if (enabled.ingressGateway) {
       const annotations = {
@@ -441,6 +458,18 @@ export class ClusterAddons extends pulumi.ComponentResource {
     this.releases = releases;
     this.registerOutputs({ entryPoint: this.entryPoint, loadBalancerControllerRoleArn: this.loadBalancerControllerRoleArn });
   }
+}
+
+/** The switches with their defaults (all on): what ClusterAddons installs, known before any resource exists. */
+export function resolveAddonSwitches(e: AddonSwitches = {}): Required<AddonSwitches> {
+  return {
+    istio: e.istio ?? true,
+    ingressGateway: e.ingressGateway ?? true,
+    prometheusOperator: e.prometheusOperator ?? true,
+    chaosMesh: e.chaosMesh ?? true,
+    flagger: e.flagger ?? true,
+    awsLoadBalancerController: e.awsLoadBalancerController ?? true,
+  };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

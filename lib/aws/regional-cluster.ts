@@ -8,6 +8,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { parseCidr } from './cidr-plan';
 import { MultiAzVpc } from './multi-az-vpc';
+import { Provision, regionalClusterProvisions } from '../core/capabilities';
 import { Problems } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
 import { DEFAULT_STORAGE_CLASS } from '../core/storage';
@@ -59,12 +60,6 @@ export interface RegionalClusterArgs {
    * @see https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html
    */
   readonly clusterName?: string;
-  /**
-   * Kubernetes version.
-   * @default '1.31'
-   * @see https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html
-   */
-  readonly kubernetesVersion?: string;
   /**
    * CIDRs allowed to reach the public API endpoint. Empty keeps the endpoint private only.
    * `0.0.0.0/0` is refused.
@@ -145,8 +140,10 @@ const policyArn = (n: string) => `arn:aws:iam::aws:policy/${n}`;
 export class RegionalCluster extends pulumi.ComponentResource {
   /** Resolved cluster name. */
   public readonly clusterName: string;
-  /** Resolved Kubernetes version. */
+  /** The Kubernetes version, read from the platform description (`kubernetesVersion`). */
   public readonly kubernetesVersion: string;
+  /** What this cluster provides to the manifests (the capability contract, lib/core/capabilities.ts). */
+  public readonly provides: readonly Provision[];
   /** Resolved public access CIDRs (empty: private endpoint only). */
   public readonly publicAccessCidrs: readonly string[];
   /** Resolved instance types. */
@@ -197,9 +194,8 @@ export class RegionalCluster extends pulumi.ComponentResource {
     const clusterName = args.clusterName ?? vpc.clusterName;
     problems.when(!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(clusterName), 'clusterName', clusterName,
       'is not an EKS cluster name', 'use letters, digits, "-" and "_", starting with a letter or digit');
-    const kubernetesVersion = args.kubernetesVersion ?? '1.31';
-    problems.when(!/^1\.\d{2}$/.test(kubernetesVersion), 'kubernetesVersion', kubernetesVersion,
-      'is not a Kubernetes minor version', 'use e.g. "1.31"');
+    // Declared once, in the platform description (validated there); EKS creates the cluster at it.
+    const kubernetesVersion = vpc.region.platform.kubernetesVersion;
     const publicAccessCidrs = [...(args.publicAccessCidrs ?? [])];
     for (const c of publicAccessCidrs) {
       const r = parseCidr(c);
@@ -250,6 +246,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
     super('nines:aws:RegionalCluster', name, {}, opts);
     this.clusterName = clusterName;
     this.kubernetesVersion = kubernetesVersion;
+    this.provides = regionalClusterProvisions(vpc.zones, GP3_ENCRYPTED_STORAGE_CLASS);
     this.publicAccessCidrs = publicAccessCidrs;
     this.instanceTypes = instanceTypes;
     this.nodesPerZone = nodes;
@@ -371,6 +368,19 @@ export class RegionalCluster extends pulumi.ComponentResource {
       serviceAccountRoleArn: csiRole.arn,
       resolveConflictsOnCreate: 'OVERWRITE',
       resolveConflictsOnUpdate: 'PRESERVE',
+      tags,
+    }, p);
+
+    // --- VPC CNI with network policy enforcement -----------------------------------------------
+    // Without enableNetworkPolicy the VPC CNI accepts NetworkPolicies and enforces none: its node
+    // agent (eBPF) runs only when the add-on's configuration turns it on.
+    // https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+    new eks.Addon(`${name}-vpc-cni`, {
+      clusterName: cluster.name,
+      addonName: 'vpc-cni',
+      configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }),
+      resolveConflictsOnCreate: 'OVERWRITE',
+      resolveConflictsOnUpdate: 'OVERWRITE',
       tags,
     }, p);
 

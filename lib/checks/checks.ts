@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { buildIndex, CheckedObject } from './object-index';
 import { DEFAULT_RULES, Rule } from './rules';
 import { AppRule, RUNTIME_RULES, RuntimeModel } from './runtime';
-import { PlatformSettings } from '../core/platform';
+import { PlatformSettings, Region } from '../core/platform';
 
 /** How bad a finding is: errors fail synth, warnings are reported. */
 export type FindingSeverity = 'error' | 'warning';
@@ -84,6 +84,11 @@ export class Checks {
     suppressionVersion++;
   }
 
+  /** True when `ruleId` is suppressed for `scope` (on it or an ancestor). */
+  public static isSuppressed(scope: IConstruct, ruleId: string): boolean {
+    return suppressionFor(scope, ruleId) !== undefined;
+  }
+
   /** The rules this pass runs. */
   public readonly rules: readonly Rule[];
   /** The rules over the running system (lib/checks/runtime), run once per pass on the runtime model. */
@@ -110,6 +115,12 @@ export class Checks {
    * (set by RegionChart); the runtime model uses the platform defaults where it returns undefined.
    */
   public platformOf: (c: IConstruct) => PlatformSettings | undefined = () => undefined;
+  /**
+   * Tells the region (and platform) an object belongs to (set by RegionChart); the contract rule
+   * (NINES-CAP-01) checks objects of a region against that platform's capabilities, and the version
+   * rule (NINES-VER-01) reads the platform's Kubernetes version (the default one outside a region).
+   */
+  public regionOf: (c: IConstruct) => Region | undefined = () => undefined;
   /** Where the summary goes; `() => {}` to silence. */
   public log: (line: string) => void = line => console.error(line);
 
@@ -120,7 +131,7 @@ export class Checks {
 
   /** The runtime model of the app as it stands now (what the app rules read). */
   public model(): RuntimeModel {
-    const objects = this.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map(c => toChecked(c, this.zonesOf(c)));
+    const objects = this.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map(c => toChecked(c, this.zonesOf(c), this.regionOf(c)));
     return new RuntimeModel(objects, this.platformOf);
   }
 
@@ -128,7 +139,7 @@ export class Checks {
   private pass(): { report: CheckReport; objects: readonly CheckedObject[] } {
     const objects: CheckedObject[] = [];
     for (const c of this.root.node.findAll()) {
-      if (c instanceof ApiObject) objects.push(toChecked(c, this.zonesOf(c)));
+      if (c instanceof ApiObject) objects.push(toChecked(c, this.zonesOf(c), this.regionOf(c)));
     }
     const index = buildIndex(objects);
     const findings: Finding[] = [];
@@ -200,7 +211,7 @@ export function formatFinding(f: Finding): string {
   return `[${f.ruleId}] ${f.path} (${f.object}): ${f.message}; fix: ${f.fix}`;
 }
 
-function toChecked(o: ApiObject, zones: number | undefined): CheckedObject {
+function toChecked(o: ApiObject, zones: number | undefined, region: Region | undefined): CheckedObject {
   const json = o.toJson();
   const kind = String(json.kind);
   const md = json.metadata ?? {};
@@ -213,6 +224,7 @@ function toChecked(o: ApiObject, zones: number | undefined): CheckedObject {
     namespace: String(md.namespace ?? 'default'),
     ref: `${kind}/${md.namespace ? md.namespace + '/' : ''}${md.name}`,
     zones,
+    region,
   };
 }
 

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { Region } from '../core/platform';
 
 /** An object under check: its rendered JSON and where it came from. */
 export interface CheckedObject {
@@ -12,6 +13,8 @@ export interface CheckedObject {
   readonly ref: string;
   /** Zones of the object's region, when known. */
   readonly zones?: number;
+  /** The object's region (and through it the platform), when it is inside a RegionChart. */
+  readonly region?: Region;
 }
 
 /** A label selector (matchLabels and matchExpressions). */

@@ -4,6 +4,7 @@
  *
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
+import { CONTRACT_RULES } from './contract-rules';
 import { CheckedObject, ObjectIndex, REPLICATED_KINDS, WORKLOAD_KINDS, podLabelsOf, podSpecOf, workloadsSelectedBy } from './object-index';
 import { parseQuantity } from '../core/quantity';
 
@@ -293,4 +294,7 @@ export const DEFAULT_RULES: readonly Rule[] = [
       message: `container "${c.name}" serves ports but has no preStop drain, so in-flight requests fail on every rollout`,
       fix: 'add lifecycle.preStop sleeping ~15 s',
     })), 'warning', new Set(['Deployment', 'StatefulSet'])),
+
+  // ---- The cluster the objects run on: capability contract, Kubernetes version ----
+  ...CONTRACT_RULES,
 ];

@@ -5,3 +5,5 @@ export * from './quantity';
 export * from './labels';
 export * from './storage';
 export * from './naming';
+export * from './capabilities';
+export * from './kubernetes-version';

@@ -1,5 +1,9 @@
+import { CapabilityName } from './capabilities';
 import { Problem, Problems } from './errors';
+import { DEFAULT_KUBERNETES_VERSION, EKS_RELEASE_CALENDAR, eksSupportOf } from './kubernetes-version';
 import { isDnsLabel } from './labels';
+
+export { DEFAULT_KUBERNETES_VERSION } from './kubernetes-version';
 
 /**
  * The platform description: pure data, the one source of truth both engines read. The zones a
@@ -52,9 +56,20 @@ export interface PlatformDescription {
   /**
    * The Kubernetes minor version every cluster of the platform runs (`"1.NN"`): EKS creates
    * its clusters at this version and the synthesized objects are held to its API.
-   * @default DEFAULT_KUBERNETES_VERSION
+   * @default DEFAULT_KUBERNETES_VERSION ('1.35', in EKS standard support until 2027-03-27)
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html
    */
   readonly kubernetesVersion?: string;
+  /**
+   * What each region's cluster provides, for a cluster you bring (not built by lib/aws): the
+   * {@link Capability} names, e.g. `['network-policy', 'mesh:istio', 'mesh:istio-cni',
+   * 'crd:prometheus-operator', 'storage-class:gp3-encrypted', 'storage-class:(default)',
+   * 'nodes:us-east-1a', ...]`. Every requirement of the synthesized objects must be listed, or
+   * synth fails (NINES-CAP-01).
+   * @default - what the library's AWS cluster provides (RegionalCluster + ClusterAddons with their defaults, see `ninesClusterCapabilities`)
+   * @see lib/core/capabilities.ts
+   */
+  readonly capabilities?: readonly CapabilityName[];
   /**
    * How the service mesh's data plane is put into pods: read by the admission model (what the
    * injector adds to each meshed pod) and by the AWS side (which Istio charts it installs).
@@ -97,6 +112,8 @@ export interface PlatformSettings {
   readonly kubernetesVersion: string;
   readonly mesh: Required<MeshDescription>;
   readonly runbookBaseUrl?: string;
+  /** The capabilities a cluster brought by the user declares; undefined: the library's AWS cluster. */
+  readonly capabilities?: readonly CapabilityName[];
   /** prometheus-operator's governing Service of the monitoring namespace's Prometheus. */
   readonly prometheusUrl: string;
 }
@@ -113,6 +130,7 @@ export function resolvePlatformSettings(d: Partial<PlatformDescription> = {}): P
     kubernetesVersion: d.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     mesh: { cni: d.mesh?.cni ?? true, nativeSidecars: d.mesh?.nativeSidecars ?? false },
     runbookBaseUrl: d.runbookBaseUrl,
+    capabilities: d.capabilities ? [...d.capabilities] : undefined,
     prometheusUrl: prometheusUrlOf(monitoringNamespace),
   };
 }
@@ -127,9 +145,6 @@ export function resolvePlatformSettings(d: Partial<PlatformDescription> = {}): P
 export function prometheusUrlOf(monitoringNamespace: string): string {
   return `http://prometheus-operated.${monitoringNamespace}.svc:9090`;
 }
-
-/** The Kubernetes minor version a platform runs when its description names none. */
-export const DEFAULT_KUBERNETES_VERSION = '1.31';
 
 /**
  * Problems with a runbook base URL: it must be an absolute https URL without query or fragment,
@@ -258,7 +273,14 @@ export class Platform implements PlatformSettings {
     if (description.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(description.runbookBaseUrl));
     if (description.kubernetesVersion !== undefined) {
       problems.when(!/^1\.\d{2}$/.test(String(description.kubernetesVersion)), 'kubernetesVersion', description.kubernetesVersion,
-        'is not a Kubernetes minor version', `use "1.NN", e.g. "${DEFAULT_KUBERNETES_VERSION}"`);
+        'is not a Kubernetes minor version', `use "1.NN", e.g. "${DEFAULT_KUBERNETES_VERSION}"`)
+      || problems.when(eksSupportOf(description.kubernetesVersion) === undefined, 'kubernetesVersion', description.kubernetesVersion,
+        'is not in EKS\'s release calendar (EKS_RELEASE_CALENDAR), so its support window and schema are unknown',
+        `use one of ${EKS_RELEASE_CALENDAR.map(v => JSON.stringify(v.version)).join(', ')} (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}), or add the version with its dates from the EKS calendar`);
+    }
+    if (description.capabilities !== undefined) {
+      problems.when(!Array.isArray(description.capabilities) || description.capabilities.some(c => typeof c !== 'string' || c === ''),
+        'capabilities', description.capabilities, 'is not a list of capability names', 'list names such as "network-policy", "mesh:istio" (see Capability)');
     }
     problems.throwIfAny();
     return new Platform(description);
@@ -276,6 +298,7 @@ export class Platform implements PlatformSettings {
   public readonly kubernetesVersion: string;
   public readonly mesh: Required<MeshDescription>;
   public readonly runbookBaseUrl?: string;
+  public readonly capabilities?: readonly CapabilityName[];
   public readonly prometheusUrl: string;
 
   private constructor(description: PlatformDescription) {
@@ -289,6 +312,7 @@ export class Platform implements PlatformSettings {
     this.kubernetesVersion = settings.kubernetesVersion;
     this.mesh = settings.mesh;
     this.runbookBaseUrl = settings.runbookBaseUrl;
+    this.capabilities = settings.capabilities;
     this.prometheusUrl = settings.prometheusUrl;
     this.regions = description.regions.map(r => new Region(this, r.name, [...r.zones], r.vpcCidr, r.timeZone));
   }

@@ -32,5 +32,6 @@ export class RegionChart extends Chart {
     const checks = Checks.of(this.node.root);
     checks.zonesOf = c => RegionChart.find(c)?.region.zones.length;
     checks.platformOf = c => RegionChart.find(c)?.region.platform;
+    checks.regionOf = c => RegionChart.find(c)?.region;
   }
 }

@@ -1,5 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { Checks } from '../../lib/checks/checks';
+import { Requirement, requirementsOf } from '../../lib/core/capabilities';
 import { Platform } from '../../lib/core/platform';
 import { buildRegion } from '../reference-platform';
 
@@ -17,6 +19,12 @@ export interface RegionObjects {
   readonly charts: readonly ChartObjects[];
   /** The service accounts of the region's database clusters (members and backup jobs), which write backups. */
   readonly backupServiceAccounts: readonly { readonly namespace: string; readonly name: string }[];
+  /**
+   * What the objects require of the cluster (the capability contract), each with the object
+   * (`Kind/namespace/name`) that requires it; objects whose NINES-CAP-01 is suppressed (with a
+   * reason printed at synth) are left out, as the check pass leaves them out.
+   */
+  readonly requirements: ReadonlyArray<Requirement & { readonly object: string }>;
 }
 
 const key = (apiVersion: string, kind: string, namespace: string | undefined, name: string | undefined) =>
@@ -33,13 +41,20 @@ export function regionObjects(platform: Platform, regionName: string): RegionObj
   const docs: Record<string, any>[] = parseAllDocuments(app.synthYaml()).map(d => d.toJS())
     .filter(o => o && typeof o === 'object');
   const owner = new Map<string, string>();
+  const region = platform.region(regionName);
+  const contractFree = new Set<string>();
   for (const chart of app.charts) {
     for (const c of chart.node.findAll()) {
       if (c instanceof ApiObject && Chart.of(c) === chart) {
         owner.set(key(c.apiVersion, c.kind, c.metadata.namespace, c.name), chart.node.id);
+        if (Checks.isSuppressed(c, 'NINES-CAP-01')) contractFree.add(key(c.apiVersion, c.kind, c.metadata.namespace, c.name));
       }
     }
   }
+  const requirements = docs
+    .filter(d => !contractFree.has(key(d.apiVersion, d.kind, d.metadata?.namespace, d.metadata?.name)))
+    .flatMap(d => requirementsOf(d, { meshCni: platform.mesh.cni, zones: region.zones })
+      .map(r => ({ ...r, object: `${d.kind}/${d.metadata?.namespace ? `${d.metadata.namespace}/` : ''}${d.metadata?.name}` })));
   const byChart = new Map<string, Record<string, any>[]>(app.charts.map(c => [c.node.id, []]));
   for (const doc of docs) {
     const chart = owner.get(key(doc.apiVersion, doc.kind, doc.metadata?.namespace, doc.metadata?.name));
@@ -51,5 +66,6 @@ export function regionObjects(platform: Platform, regionName: string): RegionObj
   return {
     charts: app.charts.map(c => ({ chart: c.node.id, objects: byChart.get(c.node.id)! })),
     backupServiceAccounts: [...databases.values()].map(d => ({ namespace: d.namespace, name: d.name })),
+    requirements,
   };
 }

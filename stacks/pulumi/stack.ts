@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws/provider';
 import * as pulumi from '@pulumi/pulumi';
-import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, planPlatform } from '../../lib/aws';
+import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, planPlatform, resolveAddonSwitches } from '../../lib/aws';
+import { clusterAddonsProvisions, contractProblems, regionalClusterProvisions } from '../../lib/core/capabilities';
 import { Problems } from '../../lib/core/errors';
 import { backupBucketNameOf } from '../../lib/core/naming';
 import { Platform, PlatformDescription } from '../../lib/core/platform';
@@ -61,6 +62,18 @@ export function describePlatform(environment: string, regionNames?: readonly str
 export function buildPlatformStack(platform: Platform, options: StackOptions = {}): PlatformStack {
   planPlatform(platform); // throws on any CIDR problem before a resource exists
   const objects = Object.fromEntries(platform.regions.map(r => [r.name, regionObjects(platform, r.name)]));
+  // The contract: every capability the region's objects require is provided by what this program
+  // builds (RegionalCluster + ClusterAddons with these switches), checked before any resource exists.
+  const switches = resolveAddonSwitches(options.addons?.enable);
+  const contract = new Problems('PulumiStack', platform.environment);
+  for (const r of platform.regions) {
+    const provided = new Set([
+      ...regionalClusterProvisions(r.zones),
+      ...clusterAddonsProvisions(switches, platform.mesh.cni),
+    ].map(p => p.capability));
+    contract.addAll(contractProblems(objects[r.name].requirements, provided), r.name);
+  }
+  contract.throwIfAny();
   const providers: Record<string, aws.Provider> = {};
   const regions: Record<string, RegionStack> = {};
   for (const region of platform.regions) {

@@ -44,7 +44,7 @@ describe('ClusterAddons defaults', () => {
   test('resolved fields', async () => {
     const a = await build();
     expect(a.versions).toEqual({
-      istio: '1.24.2',
+      istio: '1.30.0',
       prometheusOperatorCrds: '16.0.1',
       kubePrometheusStack: '66.3.1',
       chaosMesh: '2.7.0',
@@ -60,24 +60,29 @@ describe('ClusterAddons defaults', () => {
     });
     expect(a.gatewayMinReplicas).toBe(3);
     expect(Object.keys(a.releases)).toEqual([
-      'aws-load-balancer-controller', 'istio-base', 'istiod', 'istio-ingressgateway', 'prometheus-operator-crds',
+      'aws-load-balancer-controller', 'istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'prometheus-operator-crds',
       'prometheus-operator', 'chaos-mesh', 'flagger', 'flagger-loadtester',
+    ]);
+    // What they provide to the manifests (the capability contract).
+    expect(a.provides.map(p => p.capability)).toEqual([
+      'mesh:istio', 'metrics:istio-proxy', 'mesh:istio-cni', 'crd:prometheus-operator', 'crd:chaos-mesh', 'crd:flagger',
     ]);
   });
 
-  test('nine releases: chart, repository, pinned version and namespace each; all through the cluster\'s provider', async () => {
+  test('ten releases: chart, repository, pinned version and namespace each; all through the cluster\'s provider', async () => {
     await build();
     // Registration order depends on when each release's inputs resolve; the table is in add-on order.
-    const order = ['aws-load-balancer-controller', 'istio-base', 'istiod', 'istio-ingressgateway', 'prometheus-operator-crds',
+    const order = ['aws-load-balancer-controller', 'istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'prometheus-operator-crds',
       'prometheus-operator', 'chaos-mesh', 'flagger', 'flagger-loadtester'];
     const table = mocks.ofType(RELEASE).map(r => [r.inputs.name, r.inputs.chart, r.inputs.repositoryOpts.repo, r.inputs.version, r.inputs.namespace])
       .sort((x, y) => order.indexOf(x[0]) - order.indexOf(y[0]));
     const { istio, prometheusCommunity, chaosMesh, flagger, eks } = ADDON_CHART_REPOSITORIES;
     expect(table).toEqual([
       ['aws-load-balancer-controller', 'aws-load-balancer-controller', eks, '1.10.1', 'kube-system'],
-      ['istio-base', 'base', istio, '1.24.2', 'istio-system'],
-      ['istiod', 'istiod', istio, '1.24.2', 'istio-system'],
-      ['istio-ingressgateway', 'gateway', istio, '1.24.2', 'istio-ingress'],
+      ['istio-base', 'base', istio, '1.30.0', 'istio-system'],
+      ['istio-cni', 'cni', istio, '1.30.0', 'istio-system'],
+      ['istiod', 'istiod', istio, '1.30.0', 'istio-system'],
+      ['istio-ingressgateway', 'gateway', istio, '1.30.0', 'istio-ingress'],
       ['prometheus-operator-crds', 'prometheus-operator-crds', prometheusCommunity, '16.0.1', 'monitoring'],
       ['prometheus-operator', 'kube-prometheus-stack', prometheusCommunity, '66.3.1', 'monitoring'],
       ['chaos-mesh', 'chaos-mesh', chaosMesh, '2.7.0', 'chaos-mesh'],
@@ -172,6 +177,9 @@ describe('ClusterAddons defaults', () => {
     expect(op.values.prometheusOperator).toEqual({ enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } });
     for (const k of ['crds', 'prometheus', 'alertmanager', 'grafana', 'kubeStateMetrics', 'nodeExporter']) expect([k, op.values[k]]).toEqual([k, { enabled: false }]);
     expect(r['istio-base'].values).toEqual({ defaultRevision: 'default' });
+    // The platform's mesh mode: Istio CNI (no privileged istio-init), classic sidecars.
+    expect(r.istiod.values.pilot).toEqual({ autoscaleMin: 2, replicaCount: 2, cni: { enabled: true }, env: { ENABLE_NATIVE_SIDECARS: 'false' } });
+    expect(r['istio-cni'].values).toEqual({});
     expect(r['chaos-mesh'].values.chaosDaemon).toEqual({ runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' });
     expect(r['chaos-mesh'].values.dashboard).toEqual({ create: false });
     expect(r.flagger.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://prometheus-operated.monitoring.svc:9090', crd: { create: true } });
@@ -184,7 +192,8 @@ describe('ClusterAddons defaults', () => {
   test('dependency order: CRDs before controllers, istiod and the LB controller before the gateway, loadtester after flagger', async () => {
     await build();
     const deps = (n: string) => mocks.dependsOn(RELEASE, `use1-${n}`);
-    expect(deps('istiod')).toEqual(['use1-istio-base']);
+    expect(deps('istio-cni')).toEqual(['use1-istio-base']);
+    expect(deps('istiod').sort()).toEqual(['use1-istio-base', 'use1-istio-cni']);
     // The gateway also depends (through its annotation's value) on the public security group it attaches.
     expect(deps('istio-ingressgateway').sort()).toEqual(['use1-aws-load-balancer-controller', 'use1-istiod', 'use1-public-lb']);
     expect(deps('prometheus-operator')).toEqual(['use1-prometheus-operator-crds']);
@@ -198,17 +207,19 @@ describe('ClusterAddons defaults', () => {
 
 describe('ClusterAddons overrides', () => {
   test('a version override changes that chart only', async () => {
-    const a = await build({ versions: { istio: '1.25.0', chaosMesh: undefined } });
-    expect(a.versions).toEqual({ ...DEFAULT_ADDON_CHART_VERSIONS, istio: '1.25.0' });
+    const a = await build({ versions: { istio: '1.29.3', chaosMesh: undefined } });
+    expect(a.versions).toEqual({ ...DEFAULT_ADDON_CHART_VERSIONS, istio: '1.29.3' });
     const r = releases();
-    expect([r['istio-base'].version, r.istiod.version, r['istio-ingressgateway'].version, r['chaos-mesh'].version]).toEqual(['1.25.0', '1.25.0', '1.25.0', '2.7.0']);
+    expect([r['istio-base'].version, r['istio-cni'].version, r.istiod.version, r['istio-ingressgateway'].version, r['chaos-mesh'].version])
+      .toEqual(['1.29.3', '1.29.3', '1.29.3', '1.29.3', '2.7.0']);
   });
 
   test('switches: each add-on can be turned off; without the gateway there is no entry point', async () => {
     const a = await build({ enable: { ingressGateway: false, chaosMesh: false, flagger: false } });
     expect(Object.keys(a.releases)).toEqual([
-      'aws-load-balancer-controller', 'istio-base', 'istiod', 'prometheus-operator-crds', 'prometheus-operator',
+      'aws-load-balancer-controller', 'istio-base', 'istio-cni', 'istiod', 'prometheus-operator-crds', 'prometheus-operator',
     ]);
+    expect(a.provides.map(p => p.capability)).toEqual(['mesh:istio', 'metrics:istio-proxy', 'mesh:istio-cni', 'crd:prometheus-operator']);
     expect(a.entryPoint).toBeUndefined();
     expect(mocks.ofType('kubernetes:core/v1:Service')).toEqual([]);
     mocks.reset();
@@ -246,7 +257,7 @@ describe('ClusterAddons errors', () => {
     }));
     expect(e.message).toBe([
       'ClusterAddons \'bad\': 7 problems:',
-      ' - versions.istio ("~1.24") is not an exact chart version; pin one, e.g. "1.24.2" (ranges make `pulumi up` non-repeatable)',
+      ' - versions.istio ("~1.24") is not an exact chart version; pin one, e.g. "1.30.0" (ranges make `pulumi up` non-repeatable)',
       ' - versions.flagger ("latest") is not an exact chart version; pin one, e.g. "1.38.0" (ranges make `pulumi up` non-repeatable)',
       ' - enable.ingressGateway (true) needs enable.istio (the gateway is an Istio proxy); turn istio on, or the gateway off',
       ' - enable.ingressGateway (true) needs enable.awsLoadBalancerController (only it honours the NLB and security-group annotations); '

@@ -35,7 +35,7 @@ describe('RegionalCluster defaults', () => {
   test('resolved fields', async () => {
     const c = await build();
     expect(c.clusterName).toBe('production-us-east-1');
-    expect(c.kubernetesVersion).toBe('1.31');
+    expect(c.kubernetesVersion).toBe('1.35'); // the platform description's (DEFAULT_KUBERNETES_VERSION)
     expect(c.publicAccessCidrs).toEqual([]);
     expect(c.instanceTypes).toEqual(['m6i.xlarge']);
     expect(c.nodesPerZone).toEqual({ min: 1, desired: 2, max: 6 });
@@ -56,7 +56,7 @@ describe('RegionalCluster defaults', () => {
     expect(cluster.encryptionConfig).toEqual({ provider: { keyArn: ARN('kms', 'use1-secrets') }, resources: ['secrets'] });
     expect(cluster.enabledClusterLogTypes).toEqual([...CONTROL_PLANE_LOG_TYPES]);
     expect(cluster.enabledClusterLogTypes).toEqual(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
-    expect(cluster).toMatchObject({ name: 'production-us-east-1', version: '1.31', zonalShiftConfig: { enabled: true } });
+    expect(cluster).toMatchObject({ name: 'production-us-east-1', version: '1.35', zonalShiftConfig: { enabled: true } });
     expect(mocks.one('aws:kms/key:Key', 'use1-secrets').inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
     expect(mocks.one('aws:cloudwatch/logGroup:LogGroup', 'use1-control-plane').inputs)
       .toMatchObject({ name: '/aws/eks/production-us-east-1/cluster', retentionInDays: 90 });
@@ -207,14 +207,12 @@ describe('RegionalCluster errors', () => {
     const e = errorOf(() => new RegionalCluster('errs', {
       vpc,
       publicAccessCidrs: ['0.0.0.0/0', 'office'],
-      kubernetesVersion: 'latest',
       nodesPerZone: { min: 0, desired: 2, max: 1 },
       backupServiceAccounts: [{ namespace: 'Databases' }],
       backupBucketName: 'My_Bucket',
     }));
     expect(e.message).toBe([
-      'RegionalCluster \'errs\': 6 problems:',
-      ' - kubernetesVersion ("latest") is not a Kubernetes minor version; use e.g. "1.31"',
+      'RegionalCluster \'errs\': 5 problems:',
       ' - publicAccessCidrs ("0.0.0.0/0") opens the API server to the whole internet; '
         + 'list your office/VPN egress ranges, or leave empty for a private endpoint',
       ' - publicAccessCidrs ("office") is not an IPv4 CIDR block; use e.g. "203.0.113.0/24"',

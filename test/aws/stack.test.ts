@@ -3,6 +3,7 @@ import * as path from 'path';
 import { IPv4CidrRange } from 'ip-num';
 import { parse } from 'yaml';
 import { installMocks, Recorded, settle, valueOf } from './mocks';
+import { ninesClusterCapabilities } from '../../lib/core/capabilities';
 import { Platform } from '../../lib/core/platform';
 import { regionObjects } from '../../stacks/pulumi/kubernetes-objects';
 import { buildPlatformStack, describePlatform } from '../../stacks/pulumi/stack';
@@ -18,7 +19,7 @@ const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.s
 beforeEach(() => mocks.reset());
 
 describe('the whole production stack under mocks', () => {
-  test('per region: one aws.Provider, VPC + EKS + add-ons (72 AWS resources, 9 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
+  test('per region: one aws.Provider, VPC + EKS + add-ons (73 AWS resources, 10 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
     const platform = Platform.fromDescription(describePlatform('production'));
     // The cdk8s side grows independently: count its objects per region from the same synth.
     const synthesized = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r)]));
@@ -35,22 +36,23 @@ describe('the whole production stack under mocks', () => {
       else if (r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup') c.k8s++;
       else c.other++;
     }
-    // aws: 39 VPC + 31 cluster + 2 add-ons (the LB controller's IRSA role and policy);
-    // k8s: the StorageClass + 9 Helm releases + the flagger-system Namespace + the gateway Service read + the region's objects;
+    // aws: 39 VPC + 32 cluster (incl. the vpc-cni add-on) + 2 add-ons (the LB controller's IRSA role and policy);
+    // k8s: the StorageClass + 10 Helm releases + the flagger-system Namespace + the gateway Service read + the region's objects;
     // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, ClusterAddons, one ConfigGroup per chart.
     expect(counts).toEqual({
-      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 72, k8s: 12 + objects[r], other: 6 + synthesized[r].charts.length }])),
+      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 73, k8s: 13 + objects[r], other: 6 + synthesized[r].charts.length }])),
       global: { aws: 8, k8s: 0, other: 1 }, // 4 health checks + 4 latency records, the GlobalFailover component
     });
 
-    // Per region: the 9 add-on releases at their pinned versions, in their namespaces, through that region's cluster.
+    // Per region: the 10 add-on releases at their pinned versions, in their namespaces, through that region's cluster.
     for (const region of REGIONS) {
       const releases = mocks.ofType('kubernetes:helm.sh/v3:Release').filter(r => r.name.startsWith(`${region}-`));
       expect(Object.fromEntries(releases.map(r => [r.inputs.name, `${r.inputs.namespace} ${r.inputs.chart}@${r.inputs.version}`]))).toEqual({
         'aws-load-balancer-controller': 'kube-system aws-load-balancer-controller@1.10.1',
-        'istio-base': 'istio-system base@1.24.2',
-        'istiod': 'istio-system istiod@1.24.2',
-        'istio-ingressgateway': 'istio-ingress gateway@1.24.2',
+        'istio-base': 'istio-system base@1.30.0',
+        'istio-cni': 'istio-system cni@1.30.0',
+        'istiod': 'istio-system istiod@1.30.0',
+        'istio-ingressgateway': 'istio-ingress gateway@1.30.0',
         'prometheus-operator-crds': 'monitoring prometheus-operator-crds@16.0.1',
         'prometheus-operator': 'monitoring kube-prometheus-stack@66.3.1',
         'chaos-mesh': 'chaos-mesh chaos-mesh@2.7.0',
@@ -168,6 +170,47 @@ describe('the whole production stack under mocks', () => {
     expect(noGateway.regions['us-east-1'].entryPoint).toBeUndefined();
     expect(mocks.one('aws:route53/record:Record', 'staging-us-east-1').inputs.records).toEqual(['us-east-1.api.example.com']);
   }, 240_000);
+
+  test('the contract: a capability the objects require and nothing provides fails before any resource is registered', () => {
+    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
+    // Chaos Mesh off, but the region's chaos presets and game day need its CRDs.
+    let error: Error | undefined;
+    try {
+      buildPlatformStack(platform, { addons: { enable: { chaosMesh: false } } });
+    } catch (e) {
+      error = e as Error;
+    }
+    const lines = error!.message.split('\n');
+    expect(lines[0]).toMatch(/^PulumiStack 'staging': \d+ problems:$/);
+    expect(lines.slice(1).every(l => l.includes('("crd:chaos-mesh") is required ('))).toBe(true);
+    expect(lines).toContain(' - us-east-1.Schedule/chaos/pod-kill-order-service ("crd:chaos-mesh") is required (Schedule is a Chaos Mesh resource) '
+      + 'and nothing in the cluster provides it; install Chaos Mesh (ClusterAddons enable.chaosMesh); '
+      + 'a cluster you bring declares it in the platform description\'s capabilities ("crd:chaos-mesh")');
+    expect(mocks.resources).toEqual([]);
+  }, 120_000);
+
+  test('the contract: what RegionalCluster and ClusterAddons declare they provide is what the stack checked against', async () => {
+    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
+    const stack = buildPlatformStack(platform);
+    await settle(mocks, stack.regions['us-east-1'].urn);
+    const r = stack.regions['us-east-1'];
+    const provided = new Set([...r.cluster.provides, ...r.addons.provides].map(p => p.capability));
+    expect([...provided].sort()).toEqual([
+      'crd:chaos-mesh', 'crd:flagger', 'crd:prometheus-operator', 'mesh:istio', 'mesh:istio-cni', 'metrics:istio-proxy', 'network-policy',
+      'nodes:us-east-1a', 'nodes:us-east-1b', 'nodes:us-east-1c', 'storage-class:(default)', 'storage-class:gp3-encrypted',
+    ]);
+    // ... and what `npm run synth` assumes for a platform that declares no capabilities.
+    expect(new Set(ninesClusterCapabilities(platform.region('us-east-1').zones, true).map(p => p.capability))).toEqual(provided);
+    // Every requirement of the region's objects is met (the gateway's TLS Secret is suppressed with its reason until an issuer exists).
+    const { requirements } = regionObjects(platform, 'us-east-1');
+    expect(requirements.filter(q => !provided.has(q.capability))).toEqual([]);
+    expect(new Set(requirements.map(q => q.capability))).toEqual(provided.has('metrics:istio-proxy')
+      ? new Set([...provided].filter(c => c !== 'metrics:istio-proxy')) : provided);
+    // NetworkPolicy is enforced: the VPC CNI add-on has its network policy agent on.
+    const cni = mocks.one('aws:eks/addon:Addon', 'us-east-1-vpc-cni').inputs;
+    expect([cni.addonName, JSON.parse(cni.configurationValues)]).toEqual(['vpc-cni', { enableNetworkPolicy: 'true' }]);
+    expect(mocks.one('aws:eks/cluster:Cluster', 'us-east-1').inputs.version).toBe(platform.kubernetesVersion);
+  }, 120_000);
 
   test('a region outside the description is a clear error', () => {
     expect(() => describePlatform('staging', ['us-east-1', 'sa-east-1'])).toThrow(

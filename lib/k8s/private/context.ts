@@ -41,6 +41,7 @@ export function platformContext(scope: IConstruct): PlatformContext {
     kubernetesVersion: p.kubernetesVersion,
     mesh: p.mesh,
     runbookBaseUrl: p.runbookBaseUrl,
+    capabilities: p.capabilities,
     prometheusUrl: p.prometheusUrl,
     region,
     zones: region.zones,

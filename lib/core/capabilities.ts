@@ -1,0 +1,258 @@
+/**
+ * The contract between the two engines: what the manifests require of the cluster, and what the
+ * cluster provides. Pure data and functions (no cdk8s, no Pulumi): the check pass (lib/checks)
+ * matches every object's requirements against the platform's capabilities at synth, and the
+ * Pulumi program (stacks/pulumi) matches the same requirements against what RegionalCluster and
+ * ClusterAddons (lib/aws) provide, before registering any resource.
+ */
+import { Problem } from './errors';
+import { DEFAULT_STORAGE_CLASS } from './storage';
+
+/**
+ * A capability's name. Each one is a fact about the running cluster the manifests rely on; the
+ * names are stable (users list them in `PlatformDescription.capabilities`).
+ */
+export type CapabilityName = string;
+
+/** The capability names. */
+export const Capability = {
+  /**
+   * NetworkPolicy objects are enforced (a CNI with a policy engine: the VPC CNI with
+   * `enableNetworkPolicy`, Calico, Cilium). Without it every NetworkPolicy is accepted and ignored.
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#prerequisites
+   */
+  NETWORK_POLICY: 'network-policy',
+  /**
+   * Istio's control plane (istiod: sidecar injector, CRDs `networking.istio.io`, `security.istio.io`).
+   * @see https://istio.io/latest/docs/setup/install/helm/
+   */
+  MESH: 'mesh:istio',
+  /**
+   * The Istio CNI node agent: injected pods get the unprivileged `istio-validation` init container
+   * instead of `istio-init` (root, NET_ADMIN, NET_RAW), so meshed namespaces pass Pod Security `restricted`.
+   * @see https://istio.io/latest/docs/setup/additional-setup/cni/
+   */
+  MESH_CNI: 'mesh:istio-cni',
+  /**
+   * prometheus-operator and its CRDs (`monitoring.coreos.com/v1`).
+   * @see https://prometheus-operator.dev/docs/getting-started/installation/
+   */
+  PROMETHEUS_OPERATOR: 'crd:prometheus-operator',
+  /**
+   * Flagger and its CRDs (`flagger.app/v1beta1`), with Istio as mesh provider.
+   * @see https://docs.flagger.app/install/flagger-install-on-kubernetes
+   */
+  FLAGGER: 'crd:flagger',
+  /**
+   * Chaos Mesh and its CRDs (`chaos-mesh.org/v1alpha1`).
+   * @see https://chaos-mesh.org/docs/production-installation-using-helm/
+   */
+  CHAOS_MESH: 'crd:chaos-mesh',
+  /**
+   * Something produces the TLS Secrets the gateways name (`credentialName`): cert-manager with an
+   * issuer, or an equivalent controller.
+   * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/
+   */
+  CERTIFICATE_ISSUER: 'tls:certificate-issuer',
+  /**
+   * The StorageClass `name` exists (`(default)`: a default StorageClass exists).
+   * @see https://kubernetes.io/docs/concepts/storage/storage-classes/#default-storageclass
+   */
+  storageClass: (name: string): CapabilityName => `storage-class:${name}`,
+  /**
+   * Nodes can be scheduled in `zone` (a node group or an autoscaler's pool there).
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+   */
+  nodes: (zone: string): CapabilityName => `nodes:${zone}`,
+  /**
+   * A producer of the metrics an alert or an analysis reads (see {@link MetricProducer}).
+   * @see https://prometheus.io/docs/prometheus/latest/querying/basics/
+   */
+  metrics: (producer: MetricProducer): CapabilityName => `metrics:${producer}`,
+} as const;
+
+/**
+ * Producers of metrics that rules read and that no workload of the app exposes itself. The
+ * runtime model maps each metric name an expression reads to one of these.
+ * - `istio-proxy`: `istio_requests_total`, `istio_request_duration_milliseconds_*` (scraped from the sidecars)
+ * - `kube-state-metrics`: `kube_*` (pod status, restarts, deployment replicas)
+ * - `kubelet`: `container_*` from cAdvisor, `kubelet_volume_stats_*`
+ * - `node-exporter`: `node_*`
+ * @see https://istio.io/latest/docs/reference/config/metrics/
+ * @see https://github.com/kubernetes/kube-state-metrics/tree/main/docs
+ */
+export type MetricProducer = 'istio-proxy' | 'kube-state-metrics' | 'kubelet' | 'node-exporter';
+
+/** One capability a manifest requires, with who requires it and why. */
+export interface Requirement {
+  readonly capability: CapabilityName;
+  /** Why the object needs it (one clause, e.g. `NetworkPolicy isolates the pods`). */
+  readonly why: string;
+}
+
+/** One capability a component provides. */
+export interface Provision {
+  readonly capability: CapabilityName;
+  /** What provides it (e.g. `RegionalCluster: VPC CNI add-on with enableNetworkPolicy`). */
+  readonly by: string;
+}
+
+/** The platform facts requirements depend on. */
+export interface RequirementContext {
+  /** Istio CNI is the mesh's traffic-redirection mode (`platform.mesh.cni`). */
+  readonly meshCni: boolean;
+  /** The zones of the object's region (zone-spread workloads need nodes in each). */
+  readonly zones?: readonly string[];
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
+
+function podTemplateOf(obj: any): any {
+  switch (obj?.kind) {
+    case 'Pod': return obj;
+    case 'CronJob': return obj.spec?.jobTemplate?.spec?.template;
+    default: return obj?.spec?.template;
+  }
+}
+
+function meshRequirements(ctx: RequirementContext, why: string): Requirement[] {
+  const out: Requirement[] = [{ capability: Capability.MESH, why }];
+  // With mesh.cni the injector adds istio-validation instead of the privileged istio-init, and the
+  // restricted namespaces rely on that: the cluster must run the Istio CNI node agent.
+  if (ctx.meshCni) out.push({ capability: Capability.MESH_CNI, why: `${why} with mesh.cni (no privileged istio-init)` });
+  return out;
+}
+
+/**
+ * What one synthesized object requires of the cluster. The requirement follows from what the
+ * object is (its API group, a NetworkPolicy, a meshed namespace, a StorageClass it names, a
+ * TLS Secret a gateway reads, a zone spread), so objects written by hand are held to the
+ * contract as well as the constructs'.
+ */
+export function requirementsOf(obj: any, ctx: RequirementContext): Requirement[] {
+  const out: Requirement[] = [];
+  const apiVersion = String(obj?.apiVersion ?? '');
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  const kind = String(obj?.kind ?? '');
+  if (kind === 'NetworkPolicy' && group === 'networking.k8s.io') {
+    out.push({ capability: Capability.NETWORK_POLICY, why: 'a NetworkPolicy isolates pods only where a policy engine enforces it' });
+  }
+  if (group.endsWith('.istio.io')) out.push(...meshRequirements(ctx, `${kind} is an Istio resource`).slice(0, 1));
+  if (kind === 'Namespace' && obj?.metadata?.labels?.['istio-injection'] === 'enabled') {
+    out.push(...meshRequirements(ctx, 'the namespace has sidecar injection on'));
+  }
+  if (group === 'monitoring.coreos.com') out.push({ capability: Capability.PROMETHEUS_OPERATOR, why: `${kind} is a prometheus-operator resource` });
+  if (group === 'flagger.app') out.push({ capability: Capability.FLAGGER, why: `${kind} is a Flagger resource` });
+  if (group === 'chaos-mesh.org') out.push({ capability: Capability.CHAOS_MESH, why: `${kind} is a Chaos Mesh resource` });
+  if (kind === 'Gateway' && group === 'networking.istio.io') {
+    const secrets = (obj?.spec?.servers ?? []).map((s: any) => s?.tls?.credentialName).filter((n: unknown) => typeof n === 'string');
+    if (secrets.length > 0) {
+      out.push({ capability: Capability.CERTIFICATE_ISSUER, why: `the gateway serves TLS from Secret ${secrets.map((s: string) => JSON.stringify(s)).join(', ')}, which something must issue` });
+    }
+  }
+  const claims: any[] = [];
+  if (kind === 'PersistentVolumeClaim') claims.push(obj);
+  if (kind === 'StatefulSet') claims.push(...(obj?.spec?.volumeClaimTemplates ?? []));
+  if (group === 'monitoring.coreos.com') {
+    const vct = obj?.spec?.storage?.volumeClaimTemplate;
+    if (vct) claims.push(vct);
+  }
+  for (const c of claims) {
+    const name = c?.spec?.storageClassName;
+    out.push(name === undefined
+      ? { capability: Capability.storageClass('(default)'), why: `volume claim ${JSON.stringify(c?.metadata?.name ?? '')} names no StorageClass, so it binds through the default one` }
+      : { capability: Capability.storageClass(String(name)), why: `volume claim ${JSON.stringify(c?.metadata?.name ?? '')} names StorageClass ${JSON.stringify(name)}` });
+  }
+  if (WORKLOAD_KINDS.has(kind) && ctx.zones) {
+    const spread = (podTemplateOf(obj)?.spec?.topologySpreadConstraints ?? [])
+      .some((t: any) => t?.topologyKey === 'topology.kubernetes.io/zone' && t?.whenUnsatisfiable === 'DoNotSchedule');
+    if (spread) {
+      for (const z of ctx.zones) out.push({ capability: Capability.nodes(z), why: 'its pods must spread over every zone of the region' });
+    }
+  }
+  return out;
+}
+
+/** The requirements no provision meets. */
+export function unmet(requirements: readonly Requirement[], provided: ReadonlySet<CapabilityName>): Requirement[] {
+  return requirements.filter(r => !provided.has(r.capability));
+}
+
+/** The fix for a missing capability: what provides it on EKS, and how a cluster brought by the user declares it. */
+export function fixFor(capability: CapabilityName): string {
+  const hint: Record<string, string> = {
+    [Capability.NETWORK_POLICY]: 'the VPC CNI add-on with enableNetworkPolicy (RegionalCluster does this), or Calico/Cilium',
+    [Capability.MESH]: 'Istio (ClusterAddons enable.istio)',
+    [Capability.MESH_CNI]: 'the Istio CNI node agent (ClusterAddons installs the `cni` chart when mesh.cni), or set mesh.cni false',
+    [Capability.PROMETHEUS_OPERATOR]: 'prometheus-operator and its CRDs (ClusterAddons enable.prometheusOperator)',
+    [Capability.FLAGGER]: 'Flagger (ClusterAddons enable.flagger)',
+    [Capability.CHAOS_MESH]: 'Chaos Mesh (ClusterAddons enable.chaosMesh)',
+    [Capability.CERTIFICATE_ISSUER]: 'cert-manager with an issuer for the gateway\'s Secret',
+  };
+  const what = hint[capability]
+    ?? (capability.startsWith('storage-class:') ? `a StorageClass ${JSON.stringify(capability.slice('storage-class:'.length))}`
+      : capability.startsWith('nodes:') ? `nodes (a node group or NodePool) in zone ${capability.slice('nodes:'.length)}`
+        : `a producer of ${capability}`);
+  return `install ${what}; a cluster you bring declares it in the platform description's capabilities (${JSON.stringify(capability)})`;
+}
+
+/** The contract's problems as {@link Problem}s, one per unmet requirement (for the Pulumi side). */
+export function contractProblems(
+  requirements: ReadonlyArray<Requirement & { readonly object: string }>, provided: ReadonlySet<CapabilityName>,
+): Problem[] {
+  return requirements.filter(r => !provided.has(r.capability)).map(r => ({
+    prop: r.object,
+    value: r.capability,
+    why: `is required (${r.why}) and nothing in the cluster provides it`,
+    fix: fixFor(r.capability),
+  }));
+}
+
+/** What RegionalCluster (lib/aws) provides: its node zones, the enforced NetworkPolicy, the default StorageClass. */
+export function regionalClusterProvisions(zones: readonly string[], storageClass: string = DEFAULT_STORAGE_CLASS): Provision[] {
+  const by = 'RegionalCluster';
+  return [
+    // https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+    { capability: Capability.NETWORK_POLICY, by: `${by}: vpc-cni add-on with enableNetworkPolicy "true"` },
+    { capability: Capability.storageClass(storageClass), by: `${by}: StorageClass ${storageClass} (EBS CSI driver)` },
+    { capability: Capability.storageClass('(default)'), by: `${by}: StorageClass ${storageClass} is the default class` },
+    ...zones.map(z => ({ capability: Capability.nodes(z), by: `${by}: nodes in ${z}` })),
+  ];
+}
+
+/** The add-ons switched on, as {@link clusterAddonsProvisions} reads them. */
+export interface AddonsOn {
+  readonly istio: boolean;
+  readonly prometheusOperator: boolean;
+  readonly chaosMesh: boolean;
+  readonly flagger: boolean;
+  /** cert-manager with an issuer for the gateways' Secrets. */
+  readonly certificateIssuer?: boolean;
+}
+
+/** What ClusterAddons (lib/aws) provides with these switches and this mesh mode. */
+export function clusterAddonsProvisions(on: AddonsOn, meshCni: boolean): Provision[] {
+  const by = 'ClusterAddons';
+  const out: Provision[] = [];
+  if (on.istio) {
+    out.push({ capability: Capability.MESH, by: `${by}: istio base + istiod` });
+    out.push({ capability: Capability.metrics('istio-proxy'), by: `${by}: istio sidecars (standard metrics)` });
+    if (meshCni) out.push({ capability: Capability.MESH_CNI, by: `${by}: istio cni chart` });
+  }
+  if (on.prometheusOperator) out.push({ capability: Capability.PROMETHEUS_OPERATOR, by: `${by}: prometheus-operator CRDs + operator` });
+  if (on.chaosMesh) out.push({ capability: Capability.CHAOS_MESH, by: `${by}: chaos-mesh` });
+  if (on.flagger) out.push({ capability: Capability.FLAGGER, by: `${by}: flagger` });
+  if (on.certificateIssuer) out.push({ capability: Capability.CERTIFICATE_ISSUER, by: `${by}: certificate issuer` });
+  return out;
+}
+
+/** The add-ons ClusterAddons installs by default. */
+export const DEFAULT_ADDONS_ON: AddonsOn = { istio: true, prometheusOperator: true, chaosMesh: true, flagger: true, certificateIssuer: false };
+
+/**
+ * What a region's cluster provides when the platform description declares no `capabilities`:
+ * the library's own AWS cluster (RegionalCluster + ClusterAddons) with their defaults.
+ */
+export function ninesClusterCapabilities(zones: readonly string[], meshCni: boolean): Provision[] {
+  return [...regionalClusterProvisions(zones), ...clusterAddonsProvisions(DEFAULT_ADDONS_ON, meshCni)];
+}
