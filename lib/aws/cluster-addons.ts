@@ -6,9 +6,9 @@ import { MultiAzVpc } from './multi-az-vpc';
 import { RegionalCluster } from './regional-cluster';
 import { clusterAddonsProvisions, Provision } from '../core/capabilities';
 import { Problems } from '../core/errors';
+import { addonVersionProblems } from '../core/kubernetes-version';
 import { isDnsLabel } from '../core/labels';
 import { PlatformSettings, prometheusUrlOf, resolvePlatformSettings } from '../core/platform';
-import { addonVersionProblems } from '../core/kubernetes-version';
 
 /**
  * Pinned Helm chart versions of the add-ons. Each pin is one upstream release whose CRDs match the

@@ -131,7 +131,8 @@ export class Checks {
 
   /** The runtime model of the app as it stands now (what the app rules read). */
   public model(): RuntimeModel {
-    const objects = this.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map(c => toChecked(c, this.zonesOf(c), this.regionOf(c)));
+    const objects = this.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)
+      .map(c => toChecked(c, this.zonesOf(c), this.regionOf(c)));
     return new RuntimeModel(objects, this.platformOf);
   }
 
