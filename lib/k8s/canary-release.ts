@@ -12,7 +12,8 @@ import { Problems } from '../core/errors';
 import { durationSeconds, PromDuration } from '../reliability/error-budget';
 import { LatencySli, promSelector } from '../render/slo-rules';
 import { FlaggerCanary, FlaggerMatch, FlaggerMetric, FlaggerMetricTemplate, FlaggerWebhook } from './crds/flagger';
-import { platformContext } from './private/context';
+import { PlatformContext, platformContext } from './private/context';
+import { Resolution, resolution, settingsOrThrow } from './private/resolve';
 import { ResilientService, ServiceProtocol } from './resilient-service';
 import { ServiceLevelObjective } from './service-level-objective';
 
@@ -216,99 +217,15 @@ export class CanaryRelease extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryReleaseProps) {
     super(scope, id);
-    const problems = new Problems('CanaryRelease', this.node.path);
-    const ctx = platformContext(this);
-
-    const serviceOk = !problems.when(!(props.service instanceof ResilientService), 'service', props.service === undefined ? undefined : String(props.service),
-      'is not a ResilientService', 'give the ResilientService to release, e.g. { service: order }');
-    if (serviceOk) {
-      problems.when(props.service.protocol !== ServiceProtocol.HTTP, 'service', props.service.name,
-        `speaks ${props.service.protocol}, but Flagger's analysis judges HTTP success rate and latency`, 'release an HTTP service, or roll TCP services out with the Deployment\'s own rolling update');
-    }
-    const sloOk = !problems.when(!(props.slo instanceof ServiceLevelObjective), 'slo', props.slo === undefined ? undefined : String(props.slo),
-      'is not a ServiceLevelObjective', 'give the service\'s availability SLO');
-    if (serviceOk && sloOk) {
-      problems.when(props.slo.service !== props.service, 'slo', props.slo.name, `belongs to ${props.slo.service.name}, not ${props.service.name}`, 'give this service\'s own SLO');
-      problems.when(props.slo.sli.kind !== 'availability', 'slo', props.slo.name, 'is not an availability SLO, so it has no success rate',
-        'give the Sli.availability() SLO here and the latency SLO as latencySlo');
-    }
-    if (props.latencySlo !== undefined) {
-      const ok = props.latencySlo instanceof ServiceLevelObjective && props.latencySlo.sli instanceof LatencySli;
-      problems.when(!ok, 'latencySlo', ok ? undefined : String(props.latencySlo), 'is not a latency ServiceLevelObjective', 'give the Sli.latency(...) SLO, or leave it out');
-      if (ok && serviceOk) {
-        problems.when(props.latencySlo.service !== props.service, 'latencySlo', props.latencySlo.name, `belongs to ${props.latencySlo.service.name}, not ${props.service.name}`,
-          'give this service\'s own latency SLO');
-      }
-    }
-
-    this.interval = props.interval ?? '1m';
-    this.threshold = props.threshold ?? 5;
-    const s = props.strategy ?? { type: 'progressive' };
-    this.strategy = s.type === 'progressive' ? { type: 'progressive', maxWeight: s.maxWeight ?? 50, stepWeight: s.stepWeight ?? 10 }
-      : s.type === 'blueGreen' ? { type: 'blueGreen', iterations: s.iterations ?? 10 }
-        : { type: 'abTest', iterations: s.iterations ?? 10, match: s.match };
-    this.minSuccessRate = props.minSuccessRate ?? 99;
-    this.maxRequestDurationMs = props.maxRequestDurationMs ?? 500;
-    this.prometheusUrl = props.prometheusUrl ?? ctx.prometheusUrl;
-    this.loadTesterUrl = props.loadTesterUrl === false ? undefined : props.loadTesterUrl ?? 'http://flagger-loadtester.flagger-system/';
-    this.budgetGate = props.budgetGate ?? true;
-
-    const intervalSeconds = durationSeconds(this.interval);
-    if (!problems.when(intervalSeconds === undefined || !/^[0-9]+(s|m)$/.test(this.interval), 'interval', this.interval,
-      'is not a duration in seconds or minutes (Flagger accepts only s and m)', 'write e.g. "1m" or "30s"')) {
-      problems.when(intervalSeconds! < SCRAPE_INTERVAL_SECONDS, 'interval', this.interval,
-        `is shorter than the scrape interval (${SCRAPE_INTERVAL_SECONDS}s), so a step could be judged on no new samples`, 'use at least "15s"; the case study uses "1m"');
-    }
-    problems.when(!Number.isInteger(this.threshold) || this.threshold < 1, 'threshold', this.threshold,
-      'must be a whole number >= 1 (failed checks before rollback)', 'use e.g. 5 (the case study)');
-    if (this.strategy.type === 'progressive') {
-      const { maxWeight, stepWeight } = this.strategy as { maxWeight: number; stepWeight: number };
-      const maxOk = !problems.when(!Number.isInteger(maxWeight) || maxWeight < 1 || maxWeight > 100, 'strategy.maxWeight', maxWeight,
-        'must be a whole percentage between 1 and 100', 'use e.g. 50 (the case study)');
-      if (!problems.when(!Number.isInteger(stepWeight) || stepWeight < 1, 'strategy.stepWeight', stepWeight, 'must be a whole percentage >= 1', 'use e.g. 10 (the case study)') && maxOk) {
-        problems.when(stepWeight > maxWeight, 'strategy.stepWeight', stepWeight, `must not exceed maxWeight (${maxWeight})`, `lower it to at most ${maxWeight}, or raise maxWeight`);
-      }
-    } else {
-      const it = (this.strategy as { iterations: number }).iterations;
-      problems.when(!Number.isInteger(it) || it < 1, 'strategy.iterations', it, 'must be a whole number >= 1', 'use e.g. 10');
-    }
-    if (this.strategy.type === 'abTest') {
-      const match = this.strategy.match;
-      if (!Array.isArray(match) || match.length === 0) {
-        problems.add('strategy.match', match, 'is empty, so no request would reach the canary', 'give a header or cookie, e.g. [{ header: "x-user-cohort", exact: "beta" }]');
-      } else {
-        match.forEach((m, i) => {
-          if ('header' in m) {
-            problems.when(!/^[a-z0-9-]+$/.test(m.header), `strategy.match[${i}].header`, m.header, 'is not a lower-case header name', 'use e.g. "x-user-cohort"');
-            problems.when((m.exact === undefined) === (m.regex === undefined), `strategy.match[${i}]`, m, 'must give exactly one of exact and regex', 'write e.g. { header: "x-user-cohort", exact: "beta" }');
-          } else {
-            problems.when(!/^[A-Za-z0-9_-]+$/.test(String(m.cookie)), `strategy.match[${i}].cookie`, m.cookie, 'is not a cookie name', 'use e.g. "canary"');
-            problems.when(!/^[A-Za-z0-9_.-]+$/.test(String(m.value)), `strategy.match[${i}].value`, m.value, 'is not a plain cookie value', 'use letters, digits, ".", "_" or "-", e.g. "always"');
-          }
-        });
-      }
-    }
-    problems.when(!(this.minSuccessRate > 0 && this.minSuccessRate <= 100), 'minSuccessRate', this.minSuccessRate, 'must be a percentage above 0 and at most 100', 'use e.g. 99 (the case study)');
-    problems.when(!(this.maxRequestDurationMs > 0 && Number.isFinite(this.maxRequestDurationMs)), 'maxRequestDurationMs', this.maxRequestDurationMs,
-      'must be a positive number of milliseconds', 'use e.g. 500 (the case study)');
-    const names = new Set(['request-success-rate', 'request-duration']);
-    (props.metrics ?? []).forEach((m, i) => {
-      problems.when(!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(String(m.name)) || names.has(m.name), `metrics[${i}].name`, m.name,
-        'must be a unique DNS label (not request-success-rate or request-duration)', 'use e.g. "queue-lag"');
-      names.add(m.name);
-      problems.when(typeof m.query !== 'string' || m.query.trim().length === 0, `metrics[${i}].query`, m.query, 'is empty: every MetricTemplate needs a query',
-        'give the PromQL, e.g. "max(kafka_consumergroup_lag{...}) or on() vector(0)"');
-      problems.when(m.min === undefined && m.max === undefined, `metrics[${i}]`, m.name, 'has neither min nor max, so it could never fail', 'give min or max');
-    });
-    for (const [prop, url] of [['prometheusUrl', this.prometheusUrl], ['loadTesterUrl', this.loadTesterUrl]] as const) {
-      if (url !== undefined && !/^https?:\/\/[^\s'"]+$/.test(url)) problems.add(prop, url, 'is not an http(s) URL', 'give e.g. "http://flagger-loadtester.flagger-system/"');
-    }
-    problems.when(this.budgetGate && this.loadTesterUrl === undefined, 'budgetGate', true, 'needs the load tester, which runs the gate\'s query',
-      'give loadTesterUrl, or budgetGate: false');
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
+    const resolved = settingsOrThrow(this, 'CanaryRelease', resolveCanaryReleaseProps(props, platformContext(this)));
+    this.interval = resolved.interval;
+    this.threshold = resolved.threshold;
+    this.strategy = resolved.strategy;
+    this.minSuccessRate = resolved.minSuccessRate;
+    this.maxRequestDurationMs = resolved.maxRequestDurationMs;
+    this.prometheusUrl = resolved.prometheusUrl;
+    this.loadTesterUrl = resolved.loadTesterUrl;
+    this.budgetGate = resolved.budgetGate;
 
     // ---- children ----
     const svc = props.service;
@@ -420,4 +337,113 @@ function renderMatch(m: CohortMatch): FlaggerMatch {
   if ('header' in m) return { headers: { [m.header]: m.exact !== undefined ? { exact: m.exact } : { regex: m.regex! } } };
   const cookie = `${m.cookie}=${m.value}`.replace(/[.]/g, '\\.');
   return { headers: { cookie: { regex: `^(.*?;\\s*)?(${cookie})(;.*)?$` } } };
+}
+
+/** A CanaryRelease's props with every default resolved (see {@link resolveCanaryReleaseProps}). */
+export interface ResolvedCanaryReleaseProps {
+  readonly interval: PromDuration;
+  readonly threshold: number;
+  readonly strategy: CanaryStrategy;
+  readonly minSuccessRate: number;
+  readonly maxRequestDurationMs: number;
+  readonly prometheusUrl: string;
+  readonly loadTesterUrl?: string;
+  readonly budgetGate: boolean;
+}
+
+/**
+ * Resolves a CanaryRelease's props against the platform (its Prometheus URL): the settings, or
+ * every problem at once. Pure: builds nothing, so it is tested alone.
+ */
+export function resolveCanaryReleaseProps(props: CanaryReleaseProps, context: Pick<PlatformContext, 'prometheusUrl'>): Resolution<ResolvedCanaryReleaseProps> {
+  const problems = new Problems('CanaryRelease', '');
+
+  const serviceOk = !problems.when(!(props.service instanceof ResilientService), 'service', props.service === undefined ? undefined : String(props.service),
+    'is not a ResilientService', 'give the ResilientService to release, e.g. { service: order }');
+  if (serviceOk) {
+    problems.when(props.service.protocol !== ServiceProtocol.HTTP, 'service', props.service.name,
+      `speaks ${props.service.protocol}, but Flagger's analysis judges HTTP success rate and latency`, 'release an HTTP service, or roll TCP services out with the Deployment\'s own rolling update');
+  }
+  const sloOk = !problems.when(!(props.slo instanceof ServiceLevelObjective), 'slo', props.slo === undefined ? undefined : String(props.slo),
+    'is not a ServiceLevelObjective', 'give the service\'s availability SLO');
+  if (serviceOk && sloOk) {
+    problems.when(props.slo.service !== props.service, 'slo', props.slo.name, `belongs to ${props.slo.service.name}, not ${props.service.name}`, 'give this service\'s own SLO');
+    problems.when(props.slo.sli.kind !== 'availability', 'slo', props.slo.name, 'is not an availability SLO, so it has no success rate',
+      'give the Sli.availability() SLO here and the latency SLO as latencySlo');
+  }
+  if (props.latencySlo !== undefined) {
+    const ok = props.latencySlo instanceof ServiceLevelObjective && props.latencySlo.sli instanceof LatencySli;
+    problems.when(!ok, 'latencySlo', ok ? undefined : String(props.latencySlo), 'is not a latency ServiceLevelObjective', 'give the Sli.latency(...) SLO, or leave it out');
+    if (ok && serviceOk) {
+      problems.when(props.latencySlo.service !== props.service, 'latencySlo', props.latencySlo.name, `belongs to ${props.latencySlo.service.name}, not ${props.service.name}`,
+        'give this service\'s own latency SLO');
+    }
+  }
+
+  const interval: ResolvedCanaryReleaseProps['interval'] = props.interval ?? '1m';
+  const threshold: ResolvedCanaryReleaseProps['threshold'] = props.threshold ?? 5;
+  const s = props.strategy ?? { type: 'progressive' };
+  const strategy: ResolvedCanaryReleaseProps['strategy'] = s.type === 'progressive' ? { type: 'progressive', maxWeight: s.maxWeight ?? 50, stepWeight: s.stepWeight ?? 10 }
+    : s.type === 'blueGreen' ? { type: 'blueGreen', iterations: s.iterations ?? 10 }
+      : { type: 'abTest', iterations: s.iterations ?? 10, match: s.match };
+  const minSuccessRate: ResolvedCanaryReleaseProps['minSuccessRate'] = props.minSuccessRate ?? 99;
+  const maxRequestDurationMs: ResolvedCanaryReleaseProps['maxRequestDurationMs'] = props.maxRequestDurationMs ?? 500;
+  const prometheusUrl: ResolvedCanaryReleaseProps['prometheusUrl'] = props.prometheusUrl ?? context.prometheusUrl;
+  const loadTesterUrl: ResolvedCanaryReleaseProps['loadTesterUrl'] = props.loadTesterUrl === false ? undefined : props.loadTesterUrl ?? 'http://flagger-loadtester.flagger-system/';
+  const budgetGate: ResolvedCanaryReleaseProps['budgetGate'] = props.budgetGate ?? true;
+
+  const intervalSeconds = durationSeconds(interval);
+  if (!problems.when(intervalSeconds === undefined || !/^[0-9]+(s|m)$/.test(interval), 'interval', interval,
+    'is not a duration in seconds or minutes (Flagger accepts only s and m)', 'write e.g. "1m" or "30s"')) {
+    problems.when(intervalSeconds! < SCRAPE_INTERVAL_SECONDS, 'interval', interval,
+      `is shorter than the scrape interval (${SCRAPE_INTERVAL_SECONDS}s), so a step could be judged on no new samples`, 'use at least "15s"; the case study uses "1m"');
+  }
+  problems.when(!Number.isInteger(threshold) || threshold < 1, 'threshold', threshold,
+    'must be a whole number >= 1 (failed checks before rollback)', 'use e.g. 5 (the case study)');
+  if (strategy.type === 'progressive') {
+    const { maxWeight, stepWeight } = strategy as { maxWeight: number; stepWeight: number };
+    const maxOk = !problems.when(!Number.isInteger(maxWeight) || maxWeight < 1 || maxWeight > 100, 'strategy.maxWeight', maxWeight,
+      'must be a whole percentage between 1 and 100', 'use e.g. 50 (the case study)');
+    if (!problems.when(!Number.isInteger(stepWeight) || stepWeight < 1, 'strategy.stepWeight', stepWeight, 'must be a whole percentage >= 1', 'use e.g. 10 (the case study)') && maxOk) {
+      problems.when(stepWeight > maxWeight, 'strategy.stepWeight', stepWeight, `must not exceed maxWeight (${maxWeight})`, `lower it to at most ${maxWeight}, or raise maxWeight`);
+    }
+  } else {
+    const it = (strategy as { iterations: number }).iterations;
+    problems.when(!Number.isInteger(it) || it < 1, 'strategy.iterations', it, 'must be a whole number >= 1', 'use e.g. 10');
+  }
+  if (strategy.type === 'abTest') {
+    const match = strategy.match;
+    if (!Array.isArray(match) || match.length === 0) {
+      problems.add('strategy.match', match, 'is empty, so no request would reach the canary', 'give a header or cookie, e.g. [{ header: "x-user-cohort", exact: "beta" }]');
+    } else {
+      match.forEach((m, i) => {
+        if ('header' in m) {
+          problems.when(!/^[a-z0-9-]+$/.test(m.header), `strategy.match[${i}].header`, m.header, 'is not a lower-case header name', 'use e.g. "x-user-cohort"');
+          problems.when((m.exact === undefined) === (m.regex === undefined), `strategy.match[${i}]`, m, 'must give exactly one of exact and regex', 'write e.g. { header: "x-user-cohort", exact: "beta" }');
+        } else {
+          problems.when(!/^[A-Za-z0-9_-]+$/.test(String(m.cookie)), `strategy.match[${i}].cookie`, m.cookie, 'is not a cookie name', 'use e.g. "canary"');
+          problems.when(!/^[A-Za-z0-9_.-]+$/.test(String(m.value)), `strategy.match[${i}].value`, m.value, 'is not a plain cookie value', 'use letters, digits, ".", "_" or "-", e.g. "always"');
+        }
+      });
+    }
+  }
+  problems.when(!(minSuccessRate > 0 && minSuccessRate <= 100), 'minSuccessRate', minSuccessRate, 'must be a percentage above 0 and at most 100', 'use e.g. 99 (the case study)');
+  problems.when(!(maxRequestDurationMs > 0 && Number.isFinite(maxRequestDurationMs)), 'maxRequestDurationMs', maxRequestDurationMs,
+    'must be a positive number of milliseconds', 'use e.g. 500 (the case study)');
+  const names = new Set(['request-success-rate', 'request-duration']);
+  (props.metrics ?? []).forEach((m, i) => {
+    problems.when(!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(String(m.name)) || names.has(m.name), `metrics[${i}].name`, m.name,
+      'must be a unique DNS label (not request-success-rate or request-duration)', 'use e.g. "queue-lag"');
+    names.add(m.name);
+    problems.when(typeof m.query !== 'string' || m.query.trim().length === 0, `metrics[${i}].query`, m.query, 'is empty: every MetricTemplate needs a query',
+      'give the PromQL, e.g. "max(kafka_consumergroup_lag{...}) or on() vector(0)"');
+    problems.when(m.min === undefined && m.max === undefined, `metrics[${i}]`, m.name, 'has neither min nor max, so it could never fail', 'give min or max');
+  });
+  for (const [prop, url] of [['prometheusUrl', prometheusUrl], ['loadTesterUrl', loadTesterUrl]] as const) {
+    if (url !== undefined && !/^https?:\/\/[^\s'"]+$/.test(url)) problems.add(prop, url, 'is not an http(s) URL', 'give e.g. "http://flagger-loadtester.flagger-system/"');
+  }
+  problems.when(budgetGate && loadTesterUrl === undefined, 'budgetGate', true, 'needs the load tester, which runs the gate\'s query',
+    'give loadTesterUrl, or budgetGate: false');
+
+  return resolution(problems.all, () => ({ interval, threshold, strategy, minSuccessRate, maxRequestDurationMs, prometheusUrl, loadTesterUrl, budgetGate }));
 }

@@ -5,7 +5,7 @@ import { errorOf, find, regionChart, synth } from './helpers';
 import { build as buildExample } from '../../examples/canary';
 import { Checks, Criticality, ResilientService, ServiceProtocol, Sli } from '../../lib';
 import { ValidationError } from '../../lib/core/errors';
-import { CanaryRelease, CanaryReleaseProps } from '../../lib/k8s/canary-release';
+import { CanaryRelease, CanaryReleaseProps, resolveCanaryReleaseProps } from '../../lib/k8s/canary-release';
 import { ServiceLevelObjective } from '../../lib/k8s/service-level-objective';
 import '../util/flagger-schemas';
 import { expectValidManifests, validateObject } from '../util/schema';
@@ -287,5 +287,31 @@ describe('examples/canary.ts', () => {
       'Canary', 'Deployment', 'HorizontalPodAutoscaler', 'MetricTemplate', 'MetricTemplate', 'NetworkPolicy', 'PodDisruptionBudget',
       'PrometheusRule', 'PrometheusRule', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor', 'Sidecar',
     ]);
+  });
+});
+
+describe('resolveCanaryReleaseProps (pure, no construct built)', () => {
+  const context = { prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090' };
+
+  test('every problem at once, in prop order, nothing built', () => {
+    const r = resolveCanaryReleaseProps({ service: undefined as any, slo: undefined as any, interval: '5s', threshold: 0, strategy: { type: 'progressive', maxWeight: 20, stepWeight: 30 } }, context);
+    expect(r.settings).toBeUndefined();
+    expect(r.problems!.map(p => `${p.prop}: ${p.why}`)).toEqual([
+      'service: is not a ResilientService',
+      'slo: is not a ServiceLevelObjective',
+      'interval: is shorter than the scrape interval (15s), so a step could be judged on no new samples',
+      'threshold: must be a whole number >= 1 (failed checks before rollback)',
+      'strategy.stepWeight: must not exceed maxWeight (20)',
+    ]);
+  });
+
+  test('defaults: the case study analysis and the platform\'s Prometheus', () => {
+    const { chart } = regionChart();
+    const service = new ResilientService(chart, 'order-service', { image: 'r/o:1.0.0', tier: Criticality.CRITICAL, namespace: 'orders' });
+    const slo = new ServiceLevelObjective(chart, 'slo', { service, sli: Sli.availability(), runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d' });
+    expect(resolveCanaryReleaseProps({ service, slo }, context).settings).toEqual({
+      interval: '1m', threshold: 5, strategy: { type: 'progressive', maxWeight: 50, stepWeight: 10 }, minSuccessRate: 99, maxRequestDurationMs: 500,
+      prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090', loadTesterUrl: 'http://flagger-loadtester.flagger-system/', budgetGate: true,
+    });
   });
 });
