@@ -20,7 +20,8 @@ import {
   CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, productionProblems, resolveSchedule,
 } from './chaos';
 import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, ChaosSteps } from './chaos-workflow';
-import { platformContext } from './private/context';
+import { PlatformContext, platformContext } from './private/context';
+import { Resolution, resolution, settingsOrThrow } from './private/resolve';
 import { Problems } from '../core/errors';
 import { toAlertName } from '../render/slo-rules';
 
@@ -116,125 +117,14 @@ export class GameDay extends Construct {
 
   constructor(scope: Construct, id: string, props: GameDayProps) {
     super(scope, id);
-    const p = new Problems('GameDay', this.node.path);
-    this.daysOfWeek = props.daysOfWeek ?? '2';
-    this.start = props.start ?? { hour: 9, minute: 15 };
-    this.slotMinutes = props.slotMinutes ?? 15;
-    this.businessHours = props.businessHours ?? { startHour: 9, endHour: 17 };
-    this.faultDuration = props.faultDuration ?? '5m';
-    this.timeZone = props.timeZone ?? platformContext(this).timeZone;
-    const svc = ChaosTarget.of(props.service);
-    const dep = ChaosTarget.of(props.dependency);
-    const db = ChaosTarget.of(props.databasePrimary);
-    const gw = ChaosTarget.of(props.gateway);
-    const auth = ChaosTarget.of(props.auth);
-    const d = this.faultDuration;
-
-    p.when(!DOW.test(this.daysOfWeek), 'daysOfWeek', this.daysOfWeek, 'must name weekdays only (1-5, Monday to Friday)', 'use e.g. "2" or "1-5"');
-    const bh = this.businessHours;
-    p.when(!(Number.isInteger(bh.startHour) && Number.isInteger(bh.endHour) && bh.startHour >= 0 && bh.endHour <= 24 && bh.startHour < bh.endHour),
-      'businessHours', bh, 'must be whole hours with 0 <= startHour < endHour <= 24', 'use e.g. { startHour: 9, endHour: 17 }');
-    p.when(!(Number.isInteger(this.slotMinutes) && this.slotMinutes >= 1), 'slotMinutes', this.slotMinutes, 'must be a whole number of minutes >= 1', 'use e.g. 15');
-    p.when(!(Number.isInteger(this.start.hour) && Number.isInteger(this.start.minute) && this.start.hour >= 0 && this.start.hour < 24
-      && this.start.minute >= 0 && this.start.minute < 60), 'start', this.start, 'is not a time of day', 'use e.g. { hour: 9, minute: 15 }');
-
-    const scenarios: GameDayScenario[] = [];
-    const safe = (name: string, f: () => ChaosFault): ChaosFault | undefined => {
-      try {
-        return f();
-      } catch (e) {
-        p.addAll((e as any).problems ?? [{ prop: name, value: undefined, why: String(e), fix: 'fix the target' }], name);
-        return undefined;
-      }
-    };
-    const podFailure = safe('service', () => Fault.podKill(svc, { mode: 'one' }));
-    const partition = safe('dependency', () => Fault.networkPartition(svc, { mode: 'one', peer: dep, direction: 'to', duration: d }));
-    const primary = safe('databasePrimary', () => Fault.podKill(db, { mode: 'one' }));
-    const latency = safe('service', () => Fault.networkDelay(svc, { mode: 'one', latency: '1s', duration: d }));
-    const gwFail = safe('gateway', () => Fault.podFailure(gw, { mode: 'one', duration: d }));
-    const authFail = safe('auth', () => Fault.podFailure(auth, { mode: 'one', duration: d }));
-    const name = (t: IChaosTarget) => ChaosTarget.nameOf(t);
-
-    if (podFailure && partition && primary && latency && gwFail && authFail) {
-      scenarios.push(
-        {
-          id: 'pod-failure',
-          title: 'Pod failure',
-          hypothesis: `Killing one ${name(svc)} pod keeps ${name(svc)} available: the other replicas serve and the pod is replaced`,
-          expectedBehavior: 'Service remains available (the case study: 8 other pods kept serving; PASS)',
-          step: ChaosSteps.fault(podFailure, { deadline: d }),
-          guardedTargets: [svc],
-        },
-        {
-          id: 'dependency-failure',
-          title: 'Service dependency failure',
-          hypothesis: `When ${name(dep)} is unreachable, ${name(svc)} fails its requests with a graceful error and stays up`,
-          expectedBehavior: 'Orders fail with a graceful error (the case study: PASS); injected as a partition of one caller pod, within the PDB',
-          step: ChaosSteps.fault(partition),
-          guardedTargets: [svc, dep],
-        },
-        {
-          id: 'database-primary-failure',
-          title: 'Database primary failure',
-          hypothesis: `Killing the ${name(db)} primary promotes a replica automatically in under 30 s`,
-          expectedBehavior: 'Automatic failover to a replica (<30s) (the case study: PASS / manual failover needed before automation)',
-          step: ChaosSteps.fault(primary, { name: 'kill-primary', deadline: d }),
-          guardedTargets: [svc, db],
-        },
-        {
-          id: 'network-latency',
-          title: 'Network latency',
-          hypothesis: `1 s of added latency on one ${name(svc)} pod trips timeouts and the circuit breaker ejects it; callers retry elsewhere`,
-          expectedBehavior: 'Requests time out, the circuit breaker trips (the case study: FAIL, no fallback)',
-          step: ChaosSteps.fault(latency),
-          guardedTargets: [svc],
-        },
-        {
-          id: 'cascading-failure',
-          title: 'Cascading failure',
-          hypothesis: `Losing one ${name(gw)} and one ${name(auth)} pod at once keeps the system available: both run replicas in every zone`,
-          expectedBehavior: 'The case study killed the whole gateway and auth: entire system unavailable (FAIL, need a backup gateway); '
-            + 'guarded here to the PDB: one pod of each',
-          step: ChaosSteps.parallel('gateway-and-auth', ChaosSteps.fault(gwFail), ChaosSteps.fault(authFail)),
-          guardedTargets: [gw, auth],
-        },
-      );
-    }
-
-    // PDB guard: never select more pods than the target's budget lets be down.
-    for (const f of [podFailure, partition, primary, latency, gwFail, authFail]) {
-      if (!f) continue;
-      const allowed = ChaosTarget.allowedDisruptions(f.target);
-      if (allowed === undefined) {
-        p.add(`${name(f.target)}.disruptionBudget`, undefined, 'is missing, so the guard cannot bound the pods the game day disrupts',
-          'give the target\'s PodDisruptionBudget (a ResilientService carries it)');
-      } else if (f.podsAffected! > allowed) {
-        p.add(f.name, `${f.podsAffected} pod(s)`, `disrupts more pods than ${name(f.target)}'s PodDisruptionBudget allows (${allowed})`,
-          'lower the count (mode "one") or raise the budget');
-      }
-    }
-
-    // Business hours: every slot starts and ends inside the window.
-    const startMin = this.start.hour * 60 + this.start.minute;
-    const faultMin = Math.ceil(goDurationSeconds(d) / 60);
-    p.when(faultMin > this.slotMinutes, 'faultDuration', d, `is longer than a slot (${this.slotMinutes} min), so scenarios would overlap`, 'shorten it or raise slotMinutes');
-    const endMin = startMin + (scenarios.length - 1) * this.slotMinutes + faultMin;
-    p.when(startMin < bh.startHour * 60 || endMin > bh.endHour * 60, 'start', this.start,
-      `runs the game day from ${clock(startMin)} to ${clock(endMin)}, outside business hours (${clock(bh.startHour * 60)}-${clock(bh.endHour * 60)})`,
-      'start later or earlier inside the window, or shorten slotMinutes');
-
-    // Production.
-    const environment = props.environment ?? platformContext(this).environment;
-    productionProblems(p, environment, [...new Map([svc, dep, db, gw, auth].map(t => [t.namespace, t])).values()], props.allowProduction ?? false);
-
-    // Guard alerts.
-    const alertOf = (t: IChaosTarget) => props.alertNames?.[name(t)] ?? defaultGuardAlert(name(t));
-    resolveSchedule(p, { cron: `${this.start.minute} ${this.start.hour} * * ${this.daysOfWeek}`, timeZone: this.timeZone }, 'start');
-
-    if (p.count > 0) {
-      scope.node.tryRemoveChild(id);
-      p.throwIfAny();
-    }
+    const resolved = settingsOrThrow(this, 'GameDay', resolveGameDayProps(props, platformContext(this)));
+    this.daysOfWeek = resolved.daysOfWeek;
+    this.start = resolved.start;
+    this.slotMinutes = resolved.slotMinutes;
+    this.businessHours = resolved.businessHours;
+    this.faultDuration = resolved.faultDuration;
+    this.timeZone = resolved.timeZone;
+    const { scenarios, environment, startMinute: startMin } = resolved;
     this.scenarios = scenarios;
     this.workflows = scenarios.map((s, i) => {
       const at = startMin + i * this.slotMinutes;
@@ -244,7 +134,7 @@ export class GameDay extends Construct {
         namespace: props.namespace,
         environment,
         allowProduction: props.allowProduction,
-        guard: { ...props.guard, alertName: [...new Set(s.guardedTargets.map(alertOf))] },
+        guard: { ...props.guard, alertName: [...resolved.guardAlerts[i]] },
         schedule: { cron: `${at % 60} ${Math.floor(at / 60)} * * ${this.daysOfWeek}`, historyLimit: 5, timeZone: this.timeZone },
         annotations: {
           [CHAOS_ANNOTATIONS.scenario]: s.title,
@@ -258,4 +148,148 @@ export class GameDay extends Construct {
 
 function clock(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+/** A GameDay's props with every default resolved (see {@link resolveGameDayProps}). */
+export interface ResolvedGameDayProps {
+  readonly daysOfWeek: string;
+  readonly start: { readonly hour: number; readonly minute: number };
+  readonly slotMinutes: number;
+  readonly businessHours: { readonly startHour: number; readonly endHour: number };
+  readonly faultDuration: string;
+  readonly timeZone?: string;
+  readonly environment: string;
+  /** The scenarios in table order, each with the guard alerts of its targets. */
+  readonly scenarios: readonly GameDayScenario[];
+  readonly guardAlerts: readonly (readonly string[])[];
+  /** Minute of the day the first scenario starts. */
+  readonly startMinute: number;
+}
+
+/**
+ * Resolves a GameDay's props against the platform (environment, the region's time zone): the
+ * scenarios and their schedule, or every problem at once (bad times, a fault beyond a target's
+ * PDB, a slot outside business hours, production not allowed). Pure: builds nothing.
+ */
+export function resolveGameDayProps(props: GameDayProps, context: Pick<PlatformContext, 'environment' | 'timeZone'>): Resolution<ResolvedGameDayProps> {
+  const p = new Problems('GameDay', '');
+  const daysOfWeek: ResolvedGameDayProps['daysOfWeek'] = props.daysOfWeek ?? '2';
+  const start: ResolvedGameDayProps['start'] = props.start ?? { hour: 9, minute: 15 };
+  const slotMinutes: ResolvedGameDayProps['slotMinutes'] = props.slotMinutes ?? 15;
+  const businessHours: ResolvedGameDayProps['businessHours'] = props.businessHours ?? { startHour: 9, endHour: 17 };
+  const faultDuration: ResolvedGameDayProps['faultDuration'] = props.faultDuration ?? '5m';
+  const timeZone: ResolvedGameDayProps['timeZone'] = props.timeZone ?? context.timeZone;
+  const svc = ChaosTarget.of(props.service);
+  const dep = ChaosTarget.of(props.dependency);
+  const db = ChaosTarget.of(props.databasePrimary);
+  const gw = ChaosTarget.of(props.gateway);
+  const auth = ChaosTarget.of(props.auth);
+  const d = faultDuration;
+
+  p.when(!DOW.test(daysOfWeek), 'daysOfWeek', daysOfWeek, 'must name weekdays only (1-5, Monday to Friday)', 'use e.g. "2" or "1-5"');
+  const bh = businessHours;
+  p.when(!(Number.isInteger(bh.startHour) && Number.isInteger(bh.endHour) && bh.startHour >= 0 && bh.endHour <= 24 && bh.startHour < bh.endHour),
+    'businessHours', bh, 'must be whole hours with 0 <= startHour < endHour <= 24', 'use e.g. { startHour: 9, endHour: 17 }');
+  p.when(!(Number.isInteger(slotMinutes) && slotMinutes >= 1), 'slotMinutes', slotMinutes, 'must be a whole number of minutes >= 1', 'use e.g. 15');
+  p.when(!(Number.isInteger(start.hour) && Number.isInteger(start.minute) && start.hour >= 0 && start.hour < 24
+    && start.minute >= 0 && start.minute < 60), 'start', start, 'is not a time of day', 'use e.g. { hour: 9, minute: 15 }');
+
+  const scenarios: GameDayScenario[] = [];
+  const safe = (name: string, f: () => ChaosFault): ChaosFault | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      p.addAll((e as any).problems ?? [{ prop: name, value: undefined, why: String(e), fix: 'fix the target' }], name);
+      return undefined;
+    }
+  };
+  const podFailure = safe('service', () => Fault.podKill(svc, { mode: 'one' }));
+  const partition = safe('dependency', () => Fault.networkPartition(svc, { mode: 'one', peer: dep, direction: 'to', duration: d }));
+  const primary = safe('databasePrimary', () => Fault.podKill(db, { mode: 'one' }));
+  const latency = safe('service', () => Fault.networkDelay(svc, { mode: 'one', latency: '1s', duration: d }));
+  const gwFail = safe('gateway', () => Fault.podFailure(gw, { mode: 'one', duration: d }));
+  const authFail = safe('auth', () => Fault.podFailure(auth, { mode: 'one', duration: d }));
+  const name = (t: IChaosTarget) => ChaosTarget.nameOf(t);
+
+  if (podFailure && partition && primary && latency && gwFail && authFail) {
+    scenarios.push(
+      {
+        id: 'pod-failure',
+        title: 'Pod failure',
+        hypothesis: `Killing one ${name(svc)} pod keeps ${name(svc)} available: the other replicas serve and the pod is replaced`,
+        expectedBehavior: 'Service remains available (the case study: 8 other pods kept serving; PASS)',
+        step: ChaosSteps.fault(podFailure, { deadline: d }),
+        guardedTargets: [svc],
+      },
+      {
+        id: 'dependency-failure',
+        title: 'Service dependency failure',
+        hypothesis: `When ${name(dep)} is unreachable, ${name(svc)} fails its requests with a graceful error and stays up`,
+        expectedBehavior: 'Orders fail with a graceful error (the case study: PASS); injected as a partition of one caller pod, within the PDB',
+        step: ChaosSteps.fault(partition),
+        guardedTargets: [svc, dep],
+      },
+      {
+        id: 'database-primary-failure',
+        title: 'Database primary failure',
+        hypothesis: `Killing the ${name(db)} primary promotes a replica automatically in under 30 s`,
+        expectedBehavior: 'Automatic failover to a replica (<30s) (the case study: PASS / manual failover needed before automation)',
+        step: ChaosSteps.fault(primary, { name: 'kill-primary', deadline: d }),
+        guardedTargets: [svc, db],
+      },
+      {
+        id: 'network-latency',
+        title: 'Network latency',
+        hypothesis: `1 s of added latency on one ${name(svc)} pod trips timeouts and the circuit breaker ejects it; callers retry elsewhere`,
+        expectedBehavior: 'Requests time out, the circuit breaker trips (the case study: FAIL, no fallback)',
+        step: ChaosSteps.fault(latency),
+        guardedTargets: [svc],
+      },
+      {
+        id: 'cascading-failure',
+        title: 'Cascading failure',
+        hypothesis: `Losing one ${name(gw)} and one ${name(auth)} pod at once keeps the system available: both run replicas in every zone`,
+        expectedBehavior: 'The case study killed the whole gateway and auth: entire system unavailable (FAIL, need a backup gateway); '
+          + 'guarded here to the PDB: one pod of each',
+        step: ChaosSteps.parallel('gateway-and-auth', ChaosSteps.fault(gwFail), ChaosSteps.fault(authFail)),
+        guardedTargets: [gw, auth],
+      },
+    );
+  }
+
+  // PDB guard: never select more pods than the target's budget lets be down.
+  for (const f of [podFailure, partition, primary, latency, gwFail, authFail]) {
+    if (!f) continue;
+    const allowed = ChaosTarget.allowedDisruptions(f.target);
+    if (allowed === undefined) {
+      p.add(`${name(f.target)}.disruptionBudget`, undefined, 'is missing, so the guard cannot bound the pods the game day disrupts',
+        'give the target\'s PodDisruptionBudget (a ResilientService carries it)');
+    } else if (f.podsAffected! > allowed) {
+      p.add(f.name, `${f.podsAffected} pod(s)`, `disrupts more pods than ${name(f.target)}'s PodDisruptionBudget allows (${allowed})`,
+        'lower the count (mode "one") or raise the budget');
+    }
+  }
+
+  // Business hours: every slot starts and ends inside the window.
+  const startMin = start.hour * 60 + start.minute;
+  const faultMin = Math.ceil(goDurationSeconds(d) / 60);
+  p.when(faultMin > slotMinutes, 'faultDuration', d, `is longer than a slot (${slotMinutes} min), so scenarios would overlap`, 'shorten it or raise slotMinutes');
+  const endMin = startMin + (scenarios.length - 1) * slotMinutes + faultMin;
+  p.when(startMin < bh.startHour * 60 || endMin > bh.endHour * 60, 'start', start,
+    `runs the game day from ${clock(startMin)} to ${clock(endMin)}, outside business hours (${clock(bh.startHour * 60)}-${clock(bh.endHour * 60)})`,
+    'start later or earlier inside the window, or shorten slotMinutes');
+
+  // Production.
+  const environment = props.environment ?? context.environment;
+  productionProblems(p, environment, [...new Map([svc, dep, db, gw, auth].map(t => [t.namespace, t])).values()], props.allowProduction ?? false);
+
+  // Guard alerts.
+  const alertOf = (t: IChaosTarget) => props.alertNames?.[name(t)] ?? defaultGuardAlert(name(t));
+  resolveSchedule(p, { cron: `${start.minute} ${start.hour} * * ${daysOfWeek}`, timeZone: timeZone }, 'start');
+
+  return resolution(p.all, () => ({
+    daysOfWeek, start, slotMinutes, businessHours, faultDuration, timeZone, environment, scenarios,
+    guardAlerts: scenarios.map(s => [...new Set(s.guardedTargets.map(alertOf))]),
+    startMinute: startMin,
+  }));
 }

@@ -3,7 +3,7 @@ import { errorOf, regionChart, synth } from './helpers';
 import { Checks, Criticality, Platform, RegionChart, ResilientService } from '../../lib';
 import { IChaosTarget } from '../../lib/k8s/chaos';
 import { alertGuardQuery } from '../../lib/k8s/chaos-workflow';
-import { defaultGuardAlert, GameDay, GameDayProps } from '../../lib/k8s/game-day';
+import { defaultGuardAlert, GameDay, GameDayProps, resolveGameDayProps } from '../../lib/k8s/game-day';
 import '../util/chaos-mesh-schemas';
 import { expectValidManifests } from '../util/schema';
 
@@ -140,5 +140,30 @@ describe('GameDay guards', () => {
     const { chart } = regionChart();
     expect(errorOf(() => platform(chart)({ faultDuration: '20m' })).message)
       .toContain('faultDuration ("20m") is longer than a slot (15 min), so scenarios would overlap');
+  });
+});
+
+describe('resolveGameDayProps (pure, no construct built)', () => {
+  const target = (name: string, ns: string): IChaosTarget => ({
+    name, namespace: ns, podLabels: { 'app.kubernetes.io/name': name }, disruptionBudget: { replicas: 3, maxUnavailable: 1 },
+  });
+  const props: GameDayProps = {
+    service: target('order-service', 'orders'), dependency: target('payment-service', 'payments'), databasePrimary: PRIMARY,
+    gateway: target('api-gateway', 'edge'), auth: target('auth-service', 'identity'),
+  };
+
+  test('schedule, scenarios and guard alerts from the props and the region\'s time zone', () => {
+    const r = resolveGameDayProps(props, { environment: 'staging', timeZone: 'Europe/Dublin' });
+    expect(r.problems).toBeUndefined();
+    expect(r.settings!.timeZone).toBe('Europe/Dublin');
+    expect(r.settings!.startMinute).toBe(9 * 60 + 15);
+    expect(r.settings!.scenarios.map(s => s.id)).toEqual(['pod-failure', 'dependency-failure', 'database-primary-failure', 'network-latency', 'cascading-failure']);
+    expect(r.settings!.guardAlerts[1]).toEqual([defaultGuardAlert('order-service'), defaultGuardAlert('payment-service')]);
+  });
+
+  test('every problem at once: a bad weekday, a start outside business hours, production not allowed', () => {
+    const r = resolveGameDayProps({ ...props, daysOfWeek: '6', start: { hour: 16, minute: 30 } }, { environment: 'production' });
+    expect(r.settings).toBeUndefined();
+    expect(r.problems!.map(p => p.prop)).toEqual(['daysOfWeek', 'start', 'environment']);
   });
 });
