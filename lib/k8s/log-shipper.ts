@@ -29,9 +29,11 @@ import { FluentBitOptions, LogLifecycleTiers, fluentBitProblems, renderFluentBit
 import { ServiceMonitor } from './crds/monitoring';
 import { SecretKeySelector } from './crds/monitoring-stack';
 import { renderNetworkPolicySpec } from './private/network';
-import { containerSecurityContext, podSecurityContext } from './private/pod';
-import { platformContext } from './private/context';
-import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems } from './workload-options';
+import { podSecurityContext } from './private/pod';
+import { PlatformContext, platformContext } from './private/context';
+import { Resolution, resolution, settingsOrThrow } from './private/resolve';
+import { hardenedContainer } from './private/workload';
+import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems } from './workload-options';
 
 /** Props of a {@link LogShipper}. */
 export interface LogShipperProps extends FluentBitOptions {
@@ -118,81 +120,22 @@ export class LogShipper extends Construct {
   constructor(scope: Construct, id: string, props: LogShipperProps) {
     super(scope, id);
     const ctx = platformContext(this);
-    const region = ctx.region;
-    const problems = new Problems('LogShipper', this.node.path);
-    this.name = props.name ?? 'fluent-bit';
-    this.namespace = props.namespace ?? 'logging';
-    this.image = props.image ?? 'cr.fluentbit.io/fluent/fluent-bit:3.1.9';
-    this.resources = resolveResources(props.resources, DEFAULT_RESOURCES);
-    this.apiServerCidrs = props.apiServerCidrs ?? (region?.vpcCidr ? [region.vpcCidr] : []);
-    this.httpPort = props.httpPort ?? 2020;
-    const identity = { user: 10001, group: 10001, fsGroup: 10001, ...props.identity };
-    const priorityClassName = props.priorityClassName ?? 'nines-critical';
-    const cidr = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
-
-    problems.when(!isDnsLabel(this.name), 'name', this.name, 'is not a DNS label', 'use e.g. "fluent-bit"');
-    problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use e.g. "monitoring"');
-    problems.addAll(imageProblems('image', this.image));
-    problems.addAll(resourceProblems('resources', this.resources));
-    problems.addAll(identityProblems('identity', identity));
-    problems.addAll(fluentBitProblems(props));
-    const secret = props.passwordSecret;
-    problems.when(!secret || !isDnsLabel(secret.name) || !/^[-._a-zA-Z0-9]+$/.test(secret.key ?? ''), 'passwordSecret', secret,
-      'is not a Secret name and key', 'give e.g. { name: "log-store", key: "password" }');
-    problems.when(!Array.isArray(props.outputCidrs) || props.outputCidrs.length === 0, 'outputCidrs', props.outputCidrs,
-      'is empty, so the NetworkPolicy would block the log store', 'give the log store\'s CIDRs, e.g. ["10.0.64.0/20"]');
-    (props.outputCidrs ?? []).forEach((c, i) => problems.when(!cidr.test(c), `outputCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.0.64.0/20"'));
-    this.apiServerCidrs.forEach((c, i) => problems.when(!cidr.test(c), `apiServerCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.0.0.0/16"'));
-    problems.when(this.apiServerCidrs.length === 0, 'apiServerCidrs', this.apiServerCidrs,
-      'is empty and the region has no vpcCidr, so the kubernetes filter cannot reach the API server', 'give the API server endpoints\' CIDRs');
-    let lifecyclePolicy: Record<string, any> = {};
-    try {
-      lifecyclePolicy = renderIndexLifecyclePolicy(props.lifecycle);
-    } catch (e: any) {
-      problems.addAll(e.problems ?? [], 'lifecycle');
-    }
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
-    this.lifecyclePolicy = lifecyclePolicy;
+    const resolved = settingsOrThrow(this, 'LogShipper', resolveLogShipperProps(props, ctx));
+    this.name = resolved.name;
+    this.namespace = resolved.namespace;
+    this.image = resolved.image;
+    this.resources = resolved.resources;
+    this.apiServerCidrs = resolved.apiServerCidrs;
+    this.httpPort = resolved.httpPort;
+    this.lifecyclePolicy = resolved.lifecyclePolicy;
+    const { identity, priorityClassName, passwordSecret: secret, lifecyclePolicy } = resolved;
 
     const files = renderFluentBitConfig(props);
     this.selectorLabels = { [LABELS.name]: this.name, [LABELS.instance]: `${this.name}-${this.namespace}` };
     const labels = { ...this.selectorLabels, [LABELS.component]: 'log-shipper', [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
     const meta = (name = this.name) => ({ name, namespace: this.namespace, labels });
 
-    if (props.createNamespace ?? true) {
-      new ApiObject(this, 'Namespace', {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: {
-          name: this.namespace,
-          labels: {
-            [LABELS.managedBy]: MANAGED_BY,
-            // The read-only /var/log hostPath is the one exception (see the suppression reason).
-            'pod-security.kubernetes.io/enforce': 'privileged',
-            'pod-security.kubernetes.io/audit': 'restricted',
-            'pod-security.kubernetes.io/warn': 'restricted',
-          },
-        },
-      });
-    }
-    new ApiObject(this, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta() });
-    const roleName = `${this.name}-${this.namespace}-log-reader`;
-    new ApiObject(this, 'ClusterRole', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: roleName, labels },
-      rules: [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }],
-    } as any);
-    new ApiObject(this, 'ClusterRoleBinding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: roleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-      subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
-    } as any);
+    this.addNamespaceAndReader(props.createNamespace ?? true, labels, meta());
     this.configMap = new ApiObject(this, 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(), data: { ...files } } as any);
     new ApiObject(this, 'LifecyclePolicy', {
       apiVersion: 'v1',
@@ -225,27 +168,24 @@ export class LogShipper extends Construct {
             terminationGracePeriodSeconds: 30,
             // Every node, tainted or not: a node without a shipper loses its logs.
             tolerations: [{ operator: 'Exists' }],
-            containers: [{
+            containers: [hardenedContainer({
               name: this.name,
               image: this.image,
-              imagePullPolicy: 'IfNotPresent',
               command: ['/fluent-bit/bin/fluent-bit'],
               args: ['--workdir=/fluent-bit/etc', '--config=/fluent-bit/etc/fluent-bit.conf'],
-              ports: [{ name: 'http', containerPort: this.httpPort, protocol: 'TCP' }],
+              ports: [{ name: 'http', port: this.httpPort }],
               env: [{ name: passwordEnv, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } }],
-              resources: renderResources(this.resources),
-              livenessProbe: probe('/', 10, 3),
-              readinessProbe: probe('/api/v1/health', 10, 3),
+              resources: this.resources,
+              probes: { liveness: probe('/', 10, 3), readiness: probe('/api/v1/health', 10, 3) },
               // The image is distroless (no shell): the kubelet's own sleep action, not `sh -c sleep`.
               lifecycle: { preStop: { sleep: { seconds: 5 } } },
-              securityContext: containerSecurityContext(identity),
-              terminationMessagePolicy: 'FallbackToLogsOnError',
+              identity,
               volumeMounts: [
                 { name: 'varlog', mountPath: '/var/log', readOnly: true },
                 { name: 'config', mountPath: '/fluent-bit/etc', readOnly: true },
                 { name: 'state', mountPath: props.stateDir ?? '/var/fluent-bit/state' },
               ],
-            }],
+            })],
             volumes: [
               { name: 'varlog', hostPath: { path: '/var/log', type: 'Directory' } },
               { name: 'config', configMap: { name: this.name } },
@@ -289,4 +229,96 @@ export class LogShipper extends Construct {
     });
     Checks.of(this.node.root);
   }
+
+  /** The Namespace (privileged only for the /var/log hostPath) and the reader identity: ServiceAccount and pod/namespace read access. */
+  private addNamespaceAndReader(createNamespace: boolean, labels: Record<string, string>, metadata: Record<string, unknown>): void {
+    if (createNamespace) {
+      new ApiObject(this, 'Namespace', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: this.namespace,
+          labels: {
+            [LABELS.managedBy]: MANAGED_BY,
+            // The read-only /var/log hostPath is the one exception (see the suppression reason).
+            'pod-security.kubernetes.io/enforce': 'privileged',
+            'pod-security.kubernetes.io/audit': 'restricted',
+            'pod-security.kubernetes.io/warn': 'restricted',
+          },
+        },
+      });
+    }
+    new ApiObject(this, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata });
+    const roleName = `${this.name}-${this.namespace}-log-reader`;
+    new ApiObject(this, 'ClusterRole', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: roleName, labels },
+      rules: [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }],
+    } as any);
+    new ApiObject(this, 'ClusterRoleBinding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: roleName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
+    } as any);
+  }
+}
+
+/** A LogShipper's props with every default resolved (see {@link resolveLogShipperProps}). */
+export interface ResolvedLogShipperProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly image: string;
+  readonly resources: ResolvedResources;
+  readonly apiServerCidrs: readonly string[];
+  readonly httpPort: number;
+  readonly identity: Required<PodIdentity>;
+  readonly priorityClassName: string;
+  readonly passwordSecret: { readonly name: string; readonly key: string };
+  readonly lifecyclePolicy: Record<string, any>;
+}
+
+/**
+ * Resolves a LogShipper's props against the platform (the region's VPC CIDR for the API
+ * server): the settings, or every problem at once. Pure: builds nothing.
+ */
+export function resolveLogShipperProps(props: LogShipperProps, context: Pick<PlatformContext, 'region'>): Resolution<ResolvedLogShipperProps> {
+  const region = context.region;
+  const problems = new Problems('LogShipper', '');
+  const name: ResolvedLogShipperProps['name'] = props.name ?? 'fluent-bit';
+  const namespace: ResolvedLogShipperProps['namespace'] = props.namespace ?? 'logging';
+  const image: ResolvedLogShipperProps['image'] = props.image ?? 'cr.fluentbit.io/fluent/fluent-bit:3.1.9';
+  const resources: ResolvedLogShipperProps['resources'] = resolveResources(props.resources, DEFAULT_RESOURCES);
+  const apiServerCidrs: ResolvedLogShipperProps['apiServerCidrs'] = props.apiServerCidrs ?? (region?.vpcCidr ? [region.vpcCidr] : []);
+  const httpPort: ResolvedLogShipperProps['httpPort'] = props.httpPort ?? 2020;
+  const identity = { user: 10001, group: 10001, fsGroup: 10001, ...props.identity };
+  const priorityClassName = props.priorityClassName ?? 'nines-critical';
+  const cidr = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+
+  problems.when(!isDnsLabel(name), 'name', name, 'is not a DNS label', 'use e.g. "fluent-bit"');
+  problems.when(!isDnsLabel(namespace), 'namespace', namespace, 'is not a DNS label', 'use e.g. "monitoring"');
+  problems.addAll(imageProblems('image', image));
+  problems.addAll(resourceProblems('resources', resources));
+  problems.addAll(identityProblems('identity', identity));
+  problems.addAll(fluentBitProblems(props));
+  const secret = props.passwordSecret;
+  problems.when(!secret || !isDnsLabel(secret.name) || !/^[-._a-zA-Z0-9]+$/.test(secret.key ?? ''), 'passwordSecret', secret,
+    'is not a Secret name and key', 'give e.g. { name: "log-store", key: "password" }');
+  problems.when(!Array.isArray(props.outputCidrs) || props.outputCidrs.length === 0, 'outputCidrs', props.outputCidrs,
+    'is empty, so the NetworkPolicy would block the log store', 'give the log store\'s CIDRs, e.g. ["10.0.64.0/20"]');
+  (props.outputCidrs ?? []).forEach((c, i) => problems.when(!cidr.test(c), `outputCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.0.64.0/20"'));
+  apiServerCidrs.forEach((c, i) => problems.when(!cidr.test(c), `apiServerCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.0.0.0/16"'));
+  problems.when(apiServerCidrs.length === 0, 'apiServerCidrs', apiServerCidrs,
+    'is empty and the region has no vpcCidr, so the kubernetes filter cannot reach the API server', 'give the API server endpoints\' CIDRs');
+  let lifecyclePolicy: Record<string, any> = {};
+  try {
+    lifecyclePolicy = renderIndexLifecyclePolicy(props.lifecycle);
+  } catch (e: any) {
+    problems.addAll(e.problems ?? [], 'lifecycle');
+  }
+  return resolution(problems.all, () => ({
+    name, namespace, image, resources, apiServerCidrs, httpPort, identity, priorityClassName, passwordSecret: secret, lifecyclePolicy,
+  }));
 }

@@ -1,7 +1,7 @@
 import { App, Testing } from 'cdk8s';
 import { errorOf, find, synth } from './helpers';
 import { Checks, Platform, RegionChart, ValidationError } from '../../lib';
-import { LOG_READER_HOSTPATH_REASON, LOG_READER_TOKEN_REASON, LogShipper, LogShipperProps } from '../../lib/k8s/log-shipper';
+import { LOG_READER_HOSTPATH_REASON, LOG_READER_TOKEN_REASON, LogShipper, LogShipperProps, resolveLogShipperProps } from '../../lib/k8s/log-shipper';
 import { expectValidManifests } from '../util/schema';
 
 const PLATFORM = Platform.fromDescription({
@@ -100,4 +100,20 @@ test('bad props: every problem at once, tree untouched', () => {
     ' - lifecycle.delete.minAge ("20d") must be later than cold.minAge (30d); order the tiers hot < warm < cold < delete',
   ].join('\n'));
   expect(c.node.tryFindChild('logs')).toBeUndefined();
+});
+
+describe('resolveLogShipperProps (pure, no construct built)', () => {
+  test('defaults, and the API server CIDR from the region', () => {
+    const r = resolveLogShipperProps(PROPS, { region: PLATFORM.regions[0] });
+    expect(r.problems).toBeUndefined();
+    expect(r.settings).toMatchObject({
+      name: 'fluent-bit', namespace: 'logging', httpPort: 2020, priorityClassName: 'nines-critical',
+      apiServerCidrs: [PLATFORM.regions[0].vpcCidr], identity: { user: 10001, group: 10001, fsGroup: 10001 },
+    });
+  });
+
+  test('outside a region without apiServerCidrs: reported, with the other problems', () => {
+    const r = resolveLogShipperProps({ ...PROPS, outputCidrs: [] }, { region: undefined });
+    expect(r.problems!.map(p => p.prop)).toEqual(['outputCidrs', 'apiServerCidrs']);
+  });
 });
