@@ -10,7 +10,7 @@ import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph
 import { platformContext } from './private/context';
 import { ETCD_CLIENT_PORT as CLIENT_PORT, ETCD_PEER_PORT as PEER_PORT, resolveEtcdClusterProps } from './private/etcd-props';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
-import { settingsOrThrow } from './private/resolve';
+import { assignSettings, settingsOrThrow } from './private/resolve';
 import { StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 
@@ -75,22 +75,22 @@ export interface EtcdClusterProps {
  * Pod name through Kubernetes' `$(POD_NAME)` expansion.
  */
 export class EtcdCluster extends Construct implements IDependable {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly team: string;
-  public readonly image: string;
-  public readonly members: number;
-  public readonly zones: readonly string[];
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly team!: string;
+  public readonly image!: string;
+  public readonly members!: number;
+  public readonly zones!: readonly string[];
   public readonly storageSize: string;
   public readonly storageClass: string;
-  public readonly resources: ResolvedResources;
-  public readonly identity: Required<PodIdentity>;
+  public readonly resources!: ResolvedResources;
+  public readonly identity!: Required<PodIdentity>;
   /** Name of the headless governing Service. */
-  public readonly headlessServiceName: string;
+  public readonly headlessServiceName!: string;
   /** Every member's client endpoint, `host:port` (what Patroni's `etcd3.hosts` lists). */
-  public readonly clientEndpoints: readonly string[];
+  public readonly clientEndpoints!: readonly string[];
   /** The peers as every member lists them in `--initial-cluster`. */
-  public readonly peers: readonly EtcdPeer[];
+  public readonly peers!: readonly EtcdPeer[];
   public readonly selectorLabels: Record<string, string>;
   public readonly labels: Record<string, string>;
 
@@ -109,19 +109,10 @@ export class EtcdCluster extends Construct implements IDependable {
     super(scope, id);
     const context = platformContext(this);
     const s = settingsOrThrow(this, 'EtcdCluster', resolveEtcdClusterProps(id, props, context));
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.team = s.team;
-    this.image = s.image;
-    this.members = s.members;
-    this.zones = s.zones;
+    const { storage, memberHost, memberOptions, ...fields } = s;
+    assignSettings<EtcdCluster>(this, fields);
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass!;
-    this.resources = s.resources;
-    this.identity = s.identity;
-    this.headlessServiceName = s.headlessServiceName;
-    this.peers = s.peers;
-    this.clientEndpoints = s.clientEndpoints;
     this.clusterDomain = context.clusterDomain;
     this.selectorLabels = { [LABELS.name]: 'etcd', [LABELS.instance]: `${this.name}-${this.namespace}` };
     this.labels = { ...this.selectorLabels, [LABELS.component]: 'dcs', ...ownerLabels(this.namespace, this.team) };

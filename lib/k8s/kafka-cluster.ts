@@ -16,7 +16,7 @@ import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
 import { platformContext } from './private/context';
 import { resolveKafkaClusterProps } from './private/kafka-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { settingsOrThrow } from './private/resolve';
+import { assignSettings, settingsOrThrow } from './private/resolve';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
 /** A topic the cluster creates declaratively (the topics Job). */
@@ -210,32 +210,32 @@ const PRESTOP_SECONDS = 5;
  * ```
  */
 export class KafkaCluster extends Construct implements IDependable {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly team: string;
-  public readonly tier: Criticality;
-  public readonly image: string;
-  public readonly metricsImage: string;
-  public readonly zones: readonly string[];
-  public readonly brokers: number;
-  public readonly controllers: number;
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly team!: string;
+  public readonly tier!: Criticality;
+  public readonly image!: string;
+  public readonly metricsImage!: string;
+  public readonly zones!: readonly string[];
+  public readonly brokers!: number;
+  public readonly controllers!: number;
   /** Brokers per zone (zone order), e.g. `{ 'us-east-1a': 1, ... }`. */
-  public readonly brokersPerZone: Readonly<Record<string, number>>;
-  public readonly defaultReplicationFactor: number;
-  public readonly minInsyncReplicas: number;
-  public readonly numPartitions: number;
-  public readonly logRetentionHours: number;
+  public readonly brokersPerZone!: Readonly<Record<string, number>>;
+  public readonly defaultReplicationFactor!: number;
+  public readonly minInsyncReplicas!: number;
+  public readonly numPartitions!: number;
+  public readonly logRetentionHours!: number;
   /** Declared topics with every default resolved. */
-  public readonly topics: readonly KafkaTopicSpec[];
+  public readonly topics!: readonly KafkaTopicSpec[];
   public readonly tls?: { readonly secretName: string; readonly clientAuth: 'required' | 'requested' | 'none' };
-  public readonly brokerResources: ResolvedResources;
-  public readonly controllerResources: ResolvedResources;
+  public readonly brokerResources!: ResolvedResources;
+  public readonly controllerResources!: ResolvedResources;
   public readonly brokerStorage: { readonly size: string; readonly storageClassName?: string };
   public readonly controllerStorage: { readonly size: string; readonly storageClassName?: string };
-  public readonly identity: Required<PodIdentity>;
+  public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
-  public readonly clusterId: string;
+  public readonly clusterId!: string;
   public readonly priorityClassName: string;
   public readonly clientPort = KAFKA_DEFAULTS.clientPort;
   public readonly replicationPort = KAFKA_DEFAULTS.replicationPort;
@@ -283,29 +283,10 @@ export class KafkaCluster extends Construct implements IDependable {
     super(scope, id);
     const context = platformContext(this);
     const s = settingsOrThrow(this, 'KafkaCluster', resolveKafkaClusterProps(id, props, context));
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.team = s.team;
-    this.tier = s.tier;
-    this.image = s.image;
-    this.metricsImage = s.metricsImage;
-    this.runbookBaseUrl = s.runbookBaseUrl;
-    this.zones = s.zones;
-    this.controllers = s.controllers;
-    this.brokers = s.brokers;
-    this.brokersPerZone = s.brokersPerZone;
-    this.defaultReplicationFactor = s.defaultReplicationFactor;
-    this.minInsyncReplicas = s.minInsyncReplicas;
-    this.numPartitions = s.numPartitions;
-    this.logRetentionHours = s.logRetentionHours;
-    this.topics = s.topics;
-    this.tls = s.tls;
-    this.brokerResources = s.brokerResources;
-    this.controllerResources = s.controllerResources;
+    const { brokerStorage, controllerStorage, ...fields } = s;
+    assignSettings<KafkaCluster>(this, fields);
     this.brokerStorage = { size: s.brokerStorage.size, storageClassName: s.brokerStorage.storageClass };
     this.controllerStorage = { size: s.controllerStorage.size, storageClassName: s.controllerStorage.storageClass };
-    this.identity = s.identity;
-    this.clusterId = s.clusterId;
     this.monitoringNamespace = context.monitoringNamespace;
     this.clusterDomain = context.clusterDomain;
     this.priorityClassName = tierDefaults(this.tier).priorityClassName;

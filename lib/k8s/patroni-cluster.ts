@@ -21,7 +21,7 @@ import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
 import { platformContext } from './private/context';
 import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, patroniSelector, pgBouncerInput, resolvePatroniClusterProps } from './private/patroni-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { settingsOrThrow } from './private/resolve';
+import { assignSettings, settingsOrThrow } from './private/resolve';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
 /**
@@ -333,36 +333,36 @@ const POOLER_SAFE_STOP = 'kill -INT 1; while kill -0 1 2>/dev/null; do sleep 1; 
  * ```
  */
 export class PatroniCluster extends Construct implements IDependent {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly team: string;
-  public readonly tier: Criticality;
-  public readonly image: string;
-  public readonly exporterImage: string;
-  public readonly members: number;
-  public readonly zones: readonly string[];
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly team!: string;
+  public readonly tier!: Criticality;
+  public readonly image!: string;
+  public readonly exporterImage!: string;
+  public readonly members!: number;
+  public readonly zones!: readonly string[];
   public readonly storageSize: string;
   public readonly storageClass: string;
-  public readonly resources: ResolvedResources;
-  public readonly exporterResources: ResolvedResources;
-  public readonly identity: Required<PodIdentity>;
+  public readonly resources!: ResolvedResources;
+  public readonly exporterResources!: ResolvedResources;
+  public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
   /** Which DCS holds the leader lock. */
-  public readonly dcsKind: 'etcd3' | 'kubernetes';
+  public readonly dcsKind!: 'etcd3' | 'kubernetes';
   /** The etcd cluster, when the DCS is etcd. */
   public readonly etcd?: EtcdCluster;
-  public readonly podCidrs: readonly string[];
-  public readonly kubernetesApi: Required<KubernetesApiAccess>;
-  public readonly credentials: Required<PostgresCredentials>;
+  public readonly podCidrs!: readonly string[];
+  public readonly kubernetesApi!: Required<KubernetesApiAccess>;
+  public readonly credentials!: Required<PostgresCredentials>;
   /** The backup settings with every default applied, when backups are on. */
   public readonly backup?: Required<PatroniBackupOptions>;
   /** Every renderer input with its default applied (failover timings, parameters, role names). */
   public readonly patroni: ResolvedPatroniMemberOptions;
   /** Seconds the preStop waits for the leadership to move. */
-  public readonly switchoverWaitSeconds: number;
+  public readonly switchoverWaitSeconds!: number;
   /** terminationGracePeriodSeconds: the switchover wait plus PostgreSQL's shutdown. */
-  public readonly gracePeriodSeconds: number;
+  public readonly gracePeriodSeconds!: number;
   public readonly selectorLabels: Record<string, string>;
   public readonly labels: Record<string, string>;
   /**
@@ -371,15 +371,15 @@ export class PatroniCluster extends Construct implements IDependent {
    */
   public readonly serviceAccountName: string;
   /** Headless governing Service name. */
-  public readonly headlessServiceName: string;
+  public readonly headlessServiceName!: string;
   /** Read-write (leader) Service name: the cluster name. */
   public readonly readWriteServiceName: string;
   /** Read-only (replicas) Service name. */
-  public readonly readOnlyServiceName: string;
+  public readonly readOnlyServiceName!: string;
   /** Host applications connect to for writes, e.g. `orders-db.orders.svc.cluster.local`. */
-  public readonly host: string;
+  public readonly host!: string;
   /** Host for reads that tolerate replication lag (0 on synchronous standbys for committed data). */
-  public readonly readOnlyHost: string;
+  public readonly readOnlyHost!: string;
 
   public readonly statefulSet: ApiObject;
   public readonly configMap: ApiObject;
@@ -408,32 +408,11 @@ export class PatroniCluster extends Construct implements IDependent {
     super(scope, id);
     const context = platformContext(this);
     const s = settingsOrThrow(this, 'PatroniCluster', resolvePatroniClusterProps(id, props, context));
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.team = s.team;
-    this.tier = s.tier;
-    this.image = s.image;
-    this.exporterImage = s.exporterImage;
-    this.members = s.members;
-    this.zones = s.zones;
+    const { storage, memberOptions: memberOptionsFor, pooler, ...fields } = s;
+    assignSettings<PatroniCluster>(this, fields);
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass!;
-    this.resources = s.resources;
-    this.exporterResources = s.exporterResources;
-    this.identity = s.identity;
-    this.runbookBaseUrl = s.runbookBaseUrl;
-    this.dcsKind = s.dcsKind;
-    this.podCidrs = s.podCidrs;
-    this.kubernetesApi = s.kubernetesApi;
-    this.credentials = s.credentials;
-    this.backup = s.backup;
-    this.switchoverWaitSeconds = s.switchoverWaitSeconds;
-    this.gracePeriodSeconds = s.gracePeriodSeconds;
-    this.headlessServiceName = s.headlessServiceName;
     this.serviceAccountName = this.readWriteServiceName = this.name;
-    this.readOnlyServiceName = s.readOnlyServiceName;
-    this.host = s.host;
-    this.readOnlyHost = s.readOnlyHost;
     this.poolerOptions = s.pooler;
     this.monitoringNamespace = context.monitoringNamespace;
     this.selectorLabels = patroniSelector(this.name, this.namespace);

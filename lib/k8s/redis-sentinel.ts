@@ -21,7 +21,7 @@ import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
 import { platformContext } from './private/context';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
 import { REDIS_RUN_DIR as RUN, REDIS_SECRET_DIR as SECRET_DIR, REDIS_SECRET_FILE as SECRET_FILE, resolveRedisSentinelProps } from './private/redis-props';
-import { settingsOrThrow } from './private/resolve';
+import { assignSettings, settingsOrThrow } from './private/resolve';
 import { MemberStatefulSetSpec, MemberTraffic, StatefulMembers, memberServiceAccount, volumeClaimTemplate } from './private/stateful';
 
 /** A key of a Secret in the construct's namespace; the construct never sees the value. */
@@ -223,37 +223,37 @@ const AUTH = `REDISCLI_AUTH="$(cat ${SECRET_FILE})" redis-cli`;
  *   members among themselves and monitoring (metrics port).
  */
 export class RedisSentinel extends Construct implements IDependable {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly team: string;
-  public readonly tier: Criticality;
-  public readonly image: string;
-  public readonly exporterImage: string;
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly team!: string;
+  public readonly tier!: Criticality;
+  public readonly image!: string;
+  public readonly exporterImage!: string;
   /** Replicas of the master. */
-  public readonly replicas: number;
+  public readonly replicas!: number;
   /** Redis pods (`replicas + 1`). */
   public readonly redisPods: number;
-  public readonly sentinels: number;
-  public readonly quorum: number;
-  public readonly masterName: string;
-  public readonly downAfterMilliseconds: number;
-  public readonly failoverTimeoutMilliseconds: number;
-  public readonly parallelSyncs: number;
-  public readonly minReplicasToWrite: number;
-  public readonly minReplicasMaxLagSeconds: number;
-  public readonly maxmemoryPolicy: RedisMaxmemoryPolicy;
-  public readonly maxmemoryPercent: number;
+  public readonly sentinels!: number;
+  public readonly quorum!: number;
+  public readonly masterName!: string;
+  public readonly downAfterMilliseconds!: number;
+  public readonly failoverTimeoutMilliseconds!: number;
+  public readonly parallelSyncs!: number;
+  public readonly minReplicasToWrite!: number;
+  public readonly minReplicasMaxLagSeconds!: number;
+  public readonly maxmemoryPolicy!: RedisMaxmemoryPolicy;
+  public readonly maxmemoryPercent!: number;
   /** maxmemory in bytes, from the memory limit and `maxmemoryPercent`. */
-  public readonly maxmemoryBytes: number;
-  public readonly zones: readonly string[];
+  public readonly maxmemoryBytes!: number;
+  public readonly zones!: readonly string[];
   public readonly storage: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
   public readonly sentinelStorage: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
-  public readonly resources: ResolvedResources;
-  public readonly sentinelResources: ResolvedResources;
-  public readonly identity: Required<PodIdentity>;
+  public readonly resources!: ResolvedResources;
+  public readonly sentinelResources!: ResolvedResources;
+  public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
-  public readonly passwordSecret: Required<RedisSecretKeyRef>;
+  public readonly passwordSecret!: Required<RedisSecretKeyRef>;
   public readonly priorityClassName: string;
   /** Redis pods' PDB maxUnavailable. */
   public readonly redisMaxUnavailable: number;
@@ -293,31 +293,9 @@ export class RedisSentinel extends Construct implements IDependable {
     super(scope, id);
     const context = platformContext(this);
     const s = settingsOrThrow(this, 'RedisSentinel', resolveRedisSentinelProps(id, props, context));
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.team = s.team;
-    this.tier = s.tier;
-    this.image = s.image;
-    this.exporterImage = s.exporterImage;
-    this.runbookBaseUrl = s.runbookBaseUrl;
-    this.passwordSecret = s.passwordSecret;
-    this.replicas = s.replicas;
+    const { storage, sentinelStorage, shared, ...fields } = s;
+    assignSettings<RedisSentinel>(this, fields);
     this.redisPods = s.replicas + 1;
-    this.sentinels = s.sentinels;
-    this.quorum = s.quorum;
-    this.masterName = s.masterName;
-    this.downAfterMilliseconds = s.downAfterMilliseconds;
-    this.failoverTimeoutMilliseconds = s.failoverTimeoutMilliseconds;
-    this.parallelSyncs = s.parallelSyncs;
-    this.minReplicasToWrite = s.minReplicasToWrite;
-    this.minReplicasMaxLagSeconds = s.minReplicasMaxLagSeconds;
-    this.maxmemoryPolicy = s.maxmemoryPolicy;
-    this.maxmemoryPercent = s.maxmemoryPercent;
-    this.maxmemoryBytes = s.maxmemoryBytes;
-    this.zones = s.zones;
-    this.resources = s.resources;
-    this.sentinelResources = s.sentinelResources;
-    this.identity = s.identity;
     this.storage = { ...props.storage, size: s.storage.size };
     this.sentinelStorage = { ...props.sentinelStorage, size: s.sentinelStorage.size };
     this.monitoringNamespace = context.monitoringNamespace;
@@ -378,22 +356,8 @@ export class RedisSentinel extends Construct implements IDependable {
     });
     // P-tiers of the case study (section 3.4): losing the master or the sentinels' quorum pages
     // (P1 for critical and high tiers, P2 below); replication and memory are P2 / P3 warnings.
-    const alerts = renderRedisAlerts({
-      name: this.name,
-      namespace: this.namespace,
-      runbookBaseUrl: this.runbookBaseUrl,
-      redisService: redisName,
-      sentinelService: sentinelName,
-      pageSeverity: this.tier === Criticality.CRITICAL || this.tier === Criticality.HIGH ? 'P1' : 'P2',
-      replicas: this.replicas,
-      sentinels: this.sentinels,
-      quorum: this.quorum,
-      masterName: this.masterName,
-      maxmemoryBytes: this.maxmemoryBytes,
-      downAfterMilliseconds: this.downAfterMilliseconds,
-      failoverTimeoutMilliseconds: this.failoverTimeoutMilliseconds,
-      maxmemoryPolicy: this.maxmemoryPolicy,
-    });
+    const pageSeverity = this.tier === Criticality.CRITICAL || this.tier === Criticality.HIGH ? 'P1' : 'P2';
+    const alerts = renderRedisAlerts({ ...s, redisService: redisName, sentinelService: sentinelName, pageSeverity });
     this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(this.name, monitorLabels), spec: { groups: [alerts] } });
     Checks.of(this.node.root);
   }

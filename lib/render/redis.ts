@@ -230,6 +230,24 @@ export interface RedisSentinelInput {
   readonly password: RedisPassword;
 }
 
+/** The Sentinel and replication settings of {@link RedisSentinelInput} a construct resolves once. */
+export const REDIS_SENTINEL_SETTINGS = [
+  'replicas', 'sentinels', 'masterName', 'downAfterMilliseconds', 'failoverTimeoutMilliseconds', 'parallelSyncs', 'minReplicasToWrite',
+  'minReplicasMaxLagSeconds',
+] as const;
+
+/** {@link REDIS_SENTINEL_SETTINGS} with their defaults applied, and the quorum. */
+export type RedisSentinelSettings = { readonly [K in typeof REDIS_SENTINEL_SETTINGS[number]]-?: NonNullable<RedisSentinelInput[K]> } & {
+  readonly quorum: number;
+};
+
+/** Applies {@link REDIS_SENTINEL_DEFAULTS} to `input`'s settings; the quorum defaults to a majority of the Sentinels. */
+export function resolveRedisSentinelSettings(input: Omit<RedisSentinelInput, 'password'>): RedisSentinelSettings {
+  const settings = Object.fromEntries(REDIS_SENTINEL_SETTINGS.map(k => [k, input[k] ?? REDIS_SENTINEL_DEFAULTS[k]]));
+  const sentinels = settings.sentinels as number;
+  return { ...settings, quorum: input.quorum ?? Math.floor(sentinels / 2) + 1 } as RedisSentinelSettings;
+}
+
 /** redis.conf for one Redis instance of the set. */
 export interface RedisConfInput extends RedisSentinelInput {
   /** The role at first start: one instance is `RedisRole.master()`, the others `RedisRole.replicaOf(...)`. */

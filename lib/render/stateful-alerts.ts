@@ -9,6 +9,7 @@
  *
  * @see the case study, section 3.4 "Alerting Strategy"
  */
+import { RedisSentinelSettings } from './redis';
 import { PrometheusAlertingRule, PrometheusRuleGroup, Severity } from './slo-rules';
 import { runbookAnnotation } from '../core/platform';
 import { PromDuration } from '../reliability/error-budget';
@@ -184,19 +185,14 @@ export function renderKafkaAlerts(input: KafkaAlertsInput): PrometheusRuleGroup 
 }
 
 /** Inputs of {@link renderRedisAlerts}. */
-export interface RedisAlertsInput extends StatefulAlertTarget {
+export interface RedisAlertsInput extends StatefulAlertTarget, Pick<RedisSentinelSettings,
+  'replicas' | 'sentinels' | 'quorum' | 'masterName' | 'downAfterMilliseconds' | 'failoverTimeoutMilliseconds'> {
   /** The Redis headless Service (`service` label of its exporters' series). */
   readonly redisService: string;
   /** The Sentinel headless Service. */
   readonly sentinelService: string;
   /** Severity of losing the master or the quorum: P1 for critical and high tiers, P2 below. */
   readonly pageSeverity: Severity;
-  readonly replicas: number;
-  readonly sentinels: number;
-  readonly quorum: number;
-  readonly masterName: string;
-  readonly downAfterMilliseconds: number;
-  readonly failoverTimeoutMilliseconds: number;
   readonly maxmemoryBytes: number;
   readonly maxmemoryPolicy: string;
 }

@@ -8,7 +8,10 @@ import { isDnsLabel } from '../../core/labels';
 import { runbookBaseUrlProblems } from '../../core/platform';
 import { parseQuantity } from '../../core/quantity';
 import { ResolvedStorage, resolveStorage } from '../../core/storage';
-import { REDIS_SENTINEL_DEFAULTS, RedisMaxmemoryPolicy, RedisPassword, RedisSentinelInput, validateRedisSentinelInput } from '../../render/redis';
+import {
+  REDIS_SENTINEL_DEFAULTS, RedisMaxmemoryPolicy, RedisPassword, RedisSentinelInput, RedisSentinelSettings, resolveRedisSentinelSettings,
+  validateRedisSentinelInput,
+} from '../../render/redis';
 import type { RedisSecretKeyRef, RedisSentinelProps } from '../redis-sentinel';
 import {
   ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems,
@@ -28,7 +31,7 @@ const SENTINEL_BASE: ContainerResources = {
 };
 
 /** {@link RedisSentinelProps} with every default applied. */
-export interface ResolvedRedisSentinelProps {
+export interface ResolvedRedisSentinelProps extends RedisSentinelSettings {
   readonly name: string;
   readonly namespace: string;
   readonly team: string;
@@ -37,15 +40,6 @@ export interface ResolvedRedisSentinelProps {
   readonly exporterImage: string;
   readonly runbookBaseUrl?: string;
   readonly passwordSecret: Required<RedisSecretKeyRef>;
-  readonly replicas: number;
-  readonly sentinels: number;
-  readonly quorum: number;
-  readonly masterName: string;
-  readonly downAfterMilliseconds: number;
-  readonly failoverTimeoutMilliseconds: number;
-  readonly parallelSyncs: number;
-  readonly minReplicasToWrite: number;
-  readonly minReplicasMaxLagSeconds: number;
   readonly maxmemoryPolicy: RedisMaxmemoryPolicy;
   readonly maxmemoryPercent: number;
   readonly maxmemoryBytes: number;
@@ -81,7 +75,6 @@ function zonesForSentinels(sentinels: number): number {
 /** Resolves `props` of the RedisSentinel with id `id` in `context`, or returns every problem. */
 export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps, context: PlatformContext): Resolution<ResolvedRedisSentinelProps> {
   const problems = new Problems('RedisSentinel', id);
-  const d = REDIS_SENTINEL_DEFAULTS;
   const name = props.name ?? id;
   const namespace = props.namespace;
   const team = props.team ?? props.namespace;
@@ -105,18 +98,12 @@ export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps,
     'passwordSecret.key', passwordSecret.key, 'is not a Secret key', 'use letters, digits, "-", "_" or ".", e.g. "password"');
 
   // Topology and Sentinel settings: the renderer's invariants, reported under our props.
-  const sentinels = props.sentinels ?? d.sentinels;
-  const quorum = props.quorum ?? majority(sentinels);
+  const settings = resolveRedisSentinelSettings(props);
+  const { sentinels, quorum } = settings;
   const shared: RedisSentinelInput = {
-    replicas: props.replicas ?? d.replicas,
-    sentinels,
+    ...settings,
+    // Unset, the renderers take a majority themselves.
     quorum: props.quorum,
-    masterName: props.masterName ?? d.masterName,
-    downAfterMilliseconds: props.downAfterMilliseconds ?? d.downAfterMilliseconds,
-    failoverTimeoutMilliseconds: props.failoverTimeoutMilliseconds ?? d.failoverTimeoutMilliseconds,
-    parallelSyncs: props.parallelSyncs ?? d.parallelSyncs,
-    minReplicasToWrite: props.minReplicasToWrite ?? d.minReplicasToWrite,
-    minReplicasMaxLagSeconds: props.minReplicasMaxLagSeconds ?? d.minReplicasMaxLagSeconds,
     password: RedisPassword.fromSecretFile({ secretFile: REDIS_SECRET_FILE, includeFile: `${REDIS_RUN_DIR}/auth.conf` }),
   };
   const sharedProblems = validateRedisSentinelInput(shared);
@@ -157,30 +144,22 @@ export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps,
   problems.addAll(identityProblems('identity', identity));
 
   return resolution(problems.all, () => ({
+    ...settings,
     name,
     namespace,
     team,
     tier,
     image,
     exporterImage,
-    passwordSecret: passwordSecret as Required<RedisSecretKeyRef>,
-    sentinels,
-    quorum,
     zones,
     resources,
     sentinelResources,
     maxmemoryPercent,
     identity,
     shared,
+    passwordSecret: passwordSecret as Required<RedisSecretKeyRef>,
     runbookBaseUrl: props.runbookBaseUrl ?? context.runbookBaseUrl,
-    replicas: shared.replicas!,
-    masterName: shared.masterName!,
-    downAfterMilliseconds: shared.downAfterMilliseconds!,
-    failoverTimeoutMilliseconds: shared.failoverTimeoutMilliseconds!,
-    parallelSyncs: shared.parallelSyncs!,
-    minReplicasToWrite: shared.minReplicasToWrite!,
-    minReplicasMaxLagSeconds: shared.minReplicasMaxLagSeconds!,
-    maxmemoryPolicy: props.maxmemoryPolicy ?? d.maxmemoryPolicy,
+    maxmemoryPolicy: props.maxmemoryPolicy ?? REDIS_SENTINEL_DEFAULTS.maxmemoryPolicy,
     maxmemoryBytes: Math.floor((parseQuantity(resources.memoryLimit) ?? 0) * maxmemoryPercent / 100),
     storage: storage.storage,
     sentinelStorage: sentinelStorage.storage,

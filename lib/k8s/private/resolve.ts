@@ -26,3 +26,11 @@ export function settingsOrThrow<T>(construct: Construct, constructType: string, 
   construct.node.scope?.node.tryRemoveChild(construct.node.id);
   throw new ValidationError(constructType, path, resolved.problems);
 }
+
+/**
+ * Puts resolved settings on the construct's public readonly fields of the same names (declared
+ * with `!`: assigned here, right after the resolver ran). The types must agree field by field.
+ */
+export function assignSettings<C extends object>(construct: C, fields: Partial<C>): void {
+  Object.assign(construct, fields);
+}
