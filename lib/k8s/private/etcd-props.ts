@@ -7,10 +7,10 @@ import { isDnsLabel } from '../../core/labels';
 import { ResolvedStorage, DEFAULT_STORAGE_CLASS, resolveStorage } from '../../core/storage';
 import { EtcdMemberOptions, EtcdPeer, validateEtcdInput } from '../../render/etcd';
 import type { EtcdClusterProps } from '../etcd-cluster';
-import { PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, resolveResources, resourceProblems } from '../workload-options';
+import { PodIdentity, ResolvedResources, ResourcePresets, identityProblems, resolveResources, resourceProblems } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
-import { ownerProblems, resolveIdentity, zoneProblems } from './stateful';
+import { resolveIdentity, resolveOwner, zoneProblems } from './stateful';
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
@@ -38,10 +38,12 @@ export interface ResolvedEtcdClusterProps {
 /** Resolves `props` of the EtcdCluster with id `id` in `context`, or returns every problem. */
 export function resolveEtcdClusterProps(id: string, props: EtcdClusterProps, context: PlatformContext): Resolution<ResolvedEtcdClusterProps> {
   const problems = new Problems('EtcdCluster', id);
-  const name = props.name ?? id;
-  const namespace = props.namespace;
-  const team = props.team ?? props.namespace;
-  const image = props.image ?? 'quay.io/coreos/etcd:v3.5.9';
+  const { owner: { name, namespace, team, image }, problems: ownerProblems } = resolveOwner(id, props, context, {
+    image: 'quay.io/coreos/etcd:v3.5.9',
+    maxName: 50,
+    nameWhy: 'is not a DNS label of at most 50 characters (Pod and Service names derive from it)',
+    nameFix: 'use lower-case letters, digits and "-"',
+  });
   const members = props.members ?? 3;
   const zones = props.zones ?? context.zones ?? [];
   const { storage, problems: storageProblems } = resolveStorage('storage', props.storage, { size: '8Gi', storageClass: DEFAULT_STORAGE_CLASS });
@@ -49,10 +51,7 @@ export function resolveEtcdClusterProps(id: string, props: EtcdClusterProps, con
   const identity = resolveIdentity(props.identity);
   const headlessServiceName = `${name}-peers`;
 
-  problems.when(!isDnsLabel(name) || name.length > 50, 'name', name, 'is not a DNS label of at most 50 characters (Pod and Service names derive from it)',
-    'use lower-case letters, digits and "-"');
-  problems.addAll(ownerProblems(namespace, team));
-  problems.addAll(imageProblems('image', image));
+  problems.addAll(ownerProblems);
   problems.when(!Number.isInteger(members) || members < 3 || members % 2 === 0, 'members', members,
     'must be an odd integer >= 3: etcd keeps a quorum through one failure with 3 members (an even number adds no tolerance)', 'use 3 or 5');
   problems.addAll(zoneProblems(zones, props.zones === undefined && context.zones === undefined, { noun: 'construct' }));

@@ -4,19 +4,18 @@
  */
 import { createHash } from 'crypto';
 import { Duration } from 'cdk8s';
-import { Criticality, isCriticality } from '../../core/criticality';
+import { Criticality } from '../../core/criticality';
 import { Problems } from '../../core/errors';
 import { isDnsLabel } from '../../core/labels';
-import { runbookBaseUrlProblems } from '../../core/platform';
 import { ResolvedStorage, resolveStorage } from '../../core/storage';
 import { KAFKA_DEFAULTS, KafkaTopicSpec } from '../../render/kafka';
 import type { KafkaClusterProps, KafkaTopic } from '../kafka-cluster';
 import {
-  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems,
+  ContainerResources, PodIdentity, ResolvedResources, identityProblems, resolveResources, resourceProblems,
 } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
-import { ownerProblems, resolveIdentity, zoneProblems } from './stateful';
+import { resolveIdentity, resolveOwner, zoneProblems } from './stateful';
 
 const BROKER_RESOURCES: ContainerResources = { cpu: { request: '1', limit: '2' }, memory: { request: '4Gi', limit: '4Gi' }, ephemeralStorage: { request: '1Gi', limit: '4Gi' } };
 const CONTROLLER_RESOURCES: ContainerResources = { cpu: { request: '500m', limit: '1' }, memory: { request: '2Gi', limit: '2Gi' }, ephemeralStorage: { request: '512Mi', limit: '2Gi' } };
@@ -52,19 +51,17 @@ export interface ResolvedKafkaClusterProps {
 /** Resolves `props` of the KafkaCluster with id `id` in `context`, or returns every problem. */
 export function resolveKafkaClusterProps(id: string, props: KafkaClusterProps, context: PlatformContext): Resolution<ResolvedKafkaClusterProps> {
   const problems = new Problems('KafkaCluster', id);
-  const name = props.name ?? id;
-  const namespace = props.namespace;
-  const team = props.team ?? props.namespace;
-  const tier = props.tier ?? Criticality.CRITICAL;
-  const image = props.image ?? 'apache/kafka:3.8.1';
   const metricsImage = props.metricsImage ?? 'bitnami/jmx-exporter:1.0.1';
-
-  problems.when(!isDnsLabel(name), 'name', name, 'is not a DNS label (object names derive from it)', 'use lower-case letters, digits and "-", at most 63 characters');
-  problems.addAll(ownerProblems(namespace, team, 'use letters, digits, "-", "_" or ".", at most 63 characters'));
-  problems.when(!isCriticality(tier), 'tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
-  problems.addAll(imageProblems('image', image));
-  problems.addAll(imageProblems('metricsImage', metricsImage));
-  if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
+  const { owner, problems: ownerProblems } = resolveOwner(id, props, context, {
+    tier: Criticality.CRITICAL,
+    image: 'apache/kafka:3.8.1',
+    images: { metricsImage },
+    nameWhy: 'is not a DNS label (object names derive from it)',
+    nameFix: 'use lower-case letters, digits and "-", at most 63 characters',
+    teamFix: 'use letters, digits, "-", "_" or ".", at most 63 characters',
+  });
+  const { name, namespace } = owner;
+  problems.addAll(ownerProblems);
 
   // Zones: one broker StatefulSet per zone, named after it.
   const zones = props.zones ?? context.zones ?? [];
@@ -122,11 +119,7 @@ export function resolveKafkaClusterProps(id: string, props: KafkaClusterProps, c
     'omit it (a stable id is derived) or use the output of `kafka-storage.sh random-uuid`');
 
   return resolution(problems.all, () => ({
-    name,
-    namespace,
-    team,
-    tier,
-    image,
+    ...owner,
     metricsImage,
     zones,
     controllers,
@@ -142,7 +135,6 @@ export function resolveKafkaClusterProps(id: string, props: KafkaClusterProps, c
     controllerResources,
     identity,
     clusterId,
-    runbookBaseUrl: props.runbookBaseUrl ?? context.runbookBaseUrl,
     brokerStorage: brokerStorage.storage,
     controllerStorage: controllerStorage.storage,
   }));

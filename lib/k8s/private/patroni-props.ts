@@ -5,11 +5,10 @@
  */
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
-import { ownerProblems, resolveIdentity, zoneProblems } from './stateful';
+import { resolveIdentity, resolveOwner, zoneProblems } from './stateful';
 import { Criticality, isCriticality, tierDefaults } from '../../core/criticality';
 import { Problems } from '../../core/errors';
 import { LABELS, isDnsLabel } from '../../core/labels';
-import { runbookBaseUrlProblems } from '../../core/platform';
 import { DEFAULT_STORAGE_CLASS, ResolvedStorage, resolveStorage } from '../../core/storage';
 import { PatroniDcs, PatroniMemberOptions, resolvePatroniMemberOptions, validatePatroniInput } from '../../render/patroni';
 import { PGBOUNCER_DEFAULTS, PgBouncerConfigInput, validatePgBouncerInput } from '../../render/pgbouncer';
@@ -66,12 +65,15 @@ export function resolvePatroniClusterProps(
   id: string, props: PatroniClusterProps, context: PlatformContext,
 ): Resolution<ResolvedPatroniClusterProps> {
   const problems = new Problems('PatroniCluster', id);
-  const name = props.name ?? id;
-  const namespace = props.namespace;
-  const team = props.team ?? props.namespace;
-  const tier = props.tier ?? Criticality.CRITICAL;
-  const image = props.image;
   const exporterImage = props.exporterImage ?? 'quay.io/prometheuscommunity/postgres-exporter:v0.15.0';
+  const { owner, problems: ownerProblems } = resolveOwner(id, props, context, {
+    tier: Criticality.CRITICAL,
+    images: { exporterImage },
+    maxName: 40,
+    nameWhy: 'is not a DNS label of at most 40 characters (Pod, Service and Patroni scope names derive from it)',
+    nameFix: 'use lower-case letters, digits and "-"',
+  });
+  const { name, namespace } = owner;
   const members = props.members ?? 3;
   const zones = props.zones ?? context.zones ?? [];
   const { storage, problems: storageProblems } = resolveStorage('storage', props.storage, { size: '50Gi', storageClass: DEFAULT_STORAGE_CLASS, minBytes: 2 ** 30 });
@@ -86,13 +88,7 @@ export function resolvePatroniClusterProps(
   const readOnlyServiceName = `${name}-ro`;
   const svc = `${namespace}.svc.${context.clusterDomain}`;
 
-  problems.when(!isDnsLabel(name) || name.length > 40, 'name', name,
-    'is not a DNS label of at most 40 characters (Pod, Service and Patroni scope names derive from it)', 'use lower-case letters, digits and "-"');
-  problems.addAll(ownerProblems(namespace, team));
-  problems.when(!isCriticality(tier), 'tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
-  problems.addAll(imageProblems('image', image));
-  problems.addAll(imageProblems('exporterImage', exporterImage));
-  if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
+  problems.addAll(ownerProblems);
   problems.when(!Number.isInteger(members) || members < 2 || members > 9, 'members', members, 'must be an integer between 2 and 9', 'run 3 members');
   problems.addAll(zoneProblems(zones, props.zones === undefined && context.zones === undefined, { noun: 'construct' }));
   problems.addAll(storageProblems);
@@ -135,11 +131,7 @@ export function resolvePatroniClusterProps(
   const pooler = resolvePooler(problems, props.pooler, { name, zones, host, memberOptions: memberOptions() });
 
   return resolution(problems.all, () => ({
-    name,
-    namespace,
-    team,
-    tier,
-    image,
+    ...owner,
     exporterImage,
     members,
     zones,
@@ -159,7 +151,6 @@ export function resolvePatroniClusterProps(
     exporterResources: resolveResources({
       cpu: { request: '50m', limit: '250m' }, memory: { request: '64Mi', limit: '128Mi' }, ephemeralStorage: { request: '32Mi', limit: '128Mi' },
     }),
-    runbookBaseUrl: props.runbookBaseUrl ?? context.runbookBaseUrl,
     readOnlyHost: `${readOnlyServiceName}.${svc}`,
     switchoverWaitSeconds: SWITCHOVER_WAIT_SECONDS,
     gracePeriodSeconds: 90,

@@ -2,10 +2,8 @@
  * @internal The pure props resolver of {@link RedisSentinel}: every default applied once (the
  * Sentinel settings from the renderer's defaults), every problem collected, nothing built.
  */
-import { Criticality, isCriticality } from '../../core/criticality';
+import { Criticality } from '../../core/criticality';
 import { Problems } from '../../core/errors';
-import { isDnsLabel } from '../../core/labels';
-import { runbookBaseUrlProblems } from '../../core/platform';
 import { parseQuantity } from '../../core/quantity';
 import { ResolvedStorage, resolveStorage } from '../../core/storage';
 import {
@@ -14,11 +12,11 @@ import {
 } from '../../render/redis';
 import type { RedisSecretKeyRef, RedisSentinelProps } from '../redis-sentinel';
 import {
-  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems,
+  ContainerResources, PodIdentity, ResolvedResources, identityProblems, resolveResources, resourceProblems,
 } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
-import { ownerProblems, resolveIdentity, zoneProblems } from './stateful';
+import { resolveIdentity, resolveOwner, zoneProblems } from './stateful';
 
 export const REDIS_RUN_DIR = '/run/redis';
 export const REDIS_SECRET_DIR = '/etc/redis-secret';
@@ -75,21 +73,18 @@ function zonesForSentinels(sentinels: number): number {
 /** Resolves `props` of the RedisSentinel with id `id` in `context`, or returns every problem. */
 export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps, context: PlatformContext): Resolution<ResolvedRedisSentinelProps> {
   const problems = new Problems('RedisSentinel', id);
-  const name = props.name ?? id;
-  const namespace = props.namespace;
-  const team = props.team ?? props.namespace;
-  const tier = props.tier ?? Criticality.HIGH;
-  const image = props.image ?? 'redis:7.2.5';
   const exporterImage = props.exporterImage ?? 'oliver006/redis_exporter:v1.62.0-alpine';
-
   // Names: `<name>-sentinel-<n>` must stay a DNS label (63) with room for the ordinal.
-  problems.when(!isDnsLabel(name) || name.length > 40, 'name', name,
-    'must be a DNS label of at most 40 characters (pods are named <name>-sentinel-<ordinal>)', 'use lower-case letters, digits and "-", e.g. "cache"');
-  problems.addAll(ownerProblems(namespace, team, 'use letters, digits, "-", "_" or ".", at most 63 characters'));
-  problems.when(!isCriticality(tier), 'tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
-  problems.addAll(imageProblems('image', image));
-  problems.addAll(imageProblems('exporterImage', exporterImage));
-  if (props.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(props.runbookBaseUrl));
+  const { owner, problems: ownerProblems } = resolveOwner(id, props, context, {
+    tier: Criticality.HIGH,
+    image: 'redis:7.2.5',
+    images: { exporterImage },
+    maxName: 40,
+    nameWhy: 'must be a DNS label of at most 40 characters (pods are named <name>-sentinel-<ordinal>)',
+    nameFix: 'use lower-case letters, digits and "-", e.g. "cache"',
+    teamFix: 'use letters, digits, "-", "_" or ".", at most 63 characters',
+  });
+  problems.addAll(ownerProblems);
 
   const passwordSecret = { name: props.passwordSecret?.name, key: props.passwordSecret?.key ?? 'password' };
   problems.when(typeof passwordSecret.name !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(passwordSecret.name),
@@ -144,12 +139,8 @@ export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps,
   problems.addAll(identityProblems('identity', identity));
 
   return resolution(problems.all, () => ({
+    ...owner,
     ...settings,
-    name,
-    namespace,
-    team,
-    tier,
-    image,
     exporterImage,
     zones,
     resources,
@@ -158,7 +149,6 @@ export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps,
     identity,
     shared,
     passwordSecret: passwordSecret as Required<RedisSecretKeyRef>,
-    runbookBaseUrl: props.runbookBaseUrl ?? context.runbookBaseUrl,
     maxmemoryPolicy: props.maxmemoryPolicy ?? REDIS_SENTINEL_DEFAULTS.maxmemoryPolicy,
     maxmemoryBytes: Math.floor((parseQuantity(resources.memoryLimit) ?? 0) * maxmemoryPercent / 100),
     storage: storage.storage,

@@ -6,12 +6,14 @@
  */
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Criticality, isCriticality } from '../../core/criticality';
 import { Problem } from '../../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../../core/labels';
+import { runbookBaseUrlProblems } from '../../core/platform';
 import { ResolvedStorage } from '../../core/storage';
 import { NetworkPeer } from '../dependency';
-import { PodIdentity } from '../workload-options';
-import { platformContext } from './context';
+import { PodIdentity, imageProblems } from '../workload-options';
+import { PlatformContext, platformContext } from './context';
 import { renderNetworkPolicySpec } from './network';
 
 /** A port of a headless Service; `targetPort` defaults to the port's name. */
@@ -195,10 +197,46 @@ export function resolveIdentity(identity: PodIdentity | undefined): Required<Pod
   return { user: identity?.user ?? 10001, group: identity?.group ?? 10001, fsGroup: identity?.fsGroup ?? 10001 };
 }
 
-/** The shared checks of `namespace` and `team` (label value). */
-export function ownerProblems(namespace: string, team: string, teamFix = 'use letters, digits, "-", "_" or "."'): Problem[] {
-  const out: Problem[] = [];
-  if (!isDnsLabel(namespace)) out.push({ prop: 'namespace', value: namespace, why: 'is not a DNS label', fix: 'use lower-case letters, digits and "-"' });
-  if (!isLabelValue(team)) out.push({ prop: 'team', value: team, why: 'is not a valid label value', fix: teamFix });
-  return out;
+/** The owner props every stateful construct takes. */
+export interface OwnerProps {
+  readonly namespace: string;
+  readonly name?: string;
+  readonly team?: string;
+  readonly tier?: Criticality;
+  readonly image?: string;
+  readonly runbookBaseUrl?: string;
+}
+
+/** How a construct defaults and checks its owner props. */
+export interface OwnerRule {
+  /** @default - no tier */
+  readonly tier?: Criticality;
+  /** The image when none is given (Patroni has none: its image is required). */
+  readonly image?: string;
+  /** More images (exporters), checked after `image`. */
+  readonly images?: Readonly<Record<string, string>>;
+  /** Longest name the construct's object names leave room for. @default 63 */
+  readonly maxName?: number;
+  readonly nameWhy: string;
+  readonly nameFix: string;
+  /** @default 'use letters, digits, "-", "_" or "."' */
+  readonly teamFix?: string;
+}
+
+/** Name, namespace, team, tier, image (and more images) and runbook base URL, resolved and checked in that order. */
+export function resolveOwner(id: string, props: OwnerProps, context: PlatformContext, rule: OwnerRule) {
+  const problems: Problem[] = [];
+  const add = (bad: boolean, prop: string, value: unknown, why: string, fix: string) => { if (bad) problems.push({ prop, value, why, fix }); };
+  const name = props.name ?? id;
+  const team = props.team ?? props.namespace;
+  const tier = props.tier ?? rule.tier;
+  const image = props.image ?? rule.image;
+  add(!isDnsLabel(name) || name.length > (rule.maxName ?? 63), 'name', name, rule.nameWhy, rule.nameFix);
+  add(!isDnsLabel(props.namespace), 'namespace', props.namespace, 'is not a DNS label', 'use lower-case letters, digits and "-"');
+  add(!isLabelValue(team), 'team', team, 'is not a valid label value', rule.teamFix ?? 'use letters, digits, "-", "_" or "."');
+  add(tier !== undefined && !isCriticality(tier), 'tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
+  for (const [prop, value] of Object.entries({ image, ...rule.images })) problems.push(...imageProblems(prop, value));
+  if (props.runbookBaseUrl !== undefined) problems.push(...runbookBaseUrlProblems(props.runbookBaseUrl));
+  const runbookBaseUrl = props.runbookBaseUrl ?? context.runbookBaseUrl;
+  return { owner: { name, namespace: props.namespace, team, tier: tier as Criticality, image: image as string, runbookBaseUrl }, problems };
 }
