@@ -8,7 +8,7 @@ import { clusterAddonsProvisions, Provision } from '../core/capabilities';
 import { Problems } from '../core/errors';
 import { addonVersionProblems } from '../core/kubernetes-version';
 import { isDnsLabel } from '../core/labels';
-import { PlatformSettings, prometheusUrlOf, resolvePlatformSettings } from '../core/platform';
+import { platformSettingsOf, prometheusUrlOf } from '../core/platform';
 
 /**
  * Pinned Helm chart versions of the add-ons. Each pin is one upstream release whose CRDs match the
@@ -265,7 +265,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       'needs enable.awsLoadBalancerController (only it honours the NLB and security-group annotations)',
       'turn awsLoadBalancerController on, or the gateway off');
     problems.when(enabled.flagger && !enabled.istio, 'enable.flagger', true, 'needs enable.istio (meshProvider istio)', 'turn istio on, or flagger off');
-    const platform: PlatformSettings = vpc.region?.platform ?? resolvePlatformSettings();
+    const platform = platformSettingsOf(vpc.region);
     const namespaces = {
       mesh: args.namespaces?.mesh ?? platform.meshNamespace,
       ingress: args.namespaces?.ingress ?? 'istio-ingress',
@@ -285,7 +285,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     problems.throwIfAny();
 
     super('nines:aws:ClusterAddons', name, {}, opts);
-    const meshCni = platform?.mesh.cni ?? true;
+    const meshCni = platform.mesh.cni;
     this.provides = clusterAddonsProvisions({
       istio: enabled.istio, prometheusOperator: enabled.prometheusOperator, chaosMesh: enabled.chaosMesh, flagger: enabled.flagger,
     }, meshCni);
@@ -362,7 +362,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
           replicaCount: 2,
           cni: { enabled: meshCni },
           // Native sidecars as the platform declares them (the admission model reads the same fact).
-          env: { ENABLE_NATIVE_SIDECARS: String(platform?.mesh.nativeSidecars ?? false) },
+          env: { ENABLE_NATIVE_SIDECARS: String(platform.mesh.nativeSidecars) },
         },
         meshConfig: { accessLogFile: '/dev/stdout' },
       }, [base, cni]);

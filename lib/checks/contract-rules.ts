@@ -6,7 +6,7 @@ import { CheckedObject, WORKLOAD_KINDS, podSpecOf } from './object-index';
 import type { Rule, RuleResult } from './rules';
 import { CapabilityName, fixFor, ninesClusterCapabilities, requirementsOf } from '../core/capabilities';
 import { fieldsNewerThan } from '../core/kubernetes-version';
-import { DEFAULT_KUBERNETES_VERSION, Platform, Region } from '../core/platform';
+import { Platform, Region, platformSettingsOf } from '../core/platform';
 
 const PROVIDED = new WeakMap<Region, ReadonlySet<CapabilityName>>();
 
@@ -45,7 +45,7 @@ export const CONTRACT_RULES: readonly Rule[] = [
     description: 'Pods use only fields the platform\'s Kubernetes version has',
     appliesTo: WORKLOAD_KINDS,
     check(o: CheckedObject): RuleResult[] {
-      const version = o.region?.platform.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
+      const version = platformSettingsOf(o.region).kubernetesVersion;
       return fieldsNewerThan(version, podSpecOf(o)).map(({ at, field }) => ({
         message: `${at} uses ${field.field}, which Kubernetes ${version} does not have (since ${field.since}; ${field.doc})`,
         fix: `raise the platform's kubernetesVersion to ${field.since} or later, or use an exec preStop / a regular container instead`,

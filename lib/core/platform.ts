@@ -331,3 +331,15 @@ export class Platform implements PlatformSettings {
     return this.regions.flatMap(r => r.zones);
   }
 }
+
+/** The settings of a platform without a description: every default. */
+const DEFAULT_SETTINGS: PlatformSettings = resolvePlatformSettings();
+
+/**
+ * The resolved settings of `region`'s platform, or the defaults where there is no region (a
+ * construct outside a RegionChart, a VPC built without a platform): the one fallback both
+ * engines and the check pass use.
+ */
+export function platformSettingsOf(region: Region | undefined): PlatformSettings {
+  return region?.platform ?? DEFAULT_SETTINGS;
+}

@@ -18,7 +18,7 @@
  * controllers the platform installs are documented to do with it, nothing that happens later.
  */
 import { IConstruct } from 'constructs';
-import { PlatformSettings, resolvePlatformSettings } from '../../core/platform';
+import { PlatformSettings, platformSettingsOf } from '../../core/platform';
 import { CheckedObject, LabelSelector, podLabelsOf, podSpecOf } from '../object-index';
 import { applyControllers, ControllerResults } from './controllers';
 import { runtimeLabelsOf } from './facts';
@@ -136,7 +136,7 @@ export class RuntimeModel {
 
   constructor(objects: readonly CheckedObject[], platformOf: (c: IConstruct) => PlatformSettings | undefined = () => undefined) {
     this.objects = objects;
-    const defaults = resolvePlatformSettings();
+    const defaults = platformSettingsOf(undefined);
     this.platformOfObject = o => platformOf(o.construct) ?? defaults;
     for (const o of objects) {
       push(this.byKind, o.kind, o);

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { PlatformSettings, Region, resolvePlatformSettings } from '../../core/platform';
+import { PlatformSettings, Region, platformSettingsOf } from '../../core/platform';
 import { RegionChart } from '../region-chart';
 
 /**
@@ -25,7 +25,7 @@ export interface PlatformContext extends PlatformSettings {
 /** The environment a construct outside a RegionChart reports. */
 export const UNKNOWN_ENVIRONMENT = 'unknown';
 
-const DEFAULTS: PlatformContext = { ...resolvePlatformSettings(), environment: UNKNOWN_ENVIRONMENT };
+const DEFAULTS: PlatformContext = { ...platformSettingsOf(undefined), environment: UNKNOWN_ENVIRONMENT };
 
 /** The platform context of `scope`. */
 export function platformContext(scope: IConstruct): PlatformContext {
