@@ -7,10 +7,9 @@ import { StorageOptions } from '../core/storage';
 import { EtcdMemberOptions, EtcdPeer, renderEtcdStatefulSetArgs } from '../render/etcd';
 import { ServiceMonitor } from './crds/monitoring';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
-import { platformContext } from './private/context';
 import { ETCD_CLIENT_PORT as CLIENT_PORT, ETCD_PEER_PORT as PEER_PORT, resolveEtcdClusterProps } from './private/etcd-props';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
-import { assignSettings, settingsOrThrow } from './private/resolve';
+import { assignSettings, resolveConstruct } from './private/resolve';
 import { StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 
@@ -107,10 +106,8 @@ export class EtcdCluster extends Construct implements IDependable {
 
   constructor(scope: Construct, id: string, props: EtcdClusterProps) {
     super(scope, id);
-    const context = platformContext(this);
-    const s = settingsOrThrow(this, 'EtcdCluster', resolveEtcdClusterProps(id, props, context));
-    const { storage, memberHost, memberOptions, ...fields } = s;
-    assignSettings<EtcdCluster>(this, fields);
+    const { settings: s, context } = resolveConstruct(this, 'EtcdCluster', c => resolveEtcdClusterProps(id, props, c));
+    assignSettings<EtcdCluster>(this, s, ['storage', 'memberHost', 'memberOptions']);
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass!;
     this.clusterDomain = context.clusterDomain;

@@ -13,10 +13,9 @@ import {
 } from '../render/kafka';
 import { renderKafkaAlerts } from '../render/stateful-alerts';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
-import { platformContext } from './private/context';
 import { resolveKafkaClusterProps } from './private/kafka-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { assignSettings, settingsOrThrow } from './private/resolve';
+import { assignSettings, resolveConstruct } from './private/resolve';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
 /** A topic the cluster creates declaratively (the topics Job). */
@@ -281,10 +280,8 @@ export class KafkaCluster extends Construct implements IDependable {
 
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
     super(scope, id);
-    const context = platformContext(this);
-    const s = settingsOrThrow(this, 'KafkaCluster', resolveKafkaClusterProps(id, props, context));
-    const { brokerStorage, controllerStorage, ...fields } = s;
-    assignSettings<KafkaCluster>(this, fields);
+    const { settings: s, context } = resolveConstruct(this, 'KafkaCluster', c => resolveKafkaClusterProps(id, props, c));
+    assignSettings<KafkaCluster>(this, s, ['brokerStorage', 'controllerStorage']);
     this.brokerStorage = { size: s.brokerStorage.size, storageClassName: s.brokerStorage.storageClass };
     this.controllerStorage = { size: s.controllerStorage.size, storageClassName: s.controllerStorage.storageClass };
     this.monitoringNamespace = context.monitoringNamespace;

@@ -18,10 +18,9 @@ import { renderBaseBackupScript, renderRoleLabelCallback, renderSwitchoverPreSto
 import { PgBouncerPoolMode, renderPgBouncerIni } from '../render/pgbouncer';
 import { renderPatroniAlerts } from '../render/stateful-alerts';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
-import { platformContext } from './private/context';
 import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, patroniSelector, pgBouncerInput, resolvePatroniClusterProps } from './private/patroni-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { assignSettings, settingsOrThrow } from './private/resolve';
+import { assignSettings, resolveConstruct } from './private/resolve';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
 /**
@@ -406,14 +405,11 @@ export class PatroniCluster extends Construct implements IDependent {
 
   constructor(scope: Construct, id: string, props: PatroniClusterProps) {
     super(scope, id);
-    const context = platformContext(this);
-    const s = settingsOrThrow(this, 'PatroniCluster', resolvePatroniClusterProps(id, props, context));
-    const { storage, memberOptions: memberOptionsFor, pooler, ...fields } = s;
-    assignSettings<PatroniCluster>(this, fields);
+    const { settings: s, context } = resolveConstruct(this, 'PatroniCluster', c => resolvePatroniClusterProps(id, props, c));
+    assignSettings<PatroniCluster>(this, s, ['storage', 'memberOptions']);
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass!;
     this.serviceAccountName = this.readWriteServiceName = this.name;
-    this.poolerOptions = s.pooler;
     this.monitoringNamespace = context.monitoringNamespace;
     this.selectorLabels = patroniSelector(this.name, this.namespace);
     this.labels = { ...this.selectorLabels, [LABELS.component]: 'database', ...ownerLabels(this.namespace, this.team, this.tier) };

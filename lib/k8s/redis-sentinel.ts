@@ -18,10 +18,9 @@ import {
 } from '../render/redis';
 import { renderRedisAlerts } from '../render/stateful-alerts';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
-import { platformContext } from './private/context';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
 import { REDIS_RUN_DIR as RUN, REDIS_SECRET_DIR as SECRET_DIR, REDIS_SECRET_FILE as SECRET_FILE, resolveRedisSentinelProps } from './private/redis-props';
-import { assignSettings, settingsOrThrow } from './private/resolve';
+import { assignSettings, resolveConstruct } from './private/resolve';
 import { MemberStatefulSetSpec, MemberTraffic, StatefulMembers, memberServiceAccount, volumeClaimTemplate } from './private/stateful';
 
 /** A key of a Secret in the construct's namespace; the construct never sees the value. */
@@ -291,10 +290,8 @@ export class RedisSentinel extends Construct implements IDependable {
 
   constructor(scope: Construct, id: string, props: RedisSentinelProps) {
     super(scope, id);
-    const context = platformContext(this);
-    const s = settingsOrThrow(this, 'RedisSentinel', resolveRedisSentinelProps(id, props, context));
-    const { storage, sentinelStorage, shared, ...fields } = s;
-    assignSettings<RedisSentinel>(this, fields);
+    const { settings: s, context } = resolveConstruct(this, 'RedisSentinel', c => resolveRedisSentinelProps(id, props, c));
+    assignSettings<RedisSentinel>(this, s, ['storage', 'sentinelStorage', 'shared']);
     this.redisPods = s.replicas + 1;
     this.storage = { ...props.storage, size: s.storage.size };
     this.sentinelStorage = { ...props.sentinelStorage, size: s.sentinelStorage.size };

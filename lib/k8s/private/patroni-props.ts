@@ -55,7 +55,7 @@ export interface ResolvedPatroniClusterProps {
   readonly backup?: Required<PatroniBackupOptions>;
   readonly switchoverWaitSeconds: number;
   readonly gracePeriodSeconds: number;
-  readonly pooler?: ResolvedPgBouncerOptions;
+  readonly poolerOptions?: ResolvedPgBouncerOptions;
   /** The renderer input, with the etcd members' client endpoints once known. */
   readonly memberOptions: (etcdEndpoints?: readonly string[]) => PatroniMemberOptions;
 }
@@ -128,7 +128,7 @@ export function resolvePatroniClusterProps(
   };
   if (problems.count === 0 || isDnsLabel(name)) memberProblems(problems, memberOptions(), members);
   const host = `${name}.${svc}`;
-  const pooler = resolvePooler(problems, props.pooler, { name, zones, host, memberOptions: memberOptions() });
+  const poolerOptions = resolvePooler(problems, props.pooler, { name, zones, host, memberOptions: memberOptions() });
 
   return resolution(problems.all, () => ({
     ...owner,
@@ -146,7 +146,7 @@ export function resolvePatroniClusterProps(
     kubernetesApi,
     credentials,
     backup,
-    pooler,
+    poolerOptions,
     memberOptions,
     exporterResources: resolveResources({
       cpu: { request: '50m', limit: '250m' }, memory: { request: '64Mi', limit: '128Mi' }, ephemeralStorage: { request: '32Mi', limit: '128Mi' },

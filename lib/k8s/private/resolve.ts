@@ -4,6 +4,7 @@
  * place a constructor turns problems into a {@link ValidationError}.
  */
 import { Construct } from 'constructs';
+import { PlatformContext, platformContext } from './context';
 import { Problem, ValidationError } from '../../core/errors';
 
 /** The resolved settings, or every problem. */
@@ -28,9 +29,22 @@ export function settingsOrThrow<T>(construct: Construct, constructType: string, 
 }
 
 /**
- * Puts resolved settings on the construct's public readonly fields of the same names (declared
- * with `!`: assigned here, right after the resolver ran). The types must agree field by field.
+ * Resolves a construct's props in its platform context (`resolve` is its pure resolver), throws
+ * every problem at once, and returns the settings with the context they were resolved in.
  */
-export function assignSettings<C extends object>(construct: C, fields: Partial<C>): void {
+export function resolveConstruct<S>(construct: Construct, constructType: string,
+  resolve: (context: PlatformContext) => Resolution<S>): { settings: S; context: PlatformContext } {
+  const context = platformContext(construct);
+  return { settings: settingsOrThrow(construct, constructType, resolve(context)), context };
+}
+
+/**
+ * Puts resolved settings on the construct's public readonly fields of the same names (declared
+ * with `!`: assigned here, right after the resolver ran), all but the `omit` keys the construct
+ * uses otherwise. The types must agree field by field.
+ */
+export function assignSettings<C extends object>(construct: C, settings: Partial<C>, omit: readonly string[] = []): void {
+  const fields: Record<string, unknown> = { ...settings };
+  for (const key of omit) delete fields[key];
   Object.assign(construct, fields);
 }
