@@ -7,3 +7,4 @@ export * from './storage';
 export * from './naming';
 export * from './capabilities';
 export * from './kubernetes-version';
+export * from './capacity';

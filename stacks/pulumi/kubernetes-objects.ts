@@ -2,6 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { Checks } from '../../lib/checks/checks';
 import { Requirement, requirementsOf } from '../../lib/core/capabilities';
+import { WorkloadRequests, workloadRequests } from '../../lib/core/capacity';
 import { Platform } from '../../lib/core/platform';
 import { buildRegion } from '../reference-platform';
 
@@ -25,6 +26,8 @@ export interface RegionObjects {
    * reason printed at synth) are left out, as the check pass leaves them out.
    */
   readonly requirements: ReadonlyArray<Requirement & { readonly object: string }>;
+  /** Steady-state requests of the region's pods, injected istio-proxy sidecars included (what the nodes are sized from). */
+  readonly requests: readonly WorkloadRequests[];
 }
 
 const key = (apiVersion: string, kind: string, namespace: string | undefined, name: string | undefined) =>
@@ -67,5 +70,6 @@ export function regionObjects(platform: Platform, regionName: string): RegionObj
     charts: app.charts.map(c => ({ chart: c.node.id, objects: byChart.get(c.node.id)! })),
     backupServiceAccounts: [...databases.values()].map(d => ({ namespace: d.namespace, name: d.name })),
     requirements,
+    requests: workloadRequests(docs),
   };
 }

@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws/provider';
 import * as pulumi from '@pulumi/pulumi';
 import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, planPlatform, resolveAddonSwitches } from '../../lib/aws';
 import { clusterAddonsProvisions, contractProblems, regionalClusterProvisions } from '../../lib/core/capabilities';
+import { formatHeadroom, headroom, M6I_XLARGE, nodesPerZoneFor } from '../../lib/core/capacity';
 import { Problems } from '../../lib/core/errors';
 import { backupBucketNameOf } from '../../lib/core/naming';
 import { Platform, PlatformDescription } from '../../lib/core/platform';
@@ -22,7 +23,11 @@ export interface StackOptions {
   readonly entryPoints?: Readonly<Record<string, string>>;
   /** CIDRs allowed to reach the clusters' public API endpoints (default none: private only). */
   readonly publicAccessCidrs?: readonly string[];
-  /** Nodes per zone. */
+  /**
+   * Nodes per zone.
+   * @default - sized from the region's requests (sidecars included) so that with one zone lost the
+   *   other zones hold them at <= 80% of allocatable: { min: n, desired: n, max: 2n } (nodesPerZoneFor)
+   */
   readonly nodesPerZone?: NodeGroupScaling;
   /** Interface endpoints per VPC. */
   readonly interfaceEndpoints?: readonly string[];
@@ -73,6 +78,17 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
     ].map(p => p.capability));
     contract.addAll(contractProblems(objects[r.name].requirements, provided), r.name);
   }
+  // Capacity: each zone's nodes hold the region's requests with one zone lost; a smaller floor is refused.
+  const sizing: Record<string, NodeGroupScaling> = {};
+  for (const r of platform.regions) {
+    const n = nodesPerZoneFor(objects[r.name].requests, M6I_XLARGE, r.zones.length);
+    const given = options.nodesPerZone;
+    sizing[r.name] = given ?? { min: n, desired: n, max: 2 * n };
+    const h = headroom(objects[r.name].requests, M6I_XLARGE, r.zones.length, given?.min ?? n);
+    contract.when(given !== undefined && (given.min ?? 1) < n, 'nodesPerZone.min', given?.min ?? 1,
+      `leaves ${r.name} without room after a zone loss (${formatHeadroom(h)})`,
+      `use at least ${n} ${M6I_XLARGE.instanceType} per zone, or leave nodesPerZone unset to size it from the requests`);
+  }
   contract.throwIfAny();
   const providers: Record<string, aws.Provider> = {};
   const regions: Record<string, RegionStack> = {};
@@ -88,7 +104,7 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       // The name the reference platform's PatroniClusters are synthesized with (stacks/reference-platform.ts).
       backupBucketName: backupBucketNameOf(region),
       publicAccessCidrs: options.publicAccessCidrs,
-      nodesPerZone: options.nodesPerZone,
+      nodesPerZone: sizing[region.name],
       interfaceEndpoints: options.interfaceEndpoints,
       addons: options.addons,
     }, { providers: [provider] });

@@ -18,8 +18,8 @@ test('stacks/pulumi/index.ts (the `pulumi up` entry) runs Pulumi.staging.yaml un
   expect(entry.healthCheckIds).toBeUndefined();
   // The region's entry point (its ingress gateway NLB) is a stack output even without DNS.
   expect(await valueOf(entry.entryPoints['us-east-1'])).toBe('us-east-1-istio-ingressgateway-service.elb.amazonaws.com');
-  expect(mocks.ofType('kubernetes:helm.sh/v3:Release')).toHaveLength(9);
+  expect(mocks.ofType('kubernetes:helm.sh/v3:Release')).toHaveLength(10);
   expect(mocks.ofType('pulumi:providers:aws').map(p => p.inputs.region)).toEqual(['us-east-1']);
   expect(mocks.ofType('aws:eks/nodeGroup:NodeGroup').map(n => n.inputs.scalingConfig))
-    .toEqual(Array(3).fill({ minSize: 1, desiredSize: 1, maxSize: 3 }));
+    .toEqual(Array(3).fill({ minSize: 7, desiredSize: 7, maxSize: 14 })); // sized from the requests: one zone lost still fits
 }, 120_000);
