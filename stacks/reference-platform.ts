@@ -1,7 +1,8 @@
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import {
-  Bulkhead, CanaryRelease, Checks, ChaosPresets, ChaosTarget, Criticality, EntryGateway, ExternalEndpoint, GameDay, IDependable, KafkaCluster, Platform,
-  PatroniCluster, RedisSentinel, backupBucketNameOf, backupRoleNameOf, clusterNameOf, ServiceLevelObjective, Sli, StandardAlerts, PriorityClasses, Region, RegionChart, ResilientService,
+  Bulkhead, CanaryRelease, Checks, ChaosPresets, ChaosTarget, Criticality, EntryGateway, ExternalEndpoint, GameDay, IDependable, KafkaCluster,
+  Platform, PatroniCluster, RedisSentinel, backupBucketNameOf, backupRoleNameOf, clusterNameOf, ServiceLevelObjective, Sli, StandardAlerts,
+  PriorityClasses, Region, RegionChart, ResilientService,
 } from '../lib';
 import { buildObservability } from './observability';
 import { AWS_ACCOUNT_ID } from './platform';
