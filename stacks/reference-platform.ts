@@ -143,6 +143,8 @@ export function addChaos(rp: RegionPlatform): { presets: ChaosPresets; gameDay: 
     service: svc('order-service'),
     dependency: svc('payment-service'),
     databasePrimary,
+    // The database has no SLO of its own: guard on the alert the PatroniCluster defines.
+    alertNames: { [ChaosTarget.nameOf(databasePrimary)]: 'PatroniNoLeader' },
     gateway: svc('api-gateway'),
     auth: svc('auth-service'),
     allowProduction: true,

@@ -7,7 +7,7 @@ import { RegionalCluster } from './regional-cluster';
 import { clusterAddonsProvisions, Provision } from '../core/capabilities';
 import { Problems } from '../core/errors';
 import { addonVersionProblems } from '../core/kubernetes-version';
-import { isDnsLabel } from '../core/labels';
+import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
 import { platformSettingsOf, prometheusUrlOf } from '../core/platform';
 
 /**
@@ -406,27 +406,32 @@ export class ClusterAddons extends pulumi.ComponentResource {
       const crds = release('prometheus-operator-crds', 'prometheus-operator-crds', ADDON_CHART_REPOSITORIES.prometheusCommunity,
         versions.prometheusOperatorCrds, namespaces.monitoring, {});
       const off = { enabled: false };
+      const scrapedByNines = { [LABELS.managedBy]: MANAGED_BY };
       operator = release('prometheus-operator', 'kube-prometheus-stack', ADDON_CHART_REPOSITORIES.prometheusCommunity,
         versions.kubePrometheusStack, namespaces.monitoring, {
-          crds: off,
-          defaultRules: { create: false },
-          prometheus: off,
-          alertmanager: off,
-          grafana: off,
-          kubeStateMetrics: off,
-          nodeExporter: off,
-          kubeApiServer: off,
-          kubelet: off,
-          kubeControllerManager: off,
-          coreDns: off,
-          kubeDns: off,
-          kubeEtcd: off,
-          kubeScheduler: off,
-          kubeProxy: off,
+          'crds': off,
+          'defaultRules': { create: false },
+          'prometheus': off,
+          'alertmanager': off,
+          'grafana': off,
+          // The metric producers the platform description declares (clusterMetrics, read by the
+          // synth-time signals rules too), labelled so the MonitoringStack's Prometheus selects them.
+          'kubeStateMetrics': { enabled: platform.clusterMetrics.kubeStateMetrics },
+          'kube-state-metrics': { prometheus: { monitor: { enabled: true, additionalLabels: scrapedByNines } } },
+          'nodeExporter': { enabled: platform.clusterMetrics.nodeExporter },
+          'prometheus-node-exporter': { prometheus: { monitor: { enabled: true, additionalLabels: scrapedByNines } } },
+          'kubeApiServer': off,
+          'kubelet': { enabled: platform.clusterMetrics.kubelet, serviceMonitor: { cAdvisor: true, additionalLabels: scrapedByNines } },
+          'kubeControllerManager': off,
+          'coreDns': off,
+          'kubeDns': off,
+          'kubeEtcd': off,
+          'kubeScheduler': off,
+          'kubeProxy': off,
           // No admission webhook: the API server would have to reach it through the monitoring namespace's
           // default-deny NetworkPolicy, and our synth-time checks already validate the rules. Its TLS secret
           // comes from the webhook's cert job, so the operator's own TLS goes with it.
-          prometheusOperator: { enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } },
+          'prometheusOperator': { enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } },
         }, [crds], { skipCrds: true });
     }
 

@@ -76,6 +76,36 @@ export interface PlatformDescription {
    * @default - Istio CNI, classic sidecars
    */
   readonly mesh?: MeshDescription;
+  /**
+   * The cluster components that produce metrics, installed by the cluster add-ons: read by the
+   * signals rules (which metric has a producer) and by the AWS side (what it installs).
+   * @default { kubeStateMetrics: true, kubelet: true, nodeExporter: false }
+   */
+  readonly clusterMetrics?: ClusterMetricsDescription;
+  /**
+   * Metric sources outside the platform that a Prometheus of the platform reads (e.g. a
+   * federated or remote-written source), so alerts on their metrics are known to have data.
+   * @default - none
+   */
+  readonly externalMetrics?: readonly ExternalMetricSource[];
+}
+
+/** Cluster components that produce metrics (installed by ClusterAddons). */
+export interface ClusterMetricsDescription {
+  /** kube-state-metrics (`kube_*`). @default true */
+  readonly kubeStateMetrics?: boolean;
+  /** The kubelet and its cAdvisor scraped (`kubelet_*`, `container_*`). @default true */
+  readonly kubelet?: boolean;
+  /** node-exporter (`node_*`). @default false */
+  readonly nodeExporter?: boolean;
+}
+
+/** A metric source outside the platform. */
+export interface ExternalMetricSource {
+  /** What it is, e.g. `the payments team's Prometheus (federated)`. */
+  readonly source: string;
+  /** Metric names; a trailing `*` matches a prefix. */
+  readonly metrics: readonly string[];
 }
 
 /**
@@ -111,6 +141,8 @@ export interface PlatformSettings {
   readonly clusterDomain: string;
   readonly kubernetesVersion: string;
   readonly mesh: Required<MeshDescription>;
+  readonly clusterMetrics: Required<ClusterMetricsDescription>;
+  readonly externalMetrics: readonly ExternalMetricSource[];
   readonly runbookBaseUrl?: string;
   /** The capabilities a cluster brought by the user declares; undefined: the library's AWS cluster. */
   readonly capabilities?: readonly CapabilityName[];
@@ -129,6 +161,12 @@ export function resolvePlatformSettings(d: Partial<PlatformDescription> = {}): P
     clusterDomain: d.clusterDomain ?? 'cluster.local',
     kubernetesVersion: d.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     mesh: { cni: d.mesh?.cni ?? true, nativeSidecars: d.mesh?.nativeSidecars ?? false },
+    clusterMetrics: {
+      kubeStateMetrics: d.clusterMetrics?.kubeStateMetrics ?? true,
+      kubelet: d.clusterMetrics?.kubelet ?? true,
+      nodeExporter: d.clusterMetrics?.nodeExporter ?? false,
+    },
+    externalMetrics: d.externalMetrics ?? [],
     runbookBaseUrl: d.runbookBaseUrl,
     capabilities: d.capabilities ? [...d.capabilities] : undefined,
     prometheusUrl: prometheusUrlOf(monitoringNamespace),
@@ -297,6 +335,8 @@ export class Platform implements PlatformSettings {
   public readonly clusterDomain: string;
   public readonly kubernetesVersion: string;
   public readonly mesh: Required<MeshDescription>;
+  public readonly clusterMetrics: Required<ClusterMetricsDescription>;
+  public readonly externalMetrics: readonly ExternalMetricSource[];
   public readonly runbookBaseUrl?: string;
   public readonly capabilities?: readonly CapabilityName[];
   public readonly prometheusUrl: string;
@@ -311,6 +351,8 @@ export class Platform implements PlatformSettings {
     this.clusterDomain = settings.clusterDomain;
     this.kubernetesVersion = settings.kubernetesVersion;
     this.mesh = settings.mesh;
+    this.clusterMetrics = settings.clusterMetrics;
+    this.externalMetrics = settings.externalMetrics;
     this.runbookBaseUrl = settings.runbookBaseUrl;
     this.capabilities = settings.capabilities;
     this.prometheusUrl = settings.prometheusUrl;

@@ -78,7 +78,7 @@ export type CanaryStrategy =
 export interface CanaryMetric {
   /** Template and check name (a DNS label). */
   readonly name: string;
-  /** PromQL; may use Flagger's `{{ interval }}`, `{{ namespace }}` and `{{ target }}`. Must return one value even without traffic. */
+  /** PromQL; may use Flagger's `{{ interval }}`, `{{ namespace }}` and `{{ target }}`. Returns no value without data (Flagger then fails the check); never a passing fallback. */
   readonly query: string;
   /** Lowest accepted value. @default - no lower bound */
   readonly min?: number;
@@ -173,11 +173,11 @@ export interface CanaryReleaseProps {
  *   (10%) up to `maxWeight` (50%), then the canary is promoted.
  * - The success rate is the availability SLO's own SLI (same counter, same failed statuses, same
  *   aggregation), narrowed to the canary's pods (`<name>-<hash>-<id>`; the `-primary` pods
- *   do not match). Both templates return a value without traffic (100% success, 0 ms), so an
- *   idle step never halts on "no values found"; the load-test webhooks make the traffic.
+ *   do not match). Without data they return nothing, which Flagger counts as a failed check, so
+ *   an unscraped or idle canary is rolled back, never promoted; the load-test webhooks make the traffic.
  * - Webhooks: a pre-rollout load test, the same load at each step, and a confirm-promotion gate
- *   that asks Prometheus for the SLO's `slo:error_budget:remaining` and holds while it is <= 0
- *   (or Prometheus cannot be reached); an SLO with no record yet does not block.
+ *   that asks Prometheus for the SLO's `slo:error_budget:remaining` and holds while it is <= 0,
+ *   has no record, or Prometheus cannot be reached.
  * - Flagger generates the DestinationRules and the VirtualService for the service's host, so the
  *   service's circuit breaker (outlier detection, HTTP connection pool, mTLS), timeout and
  *   retries move into the Canary's `service` and the service's own DestinationRule and
@@ -232,7 +232,8 @@ export class CanaryRelease extends Construct {
     this.service = svc;
     const meta = (name: string) => ({ name, namespace: svc.namespace, labels: svc.labels });
     this.loadTestCommand = props.loadTestCommand ?? `hey -z ${this.interval} -q 10 -c 2 http://${svc.name}-canary.${svc.namespace}:${svc.servicePort}/`;
-    this.budgetGateQuery = `(${props.slo.budgetRemainingQuery} > 0) or absent(${props.slo.budgetRemainingQuery})`;
+    // No record (yet) holds the promotion: a gate must not pass on no data.
+    this.budgetGateQuery = `${props.slo.budgetRemainingQuery} > 0`;
     // The load tester drives traffic at the canary: admit its namespace through the default-deny policy.
     const loadTesterNamespace = this.loadTesterUrl ? /^https?:\/\/[^./:]+\.([a-z0-9-]+)/.exec(this.loadTesterUrl)?.[1] : undefined;
     if (loadTesterNamespace) svc.admit({ namespace: loadTesterNamespace });
@@ -246,9 +247,12 @@ export class CanaryRelease extends Construct {
     const histogram = props.latencySlo ? (props.latencySlo.sli as LatencySli).metric : 'http_request_duration_seconds';
     const duration = `1000 * histogram_quantile(0.99, sum by (le) (rate(${promSelector(`${histogram}_bucket`, {}, canaryPods)}[${window}])))`;
     const templates: Array<{ name: string; query: string; range: { min?: number; max?: number } }> = [
-      // no traffic: 0/0 is NaN, dropped by ">= 0", so "or on() vector(...)" gives the neutral value
-      { name: 'request-success-rate', query: `(${successRate}) >= 0 or on() vector(100)`, range: { min: this.minSuccessRate } },
-      { name: 'request-duration', query: `(${duration}) >= 0 or on() vector(0)`, range: { max: this.maxRequestDurationMs } },
+      // No traffic: 0/0 is NaN, dropped by ">= 0", so the query has no data, which Flagger counts as a
+      // failed check ("no values found"): an unscraped or idle canary is never promoted. The
+      // load-test webhooks make the traffic.
+      // @see https://github.com/fluxcd/flagger/blob/main/pkg/controller/scheduler_metrics.go
+      { name: 'request-success-rate', query: `(${successRate}) >= 0`, range: { min: this.minSuccessRate } },
+      { name: 'request-duration', query: `(${duration}) >= 0`, range: { max: this.maxRequestDurationMs } },
       ...(props.metrics ?? []).map(m => ({
         name: m.name,
         query: m.query,
@@ -436,7 +440,7 @@ export function resolveCanaryReleaseProps(props: CanaryReleaseProps, context: Pi
       'must be a unique DNS label (not request-success-rate or request-duration)', 'use e.g. "queue-lag"');
     names.add(m.name);
     problems.when(typeof m.query !== 'string' || m.query.trim().length === 0, `metrics[${i}].query`, m.query, 'is empty: every MetricTemplate needs a query',
-      'give the PromQL, e.g. "max(kafka_consumergroup_lag{...}) or on() vector(0)"');
+      'give the PromQL, e.g. "max(kafka_consumergroup_lag{...})"');
     problems.when(m.min === undefined && m.max === undefined, `metrics[${i}]`, m.name, 'has neither min nor max, so it could never fail', 'give min or max');
   });
   for (const [prop, url] of [['prometheusUrl', prometheusUrl], ['loadTesterUrl', loadTesterUrl]] as const) {

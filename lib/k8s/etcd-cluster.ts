@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
+import { declareMetrics } from '../checks/runtime/facts';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS } from '../core/labels';
 import { StorageOptions } from '../core/storage';
@@ -162,6 +163,7 @@ export class EtcdCluster extends Construct implements IDependable {
         jobLabel: LABELS.name,
       },
     });
+    declareMetrics(this.serviceMonitor, { producer: 'etcd\'s /metrics (scraped by this ServiceMonitor)', metrics: ['etcd_*', 'grpc_*', 'process_*'] });
     Checks.of(this.node.root);
   }
 

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
+import { declareMetrics } from '../checks/runtime/facts';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS, isLabelValue } from '../core/labels';
 import { parseQuantity } from '../core/quantity';
@@ -363,6 +364,7 @@ export class KafkaCluster extends Construct implements IDependable {
         jobLabel: LABELS.name,
       },
     });
+    declareMetrics(this.serviceMonitor, { producer: 'the JMX exporter of every broker and controller (scraped by this ServiceMonitor)', metrics: ['kafka_*', 'jvm_*'] });
     const alerts = renderKafkaAlerts({ name: this.name, namespace: this.namespace, team: this.team, runbookBaseUrl: this.runbookBaseUrl });
     this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(this.name), spec: { groups: [alerts] } });
     Checks.of(this.node.root);

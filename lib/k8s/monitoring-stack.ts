@@ -47,18 +47,21 @@ export interface PrometheusOptions {
    */
   readonly replicas?: number;
   /**
-   * Local retention (blocks older than this live only in object storage).
-   * @default '15d'
+   * Local retention (blocks older than this live only in object storage). Prometheus evaluates
+   * the SLO rules on its local data, so it must hold the longest SLO window (30 days).
+   * @default '30d'
+   * @see https://prometheus.io/docs/prometheus/latest/storage/#operational-aspects
    */
   readonly retention?: string;
   /**
-   * Local size cap; keep it below the volume size so compaction has room.
-   * @default '45GB'
+   * Local size cap; keep it below the volume size so compaction has room. Size it so that 30 days
+   * fit: whichever cap is reached first deletes blocks.
+   * @default '90GB'
    */
   readonly retentionSize?: string;
   /**
    * Persistent volume size per replica.
-   * @default '50Gi'
+   * @default '100Gi'
    */
   readonly storageSize?: string;
   /**
@@ -280,9 +283,9 @@ export class MonitoringStack extends Construct {
     this.cluster = props.cluster ?? clusterNameOf(region!);
     this.selectorLabels = props.selectorLabels ?? { [LABELS.managedBy]: MANAGED_BY };
     this.prometheusReplicas = p.replicas ?? 2;
-    this.retention = p.retention ?? '15d';
-    this.retentionSize = p.retentionSize ?? '45GB';
-    this.storageSize = p.storageSize ?? '50Gi';
+    this.retention = p.retention ?? '30d';
+    this.retentionSize = p.retentionSize ?? '90GB';
+    this.storageSize = p.storageSize ?? '100Gi';
     this.scrapeInterval = p.scrapeInterval ?? '15s';
     this.alertmanagerReplicas = a.replicas ?? 3;
     this.queryReplicas = t.queryReplicas ?? 2;

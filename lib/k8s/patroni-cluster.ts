@@ -6,7 +6,7 @@ import { EtcdCluster } from './etcd-cluster';
 import { ResilientService, ServiceProtocol } from './resilient-service';
 import { ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, renderResources, resolveResources } from './workload-options';
 import { Checks } from '../checks/checks';
-import { declareRuntimeLabels } from '../checks/runtime/facts';
+import { declareMetrics, declareRuntimeLabels } from '../checks/runtime/facts';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS } from '../core/labels';
 import { StorageOptions } from '../core/storage';
@@ -476,6 +476,7 @@ export class PatroniCluster extends Construct implements IDependent {
         jobLabel: LABELS.name,
       },
     });
+    declareMetrics(this.serviceMonitor, { producer: 'Patroni\'s /metrics and postgres_exporter (scraped by this ServiceMonitor)', metrics: ['patroni_*', 'pg_*'] });
     const alerts = renderPatroniAlerts({ name: this.name, namespace: this.namespace, runbookBaseUrl: this.runbookBaseUrl, ...this.patroni.failover });
     this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(), spec: { groups: [alerts] } });
 

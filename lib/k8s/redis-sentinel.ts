@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
+import { declareMetrics } from '../checks/runtime/facts';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS, MANAGED_BY } from '../core/labels';
 import { StorageOptions } from '../core/storage';
@@ -351,6 +352,7 @@ export class RedisSentinel extends Construct implements IDependable {
         jobLabel: LABELS.name,
       },
     });
+    declareMetrics(this.serviceMonitor, { producer: 'the redis_exporter sidecars (scraped by this ServiceMonitor)', metrics: ['redis_*'] });
     // P-tiers of the case study (section 3.4): losing the master or the sentinels' quorum pages
     // (P1 for critical and high tiers, P2 below); replication and memory are P2 / P3 warnings.
     const pageSeverity = this.tier === Criticality.CRITICAL || this.tier === Criticality.HIGH ? 'P1' : 'P2';

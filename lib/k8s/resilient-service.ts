@@ -1,16 +1,17 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
+import { declareMetrics } from '../checks/runtime/facts';
 import { Criticality, isCriticality, tierDefaults } from '../core/criticality';
 import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import { IstioConnectionPool, IstioDestinationRule, IstioOutlierDetection, IstioSidecar, IstioVirtualService } from './crds/istio';
 import { ServiceMonitor } from './crds/monitoring';
 import { DependOnOptions, DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
+import { platformContext } from './private/context';
 import { renderNetworkPolicySpec } from './private/network';
 import { preStopSleep } from './private/pod';
 import { hardenedContainer, hardenedDeploymentSpec, serviceAccountWithoutToken } from './private/workload';
-import { platformContext } from './private/context';
 import {
   ContainerResources, PodIdentity, formatDuration, PROBE_DEFAULTS, Probe, ResolvedProbe, ResolvedResources, identityProblems, imageProblems,
   probeProblems, renderProbe, resolveResources, resourceProblems,
@@ -721,6 +722,7 @@ export class ResilientService extends Construct implements IDependent {
         jobLabel: LABELS.name,
       },
     });
+    if (this.serviceMonitor) declareMetrics(this.serviceMonitor, { producer: 'the service\'s /metrics (the SLI convention: http_requests_total with a code label, http_request_duration_seconds)', metrics: ['http_requests_total', 'http_request_duration_seconds_bucket', 'http_request_duration_seconds_count', 'http_request_duration_seconds_sum'] });
 
     Checks.of(this.node.root);
     for (const dep of props.dependencies ?? []) this.dependOn(dep);

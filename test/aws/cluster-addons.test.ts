@@ -175,7 +175,12 @@ describe('ClusterAddons defaults', () => {
     const op = r['prometheus-operator'];
     expect(op.skipCrds).toBe(true);
     expect(op.values.prometheusOperator).toEqual({ enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } });
-    for (const k of ['crds', 'prometheus', 'alertmanager', 'grafana', 'kubeStateMetrics', 'nodeExporter']) expect([k, op.values[k]]).toEqual([k, { enabled: false }]);
+    for (const k of ['crds', 'prometheus', 'alertmanager', 'grafana', 'nodeExporter']) expect([k, op.values[k]]).toEqual([k, { enabled: false }]);
+    // The metric producers of the platform description's clusterMetrics (defaults: kube-state-metrics
+    // and the kubelet/cAdvisor), their ServiceMonitors labelled for the MonitoringStack's Prometheus.
+    expect(op.values.kubeStateMetrics).toEqual({ enabled: true });
+    expect(op.values['kube-state-metrics'].prometheus.monitor).toEqual({ enabled: true, additionalLabels: { 'app.kubernetes.io/managed-by': 'nines' } });
+    expect(op.values.kubelet).toEqual({ enabled: true, serviceMonitor: { cAdvisor: true, additionalLabels: { 'app.kubernetes.io/managed-by': 'nines' } } });
     expect(r['istio-base'].values).toEqual({ defaultRevision: 'default' });
     // The platform's mesh mode: Istio CNI (no privileged istio-init), classic sidecars.
     expect(r.istiod.values.pilot).toEqual({ autoscaleMin: 2, replicaCount: 2, cni: { enabled: true }, env: { ENABLE_NATIVE_SIDECARS: 'false' } });

@@ -39,7 +39,8 @@ describe('CanaryRelease', () => {
     expect(release.loadTestCommand).toBe('hey -z 1m -q 10 -c 2 http://order-service-canary.orders:80/');
     expect(release.budgetGate).toBe(true);
     const budget = 'slo:error_budget:remaining{service="order-service",namespace="orders",slo="order-service-availability"}';
-    expect(release.budgetGateQuery).toBe(`(${budget} > 0) or absent(${budget})`);
+    // no record holds the promotion (a gate must not pass on no data)
+    expect(release.budgetGateQuery).toBe(`${budget} > 0`);
 
     const objs = synth(chart);
     // Flagger owns the host's DestinationRules and VirtualService now
@@ -88,11 +89,11 @@ describe('CanaryRelease', () => {
     expect(success.spec).toEqual({
       provider: { type: 'prometheus', address: 'http://prometheus-operated.monitoring.svc:9090' },
       query: `(100 * (1 - (sum(rate(http_requests_total{code=~"5..",${pods}}[{{ interval }}])) or vector(0))`
-        + ` / sum(rate(http_requests_total{${pods}}[{{ interval }}])))) >= 0 or on() vector(100)`,
+        + ` / sum(rate(http_requests_total{${pods}}[{{ interval }}])))) >= 0`,
     });
     const duration = find(objs, 'MetricTemplate', 'order-service-request-duration');
     expect(duration.spec.query).toBe(
-      `(1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${pods}}[{{ interval }}])))) >= 0 or on() vector(0)`);
+      `(1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${pods}}[{{ interval }}])))) >= 0`);
     // the same SLI that pages: the SLO's recorded error rate uses the same counter and failed statuses
     expect(slo.groups[0].rules[0].expr).toBe('(sum(rate(http_requests_total{job="order-service",namespace="orders",code=~"5.."}[5m])) or vector(0))');
 
@@ -134,12 +135,13 @@ describe('CanaryRelease', () => {
   test('extra metrics become templates; loadTesterUrl: false drops the webhooks', () => {
     const { chart, order, slo } = setup();
     const release = new CanaryRelease(chart, 'c', {
-      service: order, slo, loadTesterUrl: false, budgetGate: false, metrics: [{ name: 'queue-lag', query: 'max(lag{namespace="orders"}) or on() vector(0)', max: 100 }],
+      service: order, slo, loadTesterUrl: false, budgetGate: false, metrics: [{ name: 'queue-lag', query: 'max(kafka_consumergroup_lag{namespace="orders"})', max: 100 }],
     });
+    Checks.suppress(release, 'NINES-RT-SIG-01', 'unit fixture: the Kafka lag exporter runs outside this test app');
     expect(release.loadTesterUrl).toBeUndefined();
     expect([...release.metricTemplates.keys()]).toEqual(['request-success-rate', 'request-duration', 'queue-lag']);
     const objs = synth(chart);
-    expect(find(objs, 'MetricTemplate', 'order-service-queue-lag').spec.query).toBe('max(lag{namespace="orders"}) or on() vector(0)');
+    expect(find(objs, 'MetricTemplate', 'order-service-queue-lag').spec.query).toBe('max(kafka_consumergroup_lag{namespace="orders"})');
     expect(find(objs, 'Canary').spec.analysis.webhooks).toEqual([]);
     expect(find(objs, 'Canary').spec.analysis.metrics[2].thresholdRange).toEqual({ max: 100 });
     expectValidManifests(objs);
@@ -162,7 +164,7 @@ describe('CanaryRelease', () => {
       ' - interval ("10s") is shorter than the scrape interval (15s), so a step could be judged on no new samples; use at least "15s"; the case study uses "1m"',
       ' - threshold (0) must be a whole number >= 1 (failed checks before rollback); use e.g. 5 (the case study)',
       ' - strategy.stepWeight (40) must not exceed maxWeight (30); lower it to at most 30, or raise maxWeight',
-      ' - metrics[0].query (" ") is empty: every MetricTemplate needs a query; give the PromQL, e.g. "max(kafka_consumergroup_lag{...}) or on() vector(0)"',
+      ' - metrics[0].query (" ") is empty: every MetricTemplate needs a query; give the PromQL, e.g. "max(kafka_consumergroup_lag{...})"',
     ].join('\n'));
     expect(chart.node.tryFindChild('bad')).toBeUndefined();
     expect(order.node.tryFindChild('DestinationRule')).toBeDefined();

@@ -30,9 +30,9 @@ describe('MonitoringStack defaults', () => {
     expect(stack.region).toBe('us-east-1');
     expect(stack.selectorLabels).toEqual({ 'app.kubernetes.io/managed-by': 'nines' });
     expect(stack.prometheusReplicas).toBe(2);
-    expect(stack.retention).toBe('15d');
-    expect(stack.retentionSize).toBe('45GB');
-    expect(stack.storageSize).toBe('50Gi');
+    expect(stack.retention).toBe('30d');
+    expect(stack.retentionSize).toBe('90GB');
+    expect(stack.storageSize).toBe('100Gi');
     expect(stack.scrapeInterval).toBe('15s');
     expect(stack.alertmanagerReplicas).toBe(3);
     expect(stack.queryReplicas).toBe(2);
@@ -72,8 +72,9 @@ describe('MonitoringStack defaults', () => {
       topologyKey: 'topology.kubernetes.io/zone',
       whenUnsatisfiable: 'DoNotSchedule',
     });
-    expect(prom.storage).toEqual({ volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } } } });
-    expect(prom).toMatchObject({ retention: '15d', retentionSize: '45GB', scrapeInterval: '15s', evaluationInterval: '15s', replicaExternalLabelName: 'prometheus_replica' });
+    expect(prom.storage).toEqual({ volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } } } });
+    // the longest SLO window (30 days) is evaluated on local data
+    expect(prom).toMatchObject({ retention: '30d', retentionSize: '90GB', scrapeInterval: '15s', evaluationInterval: '15s', replicaExternalLabelName: 'prometheus_replica' });
     expect(prom.externalLabels).toEqual({ cluster: 'test-us-east-1', region: 'us-east-1' });
     expect(prom.resources).toEqual({ requests: { 'cpu': '1', 'memory': '4Gi', 'ephemeral-storage': '256Mi' }, limits: { 'memory': '8Gi', 'ephemeral-storage': '1Gi' } });
     expect(prom.image).toBe('quay.io/prometheus/prometheus:v2.53.1');

@@ -164,6 +164,7 @@ describe('StandardAlerts', () => {
     const pack = new StandardAlerts(chart, 'a', {
       service: order, ...LINKS, databasePool: { database: 'orders' }, highLatency: { severity: 'P1', threshold: 0.5 },
     });
+    Checks.suppress(pack, 'NINES-RT-SIG-01', 'unit fixture: the database whose pool the alert reads runs outside this test app');
     expect(pack.severities).toEqual({
       serviceDown: 'P1', highErrorRate: 'P2', highLatency: 'P1', databasePool: 'P4', highMemory: 'P4', podNotReady: 'P4', crashLooping: 'P4',
     });

@@ -30,3 +30,26 @@ export function runtimeLabelsOf(workload: IConstruct): Readonly<Record<string, r
   for (const [k, v] of Object.entries(declared)) out[k] = v.values;
   return out;
 }
+
+/** Metrics an exporter deployed by a construct produces, once scraped. */
+export interface DeclaredMetrics {
+  /** Who produces them, e.g. `postgres_exporter`. */
+  readonly producer: string;
+  /** Metric names; a trailing `*` matches a prefix (`pg_*`). */
+  readonly metrics: readonly string[];
+}
+
+const METRICS = new WeakMap<IConstruct, DeclaredMetrics[]>();
+
+/**
+ * Declares the metrics the pods scraped through `scrape` (a ServiceMonitor or PodMonitor) produce,
+ * so the signals rules know every alert and check that reads them has a producer.
+ */
+export function declareMetrics(scrape: IConstruct, declared: DeclaredMetrics): void {
+  METRICS.set(scrape, [...(METRICS.get(scrape) ?? []), declared]);
+}
+
+/** The metrics declared on `scrape`. */
+export function metricsDeclaredBy(scrape: IConstruct): readonly DeclaredMetrics[] {
+  return METRICS.get(scrape) ?? [];
+}

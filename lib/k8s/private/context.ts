@@ -40,6 +40,8 @@ export function platformContext(scope: IConstruct): PlatformContext {
     clusterDomain: p.clusterDomain,
     kubernetesVersion: p.kubernetesVersion,
     mesh: p.mesh,
+    clusterMetrics: p.clusterMetrics,
+    externalMetrics: p.externalMetrics,
     runbookBaseUrl: p.runbookBaseUrl,
     capabilities: p.capabilities,
     prometheusUrl: p.prometheusUrl,
