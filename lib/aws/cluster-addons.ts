@@ -2,6 +2,7 @@ import * as iam from '@pulumi/aws/iam';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import LOAD_BALANCER_CONTROLLER_POLICY from './aws-load-balancer-controller-policy.json';
+import { irsaTrustPolicy } from './irsa';
 import { MultiAzVpc } from './multi-az-vpc';
 import { RegionalCluster } from './regional-cluster';
 import { clusterAddonsProvisions, Provision } from '../core/capabilities';
@@ -320,18 +321,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     if (enabled.awsLoadBalancerController) {
       const sa = AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT;
       const role = new iam.Role(`${name}-lb-controller`, {
-        assumeRolePolicy: pulumi.all([cluster.oidcProviderArn, cluster.oidcIssuer]).apply(([arn, issuer]) => {
-          const host = issuer.replace(/^https:\/\//, '');
-          return JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [{
-              Effect: 'Allow',
-              Principal: { Federated: arn },
-              Action: 'sts:AssumeRoleWithWebIdentity',
-              Condition: { StringEquals: { [`${host}:sub`]: `system:serviceaccount:${sa.namespace}:${sa.name}`, [`${host}:aud`]: 'sts.amazonaws.com' } },
-            }],
-          });
-        }),
+        assumeRolePolicy: irsaTrustPolicy(cluster.oidcProviderArn, cluster.oidcIssuer, [sa]),
         tags: { ...(args.tags ?? {}), 'nines.dev/cluster': cluster.clusterName },
       }, { parent: this });
       new iam.RolePolicy(`${name}-lb-controller`, { role: role.id, policy: JSON.stringify(AWS_LOAD_BALANCER_CONTROLLER_POLICY) }, { parent: this });

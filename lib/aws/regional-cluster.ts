@@ -7,6 +7,7 @@ import * as s3 from '@pulumi/aws/s3';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { parseCidr } from './cidr-plan';
+import { irsaTrustPolicy } from './irsa';
 import { MultiAzVpc } from './multi-az-vpc';
 import { Provision, regionalClusterProvisions } from '../core/capabilities';
 import { Problems } from '../core/errors';
@@ -299,24 +300,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
       url: this.oidcIssuer, clientIdLists: ['sts.amazonaws.com'], tags,
     }, p);
     this.oidcProviderArn = oidc.arn;
-    const sub = (a: Required<ServiceAccountRef>) => `system:serviceaccount:${a.namespace}:${a.name}`;
-    const irsaTrust = (subjects: readonly Required<ServiceAccountRef>[]) => pulumi.all([oidc.arn, this.oidcIssuer]).apply(([arn, issuer]) => {
-      const host = issuer.replace(/^https:\/\//, '');
-      return JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{
-          Effect: 'Allow',
-          Principal: { Federated: arn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: {
-            StringEquals: {
-              [`${host}:sub`]: subjects.length === 1 ? sub(subjects[0]) : subjects.map(sub),
-              [`${host}:aud`]: 'sts.amazonaws.com',
-            },
-          },
-        }],
-      });
-    });
+    const irsaTrust = (subjects: readonly Required<ServiceAccountRef>[]) => irsaTrustPolicy(oidc.arn, this.oidcIssuer, subjects);
 
     // --- Nodes: one managed group per zone -----------------------------------------------------
     const nodeRole = new iam.Role(`${name}-nodes`, { assumeRolePolicy: assume('ec2.amazonaws.com'), tags }, p);

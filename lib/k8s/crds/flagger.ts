@@ -9,7 +9,7 @@
  * @see https://github.com/fluxcd/flagger/blob/main/artifacts/flagger/crd.yaml
  */
 import { ApiObject } from 'cdk8s';
-import { IstioOutlierDetection, customResource } from './istio';
+import { IstioConnectionPool, IstioOutlierDetection, customResource } from './istio';
 
 /** A reference to an object by API version, kind and name. */
 export interface FlaggerObjectRef {
@@ -20,15 +20,8 @@ export interface FlaggerObjectRef {
 
 /** The Canary's Istio traffic policy: the DestinationRules Flagger generates carry it. */
 export interface FlaggerTrafficPolicy {
-  readonly connectionPool?: {
-    readonly http?: {
-      readonly http1MaxPendingRequests?: number;
-      readonly http2MaxRequests?: number;
-      readonly maxRequestsPerConnection?: number;
-      readonly maxRetries?: number;
-      readonly idleTimeout?: string;
-    };
-  };
+  /** Flagger's CRD carries the HTTP pool only (no `tcp`). */
+  readonly connectionPool?: Pick<IstioConnectionPool, 'http'>;
   readonly outlierDetection?: IstioOutlierDetection;
   readonly tls?: { readonly mode: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL' };
 }
