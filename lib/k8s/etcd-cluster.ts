@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
 import { declareMetrics } from '../checks/runtime/facts';
+import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS } from '../core/labels';
 import { StorageOptions } from '../core/storage';
@@ -144,6 +145,8 @@ export class EtcdCluster extends Construct implements IDependable {
     this.podDisruptionBudget = members.disruptionBudget('PodDisruptionBudget', meta());
 
     ServiceGraph.of(this).addNode(this);
+    const peers = { namespace: this.namespace, podLabels: this.selectorLabels };
+    declareFlows(this, [{ kind: 'quorum', from: peers, to: peers, ports: [{ port: PEER_PORT }, { port: CLIENT_PORT }], why: 'etcd members replicate the Raft log and elect a leader' }]);
     const monitoring = context.monitoringNamespace;
     this.networkPolicy = members.networkPolicy('NetworkPolicy', meta(), () => ({
       ingress: [

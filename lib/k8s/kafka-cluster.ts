@@ -5,6 +5,7 @@ import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
 import { declareMetrics } from '../checks/runtime/facts';
+import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS, isLabelValue } from '../core/labels';
 import { parseQuantity } from '../core/quantity';
@@ -349,6 +350,20 @@ export class KafkaCluster extends Construct implements IDependable {
     // NetworkPolicies: brokers admit declared callers (lazily, from the graph), the topics Job,
     // their peers and monitoring; controllers admit controllers, brokers and monitoring.
     ServiceGraph.of(this).addNode(this);
+    const brokerPods = { namespace: this.namespace, podLabels: this.brokerSelector };
+    const controllerPods = { namespace: this.namespace, podLabels: this.controllerSelector };
+    declareFlows(this, [
+      { kind: 'replication', from: brokerPods, to: brokerPods, ports: [{ port: this.replicationPort }], why: 'followers fetch partitions from their leaders' },
+      { kind: 'quorum', from: brokerPods, to: controllerPods, ports: [{ port: this.controllerPort }], why: 'brokers register with and follow the KRaft controller quorum' },
+      { kind: 'quorum', from: controllerPods, to: controllerPods, ports: [{ port: this.controllerPort }], why: 'KRaft controllers replicate the metadata log and elect a leader' },
+      ...(this.topicsJob ? [{
+        kind: 'dependency' as const,
+        from: { namespace: this.namespace, podLabels: this.topicsSelector },
+        to: brokerPods,
+        ports: [{ port: this.clientPort }],
+        why: 'the topics Job creates and configures the declared topics',
+      }] : []),
+    ]);
     this.brokerNetworkPolicy = brokers.networkPolicy('BrokerNetworkPolicy', meta(`${this.name}-broker`, 'broker'), () => this.brokerTraffic());
     this.controllerNetworkPolicy = controllers.networkPolicy('ControllerNetworkPolicy', meta(`${this.name}-controller`, 'controller'), () => ({
       ingress: [controllers.peer(this.controllerPort), brokers.peer(this.controllerPort), this.monitoringPeer()],

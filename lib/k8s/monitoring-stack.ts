@@ -31,10 +31,10 @@ import { AlertRoutingOptions, alertRoutingProblems, renderAlertmanagerConfig } f
 import { Alertmanager, Prometheus, SecretKeySelector } from './crds/monitoring-stack';
 import { NetworkPeer } from './dependency';
 import { CHAOS_CONTROLLER_POD_LABELS, FLAGGER_POD_LABELS, LOADTESTER_POD_LABELS } from '../core/addons';
+import { platformContext } from './private/context';
 import { MESH_CERTS_VOLUME, PROMETHEUS_MESH_CERTS_DIR, prometheusMeshPodMetadata } from './private/mesh';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
 import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
-import { platformContext } from './private/context';
 import {
   ContainerResources, PodIdentity, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
 } from './workload-options';
@@ -449,10 +449,13 @@ export class MonitoringStack extends Construct {
           // the load tester's error-budget gate and Chaos Mesh's game-day status checks.
           {
             from: [
-              { namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ctx.flaggerNamespace } }, podSelector: { matchLabels: { ...FLAGGER_POD_LABELS } } },
-              { namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ctx.flaggerNamespace } }, podSelector: { matchLabels: { ...LOADTESTER_POD_LABELS } } },
-              { namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ctx.chaosNamespace } }, podSelector: { matchLabels: { ...CHAOS_CONTROLLER_POD_LABELS } } },
-            ],
+              [ctx.flaggerNamespace, FLAGGER_POD_LABELS],
+              [ctx.flaggerNamespace, LOADTESTER_POD_LABELS],
+              [ctx.chaosNamespace, CHAOS_CONTROLLER_POD_LABELS],
+            ].map(([ns, pods]) => ({
+              namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ns } },
+              podSelector: { matchLabels: { ...(pods as object) } },
+            })),
             ports: [{ port: 9090, protocol: 'TCP' }],
           },
           // The other regions' Thanos Query read this region's sidecars (the global view).

@@ -7,6 +7,7 @@ import { ResilientService, ServiceProtocol } from './resilient-service';
 import { ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, renderResources, resolveResources } from './workload-options';
 import { Checks } from '../checks/checks';
 import { declareMetrics, declareRuntimeLabels } from '../checks/runtime/facts';
+import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS } from '../core/labels';
 import { StorageOptions } from '../core/storage';
@@ -419,6 +420,25 @@ export class PatroniCluster extends Construct implements IDependent {
     const members = this.memberGroup = new StatefulMembers(this, this.namespace, this.selectorLabels);
     const graph = ServiceGraph.of(this);
     graph.addNode(this);
+    const memberPods = { namespace: this.namespace, podLabels: this.selectorLabels };
+    declareFlows(this, [
+      {
+        kind: 'replication',
+        from: memberPods,
+        to: memberPods,
+        ports: [{ port: PG_PORT }],
+        postgresReplication: true,
+        why: 'standbys stream WAL from the leader (and pg_rewind / pg_basebackup clone from it)',
+      },
+      { kind: 'replication', from: memberPods, to: memberPods, ports: [{ port: API_PORT }], why: 'Patroni members check each other\'s REST API before a failover' },
+      {
+        kind: 'kubernetes-api',
+        from: memberPods,
+        to: { name: 'the Kubernetes API server', cidrs: this.kubernetesApi.cidrs },
+        ports: [{ port: this.kubernetesApi.port }],
+        why: 'Patroni labels its pod with its role',
+      },
+    ]);
 
     const dcs = props.dcs ?? 'etcd';
     if (dcs instanceof EtcdCluster) {

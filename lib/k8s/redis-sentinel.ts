@@ -10,6 +10,7 @@ import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
 import { declareMetrics } from '../checks/runtime/facts';
+import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS, MANAGED_BY } from '../core/labels';
 import { StorageOptions } from '../core/storage';
@@ -339,6 +340,14 @@ export class RedisSentinel extends Construct implements IDependable {
     this.sentinelPodDisruptionBudget = sentinel.disruptionBudget('SentinelPodDisruptionBudget', meta(sentinelName, sentinelLabels), this.sentinelMaxUnavailable);
 
     ServiceGraph.of(this).addNode(this);
+    const redisPods = { namespace: this.namespace, podLabels: this.redisSelector };
+    const sentinelPods = { namespace: this.namespace, podLabels: this.sentinelSelector };
+    declareFlows(this, [
+      { kind: 'replication', from: redisPods, to: redisPods, ports: [{ port: REDIS_PORT }], why: 'replicas replicate from the master' },
+      { kind: 'quorum', from: sentinelPods, to: redisPods, ports: [{ port: REDIS_PORT }], why: 'Sentinels monitor every Redis and reconfigure them on failover' },
+      { kind: 'quorum', from: sentinelPods, to: sentinelPods, ports: [{ port: SENTINEL_PORT }], why: 'Sentinels gossip and vote on failover' },
+      { kind: 'quorum', from: redisPods, to: sentinelPods, ports: [{ port: SENTINEL_PORT }], why: 'the Redis start and preStop scripts ask the Sentinels for the master' },
+    ]);
     this.redisNetworkPolicy = redis.networkPolicy('RedisNetworkPolicy', meta(redisName, redisLabels), () => this.memberTraffic(REDIS_PORT));
     this.sentinelNetworkPolicy = sentinel.networkPolicy('SentinelNetworkPolicy', meta(sentinelName, sentinelLabels), () => this.memberTraffic(SENTINEL_PORT));
 

@@ -9,15 +9,16 @@ import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
+import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems } from './workload-options';
 import { Checks } from '../checks/checks';
+import { declareFlows } from '../checks/runtime/flows';
 import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
 import { OTEL_PORTS, TraceSamplingOptions, renderOtelCollectorConfigs, traceSamplingProblems } from '../render/otel-collector';
 import { ServiceMonitor } from './crds/monitoring';
 import { SecretKeySelector } from './crds/monitoring-stack';
-import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
 import { platformContext } from './private/context';
-import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems } from './workload-options';
+import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
 
 /** Props of a {@link TraceCollector}. */
 export interface TraceCollectorProps extends Omit<TraceSamplingOptions, 'samplerHost'> {
@@ -189,6 +190,13 @@ export class TraceCollector extends Construct {
       extraIngress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 'otlp-grpc', protocol: 'TCP' }, { port: 'otlp-http', protocol: 'TCP' }] }],
       egress: [{ namespace: this.namespace, podLabels: samplerSel, ports: grpc }],
     });
+    declareFlows(this, [{
+      kind: 'dependency',
+      from: { namespace: this.namespace, podLabels: gatewaySel },
+      to: { namespace: this.namespace, podLabels: samplerSel },
+      ports: grpc,
+      why: 'the gateway load-balances spans by trace id to the tail samplers',
+    }]);
     const samplerScope = new Construct(this, 'Sampler');
     this.sampler = tier(samplerScope, 'otel-sampler', samplerSel, this.samplerReplicas, configs.sampler, {
       ingress: [metricsFromMonitoring, { namespace: this.namespace, podLabels: gatewaySel, ports: grpc }],

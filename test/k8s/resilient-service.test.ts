@@ -168,14 +168,18 @@ describe('ResilientService defaults (the case study, sections 2.1-2.2 and 4.1)',
   });
 
   test('ServiceMonitor of a service in a meshed Bulkhead (STRICT mTLS) scrapes over Istio mutual TLS with Prometheus\'s sidecar certificate', () => {
-    const { chart } = regionChart();
-    new Bulkhead(chart, 'orders');
-    new Bulkhead(chart, 'legacy', { mesh: false });
-    new ResilientService(chart, 'order-service', { image: IMAGE, tier: Criticality.CRITICAL, namespace: 'orders' });
-    new ResilientService(chart, 'legacy-service', { image: 'registry.example.com/shop/legacy:1.0.0', tier: Criticality.CRITICAL, namespace: 'legacy' });
-    const monitors = synth(chart).filter(o => o.kind === 'ServiceMonitor');
+    const meshed = regionChart().chart;
+    new Bulkhead(meshed, 'orders');
+    new Bulkhead(meshed, 'legacy', { mesh: false });
+    new ResilientService(meshed, 'order-service', { image: IMAGE, tier: Criticality.CRITICAL, namespace: 'orders' });
+    new ResilientService(meshed, 'legacy-service', { image: 'registry.example.com/shop/legacy:1.0.0', tier: Criticality.CRITICAL, namespace: 'legacy' });
+    const monitors = synth(meshed).filter(o => o.kind === 'ServiceMonitor');
     expect(monitors.find(m => m.metadata.namespace === 'orders').spec.endpoints).toEqual([{
-      port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s', scheme: 'https',
+      port: 'metrics',
+      path: '/metrics',
+      interval: '15s',
+      scrapeTimeout: '10s',
+      scheme: 'https',
       tlsConfig: { caFile: '/etc/prom-certs/root-cert.pem', certFile: '/etc/prom-certs/cert-chain.pem', keyFile: '/etc/prom-certs/key.pem', insecureSkipVerify: true },
     }]);
     expect(monitors.find(m => m.metadata.namespace === 'legacy').spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }]);

@@ -2,10 +2,13 @@ import { ADMISSION_RULE } from './admission';
 import { AppRule } from './app-rule';
 import { SELECTION_RULE } from './selection';
 import { AWAITED_ALERT_RULE, NO_DATA_RULE, PRODUCER_RULE, RETENTION_RULE } from './signals';
+import { TRAFFIC_BLOCKED_RULE, TRAFFIC_UNUSED_RULE } from './traffic';
 
 export * from './app-rule';
 export * from './model';
 export * from './facts';
+export * from './flows';
+export { Flow, FlowParty, TrafficReport, deriveFlows, trafficOf } from './traffic';
 export * from './pod-security';
 export { injectedContainers, admittedSpec } from './mesh';
 export { metricNames, awaitedAlerts, promDurationSeconds } from './signals';
@@ -19,4 +22,6 @@ export const RUNTIME_RULES: readonly AppRule[] = [
   NO_DATA_RULE,
   AWAITED_ALERT_RULE,
   RETENTION_RULE,
+  TRAFFIC_BLOCKED_RULE,
+  TRAFFIC_UNUSED_RULE,
 ];

@@ -1,0 +1,734 @@
+/**
+ * Traffic: every flow the platform needs at run time, derived from what the library knows, each
+ * evaluated through everything in its path. A blocked flow is an error naming the flow, the
+ * object that blocks it and the fix; a NetworkPolicy peer no needed flow uses is a warning.
+ *
+ * Flows (see {@link deriveFlows}): each `dependOn` edge (the ingress gateway's edge to the entry
+ * service included), DNS and istiod from every pod, kubelet probes, Prometheus to every
+ * ServiceMonitor target, Flagger and its load tester to Prometheus, Chaos Mesh's status checks to
+ * Prometheus, Prometheus to Alertmanager and the Alertmanager peers, Thanos Query to the local
+ * Prometheus stores, and the flows constructs declare for their parts (replication and quorum
+ * peers, the Kubernetes API).
+ *
+ * Filters, in path order:
+ * 1. NetworkPolicy egress at the source and ingress at the destination (both ends, when the pods
+ *    are the app's): a pod selected by a policy of a direction is isolated for it and only what a
+ *    rule admits passes; traffic from the node (kubelet probes) always passes.
+ *    @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ * 2. Istio Sidecar egress at a meshed source: a host outside `egress.hosts` is refused under
+ *    REGISTRY_ONLY and leaves through the passthrough cluster (plaintext, no mTLS) under ALLOW_ANY.
+ *    @see https://istio.io/latest/docs/reference/config/networking/sidecar/
+ * 3. PeerAuthentication at a meshed destination (workload > namespace > root namespace, port
+ *    level first): STRICT refuses a plaintext caller (outside the mesh, or its own sidecar
+ *    bypassed); kubelet probes pass while Istio rewrites them (the default).
+ *    @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
+ *    @see https://istio.io/latest/docs/ops/configuration/mesh/app-health-check/
+ * 4. AuthorizationPolicy at a meshed destination: a matching DENY refuses; with any ALLOW policy
+ *    on the workload only a matching rule admits (a plaintext caller has no principal or namespace).
+ *    @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
+ * 5. Application allow lists that see the peer's address: PostgreSQL's pg_hba (first matching
+ *    line wins) against the address the peer presents, 127.0.0.6 behind the destination's sidecar.
+ *    @see https://www.postgresql.org/docs/current/auth-pg-hba-conf.html
+ *    @see https://github.com/istio/istio/blob/master/pilot/pkg/networking/util/util.go (InboundPassthroughBindIpv4)
+ *
+ * Whether the cluster enforces NetworkPolicies at all is a cluster capability the platform
+ * description does not state yet: the model assumes they are enforced (on EKS: the VPC CNI's
+ * network policy agent or Calico).
+ */
+import { parse } from 'yaml';
+import { CHAOS_CONTROLLER_POD_LABELS, FLAGGER_POD_LABELS, LOADTESTER_POD_LABELS } from '../../core/addons';
+import { LABELS } from '../../core/labels';
+import { ISTIO_INBOUND_SOURCE_ADDRESS } from '../../k8s/crds/istio';
+import { ServiceGraph } from '../../k8s/dependency';
+import { CheckedObject, LabelSelector, SelectorIndex, selects } from '../object-index';
+import { AppFinding, AppRule } from './app-rule';
+import { DeclaredFlowEnd, FlowKind, declaredFlowsOf } from './flows';
+import { PodView, RuntimeModel, ServiceView, podMatches } from './model';
+
+/** One end of a flow. */
+export interface FlowParty {
+  /** For messages: `Deployment/orders/order-service`, `Flagger (flagger-system)`, `the kubelet`. */
+  readonly label: string;
+  /** The app's pods at this end (both NetworkPolicy ends are evaluated only for them). */
+  readonly pods?: PodView;
+  /** Namespace and labels of pods outside the app (add-ons), as NetworkPolicy peers see them. */
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Addresses outside the cluster. */
+  readonly cidrs?: readonly string[];
+  /** Addresses excluded from `cidrs` (e.g. the private ranges of "anywhere on the internet"). */
+  readonly exceptCidrs?: readonly string[];
+  /** The node (kubelet): NetworkPolicies always admit it. */
+  readonly node?: boolean;
+}
+
+/** A flow the platform needs. */
+export interface Flow {
+  readonly kind: FlowKind;
+  readonly from: FlowParty;
+  readonly to: FlowParty;
+  /** Destination port (a pod port number or name). */
+  readonly port: number | string;
+  readonly protocol: 'TCP' | 'UDP';
+  /** Mesh hosts (`namespace/fqdn`) the caller addresses, for Sidecar egress. */
+  readonly hosts: readonly string[];
+  /** The caller speaks Istio mTLS itself (Prometheus with its sidecar's certificate). */
+  readonly ownMtls?: boolean;
+  readonly postgresReplication?: boolean;
+  /** HTTP/TCP/gRPC probe (rewritten by Istio through the agent) vs exec. */
+  readonly why: string;
+}
+
+/** Why a flow does not pass: the object that blocks it and the fix. */
+interface Block {
+  readonly object: CheckedObject;
+  readonly why: string;
+  readonly fix: string;
+}
+
+/** Derives every flow and evaluates it; the rules below read the result. */
+export interface TrafficReport {
+  readonly flows: readonly Flow[];
+  readonly blocked: ReadonlyArray<{ readonly flow: Flow; readonly block: Block }>;
+  /** NetworkPolicy peers no needed flow used: `[policy, direction, rule index, peer index]`. */
+  readonly unused: ReadonlyArray<{ readonly policy: CheckedObject; readonly direction: 'ingress' | 'egress'; readonly rule: number; readonly peer: number }>;
+}
+
+const REPORTS = new WeakMap<RuntimeModel, TrafficReport>();
+
+/** The traffic report of a model (computed once per pass, shared by the traffic rules). */
+export function trafficOf(model: RuntimeModel): TrafficReport {
+  let r = REPORTS.get(model);
+  if (!r) REPORTS.set(model, r = new TrafficEvaluator(model).run());
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flow derivation
+// ---------------------------------------------------------------------------------------------
+
+const KUBE_DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
+
+function podParty(p: PodView): FlowParty {
+  return { label: p.controller === 'kubernetes' ? p.workload : `${p.workload} (made by ${p.controller})`, pods: p, namespace: p.namespace, labels: p.labels };
+}
+
+/** Every flow the platform needs, from the app's objects, its dependency graph and declared flows. */
+export function deriveFlows(model: RuntimeModel): Flow[] {
+  const flows: Flow[] = [];
+  const clusterDomain = (p?: PodView) => p?.platform.clusterDomain ?? 'cluster.local';
+  const servicesByNs = new Map<string, ServiceView[]>();
+  for (const s of model.services) (servicesByNs.get(s.namespace) ?? servicesByNs.set(s.namespace, []).get(s.namespace)!).push(s);
+  const hostsOf = (p: PodView): string[] => (servicesByNs.get(p.namespace) ?? [])
+    .filter(s => s.selector && podMatches(p, { matchLabels: { ...s.selector } }))
+    .map(s => `${s.namespace}/${s.name}.${s.namespace}.svc.${clusterDomain(p)}`);
+  const partiesOf = (end: { namespace?: string; podLabels?: Record<string, string> }, label: string): FlowParty[] => {
+    if (!end.namespace) return [];
+    const pods = model.podsSelectedBy(end.namespace, { matchLabels: { ...(end.podLabels ?? {}) } });
+    return pods.length > 0 ? pods.map(podParty) : [{ label, namespace: end.namespace, labels: end.podLabels ?? {} }];
+  };
+
+  // 1. Pods: DNS, istiod, kubelet probes.
+  for (const p of model.pods) {
+    const from = podParty(p);
+    for (const protocol of ['UDP', 'TCP'] as const) {
+      flows.push({ kind: 'dns', from, to: { label: 'cluster DNS (kube-system/kube-dns)', ...KUBE_DNS }, port: 53, protocol, hosts: [], why: 'name resolution' });
+    }
+    if (p.meshed) {
+      flows.push({
+        kind: 'istiod',
+        from,
+        to: { label: `istiod (${p.platform.meshNamespace})`, namespace: p.platform.meshNamespace, labels: { app: 'istiod' } },
+        port: 15012,
+        protocol: 'TCP',
+        hosts: [],
+        why: 'the sidecar fetches its configuration and certificate',
+      });
+    }
+    for (const c of p.spec?.containers ?? []) {
+      for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
+        const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? probe?.grpc?.port;
+        if (port === undefined) continue;
+        flows.push({ kind: 'probe', from: { label: 'the kubelet', node: true }, to: from, port, protocol: 'TCP', hosts: [], why: `${c.name}'s probe` });
+      }
+    }
+  }
+
+  // 2. dependOn edges (the ingress gateway's edge to the entry service included).
+  const root = model.objects[0]?.construct;
+  if (root) {
+    for (const e of ServiceGraph.of(root).edges) {
+      const froms = partiesOf(e.from.callerPeer(), `${e.from.dependencyFacts.id}`);
+      for (const peer of e.to.egressPeers()) {
+        const tos: FlowParty[] = peer.cidrs && peer.cidrs.length > 0
+          ? [{ label: e.to.dependencyFacts.id, cidrs: peer.cidrs, exceptCidrs: peer.exceptCidrs }]
+          : partiesOf(peer, e.to.dependencyFacts.id);
+        for (const from of froms) {
+          for (const to of tos) {
+            for (const port of peer.ports) {
+              flows.push({
+                kind: 'dependency',
+                from,
+                to,
+                port: port.port,
+                protocol: port.protocol ?? 'TCP',
+                hosts: e.to.meshHosts(),
+                why: `${e.from.dependencyFacts.id} depends on ${e.to.dependencyFacts.id}`,
+              });
+            }
+          }
+        }
+      }
+    }
+    // 3. Flows the constructs declare for their own parts.
+    for (const d of declaredFlowsOf(root)) {
+      const end = (x: DeclaredFlowEnd): FlowParty[] => ('cidrs' in x ? [{ label: x.name, cidrs: x.cidrs }] : partiesOf(x, `${x.namespace}/${Object.values(x.podLabels).join(',')}`));
+      for (const from of end(d.from)) {
+        for (const to of end(d.to)) {
+          for (const port of d.ports) {
+            flows.push({ kind: d.kind, from, to, port: port.port, protocol: port.protocol ?? 'TCP', hosts: to.pods ? hostsOf(to.pods) : [], why: d.why, postgresReplication: d.postgresReplication });
+          }
+        }
+      }
+    }
+  }
+
+  // 4. Prometheus and its readers.
+  const prometheuses = model.controllers.operator.filter(o => o.source.kind === 'Prometheus').map(o => o.pods);
+  const alertmanagers = model.controllers.operator.filter(o => o.source.kind === 'Alertmanager').map(o => o.pods);
+  for (const sm of model.ofKind('ServiceMonitor')) {
+    const spec = sm.json.spec ?? {};
+    const namespaces: string[] = spec.namespaceSelector?.matchNames ?? [sm.namespace];
+    for (const prom of prometheuses) {
+      const pspec = prom.source.json.spec ?? {};
+      if (!selects(pspec.serviceMonitorSelector ?? {}, sm.json.metadata?.labels ?? {})) continue;
+      const certs = String(prom.annotations['proxy.istio.io/config'] ?? '').includes('OUTPUT_CERTS') && prom.meshed;
+      for (const ns of namespaces) {
+        for (const svc of servicesByNs.get(ns) ?? []) {
+          if (!svc.selector || !selects(spec.selector, svc.labels as Record<string, string>)) continue;
+          for (const ep of spec.endpoints ?? []) {
+            const sp = svc.ports.find(x => x.name === ep.port);
+            if (!sp) continue;
+            for (const target of model.podsSelectedBy(ns, { matchLabels: { ...svc.selector } })) {
+              flows.push({
+                kind: 'scrape',
+                from: podParty(prom),
+                to: podParty(target),
+                port: sp.targetPort ?? sp.port,
+                protocol: 'TCP',
+                hosts: [`${ns}/${svc.name}.${ns}.svc.${clusterDomain(target)}`],
+                ownMtls: certs && ep.tlsConfig?.certFile !== undefined,
+                why: `ServiceMonitor ${sm.namespace}/${sm.name} (${ep.port})`,
+              });
+            }
+          }
+        }
+      }
+    }
+  }
+  const canaries = model.ofKind('Canary');
+  const guards = [...model.ofKind('Workflow'), ...model.ofKind('Schedule')].filter(w => JSON.stringify(w.json.spec ?? {}).includes('"templateType":"StatusCheck"'));
+  for (const prom of prometheuses) {
+    const to = podParty(prom);
+    const f = prom.platform.flaggerNamespace;
+    if (canaries.length > 0) {
+      flows.push({
+        kind: 'canary-analysis',
+        from: { label: `Flagger (${f})`, namespace: f, labels: FLAGGER_POD_LABELS },
+        to,
+        port: 9090,
+        protocol: 'TCP',
+        hosts: [],
+        why: 'Flagger queries the canary MetricTemplates',
+      });
+      flows.push({
+        kind: 'canary-analysis',
+        from: { label: `flagger-loadtester (${f})`, namespace: f, labels: LOADTESTER_POD_LABELS },
+        to,
+        port: 9090,
+        protocol: 'TCP',
+        hosts: [],
+        why: 'the load tester runs the confirm-promotion error-budget gate',
+      });
+    }
+    if (guards.length > 0) {
+      const c = prom.platform.chaosNamespace;
+      flows.push({
+        kind: 'chaos-status-check',
+        from: { label: `Chaos Mesh controller (${c})`, namespace: c, labels: CHAOS_CONTROLLER_POD_LABELS },
+        to,
+        port: 9090,
+        protocol: 'TCP',
+        hosts: [],
+        why: 'game-day guards (Workflow StatusChecks) query Prometheus',
+      });
+    }
+    for (const am of alertmanagers) {
+      if (am.namespace !== prom.namespace) continue;
+      flows.push({ kind: 'alerting', from: podParty(prom), to: podParty(am), port: 9093, protocol: 'TCP', hosts: [], why: 'Prometheus sends alerts' });
+    }
+    for (const q of model.pods.filter(p => p.namespace === prom.namespace && p.labels[LABELS.name] === 'thanos-query')) {
+      flows.push({ kind: 'thanos-store', from: podParty(q), to, port: 10901, protocol: 'TCP', hosts: [], why: 'Thanos Query reads the local sidecars (StoreAPI)' });
+    }
+  }
+  // The load tester drives traffic at each canary during its analysis (webhooks to the load tester).
+  for (const release of model.controllers.flagger) {
+    const spec = release.canary.json.spec ?? {};
+    const webhooks: any[] = spec.analysis?.webhooks ?? [];
+    if (!release.target || !webhooks.some(w => /loadtester/.test(String(w.url ?? '')))) continue;
+    const f = release.target.platform.flaggerNamespace;
+    const port = spec.service?.targetPort ?? spec.service?.port;
+    if (port === undefined) continue;
+    flows.push({
+      kind: 'canary-load-test',
+      from: { label: `flagger-loadtester (${f})`, namespace: f, labels: LOADTESTER_POD_LABELS },
+      to: podParty(release.target),
+      port,
+      protocol: 'TCP',
+      hosts: [],
+      why: `the load test of Canary ${release.canary.namespace}/${release.canary.name}`,
+    });
+  }
+  for (const am of alertmanagers) {
+    for (const protocol of ['TCP', 'UDP'] as const) {
+      flows.push({ kind: 'alertmanager-peers', from: podParty(am), to: podParty(am), port: 9094, protocol, hosts: [], why: 'Alertmanager cluster gossip (silences, notification log)' });
+    }
+  }
+  return flows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------------------------
+
+interface PolicyRef { readonly policy: CheckedObject; readonly direction: 'ingress' | 'egress' }
+
+class TrafficEvaluator {
+  private readonly npIndex = new SelectorIndex<CheckedObject>();
+  private readonly used = new Set<string>();
+  private readonly byNamespace = new Map<string, CheckedObject[]>();
+  private readonly pgHba = new Map<string, string[] | undefined>();
+
+  constructor(private readonly model: RuntimeModel) {
+    for (const np of model.ofKind('NetworkPolicy')) this.npIndex.add(np.namespace, np.json.spec?.podSelector ?? {}, np);
+    for (const kind of ['Sidecar', 'PeerAuthentication', 'AuthorizationPolicy']) {
+      for (const o of model.ofKind(kind)) {
+        const key = `${kind}/${o.namespace}`;
+        (this.byNamespace.get(key) ?? this.byNamespace.set(key, []).get(key)!).push(o);
+      }
+    }
+  }
+
+  public run(): TrafficReport {
+    const flows = deriveFlows(this.model);
+    const blocked: Array<{ flow: Flow; block: Block }> = [];
+    const seen = new Set<string>();
+    for (const flow of flows) {
+      const block = this.evaluate(flow);
+      if (!block) continue;
+      // One finding per (flow kind, ends, port, blocker): Flagger's primary and canary share a template.
+      const key = [flow.kind, flow.from.label, flow.to.pods?.source.path ?? flow.to.label, flow.port, flow.protocol, block.object.path].join('\u0000');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      blocked.push({ flow, block });
+    }
+    const unused: TrafficReport['unused'][number][] = [];
+    // Only peers naming pods (a podSelector) in a namespace where the app runs pods are judged: the
+    // model knows the flows of the app's pods. A whole namespace (it may run pods outside the app, such
+    // as a Prometheus another app installs), every namespace, and addresses outside the cluster are not.
+    const appNamespaces = new Set(this.model.pods.map(p => p.namespace));
+    const judged = (peer: any, policyNamespace: string) => {
+      if (peer.ipBlock || !peer.podSelector) return false;
+      if (!peer.namespaceSelector) return appNamespaces.has(policyNamespace);
+      const name = peer.namespaceSelector.matchLabels?.[LABELS.namespaceName];
+      return name !== undefined && appNamespaces.has(name);
+    };
+    for (const np of this.model.ofKind('NetworkPolicy')) {
+      (np.json.spec?.ingress ?? []).forEach((rule: any, i: number) => (rule.from ?? []).forEach((peer: any, j: number) => {
+        if (!judged(peer, np.namespace)) return;
+        if (!this.used.has(`${np.path}\u0000ingress\u0000${i}\u0000${j}`)) unused.push({ policy: np, direction: 'ingress', rule: i, peer: j });
+      }));
+    }
+    return { flows, blocked, unused };
+  }
+
+  private evaluate(flow: Flow): Block | undefined {
+    const destPort = this.numericPort(flow);
+    const egress = flow.from.pods ? this.networkPolicy(flow, { direction: 'egress' }, flow.from.pods, destPort) : undefined;
+    if (egress) return egress;
+    const ingress = flow.to.pods && !flow.from.node ? this.networkPolicy(flow, { direction: 'ingress' }, flow.to.pods, destPort) : undefined;
+    if (ingress) return ingress;
+    if (flow.kind === 'dns' || flow.kind === 'istiod') return undefined; // the proxy's own and DNS traffic bypass Sidecar and mTLS
+    const { block: sidecarBlock, mtls } = this.sidecarEgress(flow);
+    if (sidecarBlock) return sidecarBlock;
+    const pa = this.peerAuthentication(flow, destPort, mtls);
+    if (pa) return pa;
+    const authz = this.authorization(flow, destPort, mtls);
+    if (authz) return authz;
+    return this.appAllowList(flow, destPort);
+  }
+
+  /** The destination port as a number, resolving a named port on the destination pods. */
+  private numericPort(flow: Flow): number | undefined {
+    if (typeof flow.port === 'number') return flow.port;
+    if (/^\d+$/.test(flow.port)) return Number(flow.port);
+    return flow.to.pods?.ports.find(p => p.name === flow.port)?.containerPort;
+  }
+
+  // -- 1. NetworkPolicy --------------------------------------------------------------------
+
+  private networkPolicy(flow: Flow, ref: Omit<PolicyRef, 'policy'>, pods: PodView, destPort: number | undefined): Block | undefined {
+    const policies = this.policiesSelecting(pods).filter(np => isolates(np, ref.direction));
+    if (policies.length === 0) return undefined;
+    const other = ref.direction === 'egress' ? flow.to : flow.from;
+    let admitted = false;
+    for (const np of policies) {
+      const rules: any[] = np.json.spec?.[ref.direction] ?? [];
+      rules.forEach((rule, i) => {
+        if (!this.portsMatch(rule.ports, flow, destPort)) return;
+        const peers: any[] | undefined = ref.direction === 'egress' ? rule.to : rule.from;
+        if (!peers || peers.length === 0) {
+          admitted = true;
+          return;
+        }
+        peers.forEach((peer, j) => {
+          if (this.peerMatches(peer, np.namespace, other)) {
+            admitted = true;
+            this.used.add(`${np.path}\u0000${ref.direction}\u0000${i}\u0000${j}`);
+          }
+        });
+      });
+    }
+    if (admitted) return undefined;
+    // Blame the policy written for these pods (not the namespace's default deny) when there is one.
+    const blamed = policies.find(np => Object.keys(np.json.spec?.podSelector?.matchLabels ?? {}).length > 0) ?? policies[0];
+    const port = `${flow.port}/${flow.protocol}`;
+    return {
+      object: blamed,
+      why: `NetworkPolicy ${blamed.namespace}/${blamed.name} ${ref.direction === 'egress' ? 'egress' : 'ingress'} admits no rule for ${other.label} on ${port}`
+        + ' (Kubernetes NetworkPolicy: a selected pod is isolated for that direction and only what a rule admits passes)',
+      fix: ref.direction === 'egress'
+        ? `add an egress rule to ${peerText(other)} on ${port} to a NetworkPolicy selecting ${pods.workload}`
+        : `add an ingress rule from ${peerText(other)} on ${port} to a NetworkPolicy selecting ${pods.workload}`,
+    };
+  }
+
+  private policiesSelecting(p: PodView): CheckedObject[] {
+    const labels: Record<string, string> = { ...p.labels };
+    const out = this.npIndex.lookup(p.namespace, labels);
+    // Runtime labels (Patroni's role) may satisfy a selector too.
+    for (const [k, values] of Object.entries(p.runtimeLabels)) {
+      for (const v of values) for (const np of this.npIndex.lookup(p.namespace, { ...labels, [k]: v })) if (!out.includes(np)) out.push(np);
+    }
+    return out;
+  }
+
+  private portsMatch(ports: any[] | undefined, flow: Flow, destPort: number | undefined): boolean {
+    if (!ports || ports.length === 0) return true;
+    return ports.some(p => {
+      if ((p.protocol ?? 'TCP') !== flow.protocol) return false;
+      if (p.port === undefined) return true;
+      if (typeof p.port === 'string' && !/^\d+$/.test(p.port)) return p.port === flow.port || (flow.to.pods?.ports.find(x => x.name === p.port)?.containerPort === destPort && destPort !== undefined);
+      const n = Number(p.port);
+      return destPort !== undefined && (p.endPort !== undefined ? destPort >= n && destPort <= Number(p.endPort) : destPort === n);
+    });
+  }
+
+  /** Whether one `from`/`to` entry of a rule admits `party`. */
+  private peerMatches(peer: any, policyNamespace: string, party: FlowParty): boolean {
+    if (peer.ipBlock) {
+      if (party.cidrs) {
+        // The block admits every address of the party: it contains the party's ranges and excludes only what the party excludes.
+        const partyExcept = party.exceptCidrs ?? [];
+        return party.cidrs.every(c => cidrContains(peer.ipBlock.cidr, c))
+          && (peer.ipBlock.except ?? []).every((x: string) =>
+            partyExcept.some(y => cidrContains(y, x)) || party.cidrs!.every(c => !cidrOverlaps(x, c)));
+      }
+      // A pod's address is some address of the cluster's pod network: only a block of every address admits it for sure.
+      return !party.node && /\/0$/.test(peer.ipBlock.cidr) && (peer.ipBlock.except ?? []).length === 0 && party.namespace !== undefined;
+    }
+    if (party.namespace === undefined || party.labels === undefined) return false;
+    if (peer.namespaceSelector) {
+      if (!selects(peer.namespaceSelector, this.namespaceLabels(party.namespace))) return false;
+    } else if (party.namespace !== policyNamespace) {
+      return false;
+    }
+    if (peer.podSelector) {
+      return party.pods ? podMatches(party.pods, peer.podSelector) : selects(peer.podSelector, { ...party.labels });
+    }
+    return true;
+  }
+
+  /** A namespace's labels, with `kubernetes.io/metadata.name`, which Kubernetes sets on every namespace. */
+  private namespaceLabels(ns: string): Record<string, string> {
+    // @see https://kubernetes.io/docs/reference/labels-annotations-taints/#kubernetes-io-metadata-name
+    return { ...this.model.namespace(ns).labels, [LABELS.namespaceName]: ns };
+  }
+
+  // -- 2. Sidecar egress -------------------------------------------------------------------
+
+  private sidecarEgress(flow: Flow): { block?: Block; mtls: boolean } {
+    const from = flow.from.pods;
+    if (!from) {
+      // Add-ons outside the app: meshed when their namespace is. Whether an add-on namespace the app
+      // does not declare (flagger-system, chaos-mesh) is injected is not known here: not judged.
+      const ns = flow.from.namespace === undefined ? undefined : this.model.namespaces.get(flow.from.namespace);
+      return { mtls: ns === undefined || ns.injection || flow.ownMtls === true || isGateway(flow.from) };
+    }
+    const outboundCaptured = from.meshed && from.annotations['traffic.sidecar.istio.io/includeOutboundIPRanges'] !== '';
+    if (!outboundCaptured) return { mtls: flow.ownMtls === true };
+    if (flow.to.cidrs) return { mtls: false };
+    const sidecar = this.sidecarFor(from);
+    if (!sidecar) return { mtls: true };
+    const hosts: string[] = (sidecar.json.spec?.egress ?? []).flatMap((e: any) => e.hosts ?? []);
+    const listed = flow.hosts.length === 0 ? false : flow.hosts.some(h => hosts.some(pattern => hostMatches(pattern, h, sidecar.namespace)));
+    if (listed) return { mtls: true };
+    const mode = sidecar.json.spec?.outboundTrafficPolicy?.mode ?? 'ALLOW_ANY';
+    if (mode === 'REGISTRY_ONLY') {
+      return {
+        mtls: false,
+        block: {
+          object: sidecar,
+          why: `Istio Sidecar ${sidecar.namespace}/${sidecar.name} (REGISTRY_ONLY) does not list ${flow.hosts[0] ?? flow.to.label} in egress.hosts, so ${from.workload}'s proxy refuses the connection`,
+          fix: `add "${flow.hosts[0] ?? `${flow.to.namespace}/*`}" to the Sidecar's egress hosts (declare the call with dependOn)`,
+        },
+      };
+    }
+    // ALLOW_ANY: the passthrough cluster forwards in plaintext.
+    return { mtls: false };
+  }
+
+  private sidecarFor(p: PodView): CheckedObject | undefined {
+    const inNs = this.byNamespace.get(`Sidecar/${p.namespace}`) ?? [];
+    return inNs.find(s => s.json.spec?.workloadSelector && podMatches(p, { matchLabels: s.json.spec.workloadSelector.labels }))
+      ?? inNs.find(s => !s.json.spec?.workloadSelector)
+      ?? (this.byNamespace.get(`Sidecar/${p.platform.meshNamespace}`) ?? []).find(s => !s.json.spec?.workloadSelector);
+  }
+
+  // -- 3. PeerAuthentication ---------------------------------------------------------------
+
+  private inboundCaptured(p: PodView, port: number | undefined): boolean {
+    if (!p.meshed) return false;
+    if (p.annotations['traffic.sidecar.istio.io/includeInboundPorts'] === '') return false;
+    const excluded = String(p.annotations['traffic.sidecar.istio.io/excludeInboundPorts'] ?? '').split(',').map(s => s.trim());
+    return port === undefined || !excluded.includes(String(port));
+  }
+
+  private peerAuthentication(flow: Flow, port: number | undefined, mtls: boolean): Block | undefined {
+    const to = flow.to.pods;
+    if (!to || !this.inboundCaptured(to, port)) return undefined;
+    if (flow.from.node) {
+      // Probes are rewritten to the agent (port 15020, not captured) unless the pod opts out.
+      if (to.annotations['sidecar.istio.io/rewriteAppHTTPProbers'] !== 'false') return undefined;
+      mtls = false;
+    }
+    if (mtls) return undefined;
+    const { mode, object } = this.mtlsMode(to, port);
+    if (mode !== 'STRICT' || !object) return undefined;
+    return {
+      object,
+      why: `PeerAuthentication ${object.namespace}/${object.name} requires mutual TLS (STRICT) on ${to.workload}, and ${flow.from.label} connects in plaintext`
+        + (flow.from.pods?.meshed ? ' (its own sidecar forwards the call through the passthrough cluster or does not intercept it)' : ' (it runs outside the mesh)'),
+      fix: flow.kind === 'scrape'
+        ? 'scrape with the Istio certificate of a certificate-only sidecar on Prometheus (Istio "Prometheus: TLS settings"): scheme https and tlsConfig on the ServiceMonitor endpoint'
+        : flow.from.node ? 'let Istio rewrite the probes (remove sidecar.istio.io/rewriteAppHTTPProbers: "false")'
+          : `put ${flow.from.label} in the mesh, or set a port-level PERMISSIVE mode for port ${flow.port} on a PeerAuthentication selecting ${to.workload}, with the reason written down`,
+    };
+  }
+
+  private mtlsMode(p: PodView, port: number | undefined): { mode: string; object?: CheckedObject } {
+    const modeOf = (pa: CheckedObject): string | undefined => {
+      const portLevel = port !== undefined ? pa.json.spec?.portLevelMtls?.[String(port)]?.mode : undefined;
+      const m = portLevel ?? pa.json.spec?.mtls?.mode;
+      return m === 'UNSET' ? undefined : m;
+    };
+    const inNs = this.byNamespace.get(`PeerAuthentication/${p.namespace}`) ?? [];
+    const workload = inNs.find(pa => pa.json.spec?.selector && podMatches(p, pa.json.spec.selector));
+    const candidates = [workload, inNs.find(pa => !pa.json.spec?.selector),
+      (this.byNamespace.get(`PeerAuthentication/${p.platform.meshNamespace}`) ?? []).find(pa => !pa.json.spec?.selector)];
+    for (const pa of candidates) {
+      if (!pa) continue;
+      const m = modeOf(pa);
+      if (m) return { mode: m, object: pa };
+    }
+    return { mode: 'PERMISSIVE' };
+  }
+
+  // -- 4. AuthorizationPolicy ---------------------------------------------------------------
+
+  private authorization(flow: Flow, port: number | undefined, mtls: boolean): Block | undefined {
+    const to = flow.to.pods;
+    if (!to || !this.inboundCaptured(to, port) || flow.from.node) return undefined;
+    const applicable = [...(this.byNamespace.get(`AuthorizationPolicy/${to.namespace}`) ?? []), ...(this.byNamespace.get(`AuthorizationPolicy/${to.platform.meshNamespace}`) ?? [])]
+      .filter(ap => ap.namespace === to.namespace || ap.namespace === to.platform.meshNamespace)
+      .filter(ap => !ap.json.spec?.selector || podMatches(to, ap.json.spec.selector));
+    const source = { namespace: mtls ? flow.from.namespace : undefined, principal: mtls && flow.from.pods ? `cluster.local/ns/${flow.from.pods.namespace}/sa/${flow.from.pods.serviceAccount}` : undefined };
+    const ruleMatches = (rule: any) => {
+      const fromOk = !rule.from || rule.from.some((f: any) => {
+        const s = f.source ?? {};
+        if (s.namespaces && !(source.namespace && s.namespaces.includes(source.namespace))) return false;
+        if (s.principals && !(source.principal && s.principals.some((x: string) => x === '*' ? true : x === source.principal))) return false;
+        return true;
+      });
+      const toOk = !rule.to || rule.to.some((t: any) => !t.operation?.ports || (port !== undefined && t.operation.ports.includes(String(port))));
+      return fromOk && toOk;
+    };
+    for (const ap of applicable.filter(a => a.json.spec?.action === 'DENY')) {
+      if ((ap.json.spec?.rules ?? []).some(ruleMatches)) {
+        return { object: ap, why: `AuthorizationPolicy ${ap.namespace}/${ap.name} (DENY) matches ${flow.from.label} on port ${flow.port}`, fix: 'narrow the DENY rule so it does not match this needed flow' };
+      }
+    }
+    const allows = applicable.filter(a => (a.json.spec?.action ?? 'ALLOW') === 'ALLOW');
+    if (allows.length === 0 || allows.some(a => (a.json.spec?.rules ?? []).some(ruleMatches))) return undefined;
+    return {
+      object: allows[0],
+      why: `AuthorizationPolicy ${allows[0].namespace}/${allows[0].name} (ALLOW) has no rule admitting ${flow.from.label} on port ${flow.port}${mtls ? '' : ' (a plaintext caller has no principal or namespace to match)'}`,
+      fix: `add a rule with source ${mtls ? `principals ["${source.principal ?? `cluster.local/ns/${flow.from.namespace}/sa/<its service account>`}"]` : 'identity (the caller must use mTLS first)'} and port ${flow.port}`,
+    };
+  }
+
+  // -- 5. Application allow lists (pg_hba) ------------------------------------------------
+
+  private appAllowList(flow: Flow, port: number | undefined): Block | undefined {
+    const to = flow.to.pods;
+    if (!to || port === undefined) return undefined;
+    const hba = this.pgHbaOf(to, port);
+    if (!hba) return undefined;
+    const { lines, configMap } = hba;
+    const proxied = this.inboundCaptured(to, port);
+    // The address PostgreSQL sees: the sidecar's inbound source behind the sidecar, else the caller's Pod IP.
+    const address = proxied ? ISTIO_INBOUND_SOURCE_ADDRESS : undefined;
+    const database = flow.postgresReplication ? 'replication' : 'app';
+    for (const raw of lines) {
+      const [type, db, , cidr, method] = raw.trim().split(/\s+/);
+      if (type !== 'host' && type !== 'hostssl') continue;
+      if (database === 'replication' ? db !== 'replication' : db === 'replication') continue;
+      // Lines for the superuser (refused from every network) do not decide an application's login.
+      if (method === 'reject') continue;
+      const covers = address ? (cidr === 'all' || cidrContains(cidr, `${address}/32`)) : (cidr === 'all' || !cidr.startsWith('127.') && !cidr.startsWith('::1'));
+      if (covers) return undefined;
+    }
+    const seen = address ? `${address} (Istio's inbound passthrough source: the sidecar terminates mTLS and reconnects from there)` : `a Pod IP of ${flow.from.label}`;
+    return {
+      object: configMap,
+      why: `pg_hba of ${to.workload} admits no ${database === 'replication' ? 'replication' : 'client'} connection from ${seen}`,
+      fix: address ? `admit ${address}/32 (scram-sha-256) for ${database === 'replication' ? 'replication' : 'clients'} (PatroniCluster renders it through clientAccess.proxySourceCidrs)`
+        : 'admit the Pod CIDRs the callers run in (podCidrs)',
+    };
+  }
+
+  private pgHbaOf(p: PodView, port: number): { lines: string[]; configMap: CheckedObject } | undefined {
+    if (!p.ports.some(x => x.containerPort === port && x.name === 'postgresql')) return undefined;
+    for (const v of p.spec?.volumes ?? []) {
+      const name = v.configMap?.name;
+      if (!name) continue;
+      const cm = this.model.object(p.namespace, 'ConfigMap', name);
+      const text = cm?.json.data?.['patroni.yml'];
+      if (!cm || typeof text !== 'string') continue;
+      const key = `${p.namespace}/${name}`;
+      if (!this.pgHba.has(key)) this.pgHba.set(key, (parse(text)?.postgresql?.pg_hba ?? []) as string[]);
+      return { lines: this.pgHba.get(key) ?? [], configMap: cm };
+    }
+    return undefined;
+  }
+}
+
+function isolates(np: CheckedObject, direction: 'ingress' | 'egress'): boolean {
+  const types: string[] | undefined = np.json.spec?.policyTypes;
+  if (types) return types.includes(direction === 'ingress' ? 'Ingress' : 'Egress');
+  // Without policyTypes: Ingress always, Egress when the policy has egress rules.
+  return direction === 'ingress' || np.json.spec?.egress !== undefined;
+}
+
+function isGateway(p: FlowParty): boolean {
+  return p.labels?.istio !== undefined && /gateway/.test(String(p.labels.istio));
+}
+
+function peerText(p: FlowParty): string {
+  if (p.cidrs) return p.cidrs.join(', ');
+  if (p.namespace) {
+    const labels: Record<string, string> = { ...(p.pods ? p.pods.labels : p.labels ?? {}) };
+    // The name and instance labels identify the pods; the rest (version, team, tier) only adds noise.
+    const id = Object.fromEntries([LABELS.name, LABELS.instance].filter(k => labels[k] !== undefined).map(k => [k, labels[k]]));
+    return `namespace ${p.namespace} pods ${JSON.stringify(Object.keys(id).length > 0 ? id : labels)}`;
+  }
+  return p.label;
+}
+
+/** Istio Sidecar egress host `ns/dnsName` against a flow host `ns/fqdn` (`*` any, `.` the Sidecar's namespace, `~` none). */
+function hostMatches(pattern: string, host: string, sidecarNamespace: string): boolean {
+  const [pns, pname] = pattern.includes('/') ? pattern.split('/', 2) : ['*', pattern];
+  const [hns, hname] = host.split('/', 2);
+  if (pns === '~') return false;
+  if (pns !== '*' && (pns === '.' ? sidecarNamespace : pns) !== hns) return false;
+  if (pname === '*') return true;
+  if (pname.startsWith('*.')) return hname.endsWith(pname.slice(1));
+  return pname === hname;
+}
+
+function ipv4(a: string): number | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  return m ? Number(m[1]) * 16777216 + Number(m[2]) * 65536 + Number(m[3]) * 256 + Number(m[4]) : undefined;
+}
+
+function range(cidr: string): [number, number] | undefined {
+  const [a, bits] = cidr.split('/');
+  const base = ipv4(a);
+  const n = bits === undefined ? 32 : Number(bits);
+  if (base === undefined || !(n >= 0 && n <= 32)) return undefined;
+  const size = 2 ** (32 - n);
+  const start = Math.floor(base / size) * size;
+  return [start, start + size - 1];
+}
+
+/** `outer` contains every address of `inner` (IPv4). */
+export function cidrContains(outer: string, inner: string): boolean {
+  const o = range(outer);
+  const i = range(inner);
+  return !!o && !!i && o[0] <= i[0] && i[1] <= o[1];
+}
+
+function cidrOverlaps(a: string, b: string): boolean {
+  const x = range(a);
+  const y = range(b);
+  return !!x && !!y && x[0] <= y[1] && y[0] <= x[1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+// ---------------------------------------------------------------------------------------------
+
+/** NINES-RT-NET-01: every flow the platform needs passes everything in its path. */
+export const TRAFFIC_BLOCKED_RULE: AppRule = {
+  id: 'NINES-RT-NET-01',
+  severity: 'error',
+  description: 'Every flow the platform needs (dependOn, DNS, istiod, probes, scrapes, canary analysis, chaos status checks, replication and quorum peers, the Kubernetes API, Alertmanager) passes NetworkPolicies at both ends, Sidecar egress, PeerAuthentication, AuthorizationPolicies and application allow lists',
+  checkApp(model) {
+    return trafficOf(model).blocked.map(({ flow, block }): AppFinding => ({
+      object: block.object,
+      message: `${flow.kind} flow ${flow.from.label} -> ${flow.to.label} port ${flow.port}/${flow.protocol} (${flow.why}) is blocked: ${block.why}`,
+      fix: block.fix,
+    }));
+  },
+};
+
+/** NINES-RT-NET-02: a NetworkPolicy ingress peer that no needed flow uses (least privilege). */
+export const TRAFFIC_UNUSED_RULE: AppRule = {
+  id: 'NINES-RT-NET-02',
+  severity: 'warning',
+  description: 'Every NetworkPolicy ingress peer admits at least one flow the platform needs (least privilege)',
+  checkApp(model) {
+    return trafficOf(model).unused.map(({ policy, rule, peer }): AppFinding => {
+      const r = policy.json.spec.ingress[rule];
+      const ports = (r.ports ?? []).map((p: any) => `${p.port ?? 'any'}/${p.protocol ?? 'TCP'}`).join(', ') || 'every port';
+      return {
+        object: policy,
+        message: `ingress rule ${rule} admits ${JSON.stringify(r.from[peer])} on ${ports}, but no flow the platform needs comes from there`,
+        fix: 'remove the peer, or declare the flow that needs it (dependOn, or the construct that calls)',
+      };
+    });
+  },
+};
+
+/** The selector a pod party is matched by (for tests). */
+export type { LabelSelector };

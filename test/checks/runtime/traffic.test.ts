@@ -1,0 +1,170 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import { Bulkhead, Checks, Criticality, PatroniCluster, Platform, ResilientService } from '../../../lib';
+import { formatFinding } from '../../../lib/checks/checks';
+import { deriveFlows, trafficOf } from '../../../lib/checks/runtime';
+import { PRODUCTION } from '../../../stacks/platform';
+import { buildRegion } from '../../../stacks/reference-platform';
+import { regionChart } from '../../k8s/helpers';
+
+const NET = 'NINES-RT-NET-01';
+const UNUSED = 'NINES-RT-NET-02';
+const image = (name: string) => `registry.example.com/shop/${name}:1.0.0`;
+
+/** orders (meshed) calls payments (meshed) and its PostgreSQL; a legacy namespace outside the mesh. */
+function shop() {
+  const { app, chart } = regionChart();
+  for (const ns of ['orders', 'payments']) new Bulkhead(chart, ns);
+  new Bulkhead(chart, 'legacy', { mesh: false });
+  const order = new ResilientService(chart, 'order-service', { image: image('order-service'), tier: Criticality.CRITICAL, namespace: 'orders' });
+  const payment = new ResilientService(chart, 'payment-service', { image: image('payment-service'), tier: Criticality.CRITICAL, namespace: 'payments' });
+  const db = new PatroniCluster(chart, 'orders-db', {
+    namespace: 'orders',
+    image: 'registry.example.com/platform/patroni:3.0.4-pg15',
+    credentials: { secretName: 'orders-db-credentials' },
+    backup: false,
+    podCidrs: ['10.10.0.0/16'],
+    kubernetesApi: { cidrs: ['10.10.0.0/24'] },
+  });
+  order.dependOn(payment);
+  order.dependOn(db);
+  return { app, chart, order, payment, db };
+}
+
+const findings = (app: any, rule = NET) => Checks.of(app).run().findings.filter(f => f.ruleId === rule).map(formatFinding);
+
+describe('NINES-RT-NET-01: every flow the platform needs passes everything in its path', () => {
+  test('a sound app: every derived flow passes; the flows cover dependOn, DNS, istiod, probes, scrapes and replication peers', () => {
+    const { app } = shop();
+    expect(findings(app)).toEqual([]);
+    const flows = deriveFlows(Checks.of(app).model());
+    const kinds = new Set(flows.map(f => f.kind));
+    for (const k of ['dependency', 'dns', 'istiod', 'probe', 'replication', 'quorum', 'kubernetes-api']) expect(kinds).toContain(k);
+    expect(flows.filter(f => f.kind === 'dependency').map(f => `${f.from.label} -> ${f.to.label} ${f.port}`)).toEqual(expect.arrayContaining([
+      'Deployment/orders/order-service -> Deployment/payments/payment-service 8080',
+      'Deployment/orders/order-service -> StatefulSet/orders/orders-db 5432',
+    ]));
+  });
+
+  test('NetworkPolicy egress at the source: the caller\'s policy without the rule blocks the call', () => {
+    const { app, order } = shop();
+    order.networkPolicy.addJsonPatch(JsonPatch.replace('/spec/egress', [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] }]));
+    expect(findings(app)).toContain('[NINES-RT-NET-01] test/order-service/NetworkPolicy (NetworkPolicy/orders/order-service): dependency flow Deployment/orders/order-service -> Deployment/payments/payment-service port 8080/TCP (orders/order-service depends on payments/payment-service) is blocked: NetworkPolicy orders/order-service egress admits no rule for Deployment/payments/payment-service on 8080/TCP (Kubernetes NetworkPolicy: a selected pod is isolated for that direction and only what a rule admits passes); fix: add an egress rule to namespace payments pods {"app.kubernetes.io/name":"payment-service","app.kubernetes.io/instance":"payment-service-payments"} on 8080/TCP to a NetworkPolicy selecting Deployment/orders/order-service');
+  });
+
+  test('NetworkPolicy ingress at the destination: the callee\'s policy without the caller blocks the call, and synth fails', () => {
+    const { app, payment } = shop();
+    payment.networkPolicy.addJsonPatch(JsonPatch.replace('/spec/ingress', []));
+    const lines = findings(app);
+    expect(lines.some(l => l.startsWith('[NINES-RT-NET-01] test/payment-service/NetworkPolicy (NetworkPolicy/payments/payment-service): dependency flow Deployment/orders/order-service -> Deployment/payments/payment-service port 8080/TCP'))).toBe(true);
+    expect(() => app.synth()).toThrow(/NINES-RT-NET-01.*NetworkPolicy payments\/payment-service ingress admits no rule for Deployment\/orders\/order-service/);
+  });
+
+  test('Istio Sidecar egress under REGISTRY_ONLY: a host missing from egress.hosts blocks the call', () => {
+    const { app, order } = shop();
+    const sidecar = order.node.findAll().find(c => c instanceof ApiObject && (c as ApiObject).kind === 'Sidecar') as ApiObject;
+    sidecar.addJsonPatch(JsonPatch.replace('/spec/egress/0/hosts', ['istio-system/*']));
+    expect(findings(app)).toContain('[NINES-RT-NET-01] test/order-service/Sidecar (Sidecar/orders/order-service): dependency flow Deployment/orders/order-service -> Deployment/payments/payment-service port 8080/TCP (orders/order-service depends on payments/payment-service) is blocked: Istio Sidecar orders/order-service (REGISTRY_ONLY) does not list payments/payment-service.payments.svc.cluster.local in egress.hosts, so Deployment/orders/order-service\'s proxy refuses the connection; fix: add "payments/payment-service.payments.svc.cluster.local" to the Sidecar\'s egress hosts (declare the call with dependOn)');
+  });
+
+  test('PeerAuthentication STRICT: a plaintext caller from outside the mesh is refused', () => {
+    const { app, chart, payment } = shop();
+    const legacy = new ResilientService(chart, 'legacy-service', { image: image('legacy-service'), tier: Criticality.CRITICAL, namespace: 'legacy' });
+    legacy.dependOn(payment);
+    expect(findings(app)).toContain('[NINES-RT-NET-01] test/payments/PeerAuthentication (PeerAuthentication/payments/default): dependency flow Deployment/legacy/legacy-service -> Deployment/payments/payment-service port 8080/TCP (legacy/legacy-service depends on payments/payment-service) is blocked: PeerAuthentication payments/default requires mutual TLS (STRICT) on Deployment/payments/payment-service, and Deployment/legacy/legacy-service connects in plaintext (it runs outside the mesh); fix: put Deployment/legacy/legacy-service in the mesh, or set a port-level PERMISSIVE mode for port 8080 on a PeerAuthentication selecting Deployment/payments/payment-service, with the reason written down');
+  });
+
+  test('AuthorizationPolicy: an ALLOW policy without a rule for the caller, and a matching DENY, block the call', () => {
+    const { app, chart, payment } = shop();
+    const allow = new ApiObject(chart, 'allow-only-checkout', {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'allow-only-checkout', namespace: 'payments' },
+      spec: { selector: { matchLabels: payment.podSelector }, action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['checkout'] } }] }] },
+    } as any);
+    expect(findings(app).filter(l => l.includes('AuthorizationPolicy/payments/allow-only-checkout'))).toEqual(expect.arrayContaining([
+      '[NINES-RT-NET-01] test/allow-only-checkout (AuthorizationPolicy/payments/allow-only-checkout): dependency flow Deployment/orders/order-service -> Deployment/payments/payment-service port 8080/TCP (orders/order-service depends on payments/payment-service) is blocked: AuthorizationPolicy payments/allow-only-checkout (ALLOW) has no rule admitting Deployment/orders/order-service on port 8080; fix: add a rule with source principals ["cluster.local/ns/orders/sa/order-service"] and port 8080',
+    ]));
+    allow.addJsonPatch(JsonPatch.replace('/spec', { selector: { matchLabels: payment.podSelector }, action: 'DENY', rules: [{ from: [{ source: { namespaces: ['orders'] } }] }] }));
+    expect(findings(app).filter(l => l.includes('AuthorizationPolicy/payments/allow-only-checkout'))[0])
+      .toContain('is blocked: AuthorizationPolicy payments/allow-only-checkout (DENY) matches Deployment/orders/order-service on port 8080; fix: narrow the DENY rule');
+  });
+
+  test('issue example: pg_hba admitting replication and clients only from the Pod CIDRs, behind the sidecar: standbys and services are refused; synth fails', () => {
+    const { app, db } = shop();
+    const configMap = db.node.findAll().find(c => c instanceof ApiObject && (c as ApiObject).kind === 'ConfigMap' && (c as ApiObject).name === 'orders-db-patroni') as ApiObject;
+    const text: string = configMap.toJson().data['patroni.yml'];
+    configMap.addJsonPatch(JsonPatch.replace('/data/patroni.yml', text.split('\n').filter(l => !l.includes('127.0.0.6/32')).join('\n')));
+    const lines = findings(app).filter(l => l.includes('(ConfigMap/orders/orders-db-patroni)'));
+    expect(lines).toEqual([
+      '[NINES-RT-NET-01] test/orders-db/ConfigMap (ConfigMap/orders/orders-db-patroni): dependency flow Deployment/orders/order-service -> StatefulSet/orders/orders-db port 5432/TCP (orders/order-service depends on orders/orders-db) is blocked: pg_hba of StatefulSet/orders/orders-db admits no client connection from 127.0.0.6 (Istio\'s inbound passthrough source: the sidecar terminates mTLS and reconnects from there); fix: admit 127.0.0.6/32 (scram-sha-256) for clients (PatroniCluster renders it through clientAccess.proxySourceCidrs)',
+      '[NINES-RT-NET-01] test/orders-db/ConfigMap (ConfigMap/orders/orders-db-patroni): replication flow StatefulSet/orders/orders-db -> StatefulSet/orders/orders-db port 5432/TCP (standbys stream WAL from the leader (and pg_rewind / pg_basebackup clone from it)) is blocked: pg_hba of StatefulSet/orders/orders-db admits no replication connection from 127.0.0.6 (Istio\'s inbound passthrough source: the sidecar terminates mTLS and reconnects from there); fix: admit 127.0.0.6/32 (scram-sha-256) for replication (PatroniCluster renders it through clientAccess.proxySourceCidrs)',
+    ]);
+    expect(() => app.synth()).toThrow(/NINES-RT-NET-01.*pg_hba of StatefulSet\/orders\/orders-db admits no replication connection from 127\.0\.0\.6/);
+  });
+
+  test('kubelet probes under STRICT mTLS pass while Istio rewrites them, and are refused when the pod opts out of the rewrite', () => {
+    const { app, payment } = shop();
+    expect(findings(app)).toEqual([]);
+    payment.deployment.addJsonPatch(JsonPatch.add('/spec/template/metadata/annotations/sidecar.istio.io~1rewriteAppHTTPProbers', 'false'));
+    expect(findings(app).filter(l => l.includes('probe flow the kubelet -> Deployment/payments/payment-service'))[0])
+      .toContain('fix: let Istio rewrite the probes (remove sidecar.istio.io/rewriteAppHTTPProbers: "false")');
+  });
+});
+
+describe('NINES-RT-NET-02: least privilege', () => {
+  test('a NetworkPolicy peer no needed flow comes from is a warning', () => {
+    const { app, chart, payment } = shop();
+    const legacy = new ResilientService(chart, 'legacy-service', { image: image('legacy-service'), tier: Criticality.CRITICAL, namespace: 'legacy' });
+    const peer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'legacy' } }, podSelector: { matchLabels: legacy.podSelector } };
+    new ApiObject(chart, 'extra', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'extra', namespace: 'payments' },
+      spec: { podSelector: { matchLabels: payment.podSelector }, policyTypes: ['Ingress'], ingress: [{ from: [peer], ports: [{ port: 8080, protocol: 'TCP' }] }] },
+    });
+    expect(findings(app, UNUSED)).toEqual([
+      `[NINES-RT-NET-02] test/extra (NetworkPolicy/payments/extra): ingress rule 0 admits ${JSON.stringify(peer)} on 8080/TCP, but no flow the platform needs comes from there; fix: remove the peer, or declare the flow that needs it (dependOn, or the construct that calls)`,
+    ]);
+    expect(() => app.synth()).not.toThrow(); // a warning: printed, synth goes on
+    // once legacy-service declares the call, the peer is needed
+    legacy.dependOn(payment);
+    expect(findings(app, UNUSED)).toEqual([]);
+  });
+});
+
+describe('issue examples on the reference platform', () => {
+  const platform = Platform.fromDescription(PRODUCTION);
+
+  test('the reference platform: no blocked flow', () => {
+    const { app } = buildRegion(platform, 'us-east-1');
+    Checks.of(app).log = () => {};
+    expect(findings(app)).toEqual([]);
+    const kinds = new Set(trafficOf(Checks.of(app).model()).flows.map(f => f.kind));
+    expect([...kinds].sort()).toEqual(['alerting', 'alertmanager-peers', 'canary-analysis', 'canary-load-test', 'chaos-status-check', 'dependency', 'dns', 'istiod',
+      'kubernetes-api', 'probe', 'quorum', 'replication', 'scrape', 'thanos-store']);
+  });
+
+  test('Prometheus outside the mesh scraping in plaintext: every meshed target refuses it (STRICT); synth fails', () => {
+    const { app, services } = buildRegion(platform, 'us-east-1');
+    Checks.of(app).log = () => {};
+    services.get('order-service')!.serviceMonitor!.addJsonPatch(JsonPatch.replace('/spec/endpoints', [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }]));
+    const lines = findings(app);
+    expect(lines[0]).toContain('[NINES-RT-NET-01] cluster/orders/PeerAuthentication (PeerAuthentication/orders/default): scrape flow StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) -> Deployment/orders/order-service-primary (made by flagger) port metrics/TCP');
+    expect(lines[0]).toContain('fix: scrape with the Istio certificate of a certificate-only sidecar on Prometheus (Istio "Prometheus: TLS settings")');
+    expect(() => app.synth()).toThrow(/NINES-RT-NET-01/);
+  });
+
+  test('the Prometheus NetworkPolicy admitting only its namespace: Flagger, the load tester and Chaos Mesh are refused; synth fails', () => {
+    const { app, observability } = buildRegion(platform, 'us-east-1');
+    Checks.of(app).log = () => {};
+    const np = observability.monitoring.node.findChild('PrometheusNetworkPolicy') as ApiObject;
+    np.addJsonPatch(JsonPatch.remove('/spec/ingress/1'));
+    const lines = findings(app).map(l => l.split(' is blocked')[0]);
+    expect(lines).toEqual([
+      '[NINES-RT-NET-01] observability/monitoring/PrometheusNetworkPolicy (NetworkPolicy/monitoring/prometheus-nines): canary-analysis flow Flagger (flagger-system) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) port 9090/TCP (Flagger queries the canary MetricTemplates)',
+      '[NINES-RT-NET-01] observability/monitoring/PrometheusNetworkPolicy (NetworkPolicy/monitoring/prometheus-nines): canary-analysis flow flagger-loadtester (flagger-system) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) port 9090/TCP (the load tester runs the confirm-promotion error-budget gate)',
+      '[NINES-RT-NET-01] observability/monitoring/PrometheusNetworkPolicy (NetworkPolicy/monitoring/prometheus-nines): chaos-status-check flow Chaos Mesh controller (chaos-mesh) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) port 9090/TCP (game-day guards (Workflow StatusChecks) query Prometheus)',
+    ]);
+    expect(() => app.synth()).toThrow(/NINES-RT-NET-01/);
+  });
+});
