@@ -1,4 +1,17 @@
-import { javascript, typescript } from 'projen';
+import { JsonFile, javascript, typescript } from 'projen';
+
+/** The Pulumi packages `@nines/constructs/aws` needs; optional peers of the package. */
+const PULUMI_PEERS = ['@pulumi/pulumi@^3.142.0', '@pulumi/aws@^7.0.0', '@pulumi/kubernetes@^4.0.0'];
+
+/**
+ * The package's entry points (package.json `exports`), each with its declarations:
+ * - `@nines/constructs/k8s`: everything that needs no Pulumi: the cdk8s constructs and checks,
+ *   the core (platform description, tiers, errors), the renderers and the reliability math;
+ * - `@nines/constructs`: the same as `/k8s` (kept so code written against the root works);
+ * - `@nines/constructs/aws`: the Pulumi components and the CIDR plan, with the core (needs the
+ *   optional Pulumi peers).
+ */
+const ENTRY_POINTS: Record<string, string> = { '.': 'index', './k8s': 'k8s/index', './aws': 'aws/index' };
 
 /**
  * The single source of package.json, tsconfig*.json, jest and eslint settings.
@@ -33,13 +46,25 @@ const project = new typescript.TypeScriptProject({
   pullRequestTemplate: false,
   package: false,
 
-  peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-28@^2.5.6', 'constructs@^10.3.0'],
-  deps: ['@pulumi/pulumi@^3.276.0', '@pulumi/aws@^7.0.0', '@pulumi/kubernetes@^4.0.0', 'ip-num@^1.5.1', 'yaml@^2.5.0'],
+  // cdk8s and constructs are the user's (one copy per app). The Pulumi SDK and providers are
+  // optional peers: only `@nines/constructs/aws` imports them, so a cdk8s-only consumer installs
+  // none of them (npm never installs an optional peer on its own).
+  peerDeps: ['cdk8s@^2.70.0', 'constructs@^10.3.0', ...PULUMI_PEERS],
+  // the versions the repo builds and tests with are the devDependencies below
+  peerDependencyOptions: { pinnedDevDependency: false },
+  deps: ['ip-num@^1.5.1', 'yaml@^2.5.0'],
   devDeps: [
     '@types/node@^20',
-    'cdk8s@2.70.98',
+    // The newest @pulumi/pulumi whose `engines` admits Node 20 (3.249.0 and later declare
+    // node >= 22): the repo's own install on a supported Node gives no engine warning.
+    '@pulumi/pulumi@3.248.0',
+    '@pulumi/aws@^7.0.0',
+    '@pulumi/kubernetes@^4.0.0',
+    // bench/ compares against cdk8s-plus; the library itself does not use it
     'cdk8s-plus-28@2.5.6',
-    'constructs@^10.3.0',
+    'typedoc@^0.28.0',
+    'cdk8s@2.70.0',
+    'constructs@10.3.0',
     'cdk8s-cli@^2.200.0',
     'fast-check@^4.0.0',
     'kubernetes-models@4.5.1',
@@ -73,10 +98,34 @@ const project = new typescript.TypeScriptProject({
     compilerOptions: { skipLibCheck: true, esModuleInterop: true, lib: ['es2022'], target: 'ES2022' },
     include: ['../lib/**/*.ts', '../stacks/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
   },
-  gitignore: ['/dist/', '/build/', '/.bench/'],
+  gitignore: ['/dist/', '/build/', '/.bench/', '/docs/api/'],
 });
 
 project.addDevDeps('ts-jest@^29.4.0', '@types/jest@^30');
+
+project.package.addField('exports', {
+  ...Object.fromEntries(Object.entries(ENTRY_POINTS).map(([subpath, file]) => [subpath, {
+    types: `./build/${file}.d.ts`,
+    default: `./build/${file}.js`,
+  }])),
+  './package.json': './package.json',
+});
+// TypeScript's `node10` resolution (the default for `module: CommonJS`, as in cdk8s-cli's app
+// template) does not read `exports`: `typesVersions` points it at the same declarations.
+project.package.addField('typesVersions', {
+  '*': Object.fromEntries(Object.entries(ENTRY_POINTS).filter(([p]) => p !== '.').map(([p, file]) => [p.slice(2), [`build/${file}.d.ts`]])),
+});
+project.package.addField('peerDependenciesMeta', Object.fromEntries(
+  PULUMI_PEERS.map(spec => [spec.slice(0, spec.lastIndexOf('@')), { optional: true }]),
+));
+// Inside the repo the package name resolves to the sources, so examples/ import it exactly as
+// a user does (`@nines/constructs/k8s`) and still type-check and run in the tests.
+const SOURCE_PATHS: Record<string, string[]> = Object.fromEntries(Object.entries(ENTRY_POINTS).map(([subpath, file]) =>
+  [subpath === '.' ? '@nines/constructs' : `@nines/constructs/${subpath.slice(2)}`, [`lib/${file}.ts`]]));
+project.tsconfigDev.file.addOverride('compilerOptions.baseUrl', '..');
+project.tsconfigDev.file.addOverride('compilerOptions.paths', SOURCE_PATHS);
+project.jest!.addModuleNameMappers(Object.fromEntries(Object.entries(ENTRY_POINTS).map(([subpath, file]) =>
+  [`^@nines/constructs${subpath === '.' ? '' : `/${subpath.slice(2)}`}$`, `<rootDir>/lib/${file}.ts`])));
 // system tests' scratch space (daemons' data dirs)
 project.gitignore.exclude('test/system/.work/');
 
@@ -86,7 +135,7 @@ for (const dir of ['stacks', 'examples', 'bench']) {
   new javascript.TypescriptConfig(project, {
     fileName: `${dir}/tsconfig.json`,
     extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
-    compilerOptions: { rootDir: '..', noEmit: true },
+    compilerOptions: { rootDir: '..', noEmit: true, baseUrl: '..', paths: SOURCE_PATHS },
     include: ['**/*.ts', '../lib/**/*.ts'],
   });
 }
@@ -109,5 +158,27 @@ const typecheck = project.addTask('typecheck', {
   exec: 'tsc --noEmit -p test/tsconfig.json',
 });
 project.testTask.prependSpawn(typecheck);
+
+// API reference from the TSDoc of the three entry points (docs/api/, not committed). Part of
+// `npm test`, so a broken link or an undocumented export fails CI.
+const docs = project.addTask('docs', {
+  description: 'Generate the API reference (TypeDoc) into docs/api/',
+  exec: 'typedoc',
+});
+project.testTask.spawn(docs);
+new JsonFile(project, 'typedoc.json', {
+  obj: {
+    $schema: 'https://typedoc.org/schema.json',
+    // the root re-exports /k8s: documenting it again would list every symbol twice
+    entryPoints: Object.entries(ENTRY_POINTS).filter(([subpath]) => subpath !== '.').map(([, file]) => `lib/${file}.ts`),
+    tsconfig: 'tsconfig.json',
+    out: 'docs/api',
+    name: '@nines/constructs',
+    readme: 'none',
+    excludePrivate: true,
+    excludeInternal: true,
+    treatWarningsAsErrors: true,
+  },
+});
 
 project.synth();

@@ -1,3 +1,11 @@
+/**
+ * `@nines/constructs/aws`: the Pulumi components (VPC, EKS, add-ons, global failover) and the
+ * CIDR plan, with the shared core. Needs the optional peers `@pulumi/pulumi`, `@pulumi/aws`
+ * and `@pulumi/kubernetes`.
+ *
+ * @packageDocumentation
+ */
+export * from '../core';
 export * from './cidr-plan';
 export * from './multi-az-vpc';
 export * from './regional-cluster';

@@ -1,3 +1,15 @@
+/**
+ * `@nines/constructs/k8s`: the cdk8s constructs and the synth-time checks, with what they take
+ * as input and render: the shared core (platform description, criticality tiers, labels, the
+ * validation error), the configuration renderers (`Sli`, alert packs, patroni.yml, ...) and the
+ * reliability math (`Objective`, error budgets). Loads no Pulumi package.
+ *
+ * @packageDocumentation
+ */
+export * from '../core';
+export * from '../checks';
+export * from '../render';
+export * from '../reliability';
 export * from './crds';
 export * from './dependency';
 export * from './region-chart';

@@ -1,5 +1,5 @@
-/**
- * @internal Renders least-privilege NetworkPolicy specs from dependency peers: default deny in
+/*
+ * Internal: Renders least-privilege NetworkPolicy specs from dependency peers: default deny in
  * both directions, then exactly the declared callers in and the declared dependencies out,
  * plus cluster DNS and the mesh control plane.
  */

@@ -1,5 +1,5 @@
-/**
- * @internal The hardened pod pieces every workload construct shares (ResilientService now,
+/*
+ * Internal: The hardened pod pieces every workload construct shares (ResilientService now,
  * the stateful constructs later): security contexts, zone spread, graceful shutdown.
  */
 import { LABELS } from '../../core/labels';

@@ -1,5 +1,5 @@
-/**
- * @internal The one builder of the stateful constructs (EtcdCluster, PatroniCluster, KafkaCluster,
+/*
+ * Internal: The one builder of the stateful constructs (EtcdCluster, PatroniCluster, KafkaCluster,
  * RedisSentinel): each group of members (Pods sharing a selector) gets its StatefulSet, headless
  * governing Service, NetworkPolicy, disruption budget and volume claims from {@link StatefulMembers},
  * and the constructs' resolvers share the prop checks below.
