@@ -1,17 +1,16 @@
 /**
  * A highly available Redis cache (master + 2 replicas, 3 Sentinels) used by two services: the
  * services' egress, the cache's ingress and the mesh's allowed hosts all follow from `dependOn`.
- * Run with `npx ts-node examples/cache.ts` (writes dist/examples/cache/).
- *
- * The password Secret (`catalog-cache-password`, key `password`) is created outside the code,
- * e.g. by External Secrets; clients read the same Secret and ask the Sentinels at
- * `cache.sentinelHost:26379` for the master named `cache.masterName`.
+ * Synthesize with `cdk8s synth --app 'npx ts-node cache.ts'` in a project that installed the
+ * package (README, Install); writes dist/. The password Secret (`catalog-cache-password`, key
+ * `password`) is created outside the code, e.g. by External Secrets; clients read the same
+ * Secret and ask the Sentinels at `cache.sentinelHost:26379` for the master named
+ * `cache.masterName`.
  */
 import { App } from 'cdk8s';
-import { Bulkhead, Criticality, Platform, PriorityClasses, RegionChart, ResilientService } from '../lib';
-import { RedisSentinel } from '../lib/k8s/redis-sentinel';
+import { Bulkhead, Checks, Criticality, Platform, PriorityClasses, RedisSentinel, RegionChart, ResilientService } from '@nines/constructs/k8s';
 
-export function build(outdir = 'dist/examples/cache'): App {
+export function build(outdir?: string): App {
   const platform = Platform.fromDescription({
     environment: 'staging',
     regions: [{ name: 'us-west-2', zones: ['us-west-2a', 'us-west-2b', 'us-west-2c'] }],
@@ -25,6 +24,8 @@ export function build(outdir = 'dist/examples/cache'): App {
     namespace: 'catalog',
     passwordSecret: { name: 'catalog-cache-password' },
   });
+  // The Secret is created outside the app: declared, so the checks know the pods can start.
+  Checks.of(app).provide({ secrets: [`${cache.namespace}/${cache.passwordSecret.name}`] });
   for (const name of ['product-service', 'inventory-service']) {
     const svc = new ResilientService(chart, name, {
       image: `registry.example.com/shop/${name}:1.0.0`,

@@ -1,13 +1,13 @@
 /**
  * A PostgreSQL cluster with Patroni (3 members over 3 zones, synchronous replication, an etcd
- * DCS, WAL-G backups to S3) and two services depending on it. Run with
- * `npx ts-node examples/database.ts` (writes dist/examples/database/).
+ * DCS, WAL-G backups to S3) and two services depending on it. Synthesize with `cdk8s synth --app
+ * 'npx ts-node database.ts'` in a project that installed the package (README, Install); writes
+ * dist/.
  */
 import { App } from 'cdk8s';
-import { Bulkhead, Criticality, Platform, PriorityClasses, RegionChart, ResilientService } from '../lib';
-import { PatroniCluster } from '../lib/k8s/patroni-cluster';
+import { Bulkhead, Checks, Criticality, PatroniCluster, Platform, PriorityClasses, RegionChart, ResilientService } from '@nines/constructs/k8s';
 
-export function build(outdir = 'dist/examples/database'): App {
+export function build(outdir?: string): App {
   const platform = Platform.fromDescription({
     environment: 'staging',
     regions: [{ name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'], vpcCidr: '10.30.0.0/16' }],
@@ -25,6 +25,12 @@ export function build(outdir = 'dist/examples/database'): App {
     storage: { size: '100Gi' },
     postgresParameters: { maxConnections: 200, sharedBuffers: '512MB' },
     backup: { bucket: 'nines-staging-backups-eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/orders-db-backup' },
+  });
+  // Outside the app: the StorageClass (RegionalCluster on the AWS side creates it) and the
+  // credentials (e.g. External Secrets). Declared, so the checks know the pods can start.
+  Checks.of(app).provide({
+    storageClasses: [ordersDb.storageClass],
+    secrets: [`${ordersDb.namespace}/${ordersDb.credentials.secretName}`],
   });
   const order = new ResilientService(chart, 'order-service', {
     image: 'registry.example.com/shop/order-service:1.2.3',

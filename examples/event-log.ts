@@ -1,17 +1,16 @@
 /**
  * An event log for order events: a KRaft Kafka cluster spread over three zones (one broker per
  * zone, broker.rack = zone, RF 3, min ISR 2), with the order service producing and the
- * notification service consuming. NetworkPolicies on both sides follow from `dependOn`. Run with
- * `npx ts-node examples/event-log.ts` (writes dist/examples/event-log/).
- *
- * Producers: `acks=all`, `enable.idempotence=true` (the client default since Kafka 3.0; keep it).
- * Consumers: commit offsets after processing, and make processing idempotent.
+ * notification service consuming. NetworkPolicies on both sides follow from `dependOn`.
+ * Synthesize with `cdk8s synth --app 'npx ts-node event-log.ts'` in a project that installed the
+ * package (README, Install); writes dist/. Producers: `acks=all`, `enable.idempotence=true` (the
+ * client default since Kafka 3.0; keep it). Consumers: commit offsets after processing, and make
+ * processing idempotent.
  */
 import { App, Duration } from 'cdk8s';
-import { Bulkhead, Criticality, Platform, PriorityClasses, RegionChart, ResilientService } from '../lib';
-import { KafkaCluster } from '../lib/k8s/kafka-cluster';
+import { Bulkhead, Criticality, KafkaCluster, Platform, PriorityClasses, RegionChart, ResilientService } from '@nines/constructs/k8s';
 
-export function build(outdir = 'dist/examples/event-log'): App {
+export function build(outdir?: string): App {
   const platform = Platform.fromDescription({
     environment: 'staging',
     regions: [{ name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] }],

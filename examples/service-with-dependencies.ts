@@ -1,12 +1,13 @@
 /**
- * Services that call each other and an external API: NetworkPolicies, the mesh's allowed
- * hosts and the dependency graph all follow from `dependOn`. Run with
- * `npx ts-node examples/service-with-dependencies.ts` (writes dist/examples/dependencies/).
+ * Services that call each other and an external API: NetworkPolicies, the mesh's allowed hosts
+ * and the dependency graph all follow from `dependOn`. Synthesize with `cdk8s synth --app 'npx
+ * ts-node service-with-dependencies.ts'` in a project that installed the package (README,
+ * Install); writes dist/.
  */
 import { App } from 'cdk8s';
-import { Bulkhead, Criticality, ExternalEndpoint, Platform, PriorityClasses, RegionChart, ResilientService } from '../lib';
+import { Bulkhead, Criticality, ExternalEndpoint, Platform, PriorityClasses, RegionChart, ResilientService } from '@nines/constructs/k8s';
 
-export function build(outdir = 'dist/examples/dependencies'): App {
+export function build(outdir?: string): App {
   const platform = Platform.fromDescription({
     environment: 'staging',
     regions: [{ name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] }],
