@@ -4,7 +4,7 @@
  */
 import { App } from 'cdk8s';
 import { PRODUCTION } from './platform';
-import { AlertRoutingOptions, Bulkhead, LogShipper, MonitoringStack, Platform, Region, RegionChart, TraceCollector } from '../lib';
+import { AlertRoutingOptions, Bulkhead, Checks, LogShipper, MonitoringStack, Platform, Region, RegionChart, TraceCollector } from '../lib';
 
 /** Alert routing of the reference platform; the Secrets are created out of band (External Secrets). */
 export const ALERT_ROUTING: AlertRoutingOptions = {
@@ -18,6 +18,9 @@ export const RUNBOOK_BASE_URL = PRODUCTION.runbookBaseUrl!;
 
 /** Internal DNS zone under which each region's monitoring endpoints are reachable from the others. */
 export const INTERNAL_ZONE = 'nines.internal';
+
+/** The Secret holding the log store's password (provisioned by External Secrets). */
+const LOG_STORE_SECRET = 'log-store';
 
 /** One region's observability: metrics + global view + routing, logs, traces. */
 export function buildObservability(app: App, platform: Platform, region: Region) {
@@ -34,12 +37,13 @@ export function buildObservability(app: App, platform: Platform, region: Region)
   });
   const logs = new LogShipper(chart, 'logs', {
     output: { host: `logs.${region.name}.${INTERNAL_ZONE}` },
-    passwordSecret: { name: 'log-store', key: 'password' },
+    passwordSecret: { name: LOG_STORE_SECRET, key: 'password' },
     outputCidrs: [region.vpcCidr!],
   });
   const traces = new TraceCollector(chart, 'traces', {
     exporter: { endpoint: `traces.${region.name}.${INTERNAL_ZONE}:4317` },
     exporterCidrs: [region.vpcCidr!],
   });
+  Checks.of(app).provide({ secrets: [`${logs.namespace}/${LOG_STORE_SECRET}`] }); // provisioned by External Secrets
   return { chart, monitoring, logs, traces };
 }

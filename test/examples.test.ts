@@ -11,10 +11,12 @@ function synthesize(app: App): any[] {
 }
 
 describe('examples synthesize, pass the checks and validate', () => {
-  test('minimal service: ten objects, zero findings', () => {
+  test('minimal service: its ten objects, the namespace bulkhead and the tier classes, zero findings', () => {
     const app = buildMinimal();
     const objs = synthesize(app);
-    expect(objs).toHaveLength(10);
+    expect(objs).toHaveLength(19);
+    expect(objs.filter(o => o.kind === 'PriorityClass')).toHaveLength(4);
+    expect(objs.filter(o => o.metadata.namespace === 'orders' || o.kind === 'Namespace')).toHaveLength(15);
     expect(Checks.of(app).lastReport!.findings).toEqual([]);
     expectValidManifests(objs);
     expect(objs.find(o => o.kind === 'Deployment').spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');

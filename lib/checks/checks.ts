@@ -1,8 +1,10 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { buildIndex, CheckedObject } from './object-index';
+import { ProvidedObjects, declareProvided, providedObjectsProblems } from './references';
 import { DEFAULT_RULES, Rule } from './rules';
 import { AppRule, RUNTIME_RULES, RuntimeModel } from './runtime';
+import { ValidationError } from '../core/errors';
 import { PlatformSettings, Region } from '../core/platform';
 
 /** How bad a finding is: errors fail synth, warnings are reported. */
@@ -123,6 +125,19 @@ export class Checks {
   public regionOf: (c: IConstruct) => Region | undefined = () => undefined;
   /** Where the summary goes; `() => {}` to silence. */
   public log: (line: string) => void = line => console.error(line);
+
+  /**
+   * Declares objects that exist in the cluster without being part of this app (created by
+   * another app, an operator, the AWS side, or by hand, like the Secrets holding credentials),
+   * so NINES-REF-01 accepts pods that use them.
+   * @throws ValidationError when a name is not `name` (cluster-scoped) or `namespace/name`.
+   */
+  public provide(objects: ProvidedObjects): this {
+    const problems = providedObjectsProblems(objects);
+    if (problems.length > 0) throw new ValidationError('Checks.provide', this.root.node.path || '<app>', problems);
+    declareProvided(this.root, objects);
+    return this;
+  }
 
   /** Runs every rule over every object now and returns the report. */
   public run(): CheckReport {

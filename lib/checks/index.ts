@@ -2,3 +2,4 @@ export * from './checks';
 export * from './rules';
 export { CheckedObject, ObjectIndex, LabelSelector, SelectorIndex, selects } from './object-index';
 export * from './runtime';
+export { ProvidedObjects } from './references';

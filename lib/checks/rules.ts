@@ -5,7 +5,10 @@
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
 import { CONTRACT_RULES } from './contract-rules';
+import { DUPLICATE_RULE } from './duplicates';
+import { NAME_RULE } from './names';
 import { CheckedObject, ObjectIndex, REPLICATED_KINDS, WORKLOAD_KINDS, podLabelsOf, podSpecOf, workloadsSelectedBy } from './object-index';
+import { REFERENCE_RULE } from './references';
 import { parseQuantity } from '../core/quantity';
 
 /** What a rule reports for one object. */
@@ -240,7 +243,8 @@ export const DEFAULT_RULES: readonly Rule[] = [
           || maxUnavailable === 0 || maxUnavailable === '0%';
         if (blocks) out.push({ message: `${pdb.ref} (minAvailable ${minAvailable ?? '-'}, maxUnavailable ${maxUnavailable ?? '-'}) never allows an eviction with ${n} replicas, so nodes cannot be drained`, fix: `use maxUnavailable: 1 or minAvailable <= ${n - 1}` });
       }
-      if (pdbs.length > 1) out.push({ message: `${pdbs.length} PodDisruptionBudgets select these pods; the eviction API refuses such pods`, fix: 'keep exactly one PodDisruptionBudget per workload' });
+      // duplicates of one PDB (same name) are NINES-DUP-01's finding, not a second budget
+      if (new Set(pdbs.map(p => p.ref)).size > 1) out.push({ message: `${pdbs.length} PodDisruptionBudgets select these pods; the eviction API refuses such pods`, fix: 'keep exactly one PodDisruptionBudget per workload' });
       return out;
     },
   },
@@ -294,6 +298,11 @@ export const DEFAULT_RULES: readonly Rule[] = [
       message: `container "${c.name}" serves ports but has no preStop drain, so in-flight requests fail on every rollout`,
       fix: 'add lifecycle.preStop sleeping ~15 s',
     })), 'warning', new Set(['Deployment', 'StatefulSet'])),
+
+  // ---- The app as a whole: valid names, one object per identity, nothing referenced missing ----
+  NAME_RULE,
+  DUPLICATE_RULE,
+  REFERENCE_RULE,
 
   // ---- The cluster the objects run on: capability contract, Kubernetes version ----
   ...CONTRACT_RULES,

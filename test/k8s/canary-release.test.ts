@@ -286,8 +286,9 @@ describe('examples/canary.ts', () => {
     expect(Checks.of(app).lastReport!.findings).toEqual([]);
     expectValidManifests(objs);
     expect(objs.map(o => o.kind).sort()).toEqual([
-      'Canary', 'Deployment', 'HorizontalPodAutoscaler', 'MetricTemplate', 'MetricTemplate', 'NetworkPolicy', 'PodDisruptionBudget',
-      'PrometheusRule', 'PrometheusRule', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor', 'Sidecar',
+      'Canary', 'Deployment', 'HorizontalPodAutoscaler', 'LimitRange', 'MetricTemplate', 'MetricTemplate', 'Namespace', 'NetworkPolicy', 'NetworkPolicy',
+      'PeerAuthentication', 'PodDisruptionBudget', 'PriorityClass', 'PriorityClass', 'PriorityClass', 'PriorityClass',
+      'PrometheusRule', 'PrometheusRule', 'PrometheusRule', 'ResourceQuota', 'Service', 'ServiceAccount', 'ServiceMonitor', 'Sidecar',
     ]);
   });
 });

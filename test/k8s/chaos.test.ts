@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import { errorOf, find, regionChart, synth } from './helpers';
+import { errorOf, find, regionChart, synth, withoutClusterObjects } from './helpers';
 import { Checks, Criticality, Platform, RegionChart, ResilientService } from '../../lib';
 import {
   ChaosExperiment, ChaosPresets, ChaosTarget, Fault, IChaosTarget, selectedPods,
@@ -162,6 +162,7 @@ describe('ChaosExperiment', () => {
   test('production is refused unless allowProduction', () => {
     const platform = Platform.fromDescription({ environment: 'production', regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }] });
     const app = Testing.app();
+    withoutClusterObjects(app);
     const chart = new RegionChart(app, 'prod', { region: platform.region('us-east-1') });
     const order = new ResilientService(chart, 'order-service', { image: IMAGE, tier: Criticality.CRITICAL, namespace: 'orders' });
     expect(errorOf(() => ChaosExperiment.podKill(order)).message).toBe([

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { errorOf, find } from './helpers';
+import { errorOf, find, withoutClusterObjects } from './helpers';
 import { Checks, Platform, RegionChart } from '../../lib';
 import { EtcdCluster } from '../../lib/k8s/etcd-cluster';
 import { renderEtcdArgs } from '../../lib/render/etcd';
@@ -12,6 +12,7 @@ const PLATFORM = Platform.fromDescription({
 
 function setup() {
   const app = Testing.app();
+  withoutClusterObjects(app);
   const chart = new RegionChart(app, 'test', { region: PLATFORM.region('us-east-1') });
   Checks.of(app).log = () => {};
   return { app, chart };
@@ -98,6 +99,7 @@ describe('EtcdCluster bad input', () => {
 
   test('zones are required outside a RegionChart', () => {
     const app = Testing.app();
+    withoutClusterObjects(app);
     const e = errorOf(() => new EtcdCluster(app, 'etcd', { namespace: 'orders' }));
     expect(e.message).toContain('zones (undefined) are unknown: the construct is not inside a RegionChart and no zones were given');
   });

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { errorOf, regionChart, synth } from './helpers';
+import { errorOf, regionChart, synth, withoutClusterObjects } from './helpers';
 import { Checks, Criticality, Platform, RegionChart, ResilientService } from '../../lib';
 import { IChaosTarget } from '../../lib/k8s/chaos';
 import { alertGuardQuery } from '../../lib/k8s/chaos-workflow';
@@ -118,6 +118,7 @@ describe('GameDay guards', () => {
   test('production is refused unless allowProduction: true', () => {
     const prod = Platform.fromDescription({ environment: 'production', regions: [{ name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] }] });
     const app = Testing.app();
+    withoutClusterObjects(app);
     const chart = new RegionChart(app, 'prod', { region: prod.region('eu-west-1') });
     Checks.of(app).log = () => {};
     const make = platform(chart);

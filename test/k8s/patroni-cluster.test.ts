@@ -1,7 +1,7 @@
 import { App, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parse, parseAllDocuments } from 'yaml';
-import { errorOf, find } from './helpers';
+import { errorOf, find, withoutClusterObjects } from './helpers';
 import { build as buildDatabaseExample } from '../../examples/database';
 import { Checks, Criticality, Platform, RegionChart, ResilientService, ValidationError } from '../../lib';
 import { EtcdCluster } from '../../lib/k8s/etcd-cluster';
@@ -22,6 +22,7 @@ const BASE: PatroniClusterProps = { namespace: 'orders', image: IMAGE, credentia
 
 function setup(region = 'us-east-1') {
   const app = Testing.app();
+  withoutClusterObjects(app);
   const chart = new RegionChart(app, 'test', { region: PLATFORM.region(region) });
   Checks.of(app).log = () => {};
   return { app, chart };

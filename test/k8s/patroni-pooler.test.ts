@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import { errorOf, find } from './helpers';
+import { errorOf, find, withoutClusterObjects } from './helpers';
 import { Checks, Criticality, Platform, RegionChart, ResilientService, ServiceProtocol, ValidationError } from '../../lib';
 import { PatroniCluster, PatroniClusterProps } from '../../lib/k8s/patroni-cluster';
 import { parsePgBouncerIni } from '../../lib/render/pgbouncer';
@@ -16,6 +16,7 @@ const BASE: PatroniClusterProps = {
 
 function setup() {
   const app = Testing.app();
+  withoutClusterObjects(app);
   const chart = new RegionChart(app, 'test', { region: PLATFORM.region('us-east-1') });
   Checks.of(app).log = () => {};
   return { app, chart };

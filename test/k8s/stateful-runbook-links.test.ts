@@ -6,7 +6,7 @@
 import { App, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as fc from 'fast-check';
-import { errorOf, find } from './helpers';
+import { errorOf, find, withoutClusterObjects } from './helpers';
 import { Checks, Platform, RegionChart, ValidationError } from '../../lib';
 import { runbookAnnotation } from '../../lib/core/platform';
 import { EtcdCluster } from '../../lib/k8s/etcd-cluster';
@@ -23,6 +23,7 @@ const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 function chartOf(runbookBaseUrl?: string): { app: App; chart: RegionChart } {
   const platform = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones: ZONES, vpcCidr: '10.10.0.0/16' }], runbookBaseUrl });
   const app = Testing.app();
+  withoutClusterObjects(app);
   const chart = new RegionChart(app, 'test', { region: platform.region('us-east-1') });
   Checks.of(app).log = () => {};
   return { app, chart };

@@ -20,6 +20,7 @@ import { stringify } from 'yaml';
 import { Checks, Platform, RegionChart } from '../../lib';
 import { MonitoringStack } from '../../lib/k8s/monitoring-stack';
 import { AlertRoutingOptions, renderAlertmanagerConfig } from '../../lib/render/alertmanager';
+import { withoutClusterObjects } from '../k8s/helpers';
 
 const WORK_DIR = path.join(__dirname, '.work', `alertmanager-${process.pid}`);
 const CONFIG = path.join(WORK_DIR, 'alertmanager.yml');
@@ -86,6 +87,7 @@ test('amtool check-config accepts the rendered configuration', async () => {
 
 test('amtool check-config accepts the configuration the MonitoringStack puts in its Secret', async () => {
   const app = Testing.app();
+  withoutClusterObjects(app);
   Checks.of(app).log = () => {};
   const platform = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }] });
   const chart = new RegionChart(app, 'test', { region: platform.region('us-east-1') });

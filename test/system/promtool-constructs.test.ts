@@ -15,6 +15,7 @@ import { promtool, PromtoolRun } from './promtool/scenarios';
 import { Checks, Criticality, Platform, RegionChart, ResilientService, Sli } from '../../lib';
 import { CanaryRelease } from '../../lib/k8s/canary-release';
 import { ServiceLevelObjective, StandardAlerts } from '../../lib/k8s/service-level-objective';
+import { withoutClusterObjects } from '../k8s/helpers';
 
 const WORK_DIR = path.join(__dirname, '.work', `promtool-constructs-${process.pid}`);
 const LINKS = { runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d' };
@@ -22,6 +23,7 @@ const LINKS = { runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBa
 function buildApp(): { app: App; release: CanaryRelease; objs: any[] } {
   const platform = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }] });
   const app = Testing.app();
+  withoutClusterObjects(app);
   Checks.of(app).log = () => {};
   const chart = new RegionChart(app, 'shop', { region: platform.region('us-east-1') });
   const specs = [

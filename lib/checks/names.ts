@@ -1,0 +1,67 @@
+/**
+ * Names and label values the API server would refuse. Constructs derive many of them
+ * (`<name>-<namespace>` instance labels, `<name>-pooler`, `<name>-canary`), so a name that is
+ * valid as given can still push a derived one past a limit; this rule checks what is actually
+ * written, naming the object, the field, the value and the limit.
+ *
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set (label values: at most 63 characters, alphanumeric at both ends, `-_.` inside)
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names (Service and Namespace names: RFC 1123 labels, at most 63 characters)
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#writing-a-cronjob-spec (a CronJob name can be no longer than 52 characters)
+ * @see https://github.com/kubernetes/kubernetes/issues/64023 (a StatefulSet's `controller-revision-hash` label is its name plus an 11-character suffix, so names over 52 characters leave its pods unlabelled and its rollouts stuck)
+ */
+import { CheckedObject, podLabelsOf } from './object-index';
+import type { Rule, RuleResult } from './rules';
+import { isDnsLabel, isLabelValue } from '../core/labels';
+
+const LABEL_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const DNS_LABEL_KINDS = new Set(['Service', 'Namespace']);
+const MAX_52 = new Set(['StatefulSet', 'CronJob']);
+
+function labelProblems(labels: unknown, at: string): RuleResult[] {
+  if (!labels || typeof labels !== 'object') return [];
+  const out: RuleResult[] = [];
+  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+    if (!LABEL_NAME.test(k) || k.split('/').pop()!.length > 63) {
+      out.push({ message: `${at} key ${JSON.stringify(k)} is not a label key`, fix: 'use an optional DNS prefix and "/" and a name of at most 63 characters' });
+    }
+    if (!isLabelValue(v)) {
+      const long = typeof v === 'string' && v.length > 63;
+      out.push({
+        message: `${at}[${JSON.stringify(k)}] ${JSON.stringify(v)} is not a label value${long ? ` (${v.length} characters, at most 63)` : ''}`,
+        fix: long
+          ? 'shorten the construct\'s name or namespace it is derived from, so the value fits 63 characters'
+          : 'use letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
+      });
+    }
+  }
+  return out;
+}
+
+/** The rule: valid object names and label keys and values, derived ones included. */
+export const NAME_RULE: Rule = {
+  id: 'NINES-META-01',
+  severity: 'error',
+  description: 'Object names, label keys and label values are valid (label values at most 63 characters, derived ones included)',
+  check(o: CheckedObject): RuleResult[] {
+    const out: RuleResult[] = [];
+    const name = o.name;
+    if (DNS_LABEL_KINDS.has(o.kind) ? !isDnsLabel(name) : !DNS_SUBDOMAIN.test(name)) {
+      out.push({
+        message: `metadata.name ${JSON.stringify(name)} (${name.length} characters) is not a valid ${o.kind} name (${DNS_LABEL_KINDS.has(o.kind) ? 'a DNS label, at most 63' : 'a DNS subdomain, at most 253'} characters)`,
+        fix: 'shorten or rename the construct the name is derived from (lower-case letters, digits and "-")',
+      });
+    } else if (MAX_52.has(o.kind) && name.length > 52) {
+      out.push({
+        message: `metadata.name ${JSON.stringify(name)} has ${name.length} characters; a ${o.kind} name over 52 leaves no room for the suffix the controller appends (${o.kind === 'CronJob' ? 'Job names' : 'the controller-revision-hash label'})`,
+        fix: 'shorten the construct\'s name to at most 52 characters',
+      });
+    }
+    out.push(...labelProblems(o.json.metadata?.labels, 'metadata.labels'));
+    const spec = o.json.spec ?? {};
+    out.push(...labelProblems(spec.selector?.matchLabels, 'spec.selector.matchLabels'));
+    if (o.kind === 'Service') out.push(...labelProblems(spec.selector, 'spec.selector'));
+    if (spec.template || spec.jobTemplate) out.push(...labelProblems(podLabelsOf(o), 'pod template labels'));
+    return out;
+  },
+};

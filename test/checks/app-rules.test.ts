@@ -1,0 +1,169 @@
+import { ApiObject, Testing } from 'cdk8s';
+import * as fc from 'fast-check';
+import {
+  Bulkhead, ChaosExperiment, ChaosTarget, Checks, Criticality, formatFinding, PatroniCluster, Platform, PriorityClasses, RegionChart,
+  ResilientService, ValidationError,
+} from '../../lib';
+
+const PLATFORM = Platform.fromDescription({
+  environment: 'test',
+  regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.0.0.0/16' }],
+});
+
+function app(): { app: ReturnType<typeof Testing.app>; chart: RegionChart } {
+  const a = Testing.app();
+  Checks.of(a).log = () => {};
+  return { app: a, chart: new RegionChart(a, 'shop', { region: PLATFORM.region('us-east-1') }) };
+}
+
+function service(chart: RegionChart, name: string, namespace = 'orders'): ResilientService {
+  return new ResilientService(chart, name, { image: `registry.example.com/shop/${name}:1.0.0`, tier: Criticality.CRITICAL, namespace });
+}
+
+function lines(a: ReturnType<typeof Testing.app>, ruleId: string): string[] {
+  return Checks.of(a).run().findings.filter(f => f.ruleId === ruleId).map(formatFinding);
+}
+
+describe('NINES-REF-01: nothing a pod uses is missing', () => {
+  test('the README quickstart without its Bulkhead and PriorityClasses: the namespace and the class are reported, exactly', () => {
+    const { app: a, chart } = app();
+    service(chart, 'order-service');
+    expect(lines(a, 'NINES-REF-01')).toEqual([
+      '[NINES-REF-01] shop/order-service/Resource (Deployment/orders/order-service): metadata.namespace names Namespace "orders", which the app does not create and which is not declared provided, so the manifests cannot be applied as written; fix: add the namespace to the app (new Bulkhead(chart, "orders") makes it a hardened bulkhead), or, when something outside the app creates it, declare it: Checks.of(app).provide({ namespaces: ["orders"] })',
+      '[NINES-REF-01] shop/order-service/Resource (Deployment/orders/order-service): priorityClassName names PriorityClass "nines-critical", which the app does not create and which is not declared provided, so the manifests cannot be applied as written; fix: add new PriorityClasses(chart, \'priority\') (one class per tier) to the app, or, when something outside the app creates it, declare it: Checks.of(app).provide({ priorityClasses: ["nines-critical"] })',
+    ]);
+    expect(() => a.synthYaml()).toThrow(/\[NINES-REF-01\] shop\/order-service\/Resource/);
+  });
+
+  test('with the Bulkhead and PriorityClasses (the quickstart as written) nothing is missing', () => {
+    const { app: a, chart } = app();
+    new PriorityClasses(chart, 'priority');
+    new Bulkhead(chart, 'orders');
+    service(chart, 'order-service');
+    expect(Checks.of(a).run().findings).toEqual([]);
+  });
+
+  test('ServiceAccount, ConfigMap, Secret and StorageClass references; built-ins and optional ones pass; provide() declares the rest', () => {
+    const { app: a, chart } = app();
+    new PriorityClasses(chart, 'priority');
+    new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'jobs' } });
+    new ApiObject(chart, 'job', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'report', namespace: 'jobs' },
+      spec: {
+        template: {
+          spec: {
+            serviceAccountName: 'reporter',
+            priorityClassName: 'system-cluster-critical',
+            restartPolicy: 'Never',
+            volumes: [
+              { name: 'settings', configMap: { name: 'report-settings' } },
+              { name: 'ca', configMap: { name: 'kube-root-ca.crt' } },
+              { name: 'maybe', configMap: { name: 'overrides', optional: true } },
+              { name: 'creds', secret: { secretName: 'report-db' } },
+              { name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'fast-ssd', accessModes: ['ReadWriteOnce'] } } } },
+            ],
+            containers: [{ name: 'report', image: 'registry.example.com/report:1.0.0', envFrom: [{ secretRef: { name: 'smtp' } }] }],
+          },
+        },
+      },
+    });
+    const missing = () => Checks.of(a).run().findings.filter(f => f.ruleId === 'NINES-REF-01').map(f => f.message.split(',')[0]);
+    expect(missing()).toEqual([
+      'serviceAccountName names ServiceAccount "jobs/reporter"',
+      'volumes[0] "settings" names ConfigMap "jobs/report-settings"',
+      'volumes[3] "creds" names Secret "jobs/report-db"',
+      'volumes[4] "scratch" names StorageClass "fast-ssd"',
+      'containers "report" envFrom names Secret "jobs/smtp"',
+    ]);
+    Checks.of(a).provide({ serviceAccounts: ['jobs/reporter'], configMaps: ['jobs/report-settings'], secrets: ['jobs/report-db', 'jobs/smtp'], storageClasses: ['fast-ssd'] });
+    expect(missing()).toEqual([]);
+  });
+
+  test('provide() refuses names that are not "namespace/name" where a namespace is needed', () => {
+    const { app: a } = app();
+    expect(() => Checks.of(a).provide({ secrets: ['orders-db-credentials'], namespaces: ['Orders'] })).toThrow(new ValidationError('Checks.provide', '<app>', [
+      { prop: 'namespaces[0]', value: 'Orders', why: 'is not an object name', fix: 'write the object\'s metadata.name' },
+      { prop: 'secrets[0]', value: 'orders-db-credentials', why: 'is not "namespace/name"', fix: 'write the namespace and the name, e.g. "orders/orders-db-superuser"' },
+    ]).message);
+  });
+});
+
+describe('NINES-DUP-01: two objects with one identity', () => {
+  test('two services of one name in one namespace: reported as duplicates, not as a PodDisruptionBudget clash', () => {
+    const { app: a, chart } = app();
+    new PriorityClasses(chart, 'priority');
+    new Bulkhead(chart, 'orders');
+    service(chart, 'order-service');
+    const second = new RegionChart(a, 'shop2', { region: PLATFORM.region('us-east-1') });
+    service(second, 'order-service');
+    const findings = Checks.of(a).run().findings.filter(f => f.severity === 'error');
+    expect([...new Set(findings.map(f => f.ruleId))]).toEqual(['NINES-DUP-01']);
+    expect(findings.find(f => f.object === 'Service/orders/order-service')!.message)
+      .toBe('Service "order-service" in namespace "orders" is also defined by shop/order-service/Service, so applying both keeps only one of them');
+    expect(findings.map(f => f.object)).toContain('PodDisruptionBudget/orders/order-service');
+  });
+
+  test('the same name in two namespaces is fine', () => {
+    const { app: a, chart } = app();
+    new PriorityClasses(chart, 'priority');
+    new Bulkhead(chart, 'orders');
+    new Bulkhead(chart, 'payments');
+    service(chart, 'api', 'orders');
+    service(new RegionChart(a, 'payments', { region: PLATFORM.region('us-east-1') }), 'api', 'payments');
+    expect(Checks.of(a).run().findings).toEqual([]);
+  });
+});
+
+describe('chaos targets that select no pod (NINES-RT-CTL-01, the runtime model)', () => {
+  test('a retyped database target in the wrong namespace is reported; the one read from the construct passes', () => {
+    const { app: a, chart } = app();
+    const db = new PatroniCluster(chart, 'orders-db', {
+      namespace: 'orders', image: 'registry.example.com/platform/patroni:3.0.4-pg15', credentials: { secretName: 'orders-db-credentials' }, backup: false,
+    });
+    const retyped = ChaosTarget.databasePrimary({ name: 'orders-db', namespace: 'databases', members: 3, selectorLabels: db.selectorLabels });
+    ChaosExperiment.podKill(retyped, { scope: chart, id: 'retyped' });
+    ChaosExperiment.podKill(ChaosTarget.databasePrimary(db), { scope: chart });
+    const found = Checks.of(a).run().findings.filter(f => f.ruleId === 'NINES-RT-CTL-01' && f.object.startsWith('PodChaos/'));
+    expect(found.map(f => f.path)).toEqual(['shop/retyped/PodChaos']);
+    expect(found[0].message).toMatch(/^spec\.selector: /);
+  });
+});
+
+describe('NINES-META-01: derived names and label values past their limits', () => {
+  test('a 60-character service name in "orders" derives a 67-character instance label: reported on each object, with the fix', () => {
+    const { app: a, chart } = app();
+    const name = 'a'.repeat(60);
+    service(chart, name);
+    const found = Checks.of(a).run().findings.filter(f => f.ruleId === 'NINES-META-01');
+    expect(found.find(f => f.object === `Deployment/orders/${name}`)).toEqual({
+      ruleId: 'NINES-META-01',
+      severity: 'error',
+      path: `shop/${name}/Resource`,
+      object: `Deployment/orders/${name}`,
+      message: `metadata.labels["app.kubernetes.io/instance"] "${name}-orders" is not a label value (67 characters, at most 63)`,
+      fix: 'shorten the construct\'s name or namespace it is derived from, so the value fits 63 characters',
+    });
+    expect(() => a.synthYaml()).toThrow(/NINES-META-01/);
+  });
+
+  test('property: a service name plus its namespace is accepted exactly when every derived label value fits 63 characters', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 63 }), fc.integer({ min: 1, max: 63 }), (n, m) => {
+      const { app: a, chart } = app();
+      const name = `s${'x'.repeat(n - 1)}`;
+      const namespace = `n${'y'.repeat(m - 1)}`;
+      service(chart, name, namespace);
+      const meta = Checks.of(a).run().findings.filter(f => f.ruleId === 'NINES-META-01');
+      return (meta.length > 0) === (n + 1 + m > 63);
+    }), { numRuns: 25 });
+  });
+
+  test('a StatefulSet name over 52 characters is refused (the controller-revision-hash label would not fit)', () => {
+    const { app: a, chart } = app();
+    new ApiObject(chart, 'sts', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'd'.repeat(53), namespace: 'orders' }, spec: {} });
+    expect(lines(a, 'NINES-META-01')).toEqual([
+      `[NINES-META-01] shop/sts (StatefulSet/orders/${'d'.repeat(53)}): metadata.name "${'d'.repeat(53)}" has 53 characters; a StatefulSet name over 52 leaves no room for the suffix the controller appends (the controller-revision-hash label); fix: shorten the construct's name to at most 52 characters`,
+    ]);
+  });
+});
