@@ -8,3 +8,5 @@ export * from './naming';
 export * from './capabilities';
 export * from './kubernetes-version';
 export * from './capacity';
+export * from './cidr';
+export * from './cron';

@@ -1,4 +1,5 @@
 import { CapabilityName } from './capabilities';
+import { Ipv4Block, VPC_PREFIX_RANGE, blocksOverlap, parseIpv4Block } from './cidr';
 import { Problem, Problems } from './errors';
 import { DEFAULT_KUBERNETES_VERSION, EKS_RELEASE_CALENDAR, eksSupportOf } from './kubernetes-version';
 import { isDnsLabel } from './labels';
@@ -286,6 +287,7 @@ export class Platform implements PlatformSettings {
     problems.when(regions.length === 0, 'regions', regions, 'is empty', 'declare at least one region with its zones');
     const seenRegions = new Set<string>();
     const seenZones = new Set<string>();
+    const vpcBlocks: Array<{ at: string; cidr: string; block: Ipv4Block }> = [];
     regions.forEach((r, i) => {
       const at = `regions[${i}]`;
       problems.when(!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(String(r.name)), `${at}.name`, r.name,
@@ -303,6 +305,22 @@ export class Platform implements PlatformSettings {
           `is not a zone of region ${JSON.stringify(r.name)}`, `use zone names of the region, e.g. "${r.name}a"`);
       }
       problems.addAll(timeZoneProblems(`${at}.timeZone`, r.timeZone));
+      if (r.vpcCidr !== undefined) {
+        const block = parseIpv4Block(r.vpcCidr);
+        if (!block) {
+          problems.add(`${at}.vpcCidr`, r.vpcCidr, 'is not an IPv4 CIDR block (a.b.c.d/n with no host bits set)',
+            'use a private block such as "10.10.0.0/16"');
+        } else if (block.prefix < VPC_PREFIX_RANGE.largest || block.prefix > VPC_PREFIX_RANGE.smallest) {
+          problems.add(`${at}.vpcCidr`, r.vpcCidr, `has prefix /${block.prefix}, outside the /16 to /28 AWS allows for a VPC`,
+            'use a block between /16 and /28 (the CIDR plan wants /16 to /22)');
+        } else {
+          for (const other of vpcBlocks.filter(o => blocksOverlap(o.block, block))) {
+            problems.add(`${at}.vpcCidr`, r.vpcCidr, `overlaps ${other.at}.vpcCidr (${JSON.stringify(other.cidr)}), so the regions cannot be peered or routed to each other`,
+              'give every region a disjoint block (e.g. "10.10.0.0/16", "10.20.0.0/16", ...)');
+          }
+          vpcBlocks.push({ at, cidr: r.vpcCidr, block });
+        }
+      }
     });
     for (const ns of ['meshNamespace', 'monitoringNamespace', 'chaosNamespace', 'flaggerNamespace'] as const) {
       const v = description[ns];

@@ -12,6 +12,7 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { cronScheduleProblems } from '../core/cron';
 import { Problems, ValidationError } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
 import { timeZoneProblems } from '../core/platform';
@@ -375,15 +376,9 @@ export interface ChaosScheduleOptions {
   readonly startingDeadlineSeconds?: number;
 }
 
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-
-/** Problems with a cron expression (five fields of numbers, ranges, lists and steps). */
+/** Problems with a cron expression: five fields, each in range (see {@link cronScheduleProblems}). */
 export function cronProblems(prop: string, cron: unknown): { prop: string; value: unknown; why: string; fix: string }[] {
-  const fields = typeof cron === 'string' ? cron.trim().split(/\s+/) : [];
-  if (fields.length !== 5 || !fields.every(f => CRON_FIELD.test(f))) {
-    return [{ prop, value: cron, why: 'is not a five-field cron expression', fix: 'use e.g. "0 11 * * 1-5" (weekdays at 11:00)' }];
-  }
-  return [];
+  return cronScheduleProblems(prop, cron);
 }
 
 /** Resolved schedule fields. */

@@ -52,6 +52,21 @@ export function durationSeconds(text: unknown): number | undefined {
 /** What to type instead of a malformed duration. */
 export const DURATION_FIX = 'write a Prometheus duration: a whole number and one unit of s, m, h, d or w, e.g. "5m" or "30d"';
 
+/**
+ * Objectives below this share are refused unless asked for: the case study's tiers promise 99%
+ * to 99.99%, and a value like 1.5 is far likelier a typo for 99.5 than a real target.
+ */
+export const LOW_OBJECTIVE = 0.9;
+
+/** Options of {@link Objective.percent} and {@link Objective.fraction}. */
+export interface ObjectiveOptions {
+  /**
+   * Accept an objective below 90% (e.g. a best-effort batch pipeline at 50%).
+   * @default false
+   */
+  readonly allowLowObjective?: boolean;
+}
+
 /** A plain number is an objective only as a fraction in (0, 1); percentages go through {@link Objective.percent}. */
 export type ObjectiveLike = Objective | number;
 
@@ -59,7 +74,7 @@ export type ObjectiveLike = Objective | number;
  * Validates an objective given as a fraction (`0.9995`), or as a percentage (`99.95`) when
  * `unit` is `'percent'`. Returns every problem; empty when the value is usable.
  */
-export function validateObjective(value: unknown, prop = 'objective', unit: 'fraction' | 'percent' = 'fraction'): Problem[] {
+export function validateObjective(value: unknown, prop = 'objective', unit: 'fraction' | 'percent' = 'fraction', options: ObjectiveOptions = {}): Problem[] {
   const scale = unit === 'percent' ? 100 : 1;
   const range = unit === 'percent' ? 'between 0 and 100 (exclusive)' : 'between 0 and 1 (exclusive)';
   const example = unit === 'percent' ? 'e.g. Objective.percent(99.95)' : 'e.g. 0.9995, or Objective.percent(99.95) for a percentage';
@@ -80,6 +95,15 @@ export function validateObjective(value: unknown, prop = 'objective', unit: 'fra
       ? `must be below ${unit === 'percent' ? '100%' : '1'}: a ${unit === 'percent' ? '100%' : '1.0'} objective leaves no error budget`
       : `must be above 0: an objective is the share of good events, ${range}`;
     return [{ prop, value, why, fix: `pick an achievable objective, ${example}` }];
+  }
+  if (value < LOW_OBJECTIVE * scale && options.allowLowObjective !== true) {
+    const asPercent = unit === 'percent' ? value : value * 100;
+    return [{
+      prop,
+      value,
+      why: `is ${formatExact(asPercent)}%, below ${LOW_OBJECTIVE * 100}%: an objective that low (over ${Math.round((1 - LOW_OBJECTIVE) * 30 * 24)} hours of downtime a month) is almost certainly a typo (1.5 for 99.5?)`,
+      fix: `write the objective you mean, e.g. Objective.percent(99.5), or pass { allowLowObjective: true } if ${formatExact(asPercent)}% is intended`,
+    }];
   }
   const ppb = value * (PPB / scale);
   if (Math.abs(ppb - Math.round(ppb)) > 1e-3) {
@@ -104,20 +128,22 @@ export function validateObjective(value: unknown, prop = 'objective', unit: 'fra
 export class Objective {
   /**
    * An objective as a percentage, e.g. `Objective.percent(99.95)` (the case study's target).
-   * @throws ValidationError unless 0 < percent < 100 with at most 7 decimals
+   * @throws ValidationError unless 0 < percent < 100 with at most 7 decimals, and at least 90
+   *   unless `options.allowLowObjective`
    */
-  public static percent(percent: number): Objective {
-    const problems = validateObjective(percent, 'percent', 'percent');
+  public static percent(percent: number, options: ObjectiveOptions = {}): Objective {
+    const problems = validateObjective(percent, 'percent', 'percent', options);
     if (problems.length > 0) throw new ValidationError('Objective', `percent(${percent})`, problems);
     return new Objective(Math.round(percent * (PPB / 100)));
   }
 
   /**
    * An objective as a fraction, e.g. `Objective.fraction(0.9995)`.
-   * @throws ValidationError unless 0 < fraction < 1 with at most 9 decimals
+   * @throws ValidationError unless 0 < fraction < 1 with at most 9 decimals, and at least 0.9
+   *   unless `options.allowLowObjective`
    */
-  public static fraction(fraction: number): Objective {
-    const problems = validateObjective(fraction, 'fraction');
+  public static fraction(fraction: number, options: ObjectiveOptions = {}): Objective {
+    const problems = validateObjective(fraction, 'fraction', 'fraction', options);
     if (problems.length > 0) throw new ValidationError('Objective', `fraction(${fraction})`, problems);
     return new Objective(Math.round(fraction * PPB));
   }

@@ -53,16 +53,13 @@ test('one HTTPS health check and one latency record per region; each record carr
   }
 });
 
-test('overlapping VPC CIDRs are refused when the failover is built', () => {
-  const overlapping = Platform.fromDescription({
+test('overlapping VPC CIDRs are refused by the platform description, before any failover is built', () => {
+  expect(errorOf(() => Platform.fromDescription({
     ...PRODUCTION,
     regions: PRODUCTION.regions.map(r => (r.name === 'eu-west-1' ? { ...r, vpcCidr: '10.20.0.0/20' } : r)),
-  });
-  expect(errorOf(() => new GlobalFailover('ovl', {
-    platform: overlapping, hostedZoneId: 'Z1', recordName: 'api.example.com', entryPoints,
-  })).message).toBe('GlobalFailover \'ovl\': 1 problem:\n - platform.regions.vpcCidr.eu-west-1 ("10.20.0.0/20") overlaps '
-    + 'us-west-2\'s VPC 10.20.0.0/16, so the regions cannot be peered or routed to each other; '
-    + 'give every region a disjoint block (e.g. 10.10.0.0/16, 10.20.0.0/16, ...)');
+  })).message).toBe('Platform \'production\': 1 problem:\n - regions[2].vpcCidr ("10.20.0.0/20") overlaps '
+    + 'regions[1].vpcCidr ("10.20.0.0/16"), so the regions cannot be peered or routed to each other; '
+    + 'give every region a disjoint block (e.g. "10.10.0.0/16", "10.20.0.0/16", ...)');
 });
 
 test('bad args, every one at once; nothing registered', async () => {

@@ -223,15 +223,14 @@ describe('MultiAzVpc errors', () => {
     expect(mocks.resources).toEqual([]);
   });
 
-  test('a VPC overlapping another region of the description', () => {
+  test('a VPC overlapping another region: refused by the description itself, under the property the user wrote', () => {
     const description: PlatformDescription = {
       ...PRODUCTION,
       regions: [PRODUCTION.regions[0], { ...PRODUCTION.regions[1], vpcCidr: '10.10.64.0/18' }],
     };
-    const overlapping = Platform.fromDescription(description);
-    expect(errorOf(() => new MultiAzVpc('usw2', { region: overlapping.region('us-west-2') })).message).toBe(
-      'MultiAzVpc \'usw2\': 1 problem:\n - vpcCidr ("10.10.64.0/18") overlaps us-east-1\'s VPC 10.10.0.0/16, so the regions '
-      + 'cannot be peered or routed to each other; give every region a disjoint block (e.g. 10.10.0.0/16, 10.20.0.0/16, ...)');
+    expect(errorOf(() => Platform.fromDescription(description)).message).toBe(
+      'Platform \'production\': 1 problem:\n - regions[1].vpcCidr ("10.10.64.0/18") overlaps regions[0].vpcCidr ("10.10.0.0/16"), so the regions '
+      + 'cannot be peered or routed to each other; give every region a disjoint block (e.g. "10.10.0.0/16", "10.20.0.0/16", ...)');
   });
 
   test('a region without a CIDR, and a non-Region', () => {

@@ -20,6 +20,8 @@ function round(value: number, digits: number): number {
 
 /** Objectives from one part per billion to 1 - 1 ppb, as exact integers. */
 const objectivePpb = fc.integer({ min: 1, max: 999_999_999 });
+/** The properties range over every objective, the low ones included. */
+const LOW = { allowLowObjective: true };
 
 describe('errorBudget: the case study\'s table, exactly', () => {
   // | Uptime % | Minutes/Year | Hours/Year | Days/Year | Days/Month |, with the table's own rounding per cell
@@ -78,8 +80,8 @@ describe('errorBudget: properties', () => {
     fc.assert(fc.property(objectivePpb, objectivePpb, (a, b) => {
       fc.pre(a !== b);
       const [lo, hi] = a < b ? [a, b] : [b, a];
-      const low = errorBudget(Objective.fraction(lo / 1e9));
-      const high = errorBudget(Objective.fraction(hi / 1e9));
+      const low = errorBudget(Objective.fraction(lo / 1e9, LOW));
+      const high = errorBudget(Objective.fraction(hi / 1e9, LOW));
       return high.perYear.minutes < low.perYear.minutes && high.perWeek.hours < low.perWeek.hours && high.budget < low.budget;
     }));
   });
@@ -87,7 +89,7 @@ describe('errorBudget: properties', () => {
   test('month × 12 and week × 52 give the year back; hours × 60 = minutes; days × 24 = hours', () => {
     const close = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
     fc.assert(fc.property(objectivePpb, ppb => {
-      const b = errorBudget(Objective.fraction(ppb / 1e9));
+      const b = errorBudget(Objective.fraction(ppb / 1e9, LOW));
       return close(b.perMonth.minutes * 12, b.perYear.minutes)
         && close(b.perWeek.minutes * 52, b.perYear.minutes)
         && close(b.perYear.hours * 60, b.perYear.minutes)
@@ -97,16 +99,36 @@ describe('errorBudget: properties', () => {
 
   test('objective and budget add up to exactly one part per part; percent and fraction agree', () => {
     fc.assert(fc.property(objectivePpb, ppb => {
-      const o = Objective.fraction(ppb / 1e9);
+      const o = Objective.fraction(ppb / 1e9, LOW);
       return o.partsPerBillion === ppb
         && o.partsPerBillion + o.budgetPartsPerBillion === 1e9
-        && Objective.percent(o.percent).partsPerBillion === ppb
+        && Objective.percent(o.percent, LOW).partsPerBillion === ppb
         && errorBudget(o).perYear.minutes === MINUTES_PER_YEAR * o.budgetPartsPerBillion / 1e9;
     }));
   });
 });
 
 describe('objective validation', () => {
+  test('an objective below 90% is refused as a likely typo unless asked for by name', () => {
+    expect(() => Objective.percent(1.5)).toThrow(new ValidationError('Objective', 'percent(1.5)', [{
+      prop: 'percent',
+      value: 1.5,
+      why: 'is 1.5%, below 90%: an objective that low (over 72 hours of downtime a month) is almost certainly a typo (1.5 for 99.5?)',
+      fix: 'write the objective you mean, e.g. Objective.percent(99.5), or pass { allowLowObjective: true } if 1.5% is intended',
+    }]).message);
+    expect(validateObjective(0.5, 'slo.objective')[0].why).toBe('is 50%, below 90%: an objective that low (over 72 hours of downtime a month) is almost certainly a typo (1.5 for 99.5?)');
+    expect(Objective.percent(1.5, { allowLowObjective: true }).fraction).toBe(0.015);
+    expect(Objective.percent(90).percent).toBe(90);
+  });
+
+  test('property: every objective below 90% needs the opt-in, every one from 90% does not', () => {
+    fc.assert(fc.property(objectivePpb, ppb => {
+      const fraction = ppb / 1e9;
+      const refused = validateObjective(fraction).length > 0;
+      return refused === (fraction < 0.9) && validateObjective(fraction, 'objective', 'fraction', LOW).length === 0;
+    }));
+  });
+
   test('a percentage given as a plain number is caught, with the fix', () => {
     expect(() => errorBudget(99.95)).toThrow(new ValidationError('Objective', 'fraction(99.95)', [{
       prop: 'fraction',
@@ -149,7 +171,7 @@ describe('objective validation', () => {
   test('every valid percentage with up to 7 decimals round-trips', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 999_999_999 }), ppb => {
       const pct = ppb / 1e7;
-      return validateObjective(pct, 'percent', 'percent').length === 0 && Objective.percent(pct).partsPerBillion === ppb;
+      return validateObjective(pct, 'percent', 'percent', LOW).length === 0 && Objective.percent(pct, LOW).partsPerBillion === ppb;
     }));
   });
 });
@@ -208,7 +230,7 @@ describe('burnRateWindows: the SRE workbook\'s multi-window, multi-burn-rate tab
     const ratios = fc.double({ min: 0.01, max: 1, noNaN: true });
     fc.assert(fc.property(ppbs, ratios, fc.constantFrom(...burnRateWindows()),
       (ppb, errorRatio, w) => {
-        const o = Objective.fraction(ppb / 1e9);
+        const o = Objective.fraction(ppb / 1e9, LOW);
         const threshold = burnRateThreshold(w, o);
         fc.pre(errorRatio > threshold * 1.000001);
         const t = detectionTimeSeconds(w, o, errorRatio);

@@ -7,6 +7,7 @@ import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { resolveIdentity, resolveOwner, zoneProblems } from './stateful';
 import { Criticality, isCriticality, tierDefaults } from '../../core/criticality';
+import { cronScheduleProblems } from '../../core/cron';
 import { Problems } from '../../core/errors';
 import { LABELS, isDnsLabel } from '../../core/labels';
 import { DEFAULT_STORAGE_CLASS, ResolvedStorage, resolveStorage } from '../../core/storage';
@@ -228,7 +229,7 @@ function backupProblems(problems: Problems, b: Required<PatroniBackupOptions>): 
   problems.when(!/^[A-Za-z0-9!_.*'()/-]+$/.test(b.prefix) || b.prefix.startsWith('/'), 'backup.prefix', b.prefix, 'is not an S3 key prefix',
     'give e.g. "orders/orders-db"');
   problems.when(!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(b.region), 'backup.region', b.region, 'is not an AWS region', 'give e.g. "us-east-1"');
-  problems.when(b.schedule.trim().split(/\s+/).length !== 5, 'backup.schedule', b.schedule, 'is not a 5-field cron schedule', 'give e.g. "0 3 * * *"');
+  problems.addAll(cronScheduleProblems('backup.schedule', b.schedule, '"0 3 * * *" (daily at 03:00)'));
   problems.when(!Number.isInteger(b.retainFullBackups) || b.retainFullBackups < 1, 'backup.retainFullBackups', b.retainFullBackups,
     'must be an integer >= 1', 'keep e.g. 7');
   problems.addAll(imageProblems('backup.kubectlImage', b.kubectlImage));
