@@ -1,5 +1,5 @@
-/**
- * @internal Which namespaces of an app join the mesh (declared by {@link Bulkhead}), and how a
+/*
+ * Internal: Which namespaces of an app join the mesh (declared by {@link Bulkhead}), and how a
  * Prometheus outside the mesh scrapes pods behind a sidecar whose namespace enforces STRICT mTLS.
  *
  * Istio's documented way ("Prometheus: TLS settings"): Prometheus gets a sidecar only to obtain a

@@ -1,5 +1,5 @@
-/**
- * @internal The one hardened Deployment of the library: the container, the Deployment spec
+/*
+ * Internal: The one hardened Deployment of the library: the container, the Deployment spec
  * around it and, for the stateless components of the monitoring and tracing stacks, the whole
  * set (ServiceAccount without token, Deployment, Service, PDB, default-deny NetworkPolicy).
  * ResilientService renders its Deployment with the same container and spec builders.
@@ -135,7 +135,7 @@ export interface HardenedDeploymentInput {
   readonly distroless?: boolean;
 }
 
-/** @internal The objects of {@link hardenedDeployment}. */
+/** The objects of a hardened stateless component (`MonitoringStack.query`, `TraceCollector.gateway` and `.sampler`). */
 export interface HardenedDeploymentObjects {
   readonly serviceAccount: ApiObject;
   readonly deployment: ApiObject;
