@@ -169,6 +169,7 @@ describe('synth-time checks', () => {
     const { app, chart } = regionChart();
     const lines: string[] = [];
     Checks.of(app).log = l => lines.push(l);
+    Checks.of(app).provide({ namespaces: ['ns'] }); // the namespace exists: no NINES-REF-01 finding to suppress
     const raw = new ApiObject(chart, 'job-runner', {
       apiVersion: 'batch/v1',
       kind: 'Job',
