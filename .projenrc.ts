@@ -103,6 +103,12 @@ const project = new typescript.TypeScriptProject({
 
 project.addDevDeps('ts-jest@^29.4.0', '@types/jest@^30');
 
+// The tarball holds the built library only: not the reference platform, examples, benchmarks,
+// scripts, generated docs or the repo's own cdk8s/Pulumi project files.
+for (const path of ['/stacks/', '/examples/', '/bench/', '/scripts/', '/docs/', '/.ci/', '/Pulumi*.yaml', '/cdk8s.yaml', '/typedoc.json', '/dist/']) {
+  project.addPackageIgnore(path);
+}
+
 project.package.addField('exports', {
   ...Object.fromEntries(Object.entries(ENTRY_POINTS).map(([subpath, file]) => [subpath, {
     types: `./build/${file}.d.ts`,
@@ -167,6 +173,7 @@ const docs = project.addTask('docs', {
 });
 project.testTask.spawn(docs);
 new JsonFile(project, 'typedoc.json', {
+  marker: false, // typedoc refuses unknown keys such as projen's "//"
   obj: {
     $schema: 'https://typedoc.org/schema.json',
     // the root re-exports /k8s: documenting it again would list every symbol twice

@@ -82,9 +82,9 @@ export class ChaosTarget {
   /**
    * The primary of a replicated database construct: its pod labels plus the role label its
    * failover manager sets on the leader, and a PodDisruptionBudget of `maxUnavailable` over its members.
-   * @param roleLabel @default 'role' (PatroniCluster's; Spilo uses 'spilo-role')
-   * @param primaryValue @default 'master' (PatroniCluster's read-write Service selector)
-   * @param maxUnavailable @default 1 (PatroniCluster's PDB)
+   * @param options.roleLabel @default 'role' (PatroniCluster's; Spilo uses 'spilo-role')
+   * @param options.primaryValue @default 'master' (PatroniCluster's read-write Service selector)
+   * @param options.maxUnavailable @default 1 (PatroniCluster's PDB)
    */
   public static databasePrimary(
     db: { readonly name: string; readonly namespace: string; readonly selectorLabels: Readonly<Record<string, string>>; readonly members: number },
