@@ -64,6 +64,7 @@ export class Bulkhead extends Construct {
     const problems = new Problems('Bulkhead', this.node.path);
     problems.when(!isDnsLabel(this.name), 'name', this.name, 'is not a namespace name', 'use lower-case letters, digits and "-"');
     problems.when(!isLabelValue(this.team), 'team', this.team, 'is not a valid label value', 'use letters, digits, "-", "_" or "."');
+    problems.when(typeof this.mesh !== 'boolean', 'mesh', this.mesh, 'is not a boolean', 'use true (sidecar injection, strict mTLS) or false');
     problems.when(parseQuantity(this.quota.requestsCpu) === undefined, 'quota.requestsCpu', this.quota.requestsCpu, 'is not a CPU quantity', quantityFix('cpu'));
     for (const k of ['requestsMemory', 'limitsMemory'] as const) {
       problems.when(parseQuantity(this.quota[k]) === undefined, `quota.${k}`, this.quota[k], 'is not a byte quantity', quantityFix('memory'));

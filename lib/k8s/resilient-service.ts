@@ -416,6 +416,7 @@ export class ResilientService extends Construct implements IDependent {
     problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use lower-case letters, digits and "-"');
     problems.when(!isLabelValue(this.team), 'team', this.team, 'is not a valid label value', 'use letters, digits, "-", "_" or ".", at most 63 characters');
     const tierOk = !problems.when(!isCriticality(props.tier), 'tier', props.tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
+    problems.when(props.entryPoint !== undefined && typeof props.entryPoint !== 'boolean', 'entryPoint', props.entryPoint, 'is not a boolean', 'use true (the mesh gateway may call it) or false');
     const tier = tierDefaults(tierOk ? props.tier : Criticality.LOW);
     problems.addAll(imageProblems('image', props.image));
 

@@ -1,5 +1,9 @@
+import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import { blocksOverlap, cronScheduleProblems, parseIpv4Block, Platform, ValidationError } from '../../lib';
+import {
+  blocksOverlap, Bulkhead, Criticality, cronScheduleProblems, parseIpv4Block, Platform, RegionChart, ResilientService, ValidationError,
+} from '../../lib';
+import { errorOf } from '../util/errors';
 
 function platformError(vpcCidrs: readonly string[]): ValidationError | undefined {
   const names = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'];
@@ -76,5 +80,27 @@ describe('cron schedules: shape and field ranges', () => {
       const bad = fields.map((v, j) => (j === i ? max[j] + over : v)).join(' ');
       return cronScheduleProblems('c', good).length === 0 && cronScheduleProblems('c', bad).length === 1;
     }));
+  });
+});
+
+describe('values that get past the types through a cast', () => {
+  const platform = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }] });
+  const chart = () => new RegionChart(Testing.app(), 'shop', { region: platform.region('us-east-1') });
+  const base = { image: 'registry.example.com/shop/a:1.0.0', tier: Criticality.HIGH, namespace: 'orders' };
+
+  test('enums, numbers and booleans of the wrong type are refused, each under its prop', () => {
+    const probe = (props: Record<string, unknown>) => errorOf(() => new ResilientService(chart(), 'a', { ...base, ...props } as any)).problems.map(p => [p.prop, p.why]);
+    expect(probe({ tier: 'urgent' })).toEqual([['tier', 'is not a criticality tier']]);
+    expect(probe({ protocol: 'UDP' })).toEqual([['protocol', 'is not a service protocol']]);
+    expect(probe({ port: '8080' })).toEqual([['port', 'is not a port number']]);
+    expect(probe({ entryPoint: 'yes' })).toEqual([['entryPoint', 'is not a boolean']]);
+    expect(errorOf(() => new Bulkhead(chart(), 'orders', { mesh: 'yes' as any })).problems.map(p => [p.prop, p.why])).toEqual([['mesh', 'is not a boolean']]);
+  });
+
+  test('property: a tier that is not one of the four is refused, whatever the string', () => {
+    fc.assert(fc.property(fc.string().filter(t => !['critical', 'high', 'medium', 'low'].includes(t)), tier => {
+      const e = errorOf(() => new ResilientService(chart(), 'a', { ...base, tier: tier as any }));
+      return e.problems.some(p => p.prop === 'tier' && p.value === tier);
+    }), { numRuns: 30 });
   });
 });
