@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import {
   blocksOverlap, Bulkhead, Criticality, cronScheduleProblems, parseIpv4Block, Platform, RegionChart, ResilientService, ValidationError,
 } from '../../lib';
-import { errorOf } from '../util/errors';
+import { validationErrorOf as errorOf } from '../util/errors';
 
 function platformError(vpcCidrs: readonly string[]): ValidationError | undefined {
   const names = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'];
