@@ -1,5 +1,5 @@
-/**
- * @internal The pure props resolver of {@link EtcdCluster}: every default applied once, every
+/*
+ * Internal: The pure props resolver of {@link EtcdCluster}: every default applied once, every
  * problem with the props collected, nothing built.
  */
 import { Problems } from '../../core/errors';

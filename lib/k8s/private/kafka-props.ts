@@ -1,5 +1,5 @@
-/**
- * @internal The pure props resolver of {@link KafkaCluster}: every default applied once (sizes,
+/*
+ * Internal: The pure props resolver of {@link KafkaCluster}: every default applied once (sizes,
  * replication, topics, TLS, storage, the cluster id), every problem collected, nothing built.
  */
 import { createHash } from 'crypto';

@@ -1,5 +1,5 @@
-/**
- * @internal The pure props resolver of {@link PatroniCluster}: every default applied once (names,
+/*
+ * Internal: The pure props resolver of {@link PatroniCluster}: every default applied once (names,
  * hosts, credentials, networks, backup, pooler), every problem with the props collected, nothing
  * built.
  */

@@ -1,5 +1,5 @@
-/**
- * @internal The pure props resolver of {@link RedisSentinel}: every default applied once (the
+/*
+ * Internal: The pure props resolver of {@link RedisSentinel}: every default applied once (the
  * Sentinel settings from the renderer's defaults), every problem collected, nothing built.
  */
 import { Criticality } from '../../core/criticality';

@@ -1,5 +1,5 @@
-/**
- * @internal What a construct's pure props resolver returns: the settings with every default
+/*
+ * Internal: What a construct's pure props resolver returns: the settings with every default
  * applied, or every problem with the props (never a throw, so it is tested alone), and the one
  * place a constructor turns problems into a {@link ValidationError}.
  */
