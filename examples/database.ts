@@ -26,12 +26,9 @@ export function build(outdir?: string): App {
     postgresParameters: { maxConnections: 200, sharedBuffers: '512MB' },
     backup: { bucket: 'nines-staging-backups-eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/orders-db-backup' },
   });
-  // Outside the app: the StorageClass (RegionalCluster on the AWS side creates it) and the
-  // credentials (e.g. External Secrets). Declared, so the checks know the pods can start.
-  Checks.of(app).provide({
-    storageClasses: [ordersDb.storageClass],
-    secrets: [`${ordersDb.namespace}/${ordersDb.credentials.secretName}`],
-  });
+  // The credentials Secret is created outside the app (e.g. by External Secrets): declared, so
+  // the checks know the pods can start.
+  Checks.of(app).provide({ secrets: [`${ordersDb.namespace}/${ordersDb.credentials.secretName}`] });
   const order = new ResilientService(chart, 'order-service', {
     image: 'registry.example.com/shop/order-service:1.2.3',
     tier: Criticality.CRITICAL,

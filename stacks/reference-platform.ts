@@ -119,11 +119,10 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
     }
   }
 
-  // What the cluster holds outside this app (NINES-REF-01): the StorageClass the AWS side's
-  // RegionalCluster creates, and the credentials External Secrets provisions.
+  // What the cluster holds outside this app (NINES-REF-01): the credentials External Secrets
+  // provisions.
   const dbs = [...databases.values()];
   Checks.of(app).provide({
-    storageClasses: [...new Set(dbs.flatMap(db => [db.storageClass, ...(db.etcd ? [db.etcd.storageClass] : [])]))],
     secrets: [
       ...dbs.map(db => `${db.namespace}/${db.credentials.secretName}`),
       ...dbs.flatMap(db => db.poolerOptions ? [`${db.namespace}/${db.poolerOptions.auth.secretName}`] : []),

@@ -1,7 +1,8 @@
 /**
- * Nothing a pod uses is missing: the Namespace, PriorityClass, ServiceAccount, ConfigMaps,
- * Secrets and StorageClasses a workload names either exist in the app or are declared as
- * provided outside it (`Checks.of(app).provide(...)`). A manifest that names a missing one is
+ * Nothing a pod uses is missing: the Namespace, PriorityClass, ServiceAccount, ConfigMaps and
+ * Secrets a workload names either exist in the app or are declared as provided outside it
+ * (`Checks.of(app).provide(...)`). StorageClasses are cluster capabilities: the capability
+ * contract (NINES-CAP-01, lib/core/capabilities.ts) checks them against what the cluster provides. A manifest that names a missing one is
  * accepted by `kubectl apply` only to fail later: the API server refuses objects in a missing
  * namespace, the Pod admission refuses an unknown priority class, and pods with a missing
  * ServiceAccount, ConfigMap or Secret never start.
@@ -12,16 +13,13 @@ import type { Rule, RuleResult } from './rules';
 
 /**
  * Objects that exist in the cluster without being part of the app: created by another app,
- * by an operator, by the AWS side (`RegionalCluster` creates the `gp3-encrypted`
- * StorageClass) or by hand (Secrets holding credentials).
+ * by an operator or by hand (Secrets holding credentials).
  */
 export interface ProvidedObjects {
   /** Namespaces, e.g. `['istio-system']`. */
   readonly namespaces?: readonly string[];
   /** PriorityClasses. */
   readonly priorityClasses?: readonly string[];
-  /** StorageClasses, e.g. `['gp3-encrypted']`. */
-  readonly storageClasses?: readonly string[];
   /** ServiceAccounts as `namespace/name`. */
   readonly serviceAccounts?: readonly string[];
   /** ConfigMaps as `namespace/name`. */
@@ -34,7 +32,6 @@ export interface ProvidedObjects {
 const REFERENCED = {
   Namespace: { field: 'namespaces', namespaced: false },
   PriorityClass: { field: 'priorityClasses', namespaced: false },
-  StorageClass: { field: 'storageClasses', namespaced: false },
   ServiceAccount: { field: 'serviceAccounts', namespaced: true },
   ConfigMap: { field: 'configMaps', namespaced: true },
   Secret: { field: 'secrets', namespaced: true },
@@ -51,7 +48,6 @@ type ReferencedKind = keyof typeof REFERENCED;
 const BUILT_IN: Record<ReferencedKind, (name: string) => boolean> = {
   Namespace: n => ['default', 'kube-system', 'kube-public', 'kube-node-lease'].includes(n),
   PriorityClass: n => n === 'system-cluster-critical' || n === 'system-node-critical',
-  StorageClass: () => false,
   ServiceAccount: n => n === 'default',
   ConfigMap: n => n === 'kube-root-ca.crt',
   Secret: () => false,
@@ -104,7 +100,7 @@ interface Reference {
   readonly at: string;
 }
 
-/** The objects a workload's pod (and a StatefulSet's claim templates) names. */
+/** The objects a workload's pod names. */
 export function referencesOf(o: CheckedObject): Reference[] {
   const ns = o.json.metadata?.namespace ?? 'default';
   const out: Reference[] = [{ kind: 'Namespace', name: ns, at: 'metadata.namespace' }];
@@ -121,8 +117,6 @@ export function referencesOf(o: CheckedObject): Reference[] {
       named('ConfigMap', s.configMap?.name, s.configMap?.optional, `volumes[${i}] "${v.name}"`);
       named('Secret', s.secret?.name, s.secret?.optional, `volumes[${i}] "${v.name}"`);
     }
-    const sc = v.ephemeral?.volumeClaimTemplate?.spec?.storageClassName;
-    if (typeof sc === 'string' && sc !== '') out.push({ kind: 'StorageClass', name: sc, at: `volumes[${i}] "${v.name}"` });
   }
   for (const [i, s] of (pod.imagePullSecrets ?? []).entries()) named('Secret', s.name, false, `imagePullSecrets[${i}]`);
   for (const list of ['initContainers', 'containers'] as const) {
@@ -137,10 +131,6 @@ export function referencesOf(o: CheckedObject): Reference[] {
         named('Secret', e.secretRef?.name, e.secretRef?.optional, `${where} envFrom`);
       }
     }
-  }
-  for (const [i, t] of (o.kind === 'StatefulSet' ? o.json.spec?.volumeClaimTemplates ?? [] : []).entries()) {
-    const sc = t.spec?.storageClassName;
-    if (typeof sc === 'string' && sc !== '') out.push({ kind: 'StorageClass', name: sc, at: `volumeClaimTemplates[${i}] "${t.metadata?.name}"` });
   }
   return out;
 }
@@ -162,7 +152,7 @@ function fixFor(r: Reference): string {
 export const REFERENCE_RULE: Rule = {
   id: 'NINES-REF-01',
   severity: 'error',
-  description: 'Every Namespace, PriorityClass, ServiceAccount, ConfigMap, Secret and StorageClass a pod uses exists in the app or is declared provided (Checks.provide)',
+  description: 'Every Namespace, PriorityClass, ServiceAccount, ConfigMap and Secret a pod uses exists in the app or is declared provided (Checks.provide)',
   appliesTo: WORKLOAD_KINDS,
   check(o: CheckedObject, index: ObjectIndex): RuleResult[] {
     const provided = PROVIDED.get(o.construct.node.root);

@@ -43,7 +43,7 @@ describe('NINES-REF-01: nothing a pod uses is missing', () => {
     expect(Checks.of(a).run().findings).toEqual([]);
   });
 
-  test('ServiceAccount, ConfigMap, Secret and StorageClass references; built-ins and optional ones pass; provide() declares the rest', () => {
+  test('ServiceAccount, ConfigMap and Secret references; built-ins and optional ones pass; provide() declares the rest', () => {
     const { app: a, chart } = app();
     new PriorityClasses(chart, 'priority');
     new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'jobs' } });
@@ -74,10 +74,9 @@ describe('NINES-REF-01: nothing a pod uses is missing', () => {
       'serviceAccountName names ServiceAccount "jobs/reporter"',
       'volumes[0] "settings" names ConfigMap "jobs/report-settings"',
       'volumes[3] "creds" names Secret "jobs/report-db"',
-      'volumes[4] "scratch" names StorageClass "fast-ssd"',
       'containers "report" envFrom names Secret "jobs/smtp"',
     ]);
-    Checks.of(a).provide({ serviceAccounts: ['jobs/reporter'], configMaps: ['jobs/report-settings'], secrets: ['jobs/report-db', 'jobs/smtp'], storageClasses: ['fast-ssd'] });
+    Checks.of(a).provide({ serviceAccounts: ['jobs/reporter'], configMaps: ['jobs/report-settings'], secrets: ['jobs/report-db', 'jobs/smtp'] });
     expect(missing()).toEqual([]);
   });
 
