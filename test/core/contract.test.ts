@@ -1,9 +1,9 @@
 import { ApiObject, Testing } from 'cdk8s';
 import {
-  addonVersionProblems, ADDON_KUBERNETES_SUPPORT, Capability, Checks, ClusterAddons, Criticality, DEFAULT_KUBERNETES_VERSION, EKS_RELEASE_CALENDAR,
-  eksSupportStatus, fieldsNewerThan, MultiAzVpc, ninesClusterCapabilities, Platform, PlatformDescription, RegionalCluster, RegionChart,
-  requirementsOf, ResilientService,
+  addonVersionProblems, ADDON_KUBERNETES_SUPPORT, Capability, Checks, Criticality, DEFAULT_KUBERNETES_VERSION, EKS_RELEASE_CALENDAR,
+  eksSupportStatus, fieldsNewerThan, ninesClusterCapabilities, Platform, PlatformDescription, RegionChart, requirementsOf, ResilientService,
 } from '../../lib';
+import { ClusterAddons, MultiAzVpc, RegionalCluster } from '../../lib/aws';
 import { DEFAULT_ADDON_CHART_VERSIONS } from '../../lib/aws/cluster-addons';
 import { installMocks, settle } from '../aws/mocks';
 import { errorOf } from '../util/errors';
