@@ -6,6 +6,7 @@ import {
 import { ClusterAddons, MultiAzVpc, RegionalCluster } from '../../lib/aws';
 import { DEFAULT_ADDON_CHART_VERSIONS } from '../../lib/aws/cluster-addons';
 import { installMocks, settle } from '../aws/mocks';
+import { withoutClusterObjects } from '../k8s/helpers';
 import { errorOf } from '../util/errors';
 
 const mocks = installMocks();
@@ -17,6 +18,7 @@ const describe1 = (extra: Partial<PlatformDescription> = {}): PlatformDescriptio
 /** Synthesizes one ResilientService (plus `more`) in a region of `platform`; returns the error text or the objects. */
 function synthService(platform: Platform, more: (chart: RegionChart) => void = () => {}): { error?: string; objects?: any[] } {
   const app = Testing.app();
+  withoutClusterObjects(app);
   const chart = new RegionChart(app, 'svc', { region: platform.region('us-east-1') });
   Checks.of(app).log = () => {};
   new ResilientService(chart, 'order-service', {
