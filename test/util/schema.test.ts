@@ -290,7 +290,7 @@ describe('errors', () => {
 
   test('formats and patterns', () => {
     expect(validateObject(variant(deployment(), o => { o.spec.template.spec.containers[0].resources.limits.memory = 'lots'; })))
-      .toEqual(['Deployment/order-service: spec.template.spec.containers[0].resources.limits.memory: must match format "quantity" (got string "lots")']);
+      .toEqual([expect.stringMatching(/^Deployment\/order-service: spec\.template\.spec\.containers\[0\]\.resources\.limits\.memory: must match pattern .* \(got string "lots"\)$/)]);
     expect(validateObject(variant(prometheusRule, o => { o.spec.groups[0].rules[1].for = 'soon'; })))
       .toEqual([expect.stringMatching(/^PrometheusRule\/order-service-slo: spec\.groups\[0\]\.rules\[1\]\.for: must match pattern .* \(got string "soon"\)$/)]);
   });
@@ -310,8 +310,8 @@ describe('errors', () => {
   });
 
   test('enum violation', () => {
-    expect(validateObject(variant(deployment(), o => { o.spec.template.spec.containers[0].ports[0].protocol = 'HTTP'; })))
-      .toEqual(['Deployment/order-service: spec.template.spec.containers[0].ports[0].protocol: must be one of "SCTP", "TCP", "UDP" (got string "HTTP")']);
+    // Kubernetes' own OpenAPI definitions carry no enums (the API server's validation refuses a bad protocol); the CRDs' do.
+    expect(validateObject(variant(deployment(), o => { o.spec.template.spec.containers[0].ports[0].protocol = 'HTTP'; }))).toEqual([]);
     expect(validateObject(variant(destinationRule, o => { o.spec.trafficPolicy.tls.mode = 'MUTUAL_TLS'; })))
       .toEqual(['DestinationRule/order-service: spec.trafficPolicy.tls.mode: must be one of "DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL" (got string "MUTUAL_TLS")']);
   });
@@ -339,8 +339,8 @@ describe('errors', () => {
     const bad = [variant(deployment(), o => { o.spec.replicas = '3'; o.spec.paused = 'no'; }), { apiVersion: 'x/v1', kind: 'Y', metadata: { name: 'z' } }];
     expect(() => expectValidManifests(bad)).toThrow([
       '3 schema error(s) in 2 manifest(s):',
-      '  - Deployment/order-service: spec.paused: must be boolean (got string "no")',
       '  - Deployment/order-service: spec.replicas: must be integer (got string "3")',
+      '  - Deployment/order-service: spec.paused: must be boolean (got string "no")',
       '  - Y/z: no schema for x/v1 Y',
     ].join('\n'));
     expect(bad).not.toBeValidManifests();

@@ -23,7 +23,10 @@
  * Hand-written schemas for CRDs without a model package go through `registerSchema` and a small
  * JSON-schema walker below, which applies the same rules and reports errors in the same format.
  */
+import * as fs from 'fs';
 import { createRequire } from 'module';
+import * as path from 'path';
+import { DEFAULT_KUBERNETES_VERSION } from '../../lib/core/kubernetes-version';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -224,10 +227,78 @@ const requireModels = createRequire(__filename);
 const lookupCache = new Map<string, Validator | null>();
 const moduleCache = new Map<string, Record<string, unknown> | null>();
 
+// ---------------------------------------------------------------------------------------------
+// Kubernetes' own kinds: the official OpenAPI definitions of the platform's Kubernetes version
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The Kubernetes version whose official schema the built-in kinds are validated against: the
+ * platform default (DEFAULT_KUBERNETES_VERSION), whose `_definitions.json` (from the cdk8s-team/cdk8s
+ * repository, `kubernetes-schemas/v1.NN.0/`, committed under test/schemas/ unchanged) describes exactly
+ * the API that version serves. kubernetes-models (4.5.1) describes a newer one and would accept
+ * fields the cluster does not have.
+ */
+export const SCHEMA_KUBERNETES_VERSION = DEFAULT_KUBERNETES_VERSION;
+
+interface OfficialSchemas {
+  readonly root: JSONSchema;
+  /** `apiVersion kind` -> definition name. */
+  readonly byKind: ReadonlyMap<string, string>;
+}
+
+const officialCache = new Map<string, OfficialSchemas | null>();
+
+/** The official definitions of `version` (`1.NN`), when committed under test/schemas/. */
+export function officialSchemas(version: string = SCHEMA_KUBERNETES_VERSION): OfficialSchemas | null {
+  let o = officialCache.get(version);
+  if (o === undefined) {
+    const file = path.join(__dirname, '..', 'schemas', `kubernetes-v${version}.0.json`);
+    if (!fs.existsSync(file)) {
+      o = null;
+    } else {
+      const definitions = JSON.parse(fs.readFileSync(file, 'utf8')).definitions as Record<string, JSONSchema>;
+      const byKind = new Map<string, string>();
+      for (const [name, def] of Object.entries(definitions)) {
+        for (const gvk of (def['x-kubernetes-group-version-kind'] as Array<{ group: string; version: string; kind: string }> | undefined) ?? []) {
+          // A definition lists several GVKs only for meta types (DeleteOptions, WatchEvent); the kinds we emit have one.
+          const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+          if (!byKind.has(`${apiVersion} ${gvk.kind}`)) byKind.set(`${apiVersion} ${gvk.kind}`, name);
+        }
+      }
+      // The official Quantity is any string; Kubernetes parses it with this grammar (apimachinery
+      // pkg/api/resource/quantity.go, "<signedNumber><suffix>"), so a misspelt quantity is caught here too.
+      definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'] = {
+        oneOf: [{ type: 'string', pattern: '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' }, { type: 'number' }],
+      };
+      o = { root: { definitions }, byKind };
+    }
+    officialCache.set(version, o);
+  }
+  return o;
+}
+
+/** A validator of `apiVersion kind` against the official definitions of `version`, or null. */
+export function officialValidator(apiVersion: string, kind: string, version: string = SCHEMA_KUBERNETES_VERSION): Validator | null {
+  const o = officialSchemas(version);
+  const name = o?.byKind.get(`${apiVersion} ${kind}`);
+  if (!o || !name) return null;
+  const root = new SchemaNode([{ $ref: `#/definitions/${name}` }], o.root);
+  return obj => {
+    const errors: SchemaError[] = [];
+    walk(obj, root, [], errors, false);
+    return errors;
+  };
+}
+
 function lookup(apiVersion: string, kind: string): Validator | null {
   const key = `${apiVersion} ${kind}`;
   let v = lookupCache.get(key);
   if (v === undefined) {
+    v = officialValidator(apiVersion, kind);
+    if (v) {
+      lookupCache.set(key, v);
+      return v;
+    }
     const packaged = VERSION_ALIASES[apiVersion] ?? apiVersion;
     const cls = findModelClass(packaged, kind);
     v = cls ? modelValidator(cls, packaged === apiVersion ? undefined : packaged) : null;
