@@ -1,10 +1,19 @@
 import { App, Testing } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { CheckReport, Checks, Platform, RegionChart } from '../../lib';
+import { CheckReport, Checks, ninesClusterCapabilities, Platform, RegionChart } from '../../lib';
 
+const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+/**
+ * The test platform brings its own cluster: the library's AWS cluster plus the StorageClasses the
+ * option tests name and a certificate issuer for the gateways' TLS Secrets (the capability contract).
+ */
 export const PLATFORM = Platform.fromDescription({
   environment: 'test',
-  regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }],
+  regions: [{ name: 'us-east-1', zones: ZONES }],
+  capabilities: [
+    ...ninesClusterCapabilities(ZONES, true).map(p => p.capability),
+    'storage-class:gp3', 'storage-class:io2-encrypted', 'tls:certificate-issuer',
+  ],
 });
 
 /** A fresh app with one RegionChart (3 zones); the check summary is silenced. */

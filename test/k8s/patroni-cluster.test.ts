@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import { parse, parseAllDocuments } from 'yaml';
 import { errorOf, find, withoutClusterObjects } from './helpers';
 import { build as buildDatabaseExample } from '../../examples/database';
-import { Checks, Criticality, Platform, RegionChart, ResilientService, ValidationError } from '../../lib';
+import { Checks, Criticality, ninesClusterCapabilities, Platform, RegionChart, ResilientService, ValidationError } from '../../lib';
 import { EtcdCluster } from '../../lib/k8s/etcd-cluster';
 import { PatroniCluster, PatroniClusterProps } from '../../lib/k8s/patroni-cluster';
 import { renderRoleLabelCallback, renderSwitchoverPreStop } from '../../lib/render/patroni-scripts';
@@ -14,6 +14,11 @@ const PLATFORM = Platform.fromDescription({
   regions: [
     { name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.10.0.0/16' },
     { name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b'] },
+  ],
+  // The library's AWS cluster in both regions, plus the io2 class an option test names (the capability contract).
+  capabilities: [
+    ...ninesClusterCapabilities(['us-east-1a', 'us-east-1b', 'us-east-1c', 'eu-west-1a', 'eu-west-1b'], true).map(p => p.capability),
+    'storage-class:io2-encrypted',
   ],
 });
 const IMAGE = 'registry.example.com/platform/patroni:3.0.4-pg15';
