@@ -12,7 +12,9 @@ export interface IrsaSubject {
  * `sts.amazonaws.com`. One subject is written as a string, several as a list.
  * @see https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
  */
-export function irsaTrustPolicy(oidcProviderArn: pulumi.Input<string>, oidcIssuer: pulumi.Input<string>, subjects: readonly IrsaSubject[]): pulumi.Output<string> {
+export function irsaTrustPolicy(
+  oidcProviderArn: pulumi.Input<string>, oidcIssuer: pulumi.Input<string>, subjects: readonly IrsaSubject[],
+): pulumi.Output<string> {
   const sub = (a: IrsaSubject) => `system:serviceaccount:${a.namespace}:${a.name}`;
   return pulumi.all([oidcProviderArn, oidcIssuer]).apply(([arn, issuer]) => {
     const host = issuer.replace(/^https:\/\//, '');

@@ -12,8 +12,8 @@ import { MultiAzVpc } from './multi-az-vpc';
 import { Provision, regionalClusterProvisions } from '../core/capabilities';
 import { Problems } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
-import { DEFAULT_STORAGE_CLASS } from '../core/storage';
 import { backupRoleNameOf } from '../core/naming';
+import { DEFAULT_STORAGE_CLASS } from '../core/storage';
 
 /** Size of each zone's managed node group. */
 export interface NodeGroupScaling {

@@ -359,7 +359,9 @@ export interface ResolvedCanaryReleaseProps {
  * Resolves a CanaryRelease's props against the platform (its Prometheus URL): the settings, or
  * every problem at once. Pure: builds nothing, so it is tested alone.
  */
-export function resolveCanaryReleaseProps(props: CanaryReleaseProps, context: Pick<PlatformContext, 'prometheusUrl'>): Resolution<ResolvedCanaryReleaseProps> {
+export function resolveCanaryReleaseProps(
+  props: CanaryReleaseProps, context: Pick<PlatformContext, 'prometheusUrl'>,
+): Resolution<ResolvedCanaryReleaseProps> {
   const problems = new Problems('CanaryRelease', '');
 
   const serviceOk = !problems.when(!(props.service instanceof ResilientService), 'service', props.service === undefined ? undefined : String(props.service),
@@ -449,5 +451,7 @@ export function resolveCanaryReleaseProps(props: CanaryReleaseProps, context: Pi
   problems.when(budgetGate && loadTesterUrl === undefined, 'budgetGate', true, 'needs the load tester, which runs the gate\'s query',
     'give loadTesterUrl, or budgetGate: false');
 
-  return resolution(problems.all, () => ({ interval, threshold, strategy, minSuccessRate, maxRequestDurationMs, prometheusUrl, loadTesterUrl, budgetGate }));
+  return resolution(problems.all, () => ({
+    interval, threshold, strategy, minSuccessRate, maxRequestDurationMs, prometheusUrl, loadTesterUrl, budgetGate,
+  }));
 }

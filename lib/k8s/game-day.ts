@@ -288,7 +288,14 @@ export function resolveGameDayProps(props: GameDayProps, context: Pick<PlatformC
   resolveSchedule(p, { cron: `${start.minute} ${start.hour} * * ${daysOfWeek}`, timeZone: timeZone }, 'start');
 
   return resolution(p.all, () => ({
-    daysOfWeek, start, slotMinutes, businessHours, faultDuration, timeZone, environment, scenarios,
+    daysOfWeek,
+    start,
+    slotMinutes,
+    businessHours,
+    faultDuration,
+    timeZone,
+    environment,
+    scenarios,
     guardAlerts: scenarios.map(s => [...new Set(s.guardedTargets.map(alertOf))]),
     startMinute: startMin,
   }));

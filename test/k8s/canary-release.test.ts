@@ -313,8 +313,14 @@ describe('resolveCanaryReleaseProps (pure, no construct built)', () => {
     const service = new ResilientService(chart, 'order-service', { image: 'r/o:1.0.0', tier: Criticality.CRITICAL, namespace: 'orders' });
     const slo = new ServiceLevelObjective(chart, 'slo', { service, sli: Sli.availability(), runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d' });
     expect(resolveCanaryReleaseProps({ service, slo }, context).settings).toEqual({
-      interval: '1m', threshold: 5, strategy: { type: 'progressive', maxWeight: 50, stepWeight: 10 }, minSuccessRate: 99, maxRequestDurationMs: 500,
-      prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090', loadTesterUrl: 'http://flagger-loadtester.flagger-system/', budgetGate: true,
+      interval: '1m',
+      threshold: 5,
+      strategy: { type: 'progressive', maxWeight: 50, stepWeight: 10 },
+      minSuccessRate: 99,
+      maxRequestDurationMs: 500,
+      prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090',
+      loadTesterUrl: 'http://flagger-loadtester.flagger-system/',
+      budgetGate: true,
     });
   });
 });

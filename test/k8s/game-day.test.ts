@@ -150,8 +150,11 @@ describe('resolveGameDayProps (pure, no construct built)', () => {
     name, namespace: ns, podLabels: { 'app.kubernetes.io/name': name }, disruptionBudget: { replicas: 3, maxUnavailable: 1 },
   });
   const props: GameDayProps = {
-    service: target('order-service', 'orders'), dependency: target('payment-service', 'payments'), databasePrimary: PRIMARY,
-    gateway: target('api-gateway', 'edge'), auth: target('auth-service', 'identity'),
+    service: target('order-service', 'orders'),
+    dependency: target('payment-service', 'payments'),
+    databasePrimary: PRIMARY,
+    gateway: target('api-gateway', 'edge'),
+    auth: target('auth-service', 'identity'),
   };
 
   test('schedule, scenarios and guard alerts from the props and the region\'s time zone', () => {

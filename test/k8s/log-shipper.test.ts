@@ -108,8 +108,12 @@ describe('resolveLogShipperProps (pure, no construct built)', () => {
     const r = resolveLogShipperProps(PROPS, { region: PLATFORM.regions[0] });
     expect(r.problems).toBeUndefined();
     expect(r.settings).toMatchObject({
-      name: 'fluent-bit', namespace: 'logging', httpPort: 2020, priorityClassName: 'nines-critical',
-      apiServerCidrs: [PLATFORM.regions[0].vpcCidr], identity: { user: 10001, group: 10001, fsGroup: 10001 },
+      name: 'fluent-bit',
+      namespace: 'logging',
+      httpPort: 2020,
+      priorityClassName: 'nines-critical',
+      apiServerCidrs: [PLATFORM.regions[0].vpcCidr],
+      identity: { user: 10001, group: 10001, fsGroup: 10001 },
     });
   });
 

@@ -22,7 +22,11 @@ export interface HardenedContainerInput {
   readonly envFrom?: ReadonlyArray<Record<string, unknown>>;
   readonly resources: ResolvedResources;
   /** Rendered probes (`startupProbe` is left out when undefined). */
-  readonly probes: { readonly startup?: Record<string, unknown>; readonly liveness: Record<string, unknown>; readonly readiness: Record<string, unknown> };
+  readonly probes: {
+    readonly startup?: Record<string, unknown>;
+    readonly liveness: Record<string, unknown>;
+    readonly readiness: Record<string, unknown>;
+  };
   /** The container's `lifecycle` (its drain). */
   readonly lifecycle: Record<string, unknown>;
   readonly identity: { readonly user: number; readonly group: number };
@@ -60,7 +64,12 @@ export interface HardenedDeploymentSpecInput {
   readonly annotations?: Record<string, string>;
   /** Labels the zone and host spread count (labels every controller keeps on the pods). @default - the selector */
   readonly spreadSelector?: Record<string, string>;
-  readonly rollout: { readonly maxSurge: number | string; readonly minReadySeconds: number; readonly progressDeadlineSeconds?: number; readonly revisionHistoryLimit: number };
+  readonly rollout: {
+    readonly maxSurge: number | string;
+    readonly minReadySeconds: number;
+    readonly progressDeadlineSeconds?: number;
+    readonly revisionHistoryLimit: number;
+  };
   readonly serviceAccountName: string;
   readonly priorityClassName: string;
   readonly identity: Required<PodIdentity>;
