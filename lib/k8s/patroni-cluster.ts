@@ -19,7 +19,8 @@ import { renderBaseBackupScript, renderRoleLabelCallback, renderSwitchoverPreSto
 import { PgBouncerPoolMode, renderPgBouncerIni } from '../render/pgbouncer';
 import { renderPatroniAlerts } from '../render/stateful-alerts';
 import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
-import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, patroniSelector, pgBouncerInput, resolvePatroniClusterProps } from './private/patroni-props';
+import { platformContext } from './private/context';
+import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, ResolvedPatroniBackup, patroniSelector, pgBouncerInput, resolvePatroniClusterProps } from './private/patroni-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
 import { assignSettings, resolveConstruct } from './private/resolve';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
@@ -54,14 +55,29 @@ export interface PostgresCredentials {
   readonly restApiKey?: string;
 }
 
-/** Continuous WAL archiving and base backups to S3 with WAL-G. */
+/**
+ * Continuous WAL archiving and base backups to S3 with WAL-G. The members archive WAL (`wal-g
+ * wal-push`); a CronJob streams the base backup from a member over PostgreSQL's replication
+ * protocol (`wal-g backup-push` without a data directory: BASE_BACKUP) as the replication role,
+ * then applies the retention. Nothing runs inside the members' pods and nothing needs the
+ * Kubernetes API: no `pods/exec` grant.
+ * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md#remote-backup
+ */
 export interface PatroniBackupOptions {
   /** S3 bucket (from the AWS side). */
   readonly bucket: string;
-  /** IAM role the members and the backup job assume through IRSA (from the AWS side), `arn:aws:iam::<account>:role/<name>`. */
-  readonly roleArn: string;
   /**
-   * Key prefix inside the bucket.
+   * IAM role for IRSA (`eks.amazonaws.com/role-arn` on the members' and the backup job's service
+   * accounts), `arn:aws:iam::<account>:role/<name>`. Leave it unset with EKS Pod Identity (what
+   * RegionalCluster sets up): the association of each service account with the role lives on the
+   * AWS side and the manifests carry no account id.
+   * @default - none: EKS Pod Identity
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
+   */
+  readonly roleArn?: string;
+  /**
+   * Key prefix inside the bucket (with EKS Pod Identity, RegionalCluster's role admits only keys
+   * under `<namespace>/`).
    * @default - '<namespace>/<name>'
    */
   readonly prefix?: string;
@@ -81,16 +97,18 @@ export interface PatroniBackupOptions {
    */
   readonly retainFullBackups?: number;
   /**
-   * Image with `kubectl` and a POSIX shell for the backup CronJob.
-   * @default 'docker.io/bitnami/kubectl:1.28.4'
-   */
-  readonly kubectlImage?: string;
-  /**
-   * Networks S3 and STS are reached at on 443 (narrow them to the region's S3 prefix list).
+   * Networks S3 (and STS, with IRSA) are reached at on 443 (narrow them to the region's S3 prefix list).
    * @default ['0.0.0.0/0'] except the private ranges 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16
    */
   readonly egressCidrs?: readonly string[];
 }
+
+/**
+ * The EKS Pod Identity agent's address on every node (a link-local address the SDKs fetch
+ * credentials from on port 80): egress to it is admitted and it bypasses the mesh proxy.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-how-it-works.html
+ */
+export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 } as const;
 
 /** How Patroni's pods reach the Kubernetes API (role labels, and the leader lock with the `kubernetes` DCS). */
 export interface KubernetesApiAccess {
@@ -355,8 +373,10 @@ export class PatroniCluster extends Construct implements IDependent {
   public readonly podCidrs!: readonly string[];
   public readonly kubernetesApi!: Required<KubernetesApiAccess>;
   public readonly credentials!: Required<PostgresCredentials>;
-  /** The backup settings with every default applied, when backups are on. */
-  public readonly backup?: Required<PatroniBackupOptions>;
+  /** The backup settings with every default applied, when backups are on (`roleArn` only with IRSA). */
+  public readonly backup?: ResolvedPatroniBackup;
+  /** The base-backup job's ServiceAccount (`<name>-backup`), bound to the same AWS role; undefined without backups. */
+  public readonly backupServiceAccountName?: string;
   /** Every renderer input with its default applied (failover timings, parameters, role names). */
   public readonly patroni: ResolvedPatroniMemberOptions;
   /** Seconds the preStop waits for the leadership to move. */
@@ -410,6 +430,7 @@ export class PatroniCluster extends Construct implements IDependent {
     assignSettings<PatroniCluster>(this, s, ['storage', 'memberOptions']);
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass!;
+    this.backupServiceAccountName = s.backup ? `${this.name}-backup` : undefined;
     this.serviceAccountName = this.readWriteServiceName = this.name;
     this.monitoringNamespace = context.monitoringNamespace;
     this.selectorLabels = patroniSelector(this.name, this.namespace);
@@ -452,7 +473,7 @@ export class PatroniCluster extends Construct implements IDependent {
     if (this.etcd) graph.addEdge(this, this.etcd);
 
     this.serviceAccount = memberServiceAccount(this,
-      meta(this.serviceAccountName, {}, this.backup ? { 'eks.amazonaws.com/role-arn': this.backup.roleArn } : undefined));
+      meta(this.serviceAccountName, {}, this.backup?.roleArn ? { 'eks.amazonaws.com/role-arn': this.backup.roleArn } : undefined));
     const memberNames = Array.from({ length: this.members }, (_, i) => `${this.name}-${i}`);
     [this.role, this.roleBinding] = this.renderRbac(meta(`${this.name}-patroni`), memberNames);
     this.configMap = new ApiObject(this, 'ConfigMap', {
@@ -500,7 +521,7 @@ export class PatroniCluster extends Construct implements IDependent {
     const alerts = renderPatroniAlerts({ name: this.name, namespace: this.namespace, runbookBaseUrl: this.runbookBaseUrl, ...this.patroni.failover });
     this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(), spec: { groups: [alerts] } });
 
-    if (this.backup) this.backupCronJob = this.renderBackup(this.backup, memberNames, meta);
+    if (this.backup) this.backupCronJob = this.renderBackup(this.backup, meta);
     if (this.poolerOptions) [this.pooler, this.poolerConfigMap] = this.renderPooler(this.poolerOptions);
     Checks.of(this.node.root);
   }
@@ -566,6 +587,8 @@ export class PatroniCluster extends Construct implements IDependent {
         terminationDrainDuration: `${this.gracePeriodSeconds - 5}s`,
         proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
       }),
+      // WAL-G's credentials come from the node's EKS Pod Identity agent, not through the proxy.
+      ...(this.backup && this.backup.roleArn === undefined ? { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': POD_IDENTITY_AGENT.cidr } : {}),
     };
   }
 
@@ -735,9 +758,12 @@ export class PatroniCluster extends Construct implements IDependent {
     const egress: NetworkPeer[] = [members, ...graph.dependenciesOf(this).flatMap(e => e.to.egressPeers())];
     egress.push({ cidrs: this.kubernetesApi.cidrs, ports: [{ port: this.kubernetesApi.port, protocol: 'TCP' }] });
     if (this.backup) egress.push(this.backupEgress(this.backup));
+    if (this.backup && this.backup.roleArn === undefined) egress.push(POD_IDENTITY_AGENT_PEER);
     return {
       ingress: [
         members,
+        // The base-backup job streams BASE_BACKUP over the replication protocol.
+        ...(this.backup ? [{ namespace: this.namespace, podLabels: this.backupSelector(), ports: [{ port: PG_PORT, protocol: 'TCP' as const }] }] : []),
         ...graph.callingPeersOf(this).map(c => ({ ...c.callerPeer(), ports: [{ port: PG_PORT, protocol: 'TCP' as const }] })),
         { namespace: this.monitoringNamespace, ports: [{ port: METRICS_PORT, protocol: 'TCP' }, { port: API_PORT, protocol: 'TCP' }] },
       ],
@@ -745,39 +771,41 @@ export class PatroniCluster extends Construct implements IDependent {
     };
   }
 
-  private backupEgress(b: Required<PatroniBackupOptions>): NetworkPeer {
+  private backupEgress(b: ResolvedPatroniBackup): NetworkPeer {
     const everything = b.egressCidrs.length === 1 && b.egressCidrs[0] === '0.0.0.0/0';
     return { cidrs: b.egressCidrs, ...(everything ? { exceptCidrs: PRIVATE_RANGES } : {}), ports: [{ port: 443, protocol: 'TCP' }] };
   }
 
-  private renderBackup(b: Required<PatroniBackupOptions>, memberNames: readonly string[],
+  /** The base-backup job's pod labels. */
+  private backupSelector(): Record<string, string> {
+    return { [LABELS.name]: 'patroni-backup', [LABELS.instance]: `${this.name}-${this.namespace}` };
+  }
+
+  /**
+   * The base-backup CronJob: WAL-G in the cluster's own image streams a base backup from a replica
+   * (the primary when no replica answers) over the replication protocol, as the replication role,
+   * then deletes what the retention no longer needs. It never execs into a member and never calls
+   * the Kubernetes API: its ServiceAccount has no Role and no token; only the AWS role is bound to it.
+   */
+  private renderBackup(b: ResolvedPatroniBackup,
     meta: (name?: string, extra?: Record<string, string>, annotations?: Record<string, string>) => Record<string, unknown>): ApiObject {
-    const name = `${this.name}-backup`;
-    const selector = { [LABELS.name]: 'patroni-backup', [LABELS.instance]: `${this.name}-${this.namespace}` };
+    const name = this.backupServiceAccountName!;
+    const selector = this.backupSelector();
     const labels = { ...this.labels, ...selector, [LABELS.component]: 'backup' };
-    memberServiceAccount(this, { ...meta(name), labels }, 'BackupServiceAccount');
-    new ApiObject(this, 'BackupRole', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { ...meta(name), labels },
-      // Find a ready replica among the members and run wal-g in it: nothing else.
-      rules: [
-        { apiGroups: [''], resources: ['pods'], resourceNames: [...memberNames], verbs: ['get'] },
-        { apiGroups: [''], resources: ['pods/exec'], resourceNames: [...memberNames], verbs: ['get', 'create'] },
-      ],
-    } as any);
-    new ApiObject(this, 'BackupRoleBinding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { ...meta(name), labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: this.namespace }],
-    } as any);
+    const podIdentity = b.roleArn === undefined;
+    memberServiceAccount(this, { ...meta(name, {}, b.roleArn ? { 'eks.amazonaws.com/role-arn': b.roleArn } : undefined), labels }, 'BackupServiceAccount');
     new StatefulMembers(this, this.namespace, selector).networkPolicy('BackupNetworkPolicy', { ...meta(name), labels }, () => ({
       ingress: [],
-      egress: [{ cidrs: this.kubernetesApi.cidrs, ports: [{ port: this.kubernetesApi.port, protocol: 'TCP' }] }],
+      egress: [
+        { namespace: this.namespace, podLabels: this.selectorLabels, ports: [{ port: PG_PORT, protocol: 'TCP' }] },
+        this.backupEgress(b),
+        ...(podIdentity ? [POD_IDENTITY_AGENT_PEER] : []),
+      ],
     }));
-    const script = renderBaseBackupScript({ namespace: this.namespace, memberNames, roleLabel: ROLE_LABEL, retainFullBackups: b.retainFullBackups });
+    const secret = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: this.credentials.secretName, key } } });
+    const script = renderBaseBackupScript({
+      hosts: [this.readOnlyHost, this.host], retainFullBackups: b.retainFullBackups, quitProxy: !platformContext(this).mesh.nativeSidecars,
+    });
     const cronJob = new ApiObject(this, 'BackupCronJob', {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
@@ -796,35 +824,51 @@ export class PatroniCluster extends Construct implements IDependent {
             activeDeadlineSeconds: 6 * 3600,
             ttlSecondsAfterFinished: 7 * 24 * 3600,
             template: {
-              // No mesh sidecar: it would keep the Job's Pod running after the backup finishes.
-              metadata: { labels, annotations: { 'sidecar.istio.io/inject': 'false' } },
+              // In the mesh (the members' namespace requires mTLS); WAL-G starts once the proxy is up.
+              metadata: {
+                labels,
+                annotations: {
+                  'proxy.istio.io/config': JSON.stringify({ holdApplicationUntilProxyStarts: true }),
+                  ...(podIdentity ? { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': POD_IDENTITY_AGENT.cidr } : {}),
+                },
+              },
               spec: {
                 serviceAccountName: name,
-                automountServiceAccountToken: true,
+                automountServiceAccountToken: false,
                 enableServiceLinks: false,
                 restartPolicy: 'Never',
                 priorityClassName: tierDefaults(this.tier).priorityClassName,
                 securityContext: podSecurityContext(this.identity),
                 containers: [{
                   name: 'backup',
-                  image: b.kubectlImage,
+                  image: this.image,
                   imagePullPolicy: 'IfNotPresent',
                   command: ['/bin/sh', '-c', script],
-                  env: [{ name: 'HOME', value: '/tmp' }],
+                  env: [
+                    { name: 'HOME', value: '/tmp' },
+                    { name: 'PGPORT', value: String(PG_PORT) },
+                    { name: 'PGUSER', value: this.patroni.userNames.replication },
+                    secret('PGPASSWORD', this.credentials.replicationKey),
+                    { name: 'WALG_S3_PREFIX', value: `s3://${b.bucket}/${b.prefix}` },
+                    { name: 'AWS_REGION', value: b.region },
+                    { name: 'AWS_STS_REGIONAL_ENDPOINTS', value: 'regional' },
+                    { name: 'WALG_COMPRESSION_METHOD', value: 'lz4' },
+                  ],
                   resources: renderResources(resolveResources(undefined, ResourcePresets.SMALL)),
                   securityContext: containerSecurityContext(this.identity),
                   terminationMessagePolicy: 'FallbackToLogsOnError',
                   volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
                 }],
-                volumes: [{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }],
+                volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
               },
             },
           },
         },
       },
     });
-    Checks.suppress(cronJob, 'NINES-HARD-03',
-      `the base-backup job runs wal-g in a member through the API (Role ${name}: get and exec on the ${memberNames.length} member Pods only)`);
     return cronJob;
   }
 }
+
+/** Egress to the node's EKS Pod Identity agent. */
+const POD_IDENTITY_AGENT_PEER: NetworkPeer = { cidrs: [POD_IDENTITY_AGENT.cidr], ports: [{ port: POD_IDENTITY_AGENT.port, protocol: 'TCP' }] };

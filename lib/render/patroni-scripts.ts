@@ -138,36 +138,33 @@ while time.time() < deadline and status('/primary') == 200:
 
 /** Inputs of {@link renderBaseBackupScript}. */
 export interface BaseBackupScriptOptions {
-  /** Namespace of the members. */
-  readonly namespace: string;
-  /** The member Pods, in the order they are tried. */
-  readonly memberNames: readonly string[];
-  /** The Pod label holding the member's role (`replica` is preferred). */
-  readonly roleLabel: string;
+  /** Hosts WAL-G streams the base backup from, in the order they are tried (a replica first, then the primary). */
+  readonly hosts: readonly string[];
   /** Full base backups kept; older ones are deleted after each backup. */
   readonly retainFullBackups: number;
+  /**
+   * Ask a classic Istio sidecar to exit when the script ends (pilot-agent's `/quitquitquit`), or the
+   * Job never completes; native sidecars stop by themselves.
+   * @see https://github.com/istio/istio/issues/6324
+   */
+  readonly quitProxy: boolean;
 }
 
 /**
- * The base-backup job's shell script: picks a ready replica (a ready member when no replica is
- * ready), runs `wal-g backup-push` in its postgres container and keeps `retainFullBackups` full
- * backups (`wal-g delete retain FULL`).
- * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md
+ * The base-backup job's shell script: `wal-g backup-push` without a data directory streams the
+ * backup over PostgreSQL's replication protocol (BASE_BACKUP) from the first host that answers,
+ * then keeps `retainFullBackups` full backups (`wal-g delete retain FULL`). Nothing runs in the
+ * members and nothing calls the Kubernetes API.
+ * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md#remote-backup
  */
 export function renderBaseBackupScript(options: BaseBackupScriptOptions): string {
-  const ns = options.namespace;
   return [
     'set -eu',
-    'target=""',
-    `for pod in ${options.memberNames.join(' ')}; do`,
-    `  ready=$(kubectl -n ${ns} get pod "$pod" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' || true)`,
-    `  role=$(kubectl -n ${ns} get pod "$pod" -o jsonpath='{.metadata.labels.${options.roleLabel}}' || true)`,
-    '  [ "$ready" = True ] || continue',
-    '  if [ "$role" = replica ]; then target=$pod; break; fi',
-    '  [ -n "$target" ] || target=$pod',
-    'done',
-    '[ -n "$target" ] || { echo "no ready member to back up from" >&2; exit 1; }',
-    'echo "base backup from $target"',
-    `kubectl -n ${ns} exec "$target" -c postgres -- sh -c 'wal-g backup-push "$PGDATA" && wal-g delete retain FULL ${options.retainFullBackups} --confirm'`,
+    ...(options.quitProxy ? [
+      'quit_proxy() { python3 -c \'import urllib.request; urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:15020/quitquitquit", method="POST"), timeout=5)\' || true; }',
+      'trap quit_proxy EXIT',
+    ] : []),
+    `wal-g backup-push --pghost ${options.hosts.join(',')}`,
+    `wal-g delete retain FULL ${options.retainFullBackups} --confirm`,
   ].join('\n');
 }

@@ -93,7 +93,6 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
       region: 'us-east-1',
       schedule: '0 3 * * *',
       retainFullBackups: 7,
-      kubectlImage: 'docker.io/bitnami/kubectl:1.28.4',
       egressCidrs: ['0.0.0.0/0'],
     });
     expect(db.patroni.failover).toMatchObject({
@@ -206,9 +205,12 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
     const source = (from: any) => from.podSelector?.matchLabels?.['app.kubernetes.io/instance'] ?? from.namespaceSelector.matchLabels['kubernetes.io/metadata.name'];
     const ingress = np.ingress.map((r: any) => [source(r.from[0]), r.ports.map((p: any) => p.port)]);
     expect(ingress).toEqual([
-      ['orders-db-orders', [5432, 8008]], ['order-service-orders', [5432]], ['payment-service-payments', [5432]], ['monitoring', [9187, 8008]],
+      ['orders-db-orders', [5432, 8008]], ['orders-db-orders', [5432]], ['order-service-orders', [5432]], ['payment-service-payments', [5432]],
+      ['monitoring', [9187, 8008]],
     ]);
-    expect(np.ingress[1].from[0].podSelector.matchLabels).toEqual(order.callerPeer().podLabels);
+    // The second rule admits the base-backup job (BASE_BACKUP over the replication protocol).
+    expect(np.ingress[1].from[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'patroni-backup', 'app.kubernetes.io/instance': 'orders-db-orders' });
+    expect(np.ingress[2].from[0].podSelector.matchLabels).toEqual(order.callerPeer().podLabels);
     const egress = np.egress.map((r: any) => r.ports.map((p: any) => p.port));
     expect(egress).toEqual([[53, 53], [15012], [5432, 8008], [2379], [443], [443]]);
     expect(np.egress[5].to[0].ipBlock).toEqual({ cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] });
@@ -231,21 +233,58 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
     expect(expr('PatroniNoLeader')).toContain('patroni_primary{namespace="orders",scope="orders-db"}');
   });
 
-  test('backups: WAL-G archiving, a base-backup CronJob with retention, least-privilege RBAC', () => {
+  test('backups: WAL-G archiving, a base-backup CronJob streaming over the replication protocol, no Kubernetes API access', () => {
     const cron = find(objs, 'CronJob', 'orders-db-backup');
     expect(cron.spec).toMatchObject({ schedule: '0 3 * * *', concurrencyPolicy: 'Forbid' });
-    const script = cron.spec.jobTemplate.spec.template.spec.containers[0].command[2];
-    expect(script).toContain('wal-g backup-push "$PGDATA" && wal-g delete retain FULL 7 --confirm');
-    expect(script).toContain('for pod in orders-db-0 orders-db-1 orders-db-2; do');
-    expect(find(objs, 'Role', 'orders-db-backup').rules).toEqual([
-      { apiGroups: [''], resources: ['pods'], resourceNames: ['orders-db-0', 'orders-db-1', 'orders-db-2'], verbs: ['get'] },
-      { apiGroups: [''], resources: ['pods/exec'], resourceNames: ['orders-db-0', 'orders-db-1', 'orders-db-2'], verbs: ['get', 'create'] },
+    const pod = cron.spec.jobTemplate.spec.template;
+    const container = pod.spec.containers[0];
+    // The cluster's own image (it carries WAL-G): no kubectl image, no exec into a member.
+    expect(container.image).toBe(IMAGE);
+    expect(container.command[2].split('\n')).toEqual([
+      'set -eu',
+      'quit_proxy() { python3 -c \'import urllib.request; urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:15020/quitquitquit", method="POST"), timeout=5)\' || true; }',
+      'trap quit_proxy EXIT',
+      'wal-g backup-push --pghost orders-db-ro.orders.svc.cluster.local,orders-db.orders.svc.cluster.local',
+      'wal-g delete retain FULL 7 --confirm',
     ]);
-    expect(find(objs, 'NetworkPolicy', 'orders-db-backup').spec.ingress).toEqual([]);
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef.key]));
+    expect(env).toEqual({
+      HOME: '/tmp', PGPORT: '5432', PGUSER: 'replicator', PGPASSWORD: 'replication-password', WALG_S3_PREFIX: 's3://nines-backups-us-east-1/orders/orders-db',
+      AWS_REGION: 'us-east-1', AWS_STS_REGIONAL_ENDPOINTS: 'regional', WALG_COMPRESSION_METHOD: 'lz4',
+    });
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
+    expect(objs.filter(o => ['Role', 'RoleBinding'].includes(o.kind) && o.metadata.name === 'orders-db-backup')).toEqual([]);
+    expect(JSON.stringify(objs)).not.toContain('pods/exec');
+    // In the mesh (mTLS to the members); with IRSA the role is on the job's ServiceAccount.
+    expect(pod.metadata.annotations).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}' });
+    expect(find(objs, 'ServiceAccount', 'orders-db-backup').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': BACKUP.roleArn });
+    const np = find(objs, 'NetworkPolicy', 'orders-db-backup').spec;
+    expect(np.ingress).toEqual([]);
+    expect(np.egress.map((r: any) => r.ports.map((p: any) => p.port))).toEqual([[53, 53], [15012], [5432], [443]]);
+    expect(db.backupServiceAccountName).toBe('orders-db-backup');
     expect(config.bootstrap.dcs.postgresql.recovery_conf).toEqual({ restore_command: 'wal-g wal-fetch %f %p' });
   });
 
   test('zero findings and every object schema-valid', () => {
+    expect(Checks.of(app).lastReport!.findings).toEqual([]);
+    expectValidManifests(objs);
+  });
+});
+
+describe('PatroniCluster backups with EKS Pod Identity (no roleArn)', () => {
+  test('no account id or role in the manifests; members and job reach the node\'s agent directly', () => {
+    const { app, chart } = setup();
+    const db = new PatroniCluster(chart, 'orders-db', { ...BASE, backup: { bucket: 'nines-backups-us-east-1' } });
+    app.synth();
+    const objs = chart.toJson();
+    expect(db.backup!.roleArn).toBeUndefined();
+    expect(JSON.stringify(objs)).not.toMatch(/arn:aws|eks\.amazonaws\.com\/role-arn/);
+    const agent = { to: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [{ port: 80, protocol: 'TCP' }] };
+    expect(find(objs, 'NetworkPolicy', 'orders-db').spec.egress).toContainEqual(agent);
+    expect(find(objs, 'NetworkPolicy', 'orders-db-backup').spec.egress).toContainEqual(agent);
+    const excluded = 'traffic.sidecar.istio.io/excludeOutboundIPRanges';
+    expect(find(objs, 'StatefulSet', 'orders-db').spec.template.metadata.annotations[excluded]).toBe('169.254.170.23/32');
+    expect(find(objs, 'CronJob', 'orders-db-backup').spec.jobTemplate.spec.template.metadata.annotations[excluded]).toBe('169.254.170.23/32');
     expect(Checks.of(app).lastReport!.findings).toEqual([]);
     expectValidManifests(objs);
   });
@@ -319,7 +358,7 @@ describe('PatroniCluster bad input', () => {
       ' - zones (["us-east-1a"]) must list at least 2 distinct zones, or one zone outage takes the cluster down; spread over 2 or more zones (the case study uses 3 per region)',
       ' - storage.size ("50GB") is not a whole byte quantity in Mi, Gi or Ti; use a Kubernetes byte quantity with a binary suffix such as "512Mi" or "2Gi" (no space, not "GB")',
       ' - backup.bucket ("B") is not an S3 bucket name; give the bucket the AWS side created, e.g. "nines-backups-us-east-1"',
-      ' - backup.roleArn ("x") is not an IAM role ARN; give e.g. "arn:aws:iam::123456789012:role/orders-db-backup"',
+      ' - backup.roleArn ("x") is not an IAM role ARN; give e.g. "arn:aws:iam::123456789012:role/orders-db-backup" for IRSA, or leave it unset for EKS Pod Identity',
       ' - members (2) must be >= 3 with synchronous replication, or losing the only standby stops writes (strict) or risks acknowledged writes (non-strict); run 3 members',
       ' - failover.ttlSeconds (8) must be greater than loopWaitSeconds + 2 * retryTimeoutSeconds (2 + 2 * 3 = 8), or a healthy leader retrying the DCS and PostgreSQL loses its lock; raise ttlSeconds to 9 or lower loopWaitSeconds/retryTimeoutSeconds',
       ' - failover.synchronousStandbys (2) must be an integer >= 1 and < members (2); set it to 1 (every standby synchronous) or less',
@@ -398,7 +437,7 @@ describe('examples/database.ts', () => {
     const np = find(objs, 'NetworkPolicy', 'orders-db').spec;
     expect(np.ingress.filter((r: any) => r.ports.length === 1 && r.ports[0].port === 5432)
       .map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/instance']))
-      .toEqual(['order-service-orders', 'payment-service-payments']);
+      .toEqual(['orders-db-orders', 'order-service-orders', 'payment-service-payments']); // the backup job, then the callers
     const env = find(objs, 'Deployment', 'order-service').spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'DATABASE_HOST', value: 'orders-db.orders.svc.cluster.local' });
   });

@@ -53,7 +53,7 @@ export interface ResolvedPatroniClusterProps {
   readonly podCidrs: readonly string[];
   readonly kubernetesApi: Required<KubernetesApiAccess>;
   readonly credentials: Required<PostgresCredentials>;
-  readonly backup?: Required<PatroniBackupOptions>;
+  readonly backup?: ResolvedPatroniBackup;
   readonly switchoverWaitSeconds: number;
   readonly gracePeriodSeconds: number;
   readonly poolerOptions?: ResolvedPgBouncerOptions;
@@ -207,32 +207,34 @@ function memberProblems(problems: Problems, options: PatroniMemberOptions, membe
   }
 }
 
-function resolveBackup(b: PatroniBackupOptions, namespace: string, name: string, region: string | undefined): Required<PatroniBackupOptions> {
+/** Backup settings with every default applied; `roleArn` only with IRSA (EKS Pod Identity otherwise). */
+export type ResolvedPatroniBackup = Required<Omit<PatroniBackupOptions, 'roleArn'>> & { readonly roleArn?: string };
+
+function resolveBackup(b: PatroniBackupOptions, namespace: string, name: string, region: string | undefined): ResolvedPatroniBackup {
   return {
     bucket: b.bucket,
-    roleArn: b.roleArn,
+    ...(b.roleArn !== undefined ? { roleArn: b.roleArn } : {}),
     prefix: b.prefix ?? `${namespace}/${name}`,
     region: b.region ?? region ?? '',
     schedule: b.schedule ?? '0 3 * * *',
     retainFullBackups: b.retainFullBackups ?? 7,
-    kubectlImage: b.kubectlImage ?? 'docker.io/bitnami/kubectl:1.28.4',
     egressCidrs: b.egressCidrs ?? ['0.0.0.0/0'],
   };
 }
 
-function backupProblems(problems: Problems, b: Required<PatroniBackupOptions>): void {
+function backupProblems(problems: Problems, b: ResolvedPatroniBackup): void {
   // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
   problems.when(typeof b.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b.bucket), 'backup.bucket', b.bucket,
     'is not an S3 bucket name', 'give the bucket the AWS side created, e.g. "nines-backups-us-east-1"');
-  problems.when(typeof b.roleArn !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,128}$/.test(b.roleArn), 'backup.roleArn', b.roleArn,
-    'is not an IAM role ARN', 'give e.g. "arn:aws:iam::123456789012:role/orders-db-backup"');
+  problems.when(b.roleArn !== undefined && (typeof b.roleArn !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,128}$/.test(b.roleArn)),
+    'backup.roleArn', b.roleArn, 'is not an IAM role ARN',
+    'give e.g. "arn:aws:iam::123456789012:role/orders-db-backup" for IRSA, or leave it unset for EKS Pod Identity');
   problems.when(!/^[A-Za-z0-9!_.*'()/-]+$/.test(b.prefix) || b.prefix.startsWith('/'), 'backup.prefix', b.prefix, 'is not an S3 key prefix',
     'give e.g. "orders/orders-db"');
   problems.when(!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(b.region), 'backup.region', b.region, 'is not an AWS region', 'give e.g. "us-east-1"');
   problems.addAll(cronScheduleProblems('backup.schedule', b.schedule, '"0 3 * * *" (daily at 03:00)'));
   problems.when(!Number.isInteger(b.retainFullBackups) || b.retainFullBackups < 1, 'backup.retainFullBackups', b.retainFullBackups,
     'must be an integer >= 1', 'keep e.g. 7');
-  problems.addAll(imageProblems('backup.kubectlImage', b.kubectlImage));
   problems.when(b.egressCidrs.length === 0, 'backup.egressCidrs', b.egressCidrs, 'is empty, so WAL cannot reach S3', 'give the S3 CIDRs');
   b.egressCidrs.forEach((c, i) => problems.when(!CIDR.test(c), `backup.egressCidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "52.216.0.0/15"'));
 }
