@@ -17,6 +17,3 @@ export const PRODUCTION: PlatformDescription = {
   // Where dist/runbooks/ is published: the stateful constructs' alerts link their pages under it.
   runbookBaseUrl: 'https://runbooks.example.com/shop',
 };
-
-/** The AWS account the platform runs in (placeholder for the reference platform). */
-export const AWS_ACCOUNT_ID = '123456789012';

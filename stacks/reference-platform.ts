@@ -1,12 +1,11 @@
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import {
   Bulkhead, CanaryRelease, Checks, ChaosPresets, ChaosTarget, Criticality, EntryGateway, ExternalEndpoint, GameDay, IDependable, KafkaCluster,
-  Platform, PatroniCluster, RedisSentinel, backupBucketNameOf, backupRoleNameOf, clusterNameOf, ServiceLevelObjective, Sli, StandardAlerts,
+  Platform, PatroniCluster, RedisSentinel, backupBucketNameOf, ServiceLevelObjective, Sli, StandardAlerts,
   PriorityClasses, Region, RegionChart, ResilientService,
 } from '../lib';
 import { buildObservability } from './observability';
-import { AWS_ACCOUNT_ID } from './platform';
-import { DATABASES, EXTERNAL_ENDPOINTS, PATRONI_IMAGE, REGISTRY, SERVICES } from './services';
+import { DATABASES, EXTERNAL_ENDPOINTS, PATRONI_IMAGE, REGISTRY, REGISTRY_HOST, SERVICES } from './services';
 
 /** What one region's app holds, for tests and the Pulumi side. */
 export interface RegionPlatform {
@@ -17,6 +16,20 @@ export interface RegionPlatform {
   readonly observability: ReturnType<typeof buildObservability>;
 }
 
+/** What a deployment of the reference platform replaces (the defaults are the placeholders `npm run synth` renders with). */
+export interface ReferenceOptions {
+  /**
+   * Registry host (and path) the images are pulled from: `<registry>/shop/<service>` and `<registry>/platform/patroni`.
+   * @default REGISTRY_HOST ('registry.example.com')
+   */
+  readonly registry?: string;
+  /**
+   * The public name of the entry (each region also answers `<region>.<entryDomain>`).
+   * @default 'api.example.com'
+   */
+  readonly entryDomain?: string;
+}
+
 /** Namespace of the external endpoints' ServiceEntries. */
 export const EGRESS_NAMESPACE = 'egress';
 
@@ -25,7 +38,9 @@ export const EGRESS_NAMESPACE = 'egress';
  * namespace per domain, the case study's services with their dependencies, and the external
  * endpoints they call.
  */
-export function buildRegion(platform: Platform, regionName: string, outdir?: string): RegionPlatform {
+export function buildRegion(platform: Platform, regionName: string, outdir?: string, options: ReferenceOptions = {}): RegionPlatform {
+  const image = (reference: string) => options.registry === undefined ? reference : `${options.registry}${reference.slice(REGISTRY_HOST.length)}`;
+  const entryDomain = options.entryDomain ?? 'api.example.com';
   const region = platform.region(regionName);
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const cluster = new RegionChart(app, 'cluster', { region, disableResourceNameHashes: true });
@@ -42,7 +57,7 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
   const services = new Map<string, ResilientService>();
   for (const s of SERVICES) {
     services.set(s.name, new ResilientService(chart, s.name, {
-      image: `${REGISTRY}/${s.name}:${s.version}`,
+      image: image(`${REGISTRY}/${s.name}:${s.version}`),
       tier: s.tier,
       namespace: s.namespace,
       entryPoint: s.entryPoint,
@@ -61,8 +76,8 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
   // api-gateway, and the Route53 health path rewritten to its readiness probe.
   const entry = new EntryGateway(chart, 'api-gateway-entry', {
     service: services.get('api-gateway')!,
-    hosts: ['api.example.com', `${region.name}.api.example.com`],
-    credentialName: 'api-example-com-tls', // kubernetes.io/tls Secret in istio-ingress, issued by cert-manager
+    hosts: [entryDomain, `${region.name}.${entryDomain}`],
+    credentialName: `${entryDomain.replace(/\./g, '-')}-tls`, // kubernetes.io/tls Secret in istio-ingress, issued by cert-manager
   });
   // Printed on every synth, and honoured by the Pulumi program's contract check: remove it once
   // ClusterAddons installs a certificate issuer (it then provides tls:certificate-issuer).
@@ -73,14 +88,13 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
   for (const d of DATABASES) {
     const db = new PatroniCluster(chart, d.name, {
       namespace: d.namespace,
-      image: PATRONI_IMAGE,
+      image: image(PATRONI_IMAGE),
       credentials: { secretName: `${d.name}-credentials` },
       storage: { size: d.storage },
       pooler: d.pooler,
-      backup: {
-        bucket: backupBucketNameOf(region),
-        roleArn: `arn:aws:iam::${AWS_ACCOUNT_ID}:role/${backupRoleNameOf(clusterNameOf(region))}`,
-      },
+      // The AWS side binds the members' and the backup job's service accounts to the backup role
+      // (EKS Pod Identity): no role ARN, no account id in the manifests.
+      backup: { bucket: backupBucketNameOf(region) },
     });
     databases.set(d.name, db);
     for (const caller of d.callers) services.get(caller)!.dependOn(db.pooler ?? db);

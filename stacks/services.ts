@@ -52,8 +52,13 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'ml-model-service', namespace: 'recommendations', tier: Criticality.LOW, version: '0.7.1', external: ['model-store'] },
 ];
 
-/** The container registry the reference images come from. */
-export const REGISTRY = 'registry.example.com/shop';
+/**
+ * The registry host the reference images come from (a placeholder: `npm run synth` renders with it;
+ * the Pulumi program takes the real one from `nines:registry` and refuses this one).
+ */
+export const REGISTRY_HOST = 'registry.example.com';
+/** The container registry the reference services' images come from. */
+export const REGISTRY = `${REGISTRY_HOST}/shop`;
 
 /** The case study's PostgreSQL clusters (section 2.3, Patroni) and the services that use them. */
 export interface DatabaseSpec {
@@ -71,4 +76,4 @@ export const DATABASES: readonly DatabaseSpec[] = [
 ];
 
 /** Patroni 3.0 + PostgreSQL 15 + WAL-G + python3, with uid 10001 in /etc/passwd. */
-export const PATRONI_IMAGE = 'registry.example.com/platform/patroni:3.0.4-pg15';
+export const PATRONI_IMAGE = `${REGISTRY_HOST}/platform/patroni:3.0.4-pg15`;

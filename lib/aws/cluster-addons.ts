@@ -121,11 +121,19 @@ export interface AddonNamespaces {
    */
   readonly ingress?: string;
   /**
-   * prometheus-operator (the namespace Prometheus runs in).
+   * Where Prometheus runs (the MonitoringStack's namespace, owned by the cdk8s side): Flagger queries
+   * `prometheus-operated` there. No add-on is installed into it.
    * @default platform.monitoringNamespace ('monitoring')
    * @see Platform.monitoringNamespace
    */
   readonly monitoring?: string;
+  /**
+   * The prometheus-operator itself (it watches every namespace): its own namespace, so the
+   * monitoring namespace has one owner, the cdk8s Bulkhead that isolates Prometheus.
+   * @default 'prometheus-operator'
+   * @see https://prometheus-operator.dev/docs/getting-started/installation/
+   */
+  readonly prometheusOperator?: string;
   /**
    * Chaos Mesh.
    * @default platform.chaosNamespace ('chaos-mesh')
@@ -180,6 +188,12 @@ export interface ClusterAddonsArgs {
    * @see https://istio.io/latest/docs/setup/additional-setup/gateway/
    */
   readonly gatewayMinReplicas?: number;
+  /**
+   * Namespaces other code owns (the Namespaces of the cdk8s charts applied after the add-ons): an
+   * add-on namespace among them is refused, so each namespace is created in one place.
+   * @default []
+   */
+  readonly reservedNamespaces?: readonly string[];
   /**
    * Tags added to the AWS resources (the controller's IAM role).
    * @default {}
@@ -271,11 +285,19 @@ export class ClusterAddons extends pulumi.ComponentResource {
       mesh: args.namespaces?.mesh ?? platform.meshNamespace,
       ingress: args.namespaces?.ingress ?? 'istio-ingress',
       monitoring: args.namespaces?.monitoring ?? platform.monitoringNamespace,
+      prometheusOperator: args.namespaces?.prometheusOperator ?? 'prometheus-operator',
       chaos: args.namespaces?.chaos ?? platform.chaosNamespace,
       flagger: args.namespaces?.flagger ?? 'flagger-system',
     };
     for (const [k, v] of Object.entries(namespaces)) {
       problems.when(!isDnsLabel(v), `namespaces.${k}`, v, 'is not a namespace name', 'use a DNS label, e.g. "istio-ingress"');
+    }
+    // The namespaces the add-ons create (the monitoring namespace is only read: Prometheus lives there).
+    const owned = Object.entries(namespaces).filter(([k]) => k !== 'monitoring');
+    const reserved = new Set(args.reservedNamespaces ?? []);
+    for (const [k, v] of owned) {
+      problems.when(reserved.has(v), `namespaces.${k}`, v, 'is also created by the cdk8s charts, so two owners would create (and delete) it',
+        'give the add-on a namespace of its own');
     }
     const gatewayMinReplicas = args.gatewayMinReplicas ?? vpc.zones.length;
     problems.when(!Number.isInteger(gatewayMinReplicas) || gatewayMinReplicas < 2, 'gatewayMinReplicas', gatewayMinReplicas,
@@ -295,15 +317,31 @@ export class ClusterAddons extends pulumi.ComponentResource {
     this.namespaces = namespaces;
     this.gatewayMinReplicas = gatewayMinReplicas;
     const releases: Record<string, k8s.helm.v3.Release> = {};
+    // Every release waits for the nodes (an atomic release rolls back while its pods stay Pending)
+    // and, once it is installed, for the load balancer controller (see below).
+    const nodes = Object.values(cluster.nodeGroups);
+    const namespaceResources = new Map<string, k8s.core.v1.Namespace>();
+    const namespaceOf = (ns: string, labels?: Record<string, string>, after: pulumi.Resource[] = []) => {
+      let r = namespaceResources.get(ns);
+      if (!r) {
+        r = new k8s.core.v1.Namespace(`${name}-${ns}`, { metadata: { name: ns, ...(labels ? { labels } : {}) } },
+          { parent: this, provider: cluster.provider, dependsOn: after });
+        namespaceResources.set(ns, r);
+      }
+      return r;
+    };
+    let lbc: k8s.helm.v3.Release | undefined;
     const release = (key: string, chart: string, repo: string, version: string, namespace: string, values: Record<string, any>,
       dependsOn: (k8s.helm.v3.Release | pulumi.Resource | undefined)[] = [], extra: Partial<k8s.helm.v3.ReleaseArgs> = {}) => {
+      dependsOn = [...nodes, lbc, namespace === 'kube-system' ? undefined : namespaceOf(namespace), ...dependsOn];
       const r = new k8s.helm.v3.Release(`${name}-${key}`, {
         name: key,
         chart,
         version,
         repositoryOpts: { repo },
         namespace,
-        createNamespace: true,
+        // Each add-on namespace is one Namespace resource of this component (namespaceOf), never Helm's.
+        createNamespace: false,
         values,
         // Roll back a failed upgrade instead of leaving the release half-applied, and wait until ready.
         atomic: true,
@@ -317,7 +355,6 @@ export class ClusterAddons extends pulumi.ComponentResource {
     };
 
     // --- AWS Load Balancer Controller (IRSA) ---------------------------------------------------
-    let lbc: k8s.helm.v3.Release | undefined;
     if (enabled.awsLoadBalancerController) {
       const sa = AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT;
       const role = new iam.Role(`${name}-lb-controller`, {
@@ -333,7 +370,13 @@ export class ClusterAddons extends pulumi.ComponentResource {
         replicaCount: 2,
         serviceAccount: { create: true, name: sa.name, annotations: { 'eks.amazonaws.com/role-arn': role.arn } },
         podDisruptionBudget: { maxUnavailable: 1 },
-      }, [role], { createNamespace: false });
+        // The Service mutator webhook (failurePolicy Fail, every namespace) refuses every Service in the
+        // cluster while the controller has no ready pod; it only claims LoadBalancer Services that name no
+        // class, and the one this platform makes (the gateway) names the controller itself
+        // (aws-load-balancer-type: external). Off, and every other release still waits for the controller.
+        // @see https://github.com/kubernetes-sigs/aws-load-balancer-controller/tree/main/helm/aws-load-balancer-controller#configuration
+        enableServiceMutatorWebhook: false,
+      }, [role]);
     }
 
     // --- Istio ---------------------------------------------------------------------------------
@@ -394,11 +437,11 @@ export class ClusterAddons extends pulumi.ComponentResource {
     let operator: k8s.helm.v3.Release | undefined;
     if (enabled.prometheusOperator) {
       const crds = release('prometheus-operator-crds', 'prometheus-operator-crds', ADDON_CHART_REPOSITORIES.prometheusCommunity,
-        versions.prometheusOperatorCrds, namespaces.monitoring, {});
+        versions.prometheusOperatorCrds, namespaces.prometheusOperator, {});
       const off = { enabled: false };
       const scrapedByNines = { [LABELS.managedBy]: MANAGED_BY };
       operator = release('prometheus-operator', 'kube-prometheus-stack', ADDON_CHART_REPOSITORIES.prometheusCommunity,
-        versions.kubePrometheusStack, namespaces.monitoring, {
+        versions.kubePrometheusStack, namespaces.prometheusOperator, {
           'crds': off,
           'defaultRules': { create: false },
           'prometheus': off,
@@ -438,16 +481,17 @@ export class ClusterAddons extends pulumi.ComponentResource {
     // --- Flagger -------------------------------------------------------------------------------
     if (enabled.flagger) {
       // In the mesh, so the load tester reaches services that require mTLS (the Bulkhead's STRICT PeerAuthentication).
-      const ns = new k8s.core.v1.Namespace(`${name}-${namespaces.flagger}`, {
-        metadata: { name: namespaces.flagger, labels: { 'istio-injection': 'enabled' } },
-      }, { parent: this, provider: cluster.provider, dependsOn: istiod ? [istiod] : [] });
+      const ns = namespaceOf(namespaces.flagger, { 'istio-injection': 'enabled' }, istiod ? [istiod] : []);
       const flagger = release('flagger', 'flagger', ADDON_CHART_REPOSITORIES.flagger, versions.flagger, namespaces.flagger, {
         meshProvider: 'istio',
         metricsServer: prometheusUrlOf(namespaces.monitoring),
-        crd: { create: true },
-      }, [ns, istiod, operator], { createNamespace: false });
+        // Helm 3 installs the chart's crds/ folder; `crd.create` would render the same CRDs again
+        // ("should be enabled for Helm v2 only"), and the install fails on objects that already exist.
+        // @see https://github.com/fluxcd/flagger/tree/main/charts/flagger#configuration
+        crd: { create: false },
+      }, [ns, istiod, operator]);
       release('flagger-loadtester', 'loadtester', ADDON_CHART_REPOSITORIES.flagger, versions.flaggerLoadtester, namespaces.flagger, {},
-        [flagger], { createNamespace: false });
+        [flagger]);
     }
 
     this.releases = releases;

@@ -34,16 +34,16 @@ export interface NodeGroupScaling {
   readonly max?: number;
 }
 
-/** The Kubernetes service account allowed to write database backups. */
+/** A Kubernetes service account associated with the backup role (EKS Pod Identity). */
 export interface ServiceAccountRef {
   /**
    * @default 'databases'
-   * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
    */
   readonly namespace?: string;
   /**
    * @default 'database-backup'
-   * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
    */
   readonly name?: string;
 }
@@ -62,12 +62,14 @@ export interface RegionalClusterArgs {
    */
   readonly clusterName?: string;
   /**
-   * CIDRs allowed to reach the public API endpoint. Empty keeps the endpoint private only.
-   * `0.0.0.0/0` is refused.
-   * @default [] (private endpoint only)
+   * CIDRs allowed to reach the public API endpoint: where `pulumi up` runs (a CI runner's or VPN's
+   * egress). Required: this component applies a StorageClass, and ClusterAddons its Helm releases,
+   * through an in-program Kubernetes provider, from outside the VPC this same program creates, so a
+   * private-only endpoint could never be reached. The private endpoint stays on: nodes and pods use it.
+   * `0.0.0.0/0` and the documentation ranges (RFC 5737) are refused.
    * @see https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html
    */
-  readonly publicAccessCidrs?: readonly string[];
+  readonly publicAccessCidrs: readonly string[];
   /**
    * Node instance types (several spread Spot/On-Demand capacity risk).
    * @default ['m6i.xlarge']
@@ -99,10 +101,12 @@ export interface RegionalClusterArgs {
    */
   readonly backupLifecycle?: { readonly transitionDays?: number; readonly expirationDays?: number; readonly noncurrentExpirationDays?: number };
   /**
-   * The only service accounts that may assume the backup role (the database clusters' members and
-   * backup jobs, e.g. each PatroniCluster's `<namespace>/<name>`). At least one.
+   * The only service accounts associated with the backup role (EKS Pod Identity): the database
+   * clusters' members and base-backup jobs (each PatroniCluster's `serviceAccountName` and
+   * `backupServiceAccountName`). Each may reach only the keys under its own namespace
+   * (`<namespace>/...`, PatroniCluster's default prefix `<namespace>/<name>`). At least one.
    * @default [{ namespace: 'databases', name: 'database-backup' }]
-   * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html
    */
   readonly backupServiceAccounts?: readonly ServiceAccountRef[];
   /**
@@ -128,6 +132,8 @@ export const GP3_ENCRYPTED_STORAGE_CLASS: string = DEFAULT_STORAGE_CLASS;
 /** Control-plane log types, all of them. */
 export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
+/** IPv4 blocks reserved for documentation: placeholders in examples, never a real runner's address. */
+const DOCUMENTATION_RANGES = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] as const; // RFC 5737 section 3
 const policyArn = (n: string) => `arn:aws:iam::aws:policy/${n}`;
 
 /**
@@ -155,10 +161,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
   public readonly rootVolumeGiB: number;
   /** Resolved backup service accounts. */
   public readonly backupServiceAccounts: readonly Required<ServiceAccountRef>[];
-  /**
-   * Name of the backup IAM role, fixed so its ARN (`arn:aws:iam::<account>:role/<name>`) is known
-   * before deployment: `<clusterName>-db-backup`, cut to IAM's 64 characters.
-   */
+  /** Name of the backup IAM role: `<clusterName>-db-backup`, cut to IAM's 64 characters. */
   public readonly backupRoleName: string;
   /** Resolved lifecycle. */
   public readonly backupLifecycle: { readonly transitionDays: number; readonly expirationDays: number; readonly noncurrentExpirationDays: number };
@@ -176,7 +179,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
   public readonly backupKeyArn: pulumi.Output<string>;
   /** Backup bucket name. */
   public readonly backupBucket: pulumi.Output<string>;
-  /** IRSA role of the backup service account. */
+  /** The backup role (EKS Pod Identity), associated with the backup service accounts. */
   public readonly backupRoleArn: pulumi.Output<string>;
   /** Kubeconfig (uses `aws eks get-token`). */
   public readonly kubeconfig: pulumi.Output<string>;
@@ -184,6 +187,13 @@ export class RegionalCluster extends pulumi.ComponentResource {
   public readonly provider: k8s.Provider;
   /** Node group names by zone. */
   public readonly nodeGroupNames: Readonly<Record<string, pulumi.Output<string>>>;
+  /**
+   * The managed node groups by zone: what every in-cluster release must wait for (its pods need
+   * nodes, and an atomic Helm release rolls back if they stay Pending).
+   */
+  public readonly nodeGroups: Readonly<Record<string, eks.NodeGroup>>;
+  /** The EKS Pod Identity associations of the backup role, by `<namespace>/<service account>`. */
+  public readonly backupAssociations: Readonly<Record<string, eks.PodIdentityAssociation>>;
 
   constructor(name: string, args: RegionalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new Problems('RegionalCluster', name);
@@ -198,13 +208,20 @@ export class RegionalCluster extends pulumi.ComponentResource {
     // Declared once, in the platform description (validated there); EKS creates the cluster at it.
     const kubernetesVersion = vpc.region.platform.kubernetesVersion;
     const publicAccessCidrs = [...(args.publicAccessCidrs ?? [])];
+    problems.when(publicAccessCidrs.length === 0, 'publicAccessCidrs', publicAccessCidrs,
+      'leaves the API endpoint private, but this program applies Kubernetes objects (StorageClass, Helm releases, manifests) '
+      + 'through an in-program provider from where `pulumi up` runs, outside the VPC it creates, so every one of them would time out',
+      'list the egress CIDRs `pulumi up` runs from (CI runner, VPN), e.g. ["198.18.7.0/28"]');
     for (const c of publicAccessCidrs) {
       const r = parseCidr(c);
       if (!r) {
-        problems.add('publicAccessCidrs', c, 'is not an IPv4 CIDR block', 'use e.g. "203.0.113.0/24"');
+        problems.add('publicAccessCidrs', c, 'is not an IPv4 CIDR block', 'use e.g. "198.18.7.0/28"');
+      } else if (r.cidrPrefix.getValue() === 0n) {
+        problems.add('publicAccessCidrs', c, 'opens the API server to the whole internet', 'list the egress ranges `pulumi up` runs from (CI runner, VPN)');
       } else {
-        problems.when(r.cidrPrefix.getValue() === 0n, 'publicAccessCidrs', c,
-          'opens the API server to the whole internet', 'list your office/VPN egress ranges, or leave empty for a private endpoint');
+        const doc = DOCUMENTATION_RANGES.find(d => parseCidr(d)!.contains(r) || r.contains(parseCidr(d)!));
+        problems.when(doc !== undefined, 'publicAccessCidrs', c, `is in the documentation range ${doc} (RFC 5737), a placeholder no runner egresses from`,
+          'replace it with the egress range `pulumi up` runs from');
       }
     }
     const instanceTypes = [...(args.instanceTypes ?? ['m6i.xlarge'])];
@@ -308,6 +325,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
       new iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: policyArn(policy) }, p);
     }
     const groups: Record<string, pulumi.Output<string>> = {};
+    const nodeGroups: Record<string, eks.NodeGroup> = {};
     for (const zone of vpc.zones) {
       const lt = new ec2.LaunchTemplate(`${name}-${zone}`, {
         description: `EKS nodes of ${clusterName} in ${zone}`,
@@ -338,8 +356,12 @@ export class RegionalCluster extends pulumi.ComponentResource {
         tags: { ...tags, 'nines.dev/zone': zone },
       }, { parent: this, ignoreChanges: ['scalingConfig.desiredSize'] });
       groups[zone] = group.nodeGroupName;
+      nodeGroups[zone] = group;
     }
     this.nodeGroupNames = groups;
+    this.nodeGroups = nodeGroups;
+    // Add-ons run pods (the CSI controller, the Pod Identity agent): created once nodes can take them.
+    const afterNodes = { parent: this, dependsOn: Object.values(nodeGroups) };
 
     // --- EBS CSI driver (IRSA) -----------------------------------------------------------------
     const csiRole = new iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: irsaTrust([{ namespace: 'kube-system', name: 'ebs-csi-controller-sa' }]), tags }, p);
@@ -353,7 +375,20 @@ export class RegionalCluster extends pulumi.ComponentResource {
       resolveConflictsOnCreate: 'OVERWRITE',
       resolveConflictsOnUpdate: 'PRESERVE',
       tags,
-    }, p);
+    }, afterNodes);
+
+    // --- EKS Pod Identity: the agent on every node; roles trust the service, not an OIDC issuer ---
+    // Chosen over IRSA for the workloads: the association (cluster, namespace, service account ->
+    // role) lives on the AWS side, so the manifests carry no role ARN and no account id, and the
+    // session tags (kubernetes-namespace, ...) scope a shared role per namespace.
+    // @see https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
+    const podIdentityAgent = new eks.Addon(`${name}-pod-identity-agent`, {
+      clusterName: cluster.name,
+      addonName: 'eks-pod-identity-agent',
+      resolveConflictsOnCreate: 'OVERWRITE',
+      resolveConflictsOnUpdate: 'PRESERVE',
+      tags,
+    }, afterNodes);
 
     // --- VPC CNI with network policy enforcement -----------------------------------------------
     // Without enableNetworkPolicy the VPC CNI accepts NetworkPolicies and enforces none: its node
@@ -412,21 +447,23 @@ export class RegionalCluster extends pulumi.ComponentResource {
         }],
       })),
     }, p);
+    // Trusted by the EKS Pod Identity service only; which pods get it is decided by the associations below.
+    // @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
     const backupRole = new iam.Role(`${name}-backup`, {
-      name: this.backupRoleName, assumeRolePolicy: irsaTrust(accounts), tags,
+      name: this.backupRoleName, assumeRolePolicy: assume('pods.eks.amazonaws.com'), tags,
     }, p);
     new iam.RolePolicy(`${name}-backup`, {
       role: backupRole.id,
-      policy: pulumi.all([bucket.arn, backupKey.arn]).apply(([b, k]) => JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: [b] },
-          { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], Resource: [`${b}/*`] },
-          { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: [k] },
-        ],
-      })),
+      policy: pulumi.all([bucket.arn, backupKey.arn]).apply(([b, k]) => JSON.stringify(backupPolicy(b, k))),
     }, p);
     this.backupRoleArn = backupRole.arn;
+    const associations: Record<string, eks.PodIdentityAssociation> = {};
+    for (const a of accounts) {
+      associations[`${a.namespace}/${a.name}`] = new eks.PodIdentityAssociation(`${name}-backup-${a.namespace}-${a.name}`, {
+        clusterName: cluster.name, namespace: a.namespace, serviceAccount: a.name, roleArn: backupRole.arn, tags,
+      }, { parent: this, dependsOn: [podIdentityAgent] });
+    }
+    this.backupAssociations = associations;
 
     // --- Kubernetes side -----------------------------------------------------------------------
     this.kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, endpoint, ca]) =>
@@ -471,4 +508,33 @@ export class RegionalCluster extends pulumi.ComponentResource {
       nodeGroupNames: this.nodeGroupNames,
     });
   }
+}
+
+/**
+ * The backup role's permissions: exactly what WAL-G runs. The members `wal-push` (PutObject) and
+ * `wal-fetch` (GetObject); the base-backup job `backup-push` (ListBucket, PutObject with multipart
+ * upload) and `delete retain` (ListBucket, GetObject of the sentinels, DeleteObject); SSE-KMS with the
+ * bucket's key (GenerateDataKey to write, Decrypt to read). Each pod reaches only the keys under its
+ * namespace (the `kubernetes-namespace` session tag EKS Pod Identity sets).
+ * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuAndPermissions.html
+ * @internal
+ */
+export function backupPolicy(bucketArn: string, keyArn: string): { Version: string; Statement: Record<string, unknown>[] } {
+  const own = '${aws:PrincipalTag/kubernetes-namespace}';
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ListOwnPrefix', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn], Condition: { StringLike: { 's3:prefix': [`${own}/*`] } } },
+      { Sid: 'BucketLocation', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [bucketArn] },
+      {
+        Sid: 'OwnObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        Resource: [`${bucketArn}/${own}/*`],
+      },
+      { Sid: 'BucketKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: [keyArn] },
+    ],
+  };
 }

@@ -4,7 +4,7 @@ import { Checks } from '../../lib/checks/checks';
 import { Requirement, requirementsOf } from '../../lib/core/capabilities';
 import { WorkloadRequests, workloadRequests } from '../../lib/core/capacity';
 import { Platform } from '../../lib/core/platform';
-import { buildRegion } from '../reference-platform';
+import { ReferenceOptions, buildRegion } from '../reference-platform';
 
 /** One cdk8s chart's objects, synthesized in-process. */
 export interface ChartObjects {
@@ -39,8 +39,8 @@ const key = (apiVersion: string, kind: string, namespace: string | undefined, na
  * so they can be applied chart by chart (cluster-wide objects and namespaces before services),
  * and the database service accounts the backup role must trust.
  */
-export function regionObjects(platform: Platform, regionName: string): RegionObjects {
-  const { app, databases } = buildRegion(platform, regionName);
+export function regionObjects(platform: Platform, regionName: string, options: ReferenceOptions = {}): RegionObjects {
+  const { app, databases } = buildRegion(platform, regionName, undefined, options);
   const docs: Record<string, any>[] = parseAllDocuments(app.synthYaml()).map(d => d.toJS())
     .filter(o => o && typeof o === 'object');
   const owner = new Map<string, string>();
@@ -68,7 +68,8 @@ export function regionObjects(platform: Platform, regionName: string): RegionObj
   }
   return {
     charts: app.charts.map(c => ({ chart: c.node.id, objects: byChart.get(c.node.id)! })),
-    backupServiceAccounts: [...databases.values()].map(d => ({ namespace: d.namespace, name: d.name })),
+    backupServiceAccounts: [...databases.values()].flatMap(d => [d.serviceAccountName, d.backupServiceAccountName]
+      .filter((n): n is string => n !== undefined).map(name => ({ namespace: d.namespace, name }))),
     requirements,
     requests: workloadRequests(docs),
   };

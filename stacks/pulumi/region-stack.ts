@@ -12,8 +12,8 @@ export interface RegionStackArgs {
   readonly objects: RegionObjects;
   /** The backup bucket name the database clusters were synthesized with. */
   readonly backupBucketName?: string;
-  /** CIDRs allowed to reach the public API endpoint (default: none, private endpoint only). */
-  readonly publicAccessCidrs?: readonly string[];
+  /** CIDRs allowed to reach the API endpoint from outside the VPC: where `pulumi up` runs. */
+  readonly publicAccessCidrs: readonly string[];
   /** Nodes per zone. */
   readonly nodesPerZone?: NodeGroupScaling;
   /** Interface endpoints. */
@@ -49,7 +49,9 @@ export class RegionStack extends pulumi.ComponentResource {
       backupBucketName: args.backupBucketName,
       backupServiceAccounts: args.objects.backupServiceAccounts.length > 0 ? args.objects.backupServiceAccounts : undefined,
     }, { parent: this });
-    this.addons = new ClusterAddons(name, { cluster: this.cluster, vpc: this.vpc, ...args.addons }, { parent: this });
+    // The charts' Namespaces are theirs: no add-on may create one of them too.
+    const reservedNamespaces = args.objects.charts.flatMap(c => c.objects.filter(o => o.kind === 'Namespace').map(o => o.metadata.name as string));
+    this.addons = new ClusterAddons(name, { cluster: this.cluster, vpc: this.vpc, reservedNamespaces, ...args.addons }, { parent: this });
     this.entryPoint = this.addons.entryPoint;
     // The CRDs and controllers (and their webhooks) the objects need exist before any chart applies.
     const addonReleases = Object.values(this.addons.releases);
@@ -58,9 +60,16 @@ export class RegionStack extends pulumi.ComponentResource {
     for (const chart of args.objects.charts) {
       // ConfigGroup (client-side) registers one typed resource per object, named by
       // kind/namespace/name: stable names, a per-object preview, and testable under mocks.
+      // The group's dependsOn does not order its children (a component's dependencies are not
+      // inherited): each object is made to depend on the previous chart and every add-on itself.
+      const after = [previous, ...addonReleases];
       const group: k8s.yaml.ConfigGroup = new k8s.yaml.ConfigGroup(`${name}-${chart.chart}`, {
-        objs: [...chart.objects], resourcePrefix: `${name}-${chart.chart}`,
-      }, { parent: this, provider: this.cluster.provider, dependsOn: [previous, ...addonReleases] });
+        objs: [...chart.objects],
+        resourcePrefix: `${name}-${chart.chart}`,
+        transformations: [(_obj: unknown, opts: pulumi.CustomResourceOptions) => {
+          opts.dependsOn = opts.dependsOn === undefined ? after : pulumi.output(opts.dependsOn).apply(d => [...[d].flat(), ...after]);
+        }],
+      }, { parent: this, provider: this.cluster.provider, dependsOn: after });
       workloads[chart.chart] = group;
       previous = group;
     }

@@ -1,5 +1,4 @@
 import * as aws from '@pulumi/aws/provider';
-import * as pulumi from '@pulumi/pulumi';
 import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, planPlatform, resolveAddonSwitches } from '../../lib/aws';
 import { clusterAddonsProvisions, contractProblems, regionalClusterProvisions } from '../../lib/core/capabilities';
 import { formatHeadroom, headroom, M6I_XLARGE, nodesPerZoneFor } from '../../lib/core/capacity';
@@ -8,21 +7,35 @@ import { backupBucketNameOf } from '../../lib/core/naming';
 import { Platform, PlatformDescription } from '../../lib/core/platform';
 import { PRODUCTION } from '../platform';
 import { regionObjects } from './kubernetes-objects';
+import { isReservedHost, placeholderProblems } from './placeholders';
 import { RegionStack } from './region-stack';
 
 /** What the stack's configuration (`Pulumi.<stack>.yaml`, namespace `nines`) may set. */
 export interface StackOptions {
-  /** Public DNS: the hosted zone and the global name; without them no GlobalFailover is built. */
-  readonly hostedZoneId?: pulumi.Input<string>;
-  /** e.g. `api.example.com`. */
+  /**
+   * The Route53 hosted zone of {@link recordName}: the failover records, and the DNS-01 challenges
+   * that issue the entry's certificate. Required.
+   */
+  readonly hostedZoneId?: string;
+  /** The entry's public name, e.g. `api.shop.com` (each region also answers `<region>.<recordName>`). Required. */
   readonly recordName?: string;
   /**
    * Overrides of regions' public entry point host names (e.g. a CDN or a name published elsewhere).
    * @default each region's ingress gateway NLB host name (`${region}.${recordName}` if the gateway is off)
    */
   readonly entryPoints?: Readonly<Record<string, string>>;
-  /** CIDRs allowed to reach the clusters' public API endpoints (default none: private only). */
+  /**
+   * CIDRs allowed to reach the clusters' API endpoints from outside the VPC: where `pulumi up` runs.
+   * Required (see RegionalClusterArgs.publicAccessCidrs).
+   */
   readonly publicAccessCidrs?: readonly string[];
+  /**
+   * Registry the images are pulled from (`<registry>/shop/<service>`, `<registry>/platform/patroni`).
+   * @default each region's ECR registry of the deploying account (`<account>.dkr.ecr.<region>.amazonaws.com`)
+   */
+  readonly registry?: string;
+  /** The deploying account, from the caller's identity (`aws.getCallerIdentity`), never typed. */
+  readonly accountId?: string;
   /**
    * Nodes per zone.
    * @default - sized from the region's requests (sidecars included) so that with one zone lost the
@@ -66,7 +79,28 @@ export function describePlatform(environment: string, regionNames?: readonly str
  */
 export function buildPlatformStack(platform: Platform, options: StackOptions = {}): PlatformStack {
   planPlatform(platform); // throws on any CIDR problem before a resource exists
-  const objects = Object.fromEntries(platform.regions.map(r => [r.name, regionObjects(platform, r.name)]));
+  const problems = new Problems('PulumiStack', platform.environment);
+  const required = (key: keyof StackOptions, fix: string) =>
+    problems.when(options[key] === undefined || (Array.isArray(options[key]) && (options[key] as unknown[]).length === 0),
+      `nines:${key}`, options[key], 'is not set', fix);
+  required('publicAccessCidrs', 'run `pulumi config set --path \'nines:publicAccessCidrs[0]\' <egress CIDR of the machine running pulumi up>`');
+  required('hostedZoneId', 'run `pulumi config set nines:hostedZoneId <the Route53 zone id of recordName>`');
+  required('recordName', 'run `pulumi config set nines:recordName <the entry\'s public name, e.g. api.shop.com>`');
+  problems.when(options.hostedZoneId !== undefined && /EXAMPLE/i.test(options.hostedZoneId), 'nines:hostedZoneId', options.hostedZoneId,
+    'is a placeholder', 'set the id of your Route53 hosted zone (`aws route53 list-hosted-zones`)');
+  problems.when(options.recordName !== undefined && isReservedHost(options.recordName), 'nines:recordName', options.recordName,
+    'is under a domain reserved for documentation (RFC 2606), so no certificate can be issued for it and no client resolves it',
+    'set a name under your hosted zone, e.g. "api.shop.com"');
+  problems.when(options.registry !== undefined && isReservedHost(options.registry.split('/')[0]), 'nines:registry', options.registry,
+    'is a registry host reserved for documentation', 'set your registry, or unset it to use the account\'s ECR');
+  problems.when(options.registry === undefined && options.accountId === undefined, 'nines:registry', undefined,
+    'is not set and the deploying account is unknown', 'set nines:registry, or pass accountId from aws.getCallerIdentity()');
+  if (problems.count > 0) problems.throwIfAny();
+  const registry = (region: string) => options.registry ?? `${options.accountId}.dkr.ecr.${region}.amazonaws.com`;
+  const objects = Object.fromEntries(platform.regions.map(r => [r.name,
+    regionObjects(platform, r.name, { registry: registry(r.name), entryDomain: options.recordName })]));
+  for (const r of platform.regions) placeholderProblems(problems, r.name, objects[r.name].charts.flatMap(c => c.objects));
+  problems.throwIfAny();
   // The contract: every capability the region's objects require is provided by what this program
   // builds (RegionalCluster + ClusterAddons with these switches), checked before any resource exists.
   const switches = resolveAddonSwitches(options.addons?.enable);
@@ -103,7 +137,7 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       objects: objects[region.name],
       // The name the reference platform's PatroniClusters are synthesized with (stacks/reference-platform.ts).
       backupBucketName: backupBucketNameOf(region),
-      publicAccessCidrs: options.publicAccessCidrs,
+      publicAccessCidrs: options.publicAccessCidrs!,
       nodesPerZone: sizing[region.name],
       interfaceEndpoints: options.interfaceEndpoints,
       addons: options.addons,

@@ -1,4 +1,4 @@
-import { installMocks, settle, valueOf } from './mocks';
+import { ACCOUNT, installMocks, settle, valueOf } from './mocks';
 import {
   ADDON_CHART_REPOSITORIES, AWS_LOAD_BALANCER_CONTROLLER_POLICY, ClusterAddons, ClusterAddonsArgs, DEFAULT_ADDON_CHART_VERSIONS,
 } from '../../lib/aws/cluster-addons';
@@ -15,7 +15,7 @@ const ISSUER_HOST = 'oidc.eks.example/id/USE1';
 
 function region(name = 'use1') {
   const vpc = new MultiAzVpc(name, { region: platform.region('us-east-1') });
-  const cluster = new RegionalCluster(name, { vpc });
+  const cluster = new RegionalCluster(name, { vpc, publicAccessCidrs: ['198.18.7.0/28'] });
   return { vpc, cluster };
 }
 
@@ -56,7 +56,7 @@ describe('ClusterAddons defaults', () => {
       istio: true, ingressGateway: true, prometheusOperator: true, chaosMesh: true, flagger: true, awsLoadBalancerController: true,
     });
     expect(a.namespaces).toEqual({
-      mesh: 'istio-system', ingress: 'istio-ingress', monitoring: 'monitoring', chaos: 'chaos-mesh', flagger: 'flagger-system',
+      mesh: 'istio-system', ingress: 'istio-ingress', monitoring: 'monitoring', prometheusOperator: 'prometheus-operator', chaos: 'chaos-mesh', flagger: 'flagger-system',
     });
     expect(a.gatewayMinReplicas).toBe(3);
     expect(Object.keys(a.releases)).toEqual([
@@ -83,8 +83,8 @@ describe('ClusterAddons defaults', () => {
       ['istio-cni', 'cni', istio, '1.30.0', 'istio-system'],
       ['istiod', 'istiod', istio, '1.30.0', 'istio-system'],
       ['istio-ingressgateway', 'gateway', istio, '1.30.0', 'istio-ingress'],
-      ['prometheus-operator-crds', 'prometheus-operator-crds', prometheusCommunity, '16.0.1', 'monitoring'],
-      ['prometheus-operator', 'kube-prometheus-stack', prometheusCommunity, '66.3.1', 'monitoring'],
+      ['prometheus-operator-crds', 'prometheus-operator-crds', prometheusCommunity, '16.0.1', 'prometheus-operator'],
+      ['prometheus-operator', 'kube-prometheus-stack', prometheusCommunity, '66.3.1', 'prometheus-operator'],
       ['chaos-mesh', 'chaos-mesh', chaosMesh, '2.7.0', 'chaos-mesh'],
       ['flagger', 'flagger', flagger, '1.38.0', 'flagger-system'],
       ['flagger-loadtester', 'loadtester', flagger, '0.33.0', 'flagger-system'],
@@ -94,9 +94,13 @@ describe('ClusterAddons defaults', () => {
     for (const r of mocks.ofType(RELEASE)) {
       expect([r.name, r.provider]).toEqual([r.name, expect.stringContaining('::use1-k8s::')]);
       expect([r.name, r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.timeout]).toEqual([r.name, true, true, 900]);
-      // kube-system exists and flagger-system is ours (labelled for injection); every other namespace is created by its release.
-      expect([r.name, r.inputs.createNamespace]).toEqual([r.name, !['kube-system', 'flagger-system'].includes(r.inputs.namespace)]);
+      // Helm creates no namespace: each is one Namespace resource of the component (kube-system exists).
+      expect([r.name, r.inputs.createNamespace]).toEqual([r.name, false]);
     }
+    expect(mocks.ofType('kubernetes:core/v1:Namespace').map(n => n.inputs.metadata.name).sort())
+      .toEqual(['chaos-mesh', 'flagger-system', 'istio-ingress', 'istio-system', 'prometheus-operator']);
+    // Nothing a real cluster would refuse: namespaces once, every release after the nodes, its namespace and the controller.
+    expect(mocks.errors).toEqual([]);
   });
 
   test('the ingress gateway: an internet-facing, cross-zone NLB carrying the VPC\'s public security group, 443 only', async () => {
@@ -137,7 +141,7 @@ describe('ClusterAddons defaults', () => {
       Version: '2012-10-17',
       Statement: [{
         Effect: 'Allow',
-        Principal: { Federated: 'arn:aws:iam::123456789012:use1-oidc' },
+        Principal: { Federated: `arn:aws:iam::${ACCOUNT}:use1-oidc` },
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
           StringEquals: {
@@ -163,10 +167,11 @@ describe('ClusterAddons defaults', () => {
       region: 'us-east-1',
       vpcId: 'use1-id',
       replicaCount: 2,
-      serviceAccount: { create: true, name: 'aws-load-balancer-controller', annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:use1-lb-controller' } },
+      serviceAccount: { create: true, name: 'aws-load-balancer-controller', annotations: { 'eks.amazonaws.com/role-arn': `arn:aws:iam::${ACCOUNT}:use1-lb-controller` } },
       podDisruptionBudget: { maxUnavailable: 1 },
+      enableServiceMutatorWebhook: false,
     });
-    expect(await valueOf(a.loadBalancerControllerRoleArn!)).toBe('arn:aws:iam::123456789012:use1-lb-controller');
+    expect(await valueOf(a.loadBalancerControllerRoleArn!)).toBe(`arn:aws:iam::${ACCOUNT}:use1-lb-controller`);
   });
 
   test('values: operator only (no Prometheus/Alertmanager), Chaos Mesh on containerd, Flagger on Istio and our Prometheus', async () => {
@@ -187,25 +192,32 @@ describe('ClusterAddons defaults', () => {
     expect(r['istio-cni'].values).toEqual({});
     expect(r['chaos-mesh'].values.chaosDaemon).toEqual({ runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' });
     expect(r['chaos-mesh'].values.dashboard).toEqual({ create: false });
-    expect(r.flagger.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://prometheus-operated.monitoring.svc:9090', crd: { create: true } });
+    // CRDs once: from the chart's crds/ folder (Helm 3), not again from crd.create.
+    expect(r.flagger.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://prometheus-operated.monitoring.svc:9090', crd: { create: false } });
     // The load tester's namespace is in the mesh (services require mTLS), created after istiod's injector.
     const ns = mocks.one('kubernetes:core/v1:Namespace', 'use1-flagger-system');
     expect(ns.inputs.metadata).toEqual({ name: 'flagger-system', labels: { 'istio-injection': 'enabled' } });
     expect(mocks.dependsOn('kubernetes:core/v1:Namespace', 'use1-flagger-system')).toEqual(['use1-istiod']);
   });
 
-  test('dependency order: CRDs before controllers, istiod and the LB controller before the gateway, loadtester after flagger', async () => {
+  test('dependency order: nodes, namespace and the LB controller before every release; CRDs before their users; loadtester after flagger', async () => {
     await build();
-    const deps = (n: string) => mocks.dependsOn(RELEASE, `use1-${n}`);
-    expect(deps('istio-cni')).toEqual(['use1-istio-base']);
-    expect(deps('istiod').sort()).toEqual(['use1-istio-base', 'use1-istio-cni']);
+    const deps = (n: string) => mocks.dependsOn(RELEASE, `use1-${n}`).sort();
+    const nodes = ['use1-us-east-1a', 'use1-us-east-1b', 'use1-us-east-1c'];
+    const base = (ns: string, ...more: string[]) => [...nodes, 'use1-aws-load-balancer-controller', `use1-${ns}`, ...more].sort();
+    expect(deps('istio-base')).toEqual(base('istio-system'));
+    expect(deps('istio-cni')).toEqual(base('istio-system', 'use1-istio-base'));
+    expect(deps('istiod')).toEqual(base('istio-system', 'use1-istio-base', 'use1-istio-cni'));
     // The gateway also depends (through its annotation's value) on the public security group it attaches.
-    expect(deps('istio-ingressgateway').sort()).toEqual(['use1-aws-load-balancer-controller', 'use1-istiod', 'use1-public-lb']);
-    expect(deps('prometheus-operator')).toEqual(['use1-prometheus-operator-crds']);
-    expect(deps('flagger').sort()).toEqual(['use1-flagger-system', 'use1-istiod', 'use1-prometheus-operator']);
-    expect(deps('flagger-loadtester')).toEqual(['use1-flagger']);
-    // The controller waits for its role and, through its values, for the EKS cluster and the VPC (both named `use1`).
-    expect(deps('aws-load-balancer-controller').sort()).toEqual(['use1', 'use1', 'use1-lb-controller']);
+    expect(deps('istio-ingressgateway')).toEqual(base('istio-ingress', 'use1-istiod', 'use1-public-lb'));
+    expect(deps('prometheus-operator-crds')).toEqual(base('prometheus-operator'));
+    expect(deps('prometheus-operator')).toEqual(base('prometheus-operator', 'use1-prometheus-operator-crds'));
+    expect(deps('chaos-mesh')).toEqual(base('chaos-mesh'));
+    expect(deps('flagger')).toEqual(base('flagger-system', 'use1-istiod', 'use1-prometheus-operator'));
+    expect(deps('flagger-loadtester')).toEqual(base('flagger-system', 'use1-flagger'));
+    // The controller waits for the nodes, its role and, through its values, for the EKS cluster and the VPC (both named `use1`).
+    expect(deps('aws-load-balancer-controller')).toEqual(['use1', 'use1', 'use1-lb-controller', ...nodes].sort());
+    expect(mocks.errors).toEqual([]);
     expect(mocks.dependsOn('kubernetes:core/v1:Service', 'use1-istio-ingressgateway-service')).toEqual(['use1-istio-ingressgateway']);
   });
 });

@@ -2,24 +2,38 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
-import { installMocks, settle, valueOf } from './mocks';
+import { ACCOUNT, installMocks, settle, valueOf } from './mocks';
 
 const mocks = installMocks();
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Loads a stack's config file, then what the README's procedure has the engineer `pulumi config set`. */
+function configure(file: string, set: Record<string, unknown>): void {
+  const config = { ...parse(fs.readFileSync(path.join(ROOT, file), 'utf8')).config, ...set };
+  for (const [k, v] of Object.entries(config)) pulumi.runtime.setConfig(k, typeof v === 'string' ? v : JSON.stringify(v));
+}
 
 test('stacks/pulumi/index.ts (the `pulumi up` entry) runs Pulumi.staging.yaml under mocks and exports per-region outputs', async () => {
-  const config = parse(fs.readFileSync(path.join(__dirname, '..', '..', 'Pulumi.staging.yaml'), 'utf8')).config;
-  for (const [k, v] of Object.entries(config)) pulumi.runtime.setConfig(k, typeof v === 'string' ? v : JSON.stringify(v));
+  configure('Pulumi.staging.yaml', {
+    'nines:publicAccessCidrs': ['198.18.7.0/28'], 'nines:hostedZoneId': 'Z04538211PDQ8TJ0UQ4A5', 'nines:recordName': 'api.staging.shop.dev',
+  });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const entry = require('../../stacks/pulumi/index');
-  await settle(mocks, ...Object.values(entry.clusterNames as Record<string, pulumi.Output<string>>));
-  expect(Object.keys(entry.cidrPlans)).toEqual(['us-east-1']);
-  expect(await valueOf(entry.clusterNames['us-east-1'])).toBe('staging-us-east-1');
-  expect(await valueOf(entry.backupBuckets['us-east-1'])).toBe('nines-staging-us-east-1-db-backup');
-  expect(entry.healthCheckIds).toBeUndefined();
-  // The region's entry point (its ingress gateway NLB) is a stack output even without DNS.
-  expect(await valueOf(entry.entryPoints['us-east-1'])).toBe('us-east-1-istio-ingressgateway-service.elb.amazonaws.com');
+  const main = require('../../stacks/pulumi/index');
+  const outputs = await main();
+  await settle(mocks, ...Object.values(outputs.clusterNames as Record<string, pulumi.Output<string>>), ...Object.values(outputs.healthCheckIds));
+  // The account comes from the caller's identity, never from the configuration.
+  expect(outputs.accountId).toBe(ACCOUNT);
+  expect(Object.keys(outputs.cidrPlans)).toEqual(['us-east-1']);
+  expect(await valueOf(outputs.clusterNames['us-east-1'])).toBe('staging-us-east-1');
+  expect(await valueOf(outputs.backupBuckets['us-east-1'])).toBe('nines-staging-us-east-1-db-backup');
+  // The region's entry point (its ingress gateway NLB) is a stack output.
+  expect(await valueOf(outputs.entryPoints['us-east-1'])).toBe('us-east-1-istio-ingressgateway-service.elb.amazonaws.com');
   expect(mocks.ofType('kubernetes:helm.sh/v3:Release')).toHaveLength(10);
   expect(mocks.ofType('pulumi:providers:aws').map(p => p.inputs.region)).toEqual(['us-east-1']);
   expect(mocks.ofType('aws:eks/nodeGroup:NodeGroup').map(n => n.inputs.scalingConfig))
     .toEqual(Array(3).fill({ minSize: 7, desiredSize: 7, maxSize: 14 })); // sized from the requests: one zone lost still fits
+  // Images from the deploying account's ECR in the region, no placeholder anywhere; nothing a real cluster refuses.
+  const deployment = mocks.resources.find(r => r.name === 'us-east-1-services-orders/order-service' && r.inputs.kind === 'Deployment')!;
+  expect(deployment.inputs.spec.template.spec.containers[0].image).toBe(`${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/shop/order-service:1.2.3`);
+  expect(mocks.errors).toEqual([]);
 }, 120_000);

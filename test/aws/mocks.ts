@@ -11,11 +11,81 @@ export interface Recorded {
   readonly id?: string;
 }
 
-const ACCOUNT = '123456789012';
+/** The deploying account the mocked caller identity answers (not the documentation's example id). */
+export const ACCOUNT = '210987654321';
 
-/** Mocks that record every registration and return plausible computed outputs. */
+/**
+ * What each chart needs from the cluster, as the real charts behave:
+ * - `services`: it creates Services, so with the load balancer controller's Service mutator webhook
+ *   (failurePolicy Fail, every namespace) it fails while the controller has no ready pod;
+ * - `crdCharts`: charts whose CRDs its objects are instances of (Helm fails on "no matches for kind");
+ * - `crdValue`: a value that renders the CRDs of the chart's crds/ folder again (Helm 3 installs that folder).
+ */
+const CHARTS: Record<string, { services: boolean; crdCharts?: string[]; crdValue?: string }> = {
+  'aws-load-balancer-controller': { services: true },
+  'base': { services: false },
+  'cni': { services: false, crdCharts: [] },
+  'istiod': { services: true, crdCharts: ['base'] },
+  'gateway': { services: true, crdCharts: ['base'] },
+  'prometheus-operator-crds': { services: false },
+  'kube-prometheus-stack': { services: true, crdCharts: ['prometheus-operator-crds'] },
+  'chaos-mesh': { services: true },
+  'flagger': { services: true, crdValue: 'crd.create' },
+  'loadtester': { services: true },
+  'cert-manager': { services: true },
+};
+/** The chart that installs each API group's CRDs (a custom resource needs that release applied first). */
+const CRD_GROUPS: Record<string, string> = {
+  'networking.istio.io': 'base',
+  'security.istio.io': 'base',
+  'telemetry.istio.io': 'base',
+  'monitoring.coreos.com': 'prometheus-operator-crds',
+  'chaos-mesh.org': 'chaos-mesh',
+  'flagger.app': 'flagger',
+  'cert-manager.io': 'cert-manager',
+  'acme.cert-manager.io': 'cert-manager',
+};
+/** Namespaces every cluster starts with. */
+const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** One EKS cluster as the mocks see it. */
+interface ClusterModel {
+  readonly name: string;
+  readonly publicAccess: boolean;
+  readonly publicAccessCidrs: readonly string[];
+  readonly nodeGroups: string[];
+  /** Namespace -> the key of what created it. */
+  readonly namespaces: Map<string, string>;
+  /** Chart -> key of its release. */
+  readonly releases: Map<string, { key: string; webhook: boolean }>;
+}
+
+const keyOf = (type: string, name: string) => `${type}::${name}`;
+/** `type::name` of a URN (`urn:pulumi:stack::project::parent$type::name`). */
+const keyOfUrn = (urn: string) => {
+  const parts = urn.split('::');
+  const name = parts.pop()!;
+  return keyOf(parts.pop()!.split('$').pop()!, name);
+};
+
+/**
+ * Mocks that record every registration, return plausible computed outputs, and behave like the
+ * services where a program's mistake would only show at `pulumi up`: each violation is recorded in
+ * {@link errors} with the message the real service would give.
+ * - a Kubernetes provider for a cluster whose API endpoint is private (or open to no CIDR) cannot connect;
+ * - a namespace created twice in a cluster (two Namespace objects, or Helm's `createNamespace` and a Namespace);
+ * - a Helm release registered without depending on the cluster's node groups, on the namespace it installs
+ *   into, on the load balancer controller when that one's Service webhook would refuse its Services, or on
+ *   the release whose CRDs it uses; a chart whose CRDs would be installed twice;
+ * - a custom resource not ordered after the release that installs its CRD.
+ */
 export class RecordingMocks implements pulumi.runtime.Mocks {
   public readonly resources: Recorded[] = [];
+  /** What the real services would have refused, in registration order. */
+  public readonly errors: string[] = [];
+  private readonly clusters = new Map<string, ClusterModel>();
+  private readonly clusterByEndpoint = new Map<string, string>();
+  private readonly clusterOfProvider = new Map<string, string>();
   /**
    * The URNs each registration declared it depends on (`dependsOn`, and components expanded to their
    * children by the SDK), keyed `type::name`. Captured from the register request the mock monitor receives.
@@ -24,6 +94,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   public newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, id: args.id || undefined });
+    this.model(args);
     const id = `${args.name}-id`;
     const arn = `arn:aws:${(args.type.split(':')[1] ?? 'x').split('/')[0]}::${ACCOUNT}:${args.name}`;
     const state: Record<string, any> = { ...args.inputs, arn };
@@ -62,7 +133,120 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 
   public call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') {
+      return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: 'AIDEXAMPLE', id: ACCOUNT };
+    }
     return args.inputs;
+  }
+
+  /** Every dependency of a registration, transitively. */
+  public dependencyClosure(key: string): Set<string> {
+    const seen = new Set<string>();
+    const stack = [...(this.dependencies.get(key) ?? []).map(keyOfUrn)];
+    while (stack.length > 0) {
+      const k = stack.pop()!;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      stack.push(...(this.dependencies.get(k) ?? []).map(keyOfUrn));
+    }
+    return seen;
+  }
+
+  private model(args: pulumi.runtime.MockResourceArgs): void {
+    const key = keyOf(args.type, args.name);
+    const i = args.inputs ?? {};
+    if (args.type === 'aws:eks/cluster:Cluster') {
+      this.clusters.set(i.name, {
+        name: i.name,
+        publicAccess: i.vpcConfig?.endpointPublicAccess === true,
+        publicAccessCidrs: i.vpcConfig?.publicAccessCidrs ?? [],
+        nodeGroups: [],
+        namespaces: new Map(BUILTIN_NAMESPACES.map(n => [n, 'cluster'])),
+        releases: new Map(),
+      });
+      this.clusterByEndpoint.set(`https://${args.name}.eks.example`, i.name);
+      return;
+    }
+    if (args.type === 'aws:eks/nodeGroup:NodeGroup') {
+      this.clusters.get(i.clusterName)?.nodeGroups.push(key);
+      return;
+    }
+    if (args.type === 'pulumi:providers:kubernetes') {
+      const server = typeof i.kubeconfig === 'string' ? JSON.parse(i.kubeconfig).clusters?.[0]?.cluster?.server : undefined;
+      const clusterName = this.clusterByEndpoint.get(server);
+      const cluster = clusterName ? this.clusters.get(clusterName) : undefined;
+      if (!cluster) return;
+      this.clusterOfProvider.set(args.name, cluster.name);
+      // The program runs outside the VPC it creates: only a public endpoint open to some CIDR answers it.
+      if (!cluster.publicAccess || cluster.publicAccessCidrs.length === 0) {
+        this.errors.push(`${args.name}: dial tcp ${server}:443: i/o timeout (cluster ${cluster.name} has a private API endpoint; `
+          + 'the program is outside its VPC)');
+      }
+      return;
+    }
+    if (!args.type.startsWith('kubernetes:') || args.id || !args.provider) return;
+    const cluster = this.clusters.get(this.clusterOfProvider.get(args.provider.split('::').slice(-2)[0]) ?? '');
+    if (!cluster) return;
+    const deps = this.dependencyClosure(key);
+    const createNamespace = (ns: string) => {
+      const owner = cluster.namespaces.get(ns);
+      if (owner !== undefined) {
+        this.errors.push(`${args.name}: namespaces "${ns}" already exists (created by ${owner})`);
+      } else {
+        cluster.namespaces.set(ns, key);
+      }
+    };
+    if (args.type === 'kubernetes:core/v1:Namespace') {
+      createNamespace(i.metadata?.name);
+      return;
+    }
+    if (args.type === 'kubernetes:helm.sh/v3:Release') {
+      const chart = CHARTS[i.chart];
+      const ns = i.namespace ?? 'default';
+      if (i.createNamespace === true) {
+        createNamespace(ns);
+      } else {
+        const owner = cluster.namespaces.get(ns);
+        if (owner === undefined) this.errors.push(`${args.name}: namespaces "${ns}" not found`);
+        else if (owner !== 'cluster' && !deps.has(owner)) this.errors.push(`${args.name}: installs into namespace "${ns}" without depending on its creation (${owner})`);
+      }
+      for (const group of cluster.nodeGroups) {
+        if (!deps.has(group)) this.errors.push(`${args.name}: does not depend on node group ${group.split('::')[1]}: its pods stay Pending and the atomic release rolls back`);
+      }
+      const lbc = cluster.releases.get('aws-load-balancer-controller');
+      const createsLoadBalancer = i.values?.service?.type === 'LoadBalancer';
+      if (lbc && i.chart !== 'aws-load-balancer-controller' && ((lbc.webhook && chart?.services !== false) || createsLoadBalancer) && !deps.has(lbc.key)) {
+        this.errors.push(`${args.name}: does not depend on the AWS Load Balancer Controller: `
+          + (createsLoadBalancer ? 'its LoadBalancer Service gets no load balancer' : 'failed calling webhook "mservice.elbv2.k8s.aws": no endpoints available'));
+      }
+      for (const needed of chart?.crdCharts ?? []) {
+        const provider = cluster.releases.get(needed);
+        if (!provider || !deps.has(provider.key)) this.errors.push(`${args.name}: uses the CRDs of chart ${needed} without depending on its release`);
+      }
+      if (chart?.crdValue && i.skipCrds !== true && chart.crdValue.split('.').reduce((o: any, k) => o?.[k], i.values) === true) {
+        this.errors.push(`${args.name}: rendered manifests contain a resource that already exists: CustomResourceDefinition of chart ${i.chart} `
+          + `(installed from crds/ and again by ${chart.crdValue})`);
+      }
+      if (i.chart === 'aws-load-balancer-controller') {
+        const webhook = i.values?.enableServiceMutatorWebhook !== false;
+        // A release registered earlier cannot depend on the controller: with the webhook on, it races it.
+        for (const [c, r] of cluster.releases) {
+          if (webhook && CHARTS[c]?.services !== false) this.errors.push(`${r.key.split('::')[1]}: registered before the AWS Load Balancer Controller, whose webhook refuses its Services`);
+        }
+        cluster.releases.set(i.chart, { key, webhook });
+      } else {
+        cluster.releases.set(i.chart, { key, webhook: false });
+      }
+      return;
+    }
+    const group = args.type.split(':')[1]?.split('/')[0];
+    const crdChart = CRD_GROUPS[group];
+    if (crdChart !== undefined) {
+      const provider = cluster.releases.get(crdChart);
+      if (!provider || !deps.has(provider.key)) {
+        this.errors.push(`${args.name}: no matches for kind "${args.type.split(':')[2]}" in group "${group}" (not ordered after chart ${crdChart})`);
+      }
+    }
   }
 
   /** Resources of one type (`aws:ec2/subnet:Subnet`). */
@@ -84,7 +268,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   public reset(): void {
     this.resources.length = 0;
+    this.errors.length = 0;
     this.dependencies.clear();
+    this.clusters.clear();
+    this.clusterByEndpoint.clear();
+    this.clusterOfProvider.clear();
   }
 }
 

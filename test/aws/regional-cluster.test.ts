@@ -1,4 +1,4 @@
-import { installMocks, settle, valueOf } from './mocks';
+import { ACCOUNT, installMocks, settle, valueOf } from './mocks';
 import { MultiAzVpc } from '../../lib/aws/multi-az-vpc';
 import { CONTROL_PLANE_LOG_TYPES, GP3_ENCRYPTED_STORAGE_CLASS, RegionalCluster } from '../../lib/aws/regional-cluster';
 import { ValidationError } from '../../lib/core/errors';
@@ -8,13 +8,14 @@ import { PRODUCTION } from '../../stacks/platform';
 const mocks = installMocks();
 const platform = Platform.fromDescription(PRODUCTION);
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
-const ARN = (svc: string, name: string) => `arn:aws:${svc}::123456789012:${name}`;
+const ARN = (svc: string, name: string) => `arn:aws:${svc}::${ACCOUNT}:${name}`;
+const RUNNER = ['198.18.7.0/28'];
 const ISSUER_HOST = 'oidc.eks.example/id/USE1';
 
 async function build(name = 'use1', args: Partial<ConstructorParameters<typeof RegionalCluster>[1]> = {},
   zones: string[] = ZONES): Promise<RegionalCluster> {
   const vpc = new MultiAzVpc(name, { region: platform.region('us-east-1'), zones });
-  const cluster = new RegionalCluster(name, { vpc, ...args });
+  const cluster = new RegionalCluster(name, { vpc, publicAccessCidrs: RUNNER, ...args });
   await settle(mocks, cluster.urn, cluster.backupRoleArn, cluster.kubeconfig);
   return cluster;
 }
@@ -36,7 +37,8 @@ describe('RegionalCluster defaults', () => {
     const c = await build();
     expect(c.clusterName).toBe('production-us-east-1');
     expect(c.kubernetesVersion).toBe('1.35'); // the platform description's (DEFAULT_KUBERNETES_VERSION)
-    expect(c.publicAccessCidrs).toEqual([]);
+    expect(c.publicAccessCidrs).toEqual(RUNNER);
+    expect(Object.keys(c.nodeGroups)).toEqual(ZONES);
     expect(c.instanceTypes).toEqual(['m6i.xlarge']);
     expect(c.nodesPerZone).toEqual({ min: 1, desired: 2, max: 6 });
     expect(c.rootVolumeGiB).toBe(50);
@@ -47,11 +49,11 @@ describe('RegionalCluster defaults', () => {
     expect(Object.keys(c.nodeGroupNames)).toEqual(ZONES);
   });
 
-  test('control plane: private endpoint only, secrets encrypted with a rotated KMS key, every log type', async () => {
+  test('control plane: private endpoint plus the runner\'s allow-list, secrets encrypted with a rotated KMS key, every log type', async () => {
     await build();
     const cluster = mocks.one('aws:eks/cluster:Cluster', 'use1').inputs;
     expect(cluster.vpcConfig).toEqual({
-      subnetIds: ZONES.map(z => `use1-${z}-private-id`), endpointPrivateAccess: true, endpointPublicAccess: false,
+      subnetIds: ZONES.map(z => `use1-${z}-private-id`), endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: RUNNER,
     });
     expect(cluster.encryptionConfig).toEqual({ provider: { keyArn: ARN('kms', 'use1-secrets') }, resources: ['secrets'] });
     expect(cluster.enabledClusterLogTypes).toEqual([...CONTROL_PLANE_LOG_TYPES]);
@@ -62,11 +64,20 @@ describe('RegionalCluster defaults', () => {
       .toMatchObject({ name: '/aws/eks/production-us-east-1/cluster', retentionInDays: 90 });
   });
 
-  test('a public endpoint only with an allow-list', async () => {
-    const c = await build('pub', { publicAccessCidrs: ['203.0.113.0/24'] });
-    expect(c.publicAccessCidrs).toEqual(['203.0.113.0/24']);
+  test('the API endpoint: private for nodes, public only to the runner\'s allow-list; the in-program provider connects', async () => {
+    const c = await build('pub', { publicAccessCidrs: ['198.18.7.0/28'] });
+    expect(c.publicAccessCidrs).toEqual(['198.18.7.0/28']);
     expect(mocks.one('aws:eks/cluster:Cluster', 'pub').inputs.vpcConfig)
-      .toMatchObject({ endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ['203.0.113.0/24'] });
+      .toMatchObject({ endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ['198.18.7.0/28'] });
+    expect(mocks.errors).toEqual([]);
+  });
+
+  test('a private-only endpoint is refused before anything is registered (the program applies objects from outside the VPC)', () => {
+    const vpc = new MultiAzVpc('priv', { region: platform.region('us-east-1') });
+    expect(errorOf(() => new RegionalCluster('priv', { vpc, publicAccessCidrs: [] })).message).toBe(
+      'RegionalCluster \'priv\': 1 problem:\n - publicAccessCidrs ([]) leaves the API endpoint private, but this program applies Kubernetes objects '
+      + '(StorageClass, Helm releases, manifests) through an in-program provider from where `pulumi up` runs, outside the VPC it creates, '
+      + 'so every one of them would time out; list the egress CIDRs `pulumi up` runs from (CI runner, VPN), e.g. ["198.18.7.0/28"]');
   });
 
   test('one managed node group per zone, in that zone only; IMDSv2 required with hop limit 1; encrypted gp3 root', async () => {
@@ -95,6 +106,10 @@ describe('RegionalCluster defaults', () => {
 
   test('IRSA: OIDC provider for sts.amazonaws.com; EBS CSI driver with its own role; default encrypted gp3 StorageClass', async () => {
     await build();
+    // Add-ons that run pods wait for the node groups.
+    const groups = ZONES.map(z => `use1-${z}`);
+    expect(mocks.dependsOn('aws:eks/addon:Addon', 'use1-ebs-csi')).toEqual(expect.arrayContaining(groups));
+    expect(mocks.dependsOn('aws:eks/addon:Addon', 'use1-pod-identity-agent')).toEqual(expect.arrayContaining(groups));
     expect(mocks.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'use1-oidc').inputs)
       .toMatchObject({ url: `https://${ISSUER_HOST}`, clientIdLists: ['sts.amazonaws.com'] });
     expect(mocks.one('aws:eks/addon:Addon', 'use1-ebs-csi').inputs).toMatchObject({
@@ -146,31 +161,35 @@ describe('RegionalCluster defaults', () => {
     }]);
   });
 
-  test('the backup role: assumable only by the database backup service account, scoped to the bucket and key', async () => {
-    await build('use1', { backupServiceAccounts: [{ namespace: 'orders-db', name: 'pg-backup' }] });
+  test('the backup role (EKS Pod Identity): trusted by the service, bound to the listed service accounts only, each to its namespace\'s keys', async () => {
+    await build('use1', { backupServiceAccounts: [{ namespace: 'orders', name: 'orders-db' }, { namespace: 'orders', name: 'orders-db-backup' }] });
     expect(mocks.one('aws:iam/role:Role', 'use1-backup').inputs.name).toBe('production-us-east-1-db-backup');
     expect(mocks.one('aws:s3/bucket:Bucket', 'use1-backup').inputs)
       .toMatchObject({ bucketPrefix: 'production-us-east-1-backup-', forceDestroy: false });
     const trust = JSON.parse(mocks.one('aws:iam/role:Role', 'use1-backup').inputs.assumeRolePolicy);
     expect(trust.Statement).toEqual([{
-      Effect: 'Allow',
-      Principal: { Federated: ARN('iam', 'use1-oidc') },
-      Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: { StringEquals: { [`${ISSUER_HOST}:sub`]: 'system:serviceaccount:orders-db:pg-backup', [`${ISSUER_HOST}:aud`]: 'sts.amazonaws.com' } },
+      Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'],
     }]);
-    const policy = JSON.parse(mocks.one('aws:iam/rolePolicy:RolePolicy', 'use1-backup').inputs.policy);
-    expect(policy.Statement.map((s: any) => s.Resource)).toEqual([
-      [ARN('s3', 'use1-backup')], [`${ARN('s3', 'use1-backup')}/*`], [ARN('kms', 'use1-backup')],
+    expect(mocks.ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').map(a => a.inputs)).toEqual([
+      expect.objectContaining({ clusterName: 'production-us-east-1', namespace: 'orders', serviceAccount: 'orders-db', roleArn: ARN('iam', 'use1-backup') }),
+      expect.objectContaining({ clusterName: 'production-us-east-1', namespace: 'orders', serviceAccount: 'orders-db-backup', roleArn: ARN('iam', 'use1-backup') }),
     ]);
-    expect(policy.Statement.flatMap((s: any) => s.Action)).not.toContain('s3:DeleteObject');
+    expect(mocks.dependsOn('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'use1-backup-orders-orders-db')).toContain('use1-pod-identity-agent');
+    // Every S3 and KMS call WAL-G makes (wal-push, wal-fetch, backup-push, delete retain), under the pod's own namespace only.
+    const b = ARN('s3', 'use1-backup');
+    const policy = JSON.parse(mocks.one('aws:iam/rolePolicy:RolePolicy', 'use1-backup').inputs.policy);
+    expect(policy.Statement).toEqual([
+      { Sid: 'ListOwnPrefix', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [b],
+        Condition: { StringLike: { 's3:prefix': ['${aws:PrincipalTag/kubernetes-namespace}/*'] } } },
+      { Sid: 'BucketLocation', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [b] },
+      { Sid: 'OwnObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        Resource: [`${b}/\${aws:PrincipalTag/kubernetes-namespace}/*`] },
+      { Sid: 'BucketKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: [ARN('kms', 'use1-backup')] },
+    ]);
   });
 
-  test('several database service accounts may assume the backup role, no other', async () => {
-    await build('multi', { backupServiceAccounts: [{ namespace: 'orders', name: 'orders-db' }, { namespace: 'catalog', name: 'inventory-db' }] });
-    const trust = JSON.parse(mocks.one('aws:iam/role:Role', 'multi-backup').inputs.assumeRolePolicy);
-    expect(trust.Statement[0].Condition.StringEquals['oidc.eks.example/id/MULTI:sub'])
-      .toEqual(['system:serviceaccount:orders:orders-db', 'system:serviceaccount:catalog:inventory-db']);
-    expect(errorOf(() => new RegionalCluster('none', { vpc: {} as any, backupServiceAccounts: [] })).problems.map(p => p.prop)).toEqual(['vpc']);
+  test('an empty backup service account list is refused', () => {
+    expect(errorOf(() => new RegionalCluster('none', { vpc: {} as any, publicAccessCidrs: RUNNER, backupServiceAccounts: [] })).problems.map(p => p.prop)).toEqual(['vpc']);
   });
 
   test('a fixed backup bucket name, for synthesizing its consumers in the same program', async () => {
@@ -206,16 +225,17 @@ describe('RegionalCluster errors', () => {
     const registered = mocks.resources.length;
     const e = errorOf(() => new RegionalCluster('errs', {
       vpc,
-      publicAccessCidrs: ['0.0.0.0/0', 'office'],
+      publicAccessCidrs: ['0.0.0.0/0', 'office', '203.0.113.0/25'],
       nodesPerZone: { min: 0, desired: 2, max: 1 },
       backupServiceAccounts: [{ namespace: 'Databases' }],
       backupBucketName: 'My_Bucket',
     }));
     expect(e.message).toBe([
-      'RegionalCluster \'errs\': 5 problems:',
-      ' - publicAccessCidrs ("0.0.0.0/0") opens the API server to the whole internet; '
-        + 'list your office/VPN egress ranges, or leave empty for a private endpoint',
-      ' - publicAccessCidrs ("office") is not an IPv4 CIDR block; use e.g. "203.0.113.0/24"',
+      'RegionalCluster \'errs\': 6 problems:',
+      ' - publicAccessCidrs ("0.0.0.0/0") opens the API server to the whole internet; list the egress ranges `pulumi up` runs from (CI runner, VPN)',
+      ' - publicAccessCidrs ("office") is not an IPv4 CIDR block; use e.g. "198.18.7.0/28"',
+      ' - publicAccessCidrs ("203.0.113.0/25") is in the documentation range 203.0.113.0/24 (RFC 5737), a placeholder no runner egresses from; '
+        + 'replace it with the egress range `pulumi up` runs from',
       ' - nodesPerZone ({"min":0,"desired":2,"max":1}) must be integers with 1 <= min <= desired <= max; '
         + 'e.g. { min: 1, desired: 2, max: 6 } (min 1 keeps each zone schedulable)',
       ' - backupServiceAccounts[0].namespace ("Databases") is not a namespace name; use a DNS label',
@@ -227,7 +247,7 @@ describe('RegionalCluster errors', () => {
   });
 
   test('a vpc that is not a MultiAzVpc', () => {
-    expect(errorOf(() => new RegionalCluster('novpc', { vpc: {} as any })).message)
+    expect(errorOf(() => new RegionalCluster('novpc', { vpc: {} as any, publicAccessCidrs: RUNNER })).message)
       .toBe('RegionalCluster \'novpc\': 1 problem:\n - vpc ({}) is not a MultiAzVpc; pass the region\'s MultiAzVpc');
   });
 });

@@ -2,16 +2,20 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IPv4CidrRange } from 'ip-num';
 import { parse } from 'yaml';
-import { installMocks, Recorded, settle, valueOf } from './mocks';
+import { ACCOUNT, installMocks, Recorded, settle, valueOf } from './mocks';
 import { ninesClusterCapabilities } from '../../lib/core/capabilities';
 import { Platform } from '../../lib/core/platform';
+import { Problems } from '../../lib/core/errors';
 import { regionObjects } from '../../stacks/pulumi/kubernetes-objects';
+import { placeholderProblems } from '../../stacks/pulumi/placeholders';
 import { buildPlatformStack, describePlatform } from '../../stacks/pulumi/stack';
 
 const mocks = installMocks();
 const ROOT = path.join(__dirname, '..', '..');
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'];
 const readYaml = (f: string) => parse(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+/** What the README's procedure has the engineer set (`pulumi config set`), and the account from the caller's identity. */
+const DEPLOY = { publicAccessCidrs: ['198.18.7.0/28'], hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5', recordName: 'api.shop.dev', accountId: ACCOUNT };
 
 /** The region a registered resource belongs to, from its logical name (undefined: global). */
 const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.startsWith(`${reg}-`) || r.name === `aws-${reg}`);
@@ -19,13 +23,15 @@ const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.s
 beforeEach(() => mocks.reset());
 
 describe('the whole production stack under mocks', () => {
-  test('per region: one aws.Provider, VPC + EKS + add-ons (73 AWS resources, 10 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
+  test('per region: one aws.Provider, VPC + EKS + add-ons (78 AWS resources, 10 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
     const platform = Platform.fromDescription(describePlatform('production'));
     // The cdk8s side grows independently: count its objects per region from the same synth.
-    const synthesized = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r)]));
+    const synthesized = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r, {
+      registry: `${ACCOUNT}.dkr.ecr.${r}.amazonaws.com`, entryDomain: DEPLOY.recordName,
+    })]));
     const objects = Object.fromEntries(REGIONS.map(r => [r, synthesized[r].charts.reduce((n, c) => n + c.objects.length, 0)]));
     expect(objects['us-east-1']).toBeGreaterThanOrEqual(162);
-    const stack = buildPlatformStack(platform, { hostedZoneId: 'Z1', recordName: 'api.example.com' });
+    const stack = buildPlatformStack(platform, DEPLOY);
     await settle(mocks, ...Object.values(stack.regions).map(r => r.urn), stack.failover!.urn);
 
     const counts: Record<string, { aws: number; k8s: number; other: number }> = {};
@@ -36,11 +42,12 @@ describe('the whole production stack under mocks', () => {
       else if (r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup') c.k8s++;
       else c.other++;
     }
-    // aws: 39 VPC + 32 cluster (incl. the vpc-cni add-on) + 2 add-ons (the LB controller's IRSA role and policy);
-    // k8s: the StorageClass + 10 Helm releases + the flagger-system Namespace + the gateway Service read + the region's objects;
+    // aws: 39 VPC + 32 cluster (incl. the vpc-cni add-on) + the Pod Identity agent + 4 associations (2 databases x
+    //      members and backup job) + 2 add-ons (the LB controller's IRSA role and policy);
+    // k8s: the StorageClass + 10 Helm releases + 5 add-on Namespaces + the gateway Service read + the region's objects;
     // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, ClusterAddons, one ConfigGroup per chart.
     expect(counts).toEqual({
-      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 73, k8s: 13 + objects[r], other: 6 + synthesized[r].charts.length }])),
+      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 78, k8s: 17 + objects[r], other: 6 + synthesized[r].charts.length }])),
       global: { aws: 8, k8s: 0, other: 1 }, // 4 health checks + 4 latency records, the GlobalFailover component
     });
 
@@ -53,8 +60,8 @@ describe('the whole production stack under mocks', () => {
         'istio-cni': 'istio-system cni@1.30.0',
         'istiod': 'istio-system istiod@1.30.0',
         'istio-ingressgateway': 'istio-ingress gateway@1.30.0',
-        'prometheus-operator-crds': 'monitoring prometheus-operator-crds@16.0.1',
-        'prometheus-operator': 'monitoring kube-prometheus-stack@66.3.1',
+        'prometheus-operator-crds': 'prometheus-operator prometheus-operator-crds@16.0.1',
+        'prometheus-operator': 'prometheus-operator kube-prometheus-stack@66.3.1',
         'chaos-mesh': 'chaos-mesh chaos-mesh@2.7.0',
         'flagger': 'flagger-system flagger@1.38.0',
         'flagger-loadtester': 'flagger-system loadtester@0.33.0',
@@ -62,10 +69,16 @@ describe('the whole production stack under mocks', () => {
       // The gateway's NLB carries this region's public ingress security group.
       const gateway = releases.find(r => r.inputs.name === 'istio-ingressgateway')!;
       expect(gateway.inputs.values.service.annotations['service.beta.kubernetes.io/aws-load-balancer-security-groups']).toBe(`${region}-public-lb-id`);
-      // Every chart's objects apply after every add-on (the CRDs, controllers and webhooks they need).
+      // Every object of every chart applies after every add-on (the CRDs, controllers and webhooks it needs):
+      // the object itself depends on them (a ConfigGroup's own dependsOn does not order its children).
       for (const chart of synthesized[region].charts) {
-        expect(mocks.dependsOn('kubernetes:yaml:ConfigGroup', `${region}-${chart.chart}`))
-          .toEqual(expect.arrayContaining(releases.map(r => r.name)));
+        for (const o of chart.objects) {
+          const name = `${region}-${chart.chart}-${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+          const type = mocks.resources.find(r => r.name === name && r.inputs?.kind === o.kind)!.type;
+          expect([name, mocks.dependencyClosure(`${type}::${name}`)]).toEqual([name, expect.objectContaining({})]);
+          const closure = mocks.dependencyClosure(`${type}::${name}`);
+          for (const rel of releases) expect([name, rel.name, closure.has(`kubernetes:helm.sh/v3:Release::${rel.name}`)]).toEqual([name, rel.name, true]);
+        }
       }
       // Global failover: one health check and one latency record per region, on that region's gateway NLB.
       const nlb = `${region}-istio-ingressgateway-service.elb.amazonaws.com`;
@@ -102,24 +115,36 @@ describe('the whole production stack under mocks', () => {
     const open = mocks.ofType('aws:ec2/securityGroup:SecurityGroup').flatMap(sg => (sg.inputs.ingress ?? [])
       .filter((i: any) => (i.cidrBlocks ?? []).includes('0.0.0.0/0')).map((i: any) => `${sg.name}:${i.fromPort}-${i.toPort}`));
     expect(open).toEqual(REGIONS.map(r => `${r}-public-lb:443-443`));
-    expect(mocks.ofType('aws:eks/cluster:Cluster').map(c => c.inputs.vpcConfig.endpointPublicAccess)).toEqual([false, false, false, false]);
+    // The API endpoints answer the runner's allow-list only (and the VPC privately).
+    expect(mocks.ofType('aws:eks/cluster:Cluster').map(c => [c.inputs.vpcConfig.endpointPrivateAccess, c.inputs.vpcConfig.publicAccessCidrs]))
+      .toEqual(Array(4).fill([true, DEPLOY.publicAccessCidrs]));
+    // Nothing a real AWS account or cluster would refuse (see the behaviours in mocks.ts).
+    expect(mocks.errors).toEqual([]);
+    // No placeholder reaches a cluster: the services and the database pull from the account's ECR in their region.
+    const images = mocks.resources.filter(r => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:helm.sh/v3:Release')
+      .flatMap(r => JSON.stringify(r.inputs).match(/"image":"[^"]+"/g) ?? []);
+    expect(images.filter(i => i.includes('example'))).toEqual([]);
+    expect(images).toContain(`"image":"${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/platform/patroni:3.0.4-pg15"`);
     expect(Object.keys(await valueOf(stack.regions['eu-west-1'].vpc.cidrPlan).then(p => p.zones)))
       .toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
   }, 240_000);
 
-  test('staging (1 region, no DNS): the cluster receives exactly its region\'s cdk8s objects, chart by chart', async () => {
+  test('staging (1 region): the cluster receives exactly its region\'s cdk8s objects, chart by chart', async () => {
     const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
-    const stack = buildPlatformStack(platform);
+    const stack = buildPlatformStack(platform, DEPLOY);
     await settle(mocks, stack.regions['us-east-1'].urn);
-    expect(stack.failover).toBeUndefined();
-    const { charts, backupServiceAccounts } = regionObjects(platform, 'us-east-1');
+    expect(mocks.errors).toEqual([]);
+    const { charts, backupServiceAccounts } = regionObjects(platform, 'us-east-1', {
+      registry: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`, entryDomain: DEPLOY.recordName,
+    });
     // cluster-wide objects and namespaces first, then the services (and any later chart), each after the previous.
     expect(charts.map(c => c.chart).slice(0, 2)).toEqual(['cluster', 'services']);
     expect(charts[0].objects.filter(o => o.kind === 'Namespace').length).toBeGreaterThanOrEqual(9);
     // What the ConfigGroups applied: their objects are named `<region>-<chart>-[<namespace>/]<name>`; the add-ons'
     // releases, the gateway Service read and the flagger-system Namespace are not theirs.
     const applied = mocks.resources.filter(r => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup'
-      && r.type !== 'kubernetes:helm.sh/v3:Release' && r.id === undefined && charts.some(c => r.name.startsWith(`us-east-1-${c.chart}-`)));
+      && r.type !== 'kubernetes:helm.sh/v3:Release' && r.id === undefined && charts.some(c => r.name.startsWith(`us-east-1-${c.chart}-`))
+      && !(r.type === 'kubernetes:core/v1:Namespace' && r.name === `us-east-1-${r.inputs.metadata.name}`)); // the add-ons' own (chaos-mesh)
     const ident = (o: any) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     expect(applied.map(r => ident(r.inputs)).sort()).toEqual(charts.flatMap(c => c.objects.map(ident)).sort());
     const deployment = charts[1].objects.find(o => o.kind === 'Deployment' && o.metadata.name === 'order-service')!;
@@ -137,17 +162,16 @@ describe('the whole production stack under mocks', () => {
     expect(claimed.filter(c => c !== undefined && c !== null && c !== 'gp3-encrypted')).toEqual([]);
     expect(mocks.ofType('kubernetes:storage.k8s.io/v1:StorageClass')[0].inputs.metadata.annotations)
       .toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
-    // The backup bucket and role are the ones the PatroniClusters were synthesized with, and the role trusts
-    // exactly their service accounts.
-    const patroniAccounts = applied.filter(r => r.inputs.kind === 'ServiceAccount' && r.inputs.metadata.annotations?.['eks.amazonaws.com/role-arn']);
-    expect(patroniAccounts.length).toBeGreaterThan(0);
+    // The backup bucket is the one the PatroniClusters were synthesized with; the backup role is bound (EKS Pod
+    // Identity) to exactly their members' and base-backup jobs' service accounts, which carry no role ARN.
+    const dbAccounts = applied.filter(r => r.inputs.kind === 'ServiceAccount' && r.inputs.metadata.labels?.['app.kubernetes.io/name']?.startsWith('patroni'));
+    expect(dbAccounts.map(r => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort())
+      .toEqual(['catalog/inventory-db', 'catalog/inventory-db-backup', 'orders/orders-db', 'orders/orders-db-backup']);
     expect(backupServiceAccounts.map(a => `${a.namespace}/${a.name}`).sort())
-      .toEqual(patroniAccounts.map(r => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort());
-    const role = mocks.one('aws:iam/role:Role', 'us-east-1-backup').inputs;
-    for (const sa of patroniAccounts) expect(sa.inputs.metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(new RegExp(`:role/${role.name}$`));
-    const trusted = Object.entries(JSON.parse(role.assumeRolePolicy).Statement[0].Condition.StringEquals)
-      .find(([k]) => k.endsWith(':sub'))![1];
-    expect([trusted].flat().sort()).toEqual(backupServiceAccounts.map(a => `system:serviceaccount:${a.namespace}:${a.name}`).sort());
+      .toEqual(dbAccounts.map(r => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort());
+    expect(dbAccounts.filter(r => r.inputs.metadata.annotations?.['eks.amazonaws.com/role-arn'])).toEqual([]);
+    expect(mocks.ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').map(a => `${a.inputs.namespace}/${a.inputs.serviceAccount}`).sort())
+      .toEqual(backupServiceAccounts.map(a => `${a.namespace}/${a.name}`).sort());
     expect(mocks.one('aws:s3/bucket:Bucket', 'us-east-1-backup').inputs.bucket).toBe('nines-staging-us-east-1-db-backup');
     const groups = stack.regions['us-east-1'].workloads;
     expect(Object.keys(groups)).toEqual(charts.map(c => c.chart));
@@ -155,20 +179,18 @@ describe('the whole production stack under mocks', () => {
 
   test('an entry point override replaces that region\'s NLB only; with the gateway off the config host name is used', async () => {
     const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1']));
-    const stack = buildPlatformStack(platform, {
-      hostedZoneId: 'Z1', recordName: 'api.example.com', entryPoints: { 'eu-west-1': 'eu.cdn.example.com' },
-    });
+    const stack = buildPlatformStack(platform, { ...DEPLOY, entryPoints: { 'eu-west-1': 'eu.cdn.shop.dev' } });
     await settle(mocks, stack.failover!.urn, ...Object.values(stack.failover!.recordFqdns));
     expect(mocks.one('aws:route53/healthCheck:HealthCheck', 'staging-us-east-1').inputs.fqdn)
       .toBe('us-east-1-istio-ingressgateway-service.elb.amazonaws.com');
-    expect(mocks.one('aws:route53/healthCheck:HealthCheck', 'staging-eu-west-1').inputs.fqdn).toBe('eu.cdn.example.com');
+    expect(mocks.one('aws:route53/healthCheck:HealthCheck', 'staging-eu-west-1').inputs.fqdn).toBe('eu.cdn.shop.dev');
     mocks.reset();
     const noGateway = buildPlatformStack(Platform.fromDescription(describePlatform('staging', ['us-east-1'])), {
-      hostedZoneId: 'Z1', recordName: 'api.example.com', addons: { enable: { ingressGateway: false } },
+      ...DEPLOY, addons: { enable: { ingressGateway: false } },
     });
     await settle(mocks, noGateway.failover!.urn, ...Object.values(noGateway.failover!.recordFqdns));
     expect(noGateway.regions['us-east-1'].entryPoint).toBeUndefined();
-    expect(mocks.one('aws:route53/record:Record', 'staging-us-east-1').inputs.records).toEqual(['us-east-1.api.example.com']);
+    expect(mocks.one('aws:route53/record:Record', 'staging-us-east-1').inputs.records).toEqual(['us-east-1.api.shop.dev']);
   }, 240_000);
 
   test('the contract: a capability the objects require and nothing provides fails before any resource is registered', () => {
@@ -176,7 +198,7 @@ describe('the whole production stack under mocks', () => {
     // Chaos Mesh off, but the region's chaos presets and game day need its CRDs.
     let error: Error | undefined;
     try {
-      buildPlatformStack(platform, { addons: { enable: { chaosMesh: false } } });
+      buildPlatformStack(platform, { ...DEPLOY, addons: { enable: { chaosMesh: false } } });
     } catch (e) {
       error = e as Error;
     }
@@ -191,7 +213,7 @@ describe('the whole production stack under mocks', () => {
 
   test('the contract: what RegionalCluster and ClusterAddons declare they provide is what the stack checked against', async () => {
     const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
-    const stack = buildPlatformStack(platform);
+    const stack = buildPlatformStack(platform, DEPLOY);
     await settle(mocks, stack.regions['us-east-1'].urn);
     const r = stack.regions['us-east-1'];
     const provided = new Set([...r.cluster.provides, ...r.addons.provides].map(p => p.capability));
@@ -211,6 +233,39 @@ describe('the whole production stack under mocks', () => {
     expect([cni.addonName, JSON.parse(cni.configurationValues)]).toEqual(['vpc-cni', { enableNetworkPolicy: 'true' }]);
     expect(mocks.one('aws:eks/cluster:Cluster', 'us-east-1').inputs.version).toBe(platform.kubernetesVersion);
   }, 120_000);
+
+  test('placeholders and missing settings are refused at once, before anything is registered', () => {
+    const platform = Platform.fromDescription(describePlatform('production', ['us-east-1']));
+    expect(() => buildPlatformStack(platform, {})).toThrow([
+      'PulumiStack \'production\': 4 problems:',
+      ' - nines:publicAccessCidrs (undefined) is not set; run `pulumi config set --path \'nines:publicAccessCidrs[0]\' <egress CIDR of the machine running pulumi up>`',
+      ' - nines:hostedZoneId (undefined) is not set; run `pulumi config set nines:hostedZoneId <the Route53 zone id of recordName>`',
+      ' - nines:recordName (undefined) is not set; run `pulumi config set nines:recordName <the entry\'s public name, e.g. api.shop.com>`',
+      ' - nines:registry (undefined) is not set and the deploying account is unknown; set nines:registry, or pass accountId from aws.getCallerIdentity()',
+    ].join('\n'));
+    expect(() => buildPlatformStack(platform, { ...DEPLOY, hostedZoneId: 'Z0EXAMPLE0000000000', recordName: 'api.example.com', registry: 'registry.example.com' }))
+      .toThrow([
+        'PulumiStack \'production\': 3 problems:',
+        ' - nines:hostedZoneId ("Z0EXAMPLE0000000000") is a placeholder; set the id of your Route53 hosted zone (`aws route53 list-hosted-zones`)',
+        ' - nines:recordName ("api.example.com") is under a domain reserved for documentation (RFC 2606), so no certificate can be issued for it '
+          + 'and no client resolves it; set a name under your hosted zone, e.g. "api.shop.com"',
+        ' - nines:registry ("registry.example.com") is a registry host reserved for documentation; set your registry, or unset it to use the account\'s ECR',
+      ].join('\n'));
+    expect(mocks.resources).toEqual([]);
+  });
+
+  test('an image from a placeholder registry or the example account id in an object is refused (the objects are scanned, not the config)', () => {
+    const problems = new Problems('PulumiStack', 'production');
+    placeholderProblems(problems, 'us-east-1', [
+      { kind: 'Deployment', metadata: { namespace: 'shop', name: 'web' }, spec: { template: { spec: { containers: [{ image: 'registry.example.com/shop/web:1.0.0' }] } } } },
+      { kind: 'ServiceAccount', metadata: { namespace: 'shop', name: 'web' }, annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/web' } },
+      { kind: 'Deployment', metadata: { namespace: 'shop', name: 'ok' }, spec: { template: { spec: { containers: [{ image: 'quay.io/prometheus/prometheus:v2.53.1' }] } } } },
+    ]);
+    expect(problems.all.map(p => `${p.prop}: ${p.why}`)).toEqual([
+      'us-east-1 image: comes from a registry host reserved for documentation, which no node can pull from',
+      'us-east-1 ServiceAccount shop/web: carries the example AWS account id',
+    ]);
+  });
 
   test('a region outside the description is a clear error', () => {
     expect(() => describePlatform('staging', ['us-east-1', 'sa-east-1'])).toThrow(

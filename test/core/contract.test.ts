@@ -108,7 +108,7 @@ describe('the Kubernetes version, declared once', () => {
   test('EKS uses it; ClusterAddons refuses a pin outside the version\'s range before registering anything', async () => {
     const platform = Platform.fromDescription(describe1({ kubernetesVersion: '1.33' }));
     const vpc = new MultiAzVpc('v133', { region: platform.region('us-east-1') });
-    const cluster = new RegionalCluster('v133', { vpc });
+    const cluster = new RegionalCluster('v133', { vpc, publicAccessCidrs: ['198.18.7.0/28'] });
     await settle(mocks, cluster.urn);
     expect(cluster.kubernetesVersion).toBe('1.33');
     expect(mocks.one('aws:eks/cluster:Cluster', 'v133').inputs.version).toBe('1.33');

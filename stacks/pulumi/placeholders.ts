@@ -1,0 +1,59 @@
+import { Problems } from '../../lib/core/errors';
+
+/**
+ * Names reserved for documentation and tests, which resolve nowhere real: example.com/.net/.org
+ * (RFC 2606 section 3) and the .example, .test, .invalid and .localhost top-level names (RFC 2606
+ * section 2, RFC 6761).
+ */
+const RESERVED_DOMAIN = /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/i;
+/** The account id AWS documentation uses in its examples. */
+export const EXAMPLE_ACCOUNT_ID = '123456789012';
+
+/** Whether a host name (or an image reference's registry host) is a documentation placeholder. */
+export function isReservedHost(host: string): boolean {
+  return RESERVED_DOMAIN.test(host.replace(/:\d+$/, ''));
+}
+
+/** The registry host of an image reference (`docker.io` when the reference names none). */
+export function imageHost(image: string): string {
+  const first = image.split('/')[0];
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
+/** Every `image` of an object (containers, init and ephemeral containers, at any depth). */
+export function imagesOf(object: unknown): string[] {
+  const found: string[] = [];
+  const walk = (o: unknown) => {
+    if (Array.isArray(o)) {
+      o.forEach(walk);
+    } else if (o && typeof o === 'object') {
+      for (const [k, v] of Object.entries(o)) {
+        if (k === 'image' && typeof v === 'string') found.push(v);
+        else walk(v);
+      }
+    }
+  };
+  walk(object);
+  return found;
+}
+
+/**
+ * Reports, once per value, every placeholder left in what a deployment would apply: images from a
+ * reserved registry host, and the example account id anywhere in an object.
+ */
+export function placeholderProblems(problems: Problems, what: string, objects: readonly Record<string, any>[]): void {
+  const images = new Set<string>();
+  const accountIn = new Set<string>();
+  for (const o of objects) {
+    for (const image of imagesOf(o)) if (isReservedHost(imageHost(image))) images.add(image);
+    if (JSON.stringify(o).includes(EXAMPLE_ACCOUNT_ID)) accountIn.add(`${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`);
+  }
+  for (const image of images) {
+    problems.add(`${what} image`, image, 'comes from a registry host reserved for documentation, which no node can pull from',
+      'set nines:registry to your registry (e.g. "<account>.dkr.ecr.<region>.amazonaws.com")');
+  }
+  for (const object of accountIn) {
+    problems.add(`${what} ${object}`, EXAMPLE_ACCOUNT_ID, 'carries the example AWS account id',
+      'remove it: roles are bound with EKS Pod Identity and the account comes from the caller\'s identity');
+  }
+}
