@@ -112,8 +112,8 @@ describe('MultiAzVpc defaults (us-east-1 of the production description)', () => 
       vpcId: 'use1-id',
       trafficType: 'ALL',
       logDestinationType: 'cloud-watch-logs',
-      logDestination: 'arn:aws:cloudwatch::123456789012:use1-flow-logs',
-      iamRoleArn: 'arn:aws:iam::123456789012:use1-flow-logs',
+      logDestination: 'arn:aws:cloudwatch::210987654321:use1-flow-logs',
+      iamRoleArn: 'arn:aws:iam::210987654321:use1-flow-logs',
       maxAggregationInterval: 60,
     });
     expect(mocks.one('aws:cloudwatch/logGroup:LogGroup', 'use1-flow-logs').inputs)
@@ -122,7 +122,7 @@ describe('MultiAzVpc defaults (us-east-1 of the production description)', () => 
     expect(trust.Statement[0].Principal).toEqual({ Service: 'vpc-flow-logs.amazonaws.com' });
     const policy = JSON.parse(mocks.one('aws:iam/rolePolicy:RolePolicy', 'use1-flow-logs').inputs.policy);
     expect(policy.Statement[0].Resource).toEqual([
-      'arn:aws:cloudwatch::123456789012:use1-flow-logs', 'arn:aws:cloudwatch::123456789012:use1-flow-logs:*',
+      'arn:aws:cloudwatch::210987654321:use1-flow-logs', 'arn:aws:cloudwatch::210987654321:use1-flow-logs:*',
     ]);
   });
 
