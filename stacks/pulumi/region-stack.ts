@@ -66,8 +66,9 @@ export class RegionStack extends pulumi.ComponentResource {
       const group: k8s.yaml.ConfigGroup = new k8s.yaml.ConfigGroup(`${name}-${chart.chart}`, {
         objs: [...chart.objects],
         resourcePrefix: `${name}-${chart.chart}`,
-        transformations: [(_obj: unknown, opts: pulumi.CustomResourceOptions) => {
-          opts.dependsOn = opts.dependsOn === undefined ? after : pulumi.output(opts.dependsOn).apply(d => [...[d].flat(), ...after]);
+        transformations: [(_obj: unknown, objectOpts: pulumi.CustomResourceOptions) => {
+          const own = objectOpts.dependsOn;
+          objectOpts.dependsOn = own === undefined ? after : pulumi.output(own).apply(d => [...[d].flat(), ...after]);
         }],
       }, { parent: this, provider: this.cluster.provider, dependsOn: after });
       workloads[chart.chart] = group;

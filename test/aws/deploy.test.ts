@@ -21,7 +21,8 @@ const kubeconfig = (cluster: string) => JSON.stringify({ clusters: [{ name: clus
 /** A bare cluster (no RegionalCluster rules) with one node group and a provider, to break one rule at a time. */
 function bareCluster(name: string, publicAccess = true) {
   const cluster = new eks.Cluster(name, {
-    name, roleArn: 'arn:aws:iam::210987654321:role/eks',
+    name,
+    roleArn: 'arn:aws:iam::210987654321:role/eks',
     vpcConfig: { subnetIds: ['s'], endpointPrivateAccess: true, endpointPublicAccess: publicAccess, publicAccessCidrs: publicAccess ? ['198.18.7.0/28'] : undefined },
   });
   const nodes = new eks.NodeGroup(`${name}-a`, {

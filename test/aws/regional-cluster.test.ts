@@ -179,11 +179,20 @@ describe('RegionalCluster defaults', () => {
     const b = ARN('s3', 'use1-backup');
     const policy = JSON.parse(mocks.one('aws:iam/rolePolicy:RolePolicy', 'use1-backup').inputs.policy);
     expect(policy.Statement).toEqual([
-      { Sid: 'ListOwnPrefix', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [b],
-        Condition: { StringLike: { 's3:prefix': ['${aws:PrincipalTag/kubernetes-namespace}/*'] } } },
+      {
+        Sid: 'ListOwnPrefix',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [b],
+        Condition: { StringLike: { 's3:prefix': ['${aws:PrincipalTag/kubernetes-namespace}/*'] } },
+      },
       { Sid: 'BucketLocation', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [b] },
-      { Sid: 'OwnObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        Resource: [`${b}/\${aws:PrincipalTag/kubernetes-namespace}/*`] },
+      {
+        Sid: 'OwnObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        Resource: [`${b}/\${aws:PrincipalTag/kubernetes-namespace}/*`],
+      },
       { Sid: 'BucketKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: [ARN('kms', 'use1-backup')] },
     ]);
   });

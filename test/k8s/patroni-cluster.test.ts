@@ -236,27 +236,33 @@ describe('PatroniCluster defaults (etcd DCS)', () => {
   test('backups: WAL-G archiving, a base-backup CronJob streaming over the replication protocol, no Kubernetes API access', () => {
     const cron = find(objs, 'CronJob', 'orders-db-backup');
     expect(cron.spec).toMatchObject({ schedule: '0 3 * * *', concurrencyPolicy: 'Forbid' });
-    const pod = cron.spec.jobTemplate.spec.template;
-    const container = pod.spec.containers[0];
+    const jobPod = cron.spec.jobTemplate.spec.template;
+    const backup = jobPod.spec.containers[0];
     // The cluster's own image (it carries WAL-G): no kubectl image, no exec into a member.
-    expect(container.image).toBe(IMAGE);
-    expect(container.command[2].split('\n')).toEqual([
+    expect(backup.image).toBe(IMAGE);
+    expect(backup.command[2].split('\n')).toEqual([
       'set -eu',
       'quit_proxy() { python3 -c \'import urllib.request; urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:15020/quitquitquit", method="POST"), timeout=5)\' || true; }',
       'trap quit_proxy EXIT',
       'wal-g backup-push --pghost orders-db-ro.orders.svc.cluster.local,orders-db.orders.svc.cluster.local',
       'wal-g delete retain FULL 7 --confirm',
     ]);
-    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef.key]));
+    const env = Object.fromEntries(backup.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef.key]));
     expect(env).toEqual({
-      HOME: '/tmp', PGPORT: '5432', PGUSER: 'replicator', PGPASSWORD: 'replication-password', WALG_S3_PREFIX: 's3://nines-backups-us-east-1/orders/orders-db',
-      AWS_REGION: 'us-east-1', AWS_STS_REGIONAL_ENDPOINTS: 'regional', WALG_COMPRESSION_METHOD: 'lz4',
+      HOME: '/tmp',
+      PGPORT: '5432',
+      PGUSER: 'replicator',
+      PGPASSWORD: 'replication-password',
+      WALG_S3_PREFIX: 's3://nines-backups-us-east-1/orders/orders-db',
+      AWS_REGION: 'us-east-1',
+      AWS_STS_REGIONAL_ENDPOINTS: 'regional',
+      WALG_COMPRESSION_METHOD: 'lz4',
     });
-    expect(pod.spec.automountServiceAccountToken).toBe(false);
+    expect(jobPod.spec.automountServiceAccountToken).toBe(false);
     expect(objs.filter(o => ['Role', 'RoleBinding'].includes(o.kind) && o.metadata.name === 'orders-db-backup')).toEqual([]);
     expect(JSON.stringify(objs)).not.toContain('pods/exec');
     // In the mesh (mTLS to the members); with IRSA the role is on the job's ServiceAccount.
-    expect(pod.metadata.annotations).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}' });
+    expect(jobPod.metadata.annotations).toEqual({ 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}' });
     expect(find(objs, 'ServiceAccount', 'orders-db-backup').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': BACKUP.roleArn });
     const np = find(objs, 'NetworkPolicy', 'orders-db-backup').spec;
     expect(np.ingress).toEqual([]);
