@@ -29,7 +29,7 @@ describe('reference platform', () => {
     // - Patroni: role Services select by the role label Patroni sets at run time, members and the
     //   backup CronJob call the API (role labels, exec), etcd hands leadership off on SIGTERM.
     const patroni = [['orders', 'orders-db'], ['catalog', 'inventory-db']].flatMap(([ns, db]) => [
-      `NINES-AV-06 StatefulSet/${ns}/${db}-etcd`, `NINES-HARD-03 CronJob/${ns}/${db}-backup`, `NINES-HARD-03 StatefulSet/${ns}/${db}`,
+      `NINES-AV-06 StatefulSet/${ns}/${db}-etcd`, `NINES-HARD-03 StatefulSet/${ns}/${db}`,
       `NINES-WL-06 Service/${ns}/${db}`, `NINES-WL-06 Service/${ns}/${db}-ro`,
     ]).concat('NINES-WL-04 Deployment/orders/orders-db-pooler'); // TCP connect probes: one check, two timings
     const kafka = platform.region(regionName).zones
@@ -96,8 +96,9 @@ describe('reference platform', () => {
       .toEqual(['catalog-cache-redis', 'catalog-cache-sentinel', 'inventory-db', 'inventory-db-etcd']);
     // PostgreSQL with Patroni for orders (order, payment) and inventory, spread over the zones
     const dbIngress = np('orders-db').spec.ingress.map((r: any) => `${r.from[0].podSelector?.matchLabels['app.kubernetes.io/instance'] ?? 'monitoring'}:${r.ports.map((p: any) => p.port)}`);
-    // order and payment reach orders-db through its PgBouncer pooler only
-    expect(dbIngress).toEqual(['orders-db-orders:5432,8008', 'orders-db-pooler-orders:5432', 'monitoring:9187,8008']);
+    // order and payment reach orders-db through its PgBouncer pooler only; the base-backup job (second rule) streams on 5432
+    expect(dbIngress).toEqual(['orders-db-orders:5432,8008', 'orders-db-orders:5432', 'orders-db-pooler-orders:5432', 'monitoring:9187,8008']);
+    expect(np('orders-db').spec.ingress[1].from[0].podSelector.matchLabels['app.kubernetes.io/name']).toBe('patroni-backup');
     expect(callers('orders-db-pooler')).toEqual(['order-service-orders', 'payment-service-payments']);
     const ordersDb = objs.find(o => o.kind === 'StatefulSet' && o.metadata.name === 'orders-db');
     expect(ordersDb.spec.replicas).toBe(3);
