@@ -1,0 +1,35 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as pulumi from '@pulumi/pulumi';
+import { parse } from 'yaml';
+import { ACCOUNT, installMocks, settle, valueOf } from './mocks';
+
+const mocks = installMocks();
+const ROOT = path.join(__dirname, '..', '..');
+const set = (config: Record<string, unknown>) => {
+  for (const [k, v] of Object.entries(config)) pulumi.runtime.setConfig(k, typeof v === 'string' ? v : JSON.stringify(v));
+};
+
+test('the production program: Pulumi.production.yaml as shipped is refused with what to set; with the README\'s settings it passes', async () => {
+  set(parse(fs.readFileSync(path.join(ROOT, 'Pulumi.production.yaml'), 'utf8')).config);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const main = require('../../stacks/pulumi/index');
+  await expect(main()).rejects.toThrow([
+    'PulumiStack \'production\': 3 problems:',
+    ' - nines:publicAccessCidrs (undefined) is not set; run `pulumi config set --path \'nines:publicAccessCidrs[0]\' <egress CIDR of the machine running pulumi up>`',
+    ' - nines:hostedZoneId (undefined) is not set; run `pulumi config set nines:hostedZoneId <the Route53 zone id of recordName>`',
+    ' - nines:recordName (undefined) is not set; run `pulumi config set nines:recordName <the entry\'s public name, e.g. api.shop.com>`',
+  ].join('\n'));
+  expect(mocks.resources.filter(r => !r.type.startsWith('pulumi:'))).toEqual([]);
+
+  set({ 'nines:publicAccessCidrs': ['198.18.7.0/28'], 'nines:hostedZoneId': 'Z04538211PDQ8TJ0UQ4A5', 'nines:recordName': 'api.shop.dev' });
+  const outputs = await main();
+  await settle(mocks, ...Object.values(outputs.clusterNames as Record<string, pulumi.Output<string>>), ...Object.values(outputs.healthCheckIds));
+  expect(outputs.accountId).toBe(ACCOUNT);
+  expect(Object.keys(outputs.clusterNames)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1']);
+  expect(await valueOf(outputs.clusterNames['ap-southeast-1'])).toBe('production-ap-southeast-1');
+  expect(mocks.ofType('kubernetes:helm.sh/v3:Release').length).toBe(4 * 10);
+  expect(mocks.ofType('aws:route53/healthCheck:HealthCheck')).toHaveLength(4);
+  // Nothing EKS, Helm or the API server would refuse, in any region.
+  expect(mocks.errors).toEqual([]);
+}, 400_000);
