@@ -459,6 +459,14 @@ export class PatroniCluster extends Construct implements IDependent {
         ports: [{ port: this.kubernetesApi.port }],
         why: 'Patroni labels its pod with its role',
       },
+      ...(s.backup ? [{
+        kind: 'replication' as const,
+        from: { namespace: this.namespace, podLabels: this.backupSelector() },
+        to: memberPods,
+        ports: [{ port: PG_PORT }],
+        postgresReplication: true,
+        why: 'the base-backup job streams BASE_BACKUP from a member (wal-g backup-push without a data directory)',
+      }] : []),
     ]);
 
     const dcs = props.dcs ?? 'etcd';
