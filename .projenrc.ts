@@ -76,7 +76,7 @@ const project = new typescript.TypeScriptProject({
     'ioredis@^5.4.0',
   ],
 
-  eslintOptions: { dirs: ['lib', 'stacks', 'examples', 'bench'], devdirs: ['test', 'projenrc'] },
+  eslintOptions: { dirs: ['lib', 'stacks', 'examples'], devdirs: ['test', 'projenrc', 'bench'] },
   jestOptions: {
     jestVersion: '^30',
     passWithNoTests: false,
@@ -190,5 +190,8 @@ new JsonFile(project, 'typedoc.json', {
     externalSymbolLinkMappings: { '@pulumi/pulumi': { CustomResource: 'https://www.pulumi.com/docs/reference/pkg/nodejs/pulumi/pulumi/#CustomResource' } },
   },
 });
+
+// examples/ import the package by name: the import resolver reads the paths examples/tsconfig.json maps.
+project.eslint?.file.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './examples/tsconfig.json']);
 
 project.synth();

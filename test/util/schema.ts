@@ -25,7 +25,7 @@
  */
 import * as fs from 'fs';
 import { createRequire } from 'module';
-import * as path from 'path';
+import * as nodePath from 'path';
 import { DEFAULT_KUBERNETES_VERSION } from '../../lib/core/kubernetes-version';
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ const officialCache = new Map<string, OfficialSchemas | null>();
 export function officialSchemas(version: string = SCHEMA_KUBERNETES_VERSION): OfficialSchemas | null {
   let o = officialCache.get(version);
   if (o === undefined) {
-    const file = path.join(__dirname, '..', 'schemas', `kubernetes-v${version}.0.json`);
+    const file = nodePath.join(__dirname, '..', 'schemas', `kubernetes-v${version}.0.json`);
     if (!fs.existsSync(file)) {
       o = null;
     } else {
