@@ -10,7 +10,7 @@ import { ApiObject, App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
-import { Checks, Criticality, Platform, Region, RegionChart, ResilientService } from '../lib';
+import { Bulkhead, Checks, Criticality, Platform, PriorityClasses, Region, RegionChart, ResilientService } from '../lib';
 
 // ---------------------------------------------------------------------------------------------
 // Setup
@@ -74,6 +74,10 @@ function buildNines(regions: readonly Region[], n: number): Built {
     const app = new App();
     Checks.of(app).log = () => {};
     const chart = new RegionChart(app, 'services', { region, disableResourceNameHashes: true });
+    // What a real app holds around its services (and the full check pass reads): the bulkhead
+    // namespaces (meshed, PSA restricted) and the tiers' PriorityClasses.
+    new PriorityClasses(chart, 'priority');
+    for (let k = 0; k < NAMESPACES; k++) new Bulkhead(chart, `team-${k}`);
     const services: ResilientService[] = [];
     for (let i = 0; i < n; i++) {
       const s = spec(i);
