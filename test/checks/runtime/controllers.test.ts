@@ -38,13 +38,14 @@ describe('NINES-RT-CTL-01: selectors after the controllers act', () => {
     expect(() => app.synthYaml()).toThrow(/\[NINES-RT-CTL-01\] test\/kill\/PodChaos .*selects no running pod/);
   });
 
-  test('issue example: the canary pods stop being scraped once Flagger relabels the -canary Service (ServiceMonitor on the name label)', () => {
+  test('issue example: the canary pods stop being scraped once Flagger relabels the -canary Service (ServiceMonitor on the name label); synth fails', () => {
     const { app, order } = canaried();
     order.serviceMonitor!.addJsonPatch(JsonPatch.replace('/spec/selector/matchLabels', order.selectorLabels));
     expect(ctl(app)).toEqual(['[NINES-RT-CTL-01] test/order-service/ServiceMonitor (ServiceMonitor/orders/order-service): selector'
       + ' {app.kubernetes.io/name=order-service, app.kubernetes.io/instance=order-service-orders} selects Deployment/orders/order-service-primary but not the canary pods'
       + ' of Deployment/orders/order-service that Flagger judges during an analysis; fix: select both by a label Flagger keeps (e.g. app.kubernetes.io/instance),'
       + ' not by app.kubernetes.io/name']);
+    expect(() => app.synthYaml()).toThrow(/\[NINES-RT-CTL-01\] test\/order-service\/ServiceMonitor .*but not the canary pods/);
   });
 
   test('issue example: the database experiments target databases/orders-db-databases, which does not exist (the cluster runs in orders); synth fails', () => {
@@ -60,6 +61,7 @@ describe('NINES-RT-CTL-01: selectors after the controllers act', () => {
     // read from the construct, it selects the leader by Patroni's role label
     ChaosExperiment.podKill(ChaosTarget.databasePrimary(db), { scope: db, id: 'derived-kill', allowProduction: true });
     expect(ctl(app)).toHaveLength(1);
+    expect(() => app.synthYaml()).toThrow(/\[NINES-RT-CTL-01\] services\/orders-db\/retyped-kill\/PodChaos .*selects no pod the cluster will run/);
   });
 
   test('fixture: labels that exist only in another namespace are named in the message', () => {

@@ -63,6 +63,7 @@ describe('signals', () => {
     expect(findings(app, 'NINES-RT-SIG-03')).toEqual(['[NINES-RT-SIG-03] chaos/game-day/database-primary-failure/Schedule (Schedule/chaos/game-day-database-primary-failure):'
       + ' waits on alert OrdersDbPrimaryAvailabilityBurnRateFastPage, which no PrometheusRule of the platform defines, so the guard never fires;'
       + ' fix: guard on an alert a construct defines (e.g. the target\'s SLO burn-rate page, or the database\'s own alert such as PatroniNoLeader)']);
+    expect(() => app.synthYaml()).toThrow(/\[NINES-RT-SIG-03\] chaos\/game-day\/database-primary-failure\/Schedule .*no PrometheusRule of the platform defines/);
   });
 
   test('fixture: an alert on kube-state-metrics without kube-state-metrics in the platform has no producer, unless declared external (NINES-RT-SIG-01)', () => {
