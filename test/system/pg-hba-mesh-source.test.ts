@@ -21,7 +21,7 @@ import { Testing } from 'cdk8s';
 import { Client } from 'pg';
 import { parse } from 'yaml';
 import { DAEMON_USER, Daemon, daemonUserIds, freePorts, isAlive, killPid, makeDaemonDir, startAsDaemonUser, waitFor } from './patroni/processes';
-import { Checks, PatroniCluster, Platform, RegionChart } from '../../lib';
+import { Bulkhead, Checks, PatroniCluster, Platform, PriorityClasses, RegionChart } from '../../lib';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const SUPERUSER_PASSWORD = 'mesh-source-superuser';
@@ -58,6 +58,11 @@ describe('pg_hba of a PatroniCluster behind the Istio sidecar, on PostgreSQL 15'
   Checks.of(app).log = () => {};
   const platform = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }] });
   const chart = new RegionChart(app, 'db', { region: platform.region('us-east-1') });
+  // As on the platform: the database runs in a meshed bulkhead (the sidecar presents 127.0.0.6),
+  // the tiers' PriorityClasses exist and the credentials Secret comes from outside the app.
+  new Bulkhead(chart, 'orders');
+  new PriorityClasses(chart, 'priority');
+  Checks.of(app).provide({ secrets: ['orders/orders-db-credentials'] });
   const db = new PatroniCluster(chart, 'orders-db', {
     namespace: 'orders',
     image: 'registry.example.com/platform/patroni:3.0.4-pg15',
