@@ -1,18 +1,9 @@
 /** The stateful constructs' props resolvers, tested alone: pure, every problem at once, no throw. */
-import { Platform, resolvePlatformSettings } from '../../../lib/core/platform';
-import { UNKNOWN_ENVIRONMENT, PlatformContext } from '../../../lib/k8s/private/context';
+import { IN_REGION, NOWHERE, region } from './contexts';
 import { resolveEtcdClusterProps } from '../../../lib/k8s/private/etcd-props';
 import { resolveKafkaClusterProps } from '../../../lib/k8s/private/kafka-props';
 import { resolvePatroniClusterProps } from '../../../lib/k8s/private/patroni-props';
 import { resolveRedisSentinelProps } from '../../../lib/k8s/private/redis-props';
-
-const platform = Platform.fromDescription({
-  environment: 'test',
-  regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.10.0.0/16' }],
-});
-const region = platform.region('us-east-1');
-const IN_REGION: PlatformContext = { ...resolvePlatformSettings(), environment: 'test', region, zones: region.zones };
-const NOWHERE: PlatformContext = { ...resolvePlatformSettings(), environment: UNKNOWN_ENVIRONMENT };
 
 describe('resolveEtcdClusterProps', () => {
   test('defaults, hosts under the context cluster domain', () => {
