@@ -22,22 +22,17 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { Checks } from '../checks/checks';
-import { Problem, Problems } from '../core/errors';
-import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
-import { clusterNameOf } from '../core/naming';
-import { parseQuantity } from '../core/quantity';
-import { durationSeconds } from '../reliability/error-budget';
-import { AlertRoutingOptions, alertRoutingProblems, renderAlertmanagerConfig } from '../render/alertmanager';
-import { Alertmanager, Prometheus, SecretKeySelector } from './crds/monitoring-stack';
-import { NetworkPeer } from './dependency';
 import { CHAOS_CONTROLLER_POD_LABELS, FLAGGER_POD_LABELS, LOADTESTER_POD_LABELS } from '../core/addons';
-import { platformContext } from './private/context';
+import { LABELS, MANAGED_BY } from '../core/labels';
+import { AlertRoutingOptions, renderAlertmanagerConfig } from '../render/alertmanager';
+import { Alertmanager, Prometheus, SecretKeySelector } from './crds/monitoring-stack';
+import { PlatformContext } from './private/context';
 import { MESH_CERTS_VOLUME, PROMETHEUS_MESH_CERTS_DIR, prometheusMeshPodMetadata } from './private/mesh';
+import { ResolvedMonitoringStackProps, THANOS_RESOURCES, resolveMonitoringStackProps } from './private/monitoring-props';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
+import { resolveConstruct } from './private/resolve';
 import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
-import {
-  ContainerResources, PodIdentity, identityProblems, imageProblems, renderResources, resolveResources, resourceProblems,
-} from './workload-options';
+import { ContainerResources, PodIdentity, renderResources, resolveResources } from './workload-options';
 
 /** Prometheus settings. */
 export interface PrometheusOptions {
@@ -196,22 +191,6 @@ export interface MonitoringStackProps {
   readonly priorityClassName?: string;
 }
 
-const PROMETHEUS_RESOURCES: ContainerResources = { cpu: { request: '1', limit: false }, memory: { request: '4Gi', limit: '8Gi' }, ephemeralStorage: { request: '256Mi', limit: '1Gi' } };
-const ALERTMANAGER_RESOURCES: ContainerResources = { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' }, ephemeralStorage: { request: '64Mi', limit: '256Mi' } };
-const QUERY_RESOURCES: ContainerResources = { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' }, ephemeralStorage: { request: '64Mi', limit: '256Mi' } };
-const RETENTION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
-const RETENTION_SIZE = /^(0|([0-9]+(\.[0-9]+)?(B|KB|MB|GB|TB|PB|EB)))$/;
-
-function replicasProblem(prop: string, value: unknown, min: number, why: string): Problem[] {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min ? []
-    : [{ prop, value, why: `must be an integer >= ${min} (${why})`, fix: `use ${min} or more` }];
-}
-
-function sizeProblem(prop: string, value: string): Problem[] {
-  const q = parseQuantity(value);
-  return q !== undefined && q > 0 && /^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/.test(value) ? [] : [{ prop, value, why: 'is not a volume size', fix: 'use e.g. "50Gi"' }];
-}
-
 /**
  * One region's Prometheus (HA, Thanos sidecar), Alertmanager cluster and Thanos Query.
  *
@@ -265,99 +244,44 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
-    const ctx = platformContext(this);
-    const region = ctx.region;
-    const problems = new Problems('MonitoringStack', this.node.path);
-    if (!region) {
-      problems.add('scope', this.node.path, 'is not inside a RegionChart, so the zones and namespaces are unknown', 'create the stack inside a RegionChart');
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
-    const p = props.prometheus ?? {};
-    const a = props.alertmanager ?? {};
-    const t = props.thanos ?? {};
-
-    this.name = props.name ?? 'nines';
-    this.namespace = props.namespace ?? ctx.monitoringNamespace;
-    this.region = region!.name;
-    this.cluster = props.cluster ?? clusterNameOf(region!);
-    this.selectorLabels = props.selectorLabels ?? { [LABELS.managedBy]: MANAGED_BY };
-    this.prometheusReplicas = p.replicas ?? 2;
-    this.retention = p.retention ?? '30d';
-    this.retentionSize = p.retentionSize ?? '90GB';
-    this.storageSize = p.storageSize ?? '100Gi';
-    this.scrapeInterval = p.scrapeInterval ?? '15s';
-    this.alertmanagerReplicas = a.replicas ?? 3;
-    this.queryReplicas = t.queryReplicas ?? 2;
-    this.objectStorageSecret = t.objectStorageSecret ?? { name: 'thanos-objstore', key: 'objstore.yml' };
-    this.remoteEndpoints = t.remoteEndpoints ?? [];
-    const remoteCidrs = t.remoteCidrs ?? [];
-    const identity = { user: 10001, group: 10001, fsGroup: 10001, ...props.identity };
-    const promImage = p.image ?? 'quay.io/prometheus/prometheus:v2.53.1';
-    const amImage = a.image ?? 'quay.io/prometheus/alertmanager:v0.27.0';
-    const thanosImage = t.image ?? 'quay.io/thanos/thanos:v0.35.1';
-    const promResources = resolveResources(p.resources, PROMETHEUS_RESOURCES);
-    const amResources = resolveResources(a.resources, ALERTMANAGER_RESOURCES);
-    const queryResources = resolveResources(t.queryResources, QUERY_RESOURCES);
-    const priorityClassName = props.priorityClassName ?? 'nines-critical';
-
-    problems.when(!isDnsLabel(this.name), 'name', this.name, 'is not a DNS label', 'use e.g. "nines"');
-    problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use e.g. "monitoring"');
-    problems.when(!isLabelValue(this.cluster) || this.cluster === '', 'cluster', this.cluster, 'is not a label value', 'use e.g. "prod-us-east-1"');
-    problems.when(Object.keys(this.selectorLabels).length === 0, 'selectorLabels', this.selectorLabels,
-      'is empty, which would pick up every ServiceMonitor and rule in the cluster', 'give e.g. { "app.kubernetes.io/managed-by": "nines" }');
-    problems.addAll(replicasProblem('prometheus.replicas', this.prometheusReplicas, 2, 'one replica is a single point of failure for alerting'));
-    problems.addAll(replicasProblem('alertmanager.replicas', this.alertmanagerReplicas, 2, 'a lone Alertmanager loses silences and pages when it restarts'));
-    problems.addAll(replicasProblem('thanos.queryReplicas', this.queryReplicas, 2, 'the global view must survive a node drain'));
-    problems.when(!RETENTION.test(this.retention) || this.retention === '0', 'prometheus.retention', this.retention, 'is not a Prometheus retention', 'use e.g. "15d"');
-    problems.when(!RETENTION_SIZE.test(this.retentionSize), 'prometheus.retentionSize', this.retentionSize, 'is not a Prometheus size', 'use e.g. "45GB"');
-    problems.addAll(sizeProblem('prometheus.storageSize', this.storageSize));
-    problems.addAll(sizeProblem('alertmanager.storageSize', a.storageSize ?? '2Gi'));
-    if (RETENTION_SIZE.test(this.retentionSize) && parseQuantity(this.storageSize) !== undefined) {
-      const m = /^([0-9.]+)(B|KB|MB|GB|TB|PB|EB)$/.exec(this.retentionSize);
-      const bytes = m ? Number(m[1]) * 1000 ** ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'].indexOf(m[2]) : 0;
-      problems.when(bytes >= parseQuantity(this.storageSize)!, 'prometheus.retentionSize', this.retentionSize,
-        `is not below the volume size (${this.storageSize}), so the volume fills before retention deletes blocks`, 'keep retentionSize at about 90% of storageSize');
-    }
-    const interval = durationSeconds(this.scrapeInterval);
-    problems.when(interval === undefined || interval < 5, 'prometheus.scrapeInterval', this.scrapeInterval, 'is not a Prometheus duration of at least 5s', 'use e.g. "15s"');
-    problems.addAll(imageProblems('prometheus.image', promImage));
-    problems.addAll(imageProblems('alertmanager.image', amImage));
-    problems.addAll(imageProblems('thanos.image', thanosImage));
-    problems.addAll(resourceProblems('prometheus.resources', promResources));
-    problems.addAll(resourceProblems('alertmanager.resources', amResources));
-    problems.addAll(resourceProblems('thanos.queryResources', queryResources));
-    problems.addAll(identityProblems('identity', identity));
-    problems.addAll(alertRoutingProblems(props.alertRouting ?? ({} as AlertRoutingOptions)), 'alertRouting');
-    problems.when(!isDnsLabel(this.objectStorageSecret.name) || !/^[-._a-zA-Z0-9]+$/.test(this.objectStorageSecret.key ?? ''),
-      'thanos.objectStorageSecret', this.objectStorageSecret, 'is not a Secret name and key', 'give e.g. { name: "thanos-objstore", key: "objstore.yml" }');
-    this.remoteEndpoints.forEach((e, i) => problems.when(!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/.test(e), `thanos.remoteEndpoints[${i}]`, e,
-      'is not a host:port gRPC endpoint', 'give e.g. "thanos-query-grpc.monitoring.eu-west-1.example.internal:10901"'));
-    remoteCidrs.forEach((c, i) => problems.when(!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c), `thanos.remoteCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.1.0.0/16"'));
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
-
-    const routing = renderAlertmanagerConfig(props.alertRouting);
-    const operatorOwned = 'selects the pods of the StatefulSet prometheus-operator creates from the '
-      + 'Prometheus/Alertmanager resource; that StatefulSet is not an object of this app, so no workload here matches';
-    const common = { [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
+    const { settings: s, context } = resolveConstruct(this, 'MonitoringStack', c => resolveMonitoringStackProps(this.node.path, props, c));
+    this.name = s.name;
+    this.namespace = s.namespace;
+    this.region = s.region;
+    this.cluster = s.cluster;
+    this.selectorLabels = s.selectorLabels;
+    this.prometheusReplicas = s.prometheusReplicas;
+    this.retention = s.retention;
+    this.retentionSize = s.retentionSize;
+    this.storageSize = s.storageSize;
+    this.scrapeInterval = s.scrapeInterval;
+    this.alertmanagerReplicas = s.alertmanagerReplicas;
+    this.queryReplicas = s.queryReplicas;
+    this.objectStorageSecret = s.objectStorageSecret;
+    this.remoteEndpoints = s.remoteEndpoints;
     this.prometheusPodLabels = { [LABELS.name]: 'prometheus', [LABELS.instance]: this.name };
     this.alertmanagerPodLabels = { [LABELS.name]: 'alertmanager', [LABELS.instance]: this.name };
-    const promMeta = (name = `prometheus-${this.name}`) => ({ name, namespace: this.namespace, labels: { ...this.prometheusPodLabels, ...common } });
-    const amMeta = (name = `alertmanager-${this.name}`) => ({ name, namespace: this.namespace, labels: { ...this.alertmanagerPodLabels, ...common } });
-    const hardened = (name: string) => ({ name, securityContext: containerSecurityContext(identity) });
-    const volume = (size: string, storageClassName?: string) => ({
-      volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: size } } } },
-    });
 
-    // ---- Prometheus ----
-    new ApiObject(this, 'PrometheusServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: promMeta() });
+    const prometheus = this.buildPrometheus(s, context);
+    this.prometheus = prometheus.prometheus;
+    this.sidecarService = prometheus.sidecarService;
+    const alertmanager = this.buildAlertmanager(s);
+    this.alertmanager = alertmanager.alertmanager;
+    this.alertmanagerConfig = alertmanager.config;
+    this.query = this.buildQuery(s, context);
+    Checks.of(this.node.root);
+  }
+
+  /** Prometheus: its service account and discovery RBAC, the HA pair with the Thanos sidecar, PDB, policy, the sidecars' load balancer. */
+  private buildPrometheus(s: ResolvedMonitoringStackProps, ctx: PlatformContext): { prometheus: Prometheus; sidecarService?: ApiObject } {
+    const podLabels = this.prometheusPodLabels;
+    const meta = (name = `prometheus-${this.name}`) => ({ name, namespace: this.namespace, labels: { ...podLabels, ...COMMON_LABELS } });
+    const clusterWide = `prometheus-${this.namespace}-${this.name}`;
+    new ApiObject(this, 'PrometheusServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta() });
     new ApiObject(this, 'PrometheusClusterRole', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
-      metadata: { name: `prometheus-${this.namespace}-${this.name}`, labels: promMeta().labels },
+      metadata: { name: clusterWide, labels: meta().labels },
       rules: [
         { apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
@@ -368,36 +292,37 @@ export class MonitoringStack extends Construct {
     new ApiObject(this, 'PrometheusClusterRoleBinding', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
-      metadata: { name: `prometheus-${this.namespace}-${this.name}`, labels: promMeta().labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `prometheus-${this.namespace}-${this.name}` },
+      metadata: { name: clusterWide, labels: meta().labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterWide },
       subjects: [{ kind: 'ServiceAccount', name: `prometheus-${this.name}`, namespace: this.namespace }],
     } as any);
     const everyNamespace = {};
+    const selector = { matchLabels: { ...this.selectorLabels } };
     const meshPod = prometheusMeshPodMetadata();
-    this.prometheus = new Prometheus(this, 'Prometheus', {
-      metadata: { name: this.name, namespace: this.namespace, labels: common },
+    const prometheus = new Prometheus(this, 'Prometheus', {
+      metadata: { name: this.name, namespace: this.namespace, labels: COMMON_LABELS },
       spec: {
         replicas: this.prometheusReplicas,
-        image: promImage,
+        image: s.images.prometheus,
         // A sidecar that only writes a mesh certificate: Prometheus scrapes meshed targets (STRICT
         // mTLS) over Istio mutual TLS with it (ServiceMonitor), intercepting no traffic of its own.
         podMetadata: {
-          labels: { ...this.prometheusPodLabels, ...common, ...meshPod.labels },
+          labels: { ...podLabels, ...COMMON_LABELS, ...meshPod.labels },
           annotations: meshPod.annotations,
         },
         serviceAccountName: `prometheus-${this.name}`,
-        priorityClassName,
-        securityContext: podSecurityContext(identity),
-        initContainers: [hardened('init-config-reloader')],
+        priorityClassName: s.priorityClassName,
+        securityContext: podSecurityContext(s.identity),
+        initContainers: [hardened('init-config-reloader', s)],
         containers: [
-          { ...hardened('prometheus'), volumeMounts: [{ name: MESH_CERTS_VOLUME, mountPath: PROMETHEUS_MESH_CERTS_DIR, readOnly: true }] },
-          hardened('config-reloader'),
-          hardened('thanos-sidecar'),
+          { ...hardened('prometheus', s), volumeMounts: [{ name: MESH_CERTS_VOLUME, mountPath: PROMETHEUS_MESH_CERTS_DIR, readOnly: true }] },
+          hardened('config-reloader', s),
+          hardened('thanos-sidecar', s),
         ],
         volumes: [{ name: MESH_CERTS_VOLUME, emptyDir: { medium: 'Memory' } }],
-        resources: renderResources(promResources),
-        topologySpreadConstraints: zoneSpread(this.prometheusPodLabels, false),
-        storage: volume(this.storageSize, p.storageClassName),
+        resources: renderResources(s.resources.prometheus),
+        topologySpreadConstraints: zoneSpread(podLabels, false),
+        storage: volume(this.storageSize, s.storageClassName),
         retention: this.retention,
         retentionSize: this.retentionSize,
         scrapeInterval: this.scrapeInterval,
@@ -405,37 +330,31 @@ export class MonitoringStack extends Construct {
         walCompression: true,
         externalLabels: { cluster: this.cluster, region: this.region },
         replicaExternalLabelName: 'prometheus_replica',
-        serviceMonitorSelector: { matchLabels: { ...this.selectorLabels } },
+        serviceMonitorSelector: selector,
         serviceMonitorNamespaceSelector: everyNamespace,
-        podMonitorSelector: { matchLabels: { ...this.selectorLabels } },
+        podMonitorSelector: selector,
         podMonitorNamespaceSelector: everyNamespace,
-        probeSelector: { matchLabels: { ...this.selectorLabels } },
+        probeSelector: selector,
         probeNamespaceSelector: everyNamespace,
-        ruleSelector: { matchLabels: { ...this.selectorLabels } },
+        ruleSelector: selector,
         ruleNamespaceSelector: everyNamespace,
         alerting: { alertmanagers: [{ namespace: this.namespace, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' }] },
         thanos: {
-          image: thanosImage,
+          image: s.images.thanos,
           objectStorageConfig: { ...this.objectStorageSecret },
-          resources: renderResources(resolveResources(undefined, QUERY_RESOURCES)),
+          resources: renderResources(resolveResources(undefined, THANOS_RESOURCES)),
           logFormat: 'json',
         },
         logFormat: 'json',
       },
     });
-    const promPdb = new ApiObject(this, 'PrometheusPodDisruptionBudget', {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: promMeta(),
-      spec: { maxUnavailable: 1, selector: { matchLabels: { ...this.prometheusPodLabels } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
-    });
-    const fromMonitoring = (ports: number[]): NetworkPeer => ({ namespace: this.namespace, ports: ports.map(port => ({ port, protocol: 'TCP' as const })) });
+    this.operatorPodDisruptionBudget('PrometheusPodDisruptionBudget', meta(), podLabels);
     new ApiObject(this, 'PrometheusNetworkPolicy', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: promMeta(),
+      metadata: meta(),
       spec: {
-        podSelector: { matchLabels: { ...this.prometheusPodLabels } },
+        podSelector: { matchLabels: { ...podLabels } },
         policyTypes: ['Ingress', 'Egress'],
         // All egress, explicitly (a namespace default-deny would otherwise cut it): Prometheus
         // scrapes any port in every namespace, reads the API server and ships to object storage.
@@ -459,106 +378,106 @@ export class MonitoringStack extends Construct {
             ports: [{ port: 9090, protocol: 'TCP' }],
           },
           // The other regions' Thanos Query read this region's sidecars (the global view).
-          ...(remoteCidrs.length ? [{ from: remoteCidrs.map(cidr => ({ ipBlock: { cidr } })), ports: [{ port: 10901, protocol: 'TCP' }] }] : []),
+          ...(s.remoteCidrs.length ? [{ from: s.remoteCidrs.map(cidr => ({ ipBlock: { cidr } })), ports: [{ port: 10901, protocol: 'TCP' }] }] : []),
         ],
       },
     });
-    if (remoteCidrs.length) {
-      this.sidecarService = new ApiObject(this, 'SidecarService', {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: {
-          ...promMeta(`prometheus-${this.name}-sidecar`),
-          annotations: {
-            'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
-            'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
-            'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-          },
+    if (!s.remoteCidrs.length) return { prometheus };
+    const sidecarService = new ApiObject(this, 'SidecarService', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        ...meta(`prometheus-${this.name}-sidecar`),
+        annotations: {
+          'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+          'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+          'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
         },
-        spec: {
-          type: 'LoadBalancer',
-          loadBalancerSourceRanges: [...remoteCidrs],
-          selector: { ...this.prometheusPodLabels },
-          ports: [{ name: 'grpc', port: 10901, targetPort: 10901, protocol: 'TCP' }],
-        },
-      });
-      Checks.suppress(this.sidecarService, 'NINES-WL-06', operatorOwned);
-    }
+      },
+      spec: {
+        type: 'LoadBalancer',
+        loadBalancerSourceRanges: [...s.remoteCidrs],
+        selector: { ...podLabels },
+        ports: [{ name: 'grpc', port: 10901, targetPort: 10901, protocol: 'TCP' }],
+      },
+    });
+    Checks.suppress(sidecarService, 'NINES-WL-06', OPERATOR_OWNED);
+    return { prometheus, sidecarService };
+  }
 
-    // ---- Alertmanager ----
-    this.alertmanagerConfig = new ApiObject(this, 'AlertmanagerConfigSecret', {
+  /** Alertmanager: the rendered routing (no credentials), its service account, the cluster, PDB and policy. */
+  private buildAlertmanager(s: ResolvedMonitoringStackProps): { alertmanager: Alertmanager; config: ApiObject } {
+    const podLabels = this.alertmanagerPodLabels;
+    const meta = (name = `alertmanager-${this.name}`) => ({ name, namespace: this.namespace, labels: { ...podLabels, ...COMMON_LABELS } });
+    const routing = renderAlertmanagerConfig(s.alertRouting);
+    const config = new ApiObject(this, 'AlertmanagerConfigSecret', {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: amMeta(`alertmanager-${this.name}-config`),
+      metadata: meta(`alertmanager-${this.name}-config`),
       type: 'Opaque',
       // No credential: receivers read theirs from the Secrets in spec.secrets, mounted as files.
       stringData: { 'alertmanager.yaml': stringify(routing.config) },
     } as any);
-    new ApiObject(this, 'AlertmanagerServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: amMeta(), automountServiceAccountToken: false } as any);
-    this.alertmanager = new Alertmanager(this, 'Alertmanager', {
-      metadata: { name: this.name, namespace: this.namespace, labels: common },
+    new ApiObject(this, 'AlertmanagerServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(), automountServiceAccountToken: false } as any);
+    const alertmanager = new Alertmanager(this, 'Alertmanager', {
+      metadata: { name: this.name, namespace: this.namespace, labels: COMMON_LABELS },
       spec: {
         replicas: this.alertmanagerReplicas,
-        image: amImage,
-        podMetadata: { labels: { ...this.alertmanagerPodLabels, ...common } },
+        image: s.images.alertmanager,
+        podMetadata: { labels: { ...podLabels, ...COMMON_LABELS } },
         serviceAccountName: `alertmanager-${this.name}`,
-        priorityClassName,
-        securityContext: podSecurityContext(identity),
-        initContainers: [hardened('init-config-reloader')],
-        containers: [hardened('alertmanager'), hardened('config-reloader')],
-        resources: renderResources(amResources),
-        topologySpreadConstraints: zoneSpread(this.alertmanagerPodLabels, false),
-        storage: volume(a.storageSize ?? '2Gi'),
+        priorityClassName: s.priorityClassName,
+        securityContext: podSecurityContext(s.identity),
+        initContainers: [hardened('init-config-reloader', s)],
+        containers: [hardened('alertmanager', s), hardened('config-reloader', s)],
+        resources: renderResources(s.resources.alertmanager),
+        topologySpreadConstraints: zoneSpread(podLabels, false),
+        storage: volume(s.alertmanagerStorageSize),
         configSecret: `alertmanager-${this.name}-config`,
         secrets: [...routing.secrets],
         retention: '120h',
         logFormat: 'json',
       },
     });
-    const amPdb = new ApiObject(this, 'AlertmanagerPodDisruptionBudget', {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: amMeta(),
-      spec: { maxUnavailable: 1, selector: { matchLabels: { ...this.alertmanagerPodLabels } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
-    });
+    this.operatorPodDisruptionBudget('AlertmanagerPodDisruptionBudget', meta(), podLabels);
+    const members = [{ podSelector: { matchLabels: { ...podLabels } } }];
+    const gossip = [{ port: 9094, protocol: 'TCP' }, { port: 9094, protocol: 'UDP' }];
     new ApiObject(this, 'AlertmanagerNetworkPolicy', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: amMeta(),
+      metadata: meta(),
       spec: {
-        podSelector: { matchLabels: { ...this.alertmanagerPodLabels } },
+        podSelector: { matchLabels: { ...podLabels } },
         policyTypes: ['Ingress', 'Egress'],
         egress: [
           {
             to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
             ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
           },
-          { to: [{ podSelector: { matchLabels: { ...this.alertmanagerPodLabels } } }], ports: [{ port: 9094, protocol: 'TCP' }, { port: 9094, protocol: 'UDP' }] },
+          { to: members, ports: gossip },
           // Receivers are SaaS endpoints (PagerDuty, Opsgenie, Slack) with changing addresses: HTTPS anywhere.
           { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }] },
         ],
         ingress: [
           { from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }], ports: [{ port: 9093, protocol: 'TCP' }] },
-          {
-            from: [{ podSelector: { matchLabels: { ...this.alertmanagerPodLabels } } }],
-            ports: [{ port: 9094, protocol: 'TCP' }, { port: 9094, protocol: 'UDP' }],
-          },
+          { from: members, ports: gossip },
         ],
       },
     });
-    Checks.suppress(promPdb, 'NINES-WL-07', operatorOwned);
-    Checks.suppress(amPdb, 'NINES-WL-07', operatorOwned);
+    return { alertmanager, config };
+  }
 
-    // ---- Thanos Query: the global view ----
+  /** Thanos Query, the global view: this region's sidecars (DNS SRV) and the other regions' endpoints. */
+  private buildQuery(s: ResolvedMonitoringStackProps, ctx: PlatformContext): HardenedDeploymentObjects {
     const querySelector = { [LABELS.name]: 'thanos-query', [LABELS.instance]: `thanos-query-${this.name}` };
     const grpc = [{ port: 10901, protocol: 'TCP' as const }];
-    this.query = hardenedDeployment(this, {
+    return hardenedDeployment(this, {
       name: 'thanos-query',
       namespace: this.namespace,
-      labels: { ...querySelector, [LABELS.component]: 'query', ...common },
+      labels: { ...querySelector, [LABELS.component]: 'query', ...COMMON_LABELS },
       selector: querySelector,
       replicas: this.queryReplicas,
-      image: thanosImage,
+      image: s.images.thanos,
       args: [
         'query',
         '--http-address=0.0.0.0:10902',
@@ -572,16 +491,43 @@ export class MonitoringStack extends Construct {
       ports: [{ name: 'http', port: 10902 }, { name: 'grpc', port: 10901 }],
       liveness: { path: '/-/healthy', port: 'http' },
       readiness: { path: '/-/ready', port: 'http' },
-      resources: queryResources,
-      identity,
-      priorityClassName,
-      ingress: [fromMonitoring([10902])],
+      resources: s.resources.query,
+      identity: s.identity,
+      priorityClassName: s.priorityClassName,
+      ingress: [{ namespace: this.namespace, ports: [{ port: 10902, protocol: 'TCP' }] }],
       egress: [
         { namespace: this.namespace, podLabels: { ...this.prometheusPodLabels }, ports: grpc },
-        ...(remoteCidrs.length ? [{ cidrs: remoteCidrs, ports: grpc }] : []),
+        ...(s.remoteCidrs.length ? [{ cidrs: s.remoteCidrs, ports: grpc }] : []),
       ],
       meshNamespace: ctx.meshNamespace,
     });
-    Checks.of(this.node.root);
   }
+
+  /** A PodDisruptionBudget over the pods of an operator-made StatefulSet (one down at a time). */
+  private operatorPodDisruptionBudget(id: string, metadata: Record<string, unknown>, podLabels: Readonly<Record<string, string>>): void {
+    const pdb = new ApiObject(this, id, {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata,
+      spec: { maxUnavailable: 1, selector: { matchLabels: { ...podLabels } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    });
+    Checks.suppress(pdb, 'NINES-WL-07', OPERATOR_OWNED);
+  }
+}
+
+/** The labels of every object of the stack (with the component's own). */
+const COMMON_LABELS = { [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
+const OPERATOR_OWNED = 'selects the pods of the StatefulSet prometheus-operator creates from the '
+  + 'Prometheus/Alertmanager resource; that StatefulSet is not an object of this app, so no workload here matches';
+
+/** A container of an operator-made pod, given the stack's hardened security context. */
+function hardened(name: string, s: ResolvedMonitoringStackProps) {
+  return { name, securityContext: containerSecurityContext(s.identity) };
+}
+
+/** The operator's volume claim template: one ReadWriteOnce volume per replica. */
+function volume(size: string, storageClassName?: string) {
+  return {
+    volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: size } } } },
+  };
 }
