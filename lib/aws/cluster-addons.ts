@@ -3,13 +3,15 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import LOAD_BALANCER_CONTROLLER_POLICY from './aws-load-balancer-controller-policy.json';
 import { irsaTrustPolicy } from './irsa';
-import { MultiAzVpc } from './multi-az-vpc';
-import { RegionalCluster } from './regional-cluster';
+import type { MultiAzVpc } from './multi-az-vpc';
+import { ClusterAddonsSettings, resolveClusterAddonsArgs } from './private/cluster-addons-args';
+import { settingsOrThrow } from './private/resolve';
+import type { RegionalCluster } from './regional-cluster';
 import { clusterAddonsProvisions, Provision } from '../core/capabilities';
-import { Problems } from '../core/errors';
-import { addonVersionProblems } from '../core/kubernetes-version';
-import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
-import { platformSettingsOf, prometheusUrlOf } from '../core/platform';
+import { LABELS, MANAGED_BY } from '../core/labels';
+import { prometheusUrlOf } from '../core/platform';
+
+export { DEFAULT_ADDON_CHART_VERSIONS, resolveAddonSwitches } from './private/cluster-addons-args';
 
 /**
  * Pinned Helm chart versions of the add-ons. Each pin is one upstream release whose CRDs match the
@@ -202,17 +204,6 @@ export interface ClusterAddonsArgs {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** The chart versions used when {@link ClusterAddonsArgs.versions} leaves one unset. */
-export const DEFAULT_ADDON_CHART_VERSIONS: Readonly<Required<AddonChartVersions>> = {
-  istio: '1.30.0',
-  prometheusOperatorCrds: '16.0.1',
-  kubePrometheusStack: '66.3.1',
-  chaosMesh: '2.7.0',
-  flagger: '1.38.0',
-  flaggerLoadtester: '0.33.0',
-  awsLoadBalancerController: '1.10.1',
-};
-
 /** The Helm repositories the charts come from. */
 export const ADDON_CHART_REPOSITORIES = {
   istio: 'https://istio-release.storage.googleapis.com/charts',
@@ -230,8 +221,6 @@ export const AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-s
 
 /** Release (and Service) name of the ingress gateway. */
 export const INGRESS_GATEWAY_NAME = 'istio-ingressgateway';
-
-const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 /**
  * What a region's cluster must run before its cdk8s objects apply: Istio (base CRDs, istiod, and an
@@ -262,255 +251,224 @@ export class ClusterAddons extends pulumi.ComponentResource {
    */
   public readonly entryPoint?: pulumi.Output<string>;
 
-  constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems('ClusterAddons', name);
-    if (!(args?.cluster instanceof RegionalCluster)) problems.add('cluster', args?.cluster, 'is not a RegionalCluster', 'pass the region\'s RegionalCluster');
-    if (!(args?.vpc instanceof MultiAzVpc)) problems.add('vpc', args?.vpc, 'is not a MultiAzVpc', 'pass the region\'s MultiAzVpc');
-    problems.throwIfAny();
-    const { cluster, vpc } = args;
-    const versions = { ...DEFAULT_ADDON_CHART_VERSIONS, ...definedOnly(args.versions ?? {}) };
-    for (const [k, v] of Object.entries(versions)) {
-      problems.when(typeof v !== 'string' || !SEMVER.test(v), `versions.${k}`, v, 'is not an exact chart version',
-        `pin one, e.g. "${DEFAULT_ADDON_CHART_VERSIONS[k as keyof AddonChartVersions]}" (ranges make \`pulumi up\` non-repeatable)`);
-    }
-    const enabled = resolveAddonSwitches(args.enable);
-    problems.when(enabled.ingressGateway && !enabled.istio, 'enable.ingressGateway', true, 'needs enable.istio (the gateway is an Istio proxy)',
-      'turn istio on, or the gateway off');
-    problems.when(enabled.ingressGateway && !enabled.awsLoadBalancerController, 'enable.ingressGateway', true,
-      'needs enable.awsLoadBalancerController (only it honours the NLB and security-group annotations)',
-      'turn awsLoadBalancerController on, or the gateway off');
-    problems.when(enabled.flagger && !enabled.istio, 'enable.flagger', true, 'needs enable.istio (meshProvider istio)', 'turn istio on, or flagger off');
-    const platform = platformSettingsOf(vpc.region);
-    const namespaces = {
-      mesh: args.namespaces?.mesh ?? platform.meshNamespace,
-      ingress: args.namespaces?.ingress ?? 'istio-ingress',
-      monitoring: args.namespaces?.monitoring ?? platform.monitoringNamespace,
-      prometheusOperator: args.namespaces?.prometheusOperator ?? 'prometheus-operator',
-      chaos: args.namespaces?.chaos ?? platform.chaosNamespace,
-      flagger: args.namespaces?.flagger ?? 'flagger-system',
-    };
-    for (const [k, v] of Object.entries(namespaces)) {
-      problems.when(!isDnsLabel(v), `namespaces.${k}`, v, 'is not a namespace name', 'use a DNS label, e.g. "istio-ingress"');
-    }
-    // The namespaces the add-ons create (the monitoring namespace is only read: Prometheus lives there).
-    const owned = Object.entries(namespaces).filter(([k]) => k !== 'monitoring');
-    const reserved = new Set(args.reservedNamespaces ?? []);
-    for (const [k, v] of owned) {
-      problems.when(reserved.has(v), `namespaces.${k}`, v, 'is also created by the cdk8s charts, so two owners would create (and delete) it',
-        'give the add-on a namespace of its own');
-    }
-    const gatewayMinReplicas = args.gatewayMinReplicas ?? vpc.zones.length;
-    problems.when(!Number.isInteger(gatewayMinReplicas) || gatewayMinReplicas < 2, 'gatewayMinReplicas', gatewayMinReplicas,
-      'is below 2, so one pod or zone loss takes the region\'s entry point down', `use ${vpc.zones.length} (one per zone)`);
-    // Every pin supports the platform's Kubernetes version, as the add-on's documentation states it.
-    problems.addAll(addonVersionProblems(cluster.kubernetesVersion,
-      Object.fromEntries(Object.entries(versions).filter(([, v]) => typeof v === 'string' && SEMVER.test(v)))));
-    problems.throwIfAny();
+  /** The add-on namespaces created so far (each one Namespace resource, never Helm's createNamespace). */
+  private readonly namespaceResources = new Map<string, k8s.core.v1.Namespace>();
+  private readonly installed: Record<string, k8s.helm.v3.Release> = {};
+  /** The load balancer controller's release, once registered: every later release waits for it. */
+  private loadBalancerController?: k8s.helm.v3.Release;
 
+  constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const s = settingsOrThrow('ClusterAddons', name, resolveClusterAddonsArgs(name, args));
     super('nines:aws:ClusterAddons', name, {}, opts);
-    const meshCni = platform.mesh.cni;
+    const { enabled } = s;
     this.provides = clusterAddonsProvisions({
       istio: enabled.istio, prometheusOperator: enabled.prometheusOperator, chaosMesh: enabled.chaosMesh, flagger: enabled.flagger,
-    }, meshCni);
-    this.versions = versions;
+    }, s.platform.mesh.cni);
+    this.versions = s.versions;
     this.enabled = enabled;
-    this.namespaces = namespaces;
-    this.gatewayMinReplicas = gatewayMinReplicas;
-    const releases: Record<string, k8s.helm.v3.Release> = {};
-    // Every release waits for the nodes (an atomic release rolls back while its pods stay Pending)
-    // and, once it is installed, for the load balancer controller (see below).
-    const nodes = Object.values(cluster.nodeGroups);
-    const namespaceResources = new Map<string, k8s.core.v1.Namespace>();
-    const namespaceOf = (ns: string, labels?: Record<string, string>, after: pulumi.Resource[] = []) => {
-      let r = namespaceResources.get(ns);
-      if (!r) {
-        r = new k8s.core.v1.Namespace(`${name}-${ns}`, { metadata: { name: ns, ...(labels ? { labels } : {}) } },
-          { parent: this, provider: cluster.provider, dependsOn: after });
-        namespaceResources.set(ns, r);
-      }
-      return r;
-    };
-    let lbc: k8s.helm.v3.Release | undefined;
-    const release = (key: string, chart: string, repo: string, version: string, namespace: string, values: Record<string, any>,
-      dependsOn: (k8s.helm.v3.Release | pulumi.Resource | undefined)[] = [], extra: Partial<k8s.helm.v3.ReleaseArgs> = {}) => {
-      dependsOn = [...nodes, lbc, namespace === 'kube-system' ? undefined : namespaceOf(namespace), ...dependsOn];
-      const r = new k8s.helm.v3.Release(`${name}-${key}`, {
-        name: key,
-        chart,
-        version,
-        repositoryOpts: { repo },
-        namespace,
-        // Each add-on namespace is one Namespace resource of this component (namespaceOf), never Helm's.
-        createNamespace: false,
-        values,
-        // Roll back a failed upgrade instead of leaving the release half-applied, and wait until ready.
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: 900,
-        maxHistory: 10,
-        ...extra,
-      }, { parent: this, provider: cluster.provider, dependsOn: dependsOn.filter((d): d is pulumi.Resource => d !== undefined) });
-      releases[key] = r;
-      return r;
-    };
+    this.namespaces = s.namespaces;
+    this.gatewayMinReplicas = s.gatewayMinReplicas;
+    if (enabled.awsLoadBalancerController) this.loadBalancerControllerRoleArn = this.awsLoadBalancerController(name, s);
+    const istiod = enabled.istio ? this.istio(name, s) : undefined;
+    if (enabled.ingressGateway) this.entryPoint = this.ingressGateway(name, s, istiod);
+    const operator = enabled.prometheusOperator ? this.prometheusOperator(name, s) : undefined;
+    if (enabled.chaosMesh) this.chaosMesh(name, s);
+    if (enabled.flagger) this.flagger(name, s, istiod, operator);
+    this.releases = this.installed;
+    this.registerOutputs({ entryPoint: this.entryPoint, loadBalancerControllerRoleArn: this.loadBalancerControllerRoleArn });
+  }
 
-    // --- AWS Load Balancer Controller (IRSA) ---------------------------------------------------
-    if (enabled.awsLoadBalancerController) {
-      const sa = AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT;
-      const role = new iam.Role(`${name}-lb-controller`, {
-        assumeRolePolicy: irsaTrustPolicy(cluster.oidcProviderArn, cluster.oidcIssuer, [sa]),
-        tags: { ...(args.tags ?? {}), 'nines.dev/cluster': cluster.clusterName },
-      }, { parent: this });
-      new iam.RolePolicy(`${name}-lb-controller`, { role: role.id, policy: JSON.stringify(AWS_LOAD_BALANCER_CONTROLLER_POLICY) }, { parent: this });
-      this.loadBalancerControllerRoleArn = role.arn;
-      lbc = release(sa.name, 'aws-load-balancer-controller', ADDON_CHART_REPOSITORIES.eks, versions.awsLoadBalancerController, sa.namespace, {
-        clusterName: cluster.name,
-        region: vpc.region?.name,
-        vpcId: vpc.vpcId,
+  /** The add-on namespace `ns`, created once (as a Namespace resource of this component). */
+  private namespaceOf(name: string, s: ClusterAddonsSettings, ns: string, labels?: Record<string, string>,
+    after: pulumi.Resource[] = []): k8s.core.v1.Namespace {
+    let r = this.namespaceResources.get(ns);
+    if (!r) {
+      r = new k8s.core.v1.Namespace(`${name}-${ns}`, { metadata: { name: ns, ...(labels ? { labels } : {}) } },
+        { parent: this, provider: s.cluster.provider, dependsOn: after });
+      this.namespaceResources.set(ns, r);
+    }
+    return r;
+  }
+
+  /**
+   * One pinned, atomic Helm release. It waits for the nodes (an atomic release rolls back while its
+   * pods stay Pending), its namespace, the load balancer controller once that is registered, and `dependsOn`.
+   */
+  private release(name: string, s: ClusterAddonsSettings, key: string, chart: ChartRef, namespace: string, values: Record<string, any>,
+    dependsOn: (pulumi.Resource | undefined)[] = [], extra: Partial<k8s.helm.v3.ReleaseArgs> = {}): k8s.helm.v3.Release {
+    const after = [...Object.values(s.cluster.nodeGroups), this.loadBalancerController,
+      namespace === 'kube-system' ? undefined : this.namespaceOf(name, s, namespace), ...dependsOn];
+    const r = new k8s.helm.v3.Release(`${name}-${key}`, {
+      name: key,
+      chart: chart.chart,
+      version: chart.version,
+      repositoryOpts: { repo: chart.repo },
+      namespace,
+      // Each add-on namespace is one Namespace resource of this component (namespaceOf), never Helm's.
+      createNamespace: false,
+      values,
+      // Roll back a failed upgrade instead of leaving the release half-applied, and wait until ready.
+      atomic: true,
+      cleanupOnFail: true,
+      timeout: 900,
+      maxHistory: 10,
+      ...extra,
+    }, { parent: this, provider: s.cluster.provider, dependsOn: after.filter((d): d is pulumi.Resource => d !== undefined) });
+    this.installed[key] = r;
+    return r;
+  }
+
+  /** The AWS Load Balancer Controller, with an IRSA role trusted by its one service account. Returns the role's ARN. */
+  private awsLoadBalancerController(name: string, s: ClusterAddonsSettings): pulumi.Output<string> {
+    const sa = AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT;
+    const role = new iam.Role(`${name}-lb-controller`, {
+      assumeRolePolicy: irsaTrustPolicy(s.cluster.oidcProviderArn, s.cluster.oidcIssuer, [sa]), tags: s.tags,
+    }, { parent: this });
+    new iam.RolePolicy(`${name}-lb-controller`, { role: role.id, policy: JSON.stringify(AWS_LOAD_BALANCER_CONTROLLER_POLICY) }, { parent: this });
+    const chart = { chart: 'aws-load-balancer-controller', repo: ADDON_CHART_REPOSITORIES.eks, version: s.versions.awsLoadBalancerController };
+    this.loadBalancerController = this.release(name, s, sa.name, chart, sa.namespace, {
+      clusterName: s.cluster.name,
+      region: s.vpc.region?.name,
+      vpcId: s.vpc.vpcId,
+      replicaCount: 2,
+      serviceAccount: { create: true, name: sa.name, annotations: { 'eks.amazonaws.com/role-arn': role.arn } },
+      podDisruptionBudget: { maxUnavailable: 1 },
+      // The Service mutator webhook (failurePolicy Fail, every namespace) refuses every Service in the
+      // cluster while the controller has no ready pod; it only claims LoadBalancer Services that name no
+      // class, and the one this platform makes (the gateway) names the controller itself
+      // (aws-load-balancer-type: external). Off, and every other release still waits for the controller.
+      // @see https://github.com/kubernetes-sigs/aws-load-balancer-controller/tree/main/helm/aws-load-balancer-controller#configuration
+      enableServiceMutatorWebhook: false,
+    }, [role]);
+    return role.arn;
+  }
+
+  /** Istio base, the CNI node agent (with `mesh.cni`) and istiod. Returns istiod's release. */
+  private istio(name: string, s: ClusterAddonsSettings): k8s.helm.v3.Release {
+    const chart = (c: string) => ({ chart: c, repo: ADDON_CHART_REPOSITORIES.istio, version: s.versions.istio });
+    const mesh = s.namespaces.mesh;
+    const base = this.release(name, s, 'istio-base', chart('base'), mesh, { defaultRevision: 'default' });
+    // The platform's mesh mode (platform.mesh): with cni the CNI node agent redirects traffic, so the
+    // injector adds the unprivileged istio-validation init container instead of istio-init.
+    // https://istio.io/latest/docs/setup/additional-setup/cni/#installing-with-helm
+    const meshCni = s.platform.mesh.cni;
+    const cni = meshCni ? this.release(name, s, 'istio-cni', chart('cni'), mesh, {}, [base]) : undefined;
+    return this.release(name, s, 'istiod', chart('istiod'), mesh, {
+      pilot: {
+        autoscaleMin: 2,
         replicaCount: 2,
-        serviceAccount: { create: true, name: sa.name, annotations: { 'eks.amazonaws.com/role-arn': role.arn } },
-        podDisruptionBudget: { maxUnavailable: 1 },
-        // The Service mutator webhook (failurePolicy Fail, every namespace) refuses every Service in the
-        // cluster while the controller has no ready pod; it only claims LoadBalancer Services that name no
-        // class, and the one this platform makes (the gateway) names the controller itself
-        // (aws-load-balancer-type: external). Off, and every other release still waits for the controller.
-        // @see https://github.com/kubernetes-sigs/aws-load-balancer-controller/tree/main/helm/aws-load-balancer-controller#configuration
-        enableServiceMutatorWebhook: false,
-      }, [role]);
-    }
+        cni: { enabled: meshCni },
+        // Native sidecars as the platform declares them (the admission model reads the same fact).
+        env: { ENABLE_NATIVE_SIDECARS: String(s.platform.mesh.nativeSidecars) },
+      },
+      meshConfig: { accessLogFile: '/dev/stdout' },
+    }, [base, cni]);
+  }
 
-    // --- Istio ---------------------------------------------------------------------------------
-    let istiod: k8s.helm.v3.Release | undefined;
-    if (enabled.istio) {
-      const base = release('istio-base', 'base', ADDON_CHART_REPOSITORIES.istio, versions.istio, namespaces.mesh, { defaultRevision: 'default' });
-      // The platform's mesh mode (platform.mesh): with cni the CNI node agent redirects traffic, so the
-      // injector adds the unprivileged istio-validation init container instead of istio-init.
-      // https://istio.io/latest/docs/setup/additional-setup/cni/#installing-with-helm
-      const cni = meshCni
-        ? release('istio-cni', 'cni', ADDON_CHART_REPOSITORIES.istio, versions.istio, namespaces.mesh, {}, [base])
-        : undefined;
-      istiod = release('istiod', 'istiod', ADDON_CHART_REPOSITORIES.istio, versions.istio, namespaces.mesh, {
-        pilot: {
-          autoscaleMin: 2,
-          replicaCount: 2,
-          cni: { enabled: meshCni },
-          // Native sidecars as the platform declares them (the admission model reads the same fact).
-          env: { ENABLE_NATIVE_SIDECARS: String(platform.mesh.nativeSidecars) },
-        },
-        meshConfig: { accessLogFile: '/dev/stdout' },
-      }, [base, cni]);
-    }
-    if (enabled.ingressGateway) {
-      const annotations = {
-        'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
-        'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-        'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
-        'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
-        'service.beta.kubernetes.io/aws-load-balancer-security-groups': vpc.publicIngressSecurityGroupId,
-        'service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules': 'true',
-      };
-      release(INGRESS_GATEWAY_NAME, 'gateway', ADDON_CHART_REPOSITORIES.istio, versions.istio, namespaces.ingress, {
-        labels: { istio: 'ingressgateway' },
-        // Only 443: the public security group admits nothing else.
-        service: { type: 'LoadBalancer', annotations, ports: [{ name: 'https', port: 443, targetPort: 443, protocol: 'TCP' }] },
-        autoscaling: { enabled: true, minReplicas: gatewayMinReplicas, maxReplicas: Math.max(gatewayMinReplicas * 3, 6) },
-        topologySpreadConstraints: [{
-          maxSkew: 1,
-          topologyKey: 'topology.kubernetes.io/zone',
-          whenUnsatisfiable: 'DoNotSchedule',
-          labelSelector: { matchLabels: { istio: 'ingressgateway' } },
-        }],
-        podDisruptionBudget: { minAvailable: Math.max(gatewayMinReplicas - 1, 1) },
-      }, [istiod, lbc]);
-      // The Service the chart creates (named after the release), read back once Helm has waited for its NLB.
-      const service = k8s.core.v1.Service.get(`${name}-${INGRESS_GATEWAY_NAME}-service`, `${namespaces.ingress}/${INGRESS_GATEWAY_NAME}`,
-        { parent: this, provider: cluster.provider, dependsOn: [releases[INGRESS_GATEWAY_NAME]] });
-      this.entryPoint = service.status.apply(s => {
-        const ingress = s?.loadBalancer?.ingress?.[0];
-        const host = ingress?.hostname ?? ingress?.ip;
-        if (!host) throw new Error(`ClusterAddons '${name}': the ingress gateway Service has no load balancer address yet`);
-        return host;
-      });
-    }
+  /** The ingress gateway behind an internet-facing, cross-zone NLB on 443. Returns the NLB's host name. */
+  private ingressGateway(name: string, s: ClusterAddonsSettings, istiod: k8s.helm.v3.Release | undefined): pulumi.Output<string> {
+    const annotations = {
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+      'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+      'service.beta.kubernetes.io/aws-load-balancer-security-groups': s.vpc.publicIngressSecurityGroupId,
+      'service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules': 'true',
+    };
+    const min = s.gatewayMinReplicas;
+    const chart = { chart: 'gateway', repo: ADDON_CHART_REPOSITORIES.istio, version: s.versions.istio };
+    const gateway = this.release(name, s, INGRESS_GATEWAY_NAME, chart, s.namespaces.ingress, {
+      labels: { istio: 'ingressgateway' },
+      // Only 443: the public security group admits nothing else.
+      service: { type: 'LoadBalancer', annotations, ports: [{ name: 'https', port: 443, targetPort: 443, protocol: 'TCP' }] },
+      autoscaling: { enabled: true, minReplicas: min, maxReplicas: Math.max(min * 3, 6) },
+      topologySpreadConstraints: [{
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { istio: 'ingressgateway' } },
+      }],
+      podDisruptionBudget: { minAvailable: Math.max(min - 1, 1) },
+    }, [istiod, this.loadBalancerController]);
+    // The Service the chart creates (named after the release), read back once Helm has waited for its NLB.
+    const service = k8s.core.v1.Service.get(`${name}-${INGRESS_GATEWAY_NAME}-service`, `${s.namespaces.ingress}/${INGRESS_GATEWAY_NAME}`,
+      { parent: this, provider: s.cluster.provider, dependsOn: [gateway] });
+    return service.status.apply(st => {
+      const ingress = st?.loadBalancer?.ingress?.[0];
+      const host = ingress?.hostname ?? ingress?.ip;
+      if (!host) throw new Error(`ClusterAddons '${name}': the ingress gateway Service has no load balancer address yet`);
+      return host;
+    });
+  }
 
-    // --- prometheus-operator -------------------------------------------------------------------
-    let operator: k8s.helm.v3.Release | undefined;
-    if (enabled.prometheusOperator) {
-      const crds = release('prometheus-operator-crds', 'prometheus-operator-crds', ADDON_CHART_REPOSITORIES.prometheusCommunity,
-        versions.prometheusOperatorCrds, namespaces.prometheusOperator, {});
-      const off = { enabled: false };
-      const scrapedByNines = { [LABELS.managedBy]: MANAGED_BY };
-      operator = release('prometheus-operator', 'kube-prometheus-stack', ADDON_CHART_REPOSITORIES.prometheusCommunity,
-        versions.kubePrometheusStack, namespaces.prometheusOperator, {
-          'crds': off,
-          'defaultRules': { create: false },
-          'prometheus': off,
-          'alertmanager': off,
-          'grafana': off,
-          // The metric producers the platform description declares (clusterMetrics, read by the
-          // synth-time signals rules too), labelled so the MonitoringStack's Prometheus selects them.
-          'kubeStateMetrics': { enabled: platform.clusterMetrics.kubeStateMetrics },
-          'kube-state-metrics': { prometheus: { monitor: { enabled: true, additionalLabels: scrapedByNines } } },
-          'nodeExporter': { enabled: platform.clusterMetrics.nodeExporter },
-          'prometheus-node-exporter': { prometheus: { monitor: { enabled: true, additionalLabels: scrapedByNines } } },
-          'kubeApiServer': off,
-          'kubelet': { enabled: platform.clusterMetrics.kubelet, serviceMonitor: { cAdvisor: true, additionalLabels: scrapedByNines } },
-          'kubeControllerManager': off,
-          'coreDns': off,
-          'kubeDns': off,
-          'kubeEtcd': off,
-          'kubeScheduler': off,
-          'kubeProxy': off,
-          // No admission webhook: the API server would have to reach it through the monitoring namespace's
-          // default-deny NetworkPolicy, and our synth-time checks already validate the rules. Its TLS secret
-          // comes from the webhook's cert job, so the operator's own TLS goes with it.
-          'prometheusOperator': { enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } },
-        }, [crds], { skipCrds: true });
-    }
+  /** The prometheus-operator CRDs (a chart of their own) and the operator alone. Returns the operator's release. */
+  private prometheusOperator(name: string, s: ClusterAddonsSettings): k8s.helm.v3.Release {
+    const repo = ADDON_CHART_REPOSITORIES.prometheusCommunity;
+    const ns = s.namespaces.prometheusOperator;
+    const crds = this.release(name, s, 'prometheus-operator-crds',
+      { chart: 'prometheus-operator-crds', repo, version: s.versions.prometheusOperatorCrds }, ns, {});
+    const off = { enabled: false };
+    const scrapedByNines = { [LABELS.managedBy]: MANAGED_BY };
+    const metrics = s.platform.clusterMetrics;
+    return this.release(name, s, 'prometheus-operator', { chart: 'kube-prometheus-stack', repo, version: s.versions.kubePrometheusStack }, ns, {
+      'crds': off,
+      'defaultRules': { create: false },
+      'prometheus': off,
+      'alertmanager': off,
+      'grafana': off,
+      // The metric producers the platform description declares (clusterMetrics, read by the
+      // synth-time signals rules too), labelled so the MonitoringStack's Prometheus selects them.
+      'kubeStateMetrics': { enabled: metrics.kubeStateMetrics },
+      'kube-state-metrics': { prometheus: { monitor: { enabled: true, additionalLabels: scrapedByNines } } },
+      'nodeExporter': { enabled: metrics.nodeExporter },
+      'prometheus-node-exporter': { prometheus: { monitor: { enabled: true, additionalLabels: scrapedByNines } } },
+      'kubeApiServer': off,
+      'kubelet': { enabled: metrics.kubelet, serviceMonitor: { cAdvisor: true, additionalLabels: scrapedByNines } },
+      'kubeControllerManager': off,
+      'coreDns': off,
+      'kubeDns': off,
+      'kubeEtcd': off,
+      'kubeScheduler': off,
+      'kubeProxy': off,
+      // No admission webhook: the API server would have to reach it through the monitoring namespace's
+      // default-deny NetworkPolicy, and our synth-time checks already validate the rules. Its TLS secret
+      // comes from the webhook's cert job, so the operator's own TLS goes with it.
+      'prometheusOperator': { enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } },
+    }, [crds], { skipCrds: true });
+  }
 
-    // --- Chaos Mesh ----------------------------------------------------------------------------
-    if (enabled.chaosMesh) {
-      release('chaos-mesh', 'chaos-mesh', ADDON_CHART_REPOSITORIES.chaosMesh, versions.chaosMesh, namespaces.chaos, {
+  /** Chaos Mesh on containerd, without its dashboard. */
+  private chaosMesh(name: string, s: ClusterAddonsSettings): void {
+    this.release(name, s, 'chaos-mesh', { chart: 'chaos-mesh', repo: ADDON_CHART_REPOSITORIES.chaosMesh, version: s.versions.chaosMesh },
+      s.namespaces.chaos, {
         // EKS AL2023 nodes run containerd.
         chaosDaemon: { runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' },
         controllerManager: { replicaCount: 3 },
         dashboard: { create: false },
       });
-    }
+  }
 
-    // --- Flagger -------------------------------------------------------------------------------
-    if (enabled.flagger) {
-      // In the mesh, so the load tester reaches services that require mTLS (the Bulkhead's STRICT PeerAuthentication).
-      const ns = namespaceOf(namespaces.flagger, { 'istio-injection': 'enabled' }, istiod ? [istiod] : []);
-      const flagger = release('flagger', 'flagger', ADDON_CHART_REPOSITORIES.flagger, versions.flagger, namespaces.flagger, {
-        meshProvider: 'istio',
-        metricsServer: prometheusUrlOf(namespaces.monitoring),
-        // Helm 3 installs the chart's crds/ folder; `crd.create` would render the same CRDs again
-        // ("should be enabled for Helm v2 only"), and the install fails on objects that already exist.
-        // @see https://github.com/fluxcd/flagger/tree/main/charts/flagger#configuration
-        crd: { create: false },
-      }, [ns, istiod, operator]);
-      release('flagger-loadtester', 'loadtester', ADDON_CHART_REPOSITORIES.flagger, versions.flaggerLoadtester, namespaces.flagger, {},
-        [flagger]);
-    }
-
-    this.releases = releases;
-    this.registerOutputs({ entryPoint: this.entryPoint, loadBalancerControllerRoleArn: this.loadBalancerControllerRoleArn });
+  /** Flagger (Istio provider, the monitoring namespace's Prometheus) and its load tester, in a meshed namespace. */
+  private flagger(name: string, s: ClusterAddonsSettings, istiod?: k8s.helm.v3.Release, operator?: k8s.helm.v3.Release): void {
+    const repo = ADDON_CHART_REPOSITORIES.flagger;
+    // In the mesh, so the load tester reaches services that require mTLS (the Bulkhead's STRICT PeerAuthentication).
+    const ns = this.namespaceOf(name, s, s.namespaces.flagger, { 'istio-injection': 'enabled' }, istiod ? [istiod] : []);
+    const flagger = this.release(name, s, 'flagger', { chart: 'flagger', repo, version: s.versions.flagger }, s.namespaces.flagger, {
+      meshProvider: 'istio',
+      metricsServer: prometheusUrlOf(s.namespaces.monitoring),
+      // Helm 3 installs the chart's crds/ folder; `crd.create` would render the same CRDs again
+      // ("should be enabled for Helm v2 only"), and the install fails on objects that already exist.
+      // @see https://github.com/fluxcd/flagger/tree/main/charts/flagger#configuration
+      crd: { create: false },
+    }, [ns, istiod, operator]);
+    this.release(name, s, 'flagger-loadtester', { chart: 'loadtester', repo, version: s.versions.flaggerLoadtester }, s.namespaces.flagger, {},
+      [flagger]);
   }
 }
 
-/** The switches with their defaults (all on): what ClusterAddons installs, known before any resource exists. */
-export function resolveAddonSwitches(e: AddonSwitches = {}): Required<AddonSwitches> {
-  return {
-    istio: e.istio ?? true,
-    ingressGateway: e.ingressGateway ?? true,
-    prometheusOperator: e.prometheusOperator ?? true,
-    chaosMesh: e.chaosMesh ?? true,
-    flagger: e.flagger ?? true,
-    awsLoadBalancerController: e.awsLoadBalancerController ?? true,
-  };
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** A pinned chart: its name, repository and version. */
+interface ChartRef {
+  readonly chart: string;
+  readonly repo: string;
+  readonly version: string;
 }

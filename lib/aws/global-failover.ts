@@ -1,6 +1,7 @@
 import * as route53 from '@pulumi/aws/route53';
 import * as pulumi from '@pulumi/pulumi';
 import { checkDisjointCidrs } from './cidr-plan';
+import { isInstance } from './private/resolve';
 import { Problems } from '../core/errors';
 import { Platform } from '../core/platform';
 
@@ -88,10 +89,7 @@ export class GlobalFailover extends pulumi.ComponentResource {
 
   constructor(name: string, args: GlobalFailoverArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new Problems('GlobalFailover', name);
-    if (!(args?.platform instanceof Platform)) {
-      problems.add('platform', args?.platform, 'is not a Platform', 'pass Platform.fromDescription(...)');
-      problems.throwIfAny();
-    }
+    if (!isInstance(problems, 'platform', args?.platform, Platform, 'pass Platform.fromDescription(...)')) problems.throwIfAny();
     const platform = args.platform;
     problems.when(!HOSTNAME.test(String(args.recordName)), 'recordName', args.recordName,
       'is not a fully qualified host name', 'use e.g. "api.example.com"');

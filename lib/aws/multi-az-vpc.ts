@@ -2,9 +2,9 @@ import * as cloudwatch from '@pulumi/aws/cloudwatch';
 import * as ec2 from '@pulumi/aws/ec2';
 import * as iam from '@pulumi/aws/iam';
 import * as pulumi from '@pulumi/pulumi';
-import { CidrPlan, DEFAULT_ZONE_SLOTS, parseCidr, validateCidrPlan } from './cidr-plan';
-import { Problems } from '../core/errors';
-import { clusterNameOf } from '../core/naming';
+import { CidrPlan } from './cidr-plan';
+import { MultiAzVpcSettings, ResolvedFlowLogs, resolveMultiAzVpcArgs } from './private/multi-az-vpc-args';
+import { settingsOrThrow } from './private/resolve';
 import { Region } from '../core/platform';
 
 /** Where and how VPC flow logs go. */
@@ -87,9 +87,6 @@ export interface MultiAzVpcArgs {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-const SERVICE_SUFFIX = /^[a-z0-9-]+(\.[a-z0-9-]+)*$/;
-
 /**
  * A hardened multi-AZ VPC for one region: public, private (workloads) and data (isolated)
  * subnets per zone laid out by a deterministic plan keyed by zone name; one NAT gateway and
@@ -136,69 +133,22 @@ export class MultiAzVpc extends pulumi.ComponentResource {
 
   constructor(name: string, args: MultiAzVpcArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate everything before registering anything.
-    const problems = new Problems('MultiAzVpc', name);
-    const region = args?.region;
-    if (!(region instanceof Region)) {
-      problems.add('region', region, 'is not a Region of a platform description',
-        'pass platform.region("us-east-1") from Platform.fromDescription(...)');
-      problems.throwIfAny();
-    }
-    const zones = [...(args.zones ?? region.zones)];
-    const vpcCidr = args.vpcCidr ?? region.vpcCidr;
-    if (vpcCidr === undefined) {
-      problems.add('vpcCidr', undefined, `is not set and region ${region.name} has no vpcCidr`,
-        'set vpcCidr in the platform description or pass it');
-    }
-    const plan = vpcCidr === undefined ? undefined
-      : validateCidrPlan({ region: region.name, vpcCidr, zones, zoneSlots: args.zoneSlots ?? DEFAULT_ZONE_SLOTS }, problems);
-    if (plan) {
-      for (const other of region.platform.regions) {
-        const theirs = other.name === region.name ? undefined : parseCidr(other.vpcCidr);
-        problems.when(!!theirs && theirs.isOverlapping(parseCidr(plan.vpcCidr)!), 'vpcCidr', plan.vpcCidr,
-          `overlaps ${other.name}'s VPC ${other.vpcCidr}, so the regions cannot be peered or routed to each other`,
-          'give every region a disjoint block (e.g. 10.10.0.0/16, 10.20.0.0/16, ...)');
-      }
-    }
-    let flowLogOptions: MultiAzVpc['flowLogOptions'] = false;
-    if (args.flowLogs !== false) {
-      const f = args.flowLogs ?? {};
-      flowLogOptions = {
-        destination: f.destination ?? 'cloud-watch-logs',
-        retentionDays: f.retentionDays ?? 365,
-        trafficType: f.trafficType ?? 'ALL',
-      };
-      problems.when(!['cloud-watch-logs', 's3'].includes(flowLogOptions.destination), 'flowLogs.destination',
-        flowLogOptions.destination, 'is not a supported destination', 'use "cloud-watch-logs" or "s3"');
-      problems.when(!RETENTION_DAYS.includes(flowLogOptions.retentionDays), 'flowLogs.retentionDays', flowLogOptions.retentionDays,
-        'is not a retention CloudWatch Logs accepts', `use one of ${RETENTION_DAYS.join(', ')}`);
-      problems.when(!['ALL', 'ACCEPT', 'REJECT'].includes(flowLogOptions.trafficType), 'flowLogs.trafficType',
-        flowLogOptions.trafficType, 'is not a traffic type', 'use "ALL", "ACCEPT" or "REJECT"');
-      problems.when(flowLogOptions.destination === 's3' && f.s3BucketArn === undefined, 'flowLogs.s3BucketArn', undefined,
-        'is required when destination is "s3"', 'pass the ARN of the log bucket, or use destination "cloud-watch-logs"');
-    }
-    const endpoints = [...(args.interfaceEndpoints ?? [])];
-    for (const e of endpoints) {
-      problems.when(!SERVICE_SUFFIX.test(e) || e === 's3' || e === 'dynamodb', 'interfaceEndpoints', e,
-        e === 's3' || e === 'dynamodb' ? 'already has a (free) gateway endpoint' : 'is not an AWS service suffix',
-        'use suffixes such as "ecr.api", "ecr.dkr", "sts", "logs"');
-    }
-    const clusterName = args.clusterName ?? clusterNameOf(region);
-    problems.throwIfAny();
-
+    const s = settingsOrThrow('MultiAzVpc', name, resolveMultiAzVpcArgs(name, args));
     super('nines:aws:MultiAzVpc', name, {}, opts);
-    this.region = args.region;
-    this.zones = Object.keys(plan!.zones);
-    this.plan = plan!;
-    this.cidrPlan = pulumi.output(plan!);
-    this.flowLogOptions = flowLogOptions;
-    this.interfaceEndpointServices = endpoints;
-    this.clusterName = clusterName;
-    const baseTags = { ...(args.tags ?? {}), 'nines.dev/region': region.name };
-    const tags = (n: string, extra: Record<string, string> = {}) => ({ ...baseTags, Name: n, ...extra });
+    this.region = s.region;
+    this.zones = s.zones;
+    this.plan = s.plan;
+    this.cidrPlan = pulumi.output(s.plan);
+    this.flowLogOptions = s.flowLogs && {
+      destination: s.flowLogs.destination, retentionDays: s.flowLogs.retentionDays, trafficType: s.flowLogs.trafficType,
+    };
+    this.interfaceEndpointServices = s.interfaceEndpoints;
+    this.clusterName = s.clusterName;
     const p = { parent: this };
+    const tags = (n: string, extra: Record<string, string> = {}) => ({ ...s.tags, Name: n, ...extra });
 
     const vpc = new ec2.Vpc(name, {
-      cidrBlock: plan!.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags(name),
+      cidrBlock: s.plan.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags(name),
     }, p);
     this.vpcId = vpc.id;
     this.vpcCidr = vpc.cidrBlock;
@@ -210,137 +160,25 @@ export class MultiAzVpc extends pulumi.ComponentResource {
       vpcId: vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }], tags: tags(`${name}-public`),
     }, p);
     const dataRt = new ec2.RouteTable(`${name}-data`, { vpcId: vpc.id, tags: tags(`${name}-data (isolated)`) }, p);
-
-    const pub: Record<string, pulumi.Output<string>> = {};
-    const priv: Record<string, pulumi.Output<string>> = {};
-    const data: Record<string, pulumi.Output<string>> = {};
-    const nats: Record<string, pulumi.Output<string>> = {};
-    const privRts: Record<string, pulumi.Output<string>> = {};
-    const clusterTag = `kubernetes.io/cluster/${clusterName}`;
-    for (const zone of this.zones) {
-      const z = plan!.zones[zone];
-      const publicSubnet = new ec2.Subnet(`${name}-${zone}-public`, {
-        vpcId: vpc.id,
-        availabilityZone: zone,
-        cidrBlock: z.public,
-        mapPublicIpOnLaunch: false,
-        tags: tags(`${name}-${zone}-public`, { 'kubernetes.io/role/elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'public' }),
-      }, p);
-      const privateSubnet = new ec2.Subnet(`${name}-${zone}-private`, {
-        vpcId: vpc.id,
-        availabilityZone: zone,
-        cidrBlock: z.private,
-        tags: tags(`${name}-${zone}-private`, { 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'private' }),
-      }, p);
-      const dataSubnet = new ec2.Subnet(`${name}-${zone}-data`, {
-        vpcId: vpc.id, availabilityZone: zone, cidrBlock: z.data, tags: tags(`${name}-${zone}-data`, { 'nines.dev/tier': 'data' }),
-      }, p);
-      new ec2.RouteTableAssociation(`${name}-${zone}-public`, { subnetId: publicSubnet.id, routeTableId: publicRt.id }, p);
-      new ec2.RouteTableAssociation(`${name}-${zone}-data`, { subnetId: dataSubnet.id, routeTableId: dataRt.id }, p);
-      const eip = new ec2.Eip(`${name}-${zone}-nat`, { domain: 'vpc', tags: tags(`${name}-${zone}-nat`) }, { parent: this, dependsOn: [igw] });
-      const nat = new ec2.NatGateway(`${name}-${zone}`, {
-        subnetId: publicSubnet.id, allocationId: eip.id, connectivityType: 'public', tags: tags(`${name}-${zone}-nat`),
-      }, p);
-      const rt = new ec2.RouteTable(`${name}-${zone}-private`, {
-        vpcId: vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nat.id }], tags: tags(`${name}-${zone}-private`),
-      }, p);
-      new ec2.RouteTableAssociation(`${name}-${zone}-private`, { subnetId: privateSubnet.id, routeTableId: rt.id }, p);
-      pub[zone] = publicSubnet.id;
-      priv[zone] = privateSubnet.id;
-      data[zone] = dataSubnet.id;
-      nats[zone] = nat.id;
-      privRts[zone] = rt.id;
-    }
-    this.publicSubnetIds = pub;
-    this.privateSubnetIds = priv;
-    this.dataSubnetIds = data;
-    this.natGatewayIds = nats;
-    this.privateRouteTableIds = privRts;
-
-    const gatewayRts = [...Object.values(privRts), dataRt.id];
-    for (const svc of ['s3', 'dynamodb']) {
-      new ec2.VpcEndpoint(`${name}-${svc}`, {
-        vpcId: vpc.id,
-        serviceName: `com.amazonaws.${region.name}.${svc}`,
-        vpcEndpointType: 'Gateway',
-        routeTableIds: gatewayRts,
-        tags: tags(`${name}-${svc}`),
-      }, p);
-    }
-    if (endpoints.length > 0) {
-      const sg = new ec2.SecurityGroup(`${name}-endpoints`, {
-        vpcId: vpc.id,
-        description: 'Interface endpoints: HTTPS from inside the VPC only',
-        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: [plan!.vpcCidr], description: 'HTTPS from the VPC' }],
-        egress: [],
-        revokeRulesOnDelete: true,
-        tags: tags(`${name}-endpoints`),
-      }, p);
-      for (const svc of endpoints) {
-        new ec2.VpcEndpoint(`${name}-${svc}`, {
-          vpcId: vpc.id,
-          serviceName: `com.amazonaws.${region.name}.${svc}`,
-          vpcEndpointType: 'Interface',
-          privateDnsEnabled: true,
-          subnetIds: Object.values(priv),
-          securityGroupIds: [sg.id],
-          tags: tags(`${name}-${svc}`),
-        }, p);
-      }
-    }
+    const zones = Object.fromEntries(s.zones.map(zone => [zone, this.zone(name, s, zone, { vpc, igw, publicRt, dataRt }, tags)]));
+    const byZone = (k: keyof ZoneResources) => Object.fromEntries(s.zones.map(z => [z, zones[z][k]]));
+    this.publicSubnetIds = byZone('publicSubnetId');
+    this.privateSubnetIds = byZone('privateSubnetId');
+    this.dataSubnetIds = byZone('dataSubnetId');
+    this.natGatewayIds = byZone('natGatewayId');
+    this.privateRouteTableIds = byZone('privateRouteTableId');
+    this.endpoints(name, s, vpc, dataRt, tags);
 
     const ingress = new ec2.SecurityGroup(`${name}-public-lb`, {
       vpcId: vpc.id,
       description: 'Public load balancer: HTTPS from the internet, to the VPC only',
       ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'], description: 'HTTPS' }],
-      egress: [{ protocol: 'tcp', fromPort: 0, toPort: 65535, cidrBlocks: [plan!.vpcCidr], description: 'to targets in the VPC' }],
+      egress: [{ protocol: 'tcp', fromPort: 0, toPort: 65535, cidrBlocks: [s.plan.vpcCidr], description: 'to targets in the VPC' }],
       revokeRulesOnDelete: true,
       tags: tags(`${name}-public-lb`),
     }, p);
     this.publicIngressSecurityGroupId = ingress.id;
-
-    if (flowLogOptions) {
-      const f = args.flowLogs || {};
-      let destination: pulumi.Input<string>;
-      let roleArn: pulumi.Input<string> | undefined;
-      if (flowLogOptions.destination === 's3') {
-        destination = f.s3BucketArn!;
-      } else {
-        const group = new cloudwatch.LogGroup(`${name}-flow-logs`, {
-          name: `/nines/vpc/${name}/flow-logs`, retentionInDays: flowLogOptions.retentionDays, tags: tags(`${name}-flow-logs`),
-        }, p);
-        const role = new iam.Role(`${name}-flow-logs`, {
-          assumeRolePolicy: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-          }),
-          tags: tags(`${name}-flow-logs`),
-        }, p);
-        new iam.RolePolicy(`${name}-flow-logs`, {
-          role: role.id,
-          policy: group.arn.apply(arn => JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [{
-              Effect: 'Allow',
-              Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-              Resource: [arn, `${arn}:*`],
-            }],
-          })),
-        }, p);
-        destination = group.arn;
-        roleArn = role.arn;
-      }
-      const flowLog = new ec2.FlowLog(name, {
-        vpcId: vpc.id,
-        trafficType: flowLogOptions.trafficType,
-        logDestinationType: flowLogOptions.destination,
-        logDestination: destination,
-        iamRoleArn: roleArn,
-        maxAggregationInterval: 60,
-        tags: tags(`${name}-flow-logs`),
-      }, p);
-      this.flowLogId = flowLog.id;
-    }
+    if (s.flowLogs) this.flowLogId = this.flowLog(name, s.flowLogs, vpc, tags);
 
     this.registerOutputs({
       vpcId: this.vpcId,
@@ -352,4 +190,143 @@ export class MultiAzVpc extends pulumi.ComponentResource {
       publicIngressSecurityGroupId: this.publicIngressSecurityGroupId,
     });
   }
+
+  /** One zone: its public, private and data subnets, its NAT gateway and its private route table (egress through that NAT only). */
+  private zone(name: string, s: MultiAzVpcSettings, zone: string, shared: SharedNetwork, tags: Tagger): ZoneResources {
+    const p = { parent: this };
+    const { vpc, igw, publicRt, dataRt } = shared;
+    const z = s.plan.zones[zone];
+    const clusterTag = `kubernetes.io/cluster/${s.clusterName}`;
+    const publicSubnet = new ec2.Subnet(`${name}-${zone}-public`, {
+      vpcId: vpc.id,
+      availabilityZone: zone,
+      cidrBlock: z.public,
+      mapPublicIpOnLaunch: false,
+      tags: tags(`${name}-${zone}-public`, { 'kubernetes.io/role/elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'public' }),
+    }, p);
+    const privateSubnet = new ec2.Subnet(`${name}-${zone}-private`, {
+      vpcId: vpc.id,
+      availabilityZone: zone,
+      cidrBlock: z.private,
+      tags: tags(`${name}-${zone}-private`, { 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'private' }),
+    }, p);
+    const dataSubnet = new ec2.Subnet(`${name}-${zone}-data`, {
+      vpcId: vpc.id, availabilityZone: zone, cidrBlock: z.data, tags: tags(`${name}-${zone}-data`, { 'nines.dev/tier': 'data' }),
+    }, p);
+    new ec2.RouteTableAssociation(`${name}-${zone}-public`, { subnetId: publicSubnet.id, routeTableId: publicRt.id }, p);
+    new ec2.RouteTableAssociation(`${name}-${zone}-data`, { subnetId: dataSubnet.id, routeTableId: dataRt.id }, p);
+    const eip = new ec2.Eip(`${name}-${zone}-nat`, { domain: 'vpc', tags: tags(`${name}-${zone}-nat`) }, { parent: this, dependsOn: [igw] });
+    const nat = new ec2.NatGateway(`${name}-${zone}`, {
+      subnetId: publicSubnet.id, allocationId: eip.id, connectivityType: 'public', tags: tags(`${name}-${zone}-nat`),
+    }, p);
+    const rt = new ec2.RouteTable(`${name}-${zone}-private`, {
+      vpcId: vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nat.id }], tags: tags(`${name}-${zone}-private`),
+    }, p);
+    new ec2.RouteTableAssociation(`${name}-${zone}-private`, { subnetId: privateSubnet.id, routeTableId: rt.id }, p);
+    return {
+      publicSubnetId: publicSubnet.id,
+      privateSubnetId: privateSubnet.id,
+      dataSubnetId: dataSubnet.id,
+      natGatewayId: nat.id,
+      privateRouteTableId: rt.id,
+    };
+  }
+
+  /** The S3 and DynamoDB gateway endpoints (free) on every private and data route table, and the interface endpoints asked for. */
+  private endpoints(name: string, s: MultiAzVpcSettings, vpc: ec2.Vpc, dataRt: ec2.RouteTable, tags: Tagger): void {
+    const p = { parent: this };
+    const gatewayRts = [...Object.values(this.privateRouteTableIds), dataRt.id];
+    for (const svc of ['s3', 'dynamodb']) {
+      new ec2.VpcEndpoint(`${name}-${svc}`, {
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${s.region.name}.${svc}`,
+        vpcEndpointType: 'Gateway',
+        routeTableIds: gatewayRts,
+        tags: tags(`${name}-${svc}`),
+      }, p);
+    }
+    if (s.interfaceEndpoints.length === 0) return;
+    const sg = new ec2.SecurityGroup(`${name}-endpoints`, {
+      vpcId: vpc.id,
+      description: 'Interface endpoints: HTTPS from inside the VPC only',
+      ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: [s.plan.vpcCidr], description: 'HTTPS from the VPC' }],
+      egress: [],
+      revokeRulesOnDelete: true,
+      tags: tags(`${name}-endpoints`),
+    }, p);
+    for (const svc of s.interfaceEndpoints) {
+      new ec2.VpcEndpoint(`${name}-${svc}`, {
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${s.region.name}.${svc}`,
+        vpcEndpointType: 'Interface',
+        privateDnsEnabled: true,
+        subnetIds: Object.values(this.privateSubnetIds),
+        securityGroupIds: [sg.id],
+        tags: tags(`${name}-${svc}`),
+      }, p);
+    }
+  }
+
+  /** The VPC's flow log, to S3 or to a CloudWatch log group of its own (with a role that may write only there). */
+  private flowLog(name: string, f: ResolvedFlowLogs, vpc: ec2.Vpc, tags: Tagger): pulumi.Output<string> {
+    const p = { parent: this };
+    let destination: pulumi.Input<string>;
+    let roleArn: pulumi.Input<string> | undefined;
+    if (f.destination === 's3') {
+      destination = f.s3BucketArn!;
+    } else {
+      const group = new cloudwatch.LogGroup(`${name}-flow-logs`, {
+        name: `/nines/vpc/${name}/flow-logs`, retentionInDays: f.retentionDays, tags: tags(`${name}-flow-logs`),
+      }, p);
+      const role = new iam.Role(`${name}-flow-logs`, {
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+        tags: tags(`${name}-flow-logs`),
+      }, p);
+      new iam.RolePolicy(`${name}-flow-logs`, {
+        role: role.id,
+        policy: group.arn.apply(arn => JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+            Resource: [arn, `${arn}:*`],
+          }],
+        })),
+      }, p);
+      destination = group.arn;
+      roleArn = role.arn;
+    }
+    return new ec2.FlowLog(name, {
+      vpcId: vpc.id,
+      trafficType: f.trafficType,
+      logDestinationType: f.destination,
+      logDestination: destination,
+      iamRoleArn: roleArn,
+      maxAggregationInterval: 60,
+      tags: tags(`${name}-flow-logs`),
+    }, p).id;
+  }
+}
+
+/** Tags of a resource: the VPC's tags, its Name, and extra ones. */
+type Tagger = (name: string, extra?: Record<string, string>) => Record<string, string>;
+
+/** The VPC-wide resources each zone attaches to. */
+interface SharedNetwork {
+  readonly vpc: ec2.Vpc;
+  readonly igw: ec2.InternetGateway;
+  readonly publicRt: ec2.RouteTable;
+  readonly dataRt: ec2.RouteTable;
+}
+
+/** The ids one zone contributes. */
+interface ZoneResources {
+  readonly publicSubnetId: pulumi.Output<string>;
+  readonly privateSubnetId: pulumi.Output<string>;
+  readonly dataSubnetId: pulumi.Output<string>;
+  readonly natGatewayId: pulumi.Output<string>;
+  readonly privateRouteTableId: pulumi.Output<string>;
 }

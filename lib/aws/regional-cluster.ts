@@ -6,13 +6,11 @@ import * as kms from '@pulumi/aws/kms';
 import * as s3 from '@pulumi/aws/s3';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { parseCidr } from './cidr-plan';
 import { irsaTrustPolicy } from './irsa';
 import { MultiAzVpc } from './multi-az-vpc';
+import { RegionalClusterSettings, resolveRegionalClusterArgs } from './private/regional-cluster-args';
+import { settingsOrThrow } from './private/resolve';
 import { Provision, regionalClusterProvisions } from '../core/capabilities';
-import { Problems } from '../core/errors';
-import { isDnsLabel } from '../core/labels';
-import { backupRoleNameOf } from '../core/naming';
 import { DEFAULT_STORAGE_CLASS } from '../core/storage';
 
 /** Size of each zone's managed node group. */
@@ -46,6 +44,28 @@ export interface ServiceAccountRef {
    * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
    */
   readonly name?: string;
+}
+
+/** When backup objects change storage class and expire. */
+export interface BackupLifecycle {
+  /**
+   * Days before backup objects move to Glacier Instant Retrieval (S3's minimum for it: 30).
+   * @default 30
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+   */
+  readonly transitionDays?: number;
+  /**
+   * Days before backup objects expire (after the transition).
+   * @default 365
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html
+   */
+  readonly expirationDays?: number;
+  /**
+   * Days a replaced or deleted version is kept.
+   * @default 30
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html
+   */
+  readonly noncurrentExpirationDays?: number;
 }
 
 /** Arguments of {@link RegionalCluster}. */
@@ -99,7 +119,7 @@ export interface RegionalClusterArgs {
    * @default { transitionDays: 30, expirationDays: 365, noncurrentExpirationDays: 30 }
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html
    */
-  readonly backupLifecycle?: { readonly transitionDays?: number; readonly expirationDays?: number; readonly noncurrentExpirationDays?: number };
+  readonly backupLifecycle?: BackupLifecycle;
   /**
    * The only service accounts associated with the backup role (EKS Pod Identity): the database
    * clusters' members and base-backup jobs (each PatroniCluster's `serviceAccountName` and
@@ -132,8 +152,6 @@ export const GP3_ENCRYPTED_STORAGE_CLASS: string = DEFAULT_STORAGE_CLASS;
 /** Control-plane log types, all of them. */
 export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
-/** IPv4 blocks reserved for documentation: placeholders in examples, never a real runner's address. */
-const DOCUMENTATION_RANGES = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] as const; // RFC 5737 section 3
 const policyArn = (n: string) => `arn:aws:iam::aws:policy/${n}`;
 
 /**
@@ -164,7 +182,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
   /** Name of the backup IAM role: `<clusterName>-db-backup`, cut to IAM's 64 characters. */
   public readonly backupRoleName: string;
   /** Resolved lifecycle. */
-  public readonly backupLifecycle: { readonly transitionDays: number; readonly expirationDays: number; readonly noncurrentExpirationDays: number };
+  public readonly backupLifecycle: Required<BackupLifecycle>;
   /** The cluster's name as created. */
   public readonly name: pulumi.Output<string>;
   /** API endpoint. */
@@ -196,111 +214,74 @@ export class RegionalCluster extends pulumi.ComponentResource {
   public readonly backupAssociations: Readonly<Record<string, eks.PodIdentityAssociation>>;
 
   constructor(name: string, args: RegionalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems('RegionalCluster', name);
-    if (!(args?.vpc instanceof MultiAzVpc)) {
-      problems.add('vpc', args?.vpc, 'is not a MultiAzVpc', 'pass the region\'s MultiAzVpc');
-      problems.throwIfAny();
-    }
-    const vpc = args.vpc;
-    const clusterName = args.clusterName ?? vpc.clusterName;
-    problems.when(!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(clusterName), 'clusterName', clusterName,
-      'is not an EKS cluster name', 'use letters, digits, "-" and "_", starting with a letter or digit');
-    // Declared once, in the platform description (validated there); EKS creates the cluster at it.
-    const kubernetesVersion = vpc.region.platform.kubernetesVersion;
-    const publicAccessCidrs = [...(args.publicAccessCidrs ?? [])];
-    problems.when(publicAccessCidrs.length === 0, 'publicAccessCidrs', publicAccessCidrs,
-      'leaves the API endpoint private, but this program applies Kubernetes objects (StorageClass, Helm releases, manifests) '
-      + 'through an in-program provider from where `pulumi up` runs, outside the VPC it creates, so every one of them would time out',
-      'list the egress CIDRs `pulumi up` runs from (CI runner, VPN), e.g. ["198.18.7.0/28"]');
-    for (const c of publicAccessCidrs) {
-      const r = parseCidr(c);
-      if (!r) {
-        problems.add('publicAccessCidrs', c, 'is not an IPv4 CIDR block', 'use e.g. "198.18.7.0/28"');
-      } else if (r.cidrPrefix.getValue() === 0n) {
-        problems.add('publicAccessCidrs', c, 'opens the API server to the whole internet', 'list the egress ranges `pulumi up` runs from (CI runner, VPN)');
-      } else {
-        const doc = DOCUMENTATION_RANGES.find(d => parseCidr(d)!.contains(r) || r.contains(parseCidr(d)!));
-        problems.when(doc !== undefined, 'publicAccessCidrs', c, `is in the documentation range ${doc} (RFC 5737), a placeholder no runner egresses from`,
-          'replace it with the egress range `pulumi up` runs from');
-      }
-    }
-    const instanceTypes = [...(args.instanceTypes ?? ['m6i.xlarge'])];
-    problems.when(instanceTypes.length === 0, 'instanceTypes', instanceTypes, 'is empty', 'list at least one instance type');
-    const nodes = {
-      min: args.nodesPerZone?.min ?? 1, desired: args.nodesPerZone?.desired ?? 2, max: args.nodesPerZone?.max ?? 6,
-    };
-    problems.when(![nodes.min, nodes.desired, nodes.max].every(Number.isInteger) || nodes.min < 1
-      || nodes.min > nodes.desired || nodes.desired > nodes.max, 'nodesPerZone', nodes,
-    'must be integers with 1 <= min <= desired <= max', 'e.g. { min: 1, desired: 2, max: 6 } (min 1 keeps each zone schedulable)');
-    const rootVolumeGiB = args.rootVolumeGiB ?? 50;
-    problems.when(!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 20 || rootVolumeGiB > 16384, 'rootVolumeGiB', rootVolumeGiB,
-      'is not between 20 and 16384 GiB', 'use e.g. 50');
-    const logRetentionDays = args.logRetentionDays ?? 90;
-    problems.when(!Number.isInteger(logRetentionDays) || logRetentionDays < 1, 'logRetentionDays', logRetentionDays,
-      'is not a positive number of days', 'use e.g. 90');
-    const lifecycle = {
-      transitionDays: args.backupLifecycle?.transitionDays ?? 30,
-      expirationDays: args.backupLifecycle?.expirationDays ?? 365,
-      noncurrentExpirationDays: args.backupLifecycle?.noncurrentExpirationDays ?? 30,
-    };
-    problems.when(!(lifecycle.transitionDays >= 30 && lifecycle.expirationDays > lifecycle.transitionDays
-      && lifecycle.noncurrentExpirationDays >= 1), 'backupLifecycle', lifecycle,
-    'must transition after >= 30 days (S3 minimum for IA classes) and expire later, and keep noncurrent versions >= 1 day',
-    'e.g. { transitionDays: 30, expirationDays: 365, noncurrentExpirationDays: 30 }');
-    const accounts = (args.backupServiceAccounts ?? [{}]).map(a => ({
-      namespace: a.namespace ?? 'databases', name: a.name ?? 'database-backup',
-    }));
-    problems.when(accounts.length === 0, 'backupServiceAccounts', [], 'is empty, so nothing can write backups',
-      'list the database service accounts, e.g. [{ namespace: "orders", name: "orders-db" }]');
-    accounts.forEach((a, i) => {
-      problems.when(!isDnsLabel(a.namespace), `backupServiceAccounts[${i}].namespace`, a.namespace, 'is not a namespace name', 'use a DNS label');
-      problems.when(!isDnsLabel(a.name), `backupServiceAccounts[${i}].name`, a.name, 'is not a service account name', 'use a DNS label');
-    });
-    const bucketName = args.backupBucketName;
-    problems.when(bucketName !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucketName), 'backupBucketName', bucketName,
-      'is not an S3 bucket name', 'use 3-63 lower-case letters, digits, "-" and ".", or leave it unset for a generated name');
-    problems.throwIfAny();
-
+    const s = settingsOrThrow('RegionalCluster', name, resolveRegionalClusterArgs(name, args));
     super('nines:aws:RegionalCluster', name, {}, opts);
-    this.clusterName = clusterName;
-    this.kubernetesVersion = kubernetesVersion;
-    this.provides = regionalClusterProvisions(vpc.zones, GP3_ENCRYPTED_STORAGE_CLASS);
-    this.publicAccessCidrs = publicAccessCidrs;
-    this.instanceTypes = instanceTypes;
-    this.nodesPerZone = nodes;
-    this.rootVolumeGiB = rootVolumeGiB;
-    this.backupServiceAccounts = accounts;
-    this.backupLifecycle = lifecycle;
-    this.backupRoleName = backupRoleNameOf(clusterName);
-    const p = { parent: this };
-    const tags = { ...(args.tags ?? {}), 'nines.dev/cluster': clusterName };
-    const assume = (service: string) => JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
-    });
+    this.clusterName = s.clusterName;
+    this.kubernetesVersion = s.kubernetesVersion;
+    this.provides = regionalClusterProvisions(s.vpc.zones, GP3_ENCRYPTED_STORAGE_CLASS);
+    this.publicAccessCidrs = s.publicAccessCidrs;
+    this.instanceTypes = s.instanceTypes;
+    this.nodesPerZone = s.nodesPerZone;
+    this.rootVolumeGiB = s.rootVolumeGiB;
+    this.backupServiceAccounts = s.backupServiceAccounts;
+    this.backupLifecycle = s.backupLifecycle;
+    this.backupRoleName = s.backupRoleName;
 
-    // --- Control plane -------------------------------------------------------------------------
-    const secretsKey = new kms.Key(`${name}-secrets`, {
-      description: `EKS secrets envelope encryption for ${clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
-    }, p);
-    new kms.Alias(`${name}-secrets`, { name: `alias/${clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId }, p);
+    const { cluster, secretsKey } = this.controlPlane(name, s);
+    this.name = cluster.name;
+    this.endpoint = cluster.endpoint;
     this.secretsKeyArn = secretsKey.arn;
-    const clusterRole = new iam.Role(`${name}-cluster`, { assumeRolePolicy: assume('eks.amazonaws.com'), tags }, p);
+    this.oidcIssuer = cluster.identities.apply(ids => ids?.[0]?.oidcs?.[0]?.issuer ?? '');
+    // IRSA, for the EBS CSI driver (and ClusterAddons' load balancer controller).
+    const oidc = new iam.OpenIdConnectProvider(`${name}-oidc`, {
+      url: this.oidcIssuer, clientIdLists: ['sts.amazonaws.com'], tags: s.tags,
+    }, { parent: this });
+    this.oidcProviderArn = oidc.arn;
+    this.nodeGroups = this.nodes(name, s, cluster);
+    this.nodeGroupNames = Object.fromEntries(Object.entries(this.nodeGroups).map(([zone, g]) => [zone, g.nodeGroupName]));
+    const { csi, podIdentityAgent } = this.eksAddons(name, s, cluster);
+    const backup = this.backups(name, s, cluster, podIdentityAgent);
+    this.backupKeyArn = backup.key.arn;
+    this.backupBucket = backup.bucket.bucket;
+    this.backupRoleArn = backup.role.arn;
+    this.backupAssociations = backup.associations;
+    this.kubeconfig = kubeconfigOf(cluster);
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    this.defaultStorageClass(name, csi);
+
+    this.registerOutputs({
+      name: this.name,
+      endpoint: this.endpoint,
+      oidcProviderArn: this.oidcProviderArn,
+      backupBucket: this.backupBucket,
+      backupRoleArn: this.backupRoleArn,
+      nodeGroupNames: this.nodeGroupNames,
+    });
+  }
+
+  /** The control plane: KMS-encrypted secrets, every log type (retention ours), private + allow-listed public endpoint. */
+  private controlPlane(name: string, s: RegionalClusterSettings): { cluster: eks.Cluster; secretsKey: kms.Key } {
+    const p = { parent: this };
+    const tags = s.tags;
+    const secretsKey = new kms.Key(`${name}-secrets`, {
+      description: `EKS secrets envelope encryption for ${s.clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
+    }, p);
+    new kms.Alias(`${name}-secrets`, { name: `alias/${s.clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId }, p);
+    const clusterRole = new iam.Role(`${name}-cluster`, { assumeRolePolicy: serviceTrust('eks.amazonaws.com'), tags }, p);
     new iam.RolePolicyAttachment(`${name}-cluster`, { role: clusterRole.name, policyArn: policyArn('AmazonEKSClusterPolicy') }, p);
     // Created before the cluster so the retention is ours, not "never expire".
     const logGroup = new cloudwatch.LogGroup(`${name}-control-plane`, {
-      name: `/aws/eks/${clusterName}/cluster`, retentionInDays: logRetentionDays, tags,
+      name: `/aws/eks/${s.clusterName}/cluster`, retentionInDays: s.logRetentionDays, tags,
     }, p);
-    const privateSubnets = vpc.zones.map(z => vpc.privateSubnetIds[z]);
     const cluster = new eks.Cluster(name, {
-      name: clusterName,
-      version: kubernetesVersion,
+      name: s.clusterName,
+      version: s.kubernetesVersion,
       roleArn: clusterRole.arn,
       vpcConfig: {
-        subnetIds: privateSubnets,
+        subnetIds: s.vpc.zones.map(z => s.vpc.privateSubnetIds[z]),
         endpointPrivateAccess: true,
-        endpointPublicAccess: publicAccessCidrs.length > 0,
-        publicAccessCidrs: publicAccessCidrs.length > 0 ? publicAccessCidrs : undefined,
+        endpointPublicAccess: s.publicAccessCidrs.length > 0,
+        publicAccessCidrs: s.publicAccessCidrs.length > 0 ? [...s.publicAccessCidrs] : undefined,
       },
       encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ['secrets'] },
       enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
@@ -308,183 +289,134 @@ export class RegionalCluster extends pulumi.ComponentResource {
       zonalShiftConfig: { enabled: true },
       tags,
     }, { parent: this, dependsOn: [logGroup] });
-    this.name = cluster.name;
-    this.endpoint = cluster.endpoint;
-    this.oidcIssuer = cluster.identities.apply(ids => ids?.[0]?.oidcs?.[0]?.issuer ?? '');
+    return { cluster, secretsKey };
+  }
 
-    // --- IRSA ----------------------------------------------------------------------------------
-    const oidc = new iam.OpenIdConnectProvider(`${name}-oidc`, {
-      url: this.oidcIssuer, clientIdLists: ['sts.amazonaws.com'], tags,
-    }, p);
-    this.oidcProviderArn = oidc.arn;
-    const irsaTrust = (subjects: readonly Required<ServiceAccountRef>[]) => irsaTrustPolicy(oidc.arn, this.oidcIssuer, subjects);
-
-    // --- Nodes: one managed group per zone -----------------------------------------------------
-    const nodeRole = new iam.Role(`${name}-nodes`, { assumeRolePolicy: assume('ec2.amazonaws.com'), tags }, p);
+  /** One managed node group per zone, each from a launch template (IMDSv2 with hop limit 1, encrypted gp3 root). */
+  private nodes(name: string, s: RegionalClusterSettings, cluster: eks.Cluster): Record<string, eks.NodeGroup> {
+    const p = { parent: this };
+    const nodeRole = new iam.Role(`${name}-nodes`, { assumeRolePolicy: serviceTrust('ec2.amazonaws.com'), tags: s.tags }, p);
     for (const policy of ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonEKS_CNI_Policy', 'AmazonSSMManagedInstanceCore']) {
       new iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: policyArn(policy) }, p);
     }
-    const groups: Record<string, pulumi.Output<string>> = {};
     const nodeGroups: Record<string, eks.NodeGroup> = {};
-    for (const zone of vpc.zones) {
+    for (const zone of s.vpc.zones) {
+      const zoneTags = { ...s.tags, 'nines.dev/zone': zone };
       const lt = new ec2.LaunchTemplate(`${name}-${zone}`, {
-        description: `EKS nodes of ${clusterName} in ${zone}`,
+        description: `EKS nodes of ${s.clusterName} in ${zone}`,
         metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' },
         blockDeviceMappings: [{
           deviceName: '/dev/xvda',
-          ebs: { volumeType: 'gp3', volumeSize: rootVolumeGiB, encrypted: 'true', deleteOnTermination: 'true' },
+          ebs: { volumeType: 'gp3', volumeSize: s.rootVolumeGiB, encrypted: 'true', deleteOnTermination: 'true' },
         }],
-        tagSpecifications: [
-          { resourceType: 'instance', tags: { ...tags, 'nines.dev/zone': zone } },
-          { resourceType: 'volume', tags: { ...tags, 'nines.dev/zone': zone } },
-        ],
+        tagSpecifications: [{ resourceType: 'instance', tags: zoneTags }, { resourceType: 'volume', tags: zoneTags }],
         updateDefaultVersion: true,
-        tags,
+        tags: s.tags,
       }, p);
-      const group = new eks.NodeGroup(`${name}-${zone}`, {
+      nodeGroups[zone] = new eks.NodeGroup(`${name}-${zone}`, {
         clusterName: cluster.name,
         nodeGroupNamePrefix: `${zone}-`,
         nodeRoleArn: nodeRole.arn,
-        subnetIds: [vpc.privateSubnetIds[zone]],
+        subnetIds: [s.vpc.privateSubnetIds[zone]],
         amiType: 'AL2023_x86_64_STANDARD',
         capacityType: 'ON_DEMAND',
-        instanceTypes: instanceTypes,
-        scalingConfig: { minSize: nodes.min, desiredSize: nodes.desired, maxSize: nodes.max },
+        instanceTypes: [...s.instanceTypes],
+        scalingConfig: { minSize: s.nodesPerZone.min, desiredSize: s.nodesPerZone.desired, maxSize: s.nodesPerZone.max },
         updateConfig: { maxUnavailablePercentage: 33 },
         launchTemplate: { id: lt.id, version: pulumi.interpolate`${lt.latestVersion}` },
         labels: { 'nines.dev/zone': zone },
-        tags: { ...tags, 'nines.dev/zone': zone },
+        tags: zoneTags,
       }, { parent: this, ignoreChanges: ['scalingConfig.desiredSize'] });
-      groups[zone] = group.nodeGroupName;
-      nodeGroups[zone] = group;
     }
-    this.nodeGroupNames = groups;
-    this.nodeGroups = nodeGroups;
-    // Add-ons run pods (the CSI controller, the Pod Identity agent): created once nodes can take them.
-    const afterNodes = { parent: this, dependsOn: Object.values(nodeGroups) };
+    return nodeGroups;
+  }
 
-    // --- EBS CSI driver (IRSA) -----------------------------------------------------------------
-    const csiRole = new iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: irsaTrust([{ namespace: 'kube-system', name: 'ebs-csi-controller-sa' }]), tags }, p);
+  /** The EKS add-ons: EBS CSI driver (IRSA) and the Pod Identity agent once nodes can take their pods; the VPC CNI enforcing NetworkPolicy. */
+  private eksAddons(name: string, s: RegionalClusterSettings, cluster: eks.Cluster): { csi: eks.Addon; podIdentityAgent: eks.Addon } {
+    const tags = s.tags;
+    const afterNodes = { parent: this, dependsOn: Object.values(this.nodeGroups) };
+    const addon = { clusterName: cluster.name, resolveConflictsOnCreate: 'OVERWRITE', resolveConflictsOnUpdate: 'PRESERVE', tags };
+    const csiRole = new iam.Role(`${name}-ebs-csi`, {
+      assumeRolePolicy: irsaTrustPolicy(this.oidcProviderArn, this.oidcIssuer, [{ namespace: 'kube-system', name: 'ebs-csi-controller-sa' }]), tags,
+    }, { parent: this });
     new iam.RolePolicyAttachment(`${name}-ebs-csi`, {
       role: csiRole.name, policyArn: policyArn('service-role/AmazonEBSCSIDriverPolicy'),
-    }, p);
-    const csi = new eks.Addon(`${name}-ebs-csi`, {
-      clusterName: cluster.name,
-      addonName: 'aws-ebs-csi-driver',
-      serviceAccountRoleArn: csiRole.arn,
-      resolveConflictsOnCreate: 'OVERWRITE',
-      resolveConflictsOnUpdate: 'PRESERVE',
-      tags,
-    }, afterNodes);
-
-    // --- EKS Pod Identity: the agent on every node; roles trust the service, not an OIDC issuer ---
-    // Chosen over IRSA for the workloads: the association (cluster, namespace, service account ->
-    // role) lives on the AWS side, so the manifests carry no role ARN and no account id, and the
-    // session tags (kubernetes-namespace, ...) scope a shared role per namespace.
+    }, { parent: this });
+    const csi = new eks.Addon(`${name}-ebs-csi`, { ...addon, addonName: 'aws-ebs-csi-driver', serviceAccountRoleArn: csiRole.arn }, afterNodes);
+    // EKS Pod Identity, chosen over IRSA for the workloads: the association (cluster, namespace,
+    // service account -> role) lives on the AWS side, so the manifests carry no role ARN and no
+    // account id, and the session tags (kubernetes-namespace, ...) scope a shared role per namespace.
     // @see https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
-    const podIdentityAgent = new eks.Addon(`${name}-pod-identity-agent`, {
-      clusterName: cluster.name,
-      addonName: 'eks-pod-identity-agent',
-      resolveConflictsOnCreate: 'OVERWRITE',
-      resolveConflictsOnUpdate: 'PRESERVE',
-      tags,
-    }, afterNodes);
-
-    // --- VPC CNI with network policy enforcement -----------------------------------------------
+    const podIdentityAgent = new eks.Addon(`${name}-pod-identity-agent`, { ...addon, addonName: 'eks-pod-identity-agent' }, afterNodes);
     // Without enableNetworkPolicy the VPC CNI accepts NetworkPolicies and enforces none: its node
     // agent (eBPF) runs only when the add-on's configuration turns it on.
     // https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
     new eks.Addon(`${name}-vpc-cni`, {
-      clusterName: cluster.name,
+      ...addon,
       addonName: 'vpc-cni',
       configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }),
-      resolveConflictsOnCreate: 'OVERWRITE',
       resolveConflictsOnUpdate: 'OVERWRITE',
+    }, { parent: this });
+    return { csi, podIdentityAgent };
+  }
+
+  /**
+   * The backup bucket (SSE-KMS with its own key, versioning, public access blocked, TLS only,
+   * lifecycle) and the backup role, associated (Pod Identity) with the backup service accounts only.
+   */
+  private backups(name: string, s: RegionalClusterSettings, cluster: eks.Cluster, podIdentityAgent: eks.Addon) {
+    const p = { parent: this };
+    const tags = s.tags;
+    const key = new kms.Key(`${name}-backup`, {
+      description: `Database backups of ${s.clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
+    }, p);
+    new kms.Alias(`${name}-backup`, { name: `alias/${s.clusterName}-backup`, targetKeyId: key.keyId }, p);
+    const bucket = new s3.Bucket(`${name}-backup`, {
+      ...(s.backupBucketName ? { bucket: s.backupBucketName }
+        : { bucketPrefix: `${s.clusterName.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 29)}-backup-` }),
+      forceDestroy: false,
       tags,
     }, p);
-
-    // --- Backups -------------------------------------------------------------------------------
-    const backupKey = new kms.Key(`${name}-backup`, {
-      description: `Database backups of ${clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
-    }, p);
-    new kms.Alias(`${name}-backup`, { name: `alias/${clusterName}-backup`, targetKeyId: backupKey.keyId }, p);
-    this.backupKeyArn = backupKey.arn;
-    const bucket = new s3.Bucket(`${name}-backup`, {
-      ...(bucketName ? { bucket: bucketName } : { bucketPrefix: `${clusterName.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 29)}-backup-` }), forceDestroy: false, tags,
-    }, p);
-    this.backupBucket = bucket.bucket;
     new s3.BucketPublicAccessBlock(`${name}-backup`, {
       bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
     }, p);
     new s3.BucketVersioning(`${name}-backup`, { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } }, p);
     new s3.BucketServerSideEncryptionConfiguration(`${name}-backup`, {
       bucket: bucket.id,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: backupKey.arn }, bucketKeyEnabled: true }],
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
     }, p);
+    const l = s.backupLifecycle;
     new s3.BucketLifecycleConfiguration(`${name}-backup`, {
       bucket: bucket.id,
       rules: [{
         id: 'backups',
         status: 'Enabled',
         filter: {},
-        transitions: [{ days: lifecycle.transitionDays, storageClass: 'GLACIER_IR' }],
-        expiration: { days: lifecycle.expirationDays },
-        noncurrentVersionExpiration: { noncurrentDays: lifecycle.noncurrentExpirationDays },
+        transitions: [{ days: l.transitionDays, storageClass: 'GLACIER_IR' }],
+        expiration: { days: l.expirationDays },
+        noncurrentVersionExpiration: { noncurrentDays: l.noncurrentExpirationDays },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       }],
     }, p);
-    new s3.BucketPolicy(`${name}-backup`, {
-      bucket: bucket.id,
-      policy: bucket.arn.apply(arn => JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [arn, `${arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        }],
-      })),
-    }, p);
+    new s3.BucketPolicy(`${name}-backup`, { bucket: bucket.id, policy: bucket.arn.apply(arn => JSON.stringify(tlsOnlyPolicy(arn))) }, p);
     // Trusted by the EKS Pod Identity service only; which pods get it is decided by the associations below.
     // @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
-    const backupRole = new iam.Role(`${name}-backup`, {
-      name: this.backupRoleName, assumeRolePolicy: assume('pods.eks.amazonaws.com'), tags,
-    }, p);
+    const role = new iam.Role(`${name}-backup`, { name: s.backupRoleName, assumeRolePolicy: serviceTrust('pods.eks.amazonaws.com'), tags }, p);
     new iam.RolePolicy(`${name}-backup`, {
-      role: backupRole.id,
-      policy: pulumi.all([bucket.arn, backupKey.arn]).apply(([b, k]) => JSON.stringify(backupPolicy(b, k))),
+      role: role.id,
+      policy: pulumi.all([bucket.arn, key.arn]).apply(([b, k]) => JSON.stringify(backupPolicy(b, k))),
     }, p);
-    this.backupRoleArn = backupRole.arn;
     const associations: Record<string, eks.PodIdentityAssociation> = {};
-    for (const a of accounts) {
+    for (const a of s.backupServiceAccounts) {
       associations[`${a.namespace}/${a.name}`] = new eks.PodIdentityAssociation(`${name}-backup-${a.namespace}-${a.name}`, {
-        clusterName: cluster.name, namespace: a.namespace, serviceAccount: a.name, roleArn: backupRole.arn, tags,
+        clusterName: cluster.name, namespace: a.namespace, serviceAccount: a.name, roleArn: role.arn, tags,
       }, { parent: this, dependsOn: [podIdentityAgent] });
     }
-    this.backupAssociations = associations;
+    return { key, bucket, role, associations };
+  }
 
-    // --- Kubernetes side -----------------------------------------------------------------------
-    this.kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, endpoint, ca]) =>
-      JSON.stringify({
-        'apiVersion': 'v1',
-        'kind': 'Config',
-        'clusters': [{ name: n, cluster: { 'server': endpoint, 'certificate-authority-data': ca?.data ?? '' } }],
-        'contexts': [{ name: n, context: { cluster: n, user: n } }],
-        'current-context': n,
-        'users': [{
-          name: n,
-          user: {
-            exec: {
-              apiVersion: 'client.authentication.k8s.io/v1beta1',
-              command: 'aws',
-              args: ['eks', 'get-token', '--cluster-name', n, '--output', 'json'],
-            },
-          },
-        }],
-      }));
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, p);
+  /** The default StorageClass the stateful constructs request, once the EBS CSI driver runs. */
+  private defaultStorageClass(name: string, csi: eks.Addon): void {
     new k8s.storage.v1.StorageClass(`${name}-${GP3_ENCRYPTED_STORAGE_CLASS}`, {
       metadata: {
         name: GP3_ENCRYPTED_STORAGE_CLASS,
@@ -498,16 +430,52 @@ export class RegionalCluster extends pulumi.ComponentResource {
       // Data outlives an accidental PVC deletion.
       reclaimPolicy: 'Retain',
     }, { parent: this, provider: this.provider, dependsOn: [csi] });
-
-    this.registerOutputs({
-      name: this.name,
-      endpoint: this.endpoint,
-      oidcProviderArn: this.oidcProviderArn,
-      backupBucket: this.backupBucket,
-      backupRoleArn: this.backupRoleArn,
-      nodeGroupNames: this.nodeGroupNames,
-    });
   }
+}
+
+/** A role trust policy for an AWS service principal (with session tags, which EKS Pod Identity sets). */
+function serviceTrust(service: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+  });
+}
+
+/** A bucket policy refusing every request not made over TLS. */
+function tlsOnlyPolicy(bucketArn: string): Record<string, unknown> {
+  return {
+    Version: '2012-10-17',
+    Statement: [{
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    }],
+  };
+}
+
+/** A kubeconfig for the cluster that authenticates with `aws eks get-token`. */
+function kubeconfigOf(cluster: eks.Cluster): pulumi.Output<string> {
+  return pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, endpoint, ca]) =>
+    JSON.stringify({
+      'apiVersion': 'v1',
+      'kind': 'Config',
+      'clusters': [{ name: n, cluster: { 'server': endpoint, 'certificate-authority-data': ca?.data ?? '' } }],
+      'contexts': [{ name: n, context: { cluster: n, user: n } }],
+      'current-context': n,
+      'users': [{
+        name: n,
+        user: {
+          exec: {
+            apiVersion: 'client.authentication.k8s.io/v1beta1',
+            command: 'aws',
+            args: ['eks', 'get-token', '--cluster-name', n, '--output', 'json'],
+          },
+        },
+      }],
+    }));
 }
 
 /**

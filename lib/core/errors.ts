@@ -96,3 +96,17 @@ export class Problems {
     if (this.list.length > 0) throw new ValidationError(this.constructType, this.path, this.list);
   }
 }
+
+/**
+ * What a pure props resolver returns: the settings with every default applied, or every problem
+ * with the props (never a throw, so a resolver is tested alone). Shared by the cdk8s constructs
+ * and the Pulumi components.
+ */
+export type Resolution<T> =
+  | { readonly settings: T; readonly problems?: undefined }
+  | { readonly settings?: undefined; readonly problems: readonly Problem[] };
+
+/** `settings` when `problems` is empty, else the problems. */
+export function resolution<T>(problems: readonly Problem[], settings: () => T): Resolution<T> {
+  return problems.length > 0 ? { problems } : { settings: settings() };
+}

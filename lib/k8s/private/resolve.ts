@@ -5,17 +5,9 @@
  */
 import { Construct } from 'constructs';
 import { PlatformContext, platformContext } from './context';
-import { Problem, ValidationError } from '../../core/errors';
+import { Resolution, ValidationError } from '../../core/errors';
 
-/** The resolved settings, or every problem. */
-export type Resolution<T> =
-  | { readonly settings: T; readonly problems?: undefined }
-  | { readonly settings?: undefined; readonly problems: readonly Problem[] };
-
-/** `settings` when `problems` is empty, else the problems. */
-export function resolution<T>(problems: readonly Problem[], settings: () => T): Resolution<T> {
-  return problems.length > 0 ? { problems } : { settings: settings() };
-}
+export { Resolution, resolution } from '../../core/errors';
 
 /**
  * The settings of `resolved`; with problems, removes `construct` from its scope (so a caught

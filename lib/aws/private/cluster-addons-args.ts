@@ -1,0 +1,107 @@
+/*
+ * Internal: the pure args resolver of {@link ClusterAddons}: chart pins (each checked against its
+ * add-on's documented Kubernetes range), switches, namespaces (each owned in one place), every
+ * default applied once, every problem collected, nothing registered.
+ */
+import { Problems, Resolution, resolution } from '../../core/errors';
+import { addonVersionProblems } from '../../core/kubernetes-version';
+import { isDnsLabel } from '../../core/labels';
+import { PlatformSettings, platformSettingsOf } from '../../core/platform';
+import type { AddonChartVersions, AddonNamespaces, AddonSwitches, ClusterAddonsArgs } from '../cluster-addons';
+import { MultiAzVpc } from '../multi-az-vpc';
+import { RegionalCluster } from '../regional-cluster';
+import { isInstance } from './resolve';
+
+/** The chart versions used when {@link ClusterAddonsArgs.versions} leaves one unset. */
+export const DEFAULT_ADDON_CHART_VERSIONS: Readonly<Required<AddonChartVersions>> = {
+  istio: '1.30.0',
+  prometheusOperatorCrds: '16.0.1',
+  kubePrometheusStack: '66.3.1',
+  chaosMesh: '2.7.0',
+  flagger: '1.38.0',
+  flaggerLoadtester: '0.33.0',
+  awsLoadBalancerController: '1.10.1',
+};
+
+const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+/** {@link ClusterAddonsArgs} with every default applied. */
+export interface ClusterAddonsSettings {
+  readonly cluster: RegionalCluster;
+  readonly vpc: MultiAzVpc;
+  readonly platform: PlatformSettings;
+  readonly versions: Readonly<Required<AddonChartVersions>>;
+  readonly enabled: Readonly<Required<AddonSwitches>>;
+  readonly namespaces: Readonly<Required<AddonNamespaces>>;
+  readonly gatewayMinReplicas: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The switches with their defaults (all on): what ClusterAddons installs, known before any resource exists. */
+export function resolveAddonSwitches(e: AddonSwitches = {}): Required<AddonSwitches> {
+  return {
+    istio: e.istio ?? true,
+    ingressGateway: e.ingressGateway ?? true,
+    prometheusOperator: e.prometheusOperator ?? true,
+    chaosMesh: e.chaosMesh ?? true,
+    flagger: e.flagger ?? true,
+    awsLoadBalancerController: e.awsLoadBalancerController ?? true,
+  };
+}
+
+/** Resolves {@link ClusterAddonsArgs}: the settings, or every problem. */
+export function resolveClusterAddonsArgs(name: string, args: ClusterAddonsArgs): Resolution<ClusterAddonsSettings> {
+  const problems = new Problems('ClusterAddons', name);
+  const hasCluster = isInstance(problems, 'cluster', args?.cluster, RegionalCluster, 'pass the region\'s RegionalCluster');
+  const hasVpc = isInstance(problems, 'vpc', args?.vpc, MultiAzVpc, 'pass the region\'s MultiAzVpc');
+  if (!hasCluster || !hasVpc) return { problems: problems.all };
+  const { cluster, vpc } = args;
+  const versions = { ...DEFAULT_ADDON_CHART_VERSIONS, ...definedOnly(args.versions ?? {}) };
+  for (const [k, v] of Object.entries(versions)) {
+    problems.when(typeof v !== 'string' || !SEMVER.test(v), `versions.${k}`, v, 'is not an exact chart version',
+      `pin one, e.g. "${DEFAULT_ADDON_CHART_VERSIONS[k as keyof AddonChartVersions]}" (ranges make \`pulumi up\` non-repeatable)`);
+  }
+  const enabled = resolveAddonSwitches(args.enable);
+  problems.when(enabled.ingressGateway && !enabled.istio, 'enable.ingressGateway', true, 'needs enable.istio (the gateway is an Istio proxy)',
+    'turn istio on, or the gateway off');
+  problems.when(enabled.ingressGateway && !enabled.awsLoadBalancerController, 'enable.ingressGateway', true,
+    'needs enable.awsLoadBalancerController (only it honours the NLB and security-group annotations)',
+    'turn awsLoadBalancerController on, or the gateway off');
+  problems.when(enabled.flagger && !enabled.istio, 'enable.flagger', true, 'needs enable.istio (meshProvider istio)', 'turn istio on, or flagger off');
+  const platform = platformSettingsOf(vpc.region);
+  const namespaces = {
+    mesh: args.namespaces?.mesh ?? platform.meshNamespace,
+    ingress: args.namespaces?.ingress ?? 'istio-ingress',
+    monitoring: args.namespaces?.monitoring ?? platform.monitoringNamespace,
+    prometheusOperator: args.namespaces?.prometheusOperator ?? 'prometheus-operator',
+    chaos: args.namespaces?.chaos ?? platform.chaosNamespace,
+    flagger: args.namespaces?.flagger ?? 'flagger-system',
+  };
+  namespaceProblems(problems, namespaces, args.reservedNamespaces ?? []);
+  const gatewayMinReplicas = args.gatewayMinReplicas ?? vpc.zones.length;
+  problems.when(!Number.isInteger(gatewayMinReplicas) || gatewayMinReplicas < 2, 'gatewayMinReplicas', gatewayMinReplicas,
+    'is below 2, so one pod or zone loss takes the region\'s entry point down', `use ${vpc.zones.length} (one per zone)`);
+  // Every pin supports the platform's Kubernetes version, as the add-on's documentation states it.
+  problems.addAll(addonVersionProblems(cluster.kubernetesVersion,
+    Object.fromEntries(Object.entries(versions).filter(([, v]) => typeof v === 'string' && SEMVER.test(v)))));
+  return resolution(problems.all, () => ({
+    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tags: { ...(args.tags ?? {}), 'nines.dev/cluster': cluster.clusterName },
+  }));
+}
+
+/** Each namespace is a DNS label, and each one an add-on creates is not also created by the cdk8s charts. */
+function namespaceProblems(problems: Problems, namespaces: Required<AddonNamespaces>, reservedNamespaces: readonly string[]): void {
+  for (const [k, v] of Object.entries(namespaces)) {
+    problems.when(!isDnsLabel(v), `namespaces.${k}`, v, 'is not a namespace name', 'use a DNS label, e.g. "istio-ingress"');
+  }
+  // The namespaces the add-ons create (the monitoring namespace is only read: Prometheus lives there).
+  const reserved = new Set(reservedNamespaces);
+  for (const [k, v] of Object.entries(namespaces).filter(([key]) => key !== 'monitoring')) {
+    problems.when(reserved.has(v), `namespaces.${k}`, v, 'is also created by the cdk8s charts, so two owners would create (and delete) it',
+      'give the add-on a namespace of its own');
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,29 @@
+/*
+ * Internal: how a Pulumi component turns its pure args resolver's result into settings, and the
+ * one check every component makes on an argument that must be another component.
+ */
+import { Problems, Resolution, ValidationError } from '../../core/errors';
+
+/**
+ * The settings of `resolved`, or one ValidationError naming the component and every problem.
+ * Called before `super(...)`, so a refused component registers nothing.
+ */
+export function settingsOrThrow<T>(componentType: string, name: string, resolved: Resolution<T>): T {
+  if (resolved.problems === undefined) return resolved.settings;
+  throw new ValidationError(componentType, name, resolved.problems);
+}
+
+/**
+ * Whether `value` is an instance of `type`; records the problem (`prop`, the value, and the fix)
+ * when it is not, so the resolver can stop before reading it.
+ */
+export function isInstance<T>(problems: Problems, prop: string, value: unknown,
+  type: ClassOf<T>, fix: string, why = `is not a ${type.name}`): value is T {
+  return !problems.when(!(value instanceof (type as unknown as abstract new () => T)), prop, value, why, fix);
+}
+
+/** A class, whatever its constructor's visibility (Platform's is private). */
+interface ClassOf<T> {
+  readonly name: string;
+  readonly prototype: T;
+}
