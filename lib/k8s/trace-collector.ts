@@ -9,16 +9,17 @@ import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems } from './workload-options';
 import { Checks } from '../checks/checks';
 import { declareFlows } from '../checks/runtime/flows';
-import { Problems } from '../core/errors';
-import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
-import { OTEL_PORTS, TraceSamplingOptions, renderOtelCollectorConfigs, traceSamplingProblems } from '../render/otel-collector';
+import { LABELS, MANAGED_BY } from '../core/labels';
+import { OTEL_PORTS, TraceSamplingOptions, renderOtelCollectorConfigs } from '../render/otel-collector';
 import { ServiceMonitor } from './crds/monitoring';
 import { SecretKeySelector } from './crds/monitoring-stack';
-import { platformContext } from './private/context';
+import { PlatformContext } from './private/context';
+import { resolveConstruct } from './private/resolve';
+import { ResolvedTraceCollectorProps, resolveTraceCollectorProps } from './private/trace-collector-props';
 import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
+import { ContainerResources, PodIdentity, ResolvedResources } from './workload-options';
 
 /** Props of a {@link TraceCollector}. */
 export interface TraceCollectorProps extends Omit<TraceSamplingOptions, 'samplerHost'> {
@@ -73,8 +74,6 @@ export interface TraceCollectorProps extends Omit<TraceSamplingOptions, 'sampler
   readonly priorityClassName?: string;
 }
 
-const DEFAULT_RESOURCES: ContainerResources = { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' }, ephemeralStorage: { request: '64Mi', limit: '256Mi' } };
-
 /** OpenTelemetry Collector gateway + tail-sampling tiers. */
 export class TraceCollector extends Construct {
   public readonly namespace: string;
@@ -89,102 +88,25 @@ export class TraceCollector extends Construct {
 
   constructor(scope: Construct, id: string, props: TraceCollectorProps) {
     super(scope, id);
-    const ctx = platformContext(this);
-    const problems = new Problems('TraceCollector', this.node.path);
-    this.namespace = props.namespace ?? ctx.monitoringNamespace;
-    this.image = props.image ?? 'otel/opentelemetry-collector-contrib:0.108.0';
-    this.gatewayReplicas = props.gatewayReplicas ?? 3;
-    this.samplerReplicas = props.samplerReplicas ?? 3;
-    this.resources = resolveResources(props.resources, DEFAULT_RESOURCES);
-    const identity = { user: 10001, group: 10001, fsGroup: 10001, ...props.identity };
-    const priorityClassName = props.priorityClassName ?? 'nines-high';
-    const protocol = props.exporter?.protocol ?? 'otlp';
-    const exporterPort = props.exporterPort ?? (protocol === 'otlp' ? 4317 : 443);
-    const clusterDomain = ctx.clusterDomain;
-    const samplerHost = `otel-sampler-headless.${this.namespace}.svc.${clusterDomain}`;
-
-    problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a DNS label', 'use e.g. "monitoring"');
-    problems.addAll(imageProblems('image', this.image));
-    problems.addAll(resourceProblems('resources', this.resources));
-    problems.addAll(identityProblems('identity', identity));
-    problems.addAll(traceSamplingProblems({ ...props, samplerHost }));
-    for (const [prop, n] of [['gatewayReplicas', this.gatewayReplicas], ['samplerReplicas', this.samplerReplicas]] as const) {
-      problems.when(!Number.isInteger(n) || n < 2, prop, n, 'must be an integer >= 2 (one replica is a single point of failure for tracing)', 'use 2 or more');
-    }
-    problems.when(!Number.isInteger(exporterPort) || exporterPort < 1 || exporterPort > 65535, 'exporterPort', exporterPort, 'is not a TCP port', 'use e.g. 4317');
-    problems.when(!Array.isArray(props.exporterCidrs) || props.exporterCidrs.length === 0, 'exporterCidrs', props.exporterCidrs,
-      'is empty, so the NetworkPolicy would block the trace backend', 'give the backend\'s CIDRs, e.g. ["10.0.96.0/20"]');
-    (props.exporterCidrs ?? []).forEach((c, i) => problems.when(!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c), `exporterCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.0.96.0/20"'));
-    const needed = Object.values(props.exporter?.headersFromEnv ?? {});
-    for (const env of needed) {
-      const s = props.envFromSecrets?.[env];
-      problems.when(!s || !isDnsLabel(s.name) || !/^[-._a-zA-Z0-9]+$/.test(s.key ?? ''), `envFromSecrets.${env}`, s,
-        'must name the Secret key the exporter header variable is read from', 'give e.g. { name: "trace-backend", key: "token" }');
-    }
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
-
-    const configs = renderOtelCollectorConfigs({ ...props, samplerHost });
-    const common = { [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
+    const { settings: s, context } = resolveConstruct(this, 'TraceCollector', c => resolveTraceCollectorProps(id, props, c));
+    this.namespace = s.namespace;
+    this.image = s.image;
+    this.gatewayReplicas = s.gatewayReplicas;
+    this.samplerReplicas = s.samplerReplicas;
+    this.resources = s.resources;
+    this.otlpGrpcEndpoint = s.otlpGrpcEndpoint;
+    const configs = renderOtelCollectorConfigs(s.sampling);
     const sel = (name: string) => ({ [LABELS.name]: name, [LABELS.instance]: `${name}-${this.namespace}` });
     const gatewaySel = sel('otel-gateway');
     const samplerSel = sel('otel-sampler');
-    const ports = [
-      { name: 'otlp-grpc', port: OTEL_PORTS.otlpGrpc },
-      { name: 'otlp-http', port: OTEL_PORTS.otlpHttp },
-      { name: 'health', port: OTEL_PORTS.health },
-      { name: 'metrics', port: OTEL_PORTS.metrics },
-    ];
     const metricsFromMonitoring = { namespace: this.namespace, ports: [{ port: 'metrics', protocol: 'TCP' as const }] };
-    const env = Object.entries(props.envFromSecrets ?? {}).map(([name, s]) => ({ name, valueFrom: { secretKeyRef: { name: s.name, key: s.key } } }));
-
-    const tier = (construct: Construct, name: string, selector: Record<string, string>, replicas: number, config: Record<string, any>, extra: {
-      ingress: any[]; extraIngress?: any[]; egress: any[]; env?: any[];
-    }) => {
-      const data = stringify(config);
-      new ApiObject(construct, 'ConfigMap', {
-        apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace, labels: { ...selector, ...common } }, data: { 'config.yaml': data },
-      } as any);
-      const objs = hardenedDeployment(construct, {
-        name,
-        namespace: this.namespace,
-        labels: { ...selector, [LABELS.component]: name, ...common },
-        selector,
-        replicas,
-        image: this.image,
-        args: ['--config=/etc/otelcol/config.yaml'],
-        ports,
-        liveness: { path: '/metrics', port: 'metrics' },
-        readiness: { path: '/', port: 'health' },
-        resources: this.resources,
-        identity,
-        priorityClassName,
-        configMap: { name, mountPath: '/etc/otelcol' },
-        ingress: extra.ingress,
-        extraIngress: extra.extraIngress,
-        egress: extra.egress,
-        env: extra.env,
-        meshNamespace: ctx.meshNamespace,
-        distroless: true,
-        // Roll the pods when the rendered configuration changes.
-        annotations: { 'nines.dev/config-hash': hash(data) },
-      });
-      new ServiceMonitor(construct, 'ServiceMonitor', {
-        metadata: { name, namespace: this.namespace, labels: { ...selector, ...common } },
-        spec: {
-          selector: { matchLabels: selector },
-          namespaceSelector: { matchNames: [this.namespace] },
-          endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
-          jobLabel: LABELS.name,
-        },
-      });
-      return objs;
-    };
-
     const grpc = [{ port: 'otlp-grpc', protocol: 'TCP' as const }];
-    this.gateway = tier(new Construct(this, 'Gateway'), 'otel-gateway', gatewaySel, this.gatewayReplicas, configs.gateway, {
+
+    this.gateway = this.tier(new Construct(this, 'Gateway'), s, context, {
+      name: 'otel-gateway',
+      selector: gatewaySel,
+      replicas: this.gatewayReplicas,
+      config: configs.gateway,
       ingress: [metricsFromMonitoring],
       // Every namespace's services send their spans here.
       extraIngress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 'otlp-grpc', protocol: 'TCP' }, { port: 'otlp-http', protocol: 'TCP' }] }],
@@ -198,15 +120,19 @@ export class TraceCollector extends Construct {
       why: 'the gateway load-balances spans by trace id to the tail samplers',
     }]);
     const samplerScope = new Construct(this, 'Sampler');
-    this.sampler = tier(samplerScope, 'otel-sampler', samplerSel, this.samplerReplicas, configs.sampler, {
+    this.sampler = this.tier(samplerScope, s, context, {
+      name: 'otel-sampler',
+      selector: samplerSel,
+      replicas: this.samplerReplicas,
+      config: configs.sampler,
       ingress: [metricsFromMonitoring, { namespace: this.namespace, podLabels: gatewaySel, ports: grpc }],
-      egress: [{ cidrs: props.exporterCidrs, ports: [{ port: exporterPort, protocol: 'TCP' }] }],
-      env,
+      egress: [{ cidrs: s.exporterCidrs, ports: [{ port: s.exporterPort, protocol: 'TCP' }] }],
+      env: Object.entries(s.envFromSecrets).map(([name, secret]) => ({ name, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } })),
     });
     new ApiObject(samplerScope, 'HeadlessService', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'otel-sampler-headless', namespace: this.namespace, labels: { ...samplerSel, ...common } },
+      metadata: { name: 'otel-sampler-headless', namespace: this.namespace, labels: { ...samplerSel, ...COMMON_LABELS } },
       spec: {
         clusterIP: 'None',
         // Only ready replicas resolve; the gateway re-balances trace IDs when the set changes.
@@ -215,10 +141,72 @@ export class TraceCollector extends Construct {
         ports: [{ name: 'otlp-grpc', port: OTEL_PORTS.otlpGrpc, targetPort: 'otlp-grpc', protocol: 'TCP' }],
       },
     });
-    this.otlpGrpcEndpoint = `otel-gateway.${this.namespace}.svc.${clusterDomain}:${OTEL_PORTS.otlpGrpc}`;
     Checks.of(this.node.root);
   }
+
+  /** One collector tier in `construct`: its rendered configuration, the hardened Deployment and a ServiceMonitor. */
+  private tier(construct: Construct, s: ResolvedTraceCollectorProps, ctx: PlatformContext, t: CollectorTier): HardenedDeploymentObjects {
+    const { name, selector } = t;
+    const data = stringify(t.config);
+    const metadata = { name, namespace: this.namespace, labels: { ...selector, ...COMMON_LABELS } };
+    new ApiObject(construct, 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { 'config.yaml': data } } as any);
+    const objs = hardenedDeployment(construct, {
+      name,
+      namespace: this.namespace,
+      labels: { ...selector, [LABELS.component]: name, ...COMMON_LABELS },
+      selector,
+      replicas: t.replicas,
+      image: this.image,
+      args: ['--config=/etc/otelcol/config.yaml'],
+      ports: COLLECTOR_PORTS,
+      liveness: { path: '/metrics', port: 'metrics' },
+      readiness: { path: '/', port: 'health' },
+      resources: this.resources,
+      identity: s.identity,
+      priorityClassName: s.priorityClassName,
+      configMap: { name, mountPath: '/etc/otelcol' },
+      ingress: t.ingress,
+      extraIngress: t.extraIngress,
+      egress: t.egress,
+      env: t.env,
+      meshNamespace: ctx.meshNamespace,
+      distroless: true,
+      // Roll the pods when the rendered configuration changes.
+      annotations: { 'nines.dev/config-hash': hash(data) },
+    });
+    new ServiceMonitor(construct, 'ServiceMonitor', {
+      metadata,
+      spec: {
+        selector: { matchLabels: selector },
+        namespaceSelector: { matchNames: [this.namespace] },
+        endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
+        jobLabel: LABELS.name,
+      },
+    });
+    return objs;
+  }
 }
+
+/** One collector tier: its name and pods, replicas, configuration and traffic. */
+interface CollectorTier {
+  readonly name: string;
+  readonly selector: Record<string, string>;
+  readonly replicas: number;
+  readonly config: Record<string, any>;
+  readonly ingress: any[];
+  readonly extraIngress?: any[];
+  readonly egress: any[];
+  readonly env?: any[];
+}
+
+/** The labels of every object of the pipeline (with the tier's own). */
+const COMMON_LABELS = { [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
+const COLLECTOR_PORTS = [
+  { name: 'otlp-grpc', port: OTEL_PORTS.otlpGrpc },
+  { name: 'otlp-http', port: OTEL_PORTS.otlpHttp },
+  { name: 'health', port: OTEL_PORTS.health },
+  { name: 'metrics', port: OTEL_PORTS.metrics },
+];
 
 /** A short stable hash (sha256, first 8 hex digits) of a string. */
 function hash(text: string): string {

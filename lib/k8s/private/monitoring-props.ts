@@ -16,6 +16,7 @@ import {
 } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
+import { resolveIdentity } from './stateful';
 
 const PROMETHEUS_RESOURCES: ContainerResources = {
   cpu: { request: '1', limit: false }, memory: { request: '4Gi', limit: '8Gi' }, ephemeralStorage: { request: '256Mi', limit: '1Gi' },
@@ -91,7 +92,7 @@ export function resolveMonitoringStackProps(
     objectStorageSecret: t.objectStorageSecret ?? { name: 'thanos-objstore', key: 'objstore.yml' },
     remoteEndpoints: t.remoteEndpoints ?? [],
     remoteCidrs: t.remoteCidrs ?? [],
-    identity: { user: 10001, group: 10001, fsGroup: 10001, ...props.identity },
+    identity: resolveIdentity(props.identity),
     priorityClassName: props.priorityClassName ?? 'nines-critical',
     images: {
       prometheus: p.image ?? 'quay.io/prometheus/prometheus:v2.53.1',

@@ -15,6 +15,7 @@ import {
 } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
+import { resolveIdentity } from './stateful';
 
 /** The values of {@link ServiceProtocol} (the enum is the construct's; this file imports only its type). */
 const HTTP = 'http' as ServiceProtocol;
@@ -123,7 +124,7 @@ export function resolveResilientServiceProps(
   const probes = resolveProbes(problems, props, ports);
   const resources = resolveResources(props.resources);
   problems.addAll(resourceProblems('resources', resources));
-  const identity = { user: props.identity?.user ?? 10001, group: props.identity?.group ?? 10001, fsGroup: props.identity?.fsGroup ?? 10001 };
+  const identity = resolveIdentity(props.identity);
   problems.addAll(identityProblems('identity', identity));
   const rollout = resolveRollout(problems, props, scaling.minReplicas);
   const traffic = resolveTraffic(problems, props, ports.protocol === TCP);

@@ -1,0 +1,86 @@
+/*
+ * Internal: The pure props resolver of {@link TraceCollector}: every default applied once
+ * (namespace, image, replicas, the exporter's port, the samplers' host), every problem collected,
+ * nothing built.
+ */
+import { Problems } from '../../core/errors';
+import { isDnsLabel } from '../../core/labels';
+import { OTEL_PORTS, TraceSamplingOptions, traceSamplingProblems } from '../../render/otel-collector';
+import type { SecretKeySelector } from '../crds/monitoring-stack';
+import type { TraceCollectorProps } from '../trace-collector';
+import {
+  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems,
+} from '../workload-options';
+import { PlatformContext } from './context';
+import { Resolution, resolution } from './resolve';
+import { resolveIdentity } from './stateful';
+
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' }, ephemeralStorage: { request: '64Mi', limit: '256Mi' },
+};
+
+/** {@link TraceCollectorProps} with every default applied. */
+export interface ResolvedTraceCollectorProps {
+  readonly namespace: string;
+  readonly image: string;
+  readonly gatewayReplicas: number;
+  readonly samplerReplicas: number;
+  readonly resources: ResolvedResources;
+  readonly identity: Required<PodIdentity>;
+  readonly priorityClassName: string;
+  readonly exporterCidrs: readonly string[];
+  readonly exporterPort: number;
+  readonly envFromSecrets: Readonly<Record<string, SecretKeySelector>>;
+  /** What the collector configurations are rendered from (the samplers' headless Service as their host). */
+  readonly sampling: TraceSamplingOptions;
+  /** The OTLP gRPC endpoint of the gateway, under the context's cluster domain. */
+  readonly otlpGrpcEndpoint: string;
+}
+
+/** Resolves `props` of the TraceCollector with id `id` in `context`, or returns every problem. */
+export function resolveTraceCollectorProps(
+  id: string, props: TraceCollectorProps, context: PlatformContext,
+): Resolution<ResolvedTraceCollectorProps> {
+  const problems = new Problems('TraceCollector', id);
+  const namespace = props.namespace ?? context.monitoringNamespace;
+  const image = props.image ?? 'otel/opentelemetry-collector-contrib:0.108.0';
+  const gatewayReplicas = props.gatewayReplicas ?? 3;
+  const samplerReplicas = props.samplerReplicas ?? 3;
+  const resources = resolveResources(props.resources, DEFAULT_RESOURCES);
+  const identity = resolveIdentity(props.identity);
+  const exporterPort = props.exporterPort ?? ((props.exporter?.protocol ?? 'otlp') === 'otlp' ? 4317 : 443);
+  const sampling = { ...props, samplerHost: `otel-sampler-headless.${namespace}.svc.${context.clusterDomain}` };
+
+  problems.when(!isDnsLabel(namespace), 'namespace', namespace, 'is not a DNS label', 'use e.g. "monitoring"');
+  problems.addAll(imageProblems('image', image));
+  problems.addAll(resourceProblems('resources', resources));
+  problems.addAll(identityProblems('identity', identity));
+  problems.addAll(traceSamplingProblems(sampling));
+  for (const [prop, n] of [['gatewayReplicas', gatewayReplicas], ['samplerReplicas', samplerReplicas]] as const) {
+    problems.when(!Number.isInteger(n) || n < 2, prop, n, 'must be an integer >= 2 (one replica is a single point of failure for tracing)', 'use 2 or more');
+  }
+  problems.when(!Number.isInteger(exporterPort) || exporterPort < 1 || exporterPort > 65535, 'exporterPort', exporterPort, 'is not a TCP port', 'use e.g. 4317');
+  problems.when(!Array.isArray(props.exporterCidrs) || props.exporterCidrs.length === 0, 'exporterCidrs', props.exporterCidrs,
+    'is empty, so the NetworkPolicy would block the trace backend', 'give the backend\'s CIDRs, e.g. ["10.0.96.0/20"]');
+  (props.exporterCidrs ?? []).forEach((c, i) => problems.when(!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c), `exporterCidrs[${i}]`, c,
+    'is not an IPv4 CIDR', 'give e.g. "10.0.96.0/20"'));
+  for (const env of Object.values(props.exporter?.headersFromEnv ?? {})) {
+    const secret = props.envFromSecrets?.[env];
+    problems.when(!secret || !isDnsLabel(secret.name) || !/^[-._a-zA-Z0-9]+$/.test(secret.key ?? ''), `envFromSecrets.${env}`, secret,
+      'must name the Secret key the exporter header variable is read from', 'give e.g. { name: "trace-backend", key: "token" }');
+  }
+  return resolution(problems.all, () => ({
+    namespace,
+    image,
+    gatewayReplicas,
+    samplerReplicas,
+    resources,
+    identity,
+    priorityClassName: props.priorityClassName ?? 'nines-high',
+    exporterCidrs: props.exporterCidrs,
+    exporterPort,
+    envFromSecrets: props.envFromSecrets ?? {},
+    sampling,
+    otlpGrpcEndpoint: `otel-gateway.${namespace}.svc.${context.clusterDomain}:${OTEL_PORTS.otlpGrpc}`,
+  }));
+}
