@@ -1,12 +1,13 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Problems } from '../core/errors';
-import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
+import { LABELS, MANAGED_BY } from '../core/labels';
 import { IstioVirtualService } from './crds/istio';
 import { GatewayVirtualServiceSpec, IstioGateway, IstioGatewayHttpRoute, IstioGatewayServer } from './crds/istio-gateway';
 import { DependencyFacts, DependencyKind, IDependent, NetworkPeer, ServiceGraph } from './dependency';
-import { platformContext } from './private/context';
-import { ResilientService, ServiceProtocol } from './resilient-service';
+import { HEALTH_CHECK_RESPONSE_TIMEOUT, resolveEntryGatewayProps } from './private/entry-gateway-props';
+import { defaultHttpRoute } from './private/resilient-service-specs';
+import { resolveConstruct } from './private/resolve';
+import { ResilientService } from './resilient-service';
 
 /** Props of {@link EntryGateway}. */
 export interface EntryGatewayProps {
@@ -81,12 +82,7 @@ export interface EntryGatewayProps {
   readonly replicas?: number;
 }
 
-/** Route53 wants the status within 2 s of connecting; the health route never waits longer. */
-export const HEALTH_CHECK_RESPONSE_TIMEOUT = Duration.seconds(2);
-
-const DNS_NAME = /^(\*\.)?(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+export { HEALTH_CHECK_RESPONSE_TIMEOUT };
 
 /**
  * The region's public entry: an Istio `Gateway` on the ingress gateway pods (HTTPS 443, TLS
@@ -127,65 +123,24 @@ export class EntryGateway extends Construct implements IDependent {
 
   constructor(scope: Construct, id: string, props: EntryGatewayProps) {
     super(scope, id);
-    const problems = new Problems('EntryGateway', this.node.path);
-    const svc = props.service;
+    const { settings: s } = resolveConstruct(this, 'EntryGateway', c => resolveEntryGatewayProps(id, props, c));
+    const svc = s.service;
     this.service = svc;
-    this.name = props.name ?? `${svc.name}-public`;
-    this.hosts = [...(props.hosts ?? [])];
-    this.credentialName = props.credentialName;
-    this.ingressNamespace = props.ingressNamespace ?? 'istio-ingress';
-    this.selector = { ...(props.selector ?? { istio: 'ingressgateway' }) };
-    this.httpsRedirect = props.httpsRedirect ?? false;
-    this.healthPath = props.healthPath ?? '/healthz/ready';
-    this.healthCheckHost = props.healthCheckHost ?? '*';
-    this.minProtocolVersion = props.minProtocolVersion ?? 'TLSV1_2';
-    this.zones = platformContext(this).zones?.length ?? svc.zones.length;
-    this.replicas = props.replicas ?? this.zones;
-    this.gatewayRef = `${this.ingressNamespace}/${this.name}`;
+    this.name = s.name;
+    this.hosts = s.hosts;
+    this.credentialName = s.credentialName;
+    this.ingressNamespace = s.ingressNamespace;
+    this.selector = s.selector;
+    this.httpsRedirect = s.httpsRedirect;
+    this.healthPath = s.healthPath;
+    this.readinessPath = s.readinessPath;
+    this.healthCheckHost = s.healthCheckHost;
+    this.minProtocolVersion = s.minProtocolVersion;
+    this.replicas = s.replicas;
+    this.zones = s.zones;
+    this.healthTimeout = s.healthTimeout;
+    this.gatewayRef = s.gatewayRef;
 
-    problems.when(!isDnsLabel(this.name) || this.name.length > 56, 'name', this.name, 'is not a DNS label of at most 56 characters (the health route adds "-health")',
-      'use lowercase letters, digits and "-", e.g. "api-gateway-public"');
-    problems.when(!isDnsLabel(this.ingressNamespace), 'ingressNamespace', this.ingressNamespace, 'is not a namespace name', 'use a DNS label, e.g. "istio-ingress"');
-    if (this.hosts.length === 0) problems.add('hosts', this.hosts, 'is empty', 'give the public host names, e.g. ["api.example.com"]');
-    const seen = new Set<string>();
-    for (const [i, h] of this.hosts.entries()) {
-      if (!DNS_NAME.test(h)) problems.add(`hosts[${i}]`, h, 'is not a DNS name', 'use a lowercase fully qualified name, e.g. "api.example.com" or "*.api.example.com"');
-      else if (seen.has(h)) problems.add(`hosts[${i}]`, h, 'is listed twice', 'list each host once');
-      seen.add(h);
-    }
-    problems.when(typeof this.credentialName !== 'string' || !SUBDOMAIN.test(this.credentialName) || this.credentialName.length > 253,
-      'credentialName', this.credentialName, 'is not a Secret name',
-      `give the name of a kubernetes.io/tls Secret in ${this.ingressNamespace}, e.g. "api-example-com-tls" (never a key)`);
-    problems.when(!/^\/[^\s?#]*$/.test(this.healthPath) || this.healthPath === '/', 'healthPath', this.healthPath,
-      'is not an absolute path other than "/"', 'use e.g. "/healthz/ready"');
-    if (this.healthCheckHost !== false && this.healthCheckHost !== '*' && !DNS_NAME.test(this.healthCheckHost)) {
-      problems.add('healthCheckHost', this.healthCheckHost, 'is not "*" or a DNS name', 'use "*" (the NLB host name is not known at synth time), a DNS name, or false');
-    } else if (this.healthCheckHost !== false && this.hosts.includes(this.healthCheckHost)) {
-      problems.add('healthCheckHost', this.healthCheckHost, 'is already one of hosts', 'use "*" or false');
-    }
-    const selectorEntries = Object.entries(this.selector);
-    if (selectorEntries.length === 0) problems.add('selector', this.selector, 'is empty (it would select no gateway pods)', 'use e.g. { istio: "ingressgateway" }');
-    for (const [k, v] of selectorEntries) {
-      problems.when(!LABEL_KEY.test(k) || !isLabelValue(v) || v === '', `selector.${k}`, v, 'is not a label', 'use a label key and a non-empty label value');
-    }
-    problems.when(!Number.isInteger(this.replicas) || this.replicas < 1, 'replicas', this.replicas, 'is not a positive whole number', 'use one per zone, e.g. 3');
-    problems.when(!svc.entryPoint, 'service', svc.node.path, 'is not an entry point', 'create the service with entryPoint: true');
-    problems.when(svc.protocol !== ServiceProtocol.HTTP, 'service', svc.node.path, `speaks ${svc.protocol}, not HTTP`, 'route an HTTP service through the gateway');
-    const check = svc.probes.readiness.check;
-    const onServingPort = check.port === svc.portName || check.port === svc.port;
-    this.readinessPath = check.kind === 'http' ? check.path : '';
-    problems.when(check.kind !== 'http' || !onServingPort, 'service', svc.node.path,
-      'has no HTTP readiness probe on its serving port, so the health path has nothing to reach through the Service',
-      'give the service an HTTP readiness probe on its "http" port');
-    const probeTimeout = svc.probes.readiness.timeout.toSeconds();
-    this.healthTimeout = Duration.seconds(Math.min(probeTimeout, HEALTH_CHECK_RESPONSE_TIMEOUT.toSeconds()));
-
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
-
-    // ---- children (props are valid from here on) ----
     const labels = {
       [LABELS.name]: this.name,
       [LABELS.instance]: `${this.name}-${svc.namespace}`,
@@ -208,28 +163,17 @@ export class EntryGateway extends Construct implements IDependent {
       spec: { selector: { ...this.selector }, servers },
     });
 
-    const destination = { host: svc.host, port: { number: svc.servicePort } };
     const health: IstioGatewayHttpRoute = {
       name: 'health',
       match: [{ uri: { exact: this.healthPath } }],
       rewrite: { uri: this.readinessPath },
-      route: [{ destination }],
+      route: [{ destination: { host: svc.host, port: { number: svc.servicePort } } }],
       timeout: `${this.healthTimeout.toSeconds()}s`,
       // One request per check: Route53's checkers and failure threshold are the retries.
       retries: { attempts: 0 },
     };
-    const spec: GatewayVirtualServiceSpec = {
-      hosts: this.hosts,
-      gateways: [this.gatewayRef],
-      http: [health, {
-        name: 'default',
-        route: [{ destination }],
-        timeout: `${svc.timeout.toSeconds()}s`,
-        retries: svc.retries
-          ? { attempts: svc.retries.attempts, perTryTimeout: `${svc.retries.perTryTimeout.toSeconds()}s`, retryOn: svc.retries.retryOn }
-          : { attempts: 0 },
-      }],
-    };
+    // The public hosts: the health route, then everything else with the service's own timeout and retries.
+    const spec: GatewayVirtualServiceSpec = { hosts: this.hosts, gateways: [this.gatewayRef], http: [health, defaultHttpRoute(svc)] };
     this.virtualService = new IstioVirtualService(this, 'VirtualService', {
       metadata: { name: this.name, namespace: svc.namespace, labels },
       spec,

@@ -3,10 +3,11 @@
  * the labels and the spec of each object it creates (but the NetworkPolicy and the Sidecar, which
  * follow the dependency graph and render lazily in the construct).
  */
+import { Duration } from 'cdk8s';
 import { LABELS, MANAGED_BY, isLabelValue } from '../../core/labels';
 import { renderProbe } from '../workload-options';
 import { preStopSleep } from './pod';
-import type { ResolvedResilientServiceProps } from './resilient-service-props';
+import type { ResolvedResilientServiceProps, ResolvedRetries } from './resilient-service-props';
 import { hardenedContainer, hardenedDeploymentSpec } from './workload';
 
 /** The labels of a service's objects and the selectors of its pods. */
@@ -129,17 +130,36 @@ export function destinationRuleSpec(s: ResolvedResilientServiceProps) {
 
 /** The VirtualService: an `http` route with timeout and retries, or (TCP) a `tcp` route only. */
 export function virtualServiceSpec(s: ResolvedResilientServiceProps): any {
-  const destination = { host: s.host, port: { number: s.servicePort } };
   // A TCP service gets a `tcp` route only: no timeout or retries exist for an opaque stream.
-  if (s.protocol as string === 'tcp') return { hosts: [s.host], tcp: [{ match: [{ port: s.servicePort }], route: [{ destination }] }] };
+  if (s.protocol as string === 'tcp') {
+    const destination = { host: s.host, port: { number: s.servicePort } };
+    return { hosts: [s.host], tcp: [{ match: [{ port: s.servicePort }], route: [{ destination }] }] };
+  }
+  return { hosts: [s.host], http: [defaultHttpRoute(s)] };
+}
+
+/** What an HTTP route to a service needs of it: its host and port, its timeout and retries. */
+export interface HttpRouteTarget {
+  readonly host: string;
+  readonly servicePort: number;
+  readonly timeout: Duration;
+  readonly retries?: ResolvedRetries;
+}
+
+/**
+ * The route to an HTTP service with its own timeout and retries (none: `attempts: 0`, since
+ * Istio retries twice when a route names none): the service's VirtualService and the
+ * EntryGateway's public one route with it.
+ * @see https://istio.io/latest/docs/concepts/traffic-management/#retries (the default: 2 retries)
+ */
+export function defaultHttpRoute(target: HttpRouteTarget) {
   return {
-    hosts: [s.host],
-    http: [{
-      name: 'default',
-      route: [{ destination }],
-      timeout: `${s.timeout.toSeconds()}s`,
-      retries: s.retries ? { attempts: s.retries.attempts, perTryTimeout: `${s.retries.perTryTimeout.toSeconds()}s`, retryOn: s.retries.retryOn } : { attempts: 0 },
-    }],
+    name: 'default',
+    route: [{ destination: { host: target.host, port: { number: target.servicePort } } }],
+    timeout: `${target.timeout.toSeconds()}s`,
+    retries: target.retries
+      ? { attempts: target.retries.attempts, perTryTimeout: `${target.retries.perTryTimeout.toSeconds()}s`, retryOn: target.retries.retryOn }
+      : { attempts: 0 },
   };
 }
 
