@@ -101,7 +101,9 @@ export class Checks {
    * The report of the synth in progress, reused by the validations cdk8s runs inside it (see
    * `validate`), and how many of them are still to come.
    */
-  private synthReport?: { readonly report: CheckReport; readonly treeSize: number; readonly suppressions: number; remaining: number };
+  private synthReport?: {
+    readonly report: CheckReport; readonly treeSize: number; readonly suppressions: number; remaining: number; readonly loans: readonly Loan[];
+  };
   private constructor(private readonly root: IConstruct, rules: readonly Rule[] = DEFAULT_RULES) {
     this.rules = rules;
     root.node.addValidation({ validate: () => this.validate() });
@@ -151,10 +153,12 @@ export class Checks {
     return new RuntimeModel(objects, this.platformOf);
   }
 
-  /** One pass: the report and the objects it resolved. */
-  private pass(): { report: CheckReport; objects: readonly CheckedObject[] } {
+  /**
+   * One pass over the constructs `all` (the app's tree): the report and the objects it resolved.
+   */
+  private pass(all: readonly IConstruct[] = this.root.node.findAll()): { report: CheckReport; objects: readonly CheckedObject[] } {
     const objects: CheckedObject[] = [];
-    for (const c of this.root.node.findAll()) {
+    for (const c of all) {
       if (c instanceof ApiObject) objects.push(toChecked(c, this.zonesOf(c), this.regionOf(c)));
     }
     const index = buildIndex(objects);
@@ -190,36 +194,80 @@ export class Checks {
    * and the same suppressions, and ends with the current task (a microtask clears it). A pass with
    * errors stops the synth, so it is never reused.
    *
-   * Limit: cdk8s does not tell a validation which synth called it, so a `Chart.toJson()` of its
-   * own (one validation, e.g. `Testing.synth(chart)`), followed in the same synchronous task by a
-   * change that adds no construct and no suppression (a JSON patch, a label) and another synth,
-   * reuses the first report. `Checks.of(app).run()` always runs a fresh pass.
+   * Each object is resolved once per synth: the pass resolves every object's JSON (the rules and
+   * the runtime model read it) and lends it to cdk8s's writer, which would otherwise resolve every
+   * object a second time (`App._synthChart` -> `ApiObject.toJson()`). A loan is taken once: the
+   * object's next `toJson()` returns the lent JSON and ends the loan, so later calls resolve again;
+   * loans not taken end with the report's reuse (the same microtask). Only a pass without errors
+   * lends, and an object with a `toJson` of its own is not lent to.
+   *
+   * Limit: cdk8s does not tell a validation which synth called it, so a validation that renders
+   * no chart or not all of them (`app.node.validate()`, one chart's `Chart.toJson()` such as
+   * `Testing.synth(chart)` in an app of several charts), followed in the same synchronous task by
+   * a change that adds no construct and no suppression (a JSON patch, a label) and another synth,
+   * reuses the first report and the JSON of the objects not rendered yet. `Checks.of(app).run()`
+   * always runs a fresh pass and lends nothing.
    * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `App.synth`, `App.synthYaml`, `App._synthChart`, `validate`)
    */
   private validate(): string[] {
-    const treeSize = this.root.node.findAll().length;
+    const all = this.root.node.findAll();
     const memo = this.synthReport;
-    if (memo && memo.remaining > 0 && memo.treeSize === treeSize && memo.suppressions === suppressionVersion) {
+    if (memo && memo.remaining > 0 && memo.treeSize === all.length && memo.suppressions === suppressionVersion) {
       memo.remaining--;
       return [];
     }
-    this.synthReport = undefined;
-    const report = this.pass().report;
+    this.endReuse();
+    const { report, objects } = this.pass(all);
     const errors = report.findings.filter(f => f.severity === 'error');
     const warnings = report.findings.filter(f => f.severity === 'warning');
     this.log(`nines checks: ${report.objects} objects, ${errors.length} errors, ${warnings.length} warnings, ${report.suppressed.length} suppressed`);
     for (const w of warnings) this.log(`  warning ${formatFinding(w)}`);
     for (const s of report.suppressed) this.log(`  suppressed [${s.ruleId}] ${s.path} (${s.object}): ${s.reason}`);
     if (errors.length === 0) {
-      const charts = this.root.node.findAll().filter(c => Chart.isChart(c)).length;
-      const memoNow = { report, treeSize, suppressions: suppressionVersion, remaining: charts };
+      const loans: Loan[] = [];
+      for (const o of objects) {
+        const loan = lendJson(o.construct as ApiObject, o.json);
+        if (loan) loans.push(loan);
+      }
+      const memoNow = { report, treeSize: all.length, suppressions: suppressionVersion, remaining: all.filter(c => Chart.isChart(c)).length, loans };
       this.synthReport = memoNow;
       queueMicrotask(() => {
-        if (this.synthReport === memoNow) this.synthReport = undefined;
+        if (this.synthReport === memoNow) this.endReuse();
       });
     }
     return errors.map(formatFinding);
   }
+
+  /** Ends the reuse of the last pass: its report, and the JSON it lent and nobody took. */
+  private endReuse(): void {
+    for (const loan of this.synthReport?.loans ?? []) loan.end();
+    this.synthReport = undefined;
+  }
+}
+
+/** JSON lent to an object until its next `toJson()`, and how to end the loan before that. */
+interface Loan {
+  end(): void;
+}
+
+/**
+ * Lends `json` to `object`: its next `toJson()` returns it (and ends the loan). Returns undefined
+ * (no loan) when the object has a `toJson` of its own.
+ */
+function lendJson(object: ApiObject, json: any): Loan | undefined {
+  if (Object.prototype.hasOwnProperty.call(object, 'toJson')) return undefined;
+  let lent: any = json;
+  const end = () => {
+    lent = undefined;
+    if ((object as any).toJson === take) delete (object as any).toJson;
+  };
+  const take = () => {
+    const taken = lent;
+    end();
+    return taken;
+  };
+  Object.defineProperty(object, 'toJson', { configurable: true, writable: true, enumerable: false, value: take });
+  return { end };
 }
 
 /** One line per finding: rule, path, object, message and fix. */

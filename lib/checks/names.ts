@@ -18,14 +18,35 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const DNS_LABEL_KINDS = new Set(['Service', 'Namespace']);
 const MAX_52 = new Set(['StatefulSet', 'CronJob']);
 
+/**
+ * Label keys and values already found valid. Objects repeat the same few keys and values (name,
+ * instance, part-of, namespace names), so the pass tests each distinct string once.
+ */
+const VALID_KEYS = new Set<string>();
+const VALID_VALUES = new Set<string>();
+
+function validKey(k: string): boolean {
+  if (VALID_KEYS.has(k)) return true;
+  const ok = LABEL_NAME.test(k) && k.split('/').pop()!.length <= 63;
+  if (ok && VALID_KEYS.size < 100_000) VALID_KEYS.add(k);
+  return ok;
+}
+
+function validValue(v: unknown): boolean {
+  if (typeof v === 'string' && VALID_VALUES.has(v)) return true;
+  const ok = isLabelValue(v);
+  if (ok && VALID_VALUES.size < 100_000) VALID_VALUES.add(v);
+  return ok;
+}
+
 function labelProblems(labels: unknown, at: string): RuleResult[] {
   if (!labels || typeof labels !== 'object') return [];
   const out: RuleResult[] = [];
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
-    if (!LABEL_NAME.test(k) || k.split('/').pop()!.length > 63) {
+    if (!validKey(k)) {
       out.push({ message: `${at} key ${JSON.stringify(k)} is not a label key`, fix: 'use an optional DNS prefix and "/" and a name of at most 63 characters' });
     }
-    if (!isLabelValue(v)) {
+    if (!validValue(v)) {
       const long = typeof v === 'string' && v.length > 63;
       out.push({
         message: `${at}[${JSON.stringify(k)}] ${JSON.stringify(v)} is not a label value${long ? ` (${v.length} characters, at most 63)` : ''}`,

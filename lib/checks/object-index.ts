@@ -24,7 +24,7 @@ export interface LabelSelector {
 }
 
 /** True when `labels` satisfy `selector` (an empty selector selects everything). */
-export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+export function selects(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!selector) return false;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of selector.matchExpressions ?? []) {

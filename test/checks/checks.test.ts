@@ -193,6 +193,55 @@ describe('synth-time checks', () => {
     expect(written).toBe(fresh.map(o => stringify(o)).join('---\n'));
   });
 
+  test('one synth resolves each object once: the writer takes the JSON the pass resolved', () => {
+    const { app, chart } = regionChart();
+    new Chart(app, 'second');
+    Checks.of(app).log = () => {};
+    Checks.of(app).provide({ namespaces: ['ns'] });
+    let resolved = 0;
+    class Counted extends ApiObject {
+      public toJson(): any {
+        resolved++;
+        return super.toJson();
+      }
+    }
+    const o = new Counted(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ns' }, data: { a: '1' } });
+    const first = app.synthYaml();
+    expect(resolved).toBe(1);
+    expect(Object.prototype.hasOwnProperty.call(o, 'toJson')).toBe(false);
+    // The loan was taken: a change in the same task is written by the next synth.
+    o.addJsonPatch(JsonPatch.add('/data/b', '2'));
+    const second = app.synthYaml();
+    expect(resolved).toBe(2);
+    expect(first).toContain('a: "1"');
+    expect(second).toContain('b: "2"');
+    expect(o.toJson().data).toEqual({ a: '1', b: '2' });
+    expect(resolved).toBe(3);
+  });
+
+  test('JSON lent and not taken (a validation that renders nothing) is withdrawn at the end of the task', async () => {
+    const { app, chart } = regionChart();
+    Checks.of(app).log = () => {};
+    Checks.of(app).provide({ namespaces: ['ns'] });
+    const o = new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ns' }, data: { a: '1' } });
+    expect(app.node.validate()).toEqual([]);
+    expect(Object.prototype.hasOwnProperty.call(o, 'toJson')).toBe(true);
+    await Promise.resolve();
+    expect(Object.prototype.hasOwnProperty.call(o, 'toJson')).toBe(false);
+    o.addJsonPatch(JsonPatch.add('/data/b', '2'));
+    expect(app.synthYaml()).toContain('b: "2"');
+  });
+
+  test('a pass with errors lends nothing, and Checks.run() lends nothing', () => {
+    const { app, chart } = regionChart();
+    Checks.of(app).log = () => {};
+    const bad = new ApiObject(chart, 'd', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'ns' }, spec: { replicas: 2, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } } });
+    expect(() => app.synthYaml()).toThrow(/NINES-PSS-07/);
+    expect(Object.prototype.hasOwnProperty.call(bad, 'toJson')).toBe(false);
+    Checks.of(app).run();
+    expect(Object.prototype.hasOwnProperty.call(bad, 'toJson')).toBe(false);
+  });
+
   test('every rule has a unique id and a description', () => {
     const seen = new Set(DEFAULT_RULES.map(r => r.id));
     expect(seen.size).toBe(DEFAULT_RULES.length);

@@ -19,7 +19,7 @@
  */
 import { IConstruct } from 'constructs';
 import { PlatformSettings, platformSettingsOf } from '../../core/platform';
-import { CheckedObject, LabelSelector, podLabelsOf, podSpecOf } from '../object-index';
+import { CheckedObject, LabelSelector, podLabelsOf, podSpecOf, selects } from '../object-index';
 import { applyControllers, ControllerResults } from './controllers';
 import { runtimeLabelsOf } from './facts';
 
@@ -132,6 +132,8 @@ export class RuntimeModel {
   private readonly podsByPairAnywhere = new Map<string, PodView[]>();
   private readonly podsByWorkload: ReadonlyMap<string, PodView>;
   private readonly servicesByName: ReadonlyMap<string, ServiceView>;
+  private readonly servicesByPair = new Map<string, ServiceView[]>();
+  private readonly servicesByNamespace = new Map<string, ServiceView[]>();
   private readonly platformOfObject: (o: CheckedObject) => PlatformSettings;
 
   constructor(objects: readonly CheckedObject[], platformOf: (c: IConstruct) => PlatformSettings | undefined = () => undefined) {
@@ -177,6 +179,10 @@ export class RuntimeModel {
       }
       for (const [k, values] of Object.entries(p.runtimeLabels)) for (const v of values) push(this.podsByPair, pairKey(p.namespace, k, v), p);
     }
+    for (const s of this.services) {
+      push(this.servicesByNamespace, s.namespace, s);
+      for (const [k, v] of Object.entries(s.labels)) push(this.servicesByPair, pairKey(s.namespace, k, v), s);
+    }
   }
 
   /** Objects of one kind. */
@@ -207,6 +213,21 @@ export class RuntimeModel {
   /** The Service `name` in `namespace`, as it will be after the controllers act. */
   public service(namespace: string, name: string): ServiceView | undefined {
     return this.servicesByName.get(`${namespace}/${name}`);
+  }
+
+  /**
+   * The Services in `namespace` whose own labels satisfy `selector` (what a ServiceMonitor
+   * selects), found through their label pairs rather than by scanning every Service.
+   */
+  public servicesLabelled(namespace: string, selector: LabelSelector): ServiceView[] {
+    const first = Object.entries(selector.matchLabels ?? {})[0];
+    const candidates = first ? this.servicesByPair.get(pairKey(namespace, first[0], first[1])) ?? [] : this.servicesByNamespace.get(namespace) ?? [];
+    return candidates.filter(s => selects(selector, s.labels));
+  }
+
+  /** The Services of `namespace`. */
+  public servicesIn(namespace: string): readonly ServiceView[] {
+    return this.servicesByNamespace.get(namespace) ?? [];
   }
 
   /** The pods in any namespace whose labels satisfy `selector` (matchLabels required). */

@@ -67,22 +67,12 @@ function judge(
 /** Pods a ServiceMonitor scrapes: the pods behind the Services it selects. */
 function serviceMonitorPods(model: RuntimeModel, namespaces: readonly string[], selector: LabelSelector): PodView[] {
   const out = new Set<PodView>();
-  for (const s of model.services) {
-    if (!namespaces.includes(s.namespace) || !s.selector) continue;
-    if (!matchesLabels(s.labels, selector)) continue;
-    for (const p of model.podsSelectedBy(s.namespace, { matchLabels: s.selector })) out.add(p);
+  for (const ns of namespaces) {
+    for (const s of model.servicesLabelled(ns, selector)) {
+      if (s.selector) for (const p of model.podsSelectedBy(s.namespace, { matchLabels: s.selector })) out.add(p);
+    }
   }
   return [...out];
-}
-
-function matchesLabels(labels: Readonly<Record<string, string>>, selector: LabelSelector): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = labels[e.key] !== undefined;
-    const inValues = has && (e.values ?? []).includes(labels[e.key]);
-    if ((e.operator === 'In' && !inValues) || (e.operator === 'NotIn' && inValues) || (e.operator === 'Exists' && !has) || (e.operator === 'DoesNotExist' && has)) return false;
-  }
-  return true;
 }
 
 /** Every Chaos Mesh selector inside an object (experiments, Schedules, Workflows), with where it sits. */

@@ -43,7 +43,7 @@ import { ServiceGraph } from '../../k8s/dependency';
 import { CheckedObject, LabelSelector, SelectorIndex, selects } from '../object-index';
 import { AppFinding, AppRule } from './app-rule';
 import { DeclaredFlowEnd, FlowKind, declaredFlowsOf } from './flows';
-import { PodView, RuntimeModel, ServiceView, podMatches } from './model';
+import { PodView, RuntimeModel, podMatches } from './model';
 
 /** One end of a flow. */
 export interface FlowParty {
@@ -117,11 +117,16 @@ function podParty(p: PodView): FlowParty {
 export function deriveFlows(model: RuntimeModel): Flow[] {
   const flows: Flow[] = [];
   const clusterDomain = (p?: PodView) => p?.platform.clusterDomain ?? 'cluster.local';
-  const servicesByNs = new Map<string, ServiceView[]>();
-  for (const s of model.services) (servicesByNs.get(s.namespace) ?? servicesByNs.set(s.namespace, []).get(s.namespace)!).push(s);
-  const hostsOf = (p: PodView): string[] => (servicesByNs.get(p.namespace) ?? [])
-    .filter(s => s.selector && podMatches(p, { matchLabels: { ...s.selector } }))
-    .map(s => `${s.namespace}/${s.name}.${s.namespace}.svc.${clusterDomain(p)}`);
+  const hosts = new Map<PodView, string[]>();
+  const hostsOf = (p: PodView): string[] => {
+    let h = hosts.get(p);
+    if (!h) {
+      hosts.set(p, h = model.servicesIn(p.namespace)
+        .filter(s => s.selector && podMatches(p, { matchLabels: { ...s.selector } }))
+        .map(s => `${s.namespace}/${s.name}.${s.namespace}.svc.${clusterDomain(p)}`));
+    }
+    return h;
+  };
   const partiesOf = (end: { namespace?: string; podLabels?: Record<string, string> }, label: string): FlowParty[] => {
     if (!end.namespace) return [];
     const pods = model.podsSelectedBy(end.namespace, { matchLabels: { ...(end.podLabels ?? {}) } });
@@ -204,8 +209,8 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
       if (!selects(pspec.serviceMonitorSelector ?? {}, sm.json.metadata?.labels ?? {})) continue;
       const certs = String(prom.annotations['proxy.istio.io/config'] ?? '').includes('OUTPUT_CERTS') && prom.meshed;
       for (const ns of namespaces) {
-        for (const svc of servicesByNs.get(ns) ?? []) {
-          if (!svc.selector || !selects(spec.selector, svc.labels as Record<string, string>)) continue;
+        for (const svc of spec.selector ? model.servicesLabelled(ns, spec.selector) : []) {
+          if (!svc.selector) continue;
           for (const ep of spec.endpoints ?? []) {
             const sp = svc.ports.find(x => x.name === ep.port);
             if (!sp) continue;
@@ -228,6 +233,7 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
   }
   const canaries = model.ofKind('Canary');
   const guards = [...model.ofKind('Workflow'), ...model.ofKind('Schedule')].filter(w => JSON.stringify(w.json.spec ?? {}).includes('"templateType":"StatusCheck"'));
+  const thanosQueries = model.pods.filter(p => p.labels[LABELS.name] === 'thanos-query');
   for (const prom of prometheuses) {
     const to = podParty(prom);
     const f = prom.platform.flaggerNamespace;
@@ -267,7 +273,7 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
       if (am.namespace !== prom.namespace) continue;
       flows.push({ kind: 'alerting', from: podParty(prom), to: podParty(am), port: 9093, protocol: 'TCP', hosts: [], why: 'Prometheus sends alerts' });
     }
-    for (const q of model.pods.filter(p => p.namespace === prom.namespace && p.labels[LABELS.name] === 'thanos-query')) {
+    for (const q of thanosQueries.filter(p => p.namespace === prom.namespace)) {
       flows.push({ kind: 'thanos-store', from: podParty(q), to, port: 10901, protocol: 'TCP', hosts: [], why: 'Thanos Query reads the local sidecars (StoreAPI)' });
     }
   }
@@ -305,18 +311,63 @@ interface PolicyRef { readonly policy: CheckedObject; readonly direction: 'ingre
 
 class TrafficEvaluator {
   private readonly npIndex = new SelectorIndex<CheckedObject>();
-  private readonly used = new Set<string>();
+  /** NetworkPolicy peers some needed flow used: `<direction>/<rule>/<peer>` per policy. */
+  private readonly used = new Map<CheckedObject, Set<string>>();
   private readonly byNamespace = new Map<string, CheckedObject[]>();
   private readonly pgHba = new Map<string, string[] | undefined>();
+  /** NetworkPolicies isolating each pod view, per direction (a pod has several flows). */
+  private readonly isolating = new Map<PodView, Record<'ingress' | 'egress', CheckedObject[]>>();
+  private readonly nsLabels = new Map<string, Record<string, string>>();
+  private readonly sidecars = new Map<PodView, CheckedObject | undefined>();
+  private readonly egressHosts = new Map<CheckedObject, Map<string, boolean>>();
+
+  /** Sidecars, PeerAuthentications and AuthorizationPolicies by the workloads they select. */
+  private readonly workloadIndex = new Map<MeshPolicyKind, SelectorIndex<CheckedObject>>();
+  private readonly position = new Map<CheckedObject, number>();
+  private readonly selecting = new Map<string, Map<PodView, CheckedObject[]>>();
 
   constructor(private readonly model: RuntimeModel) {
     for (const np of model.ofKind('NetworkPolicy')) this.npIndex.add(np.namespace, np.json.spec?.podSelector ?? {}, np);
-    for (const kind of ['Sidecar', 'PeerAuthentication', 'AuthorizationPolicy']) {
+    for (const kind of MESH_POLICY_KINDS) {
+      const index = new SelectorIndex<CheckedObject>();
+      this.workloadIndex.set(kind, index);
       for (const o of model.ofKind(kind)) {
-        const key = `${kind}/${o.namespace}`;
-        (this.byNamespace.get(key) ?? this.byNamespace.set(key, []).get(key)!).push(o);
+        this.position.set(o, this.position.size);
+        const selector = workloadSelectorOf(kind, o);
+        if (selector) {
+          index.add(o.namespace, selector, o);
+        } else {
+          const key = `${kind}/${o.namespace}`;
+          (this.byNamespace.get(key) ?? this.byNamespace.set(key, []).get(key)!).push(o);
+        }
       }
     }
+  }
+
+  /**
+   * The objects of `kind` in `namespace` (`p`'s own by default) whose workload selector selects `p` (runtime labels
+   * included), in the app's order; found through the selectors' label pairs, not by scanning them.
+   */
+  private selectingWorkload(kind: MeshPolicyKind, p: PodView, namespace = p.namespace): CheckedObject[] {
+    const key = `${kind}/${namespace}`;
+    let perPod = this.selecting.get(key);
+    if (!perPod) this.selecting.set(key, perPod = new Map());
+    let out = perPod.get(p);
+    if (!out) {
+      const index = this.workloadIndex.get(kind)!;
+      const found = new Set(index.lookup(namespace, { ...p.labels }));
+      for (const [k, values] of Object.entries(p.runtimeLabels)) {
+        for (const v of values) for (const o of index.lookup(namespace, { ...p.labels, [k]: v })) found.add(o);
+      }
+      out = [...found].filter(o => podMatches(p, workloadSelectorOf(kind, o)!)).sort((a, b) => this.position.get(a)! - this.position.get(b)!);
+      perPod.set(p, out);
+    }
+    return out;
+  }
+
+  /** The objects of `kind` in `namespace` that select no workload (namespace-wide, or mesh-wide in the root namespace). */
+  private namespaceWide(kind: MeshPolicyKind, namespace: string): readonly CheckedObject[] {
+    return this.byNamespace.get(`${kind}/${namespace}`) ?? [];
   }
 
   public run(): TrafficReport {
@@ -346,7 +397,7 @@ class TrafficEvaluator {
     for (const np of this.model.ofKind('NetworkPolicy')) {
       (np.json.spec?.ingress ?? []).forEach((rule: any, i: number) => (rule.from ?? []).forEach((peer: any, j: number) => {
         if (!judged(peer, np.namespace)) return;
-        if (!this.used.has(`${np.path}\u0000ingress\u0000${i}\u0000${j}`)) unused.push({ policy: np, direction: 'ingress', rule: i, peer: j });
+        if (!this.used.get(np)?.has(`ingress/${i}/${j}`)) unused.push({ policy: np, direction: 'ingress', rule: i, peer: j });
       }));
     }
     return { flows, blocked, unused };
@@ -378,7 +429,7 @@ class TrafficEvaluator {
   // -- 1. NetworkPolicy --------------------------------------------------------------------
 
   private networkPolicy(flow: Flow, ref: Omit<PolicyRef, 'policy'>, pods: PodView, destPort: number | undefined): Block | undefined {
-    const policies = this.policiesSelecting(pods).filter(np => isolates(np, ref.direction));
+    const policies = this.isolatingPolicies(pods)[ref.direction];
     if (policies.length === 0) return undefined;
     const other = ref.direction === 'egress' ? flow.to : flow.from;
     let admitted = false;
@@ -394,7 +445,9 @@ class TrafficEvaluator {
         peers.forEach((peer, j) => {
           if (this.peerMatches(peer, np.namespace, other)) {
             admitted = true;
-            this.used.add(`${np.path}\u0000${ref.direction}\u0000${i}\u0000${j}`);
+            let used = this.used.get(np);
+            if (!used) this.used.set(np, used = new Set());
+            used.add(`${ref.direction}/${i}/${j}`);
           }
         });
       });
@@ -411,6 +464,15 @@ class TrafficEvaluator {
         ? `add an egress rule to ${peerText(other)} on ${port} to a NetworkPolicy selecting ${pods.workload}`
         : `add an ingress rule from ${peerText(other)} on ${port} to a NetworkPolicy selecting ${pods.workload}`,
     };
+  }
+
+  private isolatingPolicies(p: PodView): Record<'ingress' | 'egress', CheckedObject[]> {
+    let r = this.isolating.get(p);
+    if (!r) {
+      const all = this.policiesSelecting(p);
+      this.isolating.set(p, r = { ingress: all.filter(np => isolates(np, 'ingress')), egress: all.filter(np => isolates(np, 'egress')) });
+    }
+    return r;
   }
 
   private policiesSelecting(p: PodView): CheckedObject[] {
@@ -454,7 +516,7 @@ class TrafficEvaluator {
       return false;
     }
     if (peer.podSelector) {
-      return party.pods ? podMatches(party.pods, peer.podSelector) : selects(peer.podSelector, { ...party.labels });
+      return party.pods ? podMatches(party.pods, peer.podSelector) : selects(peer.podSelector, party.labels);
     }
     return true;
   }
@@ -462,7 +524,9 @@ class TrafficEvaluator {
   /** A namespace's labels, with `kubernetes.io/metadata.name`, which Kubernetes sets on every namespace. */
   private namespaceLabels(ns: string): Record<string, string> {
     // @see https://kubernetes.io/docs/reference/labels-annotations-taints/#kubernetes-io-metadata-name
-    return { ...this.model.namespace(ns).labels, [LABELS.namespaceName]: ns };
+    let labels = this.nsLabels.get(ns);
+    if (!labels) this.nsLabels.set(ns, labels = { ...this.model.namespace(ns).labels, [LABELS.namespaceName]: ns });
+    return labels;
   }
 
   // -- 2. Sidecar egress -------------------------------------------------------------------
@@ -480,8 +544,7 @@ class TrafficEvaluator {
     if (flow.to.cidrs) return { mtls: false };
     const sidecar = this.sidecarFor(from);
     if (!sidecar) return { mtls: true };
-    const hosts: string[] = (sidecar.json.spec?.egress ?? []).flatMap((e: any) => e.hosts ?? []);
-    const listed = flow.hosts.length === 0 ? false : flow.hosts.some(h => hosts.some(pattern => hostMatches(pattern, h, sidecar.namespace)));
+    const listed = flow.hosts.some(h => this.egressListed(sidecar, h));
     if (listed) return { mtls: true };
     const mode = sidecar.json.spec?.outboundTrafficPolicy?.mode ?? 'ALLOW_ANY';
     if (mode === 'REGISTRY_ONLY') {
@@ -498,11 +561,25 @@ class TrafficEvaluator {
     return { mtls: false };
   }
 
+  /** Whether a Sidecar's `egress.hosts` list a mesh host (memoised: many flows share a Sidecar and a host). */
+  private egressListed(sidecar: CheckedObject, host: string): boolean {
+    let listed = this.egressHosts.get(sidecar);
+    if (!listed) this.egressHosts.set(sidecar, listed = new Map());
+    let hit = listed.get(host);
+    if (hit === undefined) {
+      const patterns: string[] = (sidecar.json.spec?.egress ?? []).flatMap((e: any) => e.hosts ?? []);
+      listed.set(host, hit = patterns.some(pattern => hostMatches(pattern, host, sidecar.namespace)));
+    }
+    return hit;
+  }
+
   private sidecarFor(p: PodView): CheckedObject | undefined {
-    const inNs = this.byNamespace.get(`Sidecar/${p.namespace}`) ?? [];
-    return inNs.find(s => s.json.spec?.workloadSelector && podMatches(p, { matchLabels: s.json.spec.workloadSelector.labels }))
-      ?? inNs.find(s => !s.json.spec?.workloadSelector)
-      ?? (this.byNamespace.get(`Sidecar/${p.platform.meshNamespace}`) ?? []).find(s => !s.json.spec?.workloadSelector);
+    if (!this.sidecars.has(p)) this.sidecars.set(p, this.findSidecar(p));
+    return this.sidecars.get(p);
+  }
+
+  private findSidecar(p: PodView): CheckedObject | undefined {
+    return this.selectingWorkload('Sidecar', p)[0] ?? this.namespaceWide('Sidecar', p.namespace)[0] ?? this.namespaceWide('Sidecar', p.platform.meshNamespace)[0];
   }
 
   // -- 3. PeerAuthentication ---------------------------------------------------------------
@@ -542,10 +619,8 @@ class TrafficEvaluator {
       const m = portLevel ?? pa.json.spec?.mtls?.mode;
       return m === 'UNSET' ? undefined : m;
     };
-    const inNs = this.byNamespace.get(`PeerAuthentication/${p.namespace}`) ?? [];
-    const workload = inNs.find(pa => pa.json.spec?.selector && podMatches(p, pa.json.spec.selector));
-    const candidates = [workload, inNs.find(pa => !pa.json.spec?.selector),
-      (this.byNamespace.get(`PeerAuthentication/${p.platform.meshNamespace}`) ?? []).find(pa => !pa.json.spec?.selector)];
+    const candidates = [this.selectingWorkload('PeerAuthentication', p)[0], this.namespaceWide('PeerAuthentication', p.namespace)[0],
+      this.namespaceWide('PeerAuthentication', p.platform.meshNamespace)[0]];
     for (const pa of candidates) {
       if (!pa) continue;
       const m = modeOf(pa);
@@ -559,9 +634,11 @@ class TrafficEvaluator {
   private authorization(flow: Flow, port: number | undefined, mtls: boolean): Block | undefined {
     const to = flow.to.pods;
     if (!to || !this.inboundCaptured(to, port) || flow.from.node) return undefined;
-    const applicable = [...(this.byNamespace.get(`AuthorizationPolicy/${to.namespace}`) ?? []), ...(this.byNamespace.get(`AuthorizationPolicy/${to.platform.meshNamespace}`) ?? [])]
-      .filter(ap => ap.namespace === to.namespace || ap.namespace === to.platform.meshNamespace)
-      .filter(ap => !ap.json.spec?.selector || podMatches(to, ap.json.spec.selector));
+    // Policies of the pods' namespace (selecting them, or namespace-wide) and those of the root namespace
+    // (a selector there applies in every namespace).
+    const root = to.platform.meshNamespace;
+    const applicable = [...this.selectingWorkload('AuthorizationPolicy', to), ...this.namespaceWide('AuthorizationPolicy', to.namespace),
+      ...(to.namespace === root ? [] : [...this.selectingWorkload('AuthorizationPolicy', to, root), ...this.namespaceWide('AuthorizationPolicy', root)])];
     const source = { namespace: mtls ? flow.from.namespace : undefined, principal: mtls && flow.from.pods ? `cluster.local/ns/${flow.from.pods.namespace}/sa/${flow.from.pods.serviceAccount}` : undefined };
     const ruleMatches = (rule: any) => {
       const fromOk = !rule.from || rule.from.some((f: any) => {
@@ -631,6 +708,16 @@ class TrafficEvaluator {
     }
     return undefined;
   }
+}
+
+const MESH_POLICY_KINDS = ['Sidecar', 'PeerAuthentication', 'AuthorizationPolicy'] as const;
+type MeshPolicyKind = typeof MESH_POLICY_KINDS[number];
+
+/** The workload selector of an Istio Sidecar (`workloadSelector.labels`) or policy (`selector`); undefined: the whole namespace. */
+function workloadSelectorOf(kind: MeshPolicyKind, o: CheckedObject): LabelSelector | undefined {
+  const spec = o.json.spec ?? {};
+  if (kind === 'Sidecar') return spec.workloadSelector ? { matchLabels: spec.workloadSelector.labels ?? {} } : undefined;
+  return spec.selector ?? undefined;
 }
 
 function isolates(np: CheckedObject, direction: 'ingress' | 'egress'): boolean {
