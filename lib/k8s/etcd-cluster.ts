@@ -1,17 +1,16 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { Checks } from '../checks/checks';
-import { declareMetrics } from '../checks/runtime/facts';
 import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS } from '../core/labels';
 import { StorageOptions } from '../core/storage';
 import { EtcdMemberOptions, EtcdPeer, renderEtcdStatefulSetArgs } from '../render/etcd';
-import { ServiceMonitor } from './crds/monitoring';
-import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { ETCD_CLIENT_PORT as CLIENT_PORT, ETCD_PEER_PORT as PEER_PORT, resolveEtcdClusterProps } from './private/etcd-props';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
-import { assignSettings, resolveConstruct } from './private/resolve';
+import { resolveConstruct } from './private/resolve';
+import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 
@@ -76,22 +75,22 @@ export interface EtcdClusterProps {
  * Pod name through Kubernetes' `$(POD_NAME)` expansion.
  */
 export class EtcdCluster extends Construct implements IDependable {
-  public readonly name!: string;
-  public readonly namespace!: string;
-  public readonly team!: string;
-  public readonly image!: string;
-  public readonly members!: number;
-  public readonly zones!: readonly string[];
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly team: string;
+  public readonly image: string;
+  public readonly members: number;
+  public readonly zones: readonly string[];
   public readonly storageSize: string;
   public readonly storageClass: string;
-  public readonly resources!: ResolvedResources;
-  public readonly identity!: Required<PodIdentity>;
+  public readonly resources: ResolvedResources;
+  public readonly identity: Required<PodIdentity>;
   /** Name of the headless governing Service. */
-  public readonly headlessServiceName!: string;
+  public readonly headlessServiceName: string;
   /** Every member's client endpoint, `host:port` (what Patroni's `etcd3.hosts` lists). */
-  public readonly clientEndpoints!: readonly string[];
+  public readonly clientEndpoints: readonly string[];
   /** The peers as every member lists them in `--initial-cluster`. */
-  public readonly peers!: readonly EtcdPeer[];
+  public readonly peers: readonly EtcdPeer[];
   public readonly selectorLabels: Record<string, string>;
   public readonly labels: Record<string, string>;
 
@@ -109,7 +108,17 @@ export class EtcdCluster extends Construct implements IDependable {
   constructor(scope: Construct, id: string, props: EtcdClusterProps) {
     super(scope, id);
     const { settings: s, context } = resolveConstruct(this, 'EtcdCluster', c => resolveEtcdClusterProps(id, props, c));
-    assignSettings<EtcdCluster>(this, s, ['storage', 'memberHost', 'memberOptions']);
+    this.name = s.name;
+    this.namespace = s.namespace;
+    this.team = s.team;
+    this.image = s.image;
+    this.members = s.members;
+    this.zones = s.zones;
+    this.resources = s.resources;
+    this.identity = s.identity;
+    this.headlessServiceName = s.headlessServiceName;
+    this.peers = s.peers;
+    this.clientEndpoints = s.clientEndpoints;
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass!;
     this.clusterDomain = context.clusterDomain;
@@ -157,16 +166,12 @@ export class EtcdCluster extends Construct implements IDependable {
       egress: [members.peer(CLIENT_PORT, PEER_PORT)],
     }));
 
-    this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
+    this.serviceMonitor = scrapeServices(this, {
       metadata: meta(),
-      spec: {
-        selector: { matchLabels: { ...this.selectorLabels, [LABELS.component]: 'dcs-client' } },
-        namespaceSelector: { matchNames: [this.namespace] },
-        endpoints: [{ port: 'client', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }],
-        jobLabel: LABELS.name,
-      },
+      selector: { ...this.selectorLabels, [LABELS.component]: 'dcs-client' },
+      endpoints: [scrapeEndpoint('client', '15s', '10s')],
+      produces: { producer: 'etcd\'s /metrics (scraped by this ServiceMonitor)', metrics: ['etcd_*', 'grpc_*', 'process_*'] },
     });
-    declareMetrics(this.serviceMonitor, { producer: 'etcd\'s /metrics (scraped by this ServiceMonitor)', metrics: ['etcd_*', 'grpc_*', 'process_*'] });
     Checks.of(this.node.root);
   }
 

@@ -4,7 +4,6 @@ import { Construct } from 'constructs';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
-import { declareMetrics } from '../checks/runtime/facts';
 import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS, isLabelValue } from '../core/labels';
@@ -14,10 +13,11 @@ import {
   KAFKA_DEFAULTS, KAFKA_PLACEHOLDERS, KafkaTopicSpec, renderKafkaJmxExporterConfig, renderKafkaServerProperties, renderKafkaTopicScript,
 } from '../render/kafka';
 import { renderKafkaAlerts } from '../render/stateful-alerts';
-import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
+import { PrometheusRule } from './crds/monitoring';
 import { resolveKafkaClusterProps } from './private/kafka-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { assignSettings, resolveConstruct } from './private/resolve';
+import { resolveConstruct } from './private/resolve';
+import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
 /** A topic the cluster creates declaratively (the topics Job). */
@@ -211,32 +211,32 @@ const PRESTOP_SECONDS = 5;
  * ```
  */
 export class KafkaCluster extends Construct implements IDependable {
-  public readonly name!: string;
-  public readonly namespace!: string;
-  public readonly team!: string;
-  public readonly tier!: Criticality;
-  public readonly image!: string;
-  public readonly metricsImage!: string;
-  public readonly zones!: readonly string[];
-  public readonly brokers!: number;
-  public readonly controllers!: number;
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly team: string;
+  public readonly tier: Criticality;
+  public readonly image: string;
+  public readonly metricsImage: string;
+  public readonly zones: readonly string[];
+  public readonly brokers: number;
+  public readonly controllers: number;
   /** Brokers per zone (zone order), e.g. `{ 'us-east-1a': 1, ... }`. */
-  public readonly brokersPerZone!: Readonly<Record<string, number>>;
-  public readonly defaultReplicationFactor!: number;
-  public readonly minInsyncReplicas!: number;
-  public readonly numPartitions!: number;
-  public readonly logRetentionHours!: number;
+  public readonly brokersPerZone: Readonly<Record<string, number>>;
+  public readonly defaultReplicationFactor: number;
+  public readonly minInsyncReplicas: number;
+  public readonly numPartitions: number;
+  public readonly logRetentionHours: number;
   /** Declared topics with every default resolved. */
-  public readonly topics!: readonly KafkaTopicSpec[];
+  public readonly topics: readonly KafkaTopicSpec[];
   public readonly tls?: { readonly secretName: string; readonly clientAuth: 'required' | 'requested' | 'none' };
-  public readonly brokerResources!: ResolvedResources;
-  public readonly controllerResources!: ResolvedResources;
+  public readonly brokerResources: ResolvedResources;
+  public readonly controllerResources: ResolvedResources;
   public readonly brokerStorage: { readonly size: string; readonly storageClassName?: string };
   public readonly controllerStorage: { readonly size: string; readonly storageClassName?: string };
-  public readonly identity!: Required<PodIdentity>;
+  public readonly identity: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
-  public readonly clusterId!: string;
+  public readonly clusterId: string;
   public readonly priorityClassName: string;
   public readonly clientPort = KAFKA_DEFAULTS.clientPort;
   public readonly replicationPort = KAFKA_DEFAULTS.replicationPort;
@@ -283,7 +283,27 @@ export class KafkaCluster extends Construct implements IDependable {
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
     super(scope, id);
     const { settings: s, context } = resolveConstruct(this, 'KafkaCluster', c => resolveKafkaClusterProps(id, props, c));
-    assignSettings<KafkaCluster>(this, s, ['brokerStorage', 'controllerStorage']);
+    this.name = s.name;
+    this.namespace = s.namespace;
+    this.team = s.team;
+    this.tier = s.tier;
+    this.image = s.image;
+    this.metricsImage = s.metricsImage;
+    this.runbookBaseUrl = s.runbookBaseUrl;
+    this.zones = s.zones;
+    this.controllers = s.controllers;
+    this.brokers = s.brokers;
+    this.brokersPerZone = s.brokersPerZone;
+    this.defaultReplicationFactor = s.defaultReplicationFactor;
+    this.minInsyncReplicas = s.minInsyncReplicas;
+    this.numPartitions = s.numPartitions;
+    this.logRetentionHours = s.logRetentionHours;
+    this.topics = s.topics;
+    this.tls = s.tls;
+    this.brokerResources = s.brokerResources;
+    this.controllerResources = s.controllerResources;
+    this.identity = s.identity;
+    this.clusterId = s.clusterId;
     this.brokerStorage = { size: s.brokerStorage.size, storageClassName: s.brokerStorage.storageClass };
     this.controllerStorage = { size: s.controllerStorage.size, storageClassName: s.controllerStorage.storageClass };
     this.monitoringNamespace = context.monitoringNamespace;
@@ -350,6 +370,26 @@ export class KafkaCluster extends Construct implements IDependable {
     // NetworkPolicies: brokers admit declared callers (lazily, from the graph), the topics Job,
     // their peers and monitoring; controllers admit controllers, brokers and monitoring.
     ServiceGraph.of(this).addNode(this);
+    this.declareMemberFlows();
+    this.brokerNetworkPolicy = brokers.networkPolicy('BrokerNetworkPolicy', meta(`${this.name}-broker`, 'broker'), () => this.brokerTraffic());
+    this.controllerNetworkPolicy = controllers.networkPolicy('ControllerNetworkPolicy', meta(`${this.name}-controller`, 'controller'), () => ({
+      ingress: [controllers.peer(this.controllerPort), brokers.peer(this.controllerPort), this.monitoringPeer()],
+      egress: [controllers.peer(this.controllerPort)],
+    }));
+
+    this.serviceMonitor = scrapeServices(this, {
+      metadata: meta(this.name),
+      selector: base,
+      endpoints: [scrapeEndpoint('metrics', '30s', '20s')],
+      produces: { producer: 'the JMX exporter of every broker and controller (scraped by this ServiceMonitor)', metrics: ['kafka_*', 'jvm_*'] },
+    });
+    const alerts = renderKafkaAlerts({ name: this.name, namespace: this.namespace, team: this.team, runbookBaseUrl: this.runbookBaseUrl });
+    this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(this.name), spec: { groups: [alerts] } });
+    Checks.of(this.node.root);
+  }
+
+  /** The flows the members need: partition replication, the KRaft quorum, and the topics Job's admin calls. */
+  private declareMemberFlows(): void {
     const brokerPods = { namespace: this.namespace, podLabels: this.brokerSelector };
     const controllerPods = { namespace: this.namespace, podLabels: this.controllerSelector };
     declareFlows(this, [
@@ -364,25 +404,6 @@ export class KafkaCluster extends Construct implements IDependable {
         why: 'the topics Job creates and configures the declared topics',
       }] : []),
     ]);
-    this.brokerNetworkPolicy = brokers.networkPolicy('BrokerNetworkPolicy', meta(`${this.name}-broker`, 'broker'), () => this.brokerTraffic());
-    this.controllerNetworkPolicy = controllers.networkPolicy('ControllerNetworkPolicy', meta(`${this.name}-controller`, 'controller'), () => ({
-      ingress: [controllers.peer(this.controllerPort), brokers.peer(this.controllerPort), this.monitoringPeer()],
-      egress: [controllers.peer(this.controllerPort)],
-    }));
-
-    this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
-      metadata: meta(this.name),
-      spec: {
-        selector: { matchLabels: base },
-        namespaceSelector: { matchNames: [this.namespace] },
-        endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '20s' }],
-        jobLabel: LABELS.name,
-      },
-    });
-    declareMetrics(this.serviceMonitor, { producer: 'the JMX exporter of every broker and controller (scraped by this ServiceMonitor)', metrics: ['kafka_*', 'jvm_*'] });
-    const alerts = renderKafkaAlerts({ name: this.name, namespace: this.namespace, team: this.team, runbookBaseUrl: this.runbookBaseUrl });
-    this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(this.name), spec: { groups: [alerts] } });
-    Checks.of(this.node.root);
   }
 
   /** Graph identity and availability facts. */

@@ -26,12 +26,12 @@ import { Checks } from '../checks/checks';
 import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
 import { FluentBitOptions, LogLifecycleTiers, fluentBitProblems, renderFluentBitConfig, renderIndexLifecyclePolicy } from '../render/fluent-bit';
-import { ServiceMonitor } from './crds/monitoring';
 import { SecretKeySelector } from './crds/monitoring-stack';
 import { PlatformContext, platformContext } from './private/context';
 import { renderNetworkPolicySpec } from './private/network';
 import { podSecurityContext } from './private/pod';
 import { Resolution, resolution, settingsOrThrow } from './private/resolve';
+import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { hardenedContainer } from './private/workload';
 import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems } from './workload-options';
 
@@ -204,14 +204,10 @@ export class LogShipper extends Construct {
       metadata: meta(),
       spec: { type: 'ClusterIP', selector: this.selectorLabels, ports: [{ name: 'http', port: this.httpPort, targetPort: 'http', protocol: 'TCP' }] },
     });
-    new ServiceMonitor(this, 'ServiceMonitor', {
+    scrapeServices(this, {
       metadata: meta(),
-      spec: {
-        selector: { matchLabels: this.selectorLabels },
-        namespaceSelector: { matchNames: [this.namespace] },
-        endpoints: [{ port: 'http', path: '/api/v2/metrics/prometheus', interval: '30s', scrapeTimeout: '10s' }],
-        jobLabel: LABELS.name,
-      },
+      selector: this.selectorLabels,
+      endpoints: [scrapeEndpoint('http', '30s', '10s', '/api/v2/metrics/prometheus')],
     });
     new ApiObject(this, 'NetworkPolicy', {
       apiVersion: 'networking.k8s.io/v1',

@@ -6,7 +6,7 @@ import { EtcdCluster } from './etcd-cluster';
 import { ResilientService, ServiceProtocol } from './resilient-service';
 import { ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, renderResources, resolveResources } from './workload-options';
 import { Checks } from '../checks/checks';
-import { declareMetrics, declareRuntimeLabels } from '../checks/runtime/facts';
+import { declareRuntimeLabels } from '../checks/runtime/facts';
 import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS } from '../core/labels';
@@ -18,11 +18,12 @@ import {
 import { renderBaseBackupScript, renderRoleLabelCallback, renderSwitchoverPreStop } from '../render/patroni-scripts';
 import { PgBouncerPoolMode, renderPgBouncerIni } from '../render/pgbouncer';
 import { renderPatroniAlerts } from '../render/stateful-alerts';
-import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
+import { PrometheusRule } from './crds/monitoring';
 import { platformContext } from './private/context';
 import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, ResolvedPatroniBackup, patroniSelector, pgBouncerInput, resolvePatroniClusterProps } from './private/patroni-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { assignSettings, resolveConstruct } from './private/resolve';
+import { resolveConstruct } from './private/resolve';
+import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
 /**
@@ -351,28 +352,28 @@ const POOLER_SAFE_STOP = 'kill -INT 1; while kill -0 1 2>/dev/null; do sleep 1; 
  * ```
  */
 export class PatroniCluster extends Construct implements IDependent {
-  public readonly name!: string;
-  public readonly namespace!: string;
-  public readonly team!: string;
-  public readonly tier!: Criticality;
-  public readonly image!: string;
-  public readonly exporterImage!: string;
-  public readonly members!: number;
-  public readonly zones!: readonly string[];
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly team: string;
+  public readonly tier: Criticality;
+  public readonly image: string;
+  public readonly exporterImage: string;
+  public readonly members: number;
+  public readonly zones: readonly string[];
   public readonly storageSize: string;
   public readonly storageClass: string;
-  public readonly resources!: ResolvedResources;
-  public readonly exporterResources!: ResolvedResources;
-  public readonly identity!: Required<PodIdentity>;
+  public readonly resources: ResolvedResources;
+  public readonly exporterResources: ResolvedResources;
+  public readonly identity: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
   /** Which DCS holds the leader lock. */
-  public readonly dcsKind!: 'etcd3' | 'kubernetes';
+  public readonly dcsKind: 'etcd3' | 'kubernetes';
   /** The etcd cluster, when the DCS is etcd. */
   public readonly etcd?: EtcdCluster;
-  public readonly podCidrs!: readonly string[];
-  public readonly kubernetesApi!: Required<KubernetesApiAccess>;
-  public readonly credentials!: Required<PostgresCredentials>;
+  public readonly podCidrs: readonly string[];
+  public readonly kubernetesApi: Required<KubernetesApiAccess>;
+  public readonly credentials: Required<PostgresCredentials>;
   /** The backup settings with every default applied, when backups are on (`roleArn` only with IRSA). */
   public readonly backup?: ResolvedPatroniBackup;
   /** The base-backup job's ServiceAccount (`<name>-backup`), bound to the same AWS role; undefined without backups. */
@@ -380,9 +381,9 @@ export class PatroniCluster extends Construct implements IDependent {
   /** Every renderer input with its default applied (failover timings, parameters, role names). */
   public readonly patroni: ResolvedPatroniMemberOptions;
   /** Seconds the preStop waits for the leadership to move. */
-  public readonly switchoverWaitSeconds!: number;
+  public readonly switchoverWaitSeconds: number;
   /** terminationGracePeriodSeconds: the switchover wait plus PostgreSQL's shutdown. */
-  public readonly gracePeriodSeconds!: number;
+  public readonly gracePeriodSeconds: number;
   public readonly selectorLabels: Record<string, string>;
   public readonly labels: Record<string, string>;
   /**
@@ -391,15 +392,15 @@ export class PatroniCluster extends Construct implements IDependent {
    */
   public readonly serviceAccountName: string;
   /** Headless governing Service name. */
-  public readonly headlessServiceName!: string;
+  public readonly headlessServiceName: string;
   /** Read-write (leader) Service name: the cluster name. */
   public readonly readWriteServiceName: string;
   /** Read-only (replicas) Service name. */
-  public readonly readOnlyServiceName!: string;
+  public readonly readOnlyServiceName: string;
   /** Host applications connect to for writes, e.g. `orders-db.orders.svc.cluster.local`. */
-  public readonly host!: string;
+  public readonly host: string;
   /** Host for reads that tolerate replication lag (0 on synchronous standbys for committed data). */
-  public readonly readOnlyHost!: string;
+  public readonly readOnlyHost: string;
 
   public readonly statefulSet: ApiObject;
   public readonly configMap: ApiObject;
@@ -427,7 +428,30 @@ export class PatroniCluster extends Construct implements IDependent {
   constructor(scope: Construct, id: string, props: PatroniClusterProps) {
     super(scope, id);
     const { settings: s, context } = resolveConstruct(this, 'PatroniCluster', c => resolvePatroniClusterProps(id, props, c));
-    assignSettings<PatroniCluster>(this, s, ['storage', 'memberOptions']);
+    this.name = s.name;
+    this.namespace = s.namespace;
+    this.team = s.team;
+    this.tier = s.tier;
+    this.image = s.image;
+    this.exporterImage = s.exporterImage;
+    this.members = s.members;
+    this.zones = s.zones;
+    this.resources = s.resources;
+    this.exporterResources = s.exporterResources;
+    this.identity = s.identity;
+    this.runbookBaseUrl = s.runbookBaseUrl;
+    this.dcsKind = s.dcsKind;
+    this.headlessServiceName = s.headlessServiceName;
+    this.readOnlyServiceName = s.readOnlyServiceName;
+    this.host = s.host;
+    this.readOnlyHost = s.readOnlyHost;
+    this.podCidrs = s.podCidrs;
+    this.kubernetesApi = s.kubernetesApi;
+    this.credentials = s.credentials;
+    this.backup = s.backup;
+    this.switchoverWaitSeconds = s.switchoverWaitSeconds;
+    this.gracePeriodSeconds = s.gracePeriodSeconds;
+    this.poolerOptions = s.poolerOptions;
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass!;
     this.backupServiceAccountName = s.backup ? `${this.name}-backup` : undefined;
@@ -441,33 +465,7 @@ export class PatroniCluster extends Construct implements IDependent {
     const members = this.memberGroup = new StatefulMembers(this, this.namespace, this.selectorLabels);
     const graph = ServiceGraph.of(this);
     graph.addNode(this);
-    const memberPods = { namespace: this.namespace, podLabels: this.selectorLabels };
-    declareFlows(this, [
-      {
-        kind: 'replication',
-        from: memberPods,
-        to: memberPods,
-        ports: [{ port: PG_PORT }],
-        postgresReplication: true,
-        why: 'standbys stream WAL from the leader (and pg_rewind / pg_basebackup clone from it)',
-      },
-      { kind: 'replication', from: memberPods, to: memberPods, ports: [{ port: API_PORT }], why: 'Patroni members check each other\'s REST API before a failover' },
-      {
-        kind: 'kubernetes-api',
-        from: memberPods,
-        to: { name: 'the Kubernetes API server', cidrs: this.kubernetesApi.cidrs },
-        ports: [{ port: this.kubernetesApi.port }],
-        why: 'Patroni labels its pod with its role',
-      },
-      ...(s.backup ? [{
-        kind: 'replication' as const,
-        from: { namespace: this.namespace, podLabels: this.backupSelector() },
-        to: memberPods,
-        ports: [{ port: PG_PORT }],
-        postgresReplication: true,
-        why: 'the base-backup job streams BASE_BACKUP from a member (wal-g backup-push without a data directory)',
-      }] : []),
-    ]);
+    this.declareMemberFlows(s.backup !== undefined);
 
     const dcs = props.dcs ?? 'etcd';
     if (dcs instanceof EtcdCluster) {
@@ -513,25 +511,49 @@ export class PatroniCluster extends Construct implements IDependent {
     // stay up through a drain (the preStop hands leadership over first when the leader goes).
     this.podDisruptionBudget = members.disruptionBudget('PodDisruptionBudget', meta());
     this.networkPolicy = members.networkPolicy('NetworkPolicy', meta(), () => this.memberTraffic());
-    this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
+    this.serviceMonitor = scrapeServices(this, {
       metadata: meta(),
-      spec: {
-        selector: { matchLabels: { ...this.selectorLabels, [LABELS.component]: 'database-members' } },
-        namespaceSelector: { matchNames: [this.namespace] },
-        endpoints: [
-          { port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' },
-          { port: 'patroni', path: '/metrics', interval: '15s', scrapeTimeout: '10s' },
-        ],
-        jobLabel: LABELS.name,
-      },
+      selector: { ...this.selectorLabels, [LABELS.component]: 'database-members' },
+      endpoints: [scrapeEndpoint('metrics', '15s', '10s'), scrapeEndpoint('patroni', '15s', '10s')],
+      produces: { producer: 'Patroni\'s /metrics and postgres_exporter (scraped by this ServiceMonitor)', metrics: ['patroni_*', 'pg_*'] },
     });
-    declareMetrics(this.serviceMonitor, { producer: 'Patroni\'s /metrics and postgres_exporter (scraped by this ServiceMonitor)', metrics: ['patroni_*', 'pg_*'] });
     const alerts = renderPatroniAlerts({ name: this.name, namespace: this.namespace, runbookBaseUrl: this.runbookBaseUrl, ...this.patroni.failover });
     this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', { metadata: meta(), spec: { groups: [alerts] } });
 
     if (this.backup) this.backupCronJob = this.renderBackup(this.backup, meta);
     if (this.poolerOptions) [this.pooler, this.poolerConfigMap] = this.renderPooler(this.poolerOptions);
     Checks.of(this.node.root);
+  }
+
+  /** The flows the members need: replication, Patroni's REST API, the Kubernetes API, and the base-backup job's stream. */
+  private declareMemberFlows(withBackup: boolean): void {
+    const memberPods = { namespace: this.namespace, podLabels: this.selectorLabels };
+    declareFlows(this, [
+      {
+        kind: 'replication',
+        from: memberPods,
+        to: memberPods,
+        ports: [{ port: PG_PORT }],
+        postgresReplication: true,
+        why: 'standbys stream WAL from the leader (and pg_rewind / pg_basebackup clone from it)',
+      },
+      { kind: 'replication', from: memberPods, to: memberPods, ports: [{ port: API_PORT }], why: 'Patroni members check each other\'s REST API before a failover' },
+      {
+        kind: 'kubernetes-api',
+        from: memberPods,
+        to: { name: 'the Kubernetes API server', cidrs: this.kubernetesApi.cidrs },
+        ports: [{ port: this.kubernetesApi.port }],
+        why: 'Patroni labels its pod with its role',
+      },
+      ...(withBackup ? [{
+        kind: 'replication' as const,
+        from: { namespace: this.namespace, podLabels: this.backupSelector() },
+        to: memberPods,
+        ports: [{ port: PG_PORT }],
+        postgresReplication: true,
+        why: 'the base-backup job streams BASE_BACKUP from a member (wal-g backup-push without a data directory)',
+      }] : []),
+    ]);
   }
 
   /** The Role Patroni's members run with, and its binding. */

@@ -9,7 +9,6 @@ import { Construct } from 'constructs';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
-import { declareMetrics } from '../checks/runtime/facts';
 import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS, MANAGED_BY } from '../core/labels';
@@ -19,10 +18,11 @@ import {
   renderRedisConf, renderRedisPreStopScript, renderRedisStartScript, renderSentinelAuthScript, renderSentinelConf, renderSentinelStartScript,
 } from '../render/redis';
 import { renderRedisAlerts } from '../render/stateful-alerts';
-import { PrometheusRule, ServiceMonitor } from './crds/monitoring';
+import { PrometheusRule } from './crds/monitoring';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
 import { REDIS_RUN_DIR as RUN, REDIS_SECRET_DIR as SECRET_DIR, REDIS_SECRET_FILE as SECRET_FILE, resolveRedisSentinelProps } from './private/redis-props';
-import { assignSettings, resolveConstruct } from './private/resolve';
+import { resolveConstruct } from './private/resolve';
+import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberStatefulSetSpec, MemberTraffic, StatefulMembers, memberServiceAccount, volumeClaimTemplate } from './private/stateful';
 
 /** A key of a Secret in the construct's namespace; the construct never sees the value. */
@@ -224,37 +224,37 @@ const AUTH = `REDISCLI_AUTH="$(cat ${SECRET_FILE})" redis-cli`;
  *   members among themselves and monitoring (metrics port).
  */
 export class RedisSentinel extends Construct implements IDependable {
-  public readonly name!: string;
-  public readonly namespace!: string;
-  public readonly team!: string;
-  public readonly tier!: Criticality;
-  public readonly image!: string;
-  public readonly exporterImage!: string;
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly team: string;
+  public readonly tier: Criticality;
+  public readonly image: string;
+  public readonly exporterImage: string;
   /** Replicas of the master. */
-  public readonly replicas!: number;
+  public readonly replicas: number;
   /** Redis pods (`replicas + 1`). */
   public readonly redisPods: number;
-  public readonly sentinels!: number;
-  public readonly quorum!: number;
-  public readonly masterName!: string;
-  public readonly downAfterMilliseconds!: number;
-  public readonly failoverTimeoutMilliseconds!: number;
-  public readonly parallelSyncs!: number;
-  public readonly minReplicasToWrite!: number;
-  public readonly minReplicasMaxLagSeconds!: number;
-  public readonly maxmemoryPolicy!: RedisMaxmemoryPolicy;
-  public readonly maxmemoryPercent!: number;
+  public readonly sentinels: number;
+  public readonly quorum: number;
+  public readonly masterName: string;
+  public readonly downAfterMilliseconds: number;
+  public readonly failoverTimeoutMilliseconds: number;
+  public readonly parallelSyncs: number;
+  public readonly minReplicasToWrite: number;
+  public readonly minReplicasMaxLagSeconds: number;
+  public readonly maxmemoryPolicy: RedisMaxmemoryPolicy;
+  public readonly maxmemoryPercent: number;
   /** maxmemory in bytes, from the memory limit and `maxmemoryPercent`. */
-  public readonly maxmemoryBytes!: number;
-  public readonly zones!: readonly string[];
+  public readonly maxmemoryBytes: number;
+  public readonly zones: readonly string[];
   public readonly storage: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
   public readonly sentinelStorage: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
-  public readonly resources!: ResolvedResources;
-  public readonly sentinelResources!: ResolvedResources;
-  public readonly identity!: Required<PodIdentity>;
+  public readonly resources: ResolvedResources;
+  public readonly sentinelResources: ResolvedResources;
+  public readonly identity: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
-  public readonly passwordSecret!: Required<RedisSecretKeyRef>;
+  public readonly passwordSecret: Required<RedisSecretKeyRef>;
   public readonly priorityClassName: string;
   /** Redis pods' PDB maxUnavailable. */
   public readonly redisMaxUnavailable: number;
@@ -293,7 +293,30 @@ export class RedisSentinel extends Construct implements IDependable {
   constructor(scope: Construct, id: string, props: RedisSentinelProps) {
     super(scope, id);
     const { settings: s, context } = resolveConstruct(this, 'RedisSentinel', c => resolveRedisSentinelProps(id, props, c));
-    assignSettings<RedisSentinel>(this, s, ['storage', 'sentinelStorage', 'shared']);
+    this.name = s.name;
+    this.namespace = s.namespace;
+    this.team = s.team;
+    this.tier = s.tier;
+    this.image = s.image;
+    this.exporterImage = s.exporterImage;
+    this.runbookBaseUrl = s.runbookBaseUrl;
+    this.passwordSecret = s.passwordSecret;
+    this.maxmemoryPolicy = s.maxmemoryPolicy;
+    this.maxmemoryPercent = s.maxmemoryPercent;
+    this.maxmemoryBytes = s.maxmemoryBytes;
+    this.zones = s.zones;
+    this.resources = s.resources;
+    this.sentinelResources = s.sentinelResources;
+    this.identity = s.identity;
+    this.replicas = s.replicas;
+    this.sentinels = s.sentinels;
+    this.quorum = s.quorum;
+    this.masterName = s.masterName;
+    this.downAfterMilliseconds = s.downAfterMilliseconds;
+    this.failoverTimeoutMilliseconds = s.failoverTimeoutMilliseconds;
+    this.parallelSyncs = s.parallelSyncs;
+    this.minReplicasToWrite = s.minReplicasToWrite;
+    this.minReplicasMaxLagSeconds = s.minReplicasMaxLagSeconds;
     this.redisPods = s.replicas + 1;
     this.storage = { ...props.storage, size: s.storage.size };
     this.sentinelStorage = { ...props.sentinelStorage, size: s.sentinelStorage.size };
@@ -352,16 +375,12 @@ export class RedisSentinel extends Construct implements IDependable {
     this.sentinelNetworkPolicy = sentinel.networkPolicy('SentinelNetworkPolicy', meta(sentinelName, sentinelLabels), () => this.memberTraffic(SENTINEL_PORT));
 
     const monitorLabels = { ...common, [LABELS.instance]: instance };
-    this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
+    this.serviceMonitor = scrapeServices(this, {
       metadata: meta(this.name, monitorLabels),
-      spec: {
-        selector: { matchLabels: { [LABELS.instance]: instance, [LABELS.partOf]: this.name } },
-        namespaceSelector: { matchNames: [this.namespace] },
-        endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }],
-        jobLabel: LABELS.name,
-      },
+      selector: { [LABELS.instance]: instance, [LABELS.partOf]: this.name },
+      endpoints: [scrapeEndpoint('metrics', '15s', '10s')],
+      produces: { producer: 'the redis_exporter sidecars (scraped by this ServiceMonitor)', metrics: ['redis_*'] },
     });
-    declareMetrics(this.serviceMonitor, { producer: 'the redis_exporter sidecars (scraped by this ServiceMonitor)', metrics: ['redis_*'] });
     // P-tiers of the case study (section 3.4): losing the master or the sentinels' quorum pages
     // (P1 for critical and high tiers, P2 below); replication and memory are P2 / P3 warnings.
     const pageSeverity = this.tier === Criticality.CRITICAL || this.tier === Criticality.HIGH ? 'P1' : 'P2';

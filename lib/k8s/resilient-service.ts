@@ -1,11 +1,8 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
-import { declareMetrics } from '../checks/runtime/facts';
 import { Criticality } from '../core/criticality';
-import { LABELS } from '../core/labels';
 import { IstioConnectionPool, IstioDestinationRule, IstioOutlierDetection, IstioSidecar, IstioVirtualService } from './crds/istio';
-import { ServiceMonitor } from './crds/monitoring';
 import { DependOnOptions, DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { renderNetworkPolicySpec } from './private/network';
 import { resolveResilientServiceProps } from './private/resilient-service-props';
@@ -13,6 +10,7 @@ import {
   autoscalerSpec, deploymentSpec, destinationRuleSpec, disruptionBudgetSpec, serviceLabels, serviceSpec, virtualServiceSpec,
 } from './private/resilient-service-specs';
 import { resolveConstruct } from './private/resolve';
+import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { serviceAccountWithoutToken } from './private/workload';
 import { ContainerResources, PodIdentity, Probe, ResolvedProbe, ResolvedResources } from './workload-options';
 
@@ -502,22 +500,17 @@ export class ResilientService extends Construct implements IDependent {
   }
 
   /** The ServiceMonitor over every pod of the service (the canary's too), with the SLI metrics it declares. */
-  private scrape(metadata: Record<string, unknown>): ApiObject {
-    const monitor = new ServiceMonitor(this, 'ServiceMonitor', {
+  private scrape(metadata: { name: string; namespace: string; labels: Record<string, string> }): ApiObject {
+    return scrapeServices(this, {
       metadata,
-      spec: {
-        // podSelector: also selects the -canary Service Flagger makes (it relabels app.kubernetes.io/name), so the canary is scraped
-        selector: { matchLabels: this.podSelector },
-        namespaceSelector: { matchNames: [this.namespace] },
-        endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }],
-        jobLabel: LABELS.name,
+      // podSelector: also selects the -canary Service Flagger makes (it relabels app.kubernetes.io/name), so the canary is scraped
+      selector: this.podSelector,
+      endpoints: [scrapeEndpoint('metrics', '15s', '10s')],
+      produces: {
+        producer: 'the service\'s /metrics (the SLI convention: http_requests_total with a code label, http_request_duration_seconds)',
+        metrics: ['http_requests_total', 'http_request_duration_seconds_bucket', 'http_request_duration_seconds_count', 'http_request_duration_seconds_sum'],
       },
     });
-    declareMetrics(monitor, {
-      producer: 'the service\'s /metrics (the SLI convention: http_requests_total with a code label, http_request_duration_seconds)',
-      metrics: ['http_requests_total', 'http_request_duration_seconds_bucket', 'http_request_duration_seconds_count', 'http_request_duration_seconds_sum'],
-    });
-    return monitor;
   }
 
   private renderNetworkPolicy(): Record<string, unknown> {

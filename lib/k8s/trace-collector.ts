@@ -13,10 +13,10 @@ import { Checks } from '../checks/checks';
 import { declareFlows } from '../checks/runtime/flows';
 import { LABELS, MANAGED_BY } from '../core/labels';
 import { OTEL_PORTS, TraceSamplingOptions, renderOtelCollectorConfigs } from '../render/otel-collector';
-import { ServiceMonitor } from './crds/monitoring';
 import { SecretKeySelector } from './crds/monitoring-stack';
 import { PlatformContext } from './private/context';
 import { resolveConstruct } from './private/resolve';
+import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { ResolvedTraceCollectorProps, resolveTraceCollectorProps } from './private/trace-collector-props';
 import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
 import { ContainerResources, PodIdentity, ResolvedResources } from './workload-options';
@@ -174,15 +174,7 @@ export class TraceCollector extends Construct {
       // Roll the pods when the rendered configuration changes.
       annotations: { 'nines.dev/config-hash': hash(data) },
     });
-    new ServiceMonitor(construct, 'ServiceMonitor', {
-      metadata,
-      spec: {
-        selector: { matchLabels: selector },
-        namespaceSelector: { matchNames: [this.namespace] },
-        endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
-        jobLabel: LABELS.name,
-      },
-    });
+    scrapeServices(construct, { metadata, selector, endpoints: [scrapeEndpoint('metrics', '30s', '10s')] });
     return objs;
   }
 }

@@ -29,14 +29,3 @@ export function resolveConstruct<S>(construct: Construct, constructType: string,
   const context = platformContext(construct);
   return { settings: settingsOrThrow(construct, constructType, resolve(context)), context };
 }
-
-/**
- * Puts resolved settings on the construct's public readonly fields of the same names (declared
- * with `!`: assigned here, right after the resolver ran), all but the `omit` keys the construct
- * uses otherwise. The types must agree field by field.
- */
-export function assignSettings<C extends object>(construct: C, settings: Partial<C>, omit: readonly string[] = []): void {
-  const fields: Record<string, unknown> = { ...settings };
-  for (const key of omit) delete fields[key];
-  Object.assign(construct, fields);
-}
