@@ -23,3 +23,23 @@ export const LOADTESTER_POD_LABELS: Readonly<Record<string, string>> = { app: 'l
  * @see https://github.com/chaos-mesh/chaos-mesh/blob/master/helm/chaos-mesh/templates/controller-manager-deployment.yaml
  */
 export const CHAOS_CONTROLLER_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/component': 'controller-manager' };
+
+/**
+ * Whether the pods of an add-on namespace the app does not declare run in the mesh, as far as the
+ * platform description tells. On the library's AWS cluster (no `capabilities` declared) ClusterAddons
+ * labels Flagger's namespace `istio-injection: enabled` (flagger-loadtester must call the canaries,
+ * which require mTLS; the loadtester chart asks for an injected namespace) and installs Chaos Mesh
+ * in a namespace without injection. For a cluster the user brings it is not known (`undefined`):
+ * declare the add-on's Namespace in the app to have its callers judged.
+ * @see https://github.com/fluxcd/flagger/tree/main/charts/loadtester ("the namespace where you deploy the load tester should have the Istio sidecar injection enabled")
+ * @see lib/aws/cluster-addons.ts (`flagger()`: the namespace labelled istio-injection=enabled; `chaosMesh()`: no label)
+ */
+export function addonNamespaceMeshed(
+  platform: { readonly capabilities?: readonly string[]; readonly flaggerNamespace: string; readonly chaosNamespace: string },
+  namespace: string,
+): boolean | undefined {
+  if (platform.capabilities !== undefined) return undefined;
+  if (namespace === platform.flaggerNamespace) return true;
+  if (namespace === platform.chaosNamespace) return false;
+  return undefined;
+}

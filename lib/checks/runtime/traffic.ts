@@ -36,8 +36,10 @@
  * network policy agent or Calico).
  */
 import { parse } from 'yaml';
-import { CHAOS_CONTROLLER_POD_LABELS, FLAGGER_POD_LABELS, LOADTESTER_POD_LABELS } from '../../core/addons';
+import { CHAOS_CONTROLLER_POD_LABELS, FLAGGER_POD_LABELS, LOADTESTER_POD_LABELS, addonNamespaceMeshed } from '../../core/addons';
+import { Capability } from '../../core/capabilities';
 import { LABELS } from '../../core/labels';
+import { PlatformSettings } from '../../core/platform';
 import { ISTIO_INBOUND_SOURCE_ADDRESS } from '../../k8s/crds/istio';
 import { ServiceGraph } from '../../k8s/dependency';
 import { CheckedObject, LabelSelector, SelectorIndex, selects } from '../object-index';
@@ -395,6 +397,7 @@ class TrafficEvaluator {
       return name !== undefined && appNamespaces.has(name);
     };
     for (const np of this.model.ofKind('NetworkPolicy')) {
+      if (!enforcesNetworkPolicy(this.model.platformOf(np))) continue;
       (np.json.spec?.ingress ?? []).forEach((rule: any, i: number) => (rule.from ?? []).forEach((peer: any, j: number) => {
         if (!judged(peer, np.namespace)) return;
         if (!this.used.get(np)?.has(`ingress/${i}/${j}`)) unused.push({ policy: np, direction: 'ingress', rule: i, peer: j });
@@ -429,6 +432,9 @@ class TrafficEvaluator {
   // -- 1. NetworkPolicy --------------------------------------------------------------------
 
   private networkPolicy(flow: Flow, ref: Omit<PolicyRef, 'policy'>, pods: PodView, destPort: number | undefined): Block | undefined {
+    // A cluster without a policy engine accepts NetworkPolicies and ignores them (NINES-CAP-01 reports
+    // the missing capability): nothing is isolated, nothing blocked.
+    if (!enforcesNetworkPolicy(pods.platform)) return undefined;
     const policies = this.isolatingPolicies(pods)[ref.direction];
     if (policies.length === 0) return undefined;
     const other = ref.direction === 'egress' ? flow.to : flow.from;
@@ -534,10 +540,14 @@ class TrafficEvaluator {
   private sidecarEgress(flow: Flow): { block?: Block; mtls: boolean } {
     const from = flow.from.pods;
     if (!from) {
-      // Add-ons outside the app: meshed when their namespace is. Whether an add-on namespace the app
-      // does not declare (flagger-system, chaos-mesh) is injected is not known here: not judged.
-      const ns = flow.from.namespace === undefined ? undefined : this.model.namespaces.get(flow.from.namespace);
-      return { mtls: ns === undefined || ns.injection || flow.ownMtls === true || isGateway(flow.from) };
+      // Add-ons outside the app: meshed when their namespace is (a Namespace the app declares), else
+      // what the platform tells of the add-on namespaces (addonNamespaceMeshed: on the library's cluster
+      // Flagger's namespace is injected, Chaos Mesh's is not); not known: not judged.
+      if (flow.ownMtls === true || isGateway(flow.from) || flow.from.namespace === undefined) return { mtls: true };
+      const ns = this.model.namespaces.get(flow.from.namespace);
+      if (ns) return { mtls: ns.injection };
+      const platform = flow.to.pods?.platform;
+      return { mtls: platform === undefined || addonNamespaceMeshed(platform, flow.from.namespace) !== false };
     }
     const outboundCaptured = from.meshed && from.annotations['traffic.sidecar.istio.io/includeOutboundIPRanges'] !== '';
     if (!outboundCaptured) return { mtls: flow.ownMtls === true };
@@ -708,6 +718,16 @@ class TrafficEvaluator {
     }
     return undefined;
   }
+}
+
+/**
+ * Whether the cluster enforces NetworkPolicies: the platform's declared capabilities list
+ * `network-policy`, or it is the library's AWS cluster (the VPC CNI with enableNetworkPolicy).
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#prerequisites
+ * @see lib/core/capabilities.ts (Capability.NETWORK_POLICY, ninesClusterCapabilities)
+ */
+function enforcesNetworkPolicy(platform: PlatformSettings): boolean {
+  return platform.capabilities === undefined || platform.capabilities.includes(Capability.NETWORK_POLICY);
 }
 
 const MESH_POLICY_KINDS = ['Sidecar', 'PeerAuthentication', 'AuthorizationPolicy'] as const;

@@ -1,5 +1,7 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
-import { Bulkhead, Checks, Criticality, PatroniCluster, Platform, ResilientService } from '../../../lib';
+import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { Bulkhead, Checks, Criticality, PatroniCluster, Platform, RegionChart, ResilientService, ServiceLevelObjective, Sli } from '../../../lib';
+import { addonNamespaceMeshed } from '../../../lib/core/addons';
+import { CanaryRelease } from '../../../lib/k8s/canary-release';
 import { formatFinding } from '../../../lib/checks/checks';
 import { deriveFlows, trafficOf } from '../../../lib/checks/runtime';
 import { PRODUCTION } from '../../../stacks/platform';
@@ -108,6 +110,72 @@ describe('NINES-RT-NET-01: every flow the platform needs passes everything in it
     payment.deployment.addJsonPatch(JsonPatch.add('/spec/template/metadata/annotations/sidecar.istio.io~1rewriteAppHTTPProbers', 'false'));
     expect(findings(app).filter(l => l.includes('probe flow the kubelet -> Deployment/payments/payment-service'))[0])
       .toContain('fix: let Istio rewrite the probes (remove sidecar.istio.io/rewriteAppHTTPProbers: "false")');
+  });
+});
+
+describe('NINES-RT-NET-01: what the cluster runs around the app', () => {
+  test('a cluster that does not enforce NetworkPolicies (capabilities without "network-policy"): no flow is blocked by one, NINES-CAP-01 names the gap', () => {
+    const app = new App();
+    const platform = Platform.fromDescription({
+      environment: 'production',
+      regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }],
+      capabilities: ['mesh:istio', 'crd:prometheus-operator', 'storage-class:(default)', 'nodes:us-east-1a', 'nodes:us-east-1b', 'nodes:us-east-1c'],
+    });
+    const chart = new RegionChart(app, 'test', { region: platform.region('us-east-1') });
+    Checks.of(app).log = () => {};
+    for (const ns of ['orders', 'payments']) new Bulkhead(chart, ns);
+    const order = new ResilientService(chart, 'order-service', { image: image('order-service'), tier: Criticality.CRITICAL, namespace: 'orders' });
+    const payment = new ResilientService(chart, 'payment-service', { image: image('payment-service'), tier: Criticality.CRITICAL, namespace: 'payments' });
+    order.dependOn(payment);
+    payment.networkPolicy.addJsonPatch(JsonPatch.replace('/spec/ingress', []));
+    expect(findings(app)).toEqual([]);
+    expect(findings(app, UNUSED)).toEqual([]);
+    expect(findings(app, 'NINES-CAP-01').some(l => l.includes('requires "network-policy"'))).toBe(true);
+  });
+
+  test('the same broken policy on the library\'s cluster (it enforces NetworkPolicies) blocks the call', () => {
+    const { app, payment } = shop();
+    payment.networkPolicy.addJsonPatch(JsonPatch.replace('/spec/ingress', []));
+    expect(findings(app).some(l => l.includes('dependency flow Deployment/orders/order-service -> Deployment/payments/payment-service port 8080/TCP'))).toBe(true);
+  });
+
+  /** The shop with a canary of payment-service, and a flagger-system Namespace the app declares without injection. */
+  function canaryOutsideMesh(meshed: boolean) {
+    const s = shop();
+    const slo = new ServiceLevelObjective(s.chart, 'availability', {
+      service: s.payment, sli: Sli.availability(), runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d',
+    });
+    new CanaryRelease(s.chart, 'canary', { service: s.payment, slo });
+    new ApiObject(s.chart, 'flagger-namespace', {
+      apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flagger-system', labels: meshed ? { 'istio-injection': 'enabled' } : {} },
+    });
+    return s;
+  }
+
+  test('flagger-loadtester outside the mesh (its Namespace without injection) calling a STRICT canary is refused; synth fails', () => {
+    const { app } = canaryOutsideMesh(false);
+    const lines = findings(app);
+    expect(lines).toContain('[NINES-RT-NET-01] test/payments/PeerAuthentication (PeerAuthentication/payments/default): canary-load-test flow flagger-loadtester (flagger-system) -> Deployment/payments/payment-service port http/TCP (the load test of Canary payments/payment-service) is blocked: PeerAuthentication payments/default requires mutual TLS (STRICT) on Deployment/payments/payment-service, and flagger-loadtester (flagger-system) connects in plaintext (it runs outside the mesh); fix: put flagger-loadtester (flagger-system) in the mesh, or set a port-level PERMISSIVE mode for port http on a PeerAuthentication selecting Deployment/payments/payment-service, with the reason written down');
+    expect(() => app.synth()).toThrow(/canary-load-test flow flagger-loadtester/);
+  });
+
+  test('flagger-loadtester in an injected namespace, or in the library cluster\'s flagger namespace (ClusterAddons injects it), reaches the canary', () => {
+    expect(findings(canaryOutsideMesh(true).app)).toEqual([]);
+    const { app, chart, payment } = shop();
+    const slo = new ServiceLevelObjective(chart, 'availability', {
+      service: payment, sli: Sli.availability(), runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d',
+    });
+    new CanaryRelease(chart, 'canary', { service: payment, slo });
+    expect(trafficOf(Checks.of(app).model()).flows.some(f => f.kind === 'canary-load-test')).toBe(true);
+    expect(findings(app)).toEqual([]);
+  });
+
+  test('add-on namespaces: Flagger\'s is meshed and Chaos Mesh\'s is not on the library\'s cluster; unknown on a cluster the user brings', () => {
+    const library = { capabilities: undefined, flaggerNamespace: 'flagger-system', chaosNamespace: 'chaos-mesh' };
+    expect(addonNamespaceMeshed(library, 'flagger-system')).toBe(true);
+    expect(addonNamespaceMeshed(library, 'chaos-mesh')).toBe(false);
+    expect(addonNamespaceMeshed(library, 'kube-system')).toBeUndefined();
+    expect(addonNamespaceMeshed({ ...library, capabilities: ['network-policy'] }, 'flagger-system')).toBeUndefined();
   });
 });
 
