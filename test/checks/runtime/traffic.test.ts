@@ -1,9 +1,9 @@
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { Bulkhead, Checks, Criticality, PatroniCluster, Platform, RegionChart, ResilientService, ServiceLevelObjective, Sli } from '../../../lib';
-import { addonNamespaceMeshed } from '../../../lib/core/addons';
-import { CanaryRelease } from '../../../lib/k8s/canary-release';
 import { formatFinding } from '../../../lib/checks/checks';
 import { deriveFlows, trafficOf } from '../../../lib/checks/runtime';
+import { addonNamespaceMeshed } from '../../../lib/core/addons';
+import { CanaryRelease } from '../../../lib/k8s/canary-release';
 import { PRODUCTION } from '../../../stacks/platform';
 import { buildRegion } from '../../../stacks/reference-platform';
 import { regionChart } from '../../k8s/helpers';
