@@ -43,3 +43,13 @@ export function addonNamespaceMeshed(
   if (namespace === platform.chaosNamespace) return false;
   return undefined;
 }
+
+/**
+ * The URL of flagger-loadtester in Flagger's namespace: ClusterAddons installs the `loadtester`
+ * chart as release `flagger-loadtester`, whose Service is named after the release.
+ * @see https://github.com/fluxcd/flagger/blob/main/charts/loadtester/templates/service.yaml
+ * @see https://docs.flagger.app/usage/webhooks#load-testing
+ */
+export function loadTesterUrlIn(flaggerNamespace: string): string {
+  return `http://flagger-loadtester.${flaggerNamespace}/`;
+}

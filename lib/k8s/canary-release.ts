@@ -8,6 +8,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { loadTesterUrlIn } from '../core/addons';
 import { Problems } from '../core/errors';
 import { durationSeconds, PromDuration } from '../reliability/error-budget';
 import { LatencySli, promSelector } from '../render/slo-rules';
@@ -147,7 +148,7 @@ export interface CanaryReleaseProps {
   readonly prometheusUrl?: string;
   /**
    * flagger-loadtester URL (runs the load test and the budget gate's query); `false` for neither.
-   * @default 'http://flagger-loadtester.flagger-system/'
+   * @default - `http://flagger-loadtester.<flaggerNamespace>/`, in the platform's Flagger namespace (`'http://flagger-loadtester.flagger-system/'` by default)
    * @see https://docs.flagger.app/usage/webhooks#load-testing
    */
   readonly loadTesterUrl?: string | false;
@@ -360,7 +361,7 @@ export interface ResolvedCanaryReleaseProps {
  * every problem at once. Pure: builds nothing, so it is tested alone.
  */
 export function resolveCanaryReleaseProps(
-  props: CanaryReleaseProps, context: Pick<PlatformContext, 'prometheusUrl'>,
+  props: CanaryReleaseProps, context: Pick<PlatformContext, 'prometheusUrl' | 'flaggerNamespace'>,
 ): Resolution<ResolvedCanaryReleaseProps> {
   const problems = new Problems('CanaryRelease', '');
 
@@ -395,7 +396,7 @@ export function resolveCanaryReleaseProps(
   const minSuccessRate: ResolvedCanaryReleaseProps['minSuccessRate'] = props.minSuccessRate ?? 99;
   const maxRequestDurationMs: ResolvedCanaryReleaseProps['maxRequestDurationMs'] = props.maxRequestDurationMs ?? 500;
   const prometheusUrl: ResolvedCanaryReleaseProps['prometheusUrl'] = props.prometheusUrl ?? context.prometheusUrl;
-  const loadTesterUrl: ResolvedCanaryReleaseProps['loadTesterUrl'] = props.loadTesterUrl === false ? undefined : props.loadTesterUrl ?? 'http://flagger-loadtester.flagger-system/';
+  const loadTesterUrl: ResolvedCanaryReleaseProps['loadTesterUrl'] = props.loadTesterUrl === false ? undefined : props.loadTesterUrl ?? loadTesterUrlIn(context.flaggerNamespace);
   const budgetGate: ResolvedCanaryReleaseProps['budgetGate'] = props.budgetGate ?? true;
 
   const intervalSeconds = durationSeconds(interval);
@@ -446,7 +447,7 @@ export function resolveCanaryReleaseProps(
     problems.when(m.min === undefined && m.max === undefined, `metrics[${i}]`, m.name, 'has neither min nor max, so it could never fail', 'give min or max');
   });
   for (const [prop, url] of [['prometheusUrl', prometheusUrl], ['loadTesterUrl', loadTesterUrl]] as const) {
-    if (url !== undefined && !/^https?:\/\/[^\s'"]+$/.test(url)) problems.add(prop, url, 'is not an http(s) URL', 'give e.g. "http://flagger-loadtester.flagger-system/"');
+    if (url !== undefined && !/^https?:\/\/[^\s'"]+$/.test(url)) problems.add(prop, url, 'is not an http(s) URL', `give e.g. "${loadTesterUrlIn(context.flaggerNamespace)}"`);
   }
   problems.when(budgetGate && loadTesterUrl === undefined, 'budgetGate', true, 'needs the load tester, which runs the gate\'s query',
     'give loadTesterUrl, or budgetGate: false');

@@ -1,9 +1,9 @@
 import { App } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { errorOf, find, regionChart, synth } from './helpers';
+import { errorOf, find, regionChart, synth, withoutClusterObjects } from './helpers';
 import { build as buildExample } from '../../examples/canary';
-import { Checks, Criticality, ResilientService, ServiceProtocol, Sli } from '../../lib';
+import { Checks, Criticality, Platform, RegionChart, ResilientService, ServiceProtocol, Sli } from '../../lib';
 import { ValidationError } from '../../lib/core/errors';
 import { CanaryRelease, CanaryReleaseProps, resolveCanaryReleaseProps } from '../../lib/k8s/canary-release';
 import { ServiceLevelObjective } from '../../lib/k8s/service-level-objective';
@@ -294,7 +294,7 @@ describe('examples/canary.ts', () => {
 });
 
 describe('resolveCanaryReleaseProps (pure, no construct built)', () => {
-  const context = { prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090' };
+  const context = { prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090', flaggerNamespace: 'flagger-system' };
 
   test('every problem at once, in prop order, nothing built', () => {
     const r = resolveCanaryReleaseProps({ service: undefined as any, slo: undefined as any, interval: '5s', threshold: 0, strategy: { type: 'progressive', maxWeight: 20, stepWeight: 30 } }, context);
@@ -322,5 +322,24 @@ describe('resolveCanaryReleaseProps (pure, no construct built)', () => {
       loadTesterUrl: 'http://flagger-loadtester.flagger-system/',
       budgetGate: true,
     });
+  });
+
+  test('the load tester is looked for in the platform\'s Flagger namespace, and admitted from there', () => {
+    const platform = Platform.fromDescription({ environment: 'production', regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }], flaggerNamespace: 'progressive-delivery' });
+    const app = new App();
+    const chart = new RegionChart(app, 'test', { region: platform.region('us-east-1') });
+    Checks.of(app).log = () => {};
+    withoutClusterObjects(app);
+    const service = new ResilientService(chart, 'order-service', { image: 'r/o:1.0.0', tier: Criticality.CRITICAL, namespace: 'orders' });
+    const slo = new ServiceLevelObjective(chart, 'slo', { service, sli: Sli.availability(), runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d' });
+    const release = new CanaryRelease(chart, 'canary', { service, slo });
+    expect(release.loadTesterUrl).toBe('http://flagger-loadtester.progressive-delivery/');
+    const objs = synth(chart);
+    const canary = find(objs, 'Canary');
+    expect(canary.spec.analysis.webhooks.map((w: any) => w.url)).toEqual(expect.arrayContaining(['http://flagger-loadtester.progressive-delivery/']));
+    expect(canary.spec.analysis.webhooks.every((w: any) => w.url === 'http://flagger-loadtester.progressive-delivery/')).toBe(true);
+    const np = objs.find(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'order-service');
+    expect(JSON.stringify(np.spec.ingress)).toContain('"kubernetes.io/metadata.name":"progressive-delivery"');
+    expect(JSON.stringify(np.spec.ingress)).not.toContain('flagger-system');
   });
 });
