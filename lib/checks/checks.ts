@@ -4,6 +4,7 @@ import { buildIndex, CheckedObject } from './object-index';
 import { ProvidedObjects, declareProvided, providedObjectsProblems } from './references';
 import { DEFAULT_RULES, Rule } from './rules';
 import { AppRule, RUNTIME_RULES, RuntimeModel } from './runtime';
+import { throwIfAppInvalid } from '../core/app-problems';
 import { ValidationError } from '../core/errors';
 import { PlatformSettings, Region } from '../core/platform';
 
@@ -157,6 +158,9 @@ export class Checks {
    * One pass over the constructs `all` (the app's tree): the report and the objects it resolved.
    */
   private pass(all: readonly IConstruct[] = this.root.node.findAll()): { report: CheckReport; objects: readonly CheckedObject[] } {
+    // Constructs that were not built (their props had problems) leave the app incomplete: their
+    // problems, all of them at once, come before any finding on what remains.
+    throwIfAppInvalid(this.root);
     const objects: CheckedObject[] = [];
     for (const c of all) {
       if (c instanceof ApiObject) objects.push(toChecked(c, this.zonesOf(c), this.regionOf(c)));
@@ -210,6 +214,7 @@ export class Checks {
    * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `App.synth`, `App.synthYaml`, `App._synthChart`, `validate`)
    */
   private validate(): string[] {
+    throwIfAppInvalid(this.root);
     const all = this.root.node.findAll();
     const memo = this.synthReport;
     if (memo && memo.remaining > 0 && memo.treeSize === all.length && memo.suppressions === suppressionVersion) {

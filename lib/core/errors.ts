@@ -1,8 +1,9 @@
 /**
  * Validation errors that name the construct, every bad property, its value and the fix.
  *
- * Constructs collect every problem with their props before creating any child and throw
- * once, so a user sees the whole list in one run:
+ * Constructs collect every problem with their props before creating any child; a construct
+ * records them on its app (lib/core/app-problems), and the app's first validation throws every
+ * construct's list in one error, so a user sees the whole list in one run:
  *
  * ```
  * ResilientService 'prod/order-service': 2 problems:

@@ -10,3 +10,4 @@ export * from './kubernetes-version';
 export * from './capacity';
 export * from './cidr';
 export * from './cron';
+export * from './app-problems';

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { notBuilt } from '../core/app-problems';
 import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import { parseQuantity, quantityFix } from '../core/quantity';
@@ -45,10 +46,10 @@ export class Bulkhead extends Construct {
   public readonly quota: Required<BulkheadQuota>;
   public readonly mesh: boolean;
   /** The Namespace (`node.defaultChild`). */
-  public readonly namespace: ApiObject;
-  public readonly resourceQuota: ApiObject;
-  public readonly limitRange: ApiObject;
-  public readonly defaultDeny: ApiObject;
+  public readonly namespace!: ApiObject;
+  public readonly resourceQuota!: ApiObject;
+  public readonly limitRange!: ApiObject;
+  public readonly defaultDeny!: ApiObject;
 
   constructor(scope: Construct, id: string, props: BulkheadProps = {}) {
     super(scope, id);
@@ -70,7 +71,7 @@ export class Bulkhead extends Construct {
       problems.when(parseQuantity(this.quota[k]) === undefined, `quota.${k}`, this.quota[k], 'is not a byte quantity', quantityFix('memory'));
     }
     problems.when(!Number.isInteger(this.quota.pods) || this.quota.pods < 1, 'quota.pods', this.quota.pods, 'must be a positive integer', 'use e.g. 400');
-    problems.throwIfAny();
+    if (problems.count > 0) return notBuilt(this, 'Bulkhead', problems.all);
     declareNamespaceMesh(this, this.name, this.mesh);
 
     const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.team]: this.team };

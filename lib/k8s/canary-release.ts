@@ -14,7 +14,7 @@ import { durationSeconds, PromDuration } from '../reliability/error-budget';
 import { LatencySli, promSelector } from '../render/slo-rules';
 import { FlaggerCanary, FlaggerMatch, FlaggerMetric, FlaggerMetricTemplate, FlaggerWebhook } from './crds/flagger';
 import { PlatformContext, platformContext } from './private/context';
-import { Resolution, resolution, settingsOrThrow } from './private/resolve';
+import { Resolution, resolution, settingsOrInvalid } from './private/resolve';
 import { ResilientService, ServiceProtocol } from './resilient-service';
 import { ServiceLevelObjective } from './service-level-objective';
 
@@ -190,35 +190,37 @@ export interface CanaryReleaseProps {
  */
 export class CanaryRelease extends Construct {
   /** The service released. */
-  public readonly service: ResilientService;
+  public readonly service!: ResilientService;
   /** Analysis interval. */
-  public readonly interval: PromDuration;
+  public readonly interval!: PromDuration;
   /** Failed checks before rollback. */
-  public readonly threshold: number;
+  public readonly threshold!: number;
   /** The strategy, with defaults resolved. */
-  public readonly strategy: CanaryStrategy;
+  public readonly strategy!: CanaryStrategy;
   /** Success-rate floor, percent. */
-  public readonly minSuccessRate: number;
+  public readonly minSuccessRate!: number;
   /** p99 duration ceiling, ms. */
-  public readonly maxRequestDurationMs: number;
+  public readonly maxRequestDurationMs!: number;
   /** Prometheus base URL. */
-  public readonly prometheusUrl: string;
+  public readonly prometheusUrl!: string;
   /** flagger-loadtester URL, if webhooks are on. */
   public readonly loadTesterUrl?: string;
   /** Load-test command. */
-  public readonly loadTestCommand: string;
+  public readonly loadTestCommand!: string;
   /** Whether promotion is gated on the error budget. */
-  public readonly budgetGate: boolean;
+  public readonly budgetGate!: boolean;
   /** The PromQL the budget gate runs: non-empty while budget remains (or no record exists yet). */
-  public readonly budgetGateQuery: string;
+  public readonly budgetGateQuery!: string;
   /** The Canary (`node.defaultChild`). */
-  public readonly canary: ApiObject;
+  public readonly canary!: ApiObject;
   /** The MetricTemplates, by check name. */
-  public readonly metricTemplates: ReadonlyMap<string, ApiObject>;
+  public readonly metricTemplates!: ReadonlyMap<string, ApiObject>;
 
   constructor(scope: Construct, id: string, props: CanaryReleaseProps) {
     super(scope, id);
-    const resolved = settingsOrThrow(this, 'CanaryRelease', resolveCanaryReleaseProps(props, platformContext(this)));
+    const r = settingsOrInvalid(this, 'CanaryRelease', () => resolveCanaryReleaseProps(props, platformContext(this)), props);
+    if (!r.built) return r.placeholder;
+    const resolved = r.settings;
     this.interval = resolved.interval;
     this.threshold = resolved.threshold;
     this.strategy = resolved.strategy;

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import {
   CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosScheduleOptions, productionProblems, resolveSchedule,
 } from './chaos';
+import { notBuilt } from '../core/app-problems';
 import { Problems } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
 import { ChaosSchedule, ChaosWorkflow, ScheduleSpec, StatusCheckSpec, WorkflowSpec, WorkflowTemplate } from './crds/chaos-mesh';
@@ -136,11 +137,11 @@ export class GuardedWorkflow extends Construct {
   /** Every fault of the workflow. */
   public readonly faults: readonly ChaosFault[];
   /** The workflow spec. */
-  public readonly spec: WorkflowSpec;
+  public readonly spec!: WorkflowSpec;
   /** Upper bound of the run, in seconds (sum of serial steps, max of parallel ones). */
   public readonly deadlineSeconds: number;
   /** The Workflow, or the Schedule that creates it. */
-  public readonly apiObject: ChaosWorkflow | ChaosSchedule;
+  public readonly apiObject!: ChaosWorkflow | ChaosSchedule;
 
   constructor(scope: Construct, id: string, props: GuardedWorkflowProps) {
     super(scope, id);
@@ -209,10 +210,7 @@ export class GuardedWorkflow extends Construct {
       templates.push({ name: entry, templateType: 'Parallel', children: [check, root.name] });
     }
     const schedule = props.schedule ? resolveSchedule(p, props.schedule) : undefined;
-    if (p.count > 0) {
-      scope.node.tryRemoveChild(id);
-      p.throwIfAny();
-    }
+    if (p.count > 0) return notBuilt(this, 'GuardedWorkflow', p.all);
     this.spec = { entry, templates };
     const annotations = {
       ...(props.guard ? { [CHAOS_ANNOTATIONS.guard]: `aborts when ${[props.guard.alertName].flat().join(' or ')} fires` } : {}),

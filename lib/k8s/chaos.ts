@@ -12,6 +12,7 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { notBuilt } from '../core/app-problems';
 import { cronScheduleProblems } from '../core/cron';
 import { Problems, ValidationError } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
@@ -501,7 +502,7 @@ export class ChaosExperiment extends Construct {
   /** The resolved schedule, when scheduled. */
   public readonly schedule?: Pick<ScheduleSpec, 'schedule' | 'historyLimit' | 'startingDeadlineSeconds' | 'concurrencyPolicy'>;
   /** The chaos object, or the Schedule. */
-  public readonly apiObject: PodChaos | NetworkChaos | IOChaos | ChaosSchedule;
+  public readonly apiObject!: PodChaos | NetworkChaos | IOChaos | ChaosSchedule;
 
   constructor(scope: Construct, id: string, props: ChaosExperimentProps) {
     super(scope, id);
@@ -513,10 +514,7 @@ export class ChaosExperiment extends Construct {
     p.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use e.g. "chaos"');
     productionProblems(p, this.environment, [this.fault.target], this.allowProduction);
     if (props.schedule) this.schedule = resolveSchedule(p, props.schedule);
-    if (p.count > 0) {
-      scope.node.tryRemoveChild(id);
-      p.throwIfAny();
-    }
+    if (p.count > 0) return notBuilt(this, 'ChaosExperiment', p.all);
     const metadata = {
       name: this.fault.name,
       namespace: this.namespace,

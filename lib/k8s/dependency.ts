@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { notBuiltProblemsOf, recordAppProblem } from '../core/app-problems';
 import { Criticality } from '../core/criticality';
 import { ValidationError } from '../core/errors';
 
@@ -104,20 +105,23 @@ export class ServiceGraph {
   }
 
   /**
-   * Adds `from -> to`. A cycle is an error, raised here with the whole loop.
-   * @throws ValidationError naming the dependent's path and the cycle.
+   * Adds `from -> to`. A cycle is an error with the whole loop, recorded on the app (thrown with
+   * every other problem of the app at its first validation); the edge is not added.
    */
   public addEdge(from: IDependent, to: IDependable, options: DependOnOptions = {}): void {
+    // An end that was not built has its problems recorded already; the app will not synthesize.
+    if (notBuiltProblemsOf(from) || notBuiltProblemsOf(to)) return;
     if ((this.out.get(from) ?? []).some(e => e.to === to)) return;
     const cycle = from === to ? [from] : this.pathBetween(to, from);
     if (cycle) {
       const loop = [from, ...cycle].map(n => n.dependencyFacts.id);
-      throw new ValidationError('Dependency', from.node.path, [{
+      recordAppProblem(from, new ValidationError('Dependency', from.node.path, [{
         prop: 'dependOn',
         value: to.dependencyFacts.id,
         why: `closes a dependency cycle ${loop.join(' -> ')}, where one failure feeds back into itself`,
         fix: 'break the cycle: make one side asynchronous (a queue) or remove the call',
-      }]);
+      }]));
+      return;
     }
     this.nodeSet.add(from);
     this.nodeSet.add(to);

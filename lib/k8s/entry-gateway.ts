@@ -95,35 +95,37 @@ export { HEALTH_CHECK_RESPONSE_TIMEOUT };
  * service's NetworkPolicy admits the gateway pods and the reliability report starts from it.
  */
 export class EntryGateway extends Construct implements IDependent {
-  public readonly name: string;
-  public readonly service: ResilientService;
-  public readonly hosts: readonly string[];
-  public readonly credentialName: string;
-  public readonly ingressNamespace: string;
-  public readonly selector: Readonly<Record<string, string>>;
-  public readonly httpsRedirect: boolean;
-  public readonly healthPath: string;
+  public readonly name!: string;
+  public readonly service!: ResilientService;
+  public readonly hosts!: readonly string[];
+  public readonly credentialName!: string;
+  public readonly ingressNamespace!: string;
+  public readonly selector!: Readonly<Record<string, string>>;
+  public readonly httpsRedirect!: boolean;
+  public readonly healthPath!: string;
   /** The entry service's readiness path the health path is rewritten to. */
-  public readonly readinessPath: string;
-  public readonly healthCheckHost: string | false;
-  public readonly minProtocolVersion: 'TLSV1_2' | 'TLSV1_3';
-  public readonly replicas: number;
-  public readonly zones: number;
+  public readonly readinessPath!: string;
+  public readonly healthCheckHost!: string | false;
+  public readonly minProtocolVersion!: 'TLSV1_2' | 'TLSV1_3';
+  public readonly replicas!: number;
+  public readonly zones!: number;
   /** Timeout of the health route: the readiness probe's timeout, at most {@link HEALTH_CHECK_RESPONSE_TIMEOUT}. */
-  public readonly healthTimeout: Duration;
+  public readonly healthTimeout!: Duration;
   /** The public entry of the region: the reliability report starts here. */
   public readonly entryPoint = true;
   /** `namespace/name` of the Gateway, as VirtualServices reference it. */
-  public readonly gatewayRef: string;
-  public readonly gateway: IstioGateway;
+  public readonly gatewayRef!: string;
+  public readonly gateway!: IstioGateway;
   /** Routes of the public hosts: the health route, then everything else to the service. */
-  public readonly virtualService: IstioVirtualService;
+  public readonly virtualService!: IstioVirtualService;
   /** The health route on {@link healthCheckHost} (absent when it is false). */
   public readonly healthVirtualService?: IstioVirtualService;
 
   constructor(scope: Construct, id: string, props: EntryGatewayProps) {
     super(scope, id);
-    const { settings: s } = resolveConstruct(this, 'EntryGateway', c => resolveEntryGatewayProps(id, props, c));
+    const resolved = resolveConstruct(this, 'EntryGateway', c => resolveEntryGatewayProps(id, props, c), props);
+    if (!resolved.built) return resolved.placeholder;
+    const { settings: s } = resolved;
     const svc = s.service;
     this.service = svc;
     this.name = s.name;

@@ -75,39 +75,41 @@ export interface EtcdClusterProps {
  * Pod name through Kubernetes' `$(POD_NAME)` expansion.
  */
 export class EtcdCluster extends Construct implements IDependable {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly team: string;
-  public readonly image: string;
-  public readonly members: number;
-  public readonly zones: readonly string[];
-  public readonly storageSize: string;
-  public readonly storageClass: string;
-  public readonly resources: ResolvedResources;
-  public readonly identity: Required<PodIdentity>;
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly team!: string;
+  public readonly image!: string;
+  public readonly members!: number;
+  public readonly zones!: readonly string[];
+  public readonly storageSize!: string;
+  public readonly storageClass!: string;
+  public readonly resources!: ResolvedResources;
+  public readonly identity!: Required<PodIdentity>;
   /** Name of the headless governing Service. */
-  public readonly headlessServiceName: string;
+  public readonly headlessServiceName!: string;
   /** Every member's client endpoint, `host:port` (what Patroni's `etcd3.hosts` lists). */
-  public readonly clientEndpoints: readonly string[];
+  public readonly clientEndpoints!: readonly string[];
   /** The peers as every member lists them in `--initial-cluster`. */
-  public readonly peers: readonly EtcdPeer[];
-  public readonly selectorLabels: Record<string, string>;
-  public readonly labels: Record<string, string>;
+  public readonly peers!: readonly EtcdPeer[];
+  public readonly selectorLabels!: Record<string, string>;
+  public readonly labels!: Record<string, string>;
 
-  public readonly statefulSet: ApiObject;
-  public readonly headlessService: ApiObject;
-  public readonly service: ApiObject;
-  public readonly serviceAccount: ApiObject;
-  public readonly podDisruptionBudget: ApiObject;
-  public readonly networkPolicy: ApiObject;
-  public readonly serviceMonitor: ApiObject;
+  public readonly statefulSet!: ApiObject;
+  public readonly headlessService!: ApiObject;
+  public readonly service!: ApiObject;
+  public readonly serviceAccount!: ApiObject;
+  public readonly podDisruptionBudget!: ApiObject;
+  public readonly networkPolicy!: ApiObject;
+  public readonly serviceMonitor!: ApiObject;
 
-  private readonly clusterDomain: string;
-  private readonly members_: StatefulMembers;
+  private readonly clusterDomain!: string;
+  private readonly members_!: StatefulMembers;
 
   constructor(scope: Construct, id: string, props: EtcdClusterProps) {
     super(scope, id);
-    const { settings: s, context } = resolveConstruct(this, 'EtcdCluster', c => resolveEtcdClusterProps(id, props, c));
+    const resolved = resolveConstruct(this, 'EtcdCluster', c => resolveEtcdClusterProps(id, props, c), props);
+    if (!resolved.built) return resolved.placeholder;
+    const { settings: s, context } = resolved;
     this.name = s.name;
     this.namespace = s.namespace;
     this.team = s.team;

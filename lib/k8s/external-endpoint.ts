@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { notBuilt } from '../core/app-problems';
 import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
 import { IstioServiceEntry } from './crds/istio';
@@ -56,7 +57,7 @@ export class ExternalEndpoint extends Construct implements IDependable {
     problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use lower-case letters, digits and "-"');
     for (const p of this.ports) problems.when(!Number.isInteger(p) || p < 1 || p > 65535, 'ports', p, 'is not a port number', 'use e.g. 443');
     problems.when(!(this.availability > 0 && this.availability < 1), 'availability', this.availability, 'must be a fraction between 0 and 1', 'use e.g. 0.9995');
-    problems.throwIfAny();
+    if (problems.count > 0) return notBuilt(this, 'ExternalEndpoint', problems.all);
 
     new IstioServiceEntry(this, 'Resource', {
       metadata: { name: id, namespace: this.namespace, labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.name]: id } },

@@ -21,7 +21,7 @@ import {
 } from './chaos';
 import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, ChaosSteps } from './chaos-workflow';
 import { PlatformContext, platformContext } from './private/context';
-import { Resolution, resolution, settingsOrThrow } from './private/resolve';
+import { Resolution, resolution, settingsOrInvalid } from './private/resolve';
 import { Problems } from '../core/errors';
 import { toAlertName } from '../render/slo-rules';
 
@@ -105,19 +105,21 @@ const DOW = /^[1-5](-[1-5])?(,[1-5](-[1-5])?)*$/;
  * The game day: one scheduled, guarded Workflow per scenario of the case study's table.
  */
 export class GameDay extends Construct {
-  public readonly scenarios: readonly GameDayScenario[];
+  public readonly scenarios!: readonly GameDayScenario[];
   /** One guarded workflow per scenario, in table order. */
-  public readonly workflows: readonly GuardedWorkflow[];
-  public readonly daysOfWeek: string;
-  public readonly start: { readonly hour: number; readonly minute: number };
-  public readonly slotMinutes: number;
-  public readonly businessHours: { readonly startHour: number; readonly endHour: number };
-  public readonly faultDuration: string;
+  public readonly workflows!: readonly GuardedWorkflow[];
+  public readonly daysOfWeek!: string;
+  public readonly start!: { readonly hour: number; readonly minute: number };
+  public readonly slotMinutes!: number;
+  public readonly businessHours!: { readonly startHour: number; readonly endHour: number };
+  public readonly faultDuration!: string;
   public readonly timeZone?: string;
 
   constructor(scope: Construct, id: string, props: GameDayProps) {
     super(scope, id);
-    const resolved = settingsOrThrow(this, 'GameDay', resolveGameDayProps(props, platformContext(this)));
+    const r = settingsOrInvalid(this, 'GameDay', () => resolveGameDayProps(props, platformContext(this)), props);
+    if (!r.built) return r.placeholder;
+    const resolved = r.settings;
     this.daysOfWeek = resolved.daysOfWeek;
     this.start = resolved.start;
     this.slotMinutes = resolved.slotMinutes;

@@ -211,78 +211,80 @@ const PRESTOP_SECONDS = 5;
  * ```
  */
 export class KafkaCluster extends Construct implements IDependable {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly team: string;
-  public readonly tier: Criticality;
-  public readonly image: string;
-  public readonly metricsImage: string;
-  public readonly zones: readonly string[];
-  public readonly brokers: number;
-  public readonly controllers: number;
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly team!: string;
+  public readonly tier!: Criticality;
+  public readonly image!: string;
+  public readonly metricsImage!: string;
+  public readonly zones!: readonly string[];
+  public readonly brokers!: number;
+  public readonly controllers!: number;
   /** Brokers per zone (zone order), e.g. `{ 'us-east-1a': 1, ... }`. */
-  public readonly brokersPerZone: Readonly<Record<string, number>>;
-  public readonly defaultReplicationFactor: number;
-  public readonly minInsyncReplicas: number;
-  public readonly numPartitions: number;
-  public readonly logRetentionHours: number;
+  public readonly brokersPerZone!: Readonly<Record<string, number>>;
+  public readonly defaultReplicationFactor!: number;
+  public readonly minInsyncReplicas!: number;
+  public readonly numPartitions!: number;
+  public readonly logRetentionHours!: number;
   /** Declared topics with every default resolved. */
-  public readonly topics: readonly KafkaTopicSpec[];
+  public readonly topics!: readonly KafkaTopicSpec[];
   public readonly tls?: { readonly secretName: string; readonly clientAuth: 'required' | 'requested' | 'none' };
-  public readonly brokerResources: ResolvedResources;
-  public readonly controllerResources: ResolvedResources;
-  public readonly brokerStorage: { readonly size: string; readonly storageClassName?: string };
-  public readonly controllerStorage: { readonly size: string; readonly storageClassName?: string };
-  public readonly identity: Required<PodIdentity>;
+  public readonly brokerResources!: ResolvedResources;
+  public readonly controllerResources!: ResolvedResources;
+  public readonly brokerStorage!: { readonly size: string; readonly storageClassName?: string };
+  public readonly controllerStorage!: { readonly size: string; readonly storageClassName?: string };
+  public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
-  public readonly clusterId: string;
-  public readonly priorityClassName: string;
+  public readonly clusterId!: string;
+  public readonly priorityClassName!: string;
   public readonly clientPort = KAFKA_DEFAULTS.clientPort;
   public readonly replicationPort = KAFKA_DEFAULTS.replicationPort;
   public readonly controllerPort = KAFKA_DEFAULTS.controllerPort;
   public readonly metricsPort = KAFKA_DEFAULTS.metricsPort;
   /** `host:port` clients bootstrap from (the ready brokers behind one ClusterIP Service). */
-  public readonly bootstrapServers: string;
+  public readonly bootstrapServers!: string;
   /** The rendered `controller.quorum.voters`. */
-  public readonly controllerQuorumVoters: string;
+  public readonly controllerQuorumVoters!: string;
   /** Labels on every object. */
-  public readonly labels: Record<string, string>;
+  public readonly labels!: Record<string, string>;
   /** Labels selecting every broker pod (all zones). */
-  public readonly brokerSelector: Record<string, string>;
+  public readonly brokerSelector!: Record<string, string>;
   /** Labels selecting the controller pods. */
-  public readonly controllerSelector: Record<string, string>;
+  public readonly controllerSelector!: Record<string, string>;
 
   /** One broker StatefulSet per zone, in zone order. */
-  public readonly brokerStatefulSets: readonly ApiObject[];
-  public readonly controllerStatefulSet: ApiObject;
-  public readonly bootstrapService: ApiObject;
-  public readonly brokerService: ApiObject;
-  public readonly controllerService: ApiObject;
-  public readonly brokerConfig: ApiObject;
-  public readonly controllerConfig: ApiObject;
-  public readonly metricsConfig: ApiObject;
-  public readonly serviceAccount: ApiObject;
-  public readonly brokerDisruptionBudget: ApiObject;
-  public readonly controllerDisruptionBudget: ApiObject;
-  public readonly brokerNetworkPolicy: ApiObject;
-  public readonly controllerNetworkPolicy: ApiObject;
-  public readonly serviceMonitor: ApiObject;
-  public readonly prometheusRule: ApiObject;
+  public readonly brokerStatefulSets!: readonly ApiObject[];
+  public readonly controllerStatefulSet!: ApiObject;
+  public readonly bootstrapService!: ApiObject;
+  public readonly brokerService!: ApiObject;
+  public readonly controllerService!: ApiObject;
+  public readonly brokerConfig!: ApiObject;
+  public readonly controllerConfig!: ApiObject;
+  public readonly metricsConfig!: ApiObject;
+  public readonly serviceAccount!: ApiObject;
+  public readonly brokerDisruptionBudget!: ApiObject;
+  public readonly controllerDisruptionBudget!: ApiObject;
+  public readonly brokerNetworkPolicy!: ApiObject;
+  public readonly controllerNetworkPolicy!: ApiObject;
+  public readonly serviceMonitor!: ApiObject;
+  public readonly prometheusRule!: ApiObject;
   /** The topics ConfigMap, Job and NetworkPolicy (when topics are declared). */
   public readonly topicsConfig?: ApiObject;
   public readonly topicsJob?: ApiObject;
   public readonly topicsNetworkPolicy?: ApiObject;
 
-  private readonly monitoringNamespace: string;
-  private readonly clusterDomain: string;
-  private readonly topicsSelector: Record<string, string>;
-  private readonly brokerMembers: StatefulMembers;
-  private readonly controllerMembers: StatefulMembers;
+  private readonly monitoringNamespace!: string;
+  private readonly clusterDomain!: string;
+  private readonly topicsSelector!: Record<string, string>;
+  private readonly brokerMembers!: StatefulMembers;
+  private readonly controllerMembers!: StatefulMembers;
 
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
     super(scope, id);
-    const { settings: s, context } = resolveConstruct(this, 'KafkaCluster', c => resolveKafkaClusterProps(id, props, c));
+    const resolved = resolveConstruct(this, 'KafkaCluster', c => resolveKafkaClusterProps(id, props, c), props);
+    if (!resolved.built) return resolved.placeholder;
+    const { settings: s, context } = resolved;
     this.name = s.name;
     this.namespace = s.namespace;
     this.team = s.team;

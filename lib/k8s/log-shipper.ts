@@ -30,7 +30,7 @@ import { SecretKeySelector } from './crds/monitoring-stack';
 import { PlatformContext, platformContext } from './private/context';
 import { renderNetworkPolicySpec } from './private/network';
 import { podSecurityContext } from './private/pod';
-import { Resolution, resolution, settingsOrThrow } from './private/resolve';
+import { Resolution, resolution, settingsOrInvalid } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { hardenedContainer } from './private/workload';
 import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems } from './workload-options';
@@ -105,22 +105,24 @@ export const LOG_READER_TOKEN_REASON = 'the Fluent Bit kubernetes filter calls t
 
 /** A Fluent Bit DaemonSet shipping every node's container logs, parsed and redacted. */
 export class LogShipper extends Construct {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly image: string;
-  public readonly resources: ResolvedResources;
-  public readonly apiServerCidrs: readonly string[];
-  public readonly httpPort: number;
-  public readonly selectorLabels: Readonly<Record<string, string>>;
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly image!: string;
+  public readonly resources!: ResolvedResources;
+  public readonly apiServerCidrs!: readonly string[];
+  public readonly httpPort!: number;
+  public readonly selectorLabels!: Readonly<Record<string, string>>;
   /** The rendered index lifecycle policy. */
-  public readonly lifecyclePolicy: Record<string, any>;
-  public readonly daemonSet: ApiObject;
-  public readonly configMap: ApiObject;
+  public readonly lifecyclePolicy!: Record<string, any>;
+  public readonly daemonSet!: ApiObject;
+  public readonly configMap!: ApiObject;
 
   constructor(scope: Construct, id: string, props: LogShipperProps) {
     super(scope, id);
     const ctx = platformContext(this);
-    const resolved = settingsOrThrow(this, 'LogShipper', resolveLogShipperProps(props, ctx));
+    const r = settingsOrInvalid(this, 'LogShipper', () => resolveLogShipperProps(props, ctx), props);
+    if (!r.built) return r.placeholder;
+    const resolved = r.settings;
     this.name = resolved.name;
     this.namespace = resolved.namespace;
     this.image = resolved.image;

@@ -200,42 +200,42 @@ export interface MonitoringStackProps {
  */
 export class MonitoringStack extends Construct {
   /** The name of the Prometheus and Alertmanager resources. */
-  public readonly name: string;
+  public readonly name!: string;
   /** Namespace. */
-  public readonly namespace: string;
+  public readonly namespace!: string;
   /** The `cluster` external label. */
-  public readonly cluster: string;
+  public readonly cluster!: string;
   /** The `region` external label. */
-  public readonly region: string;
+  public readonly region!: string;
   /** Labels that select ServiceMonitors, PodMonitors and PrometheusRules. */
-  public readonly selectorLabels: Readonly<Record<string, string>>;
+  public readonly selectorLabels!: Readonly<Record<string, string>>;
   /** Prometheus replicas. */
-  public readonly prometheusReplicas: number;
+  public readonly prometheusReplicas!: number;
   /** Local retention. */
-  public readonly retention: string;
+  public readonly retention!: string;
   /** Local size cap. */
-  public readonly retentionSize: string;
+  public readonly retentionSize!: string;
   /** Volume size per Prometheus replica. */
-  public readonly storageSize: string;
+  public readonly storageSize!: string;
   /** Scrape and evaluation interval. */
-  public readonly scrapeInterval: string;
+  public readonly scrapeInterval!: string;
   /** Alertmanager members. */
-  public readonly alertmanagerReplicas: number;
+  public readonly alertmanagerReplicas!: number;
   /** Thanos Query replicas. */
-  public readonly queryReplicas: number;
+  public readonly queryReplicas!: number;
   /** The sidecar's object-storage Secret key. */
-  public readonly objectStorageSecret: SecretKeySelector;
+  public readonly objectStorageSecret!: SecretKeySelector;
   /** Other regions' store endpoints. */
-  public readonly remoteEndpoints: readonly string[];
+  public readonly remoteEndpoints!: readonly string[];
   /** Pod labels of the Prometheus pods (as prometheus-operator sets them). */
-  public readonly prometheusPodLabels: Readonly<Record<string, string>>;
+  public readonly prometheusPodLabels!: Readonly<Record<string, string>>;
   /** Pod labels of the Alertmanager pods. */
-  public readonly alertmanagerPodLabels: Readonly<Record<string, string>>;
+  public readonly alertmanagerPodLabels!: Readonly<Record<string, string>>;
 
-  public readonly prometheus: Prometheus;
-  public readonly alertmanager: Alertmanager;
-  public readonly alertmanagerConfig: ApiObject;
-  public readonly query: HardenedDeploymentObjects;
+  public readonly prometheus!: Prometheus;
+  public readonly alertmanager!: Alertmanager;
+  public readonly alertmanagerConfig!: ApiObject;
+  public readonly query!: HardenedDeploymentObjects;
   /**
    * The internal load balancer exposing this region's sidecars (gRPC 10901) to the other
    * regions' Query; only when `thanos.remoteCidrs` is set.
@@ -244,7 +244,9 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
-    const { settings: s, context } = resolveConstruct(this, 'MonitoringStack', c => resolveMonitoringStackProps(this.node.path, props, c));
+    const resolved = resolveConstruct(this, 'MonitoringStack', c => resolveMonitoringStackProps(this.node.path, props, c), props);
+    if (!resolved.built) return resolved.placeholder;
+    const { settings: s, context } = resolved;
     this.name = s.name;
     this.namespace = s.namespace;
     this.region = s.region;

@@ -352,68 +352,68 @@ const POOLER_SAFE_STOP = 'kill -INT 1; while kill -0 1 2>/dev/null; do sleep 1; 
  * ```
  */
 export class PatroniCluster extends Construct implements IDependent {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly team: string;
-  public readonly tier: Criticality;
-  public readonly image: string;
-  public readonly exporterImage: string;
-  public readonly members: number;
-  public readonly zones: readonly string[];
-  public readonly storageSize: string;
-  public readonly storageClass: string;
-  public readonly resources: ResolvedResources;
-  public readonly exporterResources: ResolvedResources;
-  public readonly identity: Required<PodIdentity>;
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly team!: string;
+  public readonly tier!: Criticality;
+  public readonly image!: string;
+  public readonly exporterImage!: string;
+  public readonly members!: number;
+  public readonly zones!: readonly string[];
+  public readonly storageSize!: string;
+  public readonly storageClass!: string;
+  public readonly resources!: ResolvedResources;
+  public readonly exporterResources!: ResolvedResources;
+  public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
   /** Which DCS holds the leader lock. */
-  public readonly dcsKind: 'etcd3' | 'kubernetes';
+  public readonly dcsKind!: 'etcd3' | 'kubernetes';
   /** The etcd cluster, when the DCS is etcd. */
   public readonly etcd?: EtcdCluster;
-  public readonly podCidrs: readonly string[];
-  public readonly kubernetesApi: Required<KubernetesApiAccess>;
-  public readonly credentials: Required<PostgresCredentials>;
+  public readonly podCidrs!: readonly string[];
+  public readonly kubernetesApi!: Required<KubernetesApiAccess>;
+  public readonly credentials!: Required<PostgresCredentials>;
   /** The backup settings with every default applied, when backups are on (`roleArn` only with IRSA). */
   public readonly backup?: ResolvedPatroniBackup;
   /** The base-backup job's ServiceAccount (`<name>-backup`), bound to the same AWS role; undefined without backups. */
   public readonly backupServiceAccountName?: string;
   /** Every renderer input with its default applied (failover timings, parameters, role names). */
-  public readonly patroni: ResolvedPatroniMemberOptions;
+  public readonly patroni!: ResolvedPatroniMemberOptions;
   /** Seconds the preStop waits for the leadership to move. */
-  public readonly switchoverWaitSeconds: number;
+  public readonly switchoverWaitSeconds!: number;
   /** terminationGracePeriodSeconds: the switchover wait plus PostgreSQL's shutdown. */
-  public readonly gracePeriodSeconds: number;
-  public readonly selectorLabels: Record<string, string>;
-  public readonly labels: Record<string, string>;
+  public readonly gracePeriodSeconds!: number;
+  public readonly selectorLabels!: Record<string, string>;
+  public readonly labels!: Record<string, string>;
   /**
    * The members' ServiceAccount (`<name>` in the namespace): the one the AWS backup role must
    * trust for IRSA (`system:serviceaccount:<namespace>:<name>`), since WAL-G runs in the members.
    */
-  public readonly serviceAccountName: string;
+  public readonly serviceAccountName!: string;
   /** Headless governing Service name. */
-  public readonly headlessServiceName: string;
+  public readonly headlessServiceName!: string;
   /** Read-write (leader) Service name: the cluster name. */
-  public readonly readWriteServiceName: string;
+  public readonly readWriteServiceName!: string;
   /** Read-only (replicas) Service name. */
-  public readonly readOnlyServiceName: string;
+  public readonly readOnlyServiceName!: string;
   /** Host applications connect to for writes, e.g. `orders-db.orders.svc.cluster.local`. */
-  public readonly host: string;
+  public readonly host!: string;
   /** Host for reads that tolerate replication lag (0 on synchronous standbys for committed data). */
-  public readonly readOnlyHost: string;
+  public readonly readOnlyHost!: string;
 
-  public readonly statefulSet: ApiObject;
-  public readonly configMap: ApiObject;
-  public readonly serviceAccount: ApiObject;
-  public readonly role: ApiObject;
-  public readonly roleBinding: ApiObject;
-  public readonly headlessService: ApiObject;
-  public readonly readWriteService: ApiObject;
-  public readonly readOnlyService: ApiObject;
-  public readonly podDisruptionBudget: ApiObject;
-  public readonly networkPolicy: ApiObject;
-  public readonly serviceMonitor: ApiObject;
-  public readonly prometheusRule: ApiObject;
+  public readonly statefulSet!: ApiObject;
+  public readonly configMap!: ApiObject;
+  public readonly serviceAccount!: ApiObject;
+  public readonly role!: ApiObject;
+  public readonly roleBinding!: ApiObject;
+  public readonly headlessService!: ApiObject;
+  public readonly readWriteService!: ApiObject;
+  public readonly readOnlyService!: ApiObject;
+  public readonly podDisruptionBudget!: ApiObject;
+  public readonly networkPolicy!: ApiObject;
+  public readonly serviceMonitor!: ApiObject;
+  public readonly prometheusRule!: ApiObject;
   public readonly backupCronJob?: ApiObject;
   /** The pooler settings with every default applied, when the pooler is on. */
   public readonly poolerOptions?: ResolvedPgBouncerOptions;
@@ -422,12 +422,14 @@ export class PatroniCluster extends Construct implements IDependent {
   /** pgbouncer.ini from {@link renderPgBouncerIni}. */
   public readonly poolerConfigMap?: ApiObject;
 
-  private readonly memberGroup: StatefulMembers;
-  private readonly monitoringNamespace: string;
+  private readonly memberGroup!: StatefulMembers;
+  private readonly monitoringNamespace!: string;
 
   constructor(scope: Construct, id: string, props: PatroniClusterProps) {
     super(scope, id);
-    const { settings: s, context } = resolveConstruct(this, 'PatroniCluster', c => resolvePatroniClusterProps(id, props, c));
+    const resolved = resolveConstruct(this, 'PatroniCluster', c => resolvePatroniClusterProps(id, props, c), props);
+    if (!resolved.built) return resolved.placeholder;
+    const { settings: s, context } = resolved;
     this.name = s.name;
     this.namespace = s.namespace;
     this.team = s.team;

@@ -224,75 +224,77 @@ const AUTH = `REDISCLI_AUTH="$(cat ${SECRET_FILE})" redis-cli`;
  *   members among themselves and monitoring (metrics port).
  */
 export class RedisSentinel extends Construct implements IDependable {
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly team: string;
-  public readonly tier: Criticality;
-  public readonly image: string;
-  public readonly exporterImage: string;
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly team!: string;
+  public readonly tier!: Criticality;
+  public readonly image!: string;
+  public readonly exporterImage!: string;
   /** Replicas of the master. */
-  public readonly replicas: number;
+  public readonly replicas!: number;
   /** Redis pods (`replicas + 1`). */
-  public readonly redisPods: number;
-  public readonly sentinels: number;
-  public readonly quorum: number;
-  public readonly masterName: string;
-  public readonly downAfterMilliseconds: number;
-  public readonly failoverTimeoutMilliseconds: number;
-  public readonly parallelSyncs: number;
-  public readonly minReplicasToWrite: number;
-  public readonly minReplicasMaxLagSeconds: number;
-  public readonly maxmemoryPolicy: RedisMaxmemoryPolicy;
-  public readonly maxmemoryPercent: number;
+  public readonly redisPods!: number;
+  public readonly sentinels!: number;
+  public readonly quorum!: number;
+  public readonly masterName!: string;
+  public readonly downAfterMilliseconds!: number;
+  public readonly failoverTimeoutMilliseconds!: number;
+  public readonly parallelSyncs!: number;
+  public readonly minReplicasToWrite!: number;
+  public readonly minReplicasMaxLagSeconds!: number;
+  public readonly maxmemoryPolicy!: RedisMaxmemoryPolicy;
+  public readonly maxmemoryPercent!: number;
   /** maxmemory in bytes, from the memory limit and `maxmemoryPercent`. */
-  public readonly maxmemoryBytes: number;
-  public readonly zones: readonly string[];
-  public readonly storage: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
-  public readonly sentinelStorage: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
-  public readonly resources: ResolvedResources;
-  public readonly sentinelResources: ResolvedResources;
-  public readonly identity: Required<PodIdentity>;
+  public readonly maxmemoryBytes!: number;
+  public readonly zones!: readonly string[];
+  public readonly storage!: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
+  public readonly sentinelStorage!: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
+  public readonly resources!: ResolvedResources;
+  public readonly sentinelResources!: ResolvedResources;
+  public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
-  public readonly passwordSecret: Required<RedisSecretKeyRef>;
-  public readonly priorityClassName: string;
+  public readonly passwordSecret!: Required<RedisSecretKeyRef>;
+  public readonly priorityClassName!: string;
   /** Redis pods' PDB maxUnavailable. */
-  public readonly redisMaxUnavailable: number;
+  public readonly redisMaxUnavailable!: number;
   /** Sentinel pods' PDB maxUnavailable (`sentinels - quorum`: the rest can still fail over). */
-  public readonly sentinelMaxUnavailable: number;
+  public readonly sentinelMaxUnavailable!: number;
   /** Headless Service host of the Redis pods, e.g. `cache-redis.catalog.svc.cluster.local`. */
-  public readonly redisHost: string;
+  public readonly redisHost!: string;
   /** Headless Service host of the Sentinels: what clients give their Sentinel client. */
-  public readonly sentinelHost: string;
+  public readonly sentinelHost!: string;
   /** Pod DNS names of the Redis pods (`redisHosts[0]` is the initial master). */
-  public readonly redisHosts: readonly string[];
+  public readonly redisHosts!: readonly string[];
   /** Pod DNS names of the Sentinels. */
-  public readonly sentinelHosts: readonly string[];
-  public readonly redisSelector: Record<string, string>;
-  public readonly sentinelSelector: Record<string, string>;
+  public readonly sentinelHosts!: readonly string[];
+  public readonly redisSelector!: Record<string, string>;
+  public readonly sentinelSelector!: Record<string, string>;
 
-  public readonly redisConfigMap: ApiObject;
-  public readonly sentinelConfigMap: ApiObject;
-  public readonly serviceAccount: ApiObject;
+  public readonly redisConfigMap!: ApiObject;
+  public readonly sentinelConfigMap!: ApiObject;
+  public readonly serviceAccount!: ApiObject;
   /** The Redis StatefulSet (`node.defaultChild`). */
-  public readonly redisStatefulSet: ApiObject;
-  public readonly sentinelStatefulSet: ApiObject;
-  public readonly redisService: ApiObject;
-  public readonly sentinelService: ApiObject;
-  public readonly redisPodDisruptionBudget: ApiObject;
-  public readonly sentinelPodDisruptionBudget: ApiObject;
-  public readonly redisNetworkPolicy: ApiObject;
-  public readonly sentinelNetworkPolicy: ApiObject;
-  public readonly serviceMonitor: ApiObject;
-  public readonly prometheusRule: ApiObject;
+  public readonly redisStatefulSet!: ApiObject;
+  public readonly sentinelStatefulSet!: ApiObject;
+  public readonly redisService!: ApiObject;
+  public readonly sentinelService!: ApiObject;
+  public readonly redisPodDisruptionBudget!: ApiObject;
+  public readonly sentinelPodDisruptionBudget!: ApiObject;
+  public readonly redisNetworkPolicy!: ApiObject;
+  public readonly sentinelNetworkPolicy!: ApiObject;
+  public readonly serviceMonitor!: ApiObject;
+  public readonly prometheusRule!: ApiObject;
 
-  private readonly monitoringNamespace: string;
-  private readonly redisMembers: StatefulMembers;
-  private readonly sentinelMembers: StatefulMembers;
+  private readonly monitoringNamespace!: string;
+  private readonly redisMembers!: StatefulMembers;
+  private readonly sentinelMembers!: StatefulMembers;
 
   constructor(scope: Construct, id: string, props: RedisSentinelProps) {
     super(scope, id);
-    const { settings: s, context } = resolveConstruct(this, 'RedisSentinel', c => resolveRedisSentinelProps(id, props, c));
+    const resolved = resolveConstruct(this, 'RedisSentinel', c => resolveRedisSentinelProps(id, props, c), props);
+    if (!resolved.built) return resolved.placeholder;
+    const { settings: s, context } = resolved;
     this.name = s.name;
     this.namespace = s.namespace;
     this.team = s.team;

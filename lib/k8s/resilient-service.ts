@@ -317,82 +317,84 @@ const WL04_TCP_REASON = 'a TCP service checks its serving port for liveness and 
  */
 export class ResilientService extends Construct implements IDependent {
   /** Service name. */
-  public readonly name: string;
-  public readonly namespace: string;
-  public readonly team: string;
-  public readonly tier: Criticality;
-  public readonly image: string;
+  public readonly name!: string;
+  public readonly namespace!: string;
+  public readonly team!: string;
+  public readonly tier!: Criticality;
+  public readonly image!: string;
   /** Zones the replicas spread over. */
-  public readonly zones: readonly string[];
+  public readonly zones!: readonly string[];
   /** Fixed replicas, or the autoscaler's minimum. */
-  public readonly minReplicas: number;
+  public readonly minReplicas!: number;
   /** The autoscaler's maximum (equals minReplicas without autoscaling). */
-  public readonly maxReplicas: number;
-  public readonly autoscaled: boolean;
+  public readonly maxReplicas!: number;
+  public readonly autoscaled!: boolean;
   /** Protocol spoken on {@link port}. */
-  public readonly protocol: ServiceProtocol;
+  public readonly protocol!: ServiceProtocol;
   /** The Service port's appProtocol (`http`, or `tcp`/the given one for TCP). */
-  public readonly appProtocol: string;
+  public readonly appProtocol!: string;
   /** Name of the serving port on the container and the Service: `http` or `tcp`. */
-  public readonly portName: string;
-  public readonly port: number;
-  public readonly metricsPort: number;
-  public readonly servicePort: number;
+  public readonly portName!: string;
+  public readonly port!: number;
+  public readonly metricsPort!: number;
+  public readonly servicePort!: number;
   /** Whether metrics are served and scraped. */
-  public readonly metrics: boolean;
-  public readonly probes: { readonly startup?: ResolvedProbe; readonly liveness: ResolvedProbe; readonly readiness: ResolvedProbe };
-  public readonly resources: ResolvedResources;
-  public readonly drain: Duration;
-  public readonly gracePeriod: Duration;
+  public readonly metrics!: boolean;
+  public readonly probes!: { readonly startup?: ResolvedProbe; readonly liveness: ResolvedProbe; readonly readiness: ResolvedProbe };
+  public readonly resources!: ResolvedResources;
+  public readonly drain!: Duration;
+  public readonly gracePeriod!: Duration;
   /** Shell command the preStop runs after the drain, if any. */
   public readonly afterDrain?: string;
-  public readonly maxSurge: number | string;
-  public readonly minReady: Duration;
-  public readonly progressDeadline: Duration;
-  public readonly revisionHistoryLimit: number;
-  public readonly disruption: { readonly maxUnavailable?: number | string; readonly minAvailable?: number };
-  public readonly identity: Required<PodIdentity>;
-  public readonly priorityClassName: string;
+  public readonly maxSurge!: number | string;
+  public readonly minReady!: Duration;
+  public readonly progressDeadline!: Duration;
+  public readonly revisionHistoryLimit!: number;
+  public readonly disruption!: { readonly maxUnavailable?: number | string; readonly minAvailable?: number };
+  public readonly identity!: Required<PodIdentity>;
+  public readonly priorityClassName!: string;
   /** Per-request timeout (HTTP only: resolved but not rendered for a TCP service). */
-  public readonly timeout: Duration;
+  public readonly timeout!: Duration;
   /** Retries (HTTP only; undefined for TCP). */
   public readonly retries?: { readonly attempts: number; readonly perTryTimeout: Duration; readonly retryOn: string };
-  public readonly connectionPool: IstioConnectionPool;
-  public readonly outlierDetection: IstioOutlierDetection;
+  public readonly connectionPool!: IstioConnectionPool;
+  public readonly outlierDetection!: IstioOutlierDetection;
   /** Labels selecting this service's pods. */
-  public readonly selectorLabels: Record<string, string>;
+  public readonly selectorLabels!: Record<string, string>;
   /**
    * The label that selects every pod of this service for policies (PDB, NetworkPolicy, mesh
    * Sidecar, callers' egress): `app.kubernetes.io/instance` only, which survives Flagger's
    * rewrite of `app.kubernetes.io/name` to `<name>-primary` on the pods it promotes.
    */
-  public readonly podSelector: Record<string, string>;
+  public readonly podSelector!: Record<string, string>;
   /** Labels on every object. */
-  public readonly labels: Record<string, string>;
+  public readonly labels!: Record<string, string>;
   /** Fully qualified service host, e.g. `order-service.orders.svc.cluster.local`. */
-  public readonly host: string;
-  public readonly entryPoint: boolean;
+  public readonly host!: string;
+  public readonly entryPoint!: boolean;
 
   /** The Deployment (`node.defaultChild`). */
-  public readonly deployment: ApiObject;
-  public readonly service: ApiObject;
-  public readonly serviceAccount: ApiObject;
-  public readonly podDisruptionBudget: ApiObject;
+  public readonly deployment!: ApiObject;
+  public readonly service!: ApiObject;
+  public readonly serviceAccount!: ApiObject;
+  public readonly podDisruptionBudget!: ApiObject;
   public readonly horizontalPodAutoscaler?: ApiObject;
-  public readonly networkPolicy: ApiObject;
-  public readonly destinationRule: ApiObject;
-  public readonly virtualService: ApiObject;
-  public readonly sidecar: ApiObject;
+  public readonly networkPolicy!: ApiObject;
+  public readonly destinationRule!: ApiObject;
+  public readonly virtualService!: ApiObject;
+  public readonly sidecar!: ApiObject;
   /** The ServiceMonitor (absent with `metrics: false`). */
   public readonly serviceMonitor?: ApiObject;
 
-  private readonly meshNamespace: string;
+  private readonly meshNamespace!: string;
   private readonly admitted: NetworkPeer[] = [];
-  private readonly monitoringNamespace: string;
+  private readonly monitoringNamespace!: string;
 
   constructor(scope: Construct, id: string, props: ResilientServiceProps) {
     super(scope, id);
-    const { settings: s, context } = resolveConstruct(this, 'ResilientService', c => resolveResilientServiceProps(id, props, c));
+    const resolved = resolveConstruct(this, 'ResilientService', c => resolveResilientServiceProps(id, props, c), props);
+    if (!resolved.built) return resolved.placeholder;
+    const { settings: s, context } = resolved;
     this.name = s.name;
     this.namespace = s.namespace;
     this.team = s.team;

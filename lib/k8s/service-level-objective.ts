@@ -12,6 +12,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { notBuilt, notBuiltPropProblems } from '../core/app-problems';
 import { Criticality, isCriticality } from '../core/criticality';
 import { Problem, Problems, ValidationError } from '../core/errors';
 import { isLabelValue } from '../core/labels';
@@ -173,49 +174,46 @@ function dashboardUrl(base: string, service: ResilientService): string {
  */
 export class ServiceLevelObjective extends Construct {
   /** The service measured. */
-  public readonly service: ResilientService;
+  public readonly service!: ResilientService;
   /** The SLI. */
-  public readonly sli: Sli;
+  public readonly sli!: Sli;
   /** The objective (99.95% by default for availability, 99.5% for latency). */
-  public readonly objective: Objective;
+  public readonly objective!: Objective;
   /** The error budget as downtime per year, month and week. */
-  public readonly errorBudget: ErrorBudget;
+  public readonly errorBudget!: ErrorBudget;
   /** The SLO window. */
-  public readonly window: PromDuration;
+  public readonly window!: PromDuration;
   /** The SLO's name (`slo` label). */
-  public readonly name: string;
+  public readonly name!: string;
   /** Rule evaluation interval. */
-  public readonly interval: PromDuration;
+  public readonly interval!: PromDuration;
   /** Runbook base URL. */
-  public readonly runbookBaseUrl: string;
+  public readonly runbookBaseUrl!: string;
   /** The dashboard every alert links. */
-  public readonly dashboardUrl: string;
+  public readonly dashboardUrl!: string;
   /** The resolved per-tier alert settings (severities after the tier shift). */
-  public readonly tiers: Required<BurnRateAlertsOptions>;
+  public readonly tiers!: Required<BurnRateAlertsOptions>;
   /** The resolved budget-exhausted alert settings. */
-  public readonly budgetExhausted: AlertOptions;
+  public readonly budgetExhausted!: AlertOptions;
   /** Whom the rules are about and how the service's series are selected. */
-  public readonly identity: ServiceIdentity;
+  public readonly identity!: ServiceIdentity;
   /** The rendered rule groups (the PrometheusRule's `spec.groups`). */
-  public readonly groups: readonly PrometheusRuleGroup[];
+  public readonly groups!: readonly PrometheusRuleGroup[];
   /** The PrometheusRule (`node.defaultChild`). */
-  public readonly prometheusRule: ApiObject;
+  public readonly prometheusRule!: ApiObject;
   /**
    * PromQL: the SLO's remaining error budget (1 = untouched, <= 0 = exhausted), e.g.
    * `slo:error_budget:remaining{service="order-service",namespace="orders",slo="order-service-availability"}`.
    */
-  public readonly budgetRemainingQuery: string;
+  public readonly budgetRemainingQuery!: string;
 
   constructor(scope: Construct, id: string, props: ServiceLevelObjectiveProps) {
     super(scope, id);
     const problems = new Problems('ServiceLevelObjective', this.node.path);
     const own = linkAndLabelProblems(props);
-    problems.addAll(serviceProblems(props.service));
-    if (problems.count > 0) {
-      problems.addAll(own);
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
+    problems.addAll(notBuiltPropProblems(props));
+    if (problems.count === 0) problems.addAll(serviceProblems(props.service));
+    if (problems.count > 0) return notBuilt(this, 'ServiceLevelObjective', [...problems.all, ...own]);
 
     this.service = props.service;
     this.sli = props.sli;
@@ -249,10 +247,7 @@ export class ServiceLevelObjective extends Construct {
     }));
     problems.addAll(rendered.problems.filter(p => !['dashboardUrl', 'runbookBaseUrl'].includes(p.prop) && !p.prop.startsWith('service')));
     problems.addAll(own);
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
+    if (problems.count > 0) return notBuilt(this, 'ServiceLevelObjective', problems.all);
 
     this.objective = Objective.of(props.objective ?? defaultObjective);
     this.errorBudget = errorBudget(this.objective);
@@ -306,30 +301,27 @@ type PackKey = typeof PACK_KEYS[number];
  */
 export class StandardAlerts extends Construct {
   /** The service the alerts are about. */
-  public readonly service: ResilientService;
+  public readonly service!: ResilientService;
   /** The dashboard every alert links. */
-  public readonly dashboardUrl: string;
+  public readonly dashboardUrl!: string;
   /** Runbook base URL. */
-  public readonly runbookBaseUrl: string;
+  public readonly runbookBaseUrl!: string;
   /** Pod-name pattern for kube-state-metrics and cAdvisor series. */
-  public readonly podPattern: string;
+  public readonly podPattern!: string;
   /** The resolved severity of every alert of the pack (after the tier shift). */
-  public readonly severities: Readonly<Record<PackKey, Severity>>;
+  public readonly severities!: Readonly<Record<PackKey, Severity>>;
   /** The rendered group (the PrometheusRule's only `spec.groups` entry). */
-  public readonly group: PrometheusRuleGroup;
+  public readonly group!: PrometheusRuleGroup;
   /** The PrometheusRule (`node.defaultChild`). */
-  public readonly prometheusRule: ApiObject;
+  public readonly prometheusRule!: ApiObject;
 
   constructor(scope: Construct, id: string, props: StandardAlertsProps) {
     super(scope, id);
     const problems = new Problems('StandardAlerts', this.node.path);
     const own = linkAndLabelProblems(props);
-    problems.addAll(serviceProblems(props.service));
-    if (problems.count > 0) {
-      problems.addAll(own);
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
+    problems.addAll(notBuiltPropProblems(props));
+    if (problems.count === 0) problems.addAll(serviceProblems(props.service));
+    if (problems.count > 0) return notBuilt(this, 'StandardAlerts', [...problems.all, ...own]);
     this.service = props.service;
     const tier = isCriticality(this.service.tier) ? this.service.tier : Criticality.CRITICAL;
     this.runbookBaseUrl = props.runbookBaseUrl;
@@ -355,10 +347,7 @@ export class StandardAlerts extends Construct {
     } as StandardAlertPackOptions));
     problems.addAll(rendered.problems.filter(p => !['dashboardUrl', 'runbookBaseUrl'].includes(p.prop) && !p.prop.startsWith('service')));
     problems.addAll(own);
-    if (problems.count > 0) {
-      scope.node.tryRemoveChild(id);
-      problems.throwIfAny();
-    }
+    if (problems.count > 0) return notBuilt(this, 'StandardAlerts', problems.all);
     this.group = rendered.result!;
     this.prometheusRule = new PrometheusRule(this, 'Resource', {
       metadata: { name: `${this.service.name}-alerts`, namespace: this.service.namespace, labels: { ...this.service.labels, ...props.ruleLabels } },

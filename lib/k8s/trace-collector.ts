@@ -76,19 +76,21 @@ export interface TraceCollectorProps extends Omit<TraceSamplingOptions, 'sampler
 
 /** OpenTelemetry Collector gateway + tail-sampling tiers. */
 export class TraceCollector extends Construct {
-  public readonly namespace: string;
-  public readonly image: string;
-  public readonly gatewayReplicas: number;
-  public readonly samplerReplicas: number;
-  public readonly resources: ResolvedResources;
+  public readonly namespace!: string;
+  public readonly image!: string;
+  public readonly gatewayReplicas!: number;
+  public readonly samplerReplicas!: number;
+  public readonly resources!: ResolvedResources;
   /** The OTLP endpoint services send traces to (gRPC). */
-  public readonly otlpGrpcEndpoint: string;
-  public readonly gateway: HardenedDeploymentObjects;
-  public readonly sampler: HardenedDeploymentObjects;
+  public readonly otlpGrpcEndpoint!: string;
+  public readonly gateway!: HardenedDeploymentObjects;
+  public readonly sampler!: HardenedDeploymentObjects;
 
   constructor(scope: Construct, id: string, props: TraceCollectorProps) {
     super(scope, id);
-    const { settings: s, context } = resolveConstruct(this, 'TraceCollector', c => resolveTraceCollectorProps(id, props, c));
+    const resolved = resolveConstruct(this, 'TraceCollector', c => resolveTraceCollectorProps(id, props, c), props);
+    if (!resolved.built) return resolved.placeholder;
+    const { settings: s, context } = resolved;
     this.namespace = s.namespace;
     this.image = s.image;
     this.gatewayReplicas = s.gatewayReplicas;

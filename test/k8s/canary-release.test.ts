@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { errorOf, find, regionChart, synth, withoutClusterObjects } from './helpers';
+import { built, errorOf, find, regionChart, synth, withoutClusterObjects } from './helpers';
 import { build as buildExample } from '../../examples/canary';
 import { Checks, Criticality, Platform, RegionChart, ResilientService, ServiceProtocol, Sli } from '../../lib';
 import { ValidationError } from '../../lib/core/errors';
@@ -257,7 +257,7 @@ describe('CanaryRelease', () => {
         };
         let release: CanaryRelease;
         try {
-          release = new CanaryRelease(chart, 'c', props);
+          release = built(() => new CanaryRelease(chart, 'c', props));
         } catch (e) {
           expect(e).toBeInstanceOf(ValidationError);
           expect(chart.node.tryFindChild('c')).toBeUndefined();

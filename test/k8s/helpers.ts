@@ -48,7 +48,7 @@ export function find(objs: any[], kind: string, name?: string): any {
 }
 
 
-export { errorOf } from '../util/errors';
+export { built, errorOf } from '../util/errors';
 
 /** A report's suppressions without the ones the test helpers add (NINES-REF-01). */
 export function ownSuppressions(report: CheckReport | undefined): CheckReport['suppressed'] {

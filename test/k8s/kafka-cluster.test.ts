@@ -5,7 +5,7 @@ import { join } from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { errorOf, find, regionChart, synth, withoutClusterObjects, ownSuppressions } from './helpers';
+import { built, errorOf, find, regionChart, synth, withoutClusterObjects, ownSuppressions } from './helpers';
 import { build as buildEventLog } from '../../examples/event-log';
 import { Checks, Criticality, ResilientService, ValidationError } from '../../lib';
 import { KafkaCluster, KafkaClusterProps } from '../../lib/k8s/kafka-cluster';
@@ -365,14 +365,14 @@ describe('property: random sizes give a valid, finding-free cluster or one Valid
           && topics.every(t => t.rf >= 2 && t.rf <= brokers && t.isr >= 1 && t.isr <= t.rf - 1 && t.partitions >= 1);
         let kafka: KafkaCluster;
         try {
-          kafka = new KafkaCluster(chart, 'k', {
+          kafka = built(() => new KafkaCluster(chart, 'k', {
             namespace: 'messaging',
             brokers,
             controllers,
             defaultReplicationFactor: rf,
             minInsyncReplicas: isr,
             topics: topics.map((t, i) => ({ name: `t${i}`, replicationFactor: t.rf, minInsyncReplicas: t.isr, partitions: t.partitions })),
-          });
+          }));
         } catch (e) {
           expect(e).toBeInstanceOf(ValidationError);
           expect(valid).toBe(false);

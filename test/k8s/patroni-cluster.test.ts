@@ -1,7 +1,7 @@
 import { App, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parse, parseAllDocuments } from 'yaml';
-import { errorOf, find, withoutClusterObjects } from './helpers';
+import { built, errorOf, find, withoutClusterObjects } from './helpers';
 import { build as buildDatabaseExample } from '../../examples/database';
 import { Checks, Criticality, ninesClusterCapabilities, Platform, RegionChart, ResilientService, ValidationError } from '../../lib';
 import { EtcdCluster } from '../../lib/k8s/etcd-cluster';
@@ -418,7 +418,7 @@ describe('PatroniCluster property: random props give a clean cluster or one Vali
         const valid = members >= 3 && standbys >= 1 && standbys < members && ttl > loop + 2 * retry && zoneCount >= 2;
         let db: PatroniCluster | undefined;
         try {
-          db = new PatroniCluster(chart, 'db', props);
+          db = built(() => new PatroniCluster(chart, 'db', props));
         } catch (e) {
           expect(e).toBeInstanceOf(ValidationError);
           expect(valid).toBe(false);

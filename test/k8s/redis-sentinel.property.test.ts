@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { regionChart, synth } from './helpers';
+import { built as recorded, regionChart, synth } from './helpers';
 import { Checks, ValidationError } from '../../lib';
 import { RedisSentinel } from '../../lib/k8s/redis-sentinel';
 import { validateAll } from '../util/schema';
@@ -25,7 +25,7 @@ describe('RedisSentinel over random topologies', () => {
       const { app, chart } = regionChart();
       let cache: RedisSentinel;
       try {
-        cache = new RedisSentinel(chart, 'cache', {
+        cache = recorded(() => new RedisSentinel(chart, 'cache', {
           namespace: 'ns',
           passwordSecret: { name: 'pw' },
           replicas: p.replicas,
@@ -34,7 +34,7 @@ describe('RedisSentinel over random topologies', () => {
           zones: ZONES.slice(0, p.zoneCount),
           minReplicasToWrite: p.minReplicasToWrite,
           maxmemoryPercent: p.maxmemoryPercent,
-        });
+        }));
       } catch (e) {
         rejected++;
         expect(e).toBeInstanceOf(ValidationError);

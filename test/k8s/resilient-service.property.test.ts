@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as fc from 'fast-check';
-import { regionChart, synth } from './helpers';
+import { built as recorded, regionChart, synth } from './helpers';
 import { Checks, Criticality, Probe, ResilientService, ValidationError } from '../../lib';
 import { validateAll } from '../util/schema';
 
@@ -51,7 +51,7 @@ describe('ResilientService over random props', () => {
       let svc: ResilientService;
       try {
         const { scaling, ...rest } = p as any;
-        svc = new ResilientService(chart, 'svc', { namespace: 'ns', ...rest, ...scaling });
+        svc = recorded(() => new ResilientService(chart, 'svc', { namespace: 'ns', ...rest, ...scaling }));
       } catch (e) {
         rejected++;
         expect(e).toBeInstanceOf(ValidationError);

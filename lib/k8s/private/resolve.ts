@@ -1,31 +1,52 @@
 /*
  * Internal: What a construct's pure props resolver returns: the settings with every default
  * applied, or every problem with the props (never a throw, so it is tested alone), and the one
- * place a constructor turns problems into a {@link ValidationError}.
+ * place a constructor turns problems into the app's record of problems (lib/core/app-problems).
  */
 import { Construct } from 'constructs';
 import { PlatformContext, platformContext } from './context';
-import { Resolution, ValidationError } from '../../core/errors';
+import { NotBuiltError, notBuilt, notBuiltPropProblems } from '../../core/app-problems';
+import { Resolution } from '../../core/errors';
 
 export { Resolution, resolution } from '../../core/errors';
 
+/** What a constructor gets: the settings, or the placeholder it returns (`if (!r.built) return r.placeholder;`). */
+export type Resolved<C, T> =
+  | { readonly built: true; readonly settings: T }
+  | { readonly built: false; readonly placeholder: C };
+
 /**
- * The settings of `resolved`; with problems, removes `construct` from its scope (so a caught
- * error leaves no half-built child behind) and throws one ValidationError naming its path.
+ * Runs `resolve`; with problems, records them on the app (thrown all together at its first
+ * validation) and hands back the placeholder the constructor returns (see {@link notBuilt}).
+ * A prop holding a construct that was not built is a problem of this construct too (and the
+ * resolver reading it does not escape as an error): pass `props` to have it named.
  */
-export function settingsOrThrow<T>(construct: Construct, constructType: string, resolved: Resolution<T>): T {
-  if (resolved.problems === undefined) return resolved.settings;
-  const path = construct.node.path;
-  construct.node.scope?.node.tryRemoveChild(construct.node.id);
-  throw new ValidationError(constructType, path, resolved.problems);
+export function settingsOrInvalid<C extends Construct, T>(construct: C, constructType: string,
+  resolve: () => Resolution<T>, props?: object): Resolved<C, T> {
+  const problems = props === undefined ? [] : notBuiltPropProblems(props);
+  let resolved: Resolution<T> | undefined;
+  try {
+    resolved = resolve();
+  } catch (e) {
+    if (!(e instanceof NotBuiltError)) throw e;
+    if (problems.length === 0) {
+      problems.push({ prop: '(props)', value: e.path, why: `name ${e.constructType} '${e.path}', which was not built because of its own problems (listed in this error)`, fix: `fix the problems of '${e.path}'` });
+    }
+  }
+  if (resolved?.problems === undefined && resolved !== undefined && problems.length === 0) return { built: true, settings: resolved.settings };
+  return { built: false, placeholder: notBuilt(construct, constructType, [...problems, ...resolved?.problems ?? []]) };
 }
 
 /**
- * Resolves a construct's props in its platform context (`resolve` is its pure resolver), throws
- * every problem at once, and returns the settings with the context they were resolved in.
+ * Resolves a construct's props in its platform context (`resolve` is its pure resolver) and
+ * returns the settings with the context they were resolved in, or (with problems, recorded on
+ * the app) the placeholder the constructor returns: `if (!r.built) return r.placeholder;`.
  */
-export function resolveConstruct<S>(construct: Construct, constructType: string,
-  resolve: (context: PlatformContext) => Resolution<S>): { settings: S; context: PlatformContext } {
+export function resolveConstruct<C extends Construct, S>(construct: C, constructType: string,
+  resolve: (context: PlatformContext) => Resolution<S>, props?: object):
+  | { readonly built: true; readonly settings: S; readonly context: PlatformContext }
+  | { readonly built: false; readonly placeholder: C } {
   const context = platformContext(construct);
-  return { settings: settingsOrThrow(construct, constructType, resolve(context)), context };
+  const resolved = settingsOrInvalid(construct, constructType, () => resolve(context), props);
+  return resolved.built ? { ...resolved, context } : resolved;
 }
