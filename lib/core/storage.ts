@@ -1,7 +1,8 @@
 /**
  * Persistent storage, a fact both engines share: the StorageClass the AWS side creates (and makes
- * the cluster's default) is the one the stateful constructs request, and every stateful construct
- * takes its volumes through one option type, resolved and validated here.
+ * the cluster's default) is the one every stateful construct requests by name unless told
+ * otherwise, and every stateful construct takes its volumes through one option type, resolved and
+ * validated here.
  *
  * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#persistentvolumeclaims
  */
@@ -19,10 +20,10 @@ export interface StorageOptions {
    */
   readonly size?: string;
   /**
-   * StorageClass of the volumes.
-   * @default - per construct: the encrypted gp3 class the AWS side provides (`'gp3-encrypted'`) for
-   *   EtcdCluster and PatroniCluster; none (the cluster's default class, which the AWS side makes
-   *   that same class) for KafkaCluster and RedisSentinel
+   * StorageClass of the volumes. Named on every claim, so the volumes are encrypted gp3 whichever
+   * class a cluster marks as its default.
+   * @default 'gp3-encrypted' ({@link DEFAULT_STORAGE_CLASS}, the class the AWS side provides), for
+   *   every stateful construct
    */
   readonly storageClass?: string;
   /**
@@ -35,14 +36,12 @@ export interface StorageOptions {
 /** {@link StorageOptions} with the defaults applied. */
 export interface ResolvedStorage {
   readonly size: string;
-  /** `undefined`: the claim names no class (the cluster's default applies). */
-  readonly storageClass?: string;
+  readonly storageClass: string;
 }
 
-/** A construct's defaults and floor for one kind of volume. */
+/** A construct's default size and floor for one kind of volume (the class is {@link DEFAULT_STORAGE_CLASS}). */
 export interface StorageDefaults {
   readonly size: string;
-  readonly storageClass?: string;
   /** The smallest volume that makes sense. @default 1Mi */
   readonly minBytes?: number;
 }
@@ -64,7 +63,7 @@ export function resolveStorage(
   const problems: Problem[] = [];
   const size = options?.size ?? defaults.size;
   const classProp = options?.storageClass === undefined && options?.storageClassName !== undefined ? 'storageClassName' : 'storageClass';
-  const storageClass = options?.storageClass ?? options?.storageClassName ?? defaults.storageClass;
+  const storageClass = options?.storageClass ?? options?.storageClassName ?? DEFAULT_STORAGE_CLASS;
   const minBytes = defaults.minBytes ?? 2 ** 20;
   const bytes = parseQuantity(size);
   if (bytes === undefined || !WHOLE_BYTES.test(size)) {
@@ -72,7 +71,7 @@ export function resolveStorage(
   } else if (bytes < minBytes) {
     problems.push({ prop: `${prop}.size`, value: size, why: `is not a storage quantity of at least ${bytesText(minBytes)}`, fix: `give at least ${bytesText(minBytes)}` });
   }
-  if (storageClass !== undefined && (typeof storageClass !== 'string' || !STORAGE_CLASS.test(storageClass))) {
+  if (typeof storageClass !== 'string' || !STORAGE_CLASS.test(storageClass)) {
     problems.push({ prop: `${prop}.${classProp}`, value: storageClass, why: 'is not a StorageClass name', fix: `use e.g. "${DEFAULT_STORAGE_CLASS}"` });
   }
   if (options?.storageClass !== undefined && options.storageClassName !== undefined && options.storageClass !== options.storageClassName) {
@@ -83,5 +82,5 @@ export function resolveStorage(
       fix: 'give storageClass only (storageClassName is its deprecated name)',
     });
   }
-  return { storage: { size, ...(storageClass !== undefined ? { storageClass } : {}) }, problems };
+  return { storage: { size, storageClass }, problems };
 }

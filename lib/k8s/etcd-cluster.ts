@@ -122,7 +122,7 @@ export class EtcdCluster extends Construct implements IDependable {
     this.peers = s.peers;
     this.clientEndpoints = s.clientEndpoints;
     this.storageSize = s.storage.size;
-    this.storageClass = s.storage.storageClass!;
+    this.storageClass = s.storage.storageClass;
     this.clusterDomain = context.clusterDomain;
     this.selectorLabels = { [LABELS.name]: 'etcd', [LABELS.instance]: `${this.name}-${this.namespace}` };
     this.labels = { ...this.selectorLabels, [LABELS.component]: 'dcs', ...ownerLabels(this.namespace, this.team) };

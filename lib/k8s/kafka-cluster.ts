@@ -147,10 +147,10 @@ export interface KafkaClusterProps {
   readonly controllerResources?: ContainerResources;
   /**
    * Broker volumes (use a zonal, `WaitForFirstConsumer` class such as EBS gp3).
-   * @default { size: '100Gi' } (no storageClass: the cluster's default class)
+   * @default { size: '100Gi', storageClass: 'gp3-encrypted' }
    */
   readonly brokerStorage?: StorageOptions;
-  /** Controller volumes. @default { size: '10Gi' } (no storageClass: the cluster's default class) */
+  /** Controller volumes. @default { size: '10Gi', storageClass: 'gp3-encrypted' } */
   readonly controllerStorage?: StorageOptions;
   /** Non-root identity. @default - uid/gid/fsGroup 10001 */
   readonly identity?: PodIdentity;
@@ -231,8 +231,8 @@ export class KafkaCluster extends Construct implements IDependable {
   public readonly tls?: { readonly secretName: string; readonly clientAuth: 'required' | 'requested' | 'none' };
   public readonly brokerResources!: ResolvedResources;
   public readonly controllerResources!: ResolvedResources;
-  public readonly brokerStorage!: { readonly size: string; readonly storageClassName?: string };
-  public readonly controllerStorage!: { readonly size: string; readonly storageClassName?: string };
+  public readonly brokerStorage!: { readonly size: string; readonly storageClassName: string };
+  public readonly controllerStorage!: { readonly size: string; readonly storageClassName: string };
   public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;

@@ -455,7 +455,7 @@ export class PatroniCluster extends Construct implements IDependent {
     this.gracePeriodSeconds = s.gracePeriodSeconds;
     this.poolerOptions = s.poolerOptions;
     this.storageSize = s.storage.size;
-    this.storageClass = s.storage.storageClass!;
+    this.storageClass = s.storage.storageClass;
     this.backupServiceAccountName = s.backup ? `${this.name}-backup` : undefined;
     this.serviceAccountName = this.readWriteServiceName = this.name;
     this.monitoringNamespace = context.monitoringNamespace;

@@ -12,7 +12,7 @@ import { Checks } from '../checks/checks';
 import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS, MANAGED_BY } from '../core/labels';
-import { StorageOptions } from '../core/storage';
+import { ResolvedStorage, StorageOptions } from '../core/storage';
 import {
   REDIS_SENTINEL_DEFAULTS, RedisMaxmemoryPolicy, RedisPodScriptsInput, RedisRole, RedisSentinelInput, SentinelConfInput, renderRedisAuthScript,
   renderRedisConf, renderRedisPreStopScript, renderRedisStartScript, renderSentinelAuthScript, renderSentinelConf, renderSentinelStartScript,
@@ -138,12 +138,12 @@ export interface RedisSentinelProps {
   readonly zones?: readonly string[];
   /**
    * Redis data volume (append-only file, everysec).
-   * @default { size: '10Gi' } (no storageClass: the cluster's default class)
+   * @default { size: '10Gi', storageClass: 'gp3-encrypted' }
    */
   readonly storage?: StorageOptions;
   /**
    * Sentinel volume: keeps the config Sentinel rewrites (current master, epochs, its ID) across restarts.
-   * @default { size: '1Gi' } (no storageClass: the cluster's default class)
+   * @default { size: '1Gi', storageClass: 'gp3-encrypted' }
    */
   readonly sentinelStorage?: StorageOptions;
   /**
@@ -247,8 +247,8 @@ export class RedisSentinel extends Construct implements IDependable {
   /** maxmemory in bytes, from the memory limit and `maxmemoryPercent`. */
   public readonly maxmemoryBytes!: number;
   public readonly zones!: readonly string[];
-  public readonly storage!: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
-  public readonly sentinelStorage!: Required<Pick<StorageOptions, 'size'>> & StorageOptions;
+  public readonly storage!: ResolvedStorage;
+  public readonly sentinelStorage!: ResolvedStorage;
   public readonly resources!: ResolvedResources;
   public readonly sentinelResources!: ResolvedResources;
   public readonly identity!: Required<PodIdentity>;
@@ -320,8 +320,8 @@ export class RedisSentinel extends Construct implements IDependable {
     this.minReplicasToWrite = s.minReplicasToWrite;
     this.minReplicasMaxLagSeconds = s.minReplicasMaxLagSeconds;
     this.redisPods = s.replicas + 1;
-    this.storage = { ...props.storage, size: s.storage.size };
-    this.sentinelStorage = { ...props.sentinelStorage, size: s.sentinelStorage.size };
+    this.storage = s.storage;
+    this.sentinelStorage = s.sentinelStorage;
     this.monitoringNamespace = context.monitoringNamespace;
     this.priorityClassName = tierDefaults(this.tier).priorityClassName;
     this.redisMaxUnavailable = 1;

@@ -1,11 +1,13 @@
 import { DEFAULT_STORAGE_CLASS, resolveStorage } from '../../lib/core/storage';
 
 describe('resolveStorage', () => {
-  test('defaults apply; a construct without a class default leaves the class to the cluster', () => {
-    expect(resolveStorage('storage', undefined, { size: '8Gi', storageClass: DEFAULT_STORAGE_CLASS })).toEqual({
+  test('defaults apply: the construct\'s size, and the one default class for every construct', () => {
+    expect(DEFAULT_STORAGE_CLASS).toBe('gp3-encrypted');
+    expect(resolveStorage('storage', undefined, { size: '8Gi' })).toEqual({
       storage: { size: '8Gi', storageClass: 'gp3-encrypted' }, problems: [],
     });
-    expect(resolveStorage('storage', { size: '20Gi' }, { size: '10Gi' })).toEqual({ storage: { size: '20Gi' }, problems: [] });
+    expect(resolveStorage('storage', { size: '20Gi' }, { size: '10Gi' })).toEqual({ storage: { size: '20Gi', storageClass: 'gp3-encrypted' }, problems: [] });
+    expect(resolveStorage('storage', { storageClass: 'io2' }, { size: '10Gi' }).storage).toEqual({ size: '10Gi', storageClass: 'io2' });
   });
 
   test('the deprecated storageClassName still selects the class', () => {

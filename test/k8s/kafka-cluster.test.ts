@@ -48,8 +48,8 @@ describe('KafkaCluster defaults', () => {
     expect(kafka.tls).toBeUndefined();
     expect(kafka.brokerResources).toEqual({ cpuRequest: '1', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '4Gi', ephemeralRequest: '1Gi', ephemeralLimit: '4Gi' });
     expect(kafka.controllerResources).toEqual({ cpuRequest: '500m', cpuLimit: '1', memoryRequest: '2Gi', memoryLimit: '2Gi', ephemeralRequest: '512Mi', ephemeralLimit: '2Gi' });
-    expect(kafka.brokerStorage).toEqual({ size: '100Gi', storageClassName: undefined });
-    expect(kafka.controllerStorage).toEqual({ size: '10Gi', storageClassName: undefined });
+    expect(kafka.brokerStorage).toEqual({ size: '100Gi', storageClassName: 'gp3-encrypted' });
+    expect(kafka.controllerStorage).toEqual({ size: '10Gi', storageClassName: 'gp3-encrypted' });
     expect(kafka.identity).toEqual({ user: 10001, group: 10001, fsGroup: 10001 });
     expect(kafka.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(cluster().kafka.clusterId).toBe(kafka.clusterId);
@@ -102,7 +102,7 @@ describe('KafkaCluster defaults', () => {
       expect(props.get('broker.rack')).toBe(z);
       expect(props.get('advertised.listeners')).toBe(`CLIENT://events-broker-${z}-0.events-broker.messaging.svc.cluster.local:9092,`
         + `REPLICATION://events-broker-${z}-0.events-broker.messaging.svc.cluster.local:9091`);
-      expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } });
+      expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'gp3-encrypted', resources: { requests: { storage: '100Gi' } } });
       expect(sts.spec.template.metadata.annotations['nines.dev/config-hash']).toMatch(/^[0-9a-f]{10}$/);
     });
   });
@@ -135,7 +135,7 @@ describe('KafkaCluster defaults', () => {
     expect(pod.containers[0].readinessProbe.exec.command[2]).toBe('test -s /var/lib/kafka/data/metadata/__cluster_metadata-0/quorum-state');
     expect(pod.containers[0].livenessProbe.tcpSocket).toEqual({ port: 'controller' });
     expect(pod.terminationGracePeriodSeconds).toBe(60);
-    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'gp3-encrypted', resources: { requests: { storage: '10Gi' } } });
   });
 
   test('hardened pods: restricted security, no token, read-only root, pinned images, resources', () => {

@@ -67,8 +67,8 @@ describe('RedisSentinel defaults', () => {
       maxmemoryPercent: 75,
       maxmemoryBytes: 1610612736,
       zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-      storage: { size: '10Gi' },
-      sentinelStorage: { size: '1Gi' },
+      storage: { size: '10Gi', storageClass: 'gp3-encrypted' },
+      sentinelStorage: { size: '1Gi', storageClass: 'gp3-encrypted' },
       identity: { user: 10001, group: 10001, fsGroup: 10001 },
       passwordSecret: { name: 'cache-password', key: 'password' },
       priorityClassName: 'nines-high',
@@ -95,7 +95,9 @@ describe('RedisSentinel defaults', () => {
       expect(sts.spec.podManagementPolicy).toBe('Parallel');
       expect(sts.spec.minReadySeconds).toBe(10);
       expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
-      expect(sts.spec.volumeClaimTemplates).toEqual([{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } }]);
+      expect(sts.spec.volumeClaimTemplates).toEqual([{
+        metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'gp3-encrypted', resources: { requests: { storage: size } } },
+      }]);
       const selector = { 'app.kubernetes.io/name': selectorName, 'app.kubernetes.io/instance': 'cache-catalog' };
       expect(sts.spec.selector).toEqual({ matchLabels: selector });
       const spread = sts.spec.template.spec.topologySpreadConstraints;
@@ -401,7 +403,8 @@ describe('RedisSentinel options reach the manifests', () => {
     expect(container(redis, 'redis').image).toBe('redis:7.2.6');
     const sentinel = find(objs, 'StatefulSet', 'sessions-sentinel');
     expect(sentinel.spec.replicas).toBe(5);
-    expect(sentinel.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
+    expect(sentinel.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'gp3-encrypted', resources: { requests: { storage: '2Gi' } } });
+    expect(cache.storage).toEqual({ size: '20Gi', storageClass: 'gp3' });
     const conf = directives(find(objs, 'ConfigMap', 'sessions-sentinel-config').data['sessions-sentinel-4.conf']);
     expect(conf).toEqual(expect.arrayContaining([
       'sentinel monitor sessions sessions-redis-0.sessions-redis.catalog.svc.cluster.local 6379 3',

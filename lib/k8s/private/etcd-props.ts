@@ -4,7 +4,7 @@
  */
 import { Problems } from '../../core/errors';
 import { isDnsLabel } from '../../core/labels';
-import { ResolvedStorage, DEFAULT_STORAGE_CLASS, resolveStorage } from '../../core/storage';
+import { ResolvedStorage, resolveStorage } from '../../core/storage';
 import { EtcdMemberOptions, EtcdPeer, validateEtcdInput } from '../../render/etcd';
 import type { EtcdClusterProps } from '../etcd-cluster';
 import { PodIdentity, ResolvedResources, ResourcePresets, identityProblems, resolveResources, resourceProblems } from '../workload-options';
@@ -46,7 +46,7 @@ export function resolveEtcdClusterProps(id: string, props: EtcdClusterProps, con
   });
   const members = props.members ?? 3;
   const zones = props.zones ?? context.zones ?? [];
-  const { storage, problems: storageProblems } = resolveStorage('storage', props.storage, { size: '8Gi', storageClass: DEFAULT_STORAGE_CLASS });
+  const { storage, problems: storageProblems } = resolveStorage('storage', props.storage, { size: '8Gi' });
   const resources = resolveResources(props.resources, ResourcePresets.SMALL);
   const identity = resolveIdentity(props.identity);
   const headlessServiceName = `${name}-peers`;

@@ -10,7 +10,7 @@ import { Criticality, isCriticality, tierDefaults } from '../../core/criticality
 import { cronScheduleProblems } from '../../core/cron';
 import { Problems } from '../../core/errors';
 import { LABELS, isDnsLabel } from '../../core/labels';
-import { DEFAULT_STORAGE_CLASS, ResolvedStorage, resolveStorage } from '../../core/storage';
+import { ResolvedStorage, resolveStorage } from '../../core/storage';
 import { PatroniDcs, PatroniMemberOptions, resolvePatroniMemberOptions, validatePatroniInput } from '../../render/patroni';
 import { PGBOUNCER_DEFAULTS, PgBouncerConfigInput, validatePgBouncerInput } from '../../render/pgbouncer';
 import { ISTIO_INBOUND_SOURCE_ADDRESS } from '../crds/istio';
@@ -77,7 +77,7 @@ export function resolvePatroniClusterProps(
   const { name, namespace } = owner;
   const members = props.members ?? 3;
   const zones = props.zones ?? context.zones ?? [];
-  const { storage, problems: storageProblems } = resolveStorage('storage', props.storage, { size: '50Gi', storageClass: DEFAULT_STORAGE_CLASS, minBytes: 2 ** 30 });
+  const { storage, problems: storageProblems } = resolveStorage('storage', props.storage, { size: '50Gi', minBytes: 2 ** 30 });
   const identity = resolveIdentity(props.identity);
   const vpcCidrs = context.region?.vpcCidr ? [context.region.vpcCidr] : [];
   const podCidrs = props.podCidrs ?? vpcCidrs;

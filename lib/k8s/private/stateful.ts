@@ -147,7 +147,7 @@ export function volumeClaimTemplate(name: string, storage: ResolvedStorage, labe
     metadata: { name, ...(labels ? { labels } : {}) },
     spec: {
       accessModes: ['ReadWriteOnce'],
-      ...(storage.storageClass !== undefined ? { storageClassName: storage.storageClass } : {}),
+      storageClassName: storage.storageClass,
       resources: { requests: { storage: storage.size } },
     },
   };

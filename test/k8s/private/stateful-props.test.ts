@@ -64,7 +64,7 @@ describe('resolveRedisSentinelProps', () => {
       sentinelStorage: { size: '1Gi' },
       zones: region.zones,
     });
-    expect(r.settings!.storage.storageClass).toBeUndefined();
+    expect(r.settings!.storage.storageClass).toBe('gp3-encrypted');
   });
 
   test('a zone holding a majority of the Sentinels is a problem of its own', () => {
