@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { CausedFinding, FindingCause, mergeCauses } from './causes';
 import { buildIndex, CheckedObject } from './object-index';
 import { ProvidedObjects, declareProvided, providedObjectsProblems } from './references';
 import { DEFAULT_RULES, Rule } from './rules';
@@ -166,13 +167,13 @@ export class Checks {
       if (c instanceof ApiObject) objects.push(toChecked(c, this.zonesOf(c), this.regionOf(c)));
     }
     const index = buildIndex(objects);
-    const findings: Finding[] = [];
+    const findings: CausedFinding[] = [];
     const suppressed: SuppressedFinding[] = [];
-    const file = (rule: Rule | AppRule, obj: CheckedObject, r: { message: string; fix: string }) => {
+    const file = (rule: Rule | AppRule, obj: CheckedObject, r: { message: string; fix: string; cause?: FindingCause }) => {
       const finding: Finding = { ruleId: rule.id, severity: rule.severity, path: obj.path, object: obj.ref, message: r.message, fix: r.fix };
       const s = suppressionFor(obj.construct, rule.id);
       if (s) suppressed.push({ ...finding, reason: s.reason });
-      else findings.push(finding);
+      else findings.push(r.cause ? { ...finding, cause: r.cause } : finding);
     };
     for (const obj of objects) {
       for (const rule of this.rules) {
@@ -184,7 +185,8 @@ export class Checks {
       const model = new RuntimeModel(objects, this.platformOf);
       for (const rule of this.appRules) for (const f of rule.checkApp(model)) file(rule, f.object, f);
     }
-    const report = { objects: objects.length, findings, suppressed };
+    // One finding per cause (an over-long derived label on every object of a service), listing the objects.
+    const report = { objects: objects.length, findings: mergeCauses(findings), suppressed };
     this.lastReport = report;
     return { report, objects };
   }

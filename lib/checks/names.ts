@@ -44,15 +44,22 @@ function labelProblems(labels: unknown, at: string): RuleResult[] {
   const out: RuleResult[] = [];
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
     if (!validKey(k)) {
-      out.push({ message: `${at} key ${JSON.stringify(k)} is not a label key`, fix: 'use an optional DNS prefix and "/" and a name of at most 63 characters' });
+      out.push({
+        message: `${at} key ${JSON.stringify(k)} is not a label key`,
+        fix: 'use an optional DNS prefix and "/" and a name of at most 63 characters',
+        cause: { key: `key\0${k}`, message: `label key ${JSON.stringify(k)} is not a label key`, where: at },
+      });
     }
     if (!validValue(v)) {
       const long = typeof v === 'string' && v.length > 63;
+      const why = `is not a label value${long ? ` (${v.length} characters, at most 63)` : ''}`;
       out.push({
-        message: `${at}[${JSON.stringify(k)}] ${JSON.stringify(v)} is not a label value${long ? ` (${v.length} characters, at most 63)` : ''}`,
+        message: `${at}[${JSON.stringify(k)}] ${JSON.stringify(v)} ${why}`,
         fix: long
           ? 'shorten the construct\'s name or namespace it is derived from, so the value fits 63 characters'
           : 'use letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
+        // One value derived from one name is one cause, whichever objects and fields carry it.
+        cause: { key: `value\0${String(v)}`, message: `label value ${JSON.stringify(v)} ${why}`, where: `${at}[${JSON.stringify(k)}]` },
       });
     }
   }
@@ -68,14 +75,20 @@ export const NAME_RULE: Rule = {
     const out: RuleResult[] = [];
     const name = o.name;
     if (DNS_LABEL_KINDS.has(o.kind) ? !isDnsLabel(name) : !DNS_SUBDOMAIN.test(name)) {
+      const limit = DNS_LABEL_KINDS.has(o.kind) ? 'a DNS label, at most 63' : 'a DNS subdomain, at most 253';
       out.push({
-        message: `metadata.name ${JSON.stringify(name)} (${name.length} characters) is not a valid ${o.kind} name (${DNS_LABEL_KINDS.has(o.kind) ? 'a DNS label, at most 63' : 'a DNS subdomain, at most 253'} characters)`,
+        message: `metadata.name ${JSON.stringify(name)} (${name.length} characters) is not a valid ${o.kind} name (${limit} characters)`,
         fix: 'shorten or rename the construct the name is derived from (lower-case letters, digits and "-")',
+        cause: { key: `name\0${limit}\0${name}`, message: `metadata.name ${JSON.stringify(name)} (${name.length} characters) is not a valid name for these kinds (${limit} characters)` },
       });
     } else if (MAX_52.has(o.kind) && name.length > 52) {
       out.push({
         message: `metadata.name ${JSON.stringify(name)} has ${name.length} characters; a ${o.kind} name over 52 leaves no room for the suffix the controller appends (${o.kind === 'CronJob' ? 'Job names' : 'the controller-revision-hash label'})`,
         fix: 'shorten the construct\'s name to at most 52 characters',
+        cause: {
+          key: `name\0max52\0${name}`,
+          message: `metadata.name ${JSON.stringify(name)} has ${name.length} characters; a StatefulSet or CronJob name over 52 leaves no room for the suffix the controller appends`,
+        },
       });
     }
     out.push(...labelProblems(o.json.metadata?.labels, 'metadata.labels'));

@@ -4,6 +4,7 @@
  *
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
+import { FindingCause } from './causes';
 import { CONTRACT_RULES } from './contract-rules';
 import { DUPLICATE_RULE } from './duplicates';
 import { NAME_RULE } from './names';
@@ -15,6 +16,8 @@ import { parseQuantity } from '../core/quantity';
 export interface RuleResult {
   readonly message: string;
   readonly fix: string;
+  /** The cause, when the same one shows on many objects: the pass reports it once, listing them. */
+  readonly cause?: FindingCause;
 }
 
 /** A check over one object (with the app's index for cross-object rules). */

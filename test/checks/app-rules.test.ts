@@ -98,10 +98,26 @@ describe('NINES-DUP-01: two objects with one identity', () => {
     const second = new RegionChart(a, 'shop2', { region: PLATFORM.region('us-east-1') });
     service(second, 'order-service');
     const findings = Checks.of(a).run().findings.filter(f => f.severity === 'error');
-    expect([...new Set(findings.map(f => f.ruleId))]).toEqual(['NINES-DUP-01']);
-    expect(findings.find(f => f.object === 'Service/orders/order-service')!.message)
-      .toBe('Service "order-service" in namespace "orders" is also defined by shop/order-service/Service, so applying both keeps only one of them');
-    expect(findings.map(f => f.object)).toContain('PodDisruptionBudget/orders/order-service');
+    // one cause (the second service), one finding listing its ten objects (was one finding per object)
+    const kinds = ['ServiceAccount', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'DestinationRule', 'VirtualService', 'Sidecar', 'ServiceMonitor'];
+    expect(findings).toEqual([{
+      ruleId: 'NINES-DUP-01',
+      severity: 'error',
+      path: 'shop2/order-service',
+      object: `10 objects: ${kinds.map(k => `${k}/orders/order-service`).join(', ')}`,
+      message: 'each of these objects is also defined, with the same API group, kind, namespace and name, by shop/order-service, so applying both keeps only one of each',
+      fix: 'give one of the two constructs another name or namespace (two services of one name must live in different namespaces)',
+    }]);
+  });
+
+  test('one object defined twice: reported as before, on the object', () => {
+    const { app: a, chart } = app();
+    const cm = (id: string) => new ApiObject(chart, id, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'orders' }, data: {} });
+    cm('first');
+    cm('second');
+    expect(lines(a, 'NINES-DUP-01')).toEqual([
+      '[NINES-DUP-01] shop/second (ConfigMap/orders/settings): ConfigMap "settings" in namespace "orders" is also defined by shop/first, so applying both keeps only one of them; fix: give one of the two constructs another name or namespace (two services of one name must live in different namespaces)',
+    ]);
   });
 
   test('the same name in two namespaces is fine', () => {
@@ -131,20 +147,34 @@ describe('chaos targets that select no pod (NINES-RT-CTL-01, the runtime model)'
 });
 
 describe('NINES-META-01: derived names and label values past their limits', () => {
-  test('a 60-character service name in "orders" derives a 67-character instance label: reported on each object, with the fix', () => {
+  test('a 60-character service name in "orders" derives a 67-character instance label: one finding for the one cause, listing the objects and fields', () => {
     const { app: a, chart } = app();
     const name = 'a'.repeat(60);
     service(chart, name);
     const found = Checks.of(a).run().findings.filter(f => f.ruleId === 'NINES-META-01');
-    expect(found.find(f => f.object === `Deployment/orders/${name}`)).toEqual({
+    const kinds = ['ServiceAccount', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'DestinationRule', 'VirtualService', 'Sidecar', 'ServiceMonitor'];
+    const key = '["app.kubernetes.io/instance"]';
+    // 15 findings on 10 objects before, one cause: one finding
+    expect(found).toEqual([{
       ruleId: 'NINES-META-01',
       severity: 'error',
-      path: `shop/${name}/Resource`,
-      object: `Deployment/orders/${name}`,
-      message: `metadata.labels["app.kubernetes.io/instance"] "${name}-orders" is not a label value (67 characters, at most 63)`,
+      path: `shop/${name}`,
+      object: `10 objects: ${kinds.map(k => `${k}/orders/${name}`).join(', ')}`,
+      message: `label value "${name}-orders" is not a label value (67 characters, at most 63), written in metadata.labels${key}, spec.selector.matchLabels${key}, pod template labels${key}, spec.selector${key}`,
       fix: 'shorten the construct\'s name or namespace it is derived from, so the value fits 63 characters',
-    });
+    }]);
     expect(() => a.synthYaml()).toThrow(/NINES-META-01/);
+  });
+
+  test('two causes stay two findings: two long service names, each listed with its own objects', () => {
+    const { app: a, chart } = app();
+    service(chart, 'b'.repeat(60));
+    service(chart, 'c'.repeat(61));
+    const found = Checks.of(a).run().findings.filter(f => f.ruleId === 'NINES-META-01');
+    expect(found.map(f => [f.path, f.object.split(':')[0], f.message.split(' is not')[0]])).toEqual([
+      [`shop/${'b'.repeat(60)}`, '10 objects', `label value "${'b'.repeat(60)}-orders"`],
+      [`shop/${'c'.repeat(61)}`, '10 objects', `label value "${'c'.repeat(61)}-orders"`],
+    ]);
   });
 
   test('property: a service name plus its namespace is accepted exactly when every derived label value fits 63 characters', () => {
