@@ -126,6 +126,13 @@ export interface ServiceLevelObjectiveProps extends AlertLinks {
    * @see the case study, "Error Budgets and SLO/SLI Definitions"
    */
   readonly budgetExhausted?: AlertOptions;
+  /**
+   * The no-data alert: fires while the SLI's request counter is absent, so an SLO without data
+   * fails instead of passing silently.
+   * @default - on, P2 (lowered by tier), for 10m
+   * @see https://prometheus.io/docs/prometheus/latest/querying/functions/#absent
+   */
+  readonly noData?: AlertOptions;
 }
 
 function linkAndLabelProblems(props: AlertLinks | undefined): Problem[] {
@@ -195,6 +202,8 @@ export class ServiceLevelObjective extends Construct {
   public readonly tiers!: Required<BurnRateAlertsOptions>;
   /** The resolved budget-exhausted alert settings. */
   public readonly budgetExhausted!: AlertOptions;
+  /** The resolved no-data alert settings. */
+  public readonly noData!: AlertOptions;
   /** Whom the rules are about and how the service's series are selected. */
   public readonly identity!: ServiceIdentity;
   /** The rendered rule groups (the PrometheusRule's `spec.groups`). */
@@ -232,6 +241,7 @@ export class ServiceLevelObjective extends Construct {
       slowTicket: resolveAlert(props.tiers?.slowTicket, DEFAULT_SLO_ALERTS.slowTicket, tier),
     };
     this.budgetExhausted = resolveAlert(props.budgetExhausted, DEFAULT_SLO_ALERTS.budgetExhausted, tier);
+    this.noData = resolveAlert(props.noData, DEFAULT_SLO_ALERTS.noData, tier);
 
     const rendered = tryRender(() => renderSloRules({
       service: this.identity,
@@ -244,6 +254,7 @@ export class ServiceLevelObjective extends Construct {
       interval: this.interval,
       tiers: { ...props.tiers, ...this.tiers },
       budgetExhausted: this.budgetExhausted,
+      noData: this.noData,
     }));
     problems.addAll(rendered.problems.filter(p => !['dashboardUrl', 'runbookBaseUrl'].includes(p.prop) && !p.prop.startsWith('service')));
     problems.addAll(own);

@@ -158,12 +158,13 @@ export type BurnRateAlertsOptions = { readonly [T in BurnRateTier]?: AlertOption
  *
  * @see https://sre.google/workbook/alerting-on-slos/#6-multiwindow-multi-burn-rate-alerts
  */
-export const DEFAULT_SLO_ALERTS: Readonly<Record<BurnRateTier | 'budgetExhausted', { readonly severity: Severity; readonly for: PromDuration }>> = {
+export const DEFAULT_SLO_ALERTS: Readonly<Record<BurnRateTier | 'budgetExhausted' | 'noData', { readonly severity: Severity; readonly for: PromDuration }>> = {
   fastPage: { severity: 'P1', for: '2m' },
   slowPage: { severity: 'P1', for: '15m' },
   fastTicket: { severity: 'P3', for: '1h' },
   slowTicket: { severity: 'P3', for: '3h' },
   budgetExhausted: { severity: 'P3', for: '5m' },
+  noData: { severity: 'P2', for: '10m' },
 };
 
 /** Options of {@link Sli.availability}. */
@@ -256,6 +257,12 @@ export abstract class Sli {
    * @param matchers extra label matchers (see {@link Sli.errorRate})
    */
   public abstract requestRate(service: ServiceIdentity, window: PromDuration, matchers?: readonly string[]): string;
+
+  /**
+   * PromQL: the series every event is counted in (the request counter), selected for the service:
+   * what the SLO's no-data alert watches with `absent(...)`.
+   */
+  public abstract sourceSeries(service: ServiceIdentity): string;
 }
 
 /** Availability SLI: non-5xx requests over all requests. Create with {@link Sli.availability}. */
@@ -307,6 +314,10 @@ export class AvailabilitySli extends Sli {
   public requestRate(service: ServiceIdentity, window: PromDuration, matchers: readonly string[] = []): string {
     return `sum(rate(${promSelector(this.metric, service.selector, matchers)}[${window}]))`;
   }
+
+  public sourceSeries(service: ServiceIdentity): string {
+    return promSelector(this.metric, service.selector);
+  }
 }
 
 /** The histogram's default bucket boundaries: the case study's order-service histogram. */
@@ -355,6 +366,10 @@ export class LatencySli extends Sli {
 
   public requestRate(service: ServiceIdentity, window: PromDuration, matchers: readonly string[] = []): string {
     return `sum(rate(${promSelector(`${this.metric}_count`, service.selector, matchers)}[${window}]))`;
+  }
+
+  public sourceSeries(service: ServiceIdentity): string {
+    return promSelector(`${this.metric}_count`, service.selector);
   }
 
   /** Requests within the threshold. `le` is written "1" by Go clients and "1.0" by Python/Java ones: match both. */
@@ -423,6 +438,16 @@ export interface SloRulesOptions {
    * @see the case study, "Error Budgets and SLO/SLI Definitions"
    */
   readonly budgetExhausted?: AlertOptions;
+  /**
+   * The alert that fires while the SLI's source series (the request counter) is absent: the
+   * burn-rate and budget alerts compare ratios with thresholds, and a comparison without data is
+   * silent, so an SLO whose metrics stopped arriving (scrape broken, metric renamed) would pass
+   * for ever. `absent(<counter>{<service selector>})` fails it instead.
+   * @default - on, severity P2, for 10m
+   * @see https://prometheus.io/docs/prometheus/latest/querying/functions/#absent
+   * @see https://sre.google/workbook/alerting-on-slos/ (alerts over ratios stay silent without data)
+   */
+  readonly noData?: AlertOptions;
 }
 
 /** Windows whose error ratio is computed from raw counters. */
@@ -592,6 +617,7 @@ export function renderSloRules(options: SloRulesOptions): PrometheusRuleGroup[] 
     }
   }
   problems.addAll(alertOptionProblems(options.budgetExhausted, 'budgetExhausted'));
+  problems.addAll(alertOptionProblems(options.noData, 'noData'));
   problems.throwIfAny();
 
   const objective = Objective.of(options.objective);
@@ -651,6 +677,22 @@ export function renderSloRules(options: SloRulesOptions): PrometheusRuleGroup[] 
         `${what} SLO: the ${window} error budget is exhausted; freeze deployments`,
         `More than ${percentText(objective.budget)} of ${what} events failed over the last ${window}; ${budgetText}. `
           + 'Per the error-budget policy: deployment freeze, all effort on stability until the budget recovers.',
+        options.runbookBaseUrl, slug, options.dashboardUrl),
+    });
+  }
+
+  if (options.noData?.enabled !== false) {
+    const slug = `${name}-no-data`;
+    const source = sli.sourceSeries(service);
+    alerts.push({
+      alert: toAlertName(slug),
+      expr: `absent(${source})`,
+      for: options.noData?.for ?? DEFAULT_SLO_ALERTS.noData.for,
+      labels: { severity: options.noData?.severity ?? DEFAULT_SLO_ALERTS.noData.severity, ...ids },
+      annotations: alertAnnotations(
+        `${what} SLO has no data: ${source} is absent`,
+        `No ${source} series has arrived for ${options.noData?.for ?? DEFAULT_SLO_ALERTS.noData.for}, so the ${what} SLO's burn-rate and budget alerts cannot fire: `
+          + 'check that the service is scraped (its ServiceMonitor, the target\'s up series) and still exposes the metric.',
         options.runbookBaseUrl, slug, options.dashboardUrl),
     });
   }

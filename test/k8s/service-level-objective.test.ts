@@ -57,7 +57,10 @@ describe('ServiceLevelObjective', () => {
       ['OrderServiceAvailabilityBurnRateFastTicket', 'P3'],
       ['OrderServiceAvailabilityBurnRateSlowTicket', 'P3'],
       ['OrderServiceAvailabilityErrorBudgetExhausted', 'P3'],
+      ['OrderServiceAvailabilityNoData', 'P2'],
     ]);
+    expect(slo.noData).toEqual({ enabled: true, severity: 'P2', for: '10m' });
+    expect(alerts[5].expr).toBe('absent(http_requests_total{job="order-service",namespace="orders"})');
     expect(alerts[0].annotations.runbook_url).toBe('https://wiki.example.com/runbooks/order-service-availability-burn-rate-fast-page');
     expect(rule.spec.groups[0].rules[0].expr).toContain('http_requests_total{job="order-service",namespace="orders",code=~"5.."}');
     expectValidManifests(objs);
@@ -80,7 +83,7 @@ describe('ServiceLevelObjective', () => {
     const rule = find(synth(chart), 'PrometheusRule', 'order-service-latency-slo');
     expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
     expect(rule.spec.groups[1].rules.map((r: any) => r.alert)).toEqual([
-      'OrderServiceLatencyBurnRateFastPage', 'OrderServiceLatencyBurnRateSlowPage', 'OrderServiceLatencyBurnRateFastTicket',
+      'OrderServiceLatencyBurnRateFastPage', 'OrderServiceLatencyBurnRateSlowPage', 'OrderServiceLatencyBurnRateFastTicket', 'OrderServiceLatencyNoData',
     ]);
     expect(rule.spec.groups[0].rules[0].expr).toContain('http_request_duration_seconds_bucket{job="order-service",namespace="orders",le=~"0\\\\.10*"}');
   });

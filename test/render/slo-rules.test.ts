@@ -151,8 +151,21 @@ describe('renderSloRules: latency SLI', () => {
 describe('renderSloRules: multi-window, multi-burn-rate alerts', () => {
   const groups = renderSloRules(base);
 
-  test('one alert per tier and the budget-exhausted alert', () => {
-    expect(alerts(groups).map(a => a.alert)).toEqual([...Object.values(ALERT_OF), 'OrderServiceAvailabilityErrorBudgetExhausted']);
+  test('one alert per tier, the budget-exhausted alert and the no-data alert', () => {
+    expect(alerts(groups).map(a => a.alert)).toEqual([...Object.values(ALERT_OF), 'OrderServiceAvailabilityErrorBudgetExhausted', 'OrderServiceAvailabilityNoData']);
+  });
+
+  test('the no-data alert: the SLI\'s request counter absent for 10m, P2, so an SLO without data fails instead of passing', () => {
+    const a = alert(groups, 'OrderServiceAvailabilityNoData');
+    expect(a.expr).toBe('absent(http_requests_total{job="order-service",namespace="orders"})');
+    expect(a.for).toBe('10m');
+    expect(a.labels).toEqual({ severity: 'P2', service: 'order-service', namespace: 'orders', slo: 'order-service-availability' });
+    expect(a.annotations.runbook_url).toBe('https://wiki.example.com/runbooks/order-service-availability-no-data');
+    const latency = renderSloRules({ ...base, sli: Sli.latency({ thresholdSeconds: 0.1 }), objective: Objective.percent(99.5), name: 'order-service-latency' });
+    expect(alert(latency, 'OrderServiceLatencyNoData').expr).toBe('absent(http_request_duration_seconds_count{job="order-service",namespace="orders"})');
+    const off = renderSloRules({ ...base, noData: { enabled: false } });
+    expect(alerts(off).map(x => x.alert)).not.toContain('OrderServiceAvailabilityNoData');
+    expect(renderSloRules({ ...base, noData: { severity: 'P1', for: '5m' } }).flatMap(g => g.rules).find((r: any) => r.alert === 'OrderServiceAvailabilityNoData')).toMatchObject({ for: '5m', labels: { severity: 'P1' } });
   });
 
   test.each([
@@ -193,7 +206,7 @@ describe('renderSloRules: multi-window, multi-burn-rate alerts', () => {
   test('switching tiers off removes exactly their alerts, for every subset of tiers', () => {
     fc.assert(fc.property(fc.subarray([...BURN_RATE_TIERS]), fc.boolean(), (off, exhaustedOff) => {
       const tiers = Object.fromEntries(off.map(t => [t, { enabled: false }]));
-      const g = renderSloRules({ ...base, tiers, budgetExhausted: { enabled: !exhaustedOff } });
+      const g = renderSloRules({ ...base, tiers, budgetExhausted: { enabled: !exhaustedOff }, noData: { enabled: false } });
       const expected = [
         ...BURN_RATE_TIERS.filter(t => !off.includes(t)).map(t => ALERT_OF[t]),
         ...(exhaustedOff ? [] : ['OrderServiceAvailabilityErrorBudgetExhausted']),

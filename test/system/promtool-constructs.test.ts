@@ -3,9 +3,11 @@
  * each with availability and latency SLOs and the standard alert pack, and a CanaryRelease for the
  * critical one) is synthesized; every PrometheusRule's `spec.groups` goes to
  * `promtool check rules`, and the canary's MetricTemplate queries and error-budget gate query
- * are evaluated by `promtool test rules` over synthetic series: with no traffic at all they still
- * return a value (100% success, 0 ms), so Flagger never halts on "no values found"; with traffic
- * they measure the canary's pods only, not the primary's.
+ * are evaluated by `promtool test rules` over synthetic series: with no traffic (no series, or
+ * counters standing still) they return no sample, which Flagger counts as a failed check ("no
+ * values found"), and the budget gate holds without its record; the SLOs' no-data alerts fire
+ * while the request counters are absent; with traffic the templates measure the canary's pods
+ * only, not the primary's.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -75,32 +77,42 @@ describe('the constructs\' PrometheusRules and canary queries, on promtool', () 
     const bucket = (le: string, perMinute: number, pod: string) => ({
       series: `http_request_duration_seconds_bucket{namespace="orders",pod="${pod}",le="${le}"}`, values: COUNTER(perMinute),
     });
+    const noDataRule = groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === 'OrderServiceAvailabilityNoData');
+    const noDataAnnotations = noDataRule.annotations;
     const testFile = path.join(WORK_DIR, 'canary.test.yaml');
     fs.writeFileSync(testFile, stringify({
       rule_files: [ruleFile],
       evaluation_interval: '1m',
       tests: [
         {
-          // no traffic at all: defined, passing values instead of "no values found"; no budget record yet: the gate opens
+          // no traffic at all: no sample (Flagger: "no values found", a failed check); no budget record yet: the gate holds;
+          // the order-service availability SLO's no-data alert fires once the counter has been absent for its `for` (10m)
           interval: '1m',
-          input_series: [{ series: 'up{job="unrelated"}', values: '1x10' }],
+          input_series: [{ series: 'up{job="unrelated"}', values: '1x20' }],
           promql_expr_test: [
-            { expr: success, eval_time: '5m', exp_samples: [{ labels: '{}', value: 100 }] },
-            { expr: duration, eval_time: '5m', exp_samples: [{ labels: '{}', value: 0 }] },
-            // absent() carries the selector's labels
-            { expr: built.release.budgetGateQuery, eval_time: '5m', exp_samples: [{ labels: '{service="order-service",namespace="orders",slo="order-service-availability"}', value: 1 }] },
+            { expr: success, eval_time: '5m', exp_samples: [] },
+            { expr: duration, eval_time: '5m', exp_samples: [] },
+            { expr: built.release.budgetGateQuery, eval_time: '5m', exp_samples: [] },
+          ],
+          alert_rule_test: [
+            { alertname: 'OrderServiceAvailabilityNoData', eval_time: '5m', exp_alerts: [] },
+            {
+              alertname: 'OrderServiceAvailabilityNoData',
+              eval_time: '15m',
+              exp_alerts: [{ exp_labels: { severity: 'P2', service: 'order-service', namespace: 'orders', slo: 'order-service-availability', job: 'order-service' }, exp_annotations: noDataAnnotations }],
+            },
           ],
         },
         {
-          // counters that exist but stand still (0/0 = NaN) are also a defined value
+          // counters that exist but stand still (0/0 = NaN, dropped by ">= 0"): no sample either
           interval: '1m',
           input_series: [
             { series: `http_requests_total{namespace="orders",pod="${CANARY_POD}",code="200"}`, values: '5x10' },
             { series: `http_request_duration_seconds_bucket{namespace="orders",pod="${CANARY_POD}",le="+Inf"}`, values: '5x10' },
           ],
           promql_expr_test: [
-            { expr: success, eval_time: '5m', exp_samples: [{ labels: '{}', value: 100 }] },
-            { expr: duration, eval_time: '5m', exp_samples: [{ labels: '{}', value: 0 }] },
+            { expr: success, eval_time: '5m', exp_samples: [] },
+            { expr: duration, eval_time: '5m', exp_samples: [] },
           ],
         },
         {
@@ -148,10 +160,7 @@ describe('the constructs\' PrometheusRules and canary queries, on promtool', () 
     expect(check.exitCode).toBe(0);
   });
 
-  // Skipped: its promtool cases still expect the canary templates to return a value without
-  // traffic, the passing no-data behaviour NINES-RT-SIG-02 now refuses (Flagger fails a check with
-  // no values). The cases must be rewritten to expect no sample without traffic.
-  test.skip('the canary\'s templates give defined values without traffic, judge the canary\'s pods only, and the budget gate holds when spent', () => {
+  test('without traffic the canary\'s templates and the budget gate give no sample and the SLO\'s no-data alert fires; with traffic they judge the canary\'s pods only, and the gate holds when spent', () => {
     expect(evaluate.output).toContain('SUCCESS');
     expect(evaluate.exitCode).toBe(0);
   });

@@ -10,6 +10,10 @@
  *   values found" as a failed check (the analysis halts and, after `threshold` failures, rolls
  *   back), so a query that falls back to a passing constant (`or on() vector(100)`) turns an
  *   unscraped canary into a promotion; likewise a promotion gate that passes on `absent(...)`.
+ *   SLOs fail too: their alerts compare error ratios with thresholds, and a comparison without
+ *   data returns nothing, so an SLO whose source series stopped arriving never alerts. Each SLO
+ *   (a `slo:sli_requests:rate5m` record) needs an alert on the absence of its source series
+ *   (`absent(...)` / `absent_over_time(...)`) in its namespace.
  * - NINES-RT-SIG-03: every alert a chaos guard or a promotion gate waits on is defined by a
  *   PrometheusRule of the app (a guard on an undefined alert never fires).
  * - NINES-RT-SIG-04: every range a rule reads (e.g. a 30d SLO window) fits in the retention of
@@ -18,6 +22,8 @@
  * @see https://github.com/fluxcd/flagger/blob/main/pkg/controller/scheduler_metrics.go ("Halt advancement no values found", `return false`)
  * @see https://docs.flagger.app/usage/metrics#custom-metrics
  * @see https://prometheus.io/docs/prometheus/latest/querying/basics/ (metric names, range vectors)
+ * @see https://prometheus.io/docs/prometheus/latest/querying/functions/#absent (absent, absent_over_time: a series when the selector matches nothing)
+ * @see https://prometheus.io/docs/prometheus/latest/querying/operators/#comparison-binary-operators (a filtering comparison drops what does not match: no data, no alert)
  * @see https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/#inspecting-alerts-during-runtime (the ALERTS series)
  * @see https://prometheus.io/docs/prometheus/latest/storage/#operational-aspects (retention)
  * @see https://github.com/prometheus-operator/prometheus-operator/blob/main/Documentation/api-reference/api.md#prometheusspec (retention)
@@ -116,13 +122,47 @@ export const PRODUCER_RULE: AppRule = {
 
 const FALLBACK = /\bor\s+(?:on\s*\(\s*\)\s*)?vector\s*\(\s*(-?[0-9.eE+]+)\s*\)\s*\)*\s*$/;
 
-/** NINES-RT-SIG-02: canary checks and promotion gates fail on no data. */
+/** The metric names alerts watch for absence, per namespace: `absent(<selector>)` / `absent_over_time(<selector>[w])`. */
+function absenceWatched(model: RuntimeModel): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const o of model.ofKind('PrometheusRule')) {
+    for (const g of o.json.spec?.groups ?? []) {
+      for (const r of g.rules ?? []) {
+        if (!r.alert) continue;
+        for (const m of String(r.expr ?? '').matchAll(/\babsent(?:_over_time)?\s*\(([^()]*)\)/g)) {
+          let set = out.get(o.namespace);
+          if (!set) out.set(o.namespace, set = new Set());
+          for (const name of metricNames(m[1])) set.add(name);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** NINES-RT-SIG-02: canary checks, promotion gates and SLOs fail on no data. */
 export const NO_DATA_RULE: AppRule = {
   id: 'NINES-RT-SIG-02',
   severity: 'error',
-  description: 'Canary checks and promotion gates fail, not pass, when their query has no data',
+  description: 'Canary checks, promotion gates and SLOs fail, not pass, when their query has no data',
   checkApp(model) {
     const out: AppFinding[] = [];
+    const watched = absenceWatched(model);
+    for (const o of model.ofKind('PrometheusRule')) {
+      for (const g of o.json.spec?.groups ?? []) {
+        for (const r of g.rules ?? []) {
+          if (r.record !== 'slo:sli_requests:rate5m') continue;
+          const sources = metricNames(String(r.expr ?? ''));
+          if (sources.length === 0 || sources.some(m => watched.get(o.namespace)?.has(m))) continue;
+          out.push({
+            object: o,
+            message: `SLO ${r.labels?.slo ?? g.name} reads ${sources.join(', ')}, and no alert of namespace ${o.namespace} fires when it is absent: `
+              + 'its burn-rate and budget alerts compare ratios with thresholds, which without data return nothing, so an SLO that lost its data passes',
+            fix: 'keep the ServiceLevelObjective\'s no-data alert (noData), or add an alert on absent(<its request counter>{<the service\'s selector>})',
+          });
+        }
+      }
+    }
     for (const canary of model.ofKind('Canary')) {
       const analysis = canary.json.spec?.analysis ?? {};
       for (const m of analysis.metrics ?? []) {

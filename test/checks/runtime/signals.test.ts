@@ -52,6 +52,33 @@ describe('signals', () => {
       + ' fix: query only the record (e.g. "slo:error_budget:remaining{...} > 0"), so no data holds the promotion']);
   });
 
+  test('fixture: an SLO without an alert on the absence of its source series passes silently without data, and is reported (NINES-RT-SIG-02)', () => {
+    const { app, chart } = regionChart();
+    const order = new ResilientService(chart, 'order-service', { image: 'r/order:1.0.0', tier: Criticality.CRITICAL, namespace: 'orders' });
+    new ServiceLevelObjective(chart, 'slo', { service: order, sli: Sli.availability(), ...links, noData: { enabled: false } });
+    expect(findings(app, 'NINES-RT-SIG-02')).toEqual([
+      '[NINES-RT-SIG-02] test/slo/Resource (PrometheusRule/orders/order-service-availability-slo): SLO order-service-availability reads http_requests_total, and no alert of namespace orders fires when it is absent: '
+        + 'its burn-rate and budget alerts compare ratios with thresholds, which without data return nothing, so an SLO that lost its data passes; '
+        + 'fix: keep the ServiceLevelObjective\'s no-data alert (noData), or add an alert on absent(<its request counter>{<the service\'s selector>})',
+    ]);
+    expect(() => app.synthYaml()).toThrow(/NINES-RT-SIG-02.*SLO order-service-availability reads http_requests_total/);
+  });
+
+  test('an SLO with its default no-data alert, or an absent_over_time alert of its own, is not reported', () => {
+    const { app, chart } = regionChart();
+    const order = new ResilientService(chart, 'order-service', { image: 'r/order:1.0.0', tier: Criticality.CRITICAL, namespace: 'orders' });
+    new ServiceLevelObjective(chart, 'slo', { service: order, sli: Sli.availability(), ...links });
+    const latency = new ServiceLevelObjective(chart, 'latency', { service: order, sli: Sli.latency({ thresholdSeconds: 0.1 }), ...links, noData: { enabled: false } });
+    expect(findings(app, 'NINES-RT-SIG-02')).toHaveLength(1);
+    new ApiObject(chart, 'own-absence', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: 'latency-absent', namespace: 'orders', labels: latency.prometheusRule.metadata.toJson().labels },
+      spec: { groups: [{ name: 'absence', rules: [{ alert: 'OrderLatencyCounterAbsent', expr: 'absent_over_time(http_request_duration_seconds_count{job="order-service"}[15m])', labels: { severity: 'P2' } }] }] },
+    });
+    expect(findings(app, 'NINES-RT-SIG-02')).toEqual([]);
+  });
+
   test('issue example: a game-day guard that waits on an alert no rule defines fails synth (NINES-RT-SIG-03)', () => {
     const { app, gameDay } = buildRegionWithChaos();
     const db = gameDay.workflows.find((w: any) => w.node.id === 'database-primary-failure')!;
