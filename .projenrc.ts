@@ -29,7 +29,7 @@ const project = new typescript.TypeScriptProject({
   projenVersion: '0.103.25',
   typescriptVersion: '~5.9.3',
   packageManager: javascript.NodePackageManager.NPM,
-  minNodeVersion: '20.0.0',
+  minNodeVersion: '20.17.0',
 
   srcdir: 'lib',
   libdir: 'build',
@@ -67,6 +67,9 @@ const project = new typescript.TypeScriptProject({
     'constructs@10.3.0',
     'cdk8s-cli@^2.200.0',
     'fast-check@^4.0.0',
+    // test/package/engines.test.ts compares the engines ranges of what a user installs
+    'semver@^7',
+    '@types/semver@^7',
     'kubernetes-models@4.5.1',
     '@kubernetes-models/istio@2.3.0',
     '@kubernetes-models/prometheus-operator@4.4.4',
@@ -121,6 +124,10 @@ project.package.addField('exports', {
 project.package.addField('typesVersions', {
   '*': Object.fromEntries(Object.entries(ENTRY_POINTS).filter(([p]) => p !== '.').map(([p, file]) => [p.slice(2), [`build/${file}.d.ts`]])),
 });
+// The Node versions every package a user installs accepts (test/package/engines.test.ts): the
+// Pulumi SDK's npm libraries (@npmcli/*) declare ^20.17.0 || >=22.9.0, glob/minimatch/lru-cache
+// skip Node 21. A wider range would let npm warn (EBADENGINE) on a version the library claims.
+project.package.file.addOverride('engines.node', '^20.17.0 || >=22.9.0');
 project.package.addField('peerDependenciesMeta', Object.fromEntries(
   PULUMI_PEERS.map(spec => [spec.slice(0, spec.lastIndexOf('@')), { optional: true }]),
 ));
