@@ -351,38 +351,31 @@ export class MonitoringStack extends Construct {
       },
     });
     this.operatorPodDisruptionBudget('PrometheusPodDisruptionBudget', meta(), podLabels);
-    new ApiObject(this, 'PrometheusNetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(),
-      spec: {
-        podSelector: { matchLabels: { ...podLabels } },
-        policyTypes: ['Ingress', 'Egress'],
-        // All egress, explicitly (a namespace default-deny would otherwise cut it): Prometheus
-        // scrapes any port in every namespace, reads the API server and ships to object storage.
-        egress: [{}],
-        ingress: [
-          {
-            from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }],
-            ports: [9090, 10901, 10902].map(port => ({ port, protocol: 'TCP' })),
-          },
-          // Exactly the add-ons that query Prometheus, on its API port only: Flagger's metric checks,
-          // the load tester's error-budget gate and Chaos Mesh's game-day status checks.
-          {
-            from: [
-              [ctx.flaggerNamespace, FLAGGER_POD_LABELS],
-              [ctx.flaggerNamespace, LOADTESTER_POD_LABELS],
-              [ctx.chaosNamespace, CHAOS_CONTROLLER_POD_LABELS],
-            ].map(([ns, pods]) => ({
-              namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ns } },
-              podSelector: { matchLabels: { ...(pods as object) } },
-            })),
-            ports: [{ port: 9090, protocol: 'TCP' }],
-          },
-          // The other regions' Thanos Query read this region's sidecars (the global view).
-          ...(s.remoteCidrs.length ? [{ from: s.remoteCidrs.map(cidr => ({ ipBlock: { cidr } })), ports: [{ port: 10901, protocol: 'TCP' }] }] : []),
-        ],
-      },
+    this.operatorNetworkPolicy('PrometheusNetworkPolicy', meta(), podLabels, {
+      // All egress, explicitly (a namespace default-deny would otherwise cut it): Prometheus
+      // scrapes any port in every namespace, reads the API server and ships to object storage.
+      egress: [{}],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }],
+          ports: [9090, 10901, 10902].map(port => ({ port, protocol: 'TCP' })),
+        },
+        // Exactly the add-ons that query Prometheus, on its API port only: Flagger's metric checks,
+        // the load tester's error-budget gate and Chaos Mesh's game-day status checks.
+        {
+          from: [
+            [ctx.flaggerNamespace, FLAGGER_POD_LABELS],
+            [ctx.flaggerNamespace, LOADTESTER_POD_LABELS],
+            [ctx.chaosNamespace, CHAOS_CONTROLLER_POD_LABELS],
+          ].map(([ns, pods]) => ({
+            namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ns } },
+            podSelector: { matchLabels: { ...(pods as object) } },
+          })),
+          ports: [{ port: 9090, protocol: 'TCP' }],
+        },
+        // The other regions' Thanos Query read this region's sidecars (the global view).
+        ...(s.remoteCidrs.length ? [{ from: s.remoteCidrs.map(cidr => ({ ipBlock: { cidr } })), ports: [{ port: 10901, protocol: 'TCP' }] }] : []),
+      ],
     });
     if (!s.remoteCidrs.length) return { prometheus };
     const sidecarService = new ApiObject(this, 'SidecarService', {
@@ -444,27 +437,20 @@ export class MonitoringStack extends Construct {
     this.operatorPodDisruptionBudget('AlertmanagerPodDisruptionBudget', meta(), podLabels);
     const members = [{ podSelector: { matchLabels: { ...podLabels } } }];
     const gossip = [{ port: 9094, protocol: 'TCP' }, { port: 9094, protocol: 'UDP' }];
-    new ApiObject(this, 'AlertmanagerNetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(),
-      spec: {
-        podSelector: { matchLabels: { ...podLabels } },
-        policyTypes: ['Ingress', 'Egress'],
-        egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-            ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
-          },
-          { to: members, ports: gossip },
-          // Receivers are SaaS endpoints (PagerDuty, Opsgenie, Slack) with changing addresses: HTTPS anywhere.
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }] },
-        ],
-        ingress: [
-          { from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }], ports: [{ port: 9093, protocol: 'TCP' }] },
-          { from: members, ports: gossip },
-        ],
-      },
+    this.operatorNetworkPolicy('AlertmanagerNetworkPolicy', meta(), podLabels, {
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+        },
+        { to: members, ports: gossip },
+        // Receivers are SaaS endpoints (PagerDuty, Opsgenie, Slack) with changing addresses: HTTPS anywhere.
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }] },
+      ],
+      ingress: [
+        { from: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: this.namespace } } }], ports: [{ port: 9093, protocol: 'TCP' }] },
+        { from: members, ports: gossip },
+      ],
     });
     return { alertmanager, config };
   }
@@ -502,6 +488,17 @@ export class MonitoringStack extends Construct {
         ...(s.remoteCidrs.length ? [{ cidrs: s.remoteCidrs, ports: grpc }] : []),
       ],
       meshNamespace: ctx.meshNamespace,
+    });
+  }
+
+  /** A default-deny NetworkPolicy over the pods of an operator-made StatefulSet, with their `rules`. */
+  private operatorNetworkPolicy(id: string, metadata: Record<string, unknown>, podLabels: Readonly<Record<string, string>>,
+    rules: { readonly egress: unknown[]; readonly ingress: unknown[] }): void {
+    new ApiObject(this, id, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata,
+      spec: { podSelector: { matchLabels: { ...podLabels } }, policyTypes: ['Ingress', 'Egress'], ...rules },
     });
   }
 

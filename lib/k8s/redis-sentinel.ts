@@ -14,8 +14,9 @@ import { Criticality, tierDefaults } from '../core/criticality';
 import { LABELS, MANAGED_BY } from '../core/labels';
 import { ResolvedStorage, StorageOptions } from '../core/storage';
 import {
-  REDIS_SENTINEL_DEFAULTS, RedisMaxmemoryPolicy, RedisPodScriptsInput, RedisRole, RedisSentinelInput, SentinelConfInput, renderRedisAuthScript,
-  renderRedisConf, renderRedisPreStopScript, renderRedisStartScript, renderSentinelAuthScript, renderSentinelConf, renderSentinelStartScript,
+  REDIS_SENTINEL_DEFAULTS, REDIS_SENTINEL_SETTINGS, RedisMaxmemoryPolicy, RedisPodScriptsInput, RedisRole, RedisSentinelInput, SentinelConfInput,
+  renderRedisAuthScript, renderRedisConf, renderRedisPreStopScript, renderRedisStartScript, renderSentinelAuthScript, renderSentinelConf,
+  renderSentinelStartScript,
 } from '../render/redis';
 import { renderRedisAlerts } from '../render/stateful-alerts';
 import { PrometheusRule } from './crds/monitoring';
@@ -43,8 +44,13 @@ export interface RedisSecretKeyRef {
  */
 export type RedisStorageOptions = StorageOptions;
 
-/** Props of a {@link RedisSentinel}. */
-export interface RedisSentinelProps {
+/**
+ * Props of a {@link RedisSentinel}. The topology and Sentinel settings (`replicas`, `sentinels`,
+ * `quorum`, `masterName`, the Sentinel timings, `minReplicasToWrite`, `minReplicasMaxLagSeconds`)
+ * are the renderer's, with its defaults ({@link REDIS_SENTINEL_DEFAULTS}); the construct adds one
+ * rule: the Sentinels spread over the zones so that no zone holds a majority.
+ */
+export interface RedisSentinelProps extends Pick<RedisSentinelInput, typeof REDIS_SENTINEL_SETTINGS[number] | 'quorum'> {
   /** Namespace (a bulkhead). */
   readonly namespace: string;
   /** The Secret holding the password, by reference only: it is mounted as a file, never rendered. */
@@ -75,51 +81,6 @@ export interface RedisSentinelProps {
    * @see https://github.com/oliver006/redis_exporter
    */
   readonly exporterImage?: string;
-  /**
-   * Replicas of the master (the set runs `replicas + 1` Redis pods).
-   * @default 2
-   */
-  readonly replicas?: number;
-  /**
-   * Sentinels; at least 3, and spread so no zone holds a majority.
-   * @default 3
-   */
-  readonly sentinels?: number;
-  /**
-   * Sentinels that must agree the master is down: a majority of `sentinels`, below `sentinels`.
-   * @default - a majority (2 of 3)
-   */
-  readonly quorum?: number;
-  /**
-   * The name clients ask Sentinel for.
-   * @default 'mymaster'
-   */
-  readonly masterName?: string;
-  /**
-   * Sentinel down-after-milliseconds (the case study).
-   * @default 5000
-   */
-  readonly downAfterMilliseconds?: number;
-  /**
-   * Sentinel failover-timeout (the case study).
-   * @default 10000
-   */
-  readonly failoverTimeoutMilliseconds?: number;
-  /**
-   * Sentinel parallel-syncs (the case study).
-   * @default 1
-   */
-  readonly parallelSyncs?: number;
-  /**
-   * min-replicas-to-write: a master cut off from its replicas stops taking writes.
-   * @default 1
-   */
-  readonly minReplicasToWrite?: number;
-  /**
-   * min-replicas-max-lag in seconds.
-   * @default 10
-   */
-  readonly minReplicasMaxLagSeconds?: number;
   /**
    * maxmemory-policy.
    * @default 'allkeys-lru'

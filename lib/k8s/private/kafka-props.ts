@@ -15,21 +15,15 @@ import {
 } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
-import { resolveIdentity, resolveOwner, zoneProblems } from './stateful';
+import { OwnerSettings, resolveIdentity, resolveOwner, zoneProblems } from './stateful';
 
 const BROKER_RESOURCES: ContainerResources = { cpu: { request: '1', limit: '2' }, memory: { request: '4Gi', limit: '4Gi' }, ephemeralStorage: { request: '1Gi', limit: '4Gi' } };
 const CONTROLLER_RESOURCES: ContainerResources = { cpu: { request: '500m', limit: '1' }, memory: { request: '2Gi', limit: '2Gi' }, ephemeralStorage: { request: '512Mi', limit: '2Gi' } };
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /** {@link KafkaClusterProps} with every default applied. */
-export interface ResolvedKafkaClusterProps {
-  readonly name: string;
-  readonly namespace: string;
-  readonly team: string;
-  readonly tier: Criticality;
-  readonly image: string;
+export interface ResolvedKafkaClusterProps extends OwnerSettings {
   readonly metricsImage: string;
-  readonly runbookBaseUrl?: string;
   readonly zones: readonly string[];
   readonly controllers: number;
   readonly brokers: number;

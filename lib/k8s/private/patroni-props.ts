@@ -5,7 +5,7 @@
  */
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
-import { resolveIdentity, resolveOwner, zoneProblems } from './stateful';
+import { OwnerSettings, resolveIdentity, resolveOwner, zoneProblems } from './stateful';
 import { Criticality, isCriticality, tierDefaults } from '../../core/criticality';
 import { cronScheduleProblems } from '../../core/cron';
 import { Problems } from '../../core/errors';
@@ -31,12 +31,7 @@ const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /** {@link PatroniClusterProps} with every default applied. */
-export interface ResolvedPatroniClusterProps {
-  readonly name: string;
-  readonly namespace: string;
-  readonly team: string;
-  readonly tier: Criticality;
-  readonly image: string;
+export interface ResolvedPatroniClusterProps extends OwnerSettings {
   readonly exporterImage: string;
   readonly members: number;
   readonly zones: readonly string[];
@@ -44,7 +39,6 @@ export interface ResolvedPatroniClusterProps {
   readonly resources: ResolvedResources;
   readonly exporterResources: ResolvedResources;
   readonly identity: Required<PodIdentity>;
-  readonly runbookBaseUrl?: string;
   readonly dcsKind: 'etcd3' | 'kubernetes';
   readonly headlessServiceName: string;
   readonly readOnlyServiceName: string;

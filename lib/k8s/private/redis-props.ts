@@ -16,7 +16,7 @@ import {
 } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
-import { resolveIdentity, resolveOwner, zoneProblems } from './stateful';
+import { OwnerSettings, resolveIdentity, resolveOwner, zoneProblems } from './stateful';
 
 export const REDIS_RUN_DIR = '/run/redis';
 export const REDIS_SECRET_DIR = '/etc/redis-secret';
@@ -29,14 +29,8 @@ const SENTINEL_BASE: ContainerResources = {
 };
 
 /** {@link RedisSentinelProps} with every default applied. */
-export interface ResolvedRedisSentinelProps extends RedisSentinelSettings {
-  readonly name: string;
-  readonly namespace: string;
-  readonly team: string;
-  readonly tier: Criticality;
-  readonly image: string;
+export interface ResolvedRedisSentinelProps extends OwnerSettings, RedisSentinelSettings {
   readonly exporterImage: string;
-  readonly runbookBaseUrl?: string;
   readonly passwordSecret: Required<RedisSecretKeyRef>;
   readonly maxmemoryPolicy: RedisMaxmemoryPolicy;
   readonly maxmemoryPercent: number;

@@ -223,8 +223,22 @@ export interface OwnerRule {
   readonly teamFix?: string;
 }
 
+/** {@link OwnerProps} resolved: what every stateful construct's resolved props start with. */
+export interface OwnerSettings {
+  readonly name: string;
+  readonly namespace: string;
+  readonly team: string;
+  /** The tier (a construct without tiers, etcd, leaves it undefined). */
+  readonly tier: Criticality;
+  readonly image: string;
+  /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
+  readonly runbookBaseUrl?: string;
+}
+
 /** Name, namespace, team, tier, image (and more images) and runbook base URL, resolved and checked in that order. */
-export function resolveOwner(id: string, props: OwnerProps, context: PlatformContext, rule: OwnerRule) {
+export function resolveOwner(
+  id: string, props: OwnerProps, context: PlatformContext, rule: OwnerRule,
+): { owner: OwnerSettings; problems: Problem[] } {
   const problems: Problem[] = [];
   const add = (bad: boolean, prop: string, value: unknown, why: string, fix: string) => { if (bad) problems.push({ prop, value, why, fix }); };
   const name = props.name ?? id;
