@@ -191,9 +191,9 @@ new JsonFile(project, 'typedoc.json', {
     readme: 'none',
     excludePrivate: true,
     excludeInternal: true,
-    // Warnings (a type referenced but not exported, a broken {@link}) are printed, not fatal:
-    // errors fail the task.
-    treatWarningsAsErrors: false,
+    // A warning (a public type referencing one that is not exported, a broken {@link}) fails the
+    // task like an error: the reference must document every type a user meets.
+    treatWarningsAsErrors: true,
     externalSymbolLinkMappings: { '@pulumi/pulumi': { CustomResource: 'https://www.pulumi.com/docs/reference/pkg/nodejs/pulumi/pulumi/#CustomResource' } },
   },
 });

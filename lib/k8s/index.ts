@@ -30,6 +30,8 @@ export * from './etcd-cluster';
 export * from './patroni-cluster';
 export type { StorageOptions } from '../core/storage';
 export type { HardenedDeploymentObjects } from './private/workload';
+export type { PlatformContext } from './private/context';
+export type { ResolvedPatroniBackup } from './private/patroni-props';
 export * from './monitoring-stack';
 export * from './log-shipper';
 export * from './trace-collector';

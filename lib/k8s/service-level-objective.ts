@@ -298,8 +298,9 @@ export interface StandardAlertsProps extends AlertLinks, Omit<StandardAlertPackO
   readonly service: ResilientService;
 }
 
-const PACK_KEYS = ['serviceDown', 'highErrorRate', 'highLatency', 'databasePool', 'highMemory', 'podNotReady', 'crashLooping'] as const;
-type PackKey = typeof PACK_KEYS[number];
+/** The alerts of the standard pack, by key (the props that tune each one). */
+export type PackKey = 'serviceDown' | 'highErrorRate' | 'highLatency' | 'databasePool' | 'highMemory' | 'podNotReady' | 'crashLooping';
+const PACK_KEYS: readonly PackKey[] = ['serviceDown', 'highErrorRate', 'highLatency', 'databasePool', 'highMemory', 'podNotReady', 'crashLooping'];
 
 /**
  * The case study's standard alert pack for one ResilientService, as a PrometheusRule: service

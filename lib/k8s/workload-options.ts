@@ -28,7 +28,7 @@ export interface ProbeTiming {
 }
 
 /** Kind of check a probe makes. */
-type ProbeCheck = { readonly kind: 'http'; readonly path: string; readonly port: string | number } | { readonly kind: 'tcp'; readonly port: string | number };
+export type ProbeCheck = { readonly kind: 'http'; readonly path: string; readonly port: string | number } | { readonly kind: 'tcp'; readonly port: string | number };
 
 /**
  * A health probe. Create with {@link Probe.http} or {@link Probe.tcp}; unset timings take the

@@ -8,7 +8,7 @@ export * from './app-rule';
 export * from './model';
 export * from './facts';
 export * from './flows';
-export { Flow, FlowParty, TrafficReport, deriveFlows, trafficOf } from './traffic';
+export { Block, Flow, FlowParty, TrafficReport, deriveFlows, trafficOf } from './traffic';
 export * from './pod-security';
 export { injectedContainers, admittedSpec } from './mesh';
 export { metricNames, awaitedAlerts, promDurationSeconds } from './signals';

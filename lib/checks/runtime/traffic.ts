@@ -82,7 +82,7 @@ export interface Flow {
 }
 
 /** Why a flow does not pass: the object that blocks it and the fix. */
-interface Block {
+export interface Block {
   readonly object: CheckedObject;
   readonly why: string;
   readonly fix: string;
