@@ -14,7 +14,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { notBuilt, notBuiltPropProblems } from '../core/app-problems';
 import { Criticality, isCriticality } from '../core/criticality';
-import { Problem, Problems, ValidationError } from '../core/errors';
+import { Problem, ValidationError } from '../core/errors';
 import { isLabelValue } from '../core/labels';
 import { errorBudget, ErrorBudget, Objective, ObjectiveLike, PromDuration } from '../reliability/error-budget';
 import { DEFAULT_PACK_ALERTS, renderStandardAlertPack, StandardAlertPackOptions } from '../render/alert-pack';
@@ -152,6 +152,32 @@ function serviceProblems(service: unknown): Problem[] {
   }];
 }
 
+/**
+ * The checks of a construct that alerts on a service, in their order: first whether the service
+ * is a built ResilientService (nothing else can be resolved without it), then the renderer's
+ * problems; the construct's own links and labels are reported with either.
+ */
+class ServiceAlertChecks {
+  /** Problems that stop the construct before anything is resolved (empty: go on). */
+  public readonly unusable: readonly Problem[];
+  private readonly own: readonly Problem[];
+
+  constructor(props: AlertLinks & { readonly service: unknown }) {
+    this.own = linkAndLabelProblems(props);
+    const notBuiltProps = notBuiltPropProblems(props);
+    const stop = notBuiltProps.length > 0 ? notBuiltProps : serviceProblems(props.service);
+    this.unusable = stop.length > 0 ? [...stop, ...this.own] : [];
+  }
+
+  /**
+   * Every problem once the rules are rendered: the renderer's (but those of the links and the
+   * service, which the construct reports under its own props), then the links and labels.
+   */
+  public withRendered(rendered: readonly Problem[]): readonly Problem[] {
+    return [...rendered.filter(p => !['dashboardUrl', 'runbookBaseUrl'].includes(p.prop) && !p.prop.startsWith('service')), ...this.own];
+  }
+}
+
 /** The problems a renderer reports, or its result. */
 function tryRender<T>(render: () => T): { result?: T; problems: readonly Problem[] } {
   try {
@@ -218,11 +244,8 @@ export class ServiceLevelObjective extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceLevelObjectiveProps) {
     super(scope, id);
-    const problems = new Problems('ServiceLevelObjective', this.node.path);
-    const own = linkAndLabelProblems(props);
-    problems.addAll(notBuiltPropProblems(props));
-    if (problems.count === 0) problems.addAll(serviceProblems(props.service));
-    if (problems.count > 0) return notBuilt(this, 'ServiceLevelObjective', [...problems.all, ...own]);
+    const check = new ServiceAlertChecks(props);
+    if (check.unusable.length > 0) return notBuilt(this, 'ServiceLevelObjective', check.unusable);
 
     this.service = props.service;
     this.sli = props.sli;
@@ -256,9 +279,8 @@ export class ServiceLevelObjective extends Construct {
       budgetExhausted: this.budgetExhausted,
       noData: this.noData,
     }));
-    problems.addAll(rendered.problems.filter(p => !['dashboardUrl', 'runbookBaseUrl'].includes(p.prop) && !p.prop.startsWith('service')));
-    problems.addAll(own);
-    if (problems.count > 0) return notBuilt(this, 'ServiceLevelObjective', problems.all);
+    const problems = check.withRendered(rendered.problems);
+    if (problems.length > 0) return notBuilt(this, 'ServiceLevelObjective', problems);
 
     this.objective = Objective.of(props.objective ?? defaultObjective);
     this.errorBudget = errorBudget(this.objective);
@@ -329,11 +351,8 @@ export class StandardAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: StandardAlertsProps) {
     super(scope, id);
-    const problems = new Problems('StandardAlerts', this.node.path);
-    const own = linkAndLabelProblems(props);
-    problems.addAll(notBuiltPropProblems(props));
-    if (problems.count === 0) problems.addAll(serviceProblems(props.service));
-    if (problems.count > 0) return notBuilt(this, 'StandardAlerts', [...problems.all, ...own]);
+    const check = new ServiceAlertChecks(props);
+    if (check.unusable.length > 0) return notBuilt(this, 'StandardAlerts', check.unusable);
     this.service = props.service;
     const tier = isCriticality(this.service.tier) ? this.service.tier : Criticality.CRITICAL;
     this.runbookBaseUrl = props.runbookBaseUrl;
@@ -357,9 +376,8 @@ export class StandardAlerts extends Construct {
       dashboardUrl: this.dashboardUrl,
       podPattern: this.podPattern,
     } as StandardAlertPackOptions));
-    problems.addAll(rendered.problems.filter(p => !['dashboardUrl', 'runbookBaseUrl'].includes(p.prop) && !p.prop.startsWith('service')));
-    problems.addAll(own);
-    if (problems.count > 0) return notBuilt(this, 'StandardAlerts', problems.all);
+    const problems = check.withRendered(rendered.problems);
+    if (problems.length > 0) return notBuilt(this, 'StandardAlerts', problems);
     this.group = rendered.result!;
     this.prometheusRule = new PrometheusRule(this, 'Resource', {
       metadata: { name: `${this.service.name}-alerts`, namespace: this.service.namespace, labels: { ...this.service.labels, ...props.ruleLabels } },
