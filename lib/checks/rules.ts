@@ -8,7 +8,7 @@ import { FindingCause } from './causes';
 import { CONTRACT_RULES } from './contract-rules';
 import { DUPLICATE_RULE } from './duplicates';
 import { NAME_RULE } from './names';
-import { CheckedObject, ObjectIndex, REPLICATED_KINDS, WORKLOAD_KINDS, podLabelsOf, podSpecOf, workloadsSelectedBy } from './object-index';
+import { CheckedObject, LabelSelector, ObjectIndex, REPLICATED_KINDS, WORKLOAD_KINDS, podLabelsOf, podSpecOf, workloadsSelectedBy } from './object-index';
 import { REFERENCE_RULE } from './references';
 import { parseQuantity } from '../core/quantity';
 
@@ -87,6 +87,24 @@ function seconds(command: unknown): number | undefined {
 }
 
 /** The default rule pack. */
+/** A rule that the selector of every object of `kind` selects some workload's pods in its namespace. */
+function selectsAWorkload(
+  id: string, kind: string, description: string, fix: string,
+  selectorOf: (o: CheckedObject) => { shown: unknown; selector: LabelSelector } | undefined,
+): Rule {
+  return {
+    id,
+    severity: 'error',
+    description,
+    appliesTo: new Set([kind]),
+    check(o, index) {
+      const sel = selectorOf(o);
+      if (!sel || workloadsSelectedBy(index, o.namespace, sel.selector).length > 0) return [];
+      return [{ message: `selector ${JSON.stringify(sel.shown)} matches no workload's pods`, fix }];
+    },
+  };
+}
+
 export const DEFAULT_RULES: readonly Rule[] = [
   // ---- Pod Security Standards: restricted ----
   podRule('NINES-PSS-01', 'Pods do not share the host network, PID or IPC namespaces', pod =>
@@ -176,29 +194,16 @@ export const DEFAULT_RULES: readonly Rule[] = [
     }
     return bad.length ? { message: `${w}: ${bad.join(', ')}`, fix: 'use periods of 5-10 s, timeouts shorter than the period, liveness failureThreshold 2-3' } : undefined;
   }),
-  {
-    id: 'NINES-WL-06',
-    severity: 'error',
-    description: 'Service selectors match a workload in the namespace',
-    appliesTo: new Set(['Service']),
-    check(o, index) {
-      const sel = o.json.spec?.selector;
-      if (!sel || Object.keys(sel).length === 0 || o.json.spec?.type === 'ExternalName') return [];
-      return workloadsSelectedBy(index, o.namespace, { matchLabels: sel }).length ? []
-        : [{ message: `selector ${JSON.stringify(sel)} matches no workload's pods`, fix: 'make the selector equal to the workload\'s pod template labels' }];
-    },
-  },
-  {
-    id: 'NINES-WL-07',
-    severity: 'error',
-    description: 'PodDisruptionBudget selectors match a workload',
-    appliesTo: new Set(['PodDisruptionBudget']),
-    check(o, index) {
-      const sel = o.json.spec?.selector ?? {};
-      return workloadsSelectedBy(index, o.namespace, sel).length ? []
-        : [{ message: `selector ${JSON.stringify(sel)} matches no workload's pods`, fix: 'select the workload\'s pod template labels with matchLabels' }];
-    },
-  },
+  selectsAWorkload('NINES-WL-06', 'Service', 'Service selectors match a workload in the namespace', 'make the selector equal to the workload\'s pod template labels', o => {
+    const sel = o.json.spec?.selector;
+    // A Service without a selector (endpoints managed elsewhere) or of type ExternalName selects nothing by design.
+    if (!sel || Object.keys(sel).length === 0 || o.json.spec?.type === 'ExternalName') return undefined;
+    return { shown: sel, selector: { matchLabels: sel } };
+  }),
+  selectsAWorkload('NINES-WL-07', 'PodDisruptionBudget', 'PodDisruptionBudget selectors match a workload', 'select the workload\'s pod template labels with matchLabels', o => {
+    const sel = o.json.spec?.selector ?? {};
+    return { shown: sel, selector: sel };
+  }),
   {
     id: 'NINES-WL-08',
     severity: 'error',

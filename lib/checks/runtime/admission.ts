@@ -8,7 +8,7 @@
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
  * @see https://github.com/istio/istio/blob/master/manifests/charts/istio-control/istio-discovery/files/injection-template.yaml
  */
-import { AppFinding, AppRule } from './app-rule';
+import { AppRule, appRule } from './app-rule';
 import { admittedSpec, meshModeName } from './mesh';
 import { PodView } from './model';
 import { podSecurityViolations } from './pod-security';
@@ -16,12 +16,9 @@ import { podSecurityViolations } from './pod-security';
 const INJECTED = new Set(['istio-init', 'istio-validation', 'istio-proxy']);
 
 /** NINES-RT-ADM-01: pods (with what the injector adds) pass their namespace's enforced Pod Security level. */
-export const ADMISSION_RULE: AppRule = {
-  id: 'NINES-RT-ADM-01',
-  severity: 'error',
-  description: 'Every pod, with the containers the mesh injects for the platform\'s mesh mode, passes its namespace\'s enforced Pod Security level',
-  checkApp(model) {
-    const out: AppFinding[] = [];
+export const ADMISSION_RULE: AppRule = appRule('NINES-RT-ADM-01', 'error',
+  'Every pod, with the containers the mesh injects for the platform\'s mesh mode, passes its namespace\'s enforced Pod Security level',
+  (model, file) => {
     const seen = new Set<string>();
     for (const pod of model.pods) {
       const ns = model.namespace(pod.namespace);
@@ -32,7 +29,7 @@ export const ADMISSION_RULE: AppRule = {
       const key = `${pod.source.path}\u0000${violations.map(v => v.detail).join()}`;
       if (seen.has(key)) continue; // Flagger's primary is a copy of the target's template
       seen.add(key);
-      out.push({
+      file({
         object: pod.source,
         message: `the pods of ${describe(pod)} are refused at admission by Pod Security "${ns.enforce}" (enforce-version ${ns.enforceVersion}) of namespace ${ns.name}`
           + `${pod.meshed ? `, with the containers Istio injects (${meshModeName(pod.platform.mesh)})` : ''}: `
@@ -44,9 +41,7 @@ export const ADMISSION_RULE: AppRule = {
             : `make the pod spec meet "${ns.enforce}" (see the listed fields), or run it in a namespace whose level allows it, with the reason written down`,
       });
     }
-    return out;
-  },
-};
+  });
 
 function describe(pod: PodView): string {
   return pod.controller === 'kubernetes' ? pod.workload : `${pod.workload} (made by ${pod.controller} from ${pod.source.ref})`;

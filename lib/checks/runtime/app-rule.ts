@@ -22,3 +22,22 @@ export interface AppRule {
   readonly description: string;
   checkApp(model: RuntimeModel): AppFinding[];
 }
+
+/**
+ * An app rule from its id, severity, description and a function that files its findings: the
+ * shape every runtime-model rule shares.
+ */
+export function appRule(
+  id: string, severity: AppRule['severity'], description: string, collect: (model: RuntimeModel, file: (finding: AppFinding) => void) => void,
+): AppRule {
+  return {
+    id,
+    severity,
+    description,
+    checkApp(model) {
+      const out: AppFinding[] = [];
+      collect(model, f => out.push(f));
+      return out;
+    },
+  };
+}

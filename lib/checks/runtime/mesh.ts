@@ -25,21 +25,18 @@ export const ISTIO_PROXY_UID = 1337;
 
 /** The containers the injector adds, by list, for a mesh mode. */
 export function injectedContainers(mesh: Required<MeshDescription>): { initContainers: any[]; containers: any[] } {
-  const dropAll = { drop: ['ALL'] };
+  // istio-validation and istio-proxy: UID 1337, non-root, read-only root, every capability dropped.
+  const unprivileged = {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    capabilities: { drop: ['ALL'] },
+    readOnlyRootFilesystem: true,
+    runAsGroup: ISTIO_PROXY_UID,
+    runAsUser: ISTIO_PROXY_UID,
+    runAsNonRoot: true,
+  };
   const init = mesh.cni
-    ? {
-      name: 'istio-validation',
-      args: ['istio-iptables', '--run-validation', '--skip-rule-apply'],
-      securityContext: {
-        allowPrivilegeEscalation: false,
-        privileged: false,
-        capabilities: dropAll,
-        readOnlyRootFilesystem: true,
-        runAsGroup: ISTIO_PROXY_UID,
-        runAsUser: ISTIO_PROXY_UID,
-        runAsNonRoot: true,
-      },
-    }
+    ? { name: 'istio-validation', args: ['istio-iptables', '--run-validation', '--skip-rule-apply'], securityContext: unprivileged }
     : {
       name: 'istio-init',
       args: ['istio-iptables'],
@@ -56,15 +53,7 @@ export function injectedContainers(mesh: Required<MeshDescription>): { initConta
   const proxy = {
     name: 'istio-proxy',
     ports: [{ name: 'http-envoy-prom', containerPort: 15090, protocol: 'TCP' }],
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      capabilities: dropAll,
-      readOnlyRootFilesystem: true,
-      runAsGroup: ISTIO_PROXY_UID,
-      runAsUser: ISTIO_PROXY_UID,
-      runAsNonRoot: true,
-    },
+    securityContext: unprivileged,
   };
   return mesh.nativeSidecars
     ? { initContainers: [init, { ...proxy, restartPolicy: 'Always' }], containers: [] }

@@ -15,7 +15,7 @@
  * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/ (labelSelector counts the matching pods)
  */
 import { LabelSelector } from '../object-index';
-import { AppFinding, AppRule } from './app-rule';
+import { AppFinding, AppRule, appRule } from './app-rule';
 import { FLAGGER_SELECTOR_LABELS, FlaggerRelease } from './controllers';
 import { PodView, RuntimeModel } from './model';
 
@@ -89,15 +89,12 @@ function chaosSelectors(json: any, at: string, out: Array<{ at: string; selector
 }
 
 /** NINES-RT-CTL-01: selectors select the intended pods after the controllers act. */
-export const SELECTION_RULE: AppRule = {
-  id: 'NINES-RT-CTL-01',
-  severity: 'error',
-  description: 'Every selector (Services, PDBs, NetworkPolicies, ServiceMonitors, PodMonitors, chaos experiments, pod spread) selects running pods after Flagger, prometheus-operator and Patroni act',
-  checkApp(model) {
-    const out: AppFinding[] = [];
+export const SELECTION_RULE: AppRule = appRule('NINES-RT-CTL-01', 'error',
+  'Every selector (Services, PDBs, NetworkPolicies, ServiceMonitors, PodMonitors, chaos experiments, pod spread) selects running pods after Flagger, prometheus-operator and Patroni act',
+  (model, file) => {
     const report = (object: AppFinding['object'], kind: string, namespaces: readonly string[], selector: LabelSelector, pods: readonly PodView[], prefix = '') => {
       const r = judge(model, kind, namespaces, selector, pods);
-      if (r) out.push({ object, message: prefix + r.message, fix: r.fix });
+      if (r) file({ object, message: prefix + r.message, fix: r.fix });
     };
     for (const s of model.services) {
       if (s.controller !== 'kubernetes' || !s.selector) continue;
@@ -135,13 +132,13 @@ export const SELECTION_RULE: AppRule = {
     for (const r of model.controllers.flagger) {
       const ref = r.canary.json.spec?.targetRef ?? {};
       if (!r.target) {
-        out.push({
+        file({
           object: r.canary,
           message: `targetRef ${ref.kind}/${ref.name} is not a Deployment of namespace ${r.canary.namespace} in this app, so Flagger has nothing to release`,
           fix: 'point targetRef at the Deployment of the service released',
         });
       } else if (!r.label) {
-        out.push({
+        file({
           object: r.canary,
           message: `Flagger refuses ${r.target.workload}: its spec.selector.matchLabels has none of ${FLAGGER_SELECTOR_LABELS.join(', ')} (Flagger's selectorLabels)`,
           fix: 'select the Deployment\'s pods by app.kubernetes.io/name (or app) as well',
@@ -158,13 +155,11 @@ export const SELECTION_RULE: AppRule = {
       ];
       for (const { at, sel } of constraints) {
         if (!sel || model.podsSelectedBy(pod.namespace, sel).includes(pod)) continue;
-        out.push({
+        file({
           object: pod.source,
           message: `${at} of ${pod.workload}${pod.controller !== 'kubernetes' ? ` (made by ${pod.controller})` : ''} selects ${show(sel)}, which its own pods do not carry, so the scheduler spreads them against other pods and not against each other`,
           fix: 'select the pods by a label every controller keeps on them (e.g. the service\'s podSelector, app.kubernetes.io/instance)',
         });
       }
     }
-    return out;
-  },
-};
+  });

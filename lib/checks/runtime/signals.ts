@@ -29,7 +29,7 @@
  * @see https://github.com/prometheus-operator/prometheus-operator/blob/main/Documentation/api-reference/api.md#prometheusspec (retention)
  */
 import { CheckedObject } from '../object-index';
-import { AppFinding, AppRule } from './app-rule';
+import { AppRule, appRule } from './app-rule';
 import { metricsDeclaredBy } from './facts';
 import { RuntimeModel } from './model';
 
@@ -75,7 +75,7 @@ function producers(model: RuntimeModel): Producers {
   const add = (m: string) => (m.endsWith('*') ? prefixes.push(m.slice(0, -1)) : exact.add(m));
   PROMETHEUS_OWN.forEach(add);
   for (const o of model.objects) {
-    if (o.kind === 'PrometheusRule') for (const g of o.json.spec?.groups ?? []) for (const r of g.rules ?? []) if (r.record) exact.add(r.record);
+    if (o.kind === 'PrometheusRule') for (const r of rulesOf(o)) if (r.record) exact.add(r.record);
     for (const d of metricsDeclaredBy(o.construct)) d.metrics.forEach(add);
   }
   const platforms = new Set(model.objects.map(o => model.platformOf(o)));
@@ -86,27 +86,29 @@ function producers(model: RuntimeModel): Producers {
   return { has: m => exact.has(m) || prefixes.some(p => m.startsWith(p)) };
 }
 
-/** Every rule expression of a PrometheusRule, with what names it. */
-function ruleExprs(o: CheckedObject): Array<{ what: string; expr: string }> {
-  const out: Array<{ what: string; expr: string }> = [];
+/** Every rule of a PrometheusRule (alerting and recording), with its group's name. */
+function rulesOf(o: CheckedObject): Array<{ group: string; alert?: string; record?: string; expr: string; labels: Record<string, string> }> {
+  const out: Array<{ group: string; alert?: string; record?: string; expr: string; labels: Record<string, string> }> = [];
   for (const g of o.json.spec?.groups ?? []) {
-    for (const r of g.rules ?? []) out.push({ what: r.alert ? `alert ${r.alert}` : `recording rule ${r.record}`, expr: String(r.expr ?? '') });
+    for (const r of g.rules ?? []) out.push({ group: String(g.name), alert: r.alert, record: r.record, expr: String(r.expr ?? ''), labels: r.labels ?? {} });
   }
   return out;
 }
 
+/** Every rule expression of a PrometheusRule, with what names it. */
+function ruleExprs(o: CheckedObject): Array<{ what: string; expr: string }> {
+  return rulesOf(o).map(r => ({ what: r.alert ? `alert ${r.alert}` : `recording rule ${r.record}`, expr: r.expr }));
+}
+
 /** NINES-RT-SIG-01: every metric read has a producer. */
-export const PRODUCER_RULE: AppRule = {
-  id: 'NINES-RT-SIG-01',
-  severity: 'error',
-  description: 'Every metric an alert, SLO rule or canary MetricTemplate reads has a producer in the platform',
-  checkApp(model) {
+export const PRODUCER_RULE: AppRule = appRule('NINES-RT-SIG-01', 'error',
+  'Every metric an alert, SLO rule or canary MetricTemplate reads has a producer in the platform',
+  (model, file) => {
     const have = producers(model);
-    const out: AppFinding[] = [];
     const judge = (o: CheckedObject, what: string, expr: string) => {
       const missing = metricNames(expr).filter(m => !have.has(m));
       if (missing.length === 0) return;
-      out.push({
+      file({
         object: o,
         message: `${what} reads ${missing.join(', ')}, which nothing in the platform produces (no recording rule, no exporter a construct deploys and scrapes, `
           + 'no cluster component the platform description installs, no declared external source), so it never has data',
@@ -116,9 +118,7 @@ export const PRODUCER_RULE: AppRule = {
     };
     for (const o of model.ofKind('PrometheusRule')) for (const r of ruleExprs(o)) judge(o, r.what, r.expr);
     for (const o of model.ofKind('MetricTemplate')) judge(o, 'the canary check\'s query', String(o.json.spec?.query ?? ''));
-    return out;
-  },
-};
+  });
 
 const FALLBACK = /\bor\s+(?:on\s*\(\s*\)\s*)?vector\s*\(\s*(-?[0-9.eE+]+)\s*\)\s*\)*\s*$/;
 
@@ -126,14 +126,12 @@ const FALLBACK = /\bor\s+(?:on\s*\(\s*\)\s*)?vector\s*\(\s*(-?[0-9.eE+]+)\s*\)\s
 function absenceWatched(model: RuntimeModel): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const o of model.ofKind('PrometheusRule')) {
-    for (const g of o.json.spec?.groups ?? []) {
-      for (const r of g.rules ?? []) {
-        if (!r.alert) continue;
-        for (const m of String(r.expr ?? '').matchAll(/\babsent(?:_over_time)?\s*\(([^()]*)\)/g)) {
-          let set = out.get(o.namespace);
-          if (!set) out.set(o.namespace, set = new Set());
-          for (const name of metricNames(m[1])) set.add(name);
-        }
+    for (const r of rulesOf(o)) {
+      if (!r.alert) continue;
+      for (const m of r.expr.matchAll(/\babsent(?:_over_time)?\s*\(([^()]*)\)/g)) {
+        let set = out.get(o.namespace);
+        if (!set) out.set(o.namespace, set = new Set());
+        for (const name of metricNames(m[1])) set.add(name);
       }
     }
   }
@@ -141,26 +139,21 @@ function absenceWatched(model: RuntimeModel): Map<string, Set<string>> {
 }
 
 /** NINES-RT-SIG-02: canary checks, promotion gates and SLOs fail on no data. */
-export const NO_DATA_RULE: AppRule = {
-  id: 'NINES-RT-SIG-02',
-  severity: 'error',
-  description: 'Canary checks, promotion gates and SLOs fail, not pass, when their query has no data',
-  checkApp(model) {
-    const out: AppFinding[] = [];
+export const NO_DATA_RULE: AppRule = appRule('NINES-RT-SIG-02', 'error',
+  'Canary checks, promotion gates and SLOs fail, not pass, when their query has no data',
+  (model, file) => {
     const watched = absenceWatched(model);
     for (const o of model.ofKind('PrometheusRule')) {
-      for (const g of o.json.spec?.groups ?? []) {
-        for (const r of g.rules ?? []) {
-          if (r.record !== 'slo:sli_requests:rate5m') continue;
-          const sources = metricNames(String(r.expr ?? ''));
-          if (sources.length === 0 || sources.some(m => watched.get(o.namespace)?.has(m))) continue;
-          out.push({
-            object: o,
-            message: `SLO ${r.labels?.slo ?? g.name} reads ${sources.join(', ')}, and no alert of namespace ${o.namespace} fires when it is absent: `
-              + 'its burn-rate and budget alerts compare ratios with thresholds, which without data return nothing, so an SLO that lost its data passes',
-            fix: 'keep the ServiceLevelObjective\'s no-data alert (noData), or add an alert on absent(<its request counter>{<the service\'s selector>})',
-          });
-        }
+      for (const r of rulesOf(o)) {
+        if (r.record !== 'slo:sli_requests:rate5m') continue;
+        const sources = metricNames(r.expr);
+        if (sources.length === 0 || sources.some(m => watched.get(o.namespace)?.has(m))) continue;
+        file({
+          object: o,
+          message: `SLO ${r.labels.slo ?? r.group} reads ${sources.join(', ')}, and no alert of namespace ${o.namespace} fires when it is absent: `
+            + 'its burn-rate and budget alerts compare ratios with thresholds, which without data return nothing, so an SLO that lost its data passes',
+          fix: 'keep the ServiceLevelObjective\'s no-data alert (noData), or add an alert on absent(<its request counter>{<the service\'s selector>})',
+        });
       }
     }
     for (const canary of model.ofKind('Canary')) {
@@ -175,7 +168,7 @@ export const NO_DATA_RULE: AppRule = {
         const value = Number(fallback[1]);
         const { min, max } = m.thresholdRange ?? {};
         if ((min !== undefined && value < min) || (max !== undefined && value > max)) continue;
-        out.push({
+        file({
           object: template,
           message: `the query falls back to ${fallback[1]} when it has no data, which passes check "${m.name}" of ${canary.ref} (thresholdRange ${JSON.stringify(m.thresholdRange ?? {})}):`
             + ' an unscraped or idle canary is promoted; Flagger itself counts "no values found" as a failed check',
@@ -185,7 +178,7 @@ export const NO_DATA_RULE: AppRule = {
       for (const w of analysis.webhooks ?? []) {
         const cmd = String(w.metadata?.cmd ?? '');
         if (w.type === 'confirm-promotion' && /\bor\s+absent\s*\(/.test(cmd)) {
-          out.push({
+          file({
             object: canary,
             message: `webhook "${w.name}" (confirm-promotion) passes when its query has no data ("or absent(...)"), so a missing SLO record promotes the canary`,
             fix: 'query only the record (e.g. "slo:error_budget:remaining{...} > 0"), so no data holds the promotion',
@@ -193,9 +186,7 @@ export const NO_DATA_RULE: AppRule = {
         }
       }
     }
-    return out;
-  },
-};
+  });
 
 /** Alert names a text waits on: `ALERTS{alertname="X"}` / `alertname=~"A|B"` (URL-decoded). */
 export function awaitedAlerts(text: string): string[] {
@@ -213,14 +204,11 @@ export function awaitedAlerts(text: string): string[] {
 }
 
 /** NINES-RT-SIG-03: every alert a guard or gate waits on exists. */
-export const AWAITED_ALERT_RULE: AppRule = {
-  id: 'NINES-RT-SIG-03',
-  severity: 'error',
-  description: 'Every alert a chaos guard or promotion gate waits on is defined by a PrometheusRule',
-  checkApp(model) {
+export const AWAITED_ALERT_RULE: AppRule = appRule('NINES-RT-SIG-03', 'error',
+  'Every alert a chaos guard or promotion gate waits on is defined by a PrometheusRule',
+  (model, file) => {
     const defined = new Set<string>();
-    for (const o of model.ofKind('PrometheusRule')) for (const g of o.json.spec?.groups ?? []) for (const r of g.rules ?? []) if (r.alert) defined.add(r.alert);
-    const out: AppFinding[] = [];
+    for (const o of model.ofKind('PrometheusRule')) for (const r of rulesOf(o)) if (r.alert) defined.add(r.alert);
     for (const o of model.objects) {
       const chaos = String(o.json.apiVersion ?? '').startsWith('chaos-mesh.org/');
       if (!chaos && o.kind !== 'Canary') continue;
@@ -228,15 +216,13 @@ export const AWAITED_ALERT_RULE: AppRule = {
       if (!text.includes('ALERTS')) continue;
       const missing = awaitedAlerts(text).filter(a => !defined.has(a));
       if (missing.length === 0) continue;
-      out.push({
+      file({
         object: o,
         message: `waits on alert${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which no PrometheusRule of the platform defines, so the guard never fires`,
         fix: 'guard on an alert a construct defines (e.g. the target\'s SLO burn-rate page, or the database\'s own alert such as PatroniNoLeader)',
       });
     }
-    return out;
-  },
-};
+  });
 
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 
@@ -249,19 +235,16 @@ export function promDurationSeconds(d: string): number | undefined {
 }
 
 /** NINES-RT-SIG-04: every range a rule reads fits in the Prometheus retention. */
-export const RETENTION_RULE: AppRule = {
-  id: 'NINES-RT-SIG-04',
-  severity: 'error',
-  description: 'Every range a rule reads (SLO windows) fits in the retention of the Prometheus that evaluates it',
-  checkApp(model) {
+export const RETENTION_RULE: AppRule = appRule('NINES-RT-SIG-04', 'error',
+  'Every range a rule reads (SLO windows) fits in the retention of the Prometheus that evaluates it',
+  (model, file) => {
     const prometheuses = model.ofKind('Prometheus').filter(p => String(p.json.apiVersion ?? '').startsWith('monitoring.coreos.com/'));
-    if (prometheuses.length === 0) return [];
+    if (prometheuses.length === 0) return;
     // prometheus-operator's default retention when the resource sets none (and no retentionSize).
     const retentionOf = (p: CheckedObject) => String(p.json.spec?.retention ?? '24h');
     const shortest = prometheuses.reduce((a, b) => (promDurationSeconds(retentionOf(a))! <= promDurationSeconds(retentionOf(b))! ? a : b));
     const retention = retentionOf(shortest);
     const keep = promDurationSeconds(retention)!;
-    const out: AppFinding[] = [];
     for (const o of model.ofKind('PrometheusRule')) {
       const long: string[] = [];
       for (const r of ruleExprs(o)) {
@@ -272,12 +255,10 @@ export const RETENTION_RULE: AppRule = {
       }
       const unique = [...new Set(long)];
       if (unique.length === 0) continue;
-      out.push({
+      file({
         object: o,
         message: `${unique.join(', ')} read${unique.length === 1 ? 's' : ''} more history than ${shortest.ref} keeps (retention ${retention}), so the window is computed over less data than it names`,
         fix: 'keep at least the longest window (e.g. retention "30d" with storage sized for it), or shorten the window',
       });
     }
-    return out;
-  },
-};
+  });
