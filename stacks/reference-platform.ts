@@ -74,14 +74,11 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
 
   // The public entry: TLS at the region's ingress gateway (behind the NLB on 443), routes to
   // api-gateway, and the Route53 health path rewritten to its readiness probe.
-  const entry = new EntryGateway(chart, 'api-gateway-entry', {
+  new EntryGateway(chart, 'api-gateway-entry', {
     service: services.get('api-gateway')!,
     hosts: [entryDomain, `${region.name}.${entryDomain}`],
     credentialName: `${entryDomain.replace(/\./g, '-')}-tls`, // kubernetes.io/tls Secret in istio-ingress, issued by cert-manager
   });
-  // Printed on every synth, and honoured by the Pulumi program's contract check: remove it once
-  // ClusterAddons installs a certificate issuer (it then provides tls:certificate-issuer).
-  Checks.suppress(entry, 'NINES-CAP-01', 'the gateway\'s TLS Secret is issued outside the platform until ClusterAddons installs a certificate issuer');
 
   // PostgreSQL HA with Patroni (the case study's first single point of failure, remediated).
   const databases = new Map<string, PatroniCluster>();

@@ -1,13 +1,15 @@
+import * as eks from '@pulumi/aws/eks';
 import * as iam from '@pulumi/aws/iam';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import LOAD_BALANCER_CONTROLLER_POLICY from './aws-load-balancer-controller-policy.json';
+import { ACME_CLUSTER_ISSUER, acmeClusterIssuer, CERT_MANAGER_SERVICE_ACCOUNT, certManagerRoute53Policy, gatewayCertificate } from './cert-manager';
 import { irsaTrustPolicy } from './irsa';
 import type { MultiAzVpc } from './multi-az-vpc';
 import { ClusterAddonsSettings, resolveClusterAddonsArgs } from './private/cluster-addons-args';
 import { settingsOrThrow } from './private/resolve';
 import type { RegionalCluster } from './regional-cluster';
-import { clusterAddonsProvisions, Provision } from '../core/capabilities';
+import { clusterAddonsProvisions, GatewayCertificate, Provision } from '../core/capabilities';
 import { LABELS, MANAGED_BY } from '../core/labels';
 import { prometheusUrlOf } from '../core/platform';
 
@@ -65,6 +67,13 @@ export interface AddonChartVersions {
    * @see https://github.com/kubernetes-sigs/aws-load-balancer-controller/tree/main/helm/aws-load-balancer-controller
    */
   readonly awsLoadBalancerController?: string;
+  /**
+   * `cert-manager` (jetstack); its CRDs are installed by the chart (`crds.enabled`). cert-manager
+   * 1.21 supports Kubernetes 1.33-1.36.
+   * @default 'v1.21.1'
+   * @see https://cert-manager.io/docs/releases/
+   */
+  readonly certManager?: string;
 }
 
 /** Which add-ons to install. Turning one off also drops what depends on it (see each flag). */
@@ -106,6 +115,13 @@ export interface AddonSwitches {
    * @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/
    */
   readonly awsLoadBalancerController?: boolean;
+  /**
+   * cert-manager, whose controller gets a Route53 role through EKS Pod Identity; with
+   * {@link ClusterAddonsArgs.tls} it also issues every gateway's certificate.
+   * @default true
+   * @see https://cert-manager.io/docs/installation/helm/
+   */
+  readonly certManager?: boolean;
 }
 
 /** Namespaces of the add-ons. */
@@ -150,6 +166,45 @@ export interface AddonNamespaces {
    * @see CanaryReleaseProps.loadTesterUrl
    */
   readonly flagger?: string;
+  /**
+   * cert-manager.
+   * @default 'cert-manager'
+   * @see https://cert-manager.io/docs/installation/helm/
+   */
+  readonly certManager?: string;
+}
+
+/**
+ * The certificates of the region's entry: cert-manager issues them from an ACME CA with DNS-01
+ * challenges in Route53, inside the platform, so HTTPS (and the Route53 health checks) work from
+ * the first deploy.
+ */
+export interface EntryTlsOptions {
+  /**
+   * The public Route53 hosted zone holding the certificates' names (the challenge TXT records go
+   * there; cert-manager's role may change only `_acme-challenge.*` TXT records in it).
+   * @see https://cert-manager.io/docs/configuration/acme/dns01/route53/
+   */
+  readonly hostedZoneId: string;
+  /**
+   * One Certificate per Secret the gateways serve from: read them from the region's objects with
+   * `gatewayCertificatesOf` (lib/core/capabilities.ts), never retype them.
+   * @default []
+   * @see https://cert-manager.io/docs/usage/certificate/
+   */
+  readonly certificates?: readonly GatewayCertificate[];
+  /**
+   * The ACME directory (e.g. Let's Encrypt's staging directory while trying things out).
+   * @default LETS_ENCRYPT_PRODUCTION
+   * @see https://letsencrypt.org/docs/staging-environment/
+   */
+  readonly acmeServer?: string;
+  /**
+   * The ACME account's contact address.
+   * @default - none (Let's Encrypt no longer sends expiry mail; cert-manager renews at two thirds of the lifetime)
+   * @see https://cert-manager.io/docs/configuration/acme/
+   */
+  readonly email?: string;
 }
 
 /** Arguments of {@link ClusterAddons}. */
@@ -197,6 +252,13 @@ export interface ClusterAddonsArgs {
    */
   readonly reservedNamespaces?: readonly string[];
   /**
+   * The entry's certificates (cert-manager with an ACME DNS-01 ClusterIssuer). Without it
+   * cert-manager is installed without an issuer, and the gateways' TLS requirement is not provided.
+   * @default - no issuer
+   * @see EntryTlsOptions
+   */
+  readonly tls?: EntryTlsOptions;
+  /**
    * Tags added to the AWS resources (the controller's IAM role).
    * @default {}
    * @see https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
@@ -211,6 +273,7 @@ export const ADDON_CHART_REPOSITORIES = {
   chaosMesh: 'https://charts.chaos-mesh.org',
   flagger: 'https://flagger.app',
   eks: 'https://aws.github.io/eks-charts',
+  jetstack: 'https://charts.jetstack.io',
 } as const;
 
 /** The IAM policy of the AWS Load Balancer Controller (v2.10, from the project's docs/install/iam_policy.json). */
@@ -243,11 +306,17 @@ export class ClusterAddons extends pulumi.ComponentResource {
   public readonly releases: Readonly<Record<string, k8s.helm.v3.Release>>;
   /** What these add-ons provide to the manifests (the capability contract, lib/core/capabilities.ts). */
   public readonly provides: readonly Provision[];
+  /**
+   * The gateways' Certificates by `<namespace>/<secret>`, each applied with Pulumi waiting until
+   * cert-manager reports it Ready (the Secret exists).
+   */
+  public readonly certificates: Readonly<Record<string, k8s.apiextensions.CustomResource>>;
   /** IRSA role of the AWS Load Balancer Controller (when it is on). */
   public readonly loadBalancerControllerRoleArn?: pulumi.Output<string>;
   /**
    * The ingress gateway's public NLB host name (from the Service's status): the region's entry point.
-   * Undefined when the gateway is off.
+   * It resolves once the NLB exists and every gateway certificate is issued, so what reads it (the
+   * Route53 health checks) starts only when HTTPS can answer. Undefined when the gateway is off.
    */
   public readonly entryPoint?: pulumi.Output<string>;
 
@@ -262,7 +331,11 @@ export class ClusterAddons extends pulumi.ComponentResource {
     super('nines:aws:ClusterAddons', name, {}, opts);
     const { enabled } = s;
     this.provides = clusterAddonsProvisions({
-      istio: enabled.istio, prometheusOperator: enabled.prometheusOperator, chaosMesh: enabled.chaosMesh, flagger: enabled.flagger,
+      istio: enabled.istio,
+      prometheusOperator: enabled.prometheusOperator,
+      chaosMesh: enabled.chaosMesh,
+      flagger: enabled.flagger,
+      certificateIssuer: enabled.certManager && s.tls !== undefined,
     }, s.platform.mesh.cni);
     this.versions = s.versions;
     this.enabled = enabled;
@@ -270,7 +343,11 @@ export class ClusterAddons extends pulumi.ComponentResource {
     this.gatewayMinReplicas = s.gatewayMinReplicas;
     if (enabled.awsLoadBalancerController) this.loadBalancerControllerRoleArn = this.awsLoadBalancerController(name, s);
     const istiod = enabled.istio ? this.istio(name, s) : undefined;
-    if (enabled.ingressGateway) this.entryPoint = this.ingressGateway(name, s, istiod);
+    this.certificates = enabled.certManager ? this.certManager(name, s) : {};
+    if (enabled.ingressGateway) {
+      const certificates = Object.values(this.certificates).map(c => c.id);
+      this.entryPoint = pulumi.all([this.ingressGateway(name, s, istiod), ...certificates]).apply(([host]) => host);
+    }
     const operator = enabled.prometheusOperator ? this.prometheusOperator(name, s) : undefined;
     if (enabled.chaosMesh) this.chaosMesh(name, s);
     if (enabled.flagger) this.flagger(name, s, istiod, operator);
@@ -448,6 +525,58 @@ export class ClusterAddons extends pulumi.ComponentResource {
       });
   }
 
+  /**
+   * cert-manager (HA, with its CRDs), its controller's Route53 role through EKS Pod Identity and,
+   * with `tls`, the ACME ClusterIssuer and one Certificate per gateway Secret. Returns the Certificates.
+   */
+  private certManager(name: string, s: ClusterAddonsSettings): Record<string, k8s.apiextensions.CustomResource> {
+    const ns = s.namespaces.certManager;
+    const ha = { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } };
+    const chart = { chart: 'cert-manager', repo: ADDON_CHART_REPOSITORIES.jetstack, version: s.versions.certManager };
+    const after: pulumi.Resource[] = [];
+    if (s.tls) {
+      // Trusted by the EKS Pod Identity service; only the association below hands it to a pod.
+      // @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
+      const role = new iam.Role(`${name}-cert-manager`, {
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+        }),
+        tags: s.tags,
+      }, { parent: this });
+      new iam.RolePolicy(`${name}-cert-manager`, { role: role.id, policy: JSON.stringify(certManagerRoute53Policy(s.tls.hostedZoneId)) }, { parent: this });
+      after.push(new eks.PodIdentityAssociation(`${name}-cert-manager`, {
+        clusterName: s.cluster.name, namespace: ns, serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT, roleArn: role.arn, tags: s.tags,
+      }, { parent: this, dependsOn: [s.cluster.podIdentityAgent] }));
+    }
+    // The controller starts after its association exists: the agent hands out credentials to pods
+    // created after it. @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-how-it-works.html
+    const release = this.release(name, s, 'cert-manager', chart, ns, {
+      crds: { enabled: true, keep: true },
+      serviceAccount: { create: true, name: CERT_MANAGER_SERVICE_ACCOUNT },
+      ...ha,
+      webhook: ha,
+      cainjector: ha,
+    }, after);
+    if (!s.tls) return {};
+    const opts = { parent: this, provider: s.cluster.provider, dependsOn: [release] };
+    const issuer = new k8s.apiextensions.CustomResource(`${name}-${ACME_CLUSTER_ISSUER}`, acmeClusterIssuer({
+      hostedZoneId: s.tls.hostedZoneId, region: s.vpc.region.name, server: s.tls.acmeServer, email: s.tls.email,
+    }) as k8s.apiextensions.CustomResourceArgs, opts);
+    const certificates: Record<string, k8s.apiextensions.CustomResource> = {};
+    for (const c of s.tls.certificates) {
+      const object = gatewayCertificate(c);
+      // Pulumi waits until cert-manager sets the Ready condition (the Secret holds the issued certificate).
+      // @see https://github.com/pulumi/pulumi-kubernetes/pull/3134 (pulumi.com/waitFor)
+      object.metadata.annotations = { 'pulumi.com/waitFor': 'condition=Ready' };
+      certificates[`${c.namespace}/${c.secretName}`] = new k8s.apiextensions.CustomResource(`${name}-${c.namespace}-${c.secretName}`,
+        object as k8s.apiextensions.CustomResourceArgs, {
+          ...opts, dependsOn: [release, issuer, this.namespaceOf(name, s, c.namespace)], customTimeouts: { create: '20m', update: '20m' },
+        });
+    }
+    return certificates;
+  }
+
   /** Flagger (Istio provider, the monitoring namespace's Prometheus) and its load tester, in a meshed namespace. */
   private flagger(name: string, s: ClusterAddonsSettings, istiod?: k8s.helm.v3.Release, operator?: k8s.helm.v3.Release): void {
     const repo = ADDON_CHART_REPOSITORIES.flagger;
@@ -467,6 +596,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
 }
 
 /** A pinned chart: its name, repository and version. */
+
 interface ChartRef {
   readonly chart: string;
   readonly repo: string;

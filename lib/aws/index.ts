@@ -11,3 +11,4 @@ export * from './multi-az-vpc';
 export * from './regional-cluster';
 export * from './global-failover';
 export * from './cluster-addons';
+export * from './cert-manager';

@@ -210,6 +210,8 @@ export class RegionalCluster extends pulumi.ComponentResource {
    * nodes, and an atomic Helm release rolls back if they stay Pending).
    */
   public readonly nodeGroups: Readonly<Record<string, eks.NodeGroup>>;
+  /** The EKS Pod Identity agent add-on: every Pod Identity association waits for it. */
+  public readonly podIdentityAgent: eks.Addon;
   /** The EKS Pod Identity associations of the backup role, by `<namespace>/<service account>`. */
   public readonly backupAssociations: Readonly<Record<string, eks.PodIdentityAssociation>>;
 
@@ -240,6 +242,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
     this.nodeGroups = this.nodes(name, s, cluster);
     this.nodeGroupNames = Object.fromEntries(Object.entries(this.nodeGroups).map(([zone, g]) => [zone, g.nodeGroupName]));
     const { csi, podIdentityAgent } = this.eksAddons(name, s, cluster);
+    this.podIdentityAgent = podIdentityAgent;
     const backup = this.backups(name, s, cluster, podIdentityAgent);
     this.backupKeyArn = backup.key.arn;
     this.backupBucket = backup.bucket.bucket;

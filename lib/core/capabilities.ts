@@ -173,6 +173,43 @@ export function requirementsOf(obj: any, ctx: RequirementContext): Requirement[]
   return out;
 }
 
+/** A TLS Secret a gateway serves from, and the names its certificate must carry. */
+export interface GatewayCertificate {
+  /** The gateway's namespace: Istio reads `credentialName` from the namespace of the gateway workload. */
+  readonly namespace: string;
+  /** The `kubernetes.io/tls` Secret (the servers' `tls.credentialName`). */
+  readonly secretName: string;
+  /** Every host of the servers that name it (a bare `*` catch-all and `namespace/` prefixes dropped). */
+  readonly dnsNames: readonly string[];
+}
+
+/**
+ * The certificates the Istio Gateways among `objects` serve: one per (namespace, credentialName),
+ * with the hosts of every server naming it. What an issuer must produce for the gateways to
+ * terminate TLS, read from the objects themselves (never retyped).
+ * @see https://istio.io/latest/docs/reference/config/networking/gateway/#ServerTLSSettings
+ * @see https://istio.io/latest/docs/reference/config/networking/gateway/#Server (hosts: `namespace/dnsName`)
+ */
+export function gatewayCertificatesOf(objects: readonly any[]): GatewayCertificate[] {
+  const found = new Map<string, { namespace: string; secretName: string; dnsNames: Set<string> }>();
+  for (const o of objects) {
+    if (o?.kind !== 'Gateway' || !String(o?.apiVersion ?? '').startsWith('networking.istio.io/')) continue;
+    const namespace = String(o.metadata?.namespace ?? 'default');
+    for (const server of o.spec?.servers ?? []) {
+      const secretName = server?.tls?.credentialName;
+      if (typeof secretName !== 'string') continue;
+      const key = `${namespace}/${secretName}`;
+      const entry = found.get(key) ?? { namespace, secretName, dnsNames: new Set<string>() };
+      for (const host of server.hosts ?? []) {
+        const name = String(host).includes('/') ? String(host).split('/').slice(1).join('/') : String(host);
+        if (name !== '*') entry.dnsNames.add(name);
+      }
+      found.set(key, entry);
+    }
+  }
+  return [...found.values()].map(e => ({ namespace: e.namespace, secretName: e.secretName, dnsNames: [...e.dnsNames] }));
+}
+
 /** The requirements no provision meets. */
 export function unmet(requirements: readonly Requirement[], provided: ReadonlySet<CapabilityName>): Requirement[] {
   return requirements.filter(r => !provided.has(r.capability));
@@ -187,7 +224,7 @@ export function fixFor(capability: CapabilityName): string {
     [Capability.PROMETHEUS_OPERATOR]: 'prometheus-operator and its CRDs (ClusterAddons enable.prometheusOperator)',
     [Capability.FLAGGER]: 'Flagger (ClusterAddons enable.flagger)',
     [Capability.CHAOS_MESH]: 'Chaos Mesh (ClusterAddons enable.chaosMesh)',
-    [Capability.CERTIFICATE_ISSUER]: 'cert-manager with an issuer for the gateway\'s Secret',
+    [Capability.CERTIFICATE_ISSUER]: 'cert-manager with an issuer for the gateway\'s Secret (ClusterAddons enable.certManager with tls.hostedZoneId)',
   };
   const what = hint[capability]
     ?? (capability.startsWith('storage-class:') ? `a StorageClass ${JSON.stringify(capability.slice('storage-class:'.length))}`
@@ -226,7 +263,7 @@ export interface AddonsOn {
   readonly prometheusOperator: boolean;
   readonly chaosMesh: boolean;
   readonly flagger: boolean;
-  /** cert-manager with an issuer for the gateways' Secrets. */
+  /** cert-manager with an ACME issuer and a Certificate for each Secret the gateways name. */
   readonly certificateIssuer?: boolean;
 }
 
@@ -242,12 +279,14 @@ export function clusterAddonsProvisions(on: AddonsOn, meshCni: boolean): Provisi
   if (on.prometheusOperator) out.push({ capability: Capability.PROMETHEUS_OPERATOR, by: `${by}: prometheus-operator CRDs + operator` });
   if (on.chaosMesh) out.push({ capability: Capability.CHAOS_MESH, by: `${by}: chaos-mesh` });
   if (on.flagger) out.push({ capability: Capability.FLAGGER, by: `${by}: flagger` });
-  if (on.certificateIssuer) out.push({ capability: Capability.CERTIFICATE_ISSUER, by: `${by}: certificate issuer` });
+  if (on.certificateIssuer) {
+    out.push({ capability: Capability.CERTIFICATE_ISSUER, by: `${by}: cert-manager, an ACME DNS-01 (Route53) ClusterIssuer and a Certificate per gateway Secret` });
+  }
   return out;
 }
 
-/** The add-ons ClusterAddons installs by default. */
-export const DEFAULT_ADDONS_ON: AddonsOn = { istio: true, prometheusOperator: true, chaosMesh: true, flagger: true, certificateIssuer: false };
+/** The add-ons ClusterAddons installs by default (the certificate issuer with the hosted zone the program is given). */
+export const DEFAULT_ADDONS_ON: AddonsOn = { istio: true, prometheusOperator: true, chaosMesh: true, flagger: true, certificateIssuer: true };
 
 /**
  * What a region's cluster provides when the platform description declares no `capabilities`:

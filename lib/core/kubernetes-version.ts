@@ -113,6 +113,16 @@ export const ADDON_KUBERNETES_SUPPORT: Readonly<Record<string, AddonCompatibilit
       { release: '1.30', min: '1.32', max: '1.36' },
     ],
   },
+  certManager: {
+    name: 'cert-manager',
+    // "Supported releases": the "Supported Kubernetes / OpenShift Versions" column (chart versions carry a "v").
+    doc: 'https://cert-manager.io/docs/releases/',
+    releaseOf: v => majorMinor(v.replace(/^v/, '')),
+    ranges: [
+      { release: '1.20', min: '1.32', max: '1.35' },
+      { release: '1.21', min: '1.33', max: '1.36' },
+    ],
+  },
   karpenter: {
     name: 'Karpenter',
     // "Compatibility Matrix" (Kubernetes version -> minimum Karpenter release).

@@ -2,6 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { RegionObjects } from './kubernetes-objects';
 import { ClusterAddons, ClusterAddonsArgs, MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, RegionalCluster } from '../../lib/aws';
+import { gatewayCertificatesOf } from '../../lib/core/capabilities';
 import { Region } from '../../lib/core/platform';
 
 /** Arguments of {@link RegionStack}. */
@@ -18,6 +19,8 @@ export interface RegionStackArgs {
   readonly nodesPerZone?: NodeGroupScaling;
   /** Interface endpoints. */
   readonly interfaceEndpoints?: MultiAzVpcArgs['interfaceEndpoints'];
+  /** The Route53 hosted zone of the entry's names: cert-manager issues the gateways' certificates there (DNS-01). */
+  readonly hostedZoneId?: string;
   /** Add-on chart versions and switches (default: all add-ons at their pinned versions). */
   readonly addons?: Pick<ClusterAddonsArgs, 'versions' | 'enable' | 'gatewayMinReplicas'>;
 }
@@ -51,7 +54,10 @@ export class RegionStack extends pulumi.ComponentResource {
     }, { parent: this });
     // The charts' Namespaces are theirs: no add-on may create one of them too.
     const reservedNamespaces = args.objects.charts.flatMap(c => c.objects.filter(o => o.kind === 'Namespace').map(o => o.metadata.name as string));
-    this.addons = new ClusterAddons(name, { cluster: this.cluster, vpc: this.vpc, reservedNamespaces, ...args.addons }, { parent: this });
+    // The certificates the region's gateways serve, read from its Gateway objects.
+    const certificates = gatewayCertificatesOf(args.objects.charts.flatMap(c => c.objects));
+    const tls = args.hostedZoneId === undefined ? undefined : { hostedZoneId: args.hostedZoneId, certificates };
+    this.addons = new ClusterAddons(name, { cluster: this.cluster, vpc: this.vpc, reservedNamespaces, tls, ...args.addons }, { parent: this });
     this.entryPoint = this.addons.entryPoint;
     // The CRDs and controllers (and their webhooks) the objects need exist before any chart applies.
     const addonReleases = Object.values(this.addons.releases);

@@ -108,7 +108,7 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
   for (const r of platform.regions) {
     const provided = new Set([
       ...regionalClusterProvisions(r.zones),
-      ...clusterAddonsProvisions(switches, platform.mesh.cni),
+      ...clusterAddonsProvisions({ ...switches, certificateIssuer: switches.certManager }, platform.mesh.cni),
     ].map(p => p.capability));
     contract.addAll(contractProblems(objects[r.name].requirements, provided), r.name);
   }
@@ -140,6 +140,7 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       publicAccessCidrs: options.publicAccessCidrs!,
       nodesPerZone: sizing[region.name],
       interfaceEndpoints: options.interfaceEndpoints,
+      hostedZoneId: options.hostedZoneId,
       addons: options.addons,
     }, { providers: [provider] });
   }

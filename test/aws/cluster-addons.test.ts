@@ -7,6 +7,8 @@ import { RegionalCluster } from '../../lib/aws/regional-cluster';
 import { ValidationError } from '../../lib/core/errors';
 import { Platform } from '../../lib/core/platform';
 import { PRODUCTION } from '../../stacks/platform';
+import '../util/cert-manager-schemas';
+import { expectValidManifests, validateAll } from '../util/schema';
 
 const mocks = installMocks();
 const platform = Platform.fromDescription(PRODUCTION);
@@ -51,37 +53,45 @@ describe('ClusterAddons defaults', () => {
       flagger: '1.38.0',
       flaggerLoadtester: '0.33.0',
       awsLoadBalancerController: '1.10.1',
+      certManager: 'v1.21.1',
     });
     expect(a.enabled).toEqual({
-      istio: true, ingressGateway: true, prometheusOperator: true, chaosMesh: true, flagger: true, awsLoadBalancerController: true,
+      istio: true, ingressGateway: true, prometheusOperator: true, chaosMesh: true, flagger: true, awsLoadBalancerController: true, certManager: true,
     });
     expect(a.namespaces).toEqual({
-      mesh: 'istio-system', ingress: 'istio-ingress', monitoring: 'monitoring', prometheusOperator: 'prometheus-operator', chaos: 'chaos-mesh', flagger: 'flagger-system',
+      mesh: 'istio-system',
+      ingress: 'istio-ingress',
+      monitoring: 'monitoring',
+      prometheusOperator: 'prometheus-operator',
+      chaos: 'chaos-mesh',
+      flagger: 'flagger-system',
+      certManager: 'cert-manager',
     });
     expect(a.gatewayMinReplicas).toBe(3);
     expect(Object.keys(a.releases)).toEqual([
-      'aws-load-balancer-controller', 'istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'prometheus-operator-crds',
+      'aws-load-balancer-controller', 'istio-base', 'istio-cni', 'istiod', 'cert-manager', 'istio-ingressgateway', 'prometheus-operator-crds',
       'prometheus-operator', 'chaos-mesh', 'flagger', 'flagger-loadtester',
     ]);
-    // What they provide to the manifests (the capability contract).
+    // What they provide to the manifests (the capability contract); without `tls` cert-manager has no issuer.
     expect(a.provides.map(p => p.capability)).toEqual([
       'mesh:istio', 'metrics:istio-proxy', 'mesh:istio-cni', 'crd:prometheus-operator', 'crd:chaos-mesh', 'crd:flagger',
     ]);
   });
 
-  test('ten releases: chart, repository, pinned version and namespace each; all through the cluster\'s provider', async () => {
+  test('eleven releases: chart, repository, pinned version and namespace each; all through the cluster\'s provider', async () => {
     await build();
     // Registration order depends on when each release's inputs resolve; the table is in add-on order.
-    const order = ['aws-load-balancer-controller', 'istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'prometheus-operator-crds',
-      'prometheus-operator', 'chaos-mesh', 'flagger', 'flagger-loadtester'];
+    const order = ['aws-load-balancer-controller', 'istio-base', 'istio-cni', 'istiod', 'cert-manager', 'istio-ingressgateway',
+      'prometheus-operator-crds', 'prometheus-operator', 'chaos-mesh', 'flagger', 'flagger-loadtester'];
     const table = mocks.ofType(RELEASE).map(r => [r.inputs.name, r.inputs.chart, r.inputs.repositoryOpts.repo, r.inputs.version, r.inputs.namespace])
       .sort((x, y) => order.indexOf(x[0]) - order.indexOf(y[0]));
-    const { istio, prometheusCommunity, chaosMesh, flagger, eks } = ADDON_CHART_REPOSITORIES;
+    const { istio, prometheusCommunity, chaosMesh, flagger, eks, jetstack } = ADDON_CHART_REPOSITORIES;
     expect(table).toEqual([
       ['aws-load-balancer-controller', 'aws-load-balancer-controller', eks, '1.10.1', 'kube-system'],
       ['istio-base', 'base', istio, '1.30.0', 'istio-system'],
       ['istio-cni', 'cni', istio, '1.30.0', 'istio-system'],
       ['istiod', 'istiod', istio, '1.30.0', 'istio-system'],
+      ['cert-manager', 'cert-manager', jetstack, 'v1.21.1', 'cert-manager'],
       ['istio-ingressgateway', 'gateway', istio, '1.30.0', 'istio-ingress'],
       ['prometheus-operator-crds', 'prometheus-operator-crds', prometheusCommunity, '16.0.1', 'prometheus-operator'],
       ['prometheus-operator', 'kube-prometheus-stack', prometheusCommunity, '66.3.1', 'prometheus-operator'],
@@ -98,7 +108,8 @@ describe('ClusterAddons defaults', () => {
       expect([r.name, r.inputs.createNamespace]).toEqual([r.name, false]);
     }
     expect(mocks.ofType('kubernetes:core/v1:Namespace').map(n => n.inputs.metadata.name).sort())
-      .toEqual(['chaos-mesh', 'flagger-system', 'istio-ingress', 'istio-system', 'prometheus-operator']);
+      .toEqual(['cert-manager', 'chaos-mesh', 'flagger-system', 'istio-ingress', 'istio-system', 'prometheus-operator']);
+    expect(jetstack).toBe('https://charts.jetstack.io');
     // Nothing a real cluster would refuse: namespaces once, every release after the nodes, its namespace and the controller.
     expect(mocks.errors).toEqual([]);
   });
@@ -223,6 +234,73 @@ describe('ClusterAddons defaults', () => {
 });
 
 describe('ClusterAddons overrides', () => {
+  test('TLS for the entry: cert-manager (HA, its CRDs), a Route53 role through Pod Identity, an ACME DNS-01 ClusterIssuer, '
+    + 'a Certificate per gateway Secret that Pulumi waits for, and the entry point only after it', async () => {
+    const certificates = [{ namespace: 'istio-ingress', secretName: 'api-shop-com-tls', dnsNames: ['api.shop.com', 'us-east-1.api.shop.com'] }];
+    const a = await build({ tls: { hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5', certificates } });
+    await settle(mocks, ...Object.values(a.certificates).map(c => c.urn));
+    expect(a.provides.map(p => p.capability)).toContain('tls:certificate-issuer');
+    const cm = releases()['cert-manager'];
+    expect([cm.chart, cm.version, cm.namespace]).toEqual(['cert-manager', 'v1.21.1', 'cert-manager']);
+    expect(cm.values.crds).toEqual({ enabled: true, keep: true });
+    for (const part of [cm.values, cm.values.webhook, cm.values.cainjector]) {
+      expect([part.replicaCount, part.podDisruptionBudget]).toEqual([2, { enabled: true, minAvailable: 1 }]);
+    }
+    // The controller's service account gets the role through EKS Pod Identity (no key, no role ARN in a manifest) ...
+    const association = mocks.one('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'use1-cert-manager').inputs;
+    expect([association.namespace, association.serviceAccount]).toEqual(['cert-manager', cm.values.serviceAccount.name]);
+    expect(JSON.parse(mocks.one('aws:iam/role:Role', 'use1-cert-manager').inputs.assumeRolePolicy).Statement[0].Principal)
+      .toEqual({ Service: 'pods.eks.amazonaws.com' });
+    expect(mocks.dependsOn('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'use1-cert-manager')).toContain('use1-pod-identity-agent');
+    expect(mocks.dependsOn(RELEASE, 'use1-cert-manager')).toContain('use1-cert-manager');
+    // ... which may change only _acme-challenge TXT records, in that one zone.
+    const policy = JSON.parse(mocks.one('aws:iam/rolePolicy:RolePolicy', 'use1-cert-manager').inputs.policy);
+    const change = policy.Statement.find((x: any) => x.Action.includes('route53:ChangeResourceRecordSets'));
+    expect(change.Resource).toEqual(['arn:aws:route53:::hostedzone/Z04538211PDQ8TJ0UQ4A5']);
+    expect(change.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'] },
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.*'] },
+    });
+    expect(policy.Statement.flatMap((x: any) => x.Action).sort())
+      .toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets']);
+    // The issuer and the certificate, as cert-manager's own CRD schemas accept them (unknown fields rejected).
+    const issuer = mocks.one('kubernetes:cert-manager.io/v1:ClusterIssuer', 'use1-acme-route53').inputs;
+    expect(issuer.spec.acme.server).toBe('https://acme-v02.api.letsencrypt.org/directory');
+    expect(issuer.spec.acme.solvers).toEqual([{ dns01: { route53: { region: 'us-east-1', hostedZoneID: 'Z04538211PDQ8TJ0UQ4A5' } } }]);
+    const cert = mocks.one('kubernetes:cert-manager.io/v1:Certificate', 'use1-istio-ingress-api-shop-com-tls').inputs;
+    expect([cert.metadata.namespace, cert.spec.secretName, cert.spec.dnsNames, cert.spec.issuerRef])
+      .toEqual(['istio-ingress', 'api-shop-com-tls', ['api.shop.com', 'us-east-1.api.shop.com'], { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'acme-route53' }]);
+    expect(cert.metadata.annotations).toEqual({ 'pulumi.com/waitFor': 'condition=Ready' });
+    expectValidManifests([issuer, cert].map(o => ({ ...o, metadata: { ...o.metadata } })));
+    expect(validateAll([{ ...cert, spec: { ...cert.spec, dnsName: 'api.shop.com' } }])).toEqual([
+      'Certificate/api-shop-com-tls: spec.dnsName: unknown field',
+    ]);
+    expect(mocks.dependsOn('kubernetes:cert-manager.io/v1:Certificate', 'use1-istio-ingress-api-shop-com-tls').sort())
+      .toEqual(['use1-acme-route53', 'use1-cert-manager', 'use1-istio-ingress']);
+    // The region's entry point resolves only once the certificate is Ready, so the health checks that read it start after it.
+    expect(await valueOf(a.entryPoint!)).toBe('use1-istio-ingressgateway-service.elb.amazonaws.com');
+    expect(mocks.errors).toEqual([]);
+  });
+
+  test('TLS args: a bad hosted zone, a plain-http directory, a nameless certificate, and TLS without cert-manager, at once', () => {
+    const { vpc, cluster } = region('bad-tls');
+    const e = errorOf(() => new ClusterAddons('bad-tls', {
+      vpc,
+      cluster,
+      enable: { certManager: false },
+      tls: { hostedZoneId: 'zone-1', acmeServer: 'http://acme.internal/directory', certificates: [{ namespace: 'istio-ingress', secretName: 'x', dnsNames: [] }] },
+    }));
+    expect(e.message.split('\n')).toEqual([
+      'ClusterAddons \'bad-tls\': 4 problems:',
+      ' - tls ("zone-1") needs enable.certManager (cert-manager issues the certificates); '
+        + 'turn certManager on, or leave tls unset and provide the gateways\' Secrets otherwise',
+      ' - tls.hostedZoneId ("zone-1") is not a Route53 hosted zone id; use the id `aws route53 list-hosted-zones` prints, e.g. "Z04538211PDQ8TJ0UQ4A5"',
+      ' - tls.acmeServer ("http://acme.internal/directory") is not an https URL of an ACME directory; '
+        + 'use e.g. "https://acme-v02.api.letsencrypt.org/directory"',
+      ' - tls.certificates[0].dnsNames ([]) is empty, so no certificate can be issued; give the gateway servers naming this Secret their host names',
+    ]);
+  });
+
   test('a version override changes that chart only', async () => {
     const a = await build({ versions: { istio: '1.29.3', chaosMesh: undefined } });
     expect(a.versions).toEqual({ ...DEFAULT_ADDON_CHART_VERSIONS, istio: '1.29.3' });
@@ -232,7 +310,7 @@ describe('ClusterAddons overrides', () => {
   });
 
   test('switches: each add-on can be turned off; without the gateway there is no entry point', async () => {
-    const a = await build({ enable: { ingressGateway: false, chaosMesh: false, flagger: false } });
+    const a = await build({ enable: { ingressGateway: false, chaosMesh: false, flagger: false, certManager: false } });
     expect(Object.keys(a.releases)).toEqual([
       'aws-load-balancer-controller', 'istio-base', 'istio-cni', 'istiod', 'prometheus-operator-crds', 'prometheus-operator',
     ]);
@@ -241,7 +319,15 @@ describe('ClusterAddons overrides', () => {
     expect(mocks.ofType('kubernetes:core/v1:Service')).toEqual([]);
     mocks.reset();
     const none = await build({
-      enable: { istio: false, ingressGateway: false, prometheusOperator: false, chaosMesh: false, flagger: false, awsLoadBalancerController: false },
+      enable: {
+        istio: false,
+        ingressGateway: false,
+        prometheusOperator: false,
+        chaosMesh: false,
+        flagger: false,
+        awsLoadBalancerController: false,
+        certManager: false,
+      },
     }, 'use2');
     expect(none.releases).toEqual({});
     expect(none.loadBalancerControllerRoleArn).toBeUndefined();

@@ -28,7 +28,15 @@ test('stacks/pulumi/index.ts (the `pulumi up` entry) runs Pulumi.staging.yaml un
   expect(await valueOf(outputs.backupBuckets['us-east-1'])).toBe('nines-staging-us-east-1-db-backup');
   // The region's entry point (its ingress gateway NLB) is a stack output.
   expect(await valueOf(outputs.entryPoints['us-east-1'])).toBe('us-east-1-istio-ingressgateway-service.elb.amazonaws.com');
-  expect(mocks.ofType('kubernetes:helm.sh/v3:Release')).toHaveLength(10);
+  expect(mocks.ofType('kubernetes:helm.sh/v3:Release')).toHaveLength(11);
+  // The gateway's TLS Secret is issued inside the platform: a Certificate for the Gateway's own hosts and Secret.
+  const gateway = mocks.resources.find(r => r.inputs.kind === 'Gateway' && String(r.inputs.apiVersion).startsWith('networking.istio.io/'))!;
+  const server = gateway.inputs.spec.servers.find((x: any) => x.hosts.includes('api.staging.shop.dev'));
+  const certificate = mocks.ofType('kubernetes:cert-manager.io/v1:Certificate');
+  expect(certificate.map(c => [c.inputs.metadata.namespace, c.inputs.spec.secretName, c.inputs.spec.dnsNames]))
+    .toEqual([[gateway.inputs.metadata.namespace, server.tls.credentialName, server.hosts]]);
+  expect(mocks.one('kubernetes:cert-manager.io/v1:ClusterIssuer', 'us-east-1-acme-route53').inputs.spec.acme.solvers[0].dns01.route53.hostedZoneID)
+    .toBe('Z04538211PDQ8TJ0UQ4A5');
   expect(mocks.ofType('pulumi:providers:aws').map(p => p.inputs.region)).toEqual(['us-east-1']);
   expect(mocks.ofType('aws:eks/nodeGroup:NodeGroup').map(n => n.inputs.scalingConfig))
     .toEqual(Array(3).fill({ minSize: 7, desiredSize: 7, maxSize: 14 })); // sized from the requests: one zone lost still fits

@@ -1,6 +1,7 @@
 import { resolveClusterAddonsArgs } from '../../lib/aws/private/cluster-addons-args';
 import { resolveMultiAzVpcArgs } from '../../lib/aws/private/multi-az-vpc-args';
 import { resolveRegionalClusterArgs } from '../../lib/aws/private/regional-cluster-args';
+import { gatewayCertificatesOf } from '../../lib/core/capabilities';
 import { Platform } from '../../lib/core/platform';
 import { PRODUCTION } from '../../stacks/platform';
 
@@ -35,6 +36,25 @@ describe('args resolvers, alone', () => {
     expect(resolveClusterAddonsArgs('x', { cluster: undefined as never, vpc: 'vpc' as never }).problems).toEqual([
       { prop: 'cluster', value: undefined, why: 'is not a RegionalCluster', fix: 'pass the region\'s RegionalCluster' },
       { prop: 'vpc', value: 'vpc', why: 'is not a MultiAzVpc', fix: 'pass the region\'s MultiAzVpc' },
+    ]);
+  });
+});
+
+describe('gatewayCertificatesOf', () => {
+  test('one certificate per (namespace, Secret), with every host of the servers naming it; "*" and "ns/" prefixes dropped', () => {
+    const gateway = (namespace: string, servers: any[]) => ({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'g', namespace }, spec: { servers } });
+    const tls = (credentialName: string) => ({ mode: 'SIMPLE', credentialName });
+    expect(gatewayCertificatesOf([
+      gateway('istio-ingress', [
+        { hosts: ['api.shop.com', 'us-east-1.api.shop.com'], tls: tls('api-tls') },
+        { hosts: ['*'], tls: tls('api-tls') },
+        { hosts: ['edge/admin.shop.com'], tls: tls('admin-tls') },
+        { hosts: ['api.shop.com'], tls: { httpsRedirect: true } },
+      ]),
+      { apiVersion: 'v1', kind: 'Gateway', metadata: { name: 'not-istio' }, spec: { servers: [{ hosts: ['x.shop.com'], tls: tls('x') }] } },
+    ])).toEqual([
+      { namespace: 'istio-ingress', secretName: 'api-tls', dnsNames: ['api.shop.com', 'us-east-1.api.shop.com'] },
+      { namespace: 'istio-ingress', secretName: 'admin-tls', dnsNames: ['admin.shop.com'] },
     ]);
   });
 });

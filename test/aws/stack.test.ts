@@ -23,7 +23,7 @@ const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.s
 beforeEach(() => mocks.reset());
 
 describe('the whole production stack under mocks', () => {
-  test('per region: one aws.Provider, VPC + EKS + add-ons (78 AWS resources, 10 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
+  test('per region: one aws.Provider, VPC + EKS + add-ons (81 AWS resources, 11 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
     const platform = Platform.fromDescription(describePlatform('production'));
     // The cdk8s side grows independently: count its objects per region from the same synth.
     const synthesized = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r, {
@@ -43,15 +43,17 @@ describe('the whole production stack under mocks', () => {
       else c.other++;
     }
     // aws: 39 VPC + 32 cluster (incl. the vpc-cni add-on) + the Pod Identity agent + 4 associations (2 databases x
-    //      members and backup job) + 2 add-ons (the LB controller's IRSA role and policy);
-    // k8s: the StorageClass + 10 Helm releases + 5 add-on Namespaces + the gateway Service read + the region's objects;
+    //      members and backup job) + 2 add-ons (the LB controller's IRSA role and policy) + cert-manager's Route53 role,
+    //      policy and Pod Identity association;
+    // k8s: the StorageClass + 11 Helm releases + 6 add-on Namespaces + the gateway Service read + the ClusterIssuer and
+    //      the gateway's Certificate + the region's objects;
     // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, ClusterAddons, one ConfigGroup per chart.
     expect(counts).toEqual({
-      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 78, k8s: 17 + objects[r], other: 6 + synthesized[r].charts.length }])),
+      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 81, k8s: 21 + objects[r], other: 6 + synthesized[r].charts.length }])),
       global: { aws: 8, k8s: 0, other: 1 }, // 4 health checks + 4 latency records, the GlobalFailover component
     });
 
-    // Per region: the 10 add-on releases at their pinned versions, in their namespaces, through that region's cluster.
+    // Per region: the 11 add-on releases at their pinned versions, in their namespaces, through that region's cluster.
     for (const region of REGIONS) {
       const releases = mocks.ofType('kubernetes:helm.sh/v3:Release').filter(r => r.name.startsWith(`${region}-`));
       expect(Object.fromEntries(releases.map(r => [r.inputs.name, `${r.inputs.namespace} ${r.inputs.chart}@${r.inputs.version}`]))).toEqual({
@@ -59,6 +61,7 @@ describe('the whole production stack under mocks', () => {
         'istio-base': 'istio-system base@1.30.0',
         'istio-cni': 'istio-system cni@1.30.0',
         'istiod': 'istio-system istiod@1.30.0',
+        'cert-manager': 'cert-manager cert-manager@v1.21.1',
         'istio-ingressgateway': 'istio-ingress gateway@1.30.0',
         'prometheus-operator-crds': 'prometheus-operator prometheus-operator-crds@16.0.1',
         'prometheus-operator': 'prometheus-operator kube-prometheus-stack@66.3.1',
@@ -83,6 +86,10 @@ describe('the whole production stack under mocks', () => {
       expect(await valueOf(stack.regions[region].entryPoint!)).toBe(nlb);
       expect(mocks.one('aws:route53/healthCheck:HealthCheck', `production-${region}`).inputs.fqdn).toBe(nlb);
       expect(mocks.one('aws:route53/record:Record', `production-${region}`).inputs.records).toEqual([nlb]);
+      // ... created only after the region's gateway certificate is Ready (HTTPS answers from the first check).
+      const certificate = mocks.ofType('kubernetes:cert-manager.io/v1:Certificate').find(c => c.name.startsWith(`${region}-`))!;
+      expect(mocks.dependencyClosure(`aws:route53/healthCheck:HealthCheck::production-${region}`))
+        .toContain(`kubernetes:cert-manager.io/v1:Certificate::${certificate.name}`);
     }
 
     // Every AWS resource of a region goes through that region's provider; every Kubernetes one through its cluster's.
@@ -168,8 +175,12 @@ describe('the whole production stack under mocks', () => {
     expect(backupServiceAccounts.map(a => `${a.namespace}/${a.name}`).sort())
       .toEqual(dbAccounts.map(r => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort());
     expect(dbAccounts.filter(r => r.inputs.metadata.annotations?.['eks.amazonaws.com/role-arn'])).toEqual([]);
-    expect(mocks.ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').map(a => `${a.inputs.namespace}/${a.inputs.serviceAccount}`).sort())
+    // The backup role goes to those only; the other association is cert-manager's Route53 role (DNS-01).
+    expect(mocks.ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').filter(a => a.name.startsWith('us-east-1-backup-'))
+      .map(a => `${a.inputs.namespace}/${a.inputs.serviceAccount}`).sort())
       .toEqual(backupServiceAccounts.map(a => `${a.namespace}/${a.name}`).sort());
+    expect(mocks.ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').filter(a => !a.name.startsWith('us-east-1-backup-'))
+      .map(a => `${a.name} ${a.inputs.namespace}/${a.inputs.serviceAccount}`)).toEqual(['us-east-1-cert-manager cert-manager/cert-manager']);
     expect(mocks.one('aws:s3/bucket:Bucket', 'us-east-1-backup').inputs.bucket).toBe('nines-staging-us-east-1-db-backup');
     const groups = stack.regions['us-east-1'].workloads;
     expect(Object.keys(groups)).toEqual(charts.map(c => c.chart));
@@ -218,10 +229,11 @@ describe('the whole production stack under mocks', () => {
     expect([...provided].sort()).toEqual([
       'crd:chaos-mesh', 'crd:flagger', 'crd:prometheus-operator', 'mesh:istio', 'mesh:istio-cni', 'metrics:istio-proxy', 'network-policy',
       'nodes:us-east-1a', 'nodes:us-east-1b', 'nodes:us-east-1c', 'storage-class:(default)', 'storage-class:gp3-encrypted',
+      'tls:certificate-issuer',
     ]);
     // ... and what `npm run synth` assumes for a platform that declares no capabilities.
     expect(new Set(ninesClusterCapabilities(platform.region('us-east-1').zones, true).map(p => p.capability))).toEqual(provided);
-    // Every requirement of the region's objects is met (the gateway's TLS Secret is suppressed with its reason until an issuer exists).
+    // Every requirement of the region's objects is met, the gateway's TLS Secret included (cert-manager issues it).
     const { requirements } = regionObjects(platform, 'us-east-1');
     expect(requirements.filter(q => !provided.has(q.capability))).toEqual([]);
     expect(new Set(requirements.map(q => q.capability))).toEqual(provided.has('metrics:istio-proxy')

@@ -41,8 +41,7 @@ describe('reference platform', () => {
       'NINES-WL-06 Service/monitoring/prometheus-nines-sidecar',
       'NINES-WL-07 PodDisruptionBudget/monitoring/alertmanager-nines', 'NINES-WL-07 PodDisruptionBudget/monitoring/prometheus-nines',
     ];
-    // Nothing issues the gateway's TLS Secret yet: the contract's requirement is suppressed with its reason.
-    observability.push('NINES-CAP-01 Gateway/istio-ingress/api-gateway-public');
+    // The gateway's TLS Secret is issued by cert-manager (ClusterAddons provides tls:certificate-issuer): no suppression.
     expect(report.suppressed.map(x => `${x.ruleId} ${x.object}`).sort()).toEqual([...patroni, ...kafka, ...observability].sort());
     for (const x of report.suppressed) expect(x.reason.length).toBeGreaterThan(20);
     expect(report.objects).toBe(objs.length);

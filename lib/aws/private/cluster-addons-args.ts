@@ -7,7 +7,8 @@ import { Problems, Resolution, resolution } from '../../core/errors';
 import { addonVersionProblems } from '../../core/kubernetes-version';
 import { isDnsLabel } from '../../core/labels';
 import { PlatformSettings, platformSettingsOf } from '../../core/platform';
-import type { AddonChartVersions, AddonNamespaces, AddonSwitches, ClusterAddonsArgs } from '../cluster-addons';
+import { LETS_ENCRYPT_PRODUCTION } from '../cert-manager';
+import type { AddonChartVersions, AddonNamespaces, AddonSwitches, ClusterAddonsArgs, EntryTlsOptions } from '../cluster-addons';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { RegionalCluster } from '../regional-cluster';
 import { isInstance } from './resolve';
@@ -21,9 +22,12 @@ export const DEFAULT_ADDON_CHART_VERSIONS: Readonly<Required<AddonChartVersions>
   flagger: '1.38.0',
   flaggerLoadtester: '0.33.0',
   awsLoadBalancerController: '1.10.1',
+  certManager: 'v1.21.1',
 };
 
-const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+const SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+/** Route53 hosted zone ids. @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZone.html */
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 
 /** {@link ClusterAddonsArgs} with every default applied. */
 export interface ClusterAddonsSettings {
@@ -34,6 +38,8 @@ export interface ClusterAddonsSettings {
   readonly enabled: Readonly<Required<AddonSwitches>>;
   readonly namespaces: Readonly<Required<AddonNamespaces>>;
   readonly gatewayMinReplicas: number;
+  /** The entry's certificates, with the ACME directory resolved. */
+  readonly tls?: Required<Omit<EntryTlsOptions, 'email'>> & Pick<EntryTlsOptions, 'email'>;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -46,6 +52,7 @@ export function resolveAddonSwitches(e: AddonSwitches = {}): Required<AddonSwitc
     chaosMesh: e.chaosMesh ?? true,
     flagger: e.flagger ?? true,
     awsLoadBalancerController: e.awsLoadBalancerController ?? true,
+    certManager: e.certManager ?? true,
   };
 }
 
@@ -76,16 +83,18 @@ export function resolveClusterAddonsArgs(name: string, args: ClusterAddonsArgs):
     prometheusOperator: args.namespaces?.prometheusOperator ?? 'prometheus-operator',
     chaos: args.namespaces?.chaos ?? platform.chaosNamespace,
     flagger: args.namespaces?.flagger ?? 'flagger-system',
+    certManager: args.namespaces?.certManager ?? 'cert-manager',
   };
   namespaceProblems(problems, namespaces, args.reservedNamespaces ?? []);
   const gatewayMinReplicas = args.gatewayMinReplicas ?? vpc.zones.length;
   problems.when(!Number.isInteger(gatewayMinReplicas) || gatewayMinReplicas < 2, 'gatewayMinReplicas', gatewayMinReplicas,
     'is below 2, so one pod or zone loss takes the region\'s entry point down', `use ${vpc.zones.length} (one per zone)`);
+  const tls = resolveTls(problems, args.tls, enabled.certManager, args.reservedNamespaces ?? []);
   // Every pin supports the platform's Kubernetes version, as the add-on's documentation states it.
   problems.addAll(addonVersionProblems(cluster.kubernetesVersion,
     Object.fromEntries(Object.entries(versions).filter(([, v]) => typeof v === 'string' && SEMVER.test(v)))));
   return resolution(problems.all, () => ({
-    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tags: { ...(args.tags ?? {}), 'nines.dev/cluster': cluster.clusterName },
+    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, tags: { ...(args.tags ?? {}), 'nines.dev/cluster': cluster.clusterName },
   }));
 }
 
@@ -100,6 +109,29 @@ function namespaceProblems(problems: Problems, namespaces: Required<AddonNamespa
     problems.when(reserved.has(v), `namespaces.${k}`, v, 'is also created by the cdk8s charts, so two owners would create (and delete) it',
       'give the add-on a namespace of its own');
   }
+}
+
+/** The entry's certificates: a hosted zone id, an https ACME directory, certificates with names; only with cert-manager on. */
+function resolveTls(problems: Problems, tls: EntryTlsOptions | undefined, certManager: boolean,
+  reserved: readonly string[]): ClusterAddonsSettings['tls'] {
+  if (tls === undefined) return undefined;
+  problems.when(!certManager, 'tls', tls.hostedZoneId, 'needs enable.certManager (cert-manager issues the certificates)',
+    'turn certManager on, or leave tls unset and provide the gateways\' Secrets otherwise');
+  problems.when(!HOSTED_ZONE_ID.test(String(tls.hostedZoneId)), 'tls.hostedZoneId', tls.hostedZoneId, 'is not a Route53 hosted zone id',
+    'use the id `aws route53 list-hosted-zones` prints, e.g. "Z04538211PDQ8TJ0UQ4A5"');
+  const acmeServer = tls.acmeServer ?? LETS_ENCRYPT_PRODUCTION;
+  problems.when(!/^https:\/\/[^/\s]+\/\S*$/.test(acmeServer), 'tls.acmeServer', acmeServer, 'is not an https URL of an ACME directory',
+    `use e.g. "${LETS_ENCRYPT_PRODUCTION}"`);
+  const certificates = [...(tls.certificates ?? [])];
+  certificates.forEach((c, i) => {
+    problems.when(c.dnsNames.length === 0, `tls.certificates[${i}].dnsNames`, c.dnsNames, 'is empty, so no certificate can be issued',
+      'give the gateway servers naming this Secret their host names');
+    problems.when(!isDnsLabel(c.namespace), `tls.certificates[${i}].namespace`, c.namespace, 'is not a namespace name', 'use a DNS label');
+    problems.when(reserved.includes(c.namespace), `tls.certificates[${i}].namespace`, c.namespace,
+      'is created by the cdk8s charts, which apply after the add-ons, so the Certificate would have no namespace yet',
+      'run the gateway in the add-ons\' ingress namespace (namespaces.ingress)');
+  });
+  return { hostedZoneId: tls.hostedZoneId, acmeServer, certificates, ...(tls.email !== undefined ? { email: tls.email } : {}) };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
