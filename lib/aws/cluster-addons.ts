@@ -282,6 +282,9 @@ export const AWS_LOAD_BALANCER_CONTROLLER_POLICY: { readonly Version: string; re
 /** The service account of the AWS Load Balancer Controller (the only subject its role trusts). */
 export const AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'aws-load-balancer-controller' } as const;
 
+/** The pause image Chaos Mesh's pod-failure action runs in place of the target's containers. */
+export const CHAOS_MESH_PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
+
 /** Release (and Service) name of the ingress gateway. */
 export const INGRESS_GATEWAY_NAME = 'istio-ingressgateway';
 
@@ -520,7 +523,10 @@ export class ClusterAddons extends pulumi.ComponentResource {
       s.namespaces.chaos, {
         // EKS AL2023 nodes run containerd.
         chaosDaemon: { runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' },
-        controllerManager: { replicaCount: 3 },
+        // The pod-failure action's pause image, pinned where Kubernetes publishes it (the chart's default is
+        // gcr.io/google-containers/pause:latest, a mutable tag on the registry Kubernetes left for registry.k8s.io).
+        // @see https://kubernetes.io/blog/2023/03/10/image-registry-redirect/
+        controllerManager: { replicaCount: 3, podChaos: { podFailure: { pauseImage: CHAOS_MESH_PAUSE_IMAGE } } },
         dashboard: { create: false },
       });
   }

@@ -11,3 +11,4 @@ export * from './capacity';
 export * from './cidr';
 export * from './cron';
 export * from './app-problems';
+export * from './images';

@@ -98,8 +98,11 @@ export interface KafkaClusterProps {
   readonly image?: string;
   /**
    * Prometheus JMX exporter image (standalone HTTP server, `<port> <config>` arguments), pinned.
-   * @default 'bitnami/jmx-exporter:1.0.1'
+   * The default is frozen upstream (no further fixes): build your own from the exporter's release
+   * jar for production and set it here.
+   * @default 'docker.io/bitnamilegacy/jmx-exporter:1.0.1' (Bitnami's versioned tags left docker.io/bitnami)
    * @see https://github.com/prometheus/jmx_exporter
+   * @see https://github.com/bitnami/containers/issues/83267
    */
   readonly metricsImage?: string;
   /**

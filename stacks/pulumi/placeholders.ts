@@ -1,4 +1,5 @@
 import { Problems } from '../../lib/core/errors';
+import { goneRepositoryOf } from '../../lib/core/images';
 
 /**
  * Names reserved for documentation and tests, which resolve nowhere real: example.com/.net/.org
@@ -39,18 +40,28 @@ export function imagesOf(object: unknown): string[] {
 
 /**
  * Reports, once per value, every placeholder left in what a deployment would apply: images from a
- * reserved registry host, and the example account id anywhere in an object.
+ * reserved registry host or from a repository known to be gone (lib/core/images.ts), and the
+ * example account id anywhere in an object.
  */
 export function placeholderProblems(problems: Problems, what: string, objects: readonly Record<string, any>[]): void {
   const images = new Set<string>();
+  const gone = new Set<string>();
   const accountIn = new Set<string>();
   for (const o of objects) {
-    for (const image of imagesOf(o)) if (isReservedHost(imageHost(image))) images.add(image);
+    for (const image of imagesOf(o)) {
+      if (isReservedHost(imageHost(image))) images.add(image);
+      if (goneRepositoryOf(image)) gone.add(image);
+    }
     if (JSON.stringify(o).includes(EXAMPLE_ACCOUNT_ID)) accountIn.add(`${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`);
   }
   for (const image of images) {
     problems.add(`${what} image`, image, 'comes from a registry host reserved for documentation, which no node can pull from',
       'set nines:registry to your registry (e.g. "<account>.dkr.ecr.<region>.amazonaws.com")');
+  }
+  for (const image of gone) {
+    const g = goneRepositoryOf(image)!;
+    problems.add(`${what} image`, image, `comes from a repository that is gone: ${g.why} (${g.source})`,
+      'pin an image from a registry that serves it (the construct\'s image prop), or mirror it into nines:registry');
   }
   for (const object of accountIn) {
     problems.add(`${what} ${object}`, EXAMPLE_ACCOUNT_ID, 'carries the example AWS account id',

@@ -203,6 +203,7 @@ describe('ClusterAddons defaults', () => {
     expect(r['istio-cni'].values).toEqual({});
     expect(r['chaos-mesh'].values.chaosDaemon).toEqual({ runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' });
     expect(r['chaos-mesh'].values.dashboard).toEqual({ create: false });
+    expect(r['chaos-mesh'].values.controllerManager).toEqual({ replicaCount: 3, podChaos: { podFailure: { pauseImage: 'registry.k8s.io/pause:3.10' } } });
     // CRDs once: from the chart's crds/ folder (Helm 3), not again from crd.create.
     expect(r.flagger.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://prometheus-operated.monitoring.svc:9090', crd: { create: false } });
     // The load tester's namespace is in the mesh (services require mTLS), created after istiod's injector.

@@ -36,7 +36,7 @@ describe('KafkaCluster defaults', () => {
     expect(kafka.team).toBe('messaging');
     expect(kafka.tier).toBe(Criticality.CRITICAL);
     expect(kafka.image).toBe('apache/kafka:3.8.1');
-    expect(kafka.metricsImage).toBe('bitnami/jmx-exporter:1.0.1');
+    expect(kafka.metricsImage).toBe('docker.io/bitnamilegacy/jmx-exporter:1.0.1');
     expect(kafka.zones).toEqual(ZONES);
     expect(kafka.brokers).toBe(3);
     expect(kafka.controllers).toBe(3);
@@ -157,7 +157,7 @@ describe('KafkaCluster defaults', () => {
     expect(kafkaC.livenessProbe.tcpSocket).toEqual({ port: 'replication' });
     expect(kafkaC.startupProbe).toMatchObject({ periodSeconds: 10, failureThreshold: 90 });
     expect(kafkaC.command[2]).toContain('kafka-storage.sh format --cluster-id "$CLUSTER_ID"');
-    expect(exporter.image).toBe('bitnami/jmx-exporter:1.0.1');
+    expect(exporter.image).toBe('docker.io/bitnamilegacy/jmx-exporter:1.0.1');
     expect(exporter.args).toEqual(['9404', '/etc/jmx-exporter/jmx-exporter.yml']);
   });
 

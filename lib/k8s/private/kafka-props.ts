@@ -20,6 +20,14 @@ import { OwnerSettings, resolveIdentity, resolveOwner, zoneProblems } from './st
 const BROKER_RESOURCES: ContainerResources = { cpu: { request: '1', limit: '2' }, memory: { request: '4Gi', limit: '4Gi' }, ephemeralStorage: { request: '1Gi', limit: '4Gi' } };
 const CONTROLLER_RESOURCES: ContainerResources = { cpu: { request: '500m', limit: '1' }, memory: { request: '2Gi', limit: '2Gi' }, ephemeralStorage: { request: '512Mi', limit: '2Gi' } };
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+/**
+ * The JMX exporter's standalone HTTP server (`<port> <config>` arguments), pinned. Its versioned
+ * tags left docker.io/bitnami on 2025-09-29 and are served, frozen, from docker.io/bitnamilegacy;
+ * the Prometheus project publishes the exporter as jars only (no image).
+ * @see https://github.com/bitnami/containers/issues/83267
+ * @see https://github.com/prometheus/jmx_exporter/releases
+ */
+export const KAFKA_METRICS_IMAGE = 'docker.io/bitnamilegacy/jmx-exporter:1.0.1';
 
 /** {@link KafkaClusterProps} with every default applied. */
 export interface ResolvedKafkaClusterProps extends OwnerSettings {
@@ -45,7 +53,7 @@ export interface ResolvedKafkaClusterProps extends OwnerSettings {
 /** Resolves `props` of the KafkaCluster with id `id` in `context`, or returns every problem. */
 export function resolveKafkaClusterProps(id: string, props: KafkaClusterProps, context: PlatformContext): Resolution<ResolvedKafkaClusterProps> {
   const problems = new Problems('KafkaCluster', id);
-  const metricsImage = props.metricsImage ?? 'bitnami/jmx-exporter:1.0.1';
+  const metricsImage = props.metricsImage ?? KAFKA_METRICS_IMAGE;
   const { owner, problems: ownerProblems } = resolveOwner(id, props, context, {
     tier: Criticality.CRITICAL,
     image: 'apache/kafka:3.8.1',
