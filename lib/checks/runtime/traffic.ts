@@ -278,6 +278,37 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
     for (const q of thanosQueries.filter(p => p.namespace === prom.namespace)) {
       flows.push({ kind: 'thanos-store', from: podParty(q), to, port: 10901, protocol: 'TCP', hosts: [], why: 'Thanos Query reads the local sidecars (StoreAPI)' });
     }
+    // The global view across regions: a Query with endpoints outside the cluster (`--endpoint=host:port`,
+    // not a dnssrv+ name) reads the other regions' sidecars, and the other regions' Query (the same
+    // construct, the same settings) read this region's: both directions cross the regions' VPCs, whose
+    // CIDRs the platform description holds.
+    // @see https://thanos.io/tip/components/query.md/ (--endpoint: StoreAPI gRPC endpoints)
+    if (!thanosQueries.some(q => remoteStoreEndpoints(q).length > 0)) continue;
+    for (const other of otherRegions(prom)) {
+      flows.push({
+        kind: 'thanos-store',
+        from: { label: `Thanos Query of ${other.name} (${other.vpcCidr})`, cidrs: [other.vpcCidr] },
+        to,
+        port: 10901,
+        protocol: 'TCP',
+        hosts: [],
+        why: `${other.name}'s Thanos Query reads this region's sidecars (StoreAPI, across regions)`,
+      });
+    }
+  }
+  for (const q of thanosQueries) {
+    if (remoteStoreEndpoints(q).length === 0) continue;
+    for (const other of otherRegions(q)) {
+      flows.push({
+        kind: 'thanos-store',
+        from: podParty(q),
+        to: { label: `Thanos sidecars of ${other.name} (${other.vpcCidr})`, cidrs: [other.vpcCidr] },
+        port: 10901,
+        protocol: 'TCP',
+        hosts: [],
+        why: `Thanos Query reads ${other.name}'s sidecars (StoreAPI, across regions)`,
+      });
+    }
   }
   // The load tester drives traffic at each canary during its analysis (webhooks to the load tester).
   for (const release of model.controllers.flagger) {
@@ -303,6 +334,21 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
     }
   }
   return flows;
+}
+
+/** A Thanos Query's StoreAPI endpoints outside the cluster (`--endpoint=host:port`, not `dnssrv+`). */
+function remoteStoreEndpoints(q: PodView): string[] {
+  const args: string[] = (q.spec?.containers ?? []).flatMap((c: any) => c.args ?? []);
+  return args.filter(a => a.startsWith('--endpoint=') && !a.startsWith('--endpoint=dnssrv+')).map(a => a.slice('--endpoint='.length));
+}
+
+/** The platform's other regions (with their VPC CIDRs) than the region of `p`. */
+function otherRegions(p: PodView): Array<{ name: string; vpcCidr: string }> {
+  const region = p.source.region;
+  if (!region) return [];
+  return region.platform.regions
+    .filter(r => r.name !== region.name && r.vpcCidr !== undefined)
+    .map(r => ({ name: r.name, vpcCidr: r.vpcCidr! }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,6 +589,8 @@ class TrafficEvaluator {
       // Add-ons outside the app: meshed when their namespace is (a Namespace the app declares), else
       // what the platform tells of the add-on namespaces (addonNamespaceMeshed: on the library's cluster
       // Flagger's namespace is injected, Chaos Mesh's is not); not known: not judged.
+      // A caller from outside the cluster (another region's VPC) presents no certificate of this mesh.
+      if (flow.from.cidrs) return { mtls: false };
       if (flow.ownMtls === true || isGateway(flow.from) || flow.from.namespace === undefined) return { mtls: true };
       const ns = this.model.namespaces.get(flow.from.namespace);
       if (ns) return { mtls: ns.injection };

@@ -222,6 +222,57 @@ describe('issue examples on the reference platform', () => {
     expect(() => app.synth()).toThrow(/NINES-RT-NET-01/);
   });
 
+  test('Thanos Query across regions: the flows to the other regions\' sidecars and from their Query are derived from the platform\'s VPC CIDRs and pass', () => {
+    const { app } = buildRegion(platform, 'us-east-1');
+    Checks.of(app).log = () => {};
+    const cross = trafficOf(Checks.of(app).model()).flows.filter(f => f.kind === 'thanos-store' && (f.from.cidrs || f.to.cidrs)).map(f => `${f.from.label} -> ${f.to.label} ${f.port}`);
+    expect(cross).toEqual([
+      'Thanos Query of us-west-2 (10.20.0.0/16) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) 10901',
+      'Thanos Query of eu-west-1 (10.30.0.0/16) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) 10901',
+      'Thanos Query of ap-southeast-1 (10.40.0.0/16) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) 10901',
+      'Deployment/monitoring/thanos-query -> Thanos sidecars of us-west-2 (10.20.0.0/16) 10901',
+      'Deployment/monitoring/thanos-query -> Thanos sidecars of eu-west-1 (10.30.0.0/16) 10901',
+      'Deployment/monitoring/thanos-query -> Thanos sidecars of ap-southeast-1 (10.40.0.0/16) 10901',
+    ]);
+    expect(findings(app)).toEqual([]);
+  });
+
+  test('fixture: the sidecars\' policy without the other regions\' CIDRs, and Query\'s without them, block the global view; synth fails', () => {
+    const { app, observability } = buildRegion(platform, 'us-east-1');
+    Checks.of(app).log = () => {};
+    (observability.monitoring.node.findChild('PrometheusNetworkPolicy') as ApiObject).addJsonPatch(JsonPatch.remove('/spec/ingress/2'));
+    (observability.monitoring.query.networkPolicy as ApiObject).addJsonPatch(JsonPatch.remove('/spec/egress/3'));
+    const lines = findings(app).map(l => l.split(' is blocked')[0]);
+    expect(lines).toEqual([
+      '[NINES-RT-NET-01] observability/monitoring/PrometheusNetworkPolicy (NetworkPolicy/monitoring/prometheus-nines): thanos-store flow Thanos Query of us-west-2 (10.20.0.0/16) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) port 10901/TCP (us-west-2\'s Thanos Query reads this region\'s sidecars (StoreAPI, across regions))',
+      '[NINES-RT-NET-01] observability/monitoring/PrometheusNetworkPolicy (NetworkPolicy/monitoring/prometheus-nines): thanos-store flow Thanos Query of eu-west-1 (10.30.0.0/16) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) port 10901/TCP (eu-west-1\'s Thanos Query reads this region\'s sidecars (StoreAPI, across regions))',
+      '[NINES-RT-NET-01] observability/monitoring/PrometheusNetworkPolicy (NetworkPolicy/monitoring/prometheus-nines): thanos-store flow Thanos Query of ap-southeast-1 (10.40.0.0/16) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) port 10901/TCP (ap-southeast-1\'s Thanos Query reads this region\'s sidecars (StoreAPI, across regions))',
+      expect.stringMatching(/thanos-store flow Deployment\/monitoring\/thanos-query -> Thanos sidecars of us-west-2 \(10\.20\.0\.0\/16\) port 10901\/TCP/),
+      expect.stringMatching(/thanos-store flow Deployment\/monitoring\/thanos-query -> Thanos sidecars of eu-west-1/),
+      expect.stringMatching(/thanos-store flow Deployment\/monitoring\/thanos-query -> Thanos sidecars of ap-southeast-1/),
+    ]);
+    expect(() => app.synth()).toThrow(/thanos-store flow Thanos Query of us-west-2/);
+  });
+
+  test('STRICT mTLS in the monitoring namespace: the certificate-only sidecar of Prometheus captures no inbound port, so the other regions\' Query pass; once it captures them, they are refused (plaintext through the internal load balancer)', () => {
+    const strict = () => {
+      const built = buildRegion(platform, 'us-east-1');
+      Checks.of(built.app).log = () => {};
+      new ApiObject(built.observability.monitoring, 'strict-test', {
+        apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'strict', namespace: 'monitoring' }, spec: { mtls: { mode: 'STRICT' } },
+      });
+      return built;
+    };
+    expect(findings(strict().app).filter(l => l.includes('Thanos Query of us-west-2'))).toEqual([]);
+    const { app, observability } = strict();
+    (observability.monitoring.prometheus as unknown as ApiObject).addJsonPatch(JsonPatch.remove('/spec/podMetadata/annotations/traffic.sidecar.istio.io~1includeInboundPorts'));
+    expect(findings(app).filter(l => l.includes('Thanos Query of us-west-2'))).toEqual([
+      '[NINES-RT-NET-01] observability/monitoring/strict-test (PeerAuthentication/monitoring/strict): thanos-store flow Thanos Query of us-west-2 (10.20.0.0/16) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) port 10901/TCP '
+        + '(us-west-2\'s Thanos Query reads this region\'s sidecars (StoreAPI, across regions)) is blocked: PeerAuthentication monitoring/strict requires mutual TLS (STRICT) on StatefulSet/monitoring/prometheus-nines, '
+        + 'and Thanos Query of us-west-2 (10.20.0.0/16) connects in plaintext (it runs outside the mesh); fix: put Thanos Query of us-west-2 (10.20.0.0/16) in the mesh, or set a port-level PERMISSIVE mode for port 10901 on a PeerAuthentication selecting StatefulSet/monitoring/prometheus-nines, with the reason written down',
+    ]);
+  });
+
   test('the Prometheus NetworkPolicy admitting only its namespace: Flagger, the load tester and Chaos Mesh are refused; synth fails', () => {
     const { app, observability } = buildRegion(platform, 'us-east-1');
     Checks.of(app).log = () => {};
