@@ -12,3 +12,4 @@ export * from './cidr';
 export * from './cron';
 export * from './app-problems';
 export * from './images';
+export * from './prop-types';

@@ -6,6 +6,7 @@ import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import { parseQuantity, quantityFix } from '../core/quantity';
 import { IstioPeerAuthentication } from './crds/istio';
 import { declareNamespaceMesh } from './private/mesh';
+import { propTypeProblems } from '../core/prop-types';
 
 /** Namespace-wide limits of a bulkhead. */
 export interface BulkheadQuota {
@@ -41,10 +42,10 @@ export interface BulkheadProps {
  * sane defaults, a default-deny NetworkPolicy and strict mesh mTLS.
  */
 export class Bulkhead extends Construct {
-  public readonly name: string;
-  public readonly team: string;
-  public readonly quota: Required<BulkheadQuota>;
-  public readonly mesh: boolean;
+  public readonly name!: string;
+  public readonly team!: string;
+  public readonly quota!: Required<BulkheadQuota>;
+  public readonly mesh!: boolean;
   /** The Namespace (`node.defaultChild`). */
   public readonly namespace!: ApiObject;
   public readonly resourceQuota!: ApiObject;
@@ -53,6 +54,10 @@ export class Bulkhead extends Construct {
 
   constructor(scope: Construct, id: string, props: BulkheadProps = {}) {
     super(scope, id);
+    const typeProblems = propTypeProblems(props, {
+      name: 'string', team: 'string', mesh: 'boolean', quota: { requestsCpu: 'string', requestsMemory: 'string', limitsMemory: 'string', pods: 'number' },
+    });
+    if (typeProblems.length > 0) return notBuilt(this, 'Bulkhead', typeProblems);
     this.name = props.name ?? id;
     this.team = props.team ?? this.name;
     this.mesh = props.mesh ?? true;

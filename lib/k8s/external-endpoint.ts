@@ -4,6 +4,7 @@ import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
 import { IstioServiceEntry } from './crds/istio';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer } from './dependency';
+import { propTypeProblems } from '../core/prop-types';
 
 /** Props of an {@link ExternalEndpoint}. */
 export interface ExternalEndpointProps {
@@ -33,15 +34,17 @@ const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.25
  * reach exactly the endpoints declared, and egress rules for the services that depend on it.
  */
 export class ExternalEndpoint extends Construct implements IDependable {
-  public readonly name: string;
-  public readonly hosts: readonly string[];
-  public readonly namespace: string;
-  public readonly ports: readonly number[];
-  public readonly availability: number;
+  public readonly name!: string;
+  public readonly hosts!: readonly string[];
+  public readonly namespace!: string;
+  public readonly ports!: readonly number[];
+  public readonly availability!: number;
   private readonly cidrs?: readonly string[];
 
   constructor(scope: Construct, id: string, props: ExternalEndpointProps) {
     super(scope, id);
+    const typeProblems = propTypeProblems(props, { hosts: ['string'], namespace: 'string', ports: ['number'], cidrs: ['string'], availability: 'number' });
+    if (typeProblems.length > 0) return notBuilt(this, 'ExternalEndpoint', typeProblems);
     this.name = id;
     this.hosts = props.hosts;
     this.namespace = props.namespace;

@@ -33,7 +33,11 @@ import { podSecurityContext } from './private/pod';
 import { Resolution, resolution, settingsOrInvalid } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { hardenedContainer } from './private/workload';
-import { ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems } from './workload-options';
+import {
+  ContainerResources, IDENTITY_TYPES, PodIdentity, RESOURCES_TYPES, ResolvedResources, identityProblems, imageProblems, resolveResources,
+  resourceProblems,
+} from './workload-options';
+import { propTypeProblems } from '../core/prop-types';
 
 /** Props of a {@link LogShipper}. */
 export interface LogShipperProps extends FluentBitOptions {
@@ -283,6 +287,21 @@ export interface ResolvedLogShipperProps {
  * server): the settings, or every problem at once. Pure: builds nothing.
  */
 export function resolveLogShipperProps(props: LogShipperProps, context: Pick<PlatformContext, 'region'>): Resolution<ResolvedLogShipperProps> {
+  const typeProblems = propTypeProblems(props, {
+    output: { host: 'string', port: 'number' },
+    passwordSecret: { name: 'string', key: 'string' },
+    outputCidrs: ['string'],
+    apiServerCidrs: ['string'],
+    lifecycle: 'object',
+    name: 'string',
+    namespace: 'string',
+    createNamespace: 'boolean',
+    image: 'string',
+    resources: RESOURCES_TYPES,
+    identity: IDENTITY_TYPES,
+    priorityClassName: 'string',
+  });
+  if (typeProblems.length > 0) return { problems: typeProblems };
   const region = context.region;
   const problems = new Problems('LogShipper', '');
   const name: ResolvedLogShipperProps['name'] = props.name ?? 'fluent-bit';

@@ -4,6 +4,7 @@
  */
 import { Duration } from 'cdk8s';
 import { Problem } from '../core/errors';
+import { PropType } from '../core/prop-types';
 import { parseQuantity, quantityFix } from '../core/quantity';
 
 /** A duration as a user would type it in a manifest: `"15s"`, `"500ms"`. */
@@ -226,3 +227,13 @@ export function imageProblems(prop: string, image: unknown): Problem[] {
   }
   return [];
 }
+
+/** Runtime types of {@link ContainerResources} (props that may have come through a cast). */
+export const RESOURCES_TYPES: PropType = {
+  cpu: { request: 'string', limit: { anyOf: ['string', 'boolean'] } },
+  memory: { request: 'string', limit: 'string' },
+  ephemeralStorage: { request: 'string', limit: 'string' },
+};
+
+/** Runtime types of {@link PodIdentity}. */
+export const IDENTITY_TYPES: PropType = { user: 'number', group: 'number', fsGroup: 'number' };

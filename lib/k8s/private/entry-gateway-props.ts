@@ -10,6 +10,7 @@ import type { EntryGatewayProps } from '../entry-gateway';
 import { ResilientService, ServiceProtocol } from '../resilient-service';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
+import { propTypeProblems } from '../../core/prop-types';
 
 /** Route53 wants the status within 2 s of connecting; the health route never waits longer. */
 export const HEALTH_CHECK_RESPONSE_TIMEOUT = Duration.seconds(2);
@@ -42,6 +43,20 @@ export interface ResolvedEntryGatewayProps {
 
 /** Resolves `props` of the EntryGateway with id `id` in `context`, or returns every problem. */
 export function resolveEntryGatewayProps(id: string, props: EntryGatewayProps, context: PlatformContext): Resolution<ResolvedEntryGatewayProps> {
+  const typeProblems = propTypeProblems(props, {
+    service: 'object',
+    hosts: ['string'],
+    credentialName: 'string',
+    name: 'string',
+    ingressNamespace: 'string',
+    selector: 'object',
+    httpsRedirect: 'boolean',
+    healthPath: 'string',
+    healthCheckHost: { anyOf: ['string', 'boolean'] },
+    minProtocolVersion: 'string',
+    replicas: 'number',
+  });
+  if (typeProblems.length > 0) return { problems: typeProblems };
   const problems = new Problems('EntryGateway', id);
   const svc = props.service;
   const name = props.name ?? `${svc.name}-public`;

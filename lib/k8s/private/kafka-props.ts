@@ -10,12 +10,14 @@ import { isDnsLabel } from '../../core/labels';
 import { ResolvedStorage, resolveStorage } from '../../core/storage';
 import { KAFKA_DEFAULTS, KafkaTopicSpec } from '../../render/kafka';
 import type { KafkaClusterProps, KafkaTopic } from '../kafka-cluster';
-import {
-  ContainerResources, PodIdentity, ResolvedResources, identityProblems, resolveResources, resourceProblems,
-} from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { OwnerSettings, resolveIdentity, resolveOwner, zoneProblems } from './stateful';
+import { propTypeProblems } from '../../core/prop-types';
+import {
+  ContainerResources, PodIdentity, ResolvedResources, identityProblems, resolveResources, resourceProblems,
+  IDENTITY_TYPES, RESOURCES_TYPES,
+} from '../workload-options';
 
 const BROKER_RESOURCES: ContainerResources = { cpu: { request: '1', limit: '2' }, memory: { request: '4Gi', limit: '4Gi' }, ephemeralStorage: { request: '1Gi', limit: '4Gi' } };
 const CONTROLLER_RESOURCES: ContainerResources = { cpu: { request: '500m', limit: '1' }, memory: { request: '2Gi', limit: '2Gi' }, ephemeralStorage: { request: '512Mi', limit: '2Gi' } };
@@ -52,6 +54,31 @@ export interface ResolvedKafkaClusterProps extends OwnerSettings {
 
 /** Resolves `props` of the KafkaCluster with id `id` in `context`, or returns every problem. */
 export function resolveKafkaClusterProps(id: string, props: KafkaClusterProps, context: PlatformContext): Resolution<ResolvedKafkaClusterProps> {
+  const typeProblems = propTypeProblems(props, {
+    namespace: 'string',
+    name: 'string',
+    team: 'string',
+    tier: 'string',
+    image: 'string',
+    metricsImage: 'string',
+    zones: ['string'],
+    brokers: 'number',
+    controllers: 'number',
+    defaultReplicationFactor: 'number',
+    minInsyncReplicas: 'number',
+    numPartitions: 'number',
+    retention: 'duration',
+    topics: [{ name: 'string', partitions: 'number', replicationFactor: 'number', minInsyncReplicas: 'number' }],
+    tls: 'object',
+    brokerResources: RESOURCES_TYPES,
+    controllerResources: RESOURCES_TYPES,
+    brokerStorage: 'object',
+    controllerStorage: 'object',
+    identity: IDENTITY_TYPES,
+    clusterId: 'string',
+    runbookBaseUrl: 'string',
+  });
+  if (typeProblems.length > 0) return { problems: typeProblems };
   const problems = new Problems('KafkaCluster', id);
   const metricsImage = props.metricsImage ?? KAFKA_METRICS_IMAGE;
   const { owner, problems: ownerProblems } = resolveOwner(id, props, context, {

@@ -10,6 +10,7 @@ import { Criticality, isCriticality, tierDefaults } from '../../core/criticality
 import { cronScheduleProblems } from '../../core/cron';
 import { Problems } from '../../core/errors';
 import { LABELS, isDnsLabel } from '../../core/labels';
+import { propTypeProblems } from '../../core/prop-types';
 import { ResolvedStorage, resolveStorage } from '../../core/storage';
 import { PatroniDcs, PatroniMemberOptions, resolvePatroniMemberOptions, validatePatroniInput } from '../../render/patroni';
 import { PGBOUNCER_DEFAULTS, PgBouncerConfigInput, validatePgBouncerInput } from '../../render/pgbouncer';
@@ -19,6 +20,7 @@ import type {
 } from '../patroni-cluster';
 import {
   PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, resolveResources, resourceProblems,
+  IDENTITY_TYPES, RESOURCES_TYPES,
 } from '../workload-options';
 
 export const PG_PORT = 5432;
@@ -59,6 +61,42 @@ export interface ResolvedPatroniClusterProps extends OwnerSettings {
 export function resolvePatroniClusterProps(
   id: string, props: PatroniClusterProps, context: PlatformContext,
 ): Resolution<ResolvedPatroniClusterProps> {
+  const typeProblems = propTypeProblems(props, {
+    namespace: 'string',
+    name: 'string',
+    image: 'string',
+    exporterImage: 'string',
+    members: 'number',
+    zones: ['string'],
+    tier: 'string',
+    team: 'string',
+    dcs: { anyOf: ['string', 'object'] },
+    storage: 'object',
+    resources: RESOURCES_TYPES,
+    identity: IDENTITY_TYPES,
+    failover: {
+      ttlSeconds: 'number',
+      loopWaitSeconds: 'number',
+      retryTimeoutSeconds: 'number',
+      maximumLagOnFailoverBytes: 'number',
+      primaryStartTimeoutSeconds: 'number',
+      synchronousMode: 'boolean',
+      synchronousStandbys: 'number',
+    },
+    postgresParameters: 'object',
+    userNames: 'object',
+    credentials: { secretName: 'string', superuserKey: 'string', replicationKey: 'string', rewindKey: 'string', restApiKey: 'string' },
+    podCidrs: ['string'],
+    kubernetesApi: 'object',
+    backup: {
+      anyOf: ['false', {
+        bucket: 'string', roleArn: 'string', prefix: 'string', region: 'string', schedule: 'string', retainFullBackups: 'number', egressCidrs: ['string'],
+      }],
+    },
+    pooler: { anyOf: ['boolean', 'object'] },
+    runbookBaseUrl: 'string',
+  });
+  if (typeProblems.length > 0) return { problems: typeProblems };
   const problems = new Problems('PatroniCluster', id);
   const exporterImage = props.exporterImage ?? 'quay.io/prometheuscommunity/postgres-exporter:v0.15.0';
   const { owner, problems: ownerProblems } = resolveOwner(id, props, context, {

@@ -9,13 +9,15 @@ import { Problems } from '../../core/errors';
 import { isDnsLabel, isLabelValue } from '../../core/labels';
 import type { IstioConnectionPool, IstioOutlierDetection } from '../crds/istio';
 import type { AutoscalingOptions, FileMount, ResilientServiceProps, ServiceProtocol } from '../resilient-service';
-import {
-  PROBE_DEFAULTS, PodIdentity, Probe, ResolvedProbe, ResolvedResources, formatDuration, identityProblems, imageProblems, probeProblems,
-  resolveResources, resourceProblems,
-} from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { resolveIdentity } from './stateful';
+import { PropTypes, propTypeProblems } from '../../core/prop-types';
+import {
+  PROBE_DEFAULTS, PodIdentity, Probe, ResolvedProbe, ResolvedResources, formatDuration, identityProblems, imageProblems, probeProblems,
+  resolveResources, resourceProblems,
+  IDENTITY_TYPES, RESOURCES_TYPES,
+} from '../workload-options';
 
 /** The values of {@link ServiceProtocol} (the enum is the construct's; this file imports only its type). */
 const HTTP = 'http' as ServiceProtocol;
@@ -95,10 +97,40 @@ export interface ResolvedResilientServiceProps {
   readonly tmpSize: string;
 }
 
+/** Runtime types of every prop the resolver reads (casts are problems, not TypeErrors). */
+const RESILIENT_SERVICE_PROP_TYPES: PropTypes = {
+  // tier, protocol, the ports and entryPoint have checks of their own below, with their own fixes
+  image: 'string',
+  namespace: 'string',
+  name: 'string',
+  team: 'string',
+  appProtocol: 'string',
+  metrics: 'boolean',
+  command: ['string'],
+  args: ['string'],
+  files: [{ mountPath: 'string', configMap: 'string', secret: 'string' }],
+  replicas: 'number',
+  autoscaling: { anyOf: ['false', { minReplicas: 'number', maxReplicas: 'number', cpuUtilization: 'number', memoryUtilization: 'number', podMetrics: [{ name: 'string', averageValue: 'string' }] }] },
+  zones: ['string'],
+  resources: RESOURCES_TYPES,
+  probes: 'object',
+  shutdown: { drain: 'duration', gracePeriod: 'duration', afterDrain: 'string' },
+  rollout: { maxSurge: { anyOf: ['number', 'string'] }, minReady: 'duration', progressDeadline: 'duration', revisionHistoryLimit: 'number' },
+  disruption: { maxUnavailable: { anyOf: ['number', 'string'] }, minAvailable: 'number' },
+  identity: IDENTITY_TYPES,
+  env: 'object',
+  envFromSecrets: ['string'],
+  traffic: { timeout: 'duration', retries: { anyOf: ['false', { attempts: 'number', perTryTimeout: 'duration', retryOn: 'string' }] }, connectionPool: 'object', outlierDetection: 'object' },
+  dependencies: 'list',
+  tmpSize: 'string',
+};
+
 /** Resolves `props` of the ResilientService with id `id` in `context`, or returns every problem. */
 export function resolveResilientServiceProps(
   id: string, props: ResilientServiceProps, context: PlatformContext,
 ): Resolution<ResolvedResilientServiceProps> {
+  const typeProblems = propTypeProblems(props, RESILIENT_SERVICE_PROP_TYPES);
+  if (typeProblems.length > 0) return { problems: typeProblems };
   const problems = new Problems('ResilientService', id);
   const name = props.name ?? id;
   const namespace = props.namespace;

@@ -8,12 +8,14 @@ import { isDnsLabel } from '../../core/labels';
 import { OTEL_PORTS, TraceSamplingOptions, traceSamplingProblems } from '../../render/otel-collector';
 import type { SecretKeySelector } from '../crds/monitoring-stack';
 import type { TraceCollectorProps } from '../trace-collector';
-import {
-  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems,
-} from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { resolveIdentity } from './stateful';
+import { propTypeProblems } from '../../core/prop-types';
+import {
+  ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems,
+  IDENTITY_TYPES, RESOURCES_TYPES,
+} from '../workload-options';
 
 const DEFAULT_RESOURCES: ContainerResources = {
   cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' }, ephemeralStorage: { request: '64Mi', limit: '256Mi' },
@@ -41,6 +43,23 @@ export interface ResolvedTraceCollectorProps {
 export function resolveTraceCollectorProps(
   id: string, props: TraceCollectorProps, context: PlatformContext,
 ): Resolution<ResolvedTraceCollectorProps> {
+  const typeProblems = propTypeProblems(props, {
+    exporter: { endpoint: 'string', headersFromEnv: 'object', insecure: 'boolean' },
+    exporterCidrs: ['string'],
+    exporterPort: 'number',
+    envFromSecrets: 'object',
+    gatewayReplicas: 'number',
+    samplerReplicas: 'number',
+    namespace: 'string',
+    image: 'string',
+    resources: RESOURCES_TYPES,
+    identity: IDENTITY_TYPES,
+    priorityClassName: 'string',
+  });
+  for (const [k, v] of Object.entries(isObject(props?.envFromSecrets) ? props.envFromSecrets! : {})) {
+    typeProblems.push(...propTypeProblems(v, { name: 'string', key: 'string' }, `envFromSecrets.${k}`));
+  }
+  if (typeProblems.length > 0) return { problems: typeProblems };
   const problems = new Problems('TraceCollector', id);
   const namespace = props.namespace ?? context.monitoringNamespace;
   const image = props.image ?? 'otel/opentelemetry-collector-contrib:0.108.0';
@@ -83,4 +102,8 @@ export function resolveTraceCollectorProps(
     sampling,
     otlpGrpcEndpoint: `otel-gateway.${namespace}.svc.${context.clusterDomain}:${OTEL_PORTS.otlpGrpc}`,
   }));
+}
+
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

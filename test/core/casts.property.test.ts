@@ -1,0 +1,274 @@
+/**
+ * Values that get past the types through a cast (`as any`, untyped JSON, a JavaScript caller):
+ * for every public construct, one prop of a valid set is replaced by a value of the wrong
+ * runtime type: a number that is NaN, Infinity or a numeric string; a string that is a number
+ * or an object; a list that is not a list; a boolean that is a string; an object that is a list
+ * or a number; an enum value outside its set. Each must be reported as a problem naming that
+ * prop (the app's one ValidationError), never a TypeError and never a manifest.
+ */
+import { Duration, Testing } from 'cdk8s';
+import * as fc from 'fast-check';
+import {
+  AlertRoutingOptions, Bulkhead, CanaryRelease, Checks, Criticality, EntryGateway, EtcdCluster, ExternalEndpoint, KafkaCluster, LogShipper,
+  MonitoringStack, Objective, PatroniCluster, Platform, RedisSentinel, RegionChart, ResilientService, ServiceLevelObjective, ServiceProtocol, Sli,
+  TraceCollector, ValidationError,
+} from '../../lib';
+import { takeRecordedProblems } from '../../lib/core/app-problems';
+import { propTypeProblems } from '../../lib/core/prop-types';
+import { PLATFORM as TEST_PLATFORM, withoutClusterObjects } from '../k8s/helpers';
+
+type Chart = RegionChart;
+
+/** The unit tests' platform, with a VPC block (the database and the log shipper read it). */
+const PLATFORM = Platform.fromDescription({
+  environment: 'test',
+  regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.0.0.0/16' }],
+  capabilities: TEST_PLATFORM.capabilities,
+});
+
+/** A public construct, a valid set of props and the props that are enums. */
+interface Subject {
+  readonly name: string;
+  /** Paths of string props whose values form a closed set. */
+  readonly enums?: readonly string[];
+  /** Valid props (every optional prop worth casting is set). */
+  props(chart: Chart): Record<string, unknown>;
+  build(chart: Chart, props: any): unknown;
+}
+
+const ROUTING: AlertRoutingOptions = {
+  pager: { kind: 'pagerduty', routingKey: { name: 'alertmanager-pagerduty', key: 'routing-key' } },
+  escalation: { kind: 'opsgenie', apiKey: { name: 'alertmanager-opsgenie', key: 'api-key' } },
+  chat: { kind: 'slack', apiUrl: { name: 'alertmanager-slack', key: 'api-url' }, channel: '#platform-alerts' },
+};
+const LINKS = { runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d' };
+const service = (chart: Chart, id = 'svc', extra: object = {}) => new ResilientService(chart, id, {
+  image: `registry.example.com/shop/${id}:1.0.0`, tier: Criticality.HIGH, namespace: 'shop', ...extra,
+});
+
+const SUBJECTS: readonly Subject[] = [
+  {
+    name: 'ResilientService',
+    props: () => ({
+      image: 'registry.example.com/shop/svc:1.0.0',
+      tier: Criticality.HIGH,
+      namespace: 'shop',
+      team: 'shop',
+      name: 'svc',
+      port: 8080,
+      metricsPort: 9090,
+      servicePort: 80,
+      protocol: ServiceProtocol.HTTP,
+      metrics: true,
+      entryPoint: false,
+      autoscaling: { minReplicas: 3, maxReplicas: 6, cpuUtilization: 70 },
+      zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      env: { MODE: 'fast' },
+      envFromSecrets: ['svc-secrets'],
+      files: [{ configMap: 'svc-config', mountPath: '/etc/svc' }],
+      tmpSize: '64Mi',
+      disruption: { maxUnavailable: 1 },
+      rollout: { maxSurge: 2, revisionHistoryLimit: 5 },
+      identity: { user: 10001, group: 10001, fsGroup: 10001 },
+      resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '256Mi', limit: '512Mi' } },
+      shutdown: { drain: Duration.seconds(10), gracePeriod: Duration.seconds(30) },
+    }),
+    build: (chart, props) => new ResilientService(chart, 'svc', props),
+    enums: ['tier', 'protocol'],
+  },
+  {
+    name: 'Bulkhead',
+    props: () => ({ team: 'shop', mesh: true, quota: { requestsCpu: '40', requestsMemory: '80Gi', limitsMemory: '160Gi', pods: 400 } }),
+    build: (chart, props) => new Bulkhead(chart, 'shop', props),
+  },
+  {
+    name: 'ExternalEndpoint',
+    props: () => ({ hosts: ['api.stripe.com'], namespace: 'shop', ports: [443], availability: 0.9995, cidrs: ['10.0.64.0/20'] }),
+    build: (chart, props) => new ExternalEndpoint(chart, 'stripe', props),
+  },
+  {
+    name: 'KafkaCluster',
+    props: () => ({
+      namespace: 'messaging',
+      brokers: 3,
+      controllers: 3,
+      defaultReplicationFactor: 3,
+      minInsyncReplicas: 2,
+      topics: [{ name: 'orders', replicationFactor: 3, minInsyncReplicas: 2, partitions: 6 }],
+    }),
+    build: (chart, props) => new KafkaCluster(chart, 'events', props),
+  },
+  {
+    name: 'RedisSentinel',
+    props: () => ({ namespace: 'shop', passwordSecret: { name: 'cache-password' }, replicas: 2, sentinels: 3, quorum: 2, minReplicasToWrite: 1, maxmemoryPercent: 75 }),
+    build: (chart, props) => new RedisSentinel(chart, 'cache', props),
+  },
+  {
+    name: 'EtcdCluster',
+    props: () => ({ namespace: 'orders', members: 3 }),
+    build: (chart, props) => new EtcdCluster(chart, 'dcs', props),
+  },
+  {
+    name: 'PatroniCluster',
+    props: () => ({
+      namespace: 'orders',
+      image: 'registry.example.com/platform/patroni:3.0.4-pg15',
+      credentials: { secretName: 'orders-db-credentials' },
+      backup: false,
+      members: 3,
+      failover: { ttlSeconds: 40, loopWaitSeconds: 10, retryTimeoutSeconds: 10, synchronousStandbys: 1 },
+    }),
+    build: (chart, props) => new PatroniCluster(chart, 'orders-db', props),
+  },
+  {
+    name: 'LogShipper',
+    props: () => ({ output: { host: 'logs.example.internal' }, passwordSecret: { name: 'log-store', key: 'password' }, outputCidrs: ['10.0.64.0/20'] }),
+    build: (chart, props) => new LogShipper(chart, 'logs', props),
+  },
+  {
+    name: 'TraceCollector',
+    props: () => ({
+      exporter: { endpoint: 'tempo-distributor.tracing.svc:4317', headersFromEnv: { 'x-scope-orgid': 'TRACES_TENANT' } },
+      exporterCidrs: ['10.0.96.0/20'],
+      envFromSecrets: { TRACES_TENANT: { name: 'trace-backend', key: 'tenant' } },
+    }),
+    build: (chart, props) => new TraceCollector(chart, 'traces', props),
+  },
+  {
+    name: 'MonitoringStack',
+    props: () => ({ alertRouting: ROUTING }),
+    build: (chart, props) => new MonitoringStack(chart, 'monitoring', props),
+  },
+  {
+    name: 'EntryGateway',
+    props: chart => ({ service: service(chart, 'api', { entryPoint: true }), hosts: ['api.example.com'], credentialName: 'api-example-com-tls' }),
+    build: (chart, props) => new EntryGateway(chart, 'entry', props),
+  },
+  {
+    name: 'ServiceLevelObjective',
+    props: chart => ({ service: service(chart), sli: Sli.availability(), ...LINKS, window: '30d', interval: '30s', objective: Objective.percent(99.9) }),
+    build: (chart, props) => new ServiceLevelObjective(chart, 'slo', props),
+  },
+  {
+    name: 'CanaryRelease',
+    props: chart => {
+      const svc = service(chart);
+      return { service: svc, slo: new ServiceLevelObjective(chart, 'slo', { service: svc, sli: Sli.availability(), ...LINKS }), interval: '1m', threshold: 5 };
+    },
+    build: (chart, props) => new CanaryRelease(chart, 'canary', props),
+  },
+];
+
+/** Leaf paths of plain data in `props` (not constructs, Durations or other class instances). */
+function leaves(value: unknown, path = ''): Array<{ path: string; value: unknown }> {
+  if (Array.isArray(value)) return [{ path, value }, ...value.flatMap((v, i) => leaves(v, `${path}[${i}]`))];
+  if (typeof value === 'object' && value !== null) {
+    if (Object.getPrototypeOf(value) !== Object.prototype) return [{ path, value }];
+    return [...(path ? [{ path, value }] : []), ...Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k))];
+  }
+  return [{ path, value }];
+}
+
+/** A copy of `props` with the value at `path` replaced. */
+function replaced(props: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const keys = path.match(/[^.[\]]+/g)!;
+  const copy = structuredCloneShallow(props);
+  let at: any = copy;
+  for (const k of keys.slice(0, -1)) {
+    at[k] = structuredCloneShallow(at[k]);
+    at = at[k];
+  }
+  at[keys[keys.length - 1]] = value;
+  return copy;
+}
+
+function structuredCloneShallow(v: any): any {
+  return Array.isArray(v) ? [...v] : (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype ? { ...v } : v);
+}
+
+/** Wrong values for a prop whose valid value is `valid`. */
+function wrongValues(valid: unknown, isEnum: boolean): fc.Arbitrary<unknown> {
+  if (isEnum) return fc.oneof(fc.constantFrom('bogus', 'CRITICAL', ''), fc.integer(), fc.constant({}));
+  if (typeof valid === 'number') {
+    return fc.oneof(
+      fc.constantFrom(NaN, Infinity, -Infinity), fc.integer({ min: 1, max: 99 }).map(String), fc.constant([]), fc.constant({}), fc.constant(true),
+    );
+  }
+  if (typeof valid === 'string') return fc.oneof(fc.integer(), fc.constant({}), fc.constant([]), fc.constant(true));
+  if (typeof valid === 'boolean') return fc.oneof(fc.constantFrom('yes', 'false', 1, 0), fc.constant({}), fc.constant([]));
+  if (Array.isArray(valid)) return fc.oneof(fc.string({ minLength: 1 }), fc.integer(), fc.constant({}), fc.constant(true));
+  return fc.oneof(fc.string({ minLength: 1 }), fc.integer(), fc.constant([]), fc.constant(true));
+}
+
+type Outcome = { readonly kind: 'accepted' } | { readonly kind: 'problem'; readonly error: ValidationError } | { readonly kind: 'crash'; readonly error: Error };
+
+/** Builds, then synthesizes: accepted, the app's ValidationError, or anything else thrown. */
+function outcome(s: Subject, props: (chart: Chart) => Record<string, unknown>): Outcome {
+  const app = Testing.app();
+  Checks.of(app).log = () => {};
+  withoutClusterObjects(app);
+  const chart = new RegionChart(app, 'test', { region: PLATFORM.region('us-east-1') });
+  try {
+    s.build(chart, props(chart));
+    Testing.synth(chart);
+    return { kind: 'accepted' };
+  } catch (e) {
+    if (e instanceof ValidationError) return { kind: 'problem', error: e };
+    return { kind: 'crash', error: e as Error };
+  } finally {
+    takeRecordedProblems();
+  }
+}
+
+/** True when a problem names `path`, a prop inside it, or the prop (or list) that holds it. */
+function names(error: ValidationError, path: string): boolean {
+  return error.problems.some(p => p.prop === path || p.prop.startsWith(`${path}.`) || p.prop.startsWith(`${path}[`)
+    || path.startsWith(`${p.prop}.`) || path.startsWith(`${p.prop}[`));
+}
+
+describe.each(SUBJECTS.map(s => [s.name, s] as const))('%s: casts past the types', (_name, subject) => {
+  test('the valid props synthesize (the baseline of the property)', () => {
+    expect(outcome(subject, chart => subject.props(chart)).kind).toBe('accepted');
+  });
+
+  test('property: any one prop of the wrong runtime type is a problem naming it, never a crash or a manifest', () => {
+    const paths = leaves(subject.props(new RegionChart(Testing.app(), 'probe', { region: PLATFORM.region('us-east-1') })));
+    const cases = fc.constantFrom(...paths)
+      .chain(({ path, value }) => wrongValues(value, subject.enums?.includes(path) ?? false).map(wrong => ({ path, wrong })));
+    fc.assert(fc.property(cases, ({ path, wrong }) => {
+      const result = outcome(subject, chart => replaced(subject.props(chart), path, wrong));
+      const seen = result.kind === 'problem' ? (names(result.error, path) ? 'named' : `other: ${result.error.problems.map(p => p.prop).join(', ')}`)
+        : result.kind === 'crash' ? `crash: ${result.error.message.split('\n')[0]}` : 'accepted';
+      expect({ path, wrong, seen }).toEqual({ path, wrong, seen: 'named' });
+    }), { numRuns: Math.min(300, paths.length * 8), seed: 13 });
+  });
+});
+
+
+describe('propTypeProblems: the runtime type of each prop, in the error format', () => {
+  test('exact problems for a list given as one value, NaN, a string number, a nested object of the wrong type, a Duration that is a number', () => {
+    expect(propTypeProblems({ zones: 'us-east-1a', replicas: NaN, port: '8080', quota: [], shutdown: { drain: 15 }, tags: ['a', 1] }, {
+      zones: ['string'], replicas: 'number', port: 'number', quota: { pods: 'number' }, shutdown: { drain: 'duration' }, tags: ['string'], unset: 'string',
+    })).toEqual([
+      { prop: 'zones', value: 'us-east-1a', why: 'is not a list', fix: 'give a list (an array), even of one item' },
+      { prop: 'replicas', value: NaN, why: 'is not a finite number', fix: 'give a number (not NaN, Infinity or a string)' },
+      { prop: 'port', value: '8080', why: 'is not a finite number', fix: 'give a number (not NaN, Infinity or a string)' },
+      { prop: 'quota', value: [], why: 'is not an object', fix: 'give an object of the documented shape' },
+      { prop: 'shutdown.drain', value: 15, why: 'is not a Duration', fix: 'give a cdk8s Duration, e.g. Duration.seconds(30)' },
+      { prop: 'tags[1]', value: 1, why: 'is not a string', fix: 'give a string' },
+    ]);
+    expect(propTypeProblems({ autoscaling: true, backup: { bucket: 7 } }, { autoscaling: { anyOf: ['false', { minReplicas: 'number' }] }, backup: { anyOf: ['false', { bucket: 'string' }] } })).toEqual([
+      { prop: 'autoscaling', value: true, why: 'is not false or an object', fix: 'give false or an object' },
+      { prop: 'backup.bucket', value: 7, why: 'is not a string', fix: 'give a string' },
+    ]);
+    expect(propTypeProblems('oops', {})).toEqual([{ prop: 'props', value: 'oops', why: 'is not an object', fix: 'give an object of the documented shape' }]);
+  });
+
+  test('a ResilientService with zones given as one string: one problem naming it, in the construct\'s error', () => {
+    const result = outcome(SUBJECTS[0], chart => ({ ...SUBJECTS[0].props(chart), zones: 'us-east-1a' }));
+    expect(result.kind === 'problem' ? result.error.message : result.kind).toBe([
+      "ResilientService 'test/svc': 1 problem:",
+      ' - zones ("us-east-1a") is not a list; give a list (an array), even of one item',
+    ].join('\n'));
+  });
+});
