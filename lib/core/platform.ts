@@ -3,6 +3,7 @@ import { Ipv4Block, VPC_PREFIX_RANGE, blocksOverlap, parseIpv4Block } from './ci
 import { Problem, Problems } from './errors';
 import { DEFAULT_KUBERNETES_VERSION, EKS_RELEASE_CALENDAR, eksSupportOf } from './kubernetes-version';
 import { isDnsLabel } from './labels';
+import { PropTypes, propTypeProblems } from './prop-types';
 
 export { DEFAULT_KUBERNETES_VERSION } from './kubernetes-version';
 
@@ -273,6 +274,23 @@ export class Region {
   ) {}
 }
 
+/** Runtime types of a {@link PlatformDescription} (read from JSON or YAML as often as typed). */
+const PLATFORM_DESCRIPTION_TYPES: PropTypes = {
+  // capabilities has a check of its own, with the capability names in its fix
+  environment: 'string',
+  regions: [{ name: 'string', zones: ['string'], vpcCidr: 'string', timeZone: 'string' }],
+  meshNamespace: 'string',
+  monitoringNamespace: 'string',
+  clusterDomain: 'string',
+  runbookBaseUrl: 'string',
+  chaosNamespace: 'string',
+  flaggerNamespace: 'string',
+  kubernetesVersion: 'string',
+  mesh: 'object',
+  clusterMetrics: 'object',
+  externalMetrics: ['object'],
+};
+
 /** A validated platform description. */
 export class Platform implements PlatformSettings {
   /**
@@ -280,7 +298,10 @@ export class Platform implements PlatformSettings {
    * @throws ValidationError naming each bad field, its value and the fix.
    */
   public static fromDescription(description: PlatformDescription): Platform {
-    const problems = new Problems('Platform', description?.environment ?? '<unnamed>');
+    const problems = new Problems('Platform', typeof description?.environment === 'string' ? description.environment : '<unnamed>');
+    // Casts past the types (untyped JSON, `as any`) are problems, never a TypeError further down.
+    problems.addAll(propTypeProblems(description, PLATFORM_DESCRIPTION_TYPES));
+    problems.throwIfAny();
     problems.when(!isDnsLabel(description.environment), 'environment', description.environment,
       'is not a DNS label', 'use lower-case letters, digits and "-", e.g. "production"');
     const regions = description.regions ?? [];

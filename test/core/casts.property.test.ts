@@ -272,3 +272,34 @@ describe('propTypeProblems: the runtime type of each prop, in the error format',
     ].join('\n'));
   });
 });
+
+describe('Platform.fromDescription: casts in the platform description', () => {
+  const description = () => ({
+    environment: 'production',
+    regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.0.0.0/16', timeZone: 'America/New_York' }],
+    meshNamespace: 'istio-system',
+    clusterDomain: 'cluster.local',
+    kubernetesVersion: '1.33',
+    capabilities: ['storage-class:gp3'],
+  });
+
+  test('property: any one field of the wrong runtime type is a problem naming it, never a crash', () => {
+    expect(() => Platform.fromDescription(description() as any)).not.toThrow();
+    const paths = leaves(description());
+    const cases = fc.constantFrom(...paths).chain(({ path, value }) => wrongValues(value, false).map(wrong => ({ path, wrong })));
+    fc.assert(fc.property(cases, ({ path, wrong }) => {
+      let seen = 'accepted';
+      try {
+        Platform.fromDescription(replaced(description(), path, wrong) as any);
+      } catch (e) {
+        seen = e instanceof ValidationError ? (names(e, path) ? 'named' : `other: ${e.problems.map(p => p.prop).join(', ')}`) : `crash: ${(e as Error).message}`;
+      }
+      expect({ path, wrong, seen }).toEqual({ path, wrong, seen: 'named' });
+    }), { numRuns: 120, seed: 13 });
+  });
+
+  test('regions given as one region object: exactly one problem', () => {
+    expect(() => Platform.fromDescription({ environment: 'production', regions: { name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b'] } } as any))
+      .toThrow("Platform 'production': 1 problem:\n - regions ({\"name\":\"us-east-1\",\"zones\":[\"us-east-1a\",\"us-east-1b\"]}) is not a list; give a list (an array), even of one item");
+  });
+});
