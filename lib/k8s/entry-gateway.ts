@@ -6,7 +6,7 @@ import { GatewayVirtualServiceSpec, IstioGateway, IstioGatewayHttpRoute, IstioGa
 import { DependencyFacts, DependencyKind, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { HEALTH_CHECK_RESPONSE_TIMEOUT, resolveEntryGatewayProps } from './private/entry-gateway-props';
 import { defaultHttpRoute } from './private/resilient-service-specs';
-import { resolveConstruct } from './private/resolve';
+import { adopt, resolveConstruct } from './private/resolve';
 import { ResilientService } from './resilient-service';
 
 /** Props of {@link EntryGateway}. */
@@ -128,20 +128,10 @@ export class EntryGateway extends Construct implements IDependent {
     const { settings: s } = resolved;
     const svc = s.service;
     this.service = svc;
-    this.name = s.name;
-    this.hosts = s.hosts;
-    this.credentialName = s.credentialName;
-    this.ingressNamespace = s.ingressNamespace;
-    this.selector = s.selector;
-    this.httpsRedirect = s.httpsRedirect;
-    this.healthPath = s.healthPath;
-    this.readinessPath = s.readinessPath;
-    this.healthCheckHost = s.healthCheckHost;
-    this.minProtocolVersion = s.minProtocolVersion;
-    this.replicas = s.replicas;
-    this.zones = s.zones;
-    this.healthTimeout = s.healthTimeout;
-    this.gatewayRef = s.gatewayRef;
+    adopt(this, s, [
+      'name', 'hosts', 'credentialName', 'ingressNamespace', 'selector', 'httpsRedirect', 'healthPath', 'readinessPath', 'healthCheckHost',
+      'minProtocolVersion', 'replicas', 'zones', 'healthTimeout', 'gatewayRef',
+    ]);
 
     const labels = {
       [LABELS.name]: this.name,

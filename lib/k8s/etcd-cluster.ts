@@ -9,7 +9,7 @@ import { StorageOptions } from '../core/storage';
 import { EtcdMemberOptions, EtcdPeer, renderEtcdStatefulSetArgs } from '../render/etcd';
 import { ETCD_CLIENT_PORT as CLIENT_PORT, ETCD_PEER_PORT as PEER_PORT, resolveEtcdClusterProps } from './private/etcd-props';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
-import { resolveConstruct } from './private/resolve';
+import { adopt, resolveConstruct } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
@@ -110,17 +110,9 @@ export class EtcdCluster extends Construct implements IDependable {
     const resolved = resolveConstruct(this, 'EtcdCluster', c => resolveEtcdClusterProps(id, props, c), props);
     if (!resolved.built) return resolved.placeholder;
     const { settings: s, context } = resolved;
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.team = s.team;
-    this.image = s.image;
-    this.members = s.members;
-    this.zones = s.zones;
-    this.resources = s.resources;
-    this.identity = s.identity;
-    this.headlessServiceName = s.headlessServiceName;
-    this.peers = s.peers;
-    this.clientEndpoints = s.clientEndpoints;
+    adopt(this, s, [
+      'name', 'namespace', 'team', 'image', 'members', 'zones', 'resources', 'identity', 'headlessServiceName', 'peers', 'clientEndpoints',
+    ]);
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass;
     this.clusterDomain = context.clusterDomain;

@@ -16,7 +16,7 @@ import { renderKafkaAlerts } from '../render/stateful-alerts';
 import { PrometheusRule } from './crds/monitoring';
 import { resolveKafkaClusterProps } from './private/kafka-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { resolveConstruct } from './private/resolve';
+import { adopt, resolveConstruct } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
@@ -288,27 +288,11 @@ export class KafkaCluster extends Construct implements IDependable {
     const resolved = resolveConstruct(this, 'KafkaCluster', c => resolveKafkaClusterProps(id, props, c), props);
     if (!resolved.built) return resolved.placeholder;
     const { settings: s, context } = resolved;
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.team = s.team;
-    this.tier = s.tier;
-    this.image = s.image;
-    this.metricsImage = s.metricsImage;
-    this.runbookBaseUrl = s.runbookBaseUrl;
-    this.zones = s.zones;
-    this.controllers = s.controllers;
-    this.brokers = s.brokers;
-    this.brokersPerZone = s.brokersPerZone;
-    this.defaultReplicationFactor = s.defaultReplicationFactor;
-    this.minInsyncReplicas = s.minInsyncReplicas;
-    this.numPartitions = s.numPartitions;
-    this.logRetentionHours = s.logRetentionHours;
-    this.topics = s.topics;
-    this.tls = s.tls;
-    this.brokerResources = s.brokerResources;
-    this.controllerResources = s.controllerResources;
-    this.identity = s.identity;
-    this.clusterId = s.clusterId;
+    adopt(this, s, [
+      'name', 'namespace', 'team', 'tier', 'image', 'metricsImage', 'runbookBaseUrl', 'zones', 'controllers', 'brokers', 'brokersPerZone',
+      'defaultReplicationFactor', 'minInsyncReplicas', 'numPartitions', 'logRetentionHours', 'topics', 'tls', 'brokerResources',
+      'controllerResources', 'identity', 'clusterId',
+    ]);
     this.brokerStorage = { size: s.brokerStorage.size, storageClassName: s.brokerStorage.storageClass };
     this.controllerStorage = { size: s.controllerStorage.size, storageClassName: s.controllerStorage.storageClass };
     this.monitoringNamespace = context.monitoringNamespace;

@@ -30,7 +30,7 @@ import { PlatformContext } from './private/context';
 import { MESH_CERTS_VOLUME, PROMETHEUS_MESH_CERTS_DIR, prometheusMeshPodMetadata } from './private/mesh';
 import { ResolvedMonitoringStackProps, THANOS_RESOURCES, resolveMonitoringStackProps } from './private/monitoring-props';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
-import { resolveConstruct } from './private/resolve';
+import { adopt, resolveConstruct } from './private/resolve';
 import { HardenedDeploymentObjects, hardenedDeployment } from './private/workload';
 import { ContainerResources, PodIdentity, renderResources, resolveResources } from './workload-options';
 
@@ -247,20 +247,10 @@ export class MonitoringStack extends Construct {
     const resolved = resolveConstruct(this, 'MonitoringStack', c => resolveMonitoringStackProps(this.node.path, props, c), props);
     if (!resolved.built) return resolved.placeholder;
     const { settings: s, context } = resolved;
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.region = s.region;
-    this.cluster = s.cluster;
-    this.selectorLabels = s.selectorLabels;
-    this.prometheusReplicas = s.prometheusReplicas;
-    this.retention = s.retention;
-    this.retentionSize = s.retentionSize;
-    this.storageSize = s.storageSize;
-    this.scrapeInterval = s.scrapeInterval;
-    this.alertmanagerReplicas = s.alertmanagerReplicas;
-    this.queryReplicas = s.queryReplicas;
-    this.objectStorageSecret = s.objectStorageSecret;
-    this.remoteEndpoints = s.remoteEndpoints;
+    adopt(this, s, [
+      'name', 'namespace', 'region', 'cluster', 'selectorLabels', 'prometheusReplicas', 'retention', 'retentionSize', 'storageSize',
+      'scrapeInterval', 'alertmanagerReplicas', 'queryReplicas', 'objectStorageSecret', 'remoteEndpoints',
+    ]);
     this.prometheusPodLabels = { [LABELS.name]: 'prometheus', [LABELS.instance]: this.name };
     this.alertmanagerPodLabels = { [LABELS.name]: 'alertmanager', [LABELS.instance]: this.name };
 

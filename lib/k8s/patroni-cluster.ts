@@ -22,7 +22,7 @@ import { PrometheusRule } from './crds/monitoring';
 import { platformContext } from './private/context';
 import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, ResolvedPatroniBackup, patroniSelector, pgBouncerInput, resolvePatroniClusterProps } from './private/patroni-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { resolveConstruct } from './private/resolve';
+import { adopt, resolveConstruct } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
@@ -430,30 +430,11 @@ export class PatroniCluster extends Construct implements IDependent {
     const resolved = resolveConstruct(this, 'PatroniCluster', c => resolvePatroniClusterProps(id, props, c), props);
     if (!resolved.built) return resolved.placeholder;
     const { settings: s, context } = resolved;
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.team = s.team;
-    this.tier = s.tier;
-    this.image = s.image;
-    this.exporterImage = s.exporterImage;
-    this.members = s.members;
-    this.zones = s.zones;
-    this.resources = s.resources;
-    this.exporterResources = s.exporterResources;
-    this.identity = s.identity;
-    this.runbookBaseUrl = s.runbookBaseUrl;
-    this.dcsKind = s.dcsKind;
-    this.headlessServiceName = s.headlessServiceName;
-    this.readOnlyServiceName = s.readOnlyServiceName;
-    this.host = s.host;
-    this.readOnlyHost = s.readOnlyHost;
-    this.podCidrs = s.podCidrs;
-    this.kubernetesApi = s.kubernetesApi;
-    this.credentials = s.credentials;
-    this.backup = s.backup;
-    this.switchoverWaitSeconds = s.switchoverWaitSeconds;
-    this.gracePeriodSeconds = s.gracePeriodSeconds;
-    this.poolerOptions = s.poolerOptions;
+    adopt(this, s, [
+      'name', 'namespace', 'team', 'tier', 'image', 'exporterImage', 'members', 'zones', 'resources', 'exporterResources', 'identity',
+      'runbookBaseUrl', 'dcsKind', 'headlessServiceName', 'readOnlyServiceName', 'host', 'readOnlyHost', 'podCidrs', 'kubernetesApi',
+      'credentials', 'backup', 'switchoverWaitSeconds', 'gracePeriodSeconds', 'poolerOptions',
+    ]);
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass;
     this.backupServiceAccountName = s.backup ? `${this.name}-backup` : undefined;

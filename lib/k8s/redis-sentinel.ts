@@ -22,7 +22,7 @@ import { renderRedisAlerts } from '../render/stateful-alerts';
 import { PrometheusRule } from './crds/monitoring';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
 import { REDIS_RUN_DIR as RUN, REDIS_SECRET_DIR as SECRET_DIR, REDIS_SECRET_FILE as SECRET_FILE, resolveRedisSentinelProps } from './private/redis-props';
-import { resolveConstruct } from './private/resolve';
+import { adopt, resolveConstruct } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberStatefulSetSpec, MemberTraffic, StatefulMembers, memberServiceAccount, volumeClaimTemplate } from './private/stateful';
 
@@ -256,33 +256,14 @@ export class RedisSentinel extends Construct implements IDependable {
     const resolved = resolveConstruct(this, 'RedisSentinel', c => resolveRedisSentinelProps(id, props, c), props);
     if (!resolved.built) return resolved.placeholder;
     const { settings: s, context } = resolved;
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.team = s.team;
-    this.tier = s.tier;
-    this.image = s.image;
-    this.exporterImage = s.exporterImage;
-    this.runbookBaseUrl = s.runbookBaseUrl;
-    this.passwordSecret = s.passwordSecret;
-    this.maxmemoryPolicy = s.maxmemoryPolicy;
-    this.maxmemoryPercent = s.maxmemoryPercent;
-    this.maxmemoryBytes = s.maxmemoryBytes;
-    this.zones = s.zones;
-    this.resources = s.resources;
-    this.sentinelResources = s.sentinelResources;
-    this.identity = s.identity;
-    this.replicas = s.replicas;
-    this.sentinels = s.sentinels;
-    this.quorum = s.quorum;
-    this.masterName = s.masterName;
-    this.downAfterMilliseconds = s.downAfterMilliseconds;
-    this.failoverTimeoutMilliseconds = s.failoverTimeoutMilliseconds;
-    this.parallelSyncs = s.parallelSyncs;
-    this.minReplicasToWrite = s.minReplicasToWrite;
-    this.minReplicasMaxLagSeconds = s.minReplicasMaxLagSeconds;
+    adopt(this, s, [
+      'name', 'namespace', 'team', 'tier', 'image', 'exporterImage', 'runbookBaseUrl', 'passwordSecret', 'maxmemoryPolicy',
+      'maxmemoryPercent', 'maxmemoryBytes', 'zones', 'resources', 'sentinelResources', 'identity', 'replicas', 'sentinels', 'quorum',
+      'masterName', 'downAfterMilliseconds', 'failoverTimeoutMilliseconds', 'parallelSyncs', 'minReplicasToWrite',
+      'minReplicasMaxLagSeconds',
+    ]);
     this.redisPods = s.replicas + 1;
-    this.storage = s.storage;
-    this.sentinelStorage = s.sentinelStorage;
+    adopt(this, s, ['storage', 'sentinelStorage']);
     this.monitoringNamespace = context.monitoringNamespace;
     this.priorityClassName = tierDefaults(this.tier).priorityClassName;
     this.redisMaxUnavailable = 1;

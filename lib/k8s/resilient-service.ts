@@ -9,7 +9,7 @@ import { resolveResilientServiceProps } from './private/resilient-service-props'
 import {
   autoscalerSpec, deploymentSpec, destinationRuleSpec, disruptionBudgetSpec, serviceLabels, serviceSpec, virtualServiceSpec,
 } from './private/resilient-service-specs';
-import { resolveConstruct } from './private/resolve';
+import { adopt, resolveConstruct } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { serviceAccountWithoutToken } from './private/workload';
 import { ContainerResources, PodIdentity, Probe, ResolvedProbe, ResolvedResources } from './workload-options';
@@ -395,40 +395,12 @@ export class ResilientService extends Construct implements IDependent {
     const resolved = resolveConstruct(this, 'ResilientService', c => resolveResilientServiceProps(id, props, c), props);
     if (!resolved.built) return resolved.placeholder;
     const { settings: s, context } = resolved;
-    this.name = s.name;
-    this.namespace = s.namespace;
-    this.team = s.team;
-    this.tier = s.tier;
-    this.image = s.image;
-    this.entryPoint = s.entryPoint;
-    this.host = s.host;
-    this.zones = s.zones;
-    this.minReplicas = s.minReplicas;
-    this.maxReplicas = s.maxReplicas;
-    this.autoscaled = s.autoscaled;
-    this.protocol = s.protocol;
-    this.appProtocol = s.appProtocol;
-    this.portName = s.portName;
-    this.port = s.port;
-    this.metricsPort = s.metricsPort;
-    this.servicePort = s.servicePort;
-    this.metrics = s.metrics;
-    this.probes = s.probes;
-    this.resources = s.resources;
-    this.identity = s.identity;
-    this.drain = s.drain;
-    this.gracePeriod = s.gracePeriod;
-    this.afterDrain = s.afterDrain;
-    this.maxSurge = s.maxSurge;
-    this.minReady = s.minReady;
-    this.progressDeadline = s.progressDeadline;
-    this.revisionHistoryLimit = s.revisionHistoryLimit;
-    this.disruption = s.disruption;
-    this.priorityClassName = s.priorityClassName;
-    this.timeout = s.timeout;
-    this.retries = s.retries;
-    this.connectionPool = s.connectionPool;
-    this.outlierDetection = s.outlierDetection;
+    adopt(this, s, [
+      'name', 'namespace', 'team', 'tier', 'image', 'entryPoint', 'host', 'zones', 'minReplicas', 'maxReplicas', 'autoscaled', 'protocol',
+      'appProtocol', 'portName', 'port', 'metricsPort', 'servicePort', 'metrics', 'probes', 'resources', 'identity', 'drain',
+      'gracePeriod', 'afterDrain', 'maxSurge', 'minReady', 'progressDeadline', 'revisionHistoryLimit', 'disruption', 'priorityClassName',
+      'timeout', 'retries', 'connectionPool', 'outlierDetection',
+    ]);
     this.meshNamespace = context.meshNamespace;
     this.monitoringNamespace = context.monitoringNamespace;
     const labels = serviceLabels(s);

@@ -50,3 +50,12 @@ export function resolveConstruct<C extends Construct, S>(construct: C, construct
   const resolved = settingsOrInvalid(construct, constructType, () => resolve(context), props);
   return resolved.built ? { ...resolved, context } : resolved;
 }
+
+/**
+ * Sets a construct's public fields from its resolved settings, field for field under the same
+ * name (`adopt(this, s, ['name', 'namespace'])`). The compiler checks that each key is a field of
+ * the construct and that the setting's type fits it.
+ */
+export function adopt<C extends object, K extends keyof C>(construct: C, settings: Pick<C, K>, keys: readonly K[]): void {
+  for (const key of keys) construct[key] = settings[key];
+}
