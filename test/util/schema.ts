@@ -290,6 +290,18 @@ export function officialValidator(apiVersion: string, kind: string, version: str
   };
 }
 
+/**
+ * Validates a built-in kind against the official definitions of another Kubernetes version (e.g.
+ * the oldest the default add-on pins support), strictly; `null` when that version's schema is not
+ * committed or the kind is not one of Kubernetes' own.
+ */
+export function validateAtVersion(obj: any, version: string): string[] | null {
+  const validator = officialValidator(obj?.apiVersion, obj?.kind, version);
+  if (!validator) return null;
+  const label = `${obj.kind}/${obj.metadata?.name ?? '<unnamed>'}`;
+  return validator(obj).map(e => `${label}: ${renderPath(e.path)}: ${e.message}`);
+}
+
 function lookup(apiVersion: string, kind: string): Validator | null {
   const key = `${apiVersion} ${kind}`;
   let v = lookupCache.get(key);
