@@ -3,7 +3,7 @@
  * (Argo CD / Flux), one folder per region, after the synth-time checks pass.
  */
 import * as path from 'path';
-import { formatHeadroom, headroom, M6I_XLARGE, nodesPerZoneFor, Platform, workloadRequests, writeReliabilityReport, writeRunbooks } from '../lib';
+import { formatHeadroom, M6I_XLARGE, Platform, regionCapacity, writeReliabilityReport, writeRunbooks } from '../lib';
 import { RUNBOOK_BASE_URL } from './observability';
 import { PRODUCTION } from './platform';
 import { buildRegion } from './reference-platform';
@@ -16,12 +16,11 @@ for (const r of regions) {
   // Every alert links its page under RUNBOOK_BASE_URL; a missing or foreign link fails the synth.
   writeRunbooks(r.app, { runbookBaseUrl: RUNBOOK_BASE_URL, outdir: path.join(outdir, 'runbooks') });
 }
-// Capacity: what each region's pods request (istio-proxy sidecars included) against the nodes the
-// Pulumi program sizes per zone from the same requests, with one zone lost.
+// Capacity: what each region's pods request (istio-proxy sidecars included), the add-ons' Deployments
+// and every DaemonSet's share of each node, against the nodes the Pulumi program sizes per zone from
+// the same numbers, with one zone lost.
 for (const r of regions) {
-  const requests = workloadRequests(r.app.charts.flatMap(c => c.toJson()));
-  const perZone = nodesPerZoneFor(requests, M6I_XLARGE, r.region.zones.length);
-  console.error(`capacity ${r.region.name}: ${perZone} x ${M6I_XLARGE.instanceType} per zone: `
-    + formatHeadroom(headroom(requests, M6I_XLARGE, r.region.zones.length, perZone)));
+  const c = regionCapacity(r.app.charts.flatMap(chart => chart.toJson()), { zones: r.region.zones.length, meshCni: platform.mesh.cni }, M6I_XLARGE);
+  console.error(`capacity ${r.region.name}: ${c.nodesPerZone} x ${M6I_XLARGE.instanceType} per zone: ${formatHeadroom(c.headroom)}`);
 }
 writeReliabilityReport(regions.map(r => ({ name: r.region.name, scope: r.app })), { outdir, title: 'Reliability report: reference platform (production)' });

@@ -28,6 +28,11 @@ export interface ReferenceOptions {
    * @default 'api.example.com'
    */
   readonly entryDomain?: string;
+  /**
+   * Where the alerts' dashboard links point (`<dashboardBaseUrl>/<service>`).
+   * @default 'https://grafana.example.com/d/shop'
+   */
+  readonly dashboardBaseUrl?: string;
 }
 
 /** Namespace of the external endpoints' ServiceEntries. */
@@ -118,7 +123,7 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
   services.get('notification-service')!.dependOn(orderEvents);
   // SLOs for every critical service, the standard alert pack for every service, canaries for
   // order and payment (the case study's sections 1, 3.4 and 4.3).
-  const links = { runbookBaseUrl: platform.runbookBaseUrl!, dashboardBaseUrl: 'https://grafana.example.com/d/shop' };
+  const links = { runbookBaseUrl: platform.runbookBaseUrl!, dashboardBaseUrl: options.dashboardBaseUrl ?? 'https://grafana.example.com/d/shop' };
   for (const s of SERVICES) {
     const svc = services.get(s.name)!;
     new StandardAlerts(chart, `${s.name}-alerts`, { service: svc, ...links });

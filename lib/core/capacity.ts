@@ -111,24 +111,34 @@ export interface Headroom {
   readonly requested: Resources;
   /** Of which istio-proxy sidecars. */
   readonly sidecars: Resources;
-  /** Allocatable of all the region's nodes. */
+  /** What the DaemonSets take on every node (theirs before any other pod's). */
+  readonly perNode: Resources;
+  /** Allocatable of all the region's nodes, less the DaemonSets' share. */
   readonly allocatable: Resources;
-  /** Allocatable with the largest zone lost. */
+  /** Allocatable with the largest zone lost, less the DaemonSets' share. */
   readonly allocatableOneZoneLost: Resources;
   /** allocatableOneZoneLost - requested (negative: pods stay Pending after a zone loss). */
   readonly headroomOneZoneLost: Resources;
 }
 
-/** Headroom of `requests` on `nodesPerZone` nodes of `node` in each of `zones` zones. */
-export function headroom(requests: readonly WorkloadRequests[], node: NodeType, zones: number, nodesPerZone: number): Headroom {
+const NOTHING: Resources = { cpu: 0, memoryBytes: 0 };
+
+/**
+ * Headroom of `requests` on `nodesPerZone` nodes of `node` in each of `zones` zones, each node
+ * giving `perNode` to its DaemonSet pods first.
+ */
+export function headroom(requests: readonly WorkloadRequests[], node: NodeType, zones: number, nodesPerZone: number,
+  perNode: Resources = NOTHING): Headroom {
   const sum = (f: (w: WorkloadRequests) => Resources) => requests.reduce(
     (a, w) => ({ cpu: a.cpu + f(w).cpu, memoryBytes: a.memoryBytes + f(w).memoryBytes }), { cpu: 0, memoryBytes: 0 });
   const requested = sum(w => w);
-  const perZone = { cpu: node.cpu * nodesPerZone, memoryBytes: node.memoryBytes * nodesPerZone };
+  const usable = { cpu: node.cpu - perNode.cpu, memoryBytes: node.memoryBytes - perNode.memoryBytes };
+  const perZone = { cpu: usable.cpu * nodesPerZone, memoryBytes: usable.memoryBytes * nodesPerZone };
   const lost = { cpu: perZone.cpu * (zones - 1), memoryBytes: perZone.memoryBytes * (zones - 1) };
   return {
     requested,
     sidecars: sum(w => w.sidecar),
+    perNode,
     allocatable: { cpu: perZone.cpu * zones, memoryBytes: perZone.memoryBytes * zones },
     allocatableOneZoneLost: lost,
     headroomOneZoneLost: { cpu: lost.cpu - requested.cpu, memoryBytes: lost.memoryBytes - requested.memoryBytes },
@@ -137,19 +147,45 @@ export function headroom(requests: readonly WorkloadRequests[], node: NodeType, 
 
 /**
  * Nodes each zone needs so that, with one zone lost, the other zones hold every request at no
- * more than `targetUtilization` of their allocatable (room for rollouts' surge pods and HPA steps).
+ * more than `targetUtilization` of their allocatable (room for rollouts' surge pods and HPA steps),
+ * after each node's DaemonSet share `perNode`.
  */
-export function nodesPerZoneFor(requests: readonly WorkloadRequests[], node: NodeType, zones: number, targetUtilization = 0.8): number {
-  const h = headroom(requests, node, zones, 1);
+export function nodesPerZoneFor(requests: readonly WorkloadRequests[], node: NodeType, zones: number, targetUtilization = 0.8,
+  perNode: Resources = NOTHING): number {
+  const h = headroom(requests, node, zones, 1, perNode);
   const survivors = Math.max(zones - 1, 1);
-  const byCpu = h.requested.cpu / (survivors * node.cpu * targetUtilization);
-  const byMemory = h.requested.memoryBytes / (survivors * node.memoryBytes * targetUtilization);
+  const usable = { cpu: node.cpu - perNode.cpu, memoryBytes: node.memoryBytes - perNode.memoryBytes };
+  const byCpu = h.requested.cpu / (survivors * usable.cpu * targetUtilization);
+  const byMemory = h.requested.memoryBytes / (survivors * usable.memoryBytes * targetUtilization);
   return Math.max(1, Math.ceil(Math.max(byCpu, byMemory)));
 }
 
-/** One line: `requested 39.2 vCPU / 61.0 GiB (sidecars 9.1 vCPU / 11.6 GiB); one zone lost: 15.7 vCPU / 58.0 GiB allocatable, headroom -23.5 vCPU / -3.0 GiB`. */
+/**
+ * What the DaemonSets among `objects` take on every node: each one's pod requests, plus an
+ * istio-proxy where its namespace has injection on (a DaemonSet pod runs on every node, so it
+ * reduces each node's allocatable rather than adding to the region's requests).
+ */
+export function daemonSetRequestsPerNode(objects: readonly any[]): Resources {
+  const meshed = new Set(objects.filter(o => o?.kind === 'Namespace' && o?.metadata?.labels?.['istio-injection'] === 'enabled')
+    .map(o => o.metadata.name));
+  let cpu = 0;
+  let memoryBytes = 0;
+  for (const o of objects) {
+    if (o?.kind !== 'DaemonSet') continue;
+    const own = containerRequests(o.spec?.template?.spec?.containers ?? []);
+    const a = { ...o.spec?.template?.metadata?.labels, ...o.spec?.template?.metadata?.annotations };
+    const injected = meshed.has(o.metadata?.namespace ?? 'default') && a['sidecar.istio.io/inject'] !== 'false';
+    cpu += own.cpu + (injected ? ISTIO_PROXY_REQUESTS.cpu : 0);
+    memoryBytes += own.memoryBytes + (injected ? ISTIO_PROXY_REQUESTS.memoryBytes : 0);
+  }
+  return { cpu, memoryBytes };
+}
+
+/** One line: `requested 39.2 vCPU / 61.0 GiB (sidecars 9.1 vCPU / 11.6 GiB); DaemonSets per node ...; one zone lost: ...`. */
 export function formatHeadroom(h: Headroom): string {
   const r = (x: Resources) => `${x.cpu.toFixed(1)} vCPU / ${(x.memoryBytes / 2 ** 30).toFixed(1)} GiB`;
-  return `requested ${r(h.requested)} (sidecars ${r(h.sidecars)}); allocatable ${r(h.allocatable)}; `
+  const perNode = h.perNode.cpu > 0 || h.perNode.memoryBytes > 0
+    ? `; DaemonSets ${(h.perNode.cpu * 1000).toFixed(0)}m / ${(h.perNode.memoryBytes / 2 ** 20).toFixed(0)}Mi per node` : '';
+  return `requested ${r(h.requested)} (sidecars ${r(h.sidecars)})${perNode}; allocatable ${r(h.allocatable)}; `
     + `one zone lost: ${r(h.allocatableOneZoneLost)} allocatable, headroom ${r(h.headroomOneZoneLost)}`;
 }

@@ -13,3 +13,4 @@ export * from './cron';
 export * from './app-problems';
 export * from './images';
 export * from './prop-types';
+export * from './addon-capacity';

@@ -5,7 +5,8 @@
  * registry and entry name in place of the placeholders.
  *
  * Config (namespace `nines`): environment, regions, publicAccessCidrs (required), hostedZoneId and
- * recordName (required), registry, entryPoints, nodesPerZone, interfaceEndpoints, addons
+ * recordName (required), runbookBaseUrl and dashboardBaseUrl (required: the alerts' links), registry, entryPoints,
+ * nodesPerZone, interfaceEndpoints, addons
  * ({ versions, enable, gatewayMinReplicas }). See Pulumi.production.yaml.
  *
  * An async program (Pulumi awaits the default export and takes its result as the stack outputs):
@@ -21,6 +22,7 @@ export = async () => {
   const platform = Platform.fromDescription(describePlatform(
     config.get('environment') ?? pulumi.getStack(),
     config.getObject<string[]>('regions'),
+    { runbookBaseUrl: config.get('runbookBaseUrl') },
   ));
   const { accountId } = await getCallerIdentity();
   const built = buildPlatformStack(platform, {
@@ -28,6 +30,7 @@ export = async () => {
     registry: config.get('registry'),
     hostedZoneId: config.get('hostedZoneId'),
     recordName: config.get('recordName'),
+    dashboardBaseUrl: config.get('dashboardBaseUrl'),
     entryPoints: config.getObject<Record<string, string>>('entryPoints'),
     publicAccessCidrs: config.getObject<string[]>('publicAccessCidrs'),
     nodesPerZone: config.getObject<StackOptions['nodesPerZone']>('nodesPerZone'),

@@ -1,14 +1,15 @@
 import * as aws from '@pulumi/aws/provider';
+import { regionObjects } from './kubernetes-objects';
+import { isReservedHost, placeholderProblems } from './placeholders';
+import { RegionStack } from './region-stack';
 import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, planPlatform, resolveAddonSwitches } from '../../lib/aws';
+import { regionCapacity } from '../../lib/core/addon-capacity';
 import { clusterAddonsProvisions, contractProblems, regionalClusterProvisions } from '../../lib/core/capabilities';
-import { formatHeadroom, headroom, M6I_XLARGE, nodesPerZoneFor } from '../../lib/core/capacity';
+import { formatHeadroom, M6I_XLARGE } from '../../lib/core/capacity';
 import { Problems } from '../../lib/core/errors';
 import { backupBucketNameOf } from '../../lib/core/naming';
 import { Platform, PlatformDescription } from '../../lib/core/platform';
 import { PRODUCTION } from '../platform';
-import { regionObjects } from './kubernetes-objects';
-import { isReservedHost, placeholderProblems } from './placeholders';
-import { RegionStack } from './region-stack';
 
 /** What the stack's configuration (`Pulumi.<stack>.yaml`, namespace `nines`) may set. */
 export interface StackOptions {
@@ -38,10 +39,16 @@ export interface StackOptions {
   readonly accountId?: string;
   /**
    * Nodes per zone.
-   * @default - sized from the region's requests (sidecars included) so that with one zone lost the
-   *   other zones hold them at <= 80% of allocatable: { min: n, desired: n, max: 2n } (nodesPerZoneFor)
+   * @default - sized from the region's requests (sidecars, add-on Deployments and every DaemonSet's share of
+   *   each node included) so that with one zone lost the other zones hold them at <= 80% of allocatable:
+   *   { min: n, desired: n, max: 2n } (regionCapacity)
    */
   readonly nodesPerZone?: NodeGroupScaling;
+  /**
+   * Where the alerts' dashboard links point (`<dashboardBaseUrl>/<service>`): your Grafana.
+   * Unset, the objects keep the reference platform's documentation placeholder, which preview refuses.
+   */
+  readonly dashboardBaseUrl?: string;
   /** Interface endpoints per VPC. */
   readonly interfaceEndpoints?: readonly string[];
   /** Add-on chart versions and switches, for every region. */
@@ -59,7 +66,8 @@ export interface PlatformStack {
  * The platform description of an environment: the reference platform's regions (zones and
  * CIDRs from stacks/platform.ts), restricted to `regionNames`.
  */
-export function describePlatform(environment: string, regionNames?: readonly string[]): PlatformDescription {
+export function describePlatform(environment: string, regionNames?: readonly string[],
+  overrides: { readonly runbookBaseUrl?: string } = {}): PlatformDescription {
   const known = PRODUCTION.regions.map(r => r.name);
   const problems = new Problems('PulumiStack', environment);
   for (const r of regionNames ?? []) {
@@ -69,7 +77,8 @@ export function describePlatform(environment: string, regionNames?: readonly str
   problems.when(regionNames !== undefined && regionNames.length === 0, 'regions', regionNames, 'is empty', 'list at least one region');
   problems.throwIfAny();
   const regions = regionNames ? PRODUCTION.regions.filter(r => regionNames.includes(r.name)) : PRODUCTION.regions;
-  return { ...PRODUCTION, environment, regions };
+  // The runbook site every alert links to (`nines:runbookBaseUrl`); unset, the documentation placeholder stays and preview refuses it.
+  return { ...PRODUCTION, environment, regions, ...(overrides.runbookBaseUrl !== undefined ? { runbookBaseUrl: overrides.runbookBaseUrl } : {}) };
 }
 
 /**
@@ -98,7 +107,7 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
   if (problems.count > 0) problems.throwIfAny();
   const registry = (region: string) => options.registry ?? `${options.accountId}.dkr.ecr.${region}.amazonaws.com`;
   const objects = Object.fromEntries(platform.regions.map(r => [r.name,
-    regionObjects(platform, r.name, { registry: registry(r.name), entryDomain: options.recordName })]));
+    regionObjects(platform, r.name, { registry: registry(r.name), entryDomain: options.recordName, dashboardBaseUrl: options.dashboardBaseUrl })]));
   for (const r of platform.regions) placeholderProblems(problems, r.name, objects[r.name].charts.flatMap(c => c.objects));
   problems.throwIfAny();
   // The contract: every capability the region's objects require is provided by what this program
@@ -112,13 +121,16 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
     ].map(p => p.capability));
     contract.addAll(contractProblems(objects[r.name].requirements, provided), r.name);
   }
-  // Capacity: each zone's nodes hold the region's requests with one zone lost; a smaller floor is refused.
+  // Capacity: each zone's nodes hold the region's requests with one zone lost (the app's pods with their
+  // sidecars, the add-ons' Deployments, every DaemonSet's share of each node); a smaller floor is refused.
   const sizing: Record<string, NodeGroupScaling> = {};
   for (const r of platform.regions) {
-    const n = nodesPerZoneFor(objects[r.name].requests, M6I_XLARGE, r.zones.length);
+    const addons = { ...switches, zones: r.zones.length, meshCni: platform.mesh.cni, gatewayMinReplicas: options.addons?.gatewayMinReplicas };
+    const all = objects[r.name].charts.flatMap(c => c.objects);
+    const n = regionCapacity(all, addons, M6I_XLARGE).nodesPerZone;
     const given = options.nodesPerZone;
     sizing[r.name] = given ?? { min: n, desired: n, max: 2 * n };
-    const h = headroom(objects[r.name].requests, M6I_XLARGE, r.zones.length, given?.min ?? n);
+    const h = regionCapacity(all, addons, M6I_XLARGE, given?.min ?? n).headroom;
     contract.when(given !== undefined && (given.min ?? 1) < n, 'nodesPerZone.min', given?.min ?? 1,
       `leaves ${r.name} without room after a zone loss (${formatHeadroom(h)})`,
       `use at least ${n} ${M6I_XLARGE.instanceType} per zone, or leave nodesPerZone unset to size it from the requests`);

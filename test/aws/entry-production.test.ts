@@ -22,7 +22,13 @@ test('the production program: Pulumi.production.yaml as shipped is refused with 
   ].join('\n'));
   expect(mocks.resources.filter(r => !r.type.startsWith('pulumi:'))).toEqual([]);
 
-  set({ 'nines:publicAccessCidrs': ['198.18.7.0/28'], 'nines:hostedZoneId': 'Z04538211PDQ8TJ0UQ4A5', 'nines:recordName': 'api.shop.dev' });
+  set({
+    'nines:publicAccessCidrs': ['198.18.7.0/28'],
+    'nines:hostedZoneId': 'Z04538211PDQ8TJ0UQ4A5',
+    'nines:recordName': 'api.shop.dev',
+    'nines:runbookBaseUrl': 'https://runbooks.shop.dev/shop',
+    'nines:dashboardBaseUrl': 'https://grafana.shop.dev/d/shop',
+  });
   const outputs = await main();
   await settle(mocks, ...Object.values(outputs.clusterNames as Record<string, pulumi.Output<string>>), ...Object.values(outputs.healthCheckIds));
   expect(outputs.accountId).toBe(ACCOUNT);

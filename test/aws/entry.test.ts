@@ -15,7 +15,11 @@ function configure(file: string, set: Record<string, unknown>): void {
 
 test('stacks/pulumi/index.ts (the `pulumi up` entry) runs Pulumi.staging.yaml under mocks and exports per-region outputs', async () => {
   configure('Pulumi.staging.yaml', {
-    'nines:publicAccessCidrs': ['198.18.7.0/28'], 'nines:hostedZoneId': 'Z04538211PDQ8TJ0UQ4A5', 'nines:recordName': 'api.staging.shop.dev',
+    'nines:publicAccessCidrs': ['198.18.7.0/28'],
+    'nines:hostedZoneId': 'Z04538211PDQ8TJ0UQ4A5',
+    'nines:recordName': 'api.staging.shop.dev',
+    'nines:runbookBaseUrl': 'https://runbooks.shop.dev/shop',
+    'nines:dashboardBaseUrl': 'https://grafana.shop.dev/d/shop',
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const main = require('../../stacks/pulumi/index');
@@ -39,7 +43,7 @@ test('stacks/pulumi/index.ts (the `pulumi up` entry) runs Pulumi.staging.yaml un
     .toBe('Z04538211PDQ8TJ0UQ4A5');
   expect(mocks.ofType('pulumi:providers:aws').map(p => p.inputs.region)).toEqual(['us-east-1']);
   expect(mocks.ofType('aws:eks/nodeGroup:NodeGroup').map(n => n.inputs.scalingConfig))
-    .toEqual(Array(3).fill({ minSize: 7, desiredSize: 7, maxSize: 14 })); // sized from the requests: one zone lost still fits
+    .toEqual(Array(3).fill({ minSize: 8, desiredSize: 8, maxSize: 16 })); // sized from the requests, add-ons and DaemonSets: one zone lost still fits
   // Images from the deploying account's ECR in the region, no placeholder anywhere; nothing a real cluster refuses.
   const deployment = mocks.resources.find(r => r.name === 'us-east-1-services-orders/order-service' && r.inputs.kind === 'Deployment')!;
   expect(deployment.inputs.spec.template.spec.containers[0].image).toBe(`${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/shop/order-service:1.2.3`);

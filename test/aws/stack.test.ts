@@ -7,7 +7,7 @@ import { ninesClusterCapabilities } from '../../lib/core/capabilities';
 import { Problems } from '../../lib/core/errors';
 import { Platform } from '../../lib/core/platform';
 import { regionObjects } from '../../stacks/pulumi/kubernetes-objects';
-import { placeholderProblems } from '../../stacks/pulumi/placeholders';
+import { placeholderProblems, urlsOf } from '../../stacks/pulumi/placeholders';
 import { buildPlatformStack, describePlatform } from '../../stacks/pulumi/stack';
 
 const mocks = installMocks();
@@ -15,7 +15,15 @@ const ROOT = path.join(__dirname, '..', '..');
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'];
 const readYaml = (f: string) => parse(fs.readFileSync(path.join(ROOT, f), 'utf8'));
 /** What the README's procedure has the engineer set (`pulumi config set`), and the account from the caller's identity. */
-const DEPLOY = { publicAccessCidrs: ['198.18.7.0/28'], hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5', recordName: 'api.shop.dev', accountId: ACCOUNT };
+const DEPLOY = {
+  publicAccessCidrs: ['198.18.7.0/28'],
+  hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5',
+  recordName: 'api.shop.dev',
+  accountId: ACCOUNT,
+  dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
+};
+/** The deployment's platform: the reference description with its runbook site (`nines:runbookBaseUrl`). */
+const describe_ = (environment: string, regions?: string[]) => describePlatform(environment, regions, { runbookBaseUrl: 'https://runbooks.shop.dev/shop' });
 
 /** The region a registered resource belongs to, from its logical name (undefined: global). */
 const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.startsWith(`${reg}-`) || r.name === `aws-${reg}`);
@@ -24,7 +32,7 @@ beforeEach(() => mocks.reset());
 
 describe('the whole production stack under mocks', () => {
   test('per region: one aws.Provider, VPC + EKS + add-ons (81 AWS resources, 11 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
-    const platform = Platform.fromDescription(describePlatform('production'));
+    const platform = Platform.fromDescription(describe_('production'));
     // The cdk8s side grows independently: count its objects per region from the same synth.
     const synthesized = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r, {
       registry: `${ACCOUNT}.dkr.ecr.${r}.amazonaws.com`, entryDomain: DEPLOY.recordName,
@@ -135,7 +143,7 @@ describe('the whole production stack under mocks', () => {
   }, 600_000);
 
   test('staging (1 region): the cluster receives exactly its region\'s cdk8s objects, chart by chart', async () => {
-    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
+    const platform = Platform.fromDescription(describe_('staging', ['us-east-1']));
     const stack = buildPlatformStack(platform, DEPLOY);
     await settle(mocks, stack.regions['us-east-1'].urn);
     expect(mocks.errors).toEqual([]);
@@ -187,14 +195,14 @@ describe('the whole production stack under mocks', () => {
   }, 120_000);
 
   test('an entry point override replaces that region\'s NLB only; with the gateway off the config host name is used', async () => {
-    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1']));
+    const platform = Platform.fromDescription(describe_('staging', ['us-east-1', 'eu-west-1']));
     const stack = buildPlatformStack(platform, { ...DEPLOY, entryPoints: { 'eu-west-1': 'eu.cdn.shop.dev' } });
     await settle(mocks, stack.failover!.urn, ...Object.values(stack.failover!.recordFqdns));
     expect(mocks.one('aws:route53/healthCheck:HealthCheck', 'staging-us-east-1').inputs.fqdn)
       .toBe('us-east-1-istio-ingressgateway-service.elb.amazonaws.com');
     expect(mocks.one('aws:route53/healthCheck:HealthCheck', 'staging-eu-west-1').inputs.fqdn).toBe('eu.cdn.shop.dev');
     mocks.reset();
-    const noGateway = buildPlatformStack(Platform.fromDescription(describePlatform('staging', ['us-east-1'])), {
+    const noGateway = buildPlatformStack(Platform.fromDescription(describe_('staging', ['us-east-1'])), {
       ...DEPLOY, addons: { enable: { ingressGateway: false } },
     });
     await settle(mocks, noGateway.failover!.urn, ...Object.values(noGateway.failover!.recordFqdns));
@@ -203,7 +211,7 @@ describe('the whole production stack under mocks', () => {
   }, 240_000);
 
   test('the contract: a capability the objects require and nothing provides fails before any resource is registered', () => {
-    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
+    const platform = Platform.fromDescription(describe_('staging', ['us-east-1']));
     // Chaos Mesh off, but the region's chaos presets and game day need its CRDs.
     let error: Error | undefined;
     try {
@@ -221,7 +229,7 @@ describe('the whole production stack under mocks', () => {
   }, 120_000);
 
   test('the contract: what RegionalCluster and ClusterAddons declare they provide is what the stack checked against', async () => {
-    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
+    const platform = Platform.fromDescription(describe_('staging', ['us-east-1']));
     const stack = buildPlatformStack(platform, DEPLOY);
     await settle(mocks, stack.regions['us-east-1'].urn);
     const r = stack.regions['us-east-1'];
@@ -245,7 +253,7 @@ describe('the whole production stack under mocks', () => {
   }, 120_000);
 
   test('placeholders and missing settings are refused at once, before anything is registered', () => {
-    const platform = Platform.fromDescription(describePlatform('production', ['us-east-1']));
+    const platform = Platform.fromDescription(describe_('production', ['us-east-1']));
     expect(() => buildPlatformStack(platform, {})).toThrow([
       'PulumiStack \'production\': 4 problems:',
       ' - nines:publicAccessCidrs (undefined) is not set; run `pulumi config set --path \'nines:publicAccessCidrs[0]\' <egress CIDR of the machine running pulumi up>`',
@@ -263,6 +271,32 @@ describe('the whole production stack under mocks', () => {
       ].join('\n'));
     expect(mocks.resources).toEqual([]);
   });
+
+  test('runbook and dashboard links under a documentation domain are refused at preview, with the settings that fix them', () => {
+    // The reference description's runbook site and dashboard links are placeholders until the stack sets its own.
+    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
+    let error: Error | undefined;
+    try {
+      buildPlatformStack(platform, { ...DEPLOY, dashboardBaseUrl: undefined });
+    } catch (e) {
+      error = e as Error;
+    }
+    const lines = error!.message.split('\n');
+    expect(lines[0]).toBe('PulumiStack \'staging\': 2 problems:');
+    for (const [i, site] of [[1, 'https://runbooks.example.com'], [2, 'https://grafana.example.com']] as const) {
+      expect(lines[i]).toMatch(new RegExp(`^ - us-east-1 links \\("${site.replace(/\./g, '\\.')}"\\) is under a domain reserved for documentation \\(RFC 2606\\), `
+        + 'so \\d+ runbook or dashboard link\\(s\\) in the alerts lead nowhere; set nines:runbookBaseUrl and nines:dashboardBaseUrl to your runbook and dashboard sites$'));
+    }
+    expect(mocks.resources).toEqual([]);
+    // With both set, no link is left under a reserved domain.
+    const objects = regionObjects(Platform.fromDescription(describe_('staging', ['us-east-1'])), 'us-east-1', {
+      registry: 'registry.shop.dev', entryDomain: 'api.shop.dev', dashboardBaseUrl: DEPLOY.dashboardBaseUrl,
+    }).charts.flatMap(c => c.objects);
+    const links = objects.flatMap(o => urlsOf(o));
+    expect(links.some(l => l.startsWith('https://runbooks.shop.dev/shop/'))).toBe(true);
+    expect(links.some(l => l.startsWith('https://grafana.shop.dev/d/shop'))).toBe(true);
+    expect(links.filter(l => /example\.(com|org|net)/.test(l))).toEqual([]);
+  }, 120_000);
 
   test('an image from a placeholder registry or the example account id in an object is refused (the objects are scanned, not the config)', () => {
     const problems = new Problems('PulumiStack', 'production');
@@ -299,9 +333,9 @@ describe('Pulumi project files', () => {
     const staging = readYaml('Pulumi.staging.yaml').config;
     expect(prod['nines:regions']).toEqual(REGIONS);
     expect(staging['nines:regions']).toEqual(['us-east-1']);
-    const p = Platform.fromDescription(describePlatform(prod['nines:environment'], prod['nines:regions']));
+    const p = Platform.fromDescription(describe_(prod['nines:environment'], prod['nines:regions']));
     expect(p.zones).toHaveLength(12);
-    const s = Platform.fromDescription(describePlatform(staging['nines:environment'], staging['nines:regions']));
+    const s = Platform.fromDescription(describe_(staging['nines:environment'], staging['nines:regions']));
     expect(s.zones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
   });
 });

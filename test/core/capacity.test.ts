@@ -70,8 +70,15 @@ describe('the reference platform (per region)', () => {
 
   test('a node floor that would not survive a zone loss is refused before any resource is registered', () => {
     mocks.reset();
-    const deploy = { publicAccessCidrs: ['198.18.7.0/28'], hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5', recordName: 'api.shop.dev', accountId: '210987654321' };
-    expect(() => buildPlatformStack(Platform.fromDescription(describePlatform('staging', ['us-east-1'])), { ...deploy, nodesPerZone: { min: 2, desired: 2, max: 6 } }))
+    const deploy = {
+      publicAccessCidrs: ['198.18.7.0/28'],
+      hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5',
+      recordName: 'api.shop.dev',
+      accountId: '210987654321',
+      dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
+    };
+    const staging = Platform.fromDescription(describePlatform('staging', ['us-east-1'], { runbookBaseUrl: 'https://runbooks.shop.dev/shop' }));
+    expect(() => buildPlatformStack(staging, { ...deploy, nodesPerZone: { min: 2, desired: 2, max: 6 } }))
       .toThrow(/^PulumiStack 'staging': 1 problem:\n - nodesPerZone\.min \(2\) leaves us-east-1 without room after a zone loss \(requested .* headroom -\d+\.\d vCPU .*\); use at least \d+ m6i\.xlarge per zone, or leave nodesPerZone unset to size it from the requests$/);
     expect(mocks.resources).toEqual([]);
   }, 120_000);
