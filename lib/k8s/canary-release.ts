@@ -14,7 +14,7 @@ import { durationSeconds, PromDuration } from '../reliability/error-budget';
 import { LatencySli, promSelector } from '../render/slo-rules';
 import { FlaggerCanary, FlaggerMatch, FlaggerMetric, FlaggerMetricTemplate, FlaggerWebhook } from './crds/flagger';
 import { PlatformContext, platformContext } from './private/context';
-import { Resolution, resolution, settingsOrInvalid } from './private/resolve';
+import { Resolution, adopt, resolution, settingsOrInvalid } from './private/resolve';
 import { ResilientService, ServiceProtocol } from './resilient-service';
 import { ServiceLevelObjective } from './service-level-objective';
 
@@ -220,15 +220,7 @@ export class CanaryRelease extends Construct {
     super(scope, id);
     const r = settingsOrInvalid(this, 'CanaryRelease', () => resolveCanaryReleaseProps(props, platformContext(this)), props);
     if (!r.built) return r.placeholder;
-    const resolved = r.settings;
-    this.interval = resolved.interval;
-    this.threshold = resolved.threshold;
-    this.strategy = resolved.strategy;
-    this.minSuccessRate = resolved.minSuccessRate;
-    this.maxRequestDurationMs = resolved.maxRequestDurationMs;
-    this.prometheusUrl = resolved.prometheusUrl;
-    this.loadTesterUrl = resolved.loadTesterUrl;
-    this.budgetGate = resolved.budgetGate;
+    adopt(this, r.settings, ['interval', 'threshold', 'strategy', 'minSuccessRate', 'maxRequestDurationMs', 'prometheusUrl', 'loadTesterUrl', 'budgetGate']);
 
     // ---- children ----
     const svc = props.service;
@@ -274,25 +266,7 @@ export class CanaryRelease extends Construct {
     }
     this.metricTemplates = metricTemplates;
 
-    const webhooks: FlaggerWebhook[] = [];
-    if (this.loadTesterUrl) {
-      webhooks.push(
-        { name: 'load-test', type: 'pre-rollout', url: this.loadTesterUrl, timeout: '15s', metadata: { cmd: this.loadTestCommand } },
-        { name: 'load-during-analysis', type: 'rollout', url: this.loadTesterUrl, timeout: '15s', metadata: { cmd: this.loadTestCommand } },
-      );
-      if (this.budgetGate) {
-        webhooks.push({
-          name: 'error-budget-gate',
-          type: 'confirm-promotion',
-          url: this.loadTesterUrl,
-          timeout: '30s',
-          metadata: {
-            type: 'bash',
-            cmd: `curl -sfG '${this.prometheusUrl.replace(/\/+$/, '')}/api/v1/query' --data-urlencode 'query=${this.budgetGateQuery}' | grep -q '"value"'`,
-          },
-        });
-      }
-    }
+    const webhooks = this.webhooks();
 
     const pool = svc.connectionPool.http;
     const strategy = this.strategy;
@@ -337,6 +311,30 @@ export class CanaryRelease extends Construct {
     // Flagger owns the DestinationRules and the VirtualService of the host now.
     svc.node.tryRemoveChild('DestinationRule');
     svc.node.tryRemoveChild('VirtualService');
+  }
+
+  /** The load-test webhooks and, with the budget gate, the confirm-promotion gate on the error budget. */
+  private webhooks(): FlaggerWebhook[] {
+    const webhooks: FlaggerWebhook[] = [];
+    if (this.loadTesterUrl) {
+      webhooks.push(
+        { name: 'load-test', type: 'pre-rollout', url: this.loadTesterUrl, timeout: '15s', metadata: { cmd: this.loadTestCommand } },
+        { name: 'load-during-analysis', type: 'rollout', url: this.loadTesterUrl, timeout: '15s', metadata: { cmd: this.loadTestCommand } },
+      );
+      if (this.budgetGate) {
+        webhooks.push({
+          name: 'error-budget-gate',
+          type: 'confirm-promotion',
+          url: this.loadTesterUrl,
+          timeout: '30s',
+          metadata: {
+            type: 'bash',
+            cmd: `curl -sfG '${this.prometheusUrl.replace(/\/+$/, '')}/api/v1/query' --data-urlencode 'query=${this.budgetGateQuery}' | grep -q '"value"'`,
+          },
+        });
+      }
+    }
+    return webhooks;
   }
 }
 
