@@ -125,14 +125,16 @@ export const ADDON_KUBERNETES_SUPPORT: Readonly<Record<string, AddonCompatibilit
   },
   karpenter: {
     name: 'Karpenter',
-    // "Compatibility Matrix" (Kubernetes version -> minimum Karpenter release).
+    // "Compatibility Matrix" (Kubernetes version -> minimum Karpenter release), generated from
+    // hack/docs/compatibilitymatrix_gen/compatibility.yaml (minK8sVersion / maxK8sVersion per appVersion).
+    // @see https://github.com/aws/karpenter-provider-aws/blob/main/hack/docs/compatibilitymatrix_gen/compatibility.yaml
     doc: 'https://karpenter.sh/docs/upgrading/compatibility/',
     releaseOf: majorMinor,
     ranges: [
-      { release: '1.8', min: '1.29', max: '1.34' },
-      { release: '1.9', min: '1.29', max: '1.35' },
-      { release: '1.10', min: '1.29', max: '1.35' },
-      { release: '1.11', min: '1.29', max: '1.35' },
+      { release: '1.8', min: '1.26', max: '1.34' },
+      { release: '1.9', min: '1.26', max: '1.35' },
+      { release: '1.10', min: '1.26', max: '1.35' },
+      { release: '1.11', min: '1.26', max: '1.35' },
     ],
   },
   awsLoadBalancerController: {

@@ -97,8 +97,8 @@ describe('the Kubernetes version, declared once', () => {
     expect(addonVersionProblems('1.35', { istio: '1.24.2', karpenter: '1.8.2', flagger: '1.99.0' }).map(p => `${p.prop} (${p.value}) ${p.why}; ${p.fix}`)).toEqual([
       'versions.istio (1.24.2) installs Istio 1.24, which supports Kubernetes 1.28-1.31, not 1.35 (https://istio.io/latest/docs/releases/supported-releases/#support-status-of-istio-releases); '
         + 'pin a release that supports 1.35 (recorded: 1.24 (1.28-1.31), 1.28 (1.30-1.34), 1.29 (1.31-1.35), 1.30 (1.32-1.36)), or change kubernetesVersion',
-      'versions.karpenter (1.8.2) installs Karpenter 1.8, which supports Kubernetes 1.29-1.34, not 1.35 (https://karpenter.sh/docs/upgrading/compatibility/); '
-        + 'pin a release that supports 1.35 (recorded: 1.8 (1.29-1.34), 1.9 (1.29-1.35), 1.10 (1.29-1.35), 1.11 (1.29-1.35)), or change kubernetesVersion',
+      'versions.karpenter (1.8.2) installs Karpenter 1.8, which supports Kubernetes 1.26-1.34, not 1.35 (https://karpenter.sh/docs/upgrading/compatibility/); '
+        + 'pin a release that supports 1.35 (recorded: 1.8 (1.26-1.34), 1.9 (1.26-1.35), 1.10 (1.26-1.35), 1.11 (1.26-1.35)), or change kubernetesVersion',
       'versions.flagger (1.99.0) installs Flagger 1.99, whose supported Kubernetes versions are not recorded (https://docs.flagger.app/install/flagger-install-on-kubernetes); '
         + 'pin a release with a recorded range: 1.38 (1.16-), or add its range from the documentation to ADDON_KUBERNETES_SUPPORT',
     ]);
