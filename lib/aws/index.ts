@@ -12,3 +12,4 @@ export * from './regional-cluster';
 export * from './global-failover';
 export * from './cluster-addons';
 export * from './cert-manager';
+export * from './karpenter';

@@ -187,6 +187,10 @@ export class RegionalCluster extends pulumi.ComponentResource {
   public readonly name: pulumi.Output<string>;
   /** API endpoint. */
   public readonly endpoint: pulumi.Output<string>;
+  /** The cluster's ARN (what a controller's `eks:DescribeCluster` grant names). */
+  public readonly clusterArn: pulumi.Output<string>;
+  /** The cluster security group EKS creates and attaches to the managed nodes (and, tagged for discovery, to Karpenter's). */
+  public readonly clusterSecurityGroupId: pulumi.Output<string>;
   /** OIDC issuer URL. */
   public readonly oidcIssuer: pulumi.Output<string>;
   /** IRSA OIDC provider ARN. */
@@ -232,6 +236,8 @@ export class RegionalCluster extends pulumi.ComponentResource {
     const { cluster, secretsKey } = this.controlPlane(name, s);
     this.name = cluster.name;
     this.endpoint = cluster.endpoint;
+    this.clusterArn = cluster.arn;
+    this.clusterSecurityGroupId = cluster.vpcConfig.apply(v => v.clusterSecurityGroupId);
     this.secretsKeyArn = secretsKey.arn;
     this.oidcIssuer = cluster.identities.apply(ids => ids?.[0]?.oidcs?.[0]?.issuer ?? '');
     // IRSA, for the EBS CSI driver (and ClusterAddons' load balancer controller).

@@ -65,6 +65,11 @@ export const Capability = {
    */
   nodes: (zone: string): CapabilityName => `nodes:${zone}`,
   /**
+   * Nodes are added in `zone` when pods there stay Pending (an autoscaler's pool limited to that zone).
+   * @see https://karpenter.sh/docs/concepts/nodepools/
+   */
+  nodeAutoscaling: (zone: string): CapabilityName => `node-autoscaling:${zone}`,
+  /**
    * A producer of the metrics an alert or an analysis reads (see {@link MetricProducer}).
    * @see https://prometheus.io/docs/prometheus/latest/querying/basics/
    */
@@ -255,6 +260,14 @@ export function regionalClusterProvisions(zones: readonly string[], storageClass
     { capability: Capability.storageClass('(default)'), by: `${by}: StorageClass ${storageClass} is the default class` },
     ...zones.map(z => ({ capability: Capability.nodes(z), by: `${by}: nodes in ${z}` })),
   ];
+}
+
+/** What the Karpenter component (lib/aws) provides: one NodePool per zone, so nodes in each zone and more of them on demand. */
+export function karpenterProvisions(zones: readonly string[]): Provision[] {
+  return zones.flatMap(z => [
+    { capability: Capability.nodes(z), by: `Karpenter: NodePool zone-${z}` },
+    { capability: Capability.nodeAutoscaling(z), by: `Karpenter: NodePool zone-${z}` },
+  ]);
 }
 
 /** The add-ons switched on, as {@link clusterAddonsProvisions} reads them. */

@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { RegionObjects } from './kubernetes-objects';
-import { ClusterAddons, ClusterAddonsArgs, MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, RegionalCluster } from '../../lib/aws';
+import { ClusterAddons, ClusterAddonsArgs, Karpenter, MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, NodePoolLimits, RegionalCluster } from '../../lib/aws';
 import { gatewayCertificatesOf } from '../../lib/core/capabilities';
 import { Region } from '../../lib/core/platform';
 
@@ -17,6 +17,8 @@ export interface RegionStackArgs {
   readonly publicAccessCidrs: readonly string[];
   /** Nodes per zone. */
   readonly nodesPerZone?: NodeGroupScaling;
+  /** Each zone's Karpenter NodePool limits (from the capacity model; see PulumiStack). */
+  readonly nodePoolLimitsPerZone: NodePoolLimits;
   /** Interface endpoints. */
   readonly interfaceEndpoints?: MultiAzVpcArgs['interfaceEndpoints'];
   /** The Route53 hosted zone of the entry's names: cert-manager issues the gateways' certificates there (DNS-01). */
@@ -38,6 +40,8 @@ export class RegionStack extends pulumi.ComponentResource {
   public readonly addons: ClusterAddons;
   /** The region's public entry point: the ingress gateway's NLB host name (undefined with the gateway off). */
   public readonly entryPoint?: pulumi.Output<string>;
+  /** Node autoscaling: one Karpenter NodePool per zone. */
+  public readonly karpenter: Karpenter;
   /** One ConfigGroup per chart, by chart id. */
   public readonly workloads: Readonly<Record<string, k8s.yaml.ConfigGroup>>;
 
@@ -59,8 +63,12 @@ export class RegionStack extends pulumi.ComponentResource {
     const tls = args.hostedZoneId === undefined ? undefined : { hostedZoneId: args.hostedZoneId, certificates };
     this.addons = new ClusterAddons(name, { cluster: this.cluster, vpc: this.vpc, reservedNamespaces, tls, ...args.addons }, { parent: this });
     this.entryPoint = this.addons.entryPoint;
-    // The CRDs and controllers (and their webhooks) the objects need exist before any chart applies.
-    const addonReleases = Object.values(this.addons.releases);
+    this.karpenter = new Karpenter(name, { cluster: this.cluster, vpc: this.vpc, limitsPerZone: args.nodePoolLimitsPerZone }, { parent: this });
+    // The CRDs and controllers (and their webhooks) the objects need exist before any chart applies,
+    // and so do the NodePools that add nodes for pods the node groups cannot hold.
+    const addonReleases: pulumi.Resource[] = [
+      ...Object.values(this.addons.releases), ...Object.values(this.karpenter.releases), ...Object.values(this.karpenter.nodePools),
+    ];
     const workloads: Record<string, k8s.yaml.ConfigGroup> = {};
     let previous: pulumi.Resource = this.cluster;
     for (const chart of args.objects.charts) {

@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws/provider';
 import { regionObjects } from './kubernetes-objects';
 import { isReservedHost, placeholderProblems } from './placeholders';
 import { RegionStack } from './region-stack';
-import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, planPlatform, resolveAddonSwitches } from '../../lib/aws';
+import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, nodePoolLimitsFor, planPlatform, resolveAddonSwitches } from '../../lib/aws';
 import { regionCapacity } from '../../lib/core/addon-capacity';
 import { clusterAddonsProvisions, contractProblems, regionalClusterProvisions } from '../../lib/core/capabilities';
 import { formatHeadroom, M6I_XLARGE } from '../../lib/core/capacity';
@@ -151,6 +151,8 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       backupBucketName: backupBucketNameOf(region),
       publicAccessCidrs: options.publicAccessCidrs!,
       nodesPerZone: sizing[region.name],
+      // Karpenter may add as many nodes again per zone as the static floor holds.
+      nodePoolLimitsPerZone: nodePoolLimitsFor(sizing[region.name].min ?? 1),
       interfaceEndpoints: options.interfaceEndpoints,
       hostedZoneId: options.hostedZoneId,
       addons: options.addons,

@@ -34,7 +34,8 @@ test('the production program: Pulumi.production.yaml as shipped is refused with 
   expect(outputs.accountId).toBe(ACCOUNT);
   expect(Object.keys(outputs.clusterNames)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1']);
   expect(await valueOf(outputs.clusterNames['ap-southeast-1'])).toBe('production-ap-southeast-1');
-  expect(mocks.ofType('kubernetes:helm.sh/v3:Release').length).toBe(4 * 11);
+  // Per region: the 11 add-ons, karpenter-crd and karpenter.
+  expect(mocks.ofType('kubernetes:helm.sh/v3:Release').length).toBe(4 * 13);
   expect(mocks.ofType('kubernetes:cert-manager.io/v1:Certificate').map(c => c.inputs.spec.dnsNames[0])).toEqual(Array(4).fill('api.shop.dev'));
   expect(mocks.ofType('aws:route53/healthCheck:HealthCheck')).toHaveLength(4);
   // Nothing EKS, Helm or the API server would refuse, in any region.

@@ -32,7 +32,8 @@ test('stacks/pulumi/index.ts (the `pulumi up` entry) runs Pulumi.staging.yaml un
   expect(await valueOf(outputs.backupBuckets['us-east-1'])).toBe('nines-staging-us-east-1-db-backup');
   // The region's entry point (its ingress gateway NLB) is a stack output.
   expect(await valueOf(outputs.entryPoints['us-east-1'])).toBe('us-east-1-istio-ingressgateway-service.elb.amazonaws.com');
-  expect(mocks.ofType('kubernetes:helm.sh/v3:Release')).toHaveLength(11);
+  // The 11 add-ons, karpenter-crd and karpenter.
+  expect(mocks.ofType('kubernetes:helm.sh/v3:Release')).toHaveLength(13);
   // The gateway's TLS Secret is issued inside the platform: a Certificate for the Gateway's own hosts and Secret.
   const gateway = mocks.resources.find(r => r.inputs.kind === 'Gateway' && String(r.inputs.apiVersion).startsWith('networking.istio.io/'))!;
   const server = gateway.inputs.spec.servers.find((x: any) => x.hosts.includes('api.staging.shop.dev'));

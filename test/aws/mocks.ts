@@ -33,6 +33,9 @@ const CHARTS: Record<string, { services: boolean; crdCharts?: string[]; crdValue
   'flagger': { services: true, crdValue: 'crd.create' },
   'loadtester': { services: true },
   'cert-manager': { services: true },
+  // Karpenter's charts, pulled from ECR Public by their OCI references.
+  'oci://public.ecr.aws/karpenter/karpenter-crd': { services: false },
+  'oci://public.ecr.aws/karpenter/karpenter': { services: true, crdCharts: ['oci://public.ecr.aws/karpenter/karpenter-crd'] },
 };
 /** The chart that installs each API group's CRDs (a custom resource needs that release applied first). */
 const CRD_GROUPS: Record<string, string> = {
@@ -44,6 +47,9 @@ const CRD_GROUPS: Record<string, string> = {
   'flagger.app': 'flagger',
   'cert-manager.io': 'cert-manager',
   'acme.cert-manager.io': 'cert-manager',
+  // NodePools and EC2NodeClasses are served once the controller (its CRDs, its conversion webhook) runs.
+  'karpenter.sh': 'oci://public.ecr.aws/karpenter/karpenter',
+  'karpenter.k8s.aws': 'oci://public.ecr.aws/karpenter/karpenter',
 };
 /** Namespaces every cluster starts with. */
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -103,6 +109,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         state.endpoint = `https://${args.name}.eks.example`;
         state.certificateAuthority = { data: 'Q0E=' };
         state.identities = [{ oidcs: [{ issuer: `https://oidc.eks.example/id/${args.name.toUpperCase()}` }] }];
+        state.vpcConfig = { ...args.inputs.vpcConfig, clusterSecurityGroupId: `sg-${args.name}-cluster` };
         break;
       case 'aws:ec2/launchTemplate:LaunchTemplate':
         state.latestVersion = 1;

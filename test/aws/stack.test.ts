@@ -31,7 +31,7 @@ const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.s
 beforeEach(() => mocks.reset());
 
 describe('the whole production stack under mocks', () => {
-  test('per region: one aws.Provider, VPC + EKS + add-ons (81 AWS resources, 11 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
+  test('per region: one aws.Provider, VPC + EKS + add-ons + Karpenter (104 AWS resources, 13 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
     const platform = Platform.fromDescription(describe_('production'));
     // The cdk8s side grows independently: count its objects per region from the same synth.
     const synthesized = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r, {
@@ -52,16 +52,18 @@ describe('the whole production stack under mocks', () => {
     }
     // aws: 39 VPC + 32 cluster (incl. the vpc-cni add-on) + the Pod Identity agent + 4 associations (2 databases x
     //      members and backup job) + 2 add-ons (the LB controller's IRSA role and policy) + cert-manager's Route53 role,
-    //      policy and Pod Identity association;
-    // k8s: the StorageClass + 11 Helm releases + 6 add-on Namespaces + the gateway Service read + the ClusterIssuer and
-    //      the gateway's Certificate + the region's objects;
-    // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, ClusterAddons, one ConfigGroup per chart.
+    //      policy and Pod Identity association; Karpenter's 23 (4 discovery tags, the node role with 4 policies and its
+    //      access entry, the interruption queue and its policy, 4 EventBridge rules and 4 targets, the controller role,
+    //      its policy and Pod Identity association);
+    // k8s: the StorageClass + 13 Helm releases (11 add-ons, karpenter-crd, karpenter) + 6 add-on Namespaces + the gateway
+    //      Service read + the ClusterIssuer and the gateway's Certificate + the EC2NodeClass and 3 NodePools + the region's objects;
+    // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, ClusterAddons, Karpenter, one ConfigGroup per chart.
     expect(counts).toEqual({
-      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 81, k8s: 21 + objects[r], other: 6 + synthesized[r].charts.length }])),
+      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 104, k8s: 27 + objects[r], other: 7 + synthesized[r].charts.length }])),
       global: { aws: 8, k8s: 0, other: 1 }, // 4 health checks + 4 latency records, the GlobalFailover component
     });
 
-    // Per region: the 11 add-on releases at their pinned versions, in their namespaces, through that region's cluster.
+    // Per region: the 11 add-on releases and Karpenter's 2 at their pinned versions, in their namespaces, through that region's cluster.
     for (const region of REGIONS) {
       const releases = mocks.ofType('kubernetes:helm.sh/v3:Release').filter(r => r.name.startsWith(`${region}-`));
       expect(Object.fromEntries(releases.map(r => [r.inputs.name, `${r.inputs.namespace} ${r.inputs.chart}@${r.inputs.version}`]))).toEqual({
@@ -76,6 +78,8 @@ describe('the whole production stack under mocks', () => {
         'chaos-mesh': 'chaos-mesh chaos-mesh@2.7.0',
         'flagger': 'flagger-system flagger@1.38.0',
         'flagger-loadtester': 'flagger-system loadtester@0.33.0',
+        'karpenter-crd': 'kube-system oci://public.ecr.aws/karpenter/karpenter-crd@1.9.2',
+        'karpenter': 'kube-system oci://public.ecr.aws/karpenter/karpenter@1.9.2',
       });
       // The gateway's NLB carries this region's public ingress security group.
       const gateway = releases.find(r => r.inputs.name === 'istio-ingressgateway')!;
@@ -188,7 +192,7 @@ describe('the whole production stack under mocks', () => {
       .map(a => `${a.inputs.namespace}/${a.inputs.serviceAccount}`).sort())
       .toEqual(backupServiceAccounts.map(a => `${a.namespace}/${a.name}`).sort());
     expect(mocks.ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').filter(a => !a.name.startsWith('us-east-1-backup-'))
-      .map(a => `${a.name} ${a.inputs.namespace}/${a.inputs.serviceAccount}`)).toEqual(['us-east-1-cert-manager cert-manager/cert-manager']);
+      .map(a => `${a.name} ${a.inputs.namespace}/${a.inputs.serviceAccount}`)).toEqual(['us-east-1-cert-manager cert-manager/cert-manager', 'us-east-1-karpenter kube-system/karpenter']);
     expect(mocks.one('aws:s3/bucket:Bucket', 'us-east-1-backup').inputs.bucket).toBe('nines-staging-us-east-1-db-backup');
     const groups = stack.regions['us-east-1'].workloads;
     expect(Object.keys(groups)).toEqual(charts.map(c => c.chart));
