@@ -143,16 +143,12 @@ export class Karpenter extends pulumi.ComponentResource {
     const p = { parent: this };
     const region = vpc.region.name;
 
-    // Discovery: the EC2NodeClass selects the private subnets and the cluster security group by this tag.
+    // Discovery: the EC2NodeClass selects the private subnets (MultiAzVpc tags them) and the cluster
+    // security group by this tag. EKS creates that group, so a separate tag resource is the only way to tag it.
     // @see https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/ ("Add tags to subnets and security groups")
-    const discovery = [
-      ...vpc.zones.map(z => new ec2.Tag(`${name}-karpenter-discovery-${z}`, {
-        resourceId: vpc.privateSubnetIds[z], key: KARPENTER_DISCOVERY_TAG, value: cluster.clusterName,
-      }, p)),
-      new ec2.Tag(`${name}-karpenter-discovery-sg`, {
-        resourceId: cluster.clusterSecurityGroupId, key: KARPENTER_DISCOVERY_TAG, value: cluster.clusterName,
-      }, p),
-    ];
+    const discovery = new ec2.Tag(`${name}-karpenter-discovery-sg`, {
+      resourceId: cluster.clusterSecurityGroupId, key: KARPENTER_DISCOVERY_TAG, value: cluster.clusterName,
+    }, p);
 
     // The node role: the four managed policies of Karpenter's KarpenterNodeRole (cloudformation.yaml).
     const nodeRole = new iam.Role(`${name}-karpenter-node`, {
@@ -226,7 +222,7 @@ export class Karpenter extends pulumi.ComponentResource {
         replicas: 2,
         podDisruptionBudget: { name: 'karpenter', maxUnavailable: 1 },
       },
-    }, { ...k8sOpts, dependsOn: [...nodeGroups, crds, association, accessEntry, ...discovery] });
+    }, { ...k8sOpts, dependsOn: [...nodeGroups, crds, association, accessEntry, discovery] });
     this.releases = { 'karpenter-crd': crds, 'karpenter': controller };
 
     const nodeClassName = 'default';

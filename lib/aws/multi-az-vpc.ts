@@ -3,6 +3,7 @@ import * as ec2 from '@pulumi/aws/ec2';
 import * as iam from '@pulumi/aws/iam';
 import * as pulumi from '@pulumi/pulumi';
 import { CidrPlan } from './cidr-plan';
+import { KARPENTER_DISCOVERY_TAG } from './karpenter';
 import { MultiAzVpcSettings, ResolvedFlowLogs, resolveMultiAzVpcArgs } from './private/multi-az-vpc-args';
 import { settingsOrThrow } from './private/resolve';
 import { Region } from '../core/platform';
@@ -208,7 +209,11 @@ export class MultiAzVpc extends pulumi.ComponentResource {
       vpcId: vpc.id,
       availabilityZone: zone,
       cidrBlock: z.private,
-      tags: tags(`${name}-${zone}-private`, { 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'private' }),
+      // The discovery tag Karpenter's EC2NodeClass selects the nodes' subnets by: set here, with the
+      // subnet's own tags (a separate ec2.Tag would fight this resource's tags on every update).
+      tags: tags(`${name}-${zone}-private`, {
+        'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared', 'nines.dev/tier': 'private', [KARPENTER_DISCOVERY_TAG]: s.clusterName,
+      }),
     }, p);
     const dataSubnet = new ec2.Subnet(`${name}-${zone}-data`, {
       vpcId: vpc.id, availabilityZone: zone, cidrBlock: z.data, tags: tags(`${name}-${zone}-data`, { 'nines.dev/tier': 'data' }),
