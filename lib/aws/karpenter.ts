@@ -102,7 +102,7 @@ export interface KarpenterArgs {
  * Node autoscaling with Karpenter, zone-aware: one NodePool per zone (each limited, each pinned to
  * its zone by a `topology.kubernetes.io/zone` requirement), one EC2NodeClass (IMDSv2 with hop
  * limit 1, encrypted gp3 root), a node role with an EKS access entry, the controller's role through
- * EKS Pod Identity with exactly the controller policy Karpenter documents, and the SQS interruption
+ * EKS Pod Identity with exactly the controller policy Karpenter v1.9 documents, and the SQS interruption
  * queue fed by the four EventBridge rules. The controller runs on the static node groups (the
  * chart's default affinity keeps it off the nodes it launches) and installs after them and after
  * its CRDs; the NodePools apply after the controller.
@@ -250,7 +250,7 @@ export class Karpenter extends pulumi.ComponentResource {
    * and the four rules Karpenter documents: AWS Health events, Spot interruption warnings, rebalance
    * recommendations, instance state changes.
    * @see https://karpenter.sh/docs/concepts/disruption/#interruption
-   * @see https://github.com/aws/karpenter-provider-aws/blob/main/website/content/en/preview/getting-started/getting-started-with-karpenter/cloudformation.yaml
+   * @see https://github.com/aws/karpenter-provider-aws/blob/v1.9.2/website/content/en/v1.9/getting-started/getting-started-with-karpenter/cloudformation.yaml
    */
   private interruptionQueue(name: string, clusterName: string, tags: Record<string, string>): sqs.Queue {
     const p = { parent: this };
@@ -264,8 +264,8 @@ export class Karpenter extends pulumi.ComponentResource {
         Statement: [{
           Effect: 'Allow', Principal: { Service: ['events.amazonaws.com', 'sqs.amazonaws.com'] }, Action: 'sqs:SendMessage', Resource: arn,
         }, {
-          // Refuse anything not over TLS (the upstream template stops at the statement above).
-          Sid: 'DenyInsecureTransport',
+          // Refuse anything not over TLS (the template's DenyHTTP).
+          Sid: 'DenyHTTP',
           Effect: 'Deny',
           Principal: '*',
           Action: 'sqs:*',
@@ -286,11 +286,11 @@ export class Karpenter extends pulumi.ComponentResource {
   }
 }
 
-/** The managed policies of Karpenter's node role (cloudformation.yaml, KarpenterNodeRole). */
-export const KARPENTER_NODE_POLICIES = ['AmazonEKS_CNI_Policy', 'AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonSSMManagedInstanceCore'] as const;
+/** The managed policies of Karpenter's node role (v1.9 cloudformation.yaml, KarpenterNodeRole). */
+export const KARPENTER_NODE_POLICIES = ['AmazonEKS_CNI_Policy', 'AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonSSMManagedInstanceCore'] as const;
 
 /**
- * The EventBridge patterns feeding the interruption queue (cloudformation.yaml: ScheduledChangeRule,
+ * The EventBridge patterns feeding the interruption queue (v1.9 cloudformation.yaml: ScheduledChangeRule,
  * SpotInterruptionRule, RebalanceRule, InstanceStateChangeRule).
  */
 export const KARPENTER_INTERRUPTION_EVENTS = {
@@ -302,43 +302,64 @@ export const KARPENTER_INTERRUPTION_EVENTS = {
 
 /** What {@link karpenterControllerPolicy} scopes its grants to. */
 export interface KarpenterPolicyScope {
+  /** The EKS cluster's name (the `kubernetes.io/cluster/<name>` and `eks:eks-cluster-name` tags). */
   readonly clusterName: string;
+  /** The region the controller may act in. */
   readonly region: string;
+  /** The interruption queue's ARN. */
   readonly interruptionQueueArn: string;
+  /** The node role's ARN (the only role the controller may pass; its account is the instance profiles' account). */
   readonly nodeRoleArn: string;
+  /** The cluster's ARN (`eks:DescribeCluster`). */
   readonly clusterArn: string;
 }
 
 /**
- * Karpenter's controller policy, statement for statement as the project documents it
- * (KarpenterControllerPolicy of cloudformation.yaml, partition `aws`): instance and fleet creation
- * only with the cluster's `owned` tag and a NodePool tag, tagging and deletion only of what carries
- * them, region-scoped reads, the public SSM parameters, pricing, the interruption queue, passing
- * the node role to EC2 only, instance profiles scoped by tags, and `eks:DescribeCluster` of this
- * cluster. The node role and the cluster are named by their ARNs, so no account id is typed.
- * @see https://karpenter.sh/docs/reference/cloudformation/
- * @see https://github.com/aws/karpenter-provider-aws/blob/main/website/content/en/preview/getting-started/getting-started-with-karpenter/cloudformation.yaml
+ * Karpenter's controller policy for the pinned release, statement for statement as v1.9's
+ * `cloudformation.yaml` documents it (its five managed policies NodeLifecyclePolicy,
+ * IAMIntegrationPolicy, EKSIntegrationPolicy, InterruptionPolicy and ResourceDiscoveryPolicy, merged;
+ * partition `aws`): instance and fleet creation only with the cluster's `owned` and
+ * `eks:eks-cluster-name` tags and a NodePool tag, tagging and deletion only of what carries them,
+ * region-scoped reads, the public SSM parameters, pricing, the interruption queue, passing the node
+ * role to EC2 only, instance profiles scoped by tags, and `eks:DescribeCluster` of this cluster. The
+ * account is read from the node role's ARN, never typed.
+ * @see https://github.com/aws/karpenter-provider-aws/blob/v1.9.2/website/content/en/v1.9/getting-started/getting-started-with-karpenter/cloudformation.yaml
+ * @see https://karpenter.sh/v1.9/reference/cloudformation/
  */
 export function karpenterControllerPolicy(s: KarpenterPolicyScope): { Version: string; Statement: Record<string, unknown>[] } {
   const ec2Arn = (r: string) => `arn:aws:ec2:${s.region}:*:${r}/*`;
+  const account = s.nodeRoleArn.split(':')[4];
+  const instanceProfiles = `arn:aws:iam::${account}:instance-profile/*`;
   const owned = `kubernetes.io/cluster/${s.clusterName}`;
-  const created = [ec2Arn('fleet'), ec2Arn('instance'), ec2Arn('volume'), ec2Arn('network-interface'), ec2Arn('launch-template')];
+  const created = [ec2Arn('fleet'), ec2Arn('instance'), ec2Arn('volume'), ec2Arn('network-interface'), ec2Arn('launch-template'),
+    ec2Arn('spot-instances-request')];
+  const requestTags = { [`aws:RequestTag/${owned}`]: 'owned', 'aws:RequestTag/eks:eks-cluster-name': s.clusterName };
+  const nodePoolTagged = { StringEquals: { [`aws:ResourceTag/${owned}`]: 'owned' }, StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' } };
+  const regionTag = 'topology.kubernetes.io/region';
+  const nodeClassTag = 'karpenter.k8s.aws/ec2nodeclass';
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'AllowScopedEC2InstanceActions',
+        Sid: 'AllowScopedEC2InstanceAccessActions',
         Effect: 'Allow',
-        Resource: [`arn:aws:ec2:${s.region}::image/*`, `arn:aws:ec2:${s.region}::snapshot/*`, ec2Arn('spot-instances-request'),
-          ec2Arn('security-group'), ec2Arn('subnet'), ec2Arn('launch-template')],
+        Resource: [`arn:aws:ec2:${s.region}::image/*`, `arn:aws:ec2:${s.region}::snapshot/*`, ec2Arn('security-group'), ec2Arn('subnet'),
+          ec2Arn('capacity-reservation')],
         Action: ['ec2:RunInstances', 'ec2:CreateFleet'],
+      },
+      {
+        Sid: 'AllowScopedEC2LaunchTemplateAccessActions',
+        Effect: 'Allow',
+        Resource: ec2Arn('launch-template'),
+        Action: ['ec2:RunInstances', 'ec2:CreateFleet'],
+        Condition: nodePoolTagged,
       },
       {
         Sid: 'AllowScopedEC2InstanceActionsWithTags',
         Effect: 'Allow',
         Resource: created,
         Action: ['ec2:RunInstances', 'ec2:CreateFleet', 'ec2:CreateLaunchTemplate'],
-        Condition: { StringEquals: { [`aws:RequestTag/${owned}`]: 'owned' }, StringLike: { 'aws:RequestTag/karpenter.sh/nodepool': '*' } },
+        Condition: { StringEquals: requestTags, StringLike: { 'aws:RequestTag/karpenter.sh/nodepool': '*' } },
       },
       {
         Sid: 'AllowScopedResourceCreationTagging',
@@ -346,7 +367,7 @@ export function karpenterControllerPolicy(s: KarpenterPolicyScope): { Version: s
         Resource: created,
         Action: 'ec2:CreateTags',
         Condition: {
-          StringEquals: { [`aws:RequestTag/${owned}`]: 'owned', 'ec2:CreateAction': ['RunInstances', 'CreateFleet', 'CreateLaunchTemplate'] },
+          StringEquals: { ...requestTags, 'ec2:CreateAction': ['RunInstances', 'CreateFleet', 'CreateLaunchTemplate'] },
           StringLike: { 'aws:RequestTag/karpenter.sh/nodepool': '*' },
         },
       },
@@ -356,9 +377,9 @@ export function karpenterControllerPolicy(s: KarpenterPolicyScope): { Version: s
         Resource: ec2Arn('instance'),
         Action: 'ec2:CreateTags',
         Condition: {
-          'StringEquals': { [`aws:ResourceTag/${owned}`]: 'owned' },
-          'StringLike': { 'aws:ResourceTag/karpenter.sh/nodepool': '*' },
-          'ForAllValues:StringEquals': { 'aws:TagKeys': ['karpenter.sh/nodeclaim', 'Name'] },
+          ...nodePoolTagged,
+          'StringEqualsIfExists': { 'aws:RequestTag/eks:eks-cluster-name': s.clusterName },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['eks:eks-cluster-name', 'karpenter.sh/nodeclaim', 'Name'] },
         },
       },
       {
@@ -366,69 +387,70 @@ export function karpenterControllerPolicy(s: KarpenterPolicyScope): { Version: s
         Effect: 'Allow',
         Resource: [ec2Arn('instance'), ec2Arn('launch-template')],
         Action: ['ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate'],
-        Condition: { StringEquals: { [`aws:ResourceTag/${owned}`]: 'owned' }, StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' } },
-      },
-      {
-        Sid: 'AllowRegionalReadActions',
-        Effect: 'Allow',
-        Resource: '*',
-        Action: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeInstanceTypeOfferings',
-          'ec2:DescribeInstanceTypes', 'ec2:DescribeLaunchTemplates', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSpotPriceHistory',
-          'ec2:DescribeSubnets'],
-        Condition: { StringEquals: { 'aws:RequestedRegion': s.region } },
-      },
-      { Sid: 'AllowSSMReadActions', Effect: 'Allow', Resource: `arn:aws:ssm:${s.region}::parameter/aws/service/*`, Action: 'ssm:GetParameter' },
-      { Sid: 'AllowPricingReadActions', Effect: 'Allow', Resource: '*', Action: 'pricing:GetProducts' },
-      {
-        Sid: 'AllowInterruptionQueueActions',
-        Effect: 'Allow',
-        Resource: s.interruptionQueueArn,
-        Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        Condition: nodePoolTagged,
       },
       {
         Sid: 'AllowPassingInstanceRole',
         Effect: 'Allow',
         Resource: s.nodeRoleArn,
         Action: 'iam:PassRole',
-        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+        Condition: { StringEquals: { 'iam:PassedToService': ['ec2.amazonaws.com', 'ec2.amazonaws.com.cn'] } },
       },
       {
         Sid: 'AllowScopedInstanceProfileCreationActions',
         Effect: 'Allow',
-        Resource: '*',
+        Resource: instanceProfiles,
         Action: ['iam:CreateInstanceProfile'],
         Condition: {
-          StringEquals: { [`aws:RequestTag/${owned}`]: 'owned', 'aws:RequestTag/topology.kubernetes.io/region': s.region },
-          StringLike: { 'aws:RequestTag/karpenter.sh/nodeclass': '*' },
+          StringEquals: { ...requestTags, [`aws:RequestTag/${regionTag}`]: s.region },
+          StringLike: { [`aws:RequestTag/${nodeClassTag}`]: '*' },
         },
       },
       {
         Sid: 'AllowScopedInstanceProfileTagActions',
         Effect: 'Allow',
-        Resource: '*',
+        Resource: instanceProfiles,
         Action: ['iam:TagInstanceProfile'],
         Condition: {
           StringEquals: {
             [`aws:ResourceTag/${owned}`]: 'owned',
-            'aws:ResourceTag/topology.kubernetes.io/region': s.region,
-            [`aws:RequestTag/${owned}`]: 'owned',
-            'aws:RequestTag/topology.kubernetes.io/region': s.region,
+            [`aws:ResourceTag/${regionTag}`]: s.region,
+            ...requestTags,
+            [`aws:RequestTag/${regionTag}`]: s.region,
           },
-          StringLike: { 'aws:ResourceTag/karpenter.sh/nodeclass': '*', 'aws:RequestTag/karpenter.sh/nodeclass': '*' },
+          StringLike: { [`aws:ResourceTag/${nodeClassTag}`]: '*', [`aws:RequestTag/${nodeClassTag}`]: '*' },
         },
       },
       {
         Sid: 'AllowScopedInstanceProfileActions',
         Effect: 'Allow',
-        Resource: '*',
+        Resource: instanceProfiles,
         Action: ['iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
         Condition: {
-          StringEquals: { [`aws:ResourceTag/${owned}`]: 'owned', 'aws:ResourceTag/topology.kubernetes.io/region': s.region },
-          StringLike: { 'aws:ResourceTag/karpenter.sh/nodeclass': '*' },
+          StringEquals: { [`aws:ResourceTag/${owned}`]: 'owned', [`aws:ResourceTag/${regionTag}`]: s.region },
+          StringLike: { [`aws:ResourceTag/${nodeClassTag}`]: '*' },
         },
       },
-      { Sid: 'AllowInstanceProfileReadActions', Effect: 'Allow', Resource: '*', Action: 'iam:GetInstanceProfile' },
       { Sid: 'AllowAPIServerEndpointDiscovery', Effect: 'Allow', Resource: s.clusterArn, Action: 'eks:DescribeCluster' },
+      {
+        Sid: 'AllowInterruptionQueueActions',
+        Effect: 'Allow',
+        Resource: s.interruptionQueueArn,
+        Action: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+      },
+      {
+        Sid: 'AllowRegionalReadActions',
+        Effect: 'Allow',
+        Resource: '*',
+        Action: ['ec2:DescribeCapacityReservations', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeInstanceTypeOfferings',
+          'ec2:DescribeInstanceTypes', 'ec2:DescribeLaunchTemplates', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSpotPriceHistory',
+          'ec2:DescribeSubnets'],
+        Condition: { StringEquals: { 'aws:RequestedRegion': s.region } },
+      },
+      { Sid: 'AllowSSMReadActions', Effect: 'Allow', Resource: `arn:aws:ssm:${s.region}::parameter/aws/service/*`, Action: 'ssm:GetParameter' },
+      { Sid: 'AllowPricingReadActions', Effect: 'Allow', Resource: '*', Action: 'pricing:GetProducts' },
+      { Sid: 'AllowUnscopedInstanceProfileListAction', Effect: 'Allow', Resource: '*', Action: 'iam:ListInstanceProfiles' },
+      { Sid: 'AllowInstanceProfileReadActions', Effect: 'Allow', Resource: instanceProfiles, Action: 'iam:GetInstanceProfile' },
     ],
   };
 }

@@ -130,11 +130,11 @@ describe('Karpenter', () => {
     expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
     expect(new Set(actions)).toEqual(new Set([
       'ec2:RunInstances', 'ec2:CreateFleet', 'ec2:CreateLaunchTemplate', 'ec2:CreateTags', 'ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate',
-      'ec2:DescribeAvailabilityZones', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeInstanceTypeOfferings', 'ec2:DescribeInstanceTypes',
-      'ec2:DescribeLaunchTemplates', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSpotPriceHistory', 'ec2:DescribeSubnets', 'ssm:GetParameter',
-      'pricing:GetProducts', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'iam:PassRole',
-      'iam:CreateInstanceProfile', 'iam:TagInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile',
-      'iam:DeleteInstanceProfile', 'iam:GetInstanceProfile', 'eks:DescribeCluster',
+      'ec2:DescribeCapacityReservations', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeInstanceTypeOfferings',
+      'ec2:DescribeInstanceTypes', 'ec2:DescribeLaunchTemplates', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSpotPriceHistory',
+      'ec2:DescribeSubnets', 'ssm:GetParameter', 'pricing:GetProducts', 'sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+      'iam:PassRole', 'iam:CreateInstanceProfile', 'iam:TagInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile',
+      'iam:DeleteInstanceProfile', 'iam:ListInstanceProfiles', 'iam:GetInstanceProfile', 'eks:DescribeCluster',
     ]));
     const by = (sid: string) => doc.Statement.find((s: any) => s.Sid === sid);
     expect(by('AllowPassingInstanceRole').Resource).toMatch(/use1-karpenter-node$/);
@@ -142,24 +142,28 @@ describe('Karpenter', () => {
     expect(by('AllowAPIServerEndpointDiscovery').Resource).toMatch(/:use1$/);
     for (const sid of ['AllowScopedEC2InstanceActionsWithTags', 'AllowScopedResourceCreationTagging']) {
       expect(by(sid).Condition.StringEquals['aws:RequestTag/kubernetes.io/cluster/production-us-east-1']).toBe('owned');
+      expect(by(sid).Condition.StringEquals['aws:RequestTag/eks:eks-cluster-name']).toBe('production-us-east-1');
     }
     expect(by('AllowScopedDeletion').Condition.StringEquals).toEqual({ 'aws:ResourceTag/kubernetes.io/cluster/production-us-east-1': 'owned' });
+    expect(by('AllowScopedInstanceProfileActions').Resource).toBe('arn:aws:iam::210987654321:instance-profile/*');
     expect(by('AllowRegionalReadActions').Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'us-east-1' } });
     const [assoc] = mocks.ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').filter(r => r.name === 'use1-karpenter').map(r => r.inputs);
     expect([assoc.namespace, assoc.serviceAccount]).toEqual(['kube-system', 'karpenter']);
   });
 
-  test('the policy has the 15 statements of Karpenter\'s cloudformation.yaml, and types no account id', () => {
+  test('the policy has the 17 statements of Karpenter v1.9\'s cloudformation.yaml, its account read from the node role\'s ARN', () => {
     const doc = karpenterControllerPolicy({
-      clusterName: 'c', region: 'eu-west-1', interruptionQueueArn: 'q', nodeRoleArn: 'r', clusterArn: 'k',
+      clusterName: 'c', region: 'eu-west-1', interruptionQueueArn: 'q', nodeRoleArn: 'arn:aws:iam::123456789012:role/n', clusterArn: 'k',
     });
     expect(doc.Statement.map(s => s.Sid)).toEqual([
-      'AllowScopedEC2InstanceActions', 'AllowScopedEC2InstanceActionsWithTags', 'AllowScopedResourceCreationTagging', 'AllowScopedResourceTagging',
-      'AllowScopedDeletion', 'AllowRegionalReadActions', 'AllowSSMReadActions', 'AllowPricingReadActions', 'AllowInterruptionQueueActions',
-      'AllowPassingInstanceRole', 'AllowScopedInstanceProfileCreationActions', 'AllowScopedInstanceProfileTagActions',
-      'AllowScopedInstanceProfileActions', 'AllowInstanceProfileReadActions', 'AllowAPIServerEndpointDiscovery',
+      'AllowScopedEC2InstanceAccessActions', 'AllowScopedEC2LaunchTemplateAccessActions', 'AllowScopedEC2InstanceActionsWithTags',
+      'AllowScopedResourceCreationTagging', 'AllowScopedResourceTagging', 'AllowScopedDeletion', 'AllowPassingInstanceRole',
+      'AllowScopedInstanceProfileCreationActions', 'AllowScopedInstanceProfileTagActions', 'AllowScopedInstanceProfileActions',
+      'AllowAPIServerEndpointDiscovery', 'AllowInterruptionQueueActions', 'AllowRegionalReadActions', 'AllowSSMReadActions',
+      'AllowPricingReadActions', 'AllowUnscopedInstanceProfileListAction', 'AllowInstanceProfileReadActions',
     ]);
-    expect(JSON.stringify(doc)).not.toMatch(/\d{12}/);
+    // The node role (PassRole) and the instance profiles of 4 statements: the node role's account, nowhere typed.
+    expect(JSON.stringify(doc).match(/\d{12}/g)).toEqual(Array(5).fill('123456789012'));
   });
 
   test('a pin that does not support the platform\'s Kubernetes version, and bad limits, are refused with every problem at once', () => {
