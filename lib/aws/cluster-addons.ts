@@ -161,8 +161,10 @@ export interface AddonNamespaces {
   readonly chaos?: string;
   /**
    * Flagger and flagger-loadtester: the namespace CanaryRelease's default loadtester URL
-   * (`http://flagger-loadtester.flagger-system/`) names.
-   * @default 'flagger-system'
+   * (`http://flagger-loadtester.<platform.flaggerNamespace>/`) names, so both engines read it from
+   * the platform description.
+   * @default platform.flaggerNamespace ('flagger-system')
+   * @see Platform.flaggerNamespace
    * @see CanaryReleaseProps.loadTesterUrl
    */
   readonly flagger?: string;

@@ -43,6 +43,17 @@ const releases = () => Object.fromEntries(mocks.ofType(RELEASE).map(r => [r.inpu
 beforeEach(() => mocks.reset());
 
 describe('ClusterAddons defaults', () => {
+  test('Flagger installs in the platform\'s flaggerNamespace, the one CanaryRelease\'s load tester URL names', async () => {
+    const renamed = Platform.fromDescription({ ...PRODUCTION, flaggerNamespace: 'progressive-delivery' });
+    const vpc = new MultiAzVpc('pd1', { region: renamed.region('us-east-1') });
+    const cluster = new RegionalCluster('pd1', { vpc, publicAccessCidrs: ['198.18.7.0/28'] });
+    const a = new ClusterAddons('pd1', { vpc, cluster });
+    await settle(mocks, a.urn, ...Object.values(a.releases).map(r => r.urn));
+    expect(a.namespaces.flagger).toBe('progressive-delivery');
+    expect(await valueOf(a.releases.flagger.namespace)).toBe('progressive-delivery');
+    expect(await valueOf(a.releases['flagger-loadtester'].namespace)).toBe('progressive-delivery');
+  });
+
   test('resolved fields', async () => {
     const a = await build();
     expect(a.versions).toEqual({

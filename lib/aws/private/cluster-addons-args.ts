@@ -82,7 +82,7 @@ export function resolveClusterAddonsArgs(name: string, args: ClusterAddonsArgs):
     monitoring: args.namespaces?.monitoring ?? platform.monitoringNamespace,
     prometheusOperator: args.namespaces?.prometheusOperator ?? 'prometheus-operator',
     chaos: args.namespaces?.chaos ?? platform.chaosNamespace,
-    flagger: args.namespaces?.flagger ?? 'flagger-system',
+    flagger: args.namespaces?.flagger ?? platform.flaggerNamespace,
     certManager: args.namespaces?.certManager ?? 'cert-manager',
   };
   namespaceProblems(problems, namespaces, args.reservedNamespaces ?? []);
