@@ -74,6 +74,31 @@ export const Capability = {
    * @see https://prometheus.io/docs/prometheus/latest/querying/basics/
    */
   metrics: (producer: MetricProducer): CapabilityName => `metrics:${producer}`,
+  /**
+   * Packets from this region's VPC reach the VPC of `region` and come back: a route to that VPC's
+   * CIDR in every private route table at both ends (VPC peering or a Transit Gateway), and
+   * security groups that admit the flows' ports from the peer's CIDR (security groups cannot
+   * reference a group in another region). Required by an object whose traffic crosses into
+   * another region of the platform (a NetworkPolicy or a load balancer's source ranges naming
+   * that region's VPC CIDR); the runtime model reads it for the flows between regions.
+   * @see https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-routing.html
+   * @see https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html
+   */
+  crossRegionRoutes: (region: string): CapabilityName => `network:cross-region-routes:${region}`,
+  /**
+   * Names under the private DNS zone `zone` (e.g. `nines.internal`) resolve from the cluster's
+   * VPC: a Route53 private hosted zone associated with that VPC (resolved by the VPC's
+   * Route 53 Resolver, which CoreDNS forwards to).
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-private.html
+   */
+  dns: (zone: string): CapabilityName => `dns:${zone}`,
+  /**
+   * A controller publishes, in the private zone `zone`, the name a Service asks for with the
+   * `external-dns.alpha.kubernetes.io/hostname` annotation (external-dns with a Route53 provider
+   * limited to that zone).
+   * @see https://kubernetes-sigs.github.io/external-dns/latest/docs/annotations/annotations/
+   */
+  dnsRecords: (zone: string): CapabilityName => `dns-records:${zone}`,
 } as const;
 
 /**
@@ -234,7 +259,12 @@ export function fixFor(capability: CapabilityName): string {
   const what = hint[capability]
     ?? (capability.startsWith('storage-class:') ? `a StorageClass ${JSON.stringify(capability.slice('storage-class:'.length))}`
       : capability.startsWith('nodes:') ? `nodes (a node group or NodePool) in zone ${capability.slice('nodes:'.length)}`
-        : `a producer of ${capability}`);
+        : capability.startsWith('network:cross-region-routes:')
+          ? `routes to the VPC of ${capability.slice('network:cross-region-routes:'.length)} (CrossRegionNetwork: VPC peering, routes in every private route table, security group rules for the peer CIDRs)`
+          : capability.startsWith('dns:') ? `the Route53 private hosted zone ${capability.slice('dns:'.length)} associated with the region's VPC (PrivateZone)`
+            : capability.startsWith('dns-records:')
+              ? `external-dns publishing Service hostnames into the private zone ${capability.slice('dns-records:'.length)} (ClusterAddons with privateZone)`
+              : `a producer of ${capability}`);
   return `install ${what}; a cluster you bring declares it in the platform description's capabilities (${JSON.stringify(capability)})`;
 }
 

@@ -1,7 +1,7 @@
 import { ApiObject, Testing } from 'cdk8s';
 import {
   addonVersionProblems, ADDON_KUBERNETES_SUPPORT, Capability, Checks, Criticality, DEFAULT_KUBERNETES_VERSION, EKS_RELEASE_CALENDAR,
-  eksSupportStatus, fieldsNewerThan, ninesClusterCapabilities, Platform, PlatformDescription, RegionChart, requirementsOf, ResilientService,
+  eksSupportStatus, fieldsNewerThan, fixFor, ninesClusterCapabilities, Platform, PlatformDescription, RegionChart, requirementsOf, ResilientService,
 } from '../../lib';
 import { ClusterAddons, MultiAzVpc, RegionalCluster } from '../../lib/aws';
 import { DEFAULT_ADDON_CHART_VERSIONS } from '../../lib/aws/cluster-addons';
@@ -64,6 +64,15 @@ describe('the capability contract at synth (NINES-CAP-01)', () => {
       .map(r => r.capability)).toEqual(['mesh:istio', 'mesh:istio-cni']);
     expect(requirementsOf({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', labels: { 'istio-injection': 'enabled' } } }, { meshCni: false })
       .map(r => r.capability)).toEqual(['mesh:istio']);
+  });
+
+  test('the capabilities between regions are named per peer region and per private zone', () => {
+    expect(Capability.crossRegionRoutes('eu-west-1')).toBe('network:cross-region-routes:eu-west-1');
+    expect(Capability.dns('nines.internal')).toBe('dns:nines.internal');
+    expect(Capability.dnsRecords('nines.internal')).toBe('dns-records:nines.internal');
+    expect(fixFor(Capability.crossRegionRoutes('eu-west-1'))).toBe('install routes to the VPC of eu-west-1 (CrossRegionNetwork: VPC peering, '
+      + 'routes in every private route table, security group rules for the peer CIDRs); a cluster you bring declares it in the platform '
+      + 'description\'s capabilities ("network:cross-region-routes:eu-west-1")');
   });
 
   test('a capability name list that is not a list is refused by the platform', () => {
