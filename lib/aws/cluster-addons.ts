@@ -443,7 +443,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
         // Native sidecars as the platform declares them (the admission model reads the same fact).
         env: { ENABLE_NATIVE_SIDECARS: String(s.platform.mesh.nativeSidecars) },
       },
-      meshConfig: { accessLogFile: '/dev/stdout' },
+      // The platform's mesh-wide outbound policy (the traffic model reads the same fact).
+      // @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-OutboundTrafficPolicy
+      meshConfig: { accessLogFile: '/dev/stdout', outboundTrafficPolicy: { mode: s.platform.mesh.outboundTrafficPolicy } },
     }, [base, cni]);
   }
 

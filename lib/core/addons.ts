@@ -25,6 +25,23 @@ export const LOADTESTER_POD_LABELS: Readonly<Record<string, string>> = { app: 'l
 export const CHAOS_CONTROLLER_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/component': 'controller-manager' };
 
 /**
+ * The ServiceAccounts the add-ons' pods run as, as ClusterAddons installs them (release names
+ * `flagger`, `flagger-loadtester`, `chaos-mesh`, chart defaults): the identity a meshed add-on
+ * presents to AuthorizationPolicies (`<trust domain>/ns/<namespace>/sa/<account>`).
+ * - Flagger: `flagger.serviceAccountName`, the chart's full name (`flagger`) with `serviceAccount.create: true`;
+ * - flagger-loadtester: `loadtester.fullname` (the release name, which contains the chart name);
+ * - Chaos Mesh's controller manager: `controllerManager.serviceAccount`, `chaos-controller-manager`.
+ * @see https://github.com/fluxcd/flagger/blob/main/charts/flagger/templates/_helpers.tpl
+ * @see https://github.com/fluxcd/flagger/blob/main/charts/loadtester/templates/deployment.yaml
+ * @see https://github.com/chaos-mesh/chaos-mesh/blob/master/helm/chaos-mesh/values.yaml
+ */
+export const FLAGGER_SERVICE_ACCOUNT = 'flagger';
+/** flagger-loadtester's ServiceAccount (see {@link FLAGGER_SERVICE_ACCOUNT}). */
+export const LOADTESTER_SERVICE_ACCOUNT = 'flagger-loadtester';
+/** Chaos Mesh controller manager's ServiceAccount (see {@link FLAGGER_SERVICE_ACCOUNT}). */
+export const CHAOS_CONTROLLER_SERVICE_ACCOUNT = 'chaos-controller-manager';
+
+/**
  * Whether the pods of an add-on namespace the app does not declare run in the mesh, as far as the
  * platform description tells. On the library's AWS cluster (no `capabilities` declared) ClusterAddons
  * labels Flagger's namespace `istio-injection: enabled` (flagger-loadtester must call the canaries,

@@ -129,7 +129,23 @@ export interface MeshDescription {
    * @default false
    */
   readonly nativeSidecars?: boolean;
+  /**
+   * The mesh-wide `outboundTrafficPolicy` (istiod's `meshConfig.outboundTrafficPolicy.mode`): what a
+   * sidecar does with a connection to a host outside the service registry (the cluster's Services
+   * and the ServiceEntries) when no `Sidecar` resource of its own sets a mode. `REGISTRY_ONLY`
+   * sends it to the BlackHoleCluster (refused); `ALLOW_ANY` forwards it through the
+   * PassthroughCluster. The Sidecars the library renders for its services set `REGISTRY_ONLY`
+   * themselves whatever this says; this governs the other meshed pods (databases, brokers, poolers
+   * without a Sidecar). The traffic model and the AWS side (istiod's values) both read it.
+   * @default 'ALLOW_ANY' (Istio's own default)
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-OutboundTrafficPolicy-Mode
+   * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/
+   */
+  readonly outboundTrafficPolicy?: OutboundTrafficPolicyMode;
 }
+
+/** Istio's outbound traffic policy modes (MeshConfig and Sidecar `outboundTrafficPolicy.mode`). */
+export type OutboundTrafficPolicyMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
 
 /**
  * The platform-wide settings with every default resolved: the one place the defaults of a
@@ -162,7 +178,7 @@ export function resolvePlatformSettings(d: Partial<PlatformDescription> = {}): P
     flaggerNamespace: d.flaggerNamespace ?? 'flagger-system',
     clusterDomain: d.clusterDomain ?? 'cluster.local',
     kubernetesVersion: d.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
-    mesh: { cni: d.mesh?.cni ?? true, nativeSidecars: d.mesh?.nativeSidecars ?? false },
+    mesh: { cni: d.mesh?.cni ?? true, nativeSidecars: d.mesh?.nativeSidecars ?? false, outboundTrafficPolicy: d.mesh?.outboundTrafficPolicy ?? 'ALLOW_ANY' },
     clusterMetrics: {
       kubeStateMetrics: d.clusterMetrics?.kubeStateMetrics ?? true,
       kubelet: d.clusterMetrics?.kubelet ?? true,
@@ -348,6 +364,9 @@ export class Platform implements PlatformSettings {
       if (v !== undefined) problems.when(!isDnsLabel(v), ns, v, 'is not a namespace name', 'use a DNS label');
     }
     if (description.runbookBaseUrl !== undefined) problems.addAll(runbookBaseUrlProblems(description.runbookBaseUrl));
+    const outbound = description.mesh?.outboundTrafficPolicy;
+    problems.when(outbound !== undefined && outbound !== 'ALLOW_ANY' && outbound !== 'REGISTRY_ONLY', 'mesh.outboundTrafficPolicy', outbound,
+      'is not an Istio outbound traffic policy mode', 'use "REGISTRY_ONLY" (only registered hosts) or "ALLOW_ANY"');
     if (description.kubernetesVersion !== undefined) {
       problems.when(!/^1\.\d{2}$/.test(String(description.kubernetesVersion)), 'kubernetesVersion', description.kubernetesVersion,
         'is not a Kubernetes minor version', `use "1.NN", e.g. "${DEFAULT_KUBERNETES_VERSION}"`)

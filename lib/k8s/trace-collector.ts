@@ -115,6 +115,12 @@ export class TraceCollector extends Construct {
       to: { namespace: this.namespace, podLabels: samplerSel },
       ports: grpc,
       why: 'the gateway load-balances spans by trace id to the tail samplers',
+    }, {
+      kind: 'telemetry',
+      from: { namespace: this.namespace, podLabels: samplerSel },
+      to: { name: `the trace backend (${props.exporter.endpoint})`, cidrs: s.exporterCidrs, hosts: [exporterHost(props.exporter.endpoint)] },
+      ports: [{ port: s.exporterPort }],
+      why: 'the samplers export the kept traces to the trace backend',
     }]);
     const samplerScope = new Construct(this, 'Sampler');
     this.sampler = this.tier(samplerScope, s, context, {
@@ -196,6 +202,11 @@ const COLLECTOR_PORTS = [
   { name: 'health', port: OTEL_PORTS.health },
   { name: 'metrics', port: OTEL_PORTS.metrics },
 ];
+
+/** The host name of an exporter endpoint (`host:port` for otlp, a URL for otlphttp). */
+function exporterHost(endpoint: string): string {
+  return endpoint.replace(/^[a-z]+:\/\//, '').replace(/[:/].*$/, '');
+}
 
 /** A short stable hash (sha256, first 8 hex digits) of a string. */
 function hash(text: string): string {

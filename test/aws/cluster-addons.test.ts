@@ -211,6 +211,8 @@ describe('ClusterAddons defaults', () => {
     expect(r['istio-base'].values).toEqual({ defaultRevision: 'default' });
     // The platform's mesh mode: Istio CNI (no privileged istio-init), classic sidecars.
     expect(r.istiod.values.pilot).toEqual({ autoscaleMin: 2, replicaCount: 2, cni: { enabled: true }, env: { ENABLE_NATIVE_SIDECARS: 'false' } });
+    // The platform's mesh-wide outbound policy (default Istio's ALLOW_ANY), the one the traffic model reads.
+    expect(r.istiod.values.meshConfig).toEqual({ accessLogFile: '/dev/stdout', outboundTrafficPolicy: { mode: 'ALLOW_ANY' } });
     expect(r['istio-cni'].values).toEqual({});
     expect(r['chaos-mesh'].values.chaosDaemon).toEqual({ runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' });
     expect(r['chaos-mesh'].values.dashboard).toEqual({ create: false });

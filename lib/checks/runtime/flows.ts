@@ -3,12 +3,16 @@ import { IConstruct } from 'constructs';
 /** What a flow is for (messages and the README group flows by it). */
 export type FlowKind =
   | 'dependency' | 'dns' | 'istiod' | 'probe' | 'scrape' | 'canary-analysis' | 'canary-load-test' | 'chaos-status-check'
-  | 'replication' | 'quorum' | 'kubernetes-api' | 'alertmanager-peers' | 'alerting' | 'thanos-store';
+  | 'replication' | 'quorum' | 'kubernetes-api' | 'alertmanager-peers' | 'alerting' | 'thanos-store' | 'telemetry';
 
-/** One end of a declared flow: pods by namespace and labels, or addresses outside the cluster. */
+/**
+ * One end of a declared flow: pods by namespace and labels, or addresses outside the cluster
+ * (with the host names the caller dials there, when it dials names: a meshed caller's sidecar
+ * must find them in the service registry under REGISTRY_ONLY).
+ */
 export type DeclaredFlowEnd =
   | { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> }
-  | { readonly name: string; readonly cidrs: readonly string[] };
+  | { readonly name: string; readonly cidrs: readonly string[]; readonly hosts?: readonly string[] };
 
 /** A flow a construct's own parts need at run time (its members replicating, electing, reaching the API server). */
 export interface DeclaredFlow {

@@ -7,24 +7,32 @@
  * service included), DNS and istiod from every pod, kubelet probes, Prometheus to every
  * ServiceMonitor target, Flagger and its load tester to Prometheus, Chaos Mesh's status checks to
  * Prometheus, Prometheus to Alertmanager and the Alertmanager peers, Thanos Query to the local
- * Prometheus stores, and the flows constructs declare for their parts (replication and quorum
- * peers, the Kubernetes API).
+ * Prometheus stores (and the other regions' across their VPCs), telemetry exporters (a container
+ * with the OTel SDK's endpoint variable) to the collector behind that Service, and the flows
+ * constructs declare for their parts (replication and quorum peers, the Kubernetes API, the log
+ * shipper's and the trace samplers' outputs).
  *
  * Filters, in path order:
  * 1. NetworkPolicy egress at the source and ingress at the destination (both ends, when the pods
  *    are the app's): a pod selected by a policy of a direction is isolated for it and only what a
  *    rule admits passes; traffic from the node (kubelet probes) always passes.
  *    @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
- * 2. Istio Sidecar egress at a meshed source: a host outside `egress.hosts` is refused under
- *    REGISTRY_ONLY and leaves through the passthrough cluster (plaintext, no mTLS) under ALLOW_ANY.
+ * 2. Istio Sidecar egress at a meshed source, under the Sidecar's outbound policy or else the
+ *    mesh's (the platform's `mesh.outboundTrafficPolicy`): under REGISTRY_ONLY a host outside the
+ *    registry (the cluster's Services, ServiceEntries exported to the caller on the port) or
+ *    outside the Sidecar's `egress.hosts` goes to the BlackHoleCluster; under ALLOW_ANY it leaves
+ *    through the passthrough cluster (plaintext, no mTLS).
  *    @see https://istio.io/latest/docs/reference/config/networking/sidecar/
+ *    @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-OutboundTrafficPolicy-Mode
  * 3. PeerAuthentication at a meshed destination (workload > namespace > root namespace, port
  *    level first): STRICT refuses a plaintext caller (outside the mesh, or its own sidecar
  *    bypassed); kubelet probes pass while Istio rewrites them (the default).
  *    @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
  *    @see https://istio.io/latest/docs/ops/configuration/mesh/app-health-check/
  * 4. AuthorizationPolicy at a meshed destination: a matching DENY refuses; with any ALLOW policy
- *    on the workload only a matching rule admits (a plaintext caller has no principal or namespace).
+ *    on the workload only a matching rule admits. A meshed caller presents its ServiceAccount
+ *    (an add-on the one its chart gives it, lib/core/addons.ts); a plaintext caller has no
+ *    principal or namespace.
  *    @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  * 5. Application allow lists that see the peer's address: PostgreSQL's pg_hba (first matching
  *    line wins) against the address the peer presents, 127.0.0.6 behind the destination's sidecar.
@@ -36,7 +44,10 @@
  * network policy agent or Calico).
  */
 import { parse } from 'yaml';
-import { CHAOS_CONTROLLER_POD_LABELS, FLAGGER_POD_LABELS, LOADTESTER_POD_LABELS, addonNamespaceMeshed } from '../../core/addons';
+import {
+  CHAOS_CONTROLLER_POD_LABELS, CHAOS_CONTROLLER_SERVICE_ACCOUNT, FLAGGER_POD_LABELS, FLAGGER_SERVICE_ACCOUNT, LOADTESTER_POD_LABELS,
+  LOADTESTER_SERVICE_ACCOUNT, addonNamespaceMeshed,
+} from '../../core/addons';
 import { Capability } from '../../core/capabilities';
 import { LABELS } from '../../core/labels';
 import { PlatformSettings } from '../../core/platform';
@@ -45,7 +56,7 @@ import { ServiceGraph } from '../../k8s/dependency';
 import { CheckedObject, LabelSelector, SelectorIndex, selects } from '../object-index';
 import { AppFinding, AppRule } from './app-rule';
 import { DeclaredFlowEnd, FlowKind, declaredFlowsOf } from './flows';
-import { PodView, RuntimeModel, podMatches } from './model';
+import { PodView, RuntimeModel, podMatches, push } from './model';
 
 /** One end of a flow. */
 export interface FlowParty {
@@ -62,6 +73,11 @@ export interface FlowParty {
   readonly exceptCidrs?: readonly string[];
   /** The node (kubelet): NetworkPolicies always admit it. */
   readonly node?: boolean;
+  /**
+   * The ServiceAccount the pods of an add-on outside the app run as (the identity their sidecar's
+   * certificate carries when they are in the mesh). The app's pods carry theirs in `pods`.
+   */
+  readonly serviceAccount?: string;
 }
 
 /** A flow the platform needs. */
@@ -72,7 +88,11 @@ export interface Flow {
   /** Destination port (a pod port number or name). */
   readonly port: number | string;
   readonly protocol: 'TCP' | 'UDP';
-  /** Mesh hosts (`namespace/fqdn`) the caller addresses, for Sidecar egress. */
+  /**
+   * Hosts the caller addresses, for Sidecar egress and the service registry: `namespace/fqdn` of
+   * a Service or a ServiceEntry (`*\/fqdn` for a name outside the cluster whose ServiceEntry may
+   * sit in any namespace).
+   */
   readonly hosts: readonly string[];
   /** The caller speaks Istio mTLS itself (Prometheus with its sidecar's certificate). */
   readonly ownMtls?: boolean;
@@ -190,10 +210,17 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
     // 3. Flows the constructs declare for their own parts.
     for (const d of declaredFlowsOf(root)) {
       const end = (x: DeclaredFlowEnd): FlowParty[] => ('cidrs' in x ? [{ label: x.name, cidrs: x.cidrs }] : partiesOf(x, `${x.namespace}/${Object.values(x.podLabels).join(',')}`));
+      const outside = 'cidrs' in d.to ? externalHosts(d.to.hosts ?? []) : [];
       for (const from of end(d.from)) {
+        // A client of the Kubernetes API dials the `kubernetes` Service of the default namespace (its in-cluster
+        // config reads KUBERNETES_SERVICE_HOST, that Service's ClusterIP), a host of the registry on every cluster.
+        // @see https://kubernetes.io/docs/tasks/run-application/access-api-from-pod/#directly-accessing-the-rest-api
+        const api = d.kind === 'kubernetes-api' ? [kubernetesApiHost(clusterDomain(from.pods))] : [];
         for (const to of end(d.to)) {
           for (const port of d.ports) {
-            flows.push({ kind: d.kind, from, to, port: port.port, protocol: port.protocol ?? 'TCP', hosts: to.pods ? hostsOf(to.pods) : [], why: d.why, postgresReplication: d.postgresReplication });
+            flows.push({
+              kind: d.kind, from, to, port: port.port, protocol: port.protocol ?? 'TCP', hosts: to.pods ? hostsOf(to.pods) : [...api, ...outside], why: d.why, postgresReplication: d.postgresReplication,
+            });
           }
         }
       }
@@ -242,7 +269,7 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
     if (canaries.length > 0) {
       flows.push({
         kind: 'canary-analysis',
-        from: { label: `Flagger (${f})`, namespace: f, labels: FLAGGER_POD_LABELS },
+        from: { label: `Flagger (${f})`, namespace: f, labels: FLAGGER_POD_LABELS, serviceAccount: FLAGGER_SERVICE_ACCOUNT },
         to,
         port: 9090,
         protocol: 'TCP',
@@ -251,7 +278,7 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
       });
       flows.push({
         kind: 'canary-analysis',
-        from: { label: `flagger-loadtester (${f})`, namespace: f, labels: LOADTESTER_POD_LABELS },
+        from: { label: `flagger-loadtester (${f})`, namespace: f, labels: LOADTESTER_POD_LABELS, serviceAccount: LOADTESTER_SERVICE_ACCOUNT },
         to,
         port: 9090,
         protocol: 'TCP',
@@ -263,7 +290,7 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
       const c = prom.platform.chaosNamespace;
       flows.push({
         kind: 'chaos-status-check',
-        from: { label: `Chaos Mesh controller (${c})`, namespace: c, labels: CHAOS_CONTROLLER_POD_LABELS },
+        from: { label: `Chaos Mesh controller (${c})`, namespace: c, labels: CHAOS_CONTROLLER_POD_LABELS, serviceAccount: CHAOS_CONTROLLER_SERVICE_ACCOUNT },
         to,
         port: 9090,
         protocol: 'TCP',
@@ -305,7 +332,7 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
         to: { label: `Thanos sidecars of ${other.name} (${other.vpcCidr})`, cidrs: [other.vpcCidr] },
         port: 10901,
         protocol: 'TCP',
-        hosts: [],
+        hosts: externalHosts(remoteStoreEndpoints(q).map(e => e.replace(/:\d+$/, ''))),
         why: `Thanos Query reads ${other.name}'s sidecars (StoreAPI, across regions)`,
       });
     }
@@ -320,7 +347,7 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
     if (port === undefined) continue;
     flows.push({
       kind: 'canary-load-test',
-      from: { label: `flagger-loadtester (${f})`, namespace: f, labels: LOADTESTER_POD_LABELS },
+      from: { label: `flagger-loadtester (${f})`, namespace: f, labels: LOADTESTER_POD_LABELS, serviceAccount: LOADTESTER_SERVICE_ACCOUNT },
       to: podParty(release.target),
       port,
       protocol: 'TCP',
@@ -328,12 +355,74 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
       why: `the load test of Canary ${release.canary.namespace}/${release.canary.name}`,
     });
   }
+  flows.push(...telemetryFlows(model));
   for (const am of alertmanagers) {
     for (const protocol of ['TCP', 'UDP'] as const) {
       flows.push({ kind: 'alertmanager-peers', from: podParty(am), to: podParty(am), port: 9094, protocol, hosts: [], why: 'Alertmanager cluster gossip (silences, notification log)' });
     }
   }
   return flows;
+}
+
+/** `*\/name` for host names outside the cluster (their ServiceEntry may sit in any namespace); `ns/name` kept. */
+function externalHosts(names: readonly string[]): string[] {
+  return names.map(h => (h.includes('/') ? h : `*/${h}`));
+}
+
+/** The registry host of the Kubernetes API: the `kubernetes` Service of the `default` namespace. */
+function kubernetesApiHost(clusterDomain: string): string {
+  return `default/kubernetes.default.svc.${clusterDomain}`;
+}
+
+/**
+ * The OpenTelemetry SDK's OTLP endpoint variables, traces first: a container that sets one exports
+ * spans there (the SDK default is `localhost`, so only a set variable makes a flow).
+ * @see https://opentelemetry.io/docs/specs/otel/protocol/exporter/#configuration-options
+ */
+const OTLP_ENDPOINT_VARIABLES = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
+
+/**
+ * Telemetry exporters to the collectors: every container whose OTel SDK endpoint variable names a
+ * Service of the app (`http://<svc>.<ns>[.svc[.<domain>]]:<port>`) sends to the pods behind it, on
+ * the Service port's target. Endpoints outside the app's Services are the exporter's own business
+ * (the collector's, the log shipper's outputs are declared by their constructs).
+ */
+function telemetryFlows(model: RuntimeModel): Flow[] {
+  const flows: Flow[] = [];
+  for (const p of model.pods) {
+    for (const c of p.spec?.containers ?? []) {
+      const env: any[] = c.env ?? [];
+      const value = OTLP_ENDPOINT_VARIABLES.map(n => env.find(e => e?.name === n)?.value).find(v => typeof v === 'string');
+      if (!value) continue;
+      const target = otlpTarget(value, p.namespace);
+      const svc = target && model.service(target.namespace, target.service);
+      if (!target || !svc?.selector) continue;
+      const sp = svc.ports.find(x => x.port === target.port) ?? (svc.ports.length === 1 ? svc.ports[0] : undefined);
+      if (!sp) continue;
+      for (const to of model.podsSelectedBy(svc.namespace, { matchLabels: { ...svc.selector } })) {
+        flows.push({
+          kind: 'telemetry',
+          from: podParty(p),
+          to: podParty(to),
+          port: sp.targetPort ?? sp.port,
+          protocol: 'TCP',
+          hosts: [`${svc.namespace}/${svc.name}.${svc.namespace}.svc.${p.platform.clusterDomain}`],
+          why: `${c.name} exports traces to ${value}`,
+        });
+      }
+    }
+  }
+  return flows;
+}
+
+/** The Service an OTLP endpoint names: `[scheme://]<service>.<namespace>[.svc[.<domain>]][:port]` (a bare `<service>` is the caller's namespace). */
+function otlpTarget(endpoint: string, callerNamespace: string): { service: string; namespace: string; port: number } | undefined {
+  const m = /^(?:(https?):\/\/)?([a-z0-9.-]+)(?::(\d+))?(?:\/.*)?$/.exec(endpoint.trim());
+  if (!m) return undefined;
+  const parts = m[2].split('.');
+  if (parts.length > 2 && parts[2] !== 'svc') return undefined;
+  const port = m[3] !== undefined ? Number(m[3]) : m[1] === 'https' ? 443 : m[1] === 'http' ? 80 : 4317;
+  return { service: parts[0], namespace: parts[1] ?? callerNamespace, port };
 }
 
 /** A Thanos Query's StoreAPI endpoints outside the cluster (`--endpoint=host:port`, not `dnssrv+`). */
@@ -368,6 +457,10 @@ class TrafficEvaluator {
   private readonly nsLabels = new Map<string, Record<string, string>>();
   private readonly sidecars = new Map<PodView, CheckedObject | undefined>();
   private readonly egressHosts = new Map<CheckedObject, Map<string, boolean>>();
+  /** ServiceEntries by exact host, by wildcard suffix (`*.example.com` under `.example.com`), and those with addresses. */
+  private readonly entriesByHost = new Map<string, CheckedObject[]>();
+  private readonly wildcardEntries: Array<{ readonly suffix: string; readonly entry: CheckedObject }> = [];
+  private readonly addressEntries: CheckedObject[] = [];
 
   /** Sidecars, PeerAuthentications and AuthorizationPolicies by the workloads they select. */
   private readonly workloadIndex = new Map<MeshPolicyKind, SelectorIndex<CheckedObject>>();
@@ -376,6 +469,14 @@ class TrafficEvaluator {
 
   constructor(private readonly model: RuntimeModel) {
     for (const np of model.ofKind('NetworkPolicy')) this.npIndex.add(np.namespace, np.json.spec?.podSelector ?? {}, np);
+    for (const se of model.ofKind('ServiceEntry')) {
+      for (const h of se.json.spec?.hosts ?? []) {
+        if (typeof h !== 'string') continue;
+        if (h.startsWith('*')) this.wildcardEntries.push({ suffix: h.slice(1), entry: se });
+        else push(this.entriesByHost, h, se);
+      }
+      if ((se.json.spec?.addresses ?? []).length > 0) this.addressEntries.push(se);
+    }
     for (const kind of MESH_POLICY_KINDS) {
       const index = new SelectorIndex<CheckedObject>();
       this.workloadIndex.set(kind, index);
@@ -459,7 +560,7 @@ class TrafficEvaluator {
     const ingress = flow.to.pods && !flow.from.node ? this.networkPolicy(flow, { direction: 'ingress' }, flow.to.pods, destPort) : undefined;
     if (ingress) return ingress;
     if (flow.kind === 'dns' || flow.kind === 'istiod') return undefined; // the proxy's own and DNS traffic bypass Sidecar and mTLS
-    const { block: sidecarBlock, mtls } = this.sidecarEgress(flow);
+    const { block: sidecarBlock, mtls } = this.sidecarEgress(flow, destPort);
     if (sidecarBlock) return sidecarBlock;
     const pa = this.peerAuthentication(flow, destPort, mtls);
     if (pa) return pa;
@@ -583,7 +684,19 @@ class TrafficEvaluator {
 
   // -- 2. Sidecar egress -------------------------------------------------------------------
 
-  private sidecarEgress(flow: Flow): { block?: Block; mtls: boolean } {
+  /**
+   * What the caller's sidecar does with the connection. The outbound policy is the Sidecar's own
+   * `outboundTrafficPolicy`, else the mesh's (`meshConfig.outboundTrafficPolicy`, the platform's
+   * `mesh.outboundTrafficPolicy`). A Sidecar with `egress` listeners makes only the hosts they list
+   * visible to the proxy. Under REGISTRY_ONLY a destination outside the registry (the cluster's
+   * Services and the ServiceEntries exported to the caller's namespace, on a declared port) or not
+   * in the Sidecar's hosts goes to the BlackHoleCluster; under ALLOW_ANY it leaves through the
+   * PassthroughCluster in plaintext.
+   * @see https://istio.io/latest/docs/reference/config/networking/sidecar/ (egress hosts, OutboundTrafficPolicy)
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-OutboundTrafficPolicy-Mode
+   * @see https://istio.io/latest/docs/reference/config/networking/service-entry/ (hosts, ports, exportTo)
+   */
+  private sidecarEgress(flow: Flow, destPort: number | undefined): { block?: Block; mtls: boolean } {
     const from = flow.from.pods;
     if (!from) {
       // Add-ons outside the app: meshed when their namespace is (a Namespace the app declares), else
@@ -599,24 +712,92 @@ class TrafficEvaluator {
     }
     const outboundCaptured = from.meshed && from.annotations['traffic.sidecar.istio.io/includeOutboundIPRanges'] !== '';
     if (!outboundCaptured) return { mtls: flow.ownMtls === true };
-    if (flow.to.cidrs) return { mtls: false };
     const sidecar = this.sidecarFor(from);
-    if (!sidecar) return { mtls: true };
-    const listed = flow.hosts.some(h => this.egressListed(sidecar, h));
-    if (listed) return { mtls: true };
-    const mode = sidecar.json.spec?.outboundTrafficPolicy?.mode ?? 'ALLOW_ANY';
-    if (mode === 'REGISTRY_ONLY') {
-      return {
-        mtls: false,
-        block: {
-          object: sidecar,
-          why: `Istio Sidecar ${sidecar.namespace}/${sidecar.name} (REGISTRY_ONLY) does not list ${flow.hosts[0] ?? flow.to.label} in egress.hosts, so ${from.workload}'s proxy refuses the connection`,
-          fix: `add "${flow.hosts[0] ?? `${flow.to.namespace}/*`}" to the Sidecar's egress hosts (declare the call with dependOn)`,
-        },
-      };
+    const own: string | undefined = sidecar?.json.spec?.outboundTrafficPolicy?.mode;
+    const mode = own ?? from.platform.mesh.outboundTrafficPolicy;
+    const policy = own ? `Istio Sidecar ${sidecar!.namespace}/${sidecar!.name} (REGISTRY_ONLY)` : 'the mesh\'s outboundTrafficPolicy REGISTRY_ONLY (platform mesh.outboundTrafficPolicy)';
+    if (flow.to.cidrs) {
+      // Outside the cluster: no mesh certificate either way.
+      if (mode !== 'REGISTRY_ONLY') return { mtls: false };
+      const registered = this.registered(flow, from.namespace, destPort);
+      if (registered.length === 0) {
+        const names = flow.hosts.map(h => h.split('/').slice(1).join('/'));
+        const what = names.length > 0 ? names.join(', ') : flow.to.cidrs.join(', ');
+        return {
+          mtls: false,
+          block: {
+            object: own ? sidecar! : from.source,
+            why: `${what} on port ${flow.port} is in no ServiceEntry exported to namespace ${from.namespace}, and under ${policy} ${from.workload}'s proxy sends a connection outside the service registry to the BlackHoleCluster`,
+            fix: names.length > 0
+              ? `register ${names.map(n => JSON.stringify(n)).join(', ')} on port ${flow.port} with a ServiceEntry exported to ${from.namespace} (an ExternalEndpoint with those hosts and ports)`
+              : `name the host the caller dials and register it with a ServiceEntry (an ExternalEndpoint), or register the addresses ${flow.to.cidrs.join(', ')} on port ${flow.port} (ServiceEntry spec.addresses)`,
+          },
+        };
+      }
+      if (sidecar && !registered.some(r => this.egressListed(sidecar, r))) {
+        return { mtls: false, block: this.notListed(flow, from, sidecar, registered[0], own !== undefined) };
+      }
+      return { mtls: false };
     }
+    if (!sidecar) {
+      // Every Service of the cluster is in the registry; a destination reached by Pod IP without one is not.
+      if (mode === 'REGISTRY_ONLY' && flow.hosts.length === 0) {
+        return {
+          mtls: false,
+          block: {
+            object: from.source,
+            why: `no Service selects ${flow.to.label}, so under ${policy} ${from.workload}'s proxy sends a connection to its Pod IPs to the BlackHoleCluster`,
+            fix: `select ${flow.to.label} with a (headless) Service and call it by that name`,
+          },
+        };
+      }
+      return { mtls: true };
+    }
+    if (flow.hosts.some(h => this.egressListed(sidecar, h))) return { mtls: true };
+    if (mode === 'REGISTRY_ONLY') return { mtls: false, block: this.notListed(flow, from, sidecar, flow.hosts[0], own !== undefined) };
     // ALLOW_ANY: the passthrough cluster forwards in plaintext.
     return { mtls: false };
+  }
+
+  private notListed(flow: Flow, from: PodView, sidecar: CheckedObject, host: string | undefined, own: boolean): Block {
+    const mode = own ? '(REGISTRY_ONLY)' : '(the mesh\'s outboundTrafficPolicy REGISTRY_ONLY, platform mesh.outboundTrafficPolicy)';
+    return {
+      object: sidecar,
+      why: `Istio Sidecar ${sidecar.namespace}/${sidecar.name} ${mode} does not list ${host ?? flow.to.label} in egress.hosts, so ${from.workload}'s proxy refuses the connection`,
+      fix: `add "${host ?? `${flow.to.namespace}/*`}" to the Sidecar's egress hosts (declare the call with dependOn)`,
+    };
+  }
+
+  /**
+   * The registry hosts (`<ServiceEntry namespace>/<fqdn>`) a flow outside the cluster reaches: its host names in
+   * a ServiceEntry exported to `namespace` with the port, or (no names) its addresses in a ServiceEntry's `addresses`.
+   * `exportTo` unset is every namespace (meshConfig.defaultServiceExportTo, `*` by default); `.` its own; `~` none.
+   */
+  private registered(flow: Flow, namespace: string, port: number | undefined): string[] {
+    const visible = (se: CheckedObject) => {
+      const to: string[] = se.json.spec?.exportTo ?? ['*'];
+      const portOk = port === undefined || (se.json.spec?.ports ?? []).some((p: any) => Number(p.number) === port);
+      return portOk && to.some(x => x === '*' || x === namespace || (x === '.' && se.namespace === namespace));
+    };
+    const out: string[] = [];
+    for (const h of flow.hosts) {
+      const name = h.split('/').slice(1).join('/');
+      // A Service of the cluster is in the registry (the app's, and the API server's `kubernetes` in `default`).
+      const svc = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\./.exec(name);
+      if (svc) {
+        if (this.model.service(svc[2], svc[1]) || (svc[2] === 'default' && svc[1] === 'kubernetes')) out.push(`${svc[2]}/${name}`);
+        continue;
+      }
+      const entries = [...(this.entriesByHost.get(name) ?? []), ...this.wildcardEntries.filter(w => name.endsWith(w.suffix)).map(w => w.entry)];
+      for (const se of entries) if (visible(se)) out.push(`${se.namespace}/${name}`);
+    }
+    if (flow.hosts.length === 0) {
+      for (const se of this.addressEntries) {
+        const addresses: string[] = se.json.spec.addresses;
+        if (visible(se) && flow.to.cidrs!.every(c => addresses.some(a => cidrContains(a.includes('/') ? a : `${a}/32`, c)))) out.push(`${se.namespace}/*`);
+      }
+    }
+    return out;
   }
 
   /** Whether a Sidecar's `egress.hosts` list a mesh host (memoised: many flows share a Sidecar and a host). */
@@ -625,8 +806,10 @@ class TrafficEvaluator {
     if (!listed) this.egressHosts.set(sidecar, listed = new Map());
     let hit = listed.get(host);
     if (hit === undefined) {
-      const patterns: string[] = (sidecar.json.spec?.egress ?? []).flatMap((e: any) => e.hosts ?? []);
-      listed.set(host, hit = patterns.some(pattern => hostMatches(pattern, host, sidecar.namespace)));
+      // A Sidecar without egress listeners leaves every host visible (the mesh-wide default).
+      const egress: any[] | undefined = sidecar.json.spec?.egress;
+      const patterns: string[] = (egress ?? []).flatMap((e: any) => e.hosts ?? []);
+      listed.set(host, hit = egress === undefined || patterns.some(pattern => hostMatches(pattern, host, sidecar.namespace)));
     }
     return hit;
   }
@@ -697,15 +880,30 @@ class TrafficEvaluator {
     const root = to.platform.meshNamespace;
     const applicable = [...this.selectingWorkload('AuthorizationPolicy', to), ...this.namespaceWide('AuthorizationPolicy', to.namespace),
       ...(to.namespace === root ? [] : [...this.selectingWorkload('AuthorizationPolicy', to, root), ...this.namespaceWide('AuthorizationPolicy', root)])];
-    const source = { namespace: mtls ? flow.from.namespace : undefined, principal: mtls && flow.from.pods ? `cluster.local/ns/${flow.from.pods.namespace}/sa/${flow.from.pods.serviceAccount}` : undefined };
+    // The caller's identity: its sidecar's certificate names its ServiceAccount (the app's pods carry theirs; an
+    // add-on's comes from its chart, see lib/core/addons.ts); a plaintext caller has neither principal nor namespace.
+    const account = flow.from.pods?.serviceAccount ?? flow.from.serviceAccount;
+    const source = {
+      namespace: mtls ? flow.from.namespace : undefined,
+      principal: mtls && account && flow.from.namespace ? principalOf(flow.from.namespace, account) : undefined,
+    };
+    const any = (patterns: string[] | undefined, value: string | undefined) =>
+      value !== undefined && (patterns ?? []).some(x => istioStringMatch(x, value));
     const ruleMatches = (rule: any) => {
       const fromOk = !rule.from || rule.from.some((f: any) => {
         const s = f.source ?? {};
-        if (s.namespaces && !(source.namespace && s.namespaces.includes(source.namespace))) return false;
-        if (s.principals && !(source.principal && s.principals.some((x: string) => x === '*' ? true : x === source.principal))) return false;
+        if (s.namespaces && !any(s.namespaces, source.namespace)) return false;
+        if (s.notNamespaces && any(s.notNamespaces, source.namespace)) return false;
+        if (s.principals && !any(s.principals, source.principal)) return false;
+        if (s.notPrincipals && any(s.notPrincipals, source.principal)) return false;
         return true;
       });
-      const toOk = !rule.to || rule.to.some((t: any) => !t.operation?.ports || (port !== undefined && t.operation.ports.includes(String(port))));
+      const toOk = !rule.to || rule.to.some((t: any) => {
+        const op = t.operation ?? {};
+        if (op.ports && !(port !== undefined && op.ports.includes(String(port)))) return false;
+        if (op.notPorts && port !== undefined && op.notPorts.includes(String(port))) return false;
+        return true;
+      });
       return fromOk && toOk;
     };
     for (const ap of applicable.filter(a => a.json.spec?.action === 'DENY')) {
@@ -718,7 +916,7 @@ class TrafficEvaluator {
     return {
       object: allows[0],
       why: `AuthorizationPolicy ${allows[0].namespace}/${allows[0].name} (ALLOW) has no rule admitting ${flow.from.label} on port ${flow.port}${mtls ? '' : ' (a plaintext caller has no principal or namespace to match)'}`,
-      fix: `add a rule with source ${mtls ? `principals ["${source.principal ?? `cluster.local/ns/${flow.from.namespace}/sa/<its service account>`}"]` : 'identity (the caller must use mTLS first)'} and port ${flow.port}`,
+      fix: `add a rule with source ${mtls ? `principals ["${source.principal ?? principalOf(flow.from.namespace ?? '<its namespace>', '<its service account>')}"]` : 'identity (the caller must use mTLS first)'} and port ${flow.port}`,
     };
   }
 
@@ -786,6 +984,27 @@ function workloadSelectorOf(kind: MeshPolicyKind, o: CheckedObject): LabelSelect
   const spec = o.json.spec ?? {};
   if (kind === 'Sidecar') return spec.workloadSelector ? { matchLabels: spec.workloadSelector.labels ?? {} } : undefined;
   return spec.selector ?? undefined;
+}
+
+/**
+ * The SPIFFE principal Istio gives a workload: `<trust domain>/ns/<namespace>/sa/<service account>`, in the
+ * default trust domain `cluster.local` (MeshConfig.trustDomain, which the platform leaves at its default).
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source
+ * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig (trustDomain)
+ */
+function principalOf(namespace: string, serviceAccount: string): string {
+  return `cluster.local/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/**
+ * An AuthorizationPolicy string match: exact, prefix (`abc*`), suffix (`*abc`) or presence (`*`).
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source
+ */
+function istioStringMatch(pattern: string, value: string): boolean {
+  if (pattern === '*') return value !== '';
+  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
+  if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
+  return pattern === value;
 }
 
 function isolates(np: CheckedObject, direction: 'ingress' | 'egress'): boolean {
@@ -857,7 +1076,8 @@ function cidrOverlaps(a: string, b: string): boolean {
 export const TRAFFIC_BLOCKED_RULE: AppRule = {
   id: 'NINES-RT-NET-01',
   severity: 'error',
-  description: 'Every flow the platform needs (dependOn, DNS, istiod, probes, scrapes, canary analysis, chaos status checks, replication and quorum peers, the Kubernetes API, Alertmanager) passes NetworkPolicies at both ends, Sidecar egress, PeerAuthentication, AuthorizationPolicies and application allow lists',
+  description: 'Every flow the platform needs (dependOn, DNS, istiod, probes, scrapes, canary analysis, chaos status checks, replication and quorum peers, the Kubernetes API, Alertmanager, Thanos stores, telemetry exporters and outputs) '
+    + 'passes NetworkPolicies at both ends, Sidecar egress and the service registry, PeerAuthentication, AuthorizationPolicies and application allow lists',
   checkApp(model) {
     return trafficOf(model).blocked.map(({ flow, block }): AppFinding => ({
       object: block.object,

@@ -69,7 +69,7 @@ describe('NINES-RT-ADM-01: pods as admitted, with what the mesh injects', () => 
   });
 
   test('Pod Security Standards: baseline refuses NET_ADMIN and hostPath; restricted also root and escalation', () => {
-    const classic = admittedSpec({ securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [] }, true, { cni: false, nativeSidecars: false });
+    const classic = admittedSpec({ securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [] }, true, { cni: false, nativeSidecars: false, outboundTrafficPolicy: 'ALLOW_ANY' });
     expect(podSecurityViolations('baseline', classic).map(v => v.detail)).toEqual(['init container "istio-init" adds NET_ADMIN, NET_RAW']);
     expect(podSecurityViolations('privileged', classic)).toEqual([]);
     const spec = { volumes: [{ name: 'logs', hostPath: { path: '/var/log' } }], containers: [{ name: 'c', securityContext: { runAsUser: 0 } }] };

@@ -15,7 +15,7 @@ describe('runtime model', () => {
     expect(model.namespace('elsewhere')).toEqual({ name: 'elsewhere', labels: {}, enforce: 'privileged', enforceVersion: 'latest', injection: false });
     const pods = model.workload('orders', 'Deployment', 'order-service')!;
     expect(pods.meshed).toBe(true);
-    expect(pods.platform.mesh).toEqual({ cni: true, nativeSidecars: false });
+    expect(pods.platform.mesh).toEqual({ cni: true, nativeSidecars: false, outboundTrafficPolicy: 'ALLOW_ANY' });
     expect(pods.serviceAccount).toBe('order-service');
     expect(pods.ports.map(p => p.name)).toEqual(['http', 'metrics']);
   });
@@ -29,7 +29,7 @@ describe('runtime model', () => {
     const { app } = regionChart();
     const chart = new RegionChart(app, 'classic', { region: platform.region('us-east-1') });
     new ResilientService(chart, 'svc', { image: 'r/svc:1.0.0', tier: Criticality.MEDIUM, namespace: 'shop' });
-    expect(Checks.of(app).model().workload('shop', 'Deployment', 'svc')!.platform.mesh).toEqual({ cni: false, nativeSidecars: true });
+    expect(Checks.of(app).model().workload('shop', 'Deployment', 'svc')!.platform.mesh).toEqual({ cni: false, nativeSidecars: true, outboundTrafficPolicy: 'ALLOW_ANY' });
   });
 
   test('a pod that opts out of injection is not meshed', () => {

@@ -1,20 +1,35 @@
-import { ApiObject, App, JsonPatch } from 'cdk8s';
-import { Bulkhead, Checks, Criticality, PatroniCluster, Platform, RegionChart, ResilientService, ServiceLevelObjective, Sli } from '../../../lib';
+import { ApiObject, App, JsonPatch, Testing } from 'cdk8s';
+import {
+  Bulkhead, Checks, Criticality, ExternalEndpoint, PatroniCluster, Platform, RegionChart, ResilientService, ServiceLevelObjective, Sli,
+  TraceCollector,
+} from '../../../lib';
 import { formatFinding } from '../../../lib/checks/checks';
 import { deriveFlows, trafficOf } from '../../../lib/checks/runtime';
 import { addonNamespaceMeshed } from '../../../lib/core/addons';
 import { CanaryRelease } from '../../../lib/k8s/canary-release';
 import { PRODUCTION } from '../../../stacks/platform';
 import { buildRegion } from '../../../stacks/reference-platform';
-import { regionChart } from '../../k8s/helpers';
+import { PLATFORM, regionChart, withoutClusterObjects } from '../../k8s/helpers';
 
 const NET = 'NINES-RT-NET-01';
 const UNUSED = 'NINES-RT-NET-02';
 const image = (name: string) => `registry.example.com/shop/${name}:1.0.0`;
 
+/** The test platform with the mesh's outboundTrafficPolicy set to `mode`. */
+function chartWithOutboundPolicy(mode: 'ALLOW_ANY' | 'REGISTRY_ONLY') {
+  const app = Testing.app();
+  const platform = Platform.fromDescription({
+    environment: 'test', regions: [{ name: 'us-east-1', zones: [...PLATFORM.zones] }], capabilities: PLATFORM.capabilities, mesh: { outboundTrafficPolicy: mode },
+  });
+  const chart = new RegionChart(app, 'test', { region: platform.region('us-east-1') });
+  Checks.of(app).log = () => {};
+  withoutClusterObjects(app);
+  return { app, chart };
+}
+
 /** orders (meshed) calls payments (meshed) and its PostgreSQL; a legacy namespace outside the mesh. */
-function shop() {
-  const { app, chart } = regionChart();
+function shop(outbound?: 'ALLOW_ANY' | 'REGISTRY_ONLY') {
+  const { app, chart } = outbound ? chartWithOutboundPolicy(outbound) : regionChart();
   for (const ns of ['orders', 'payments']) new Bulkhead(chart, ns);
   new Bulkhead(chart, 'legacy', { mesh: false });
   const order = new ResilientService(chart, 'order-service', { image: image('order-service'), tier: Criticality.CRITICAL, namespace: 'orders' });
@@ -113,6 +128,128 @@ describe('NINES-RT-NET-01: every flow the platform needs passes everything in it
   });
 });
 
+describe('NINES-RT-NET-01: Istio Sidecar egress under REGISTRY_ONLY, outside the cluster', () => {
+  /** The shop with payment-service calling an external provider registered by an ExternalEndpoint in `egress`. */
+  function withProvider(outbound?: 'ALLOW_ANY' | 'REGISTRY_ONLY') {
+    const s = shop(outbound);
+    new Bulkhead(s.chart, 'egress');
+    const provider = new ExternalEndpoint(s.chart, 'payment-provider', { hosts: ['api.payment-provider.example.com'], namespace: 'egress' });
+    s.payment.dependOn(provider);
+    const entry = provider.node.defaultChild as ApiObject;
+    const sidecar = s.payment.node.findAll().find(c => c instanceof ApiObject && (c as ApiObject).kind === 'Sidecar') as ApiObject;
+    return { ...s, entry, sidecar };
+  }
+  const blocked = (app: App) => findings(app).filter(l => l.includes('-> external/payment-provider'));
+
+  test('a registered, listed external host passes; the flow carries the ServiceEntry\'s host', () => {
+    const { app } = withProvider();
+    expect(findings(app)).toEqual([]);
+    const flow = deriveFlows(Checks.of(app).model()).find(f => f.to.label === 'external/payment-provider')!;
+    expect(flow.hosts).toEqual(['egress/api.payment-provider.example.com']);
+  });
+
+  test('the host in no ServiceEntry: the REGISTRY_ONLY Sidecar sends it to the BlackHoleCluster; synth fails', () => {
+    const { app, entry } = withProvider();
+    entry.addJsonPatch(JsonPatch.replace('/spec/hosts', ['api.other-provider.example.com']));
+    expect(blocked(app)).toEqual([
+      '[NINES-RT-NET-01] test/payment-service/Sidecar (Sidecar/payments/payment-service): dependency flow Deployment/payments/payment-service -> external/payment-provider port 443/TCP (payments/payment-service depends on external/payment-provider) is blocked: '
+        + 'api.payment-provider.example.com on port 443 is in no ServiceEntry exported to namespace payments, and under Istio Sidecar payments/payment-service (REGISTRY_ONLY) Deployment/payments/payment-service\'s proxy sends a connection outside the service registry to the BlackHoleCluster; '
+        + 'fix: register "api.payment-provider.example.com" on port 443 with a ServiceEntry exported to payments (an ExternalEndpoint with those hosts and ports)',
+    ]);
+    expect(() => app.synth()).toThrow(/is in no ServiceEntry exported to namespace payments/);
+  });
+
+  test('a ServiceEntry exported only to its own namespace, or without the port, does not register the host for the caller', () => {
+    const { app, entry } = withProvider();
+    entry.addJsonPatch(JsonPatch.replace('/spec/exportTo', ['.']));
+    expect(blocked(app)[0]).toContain('is in no ServiceEntry exported to namespace payments');
+    const other = withProvider();
+    other.entry.addJsonPatch(JsonPatch.replace('/spec/ports', [{ number: 8443, name: 'tls-8443', protocol: 'TLS' }]));
+    expect(blocked(other.app)[0]).toContain('api.payment-provider.example.com on port 443 is in no ServiceEntry');
+  });
+
+  test('a registered host the Sidecar does not list is refused', () => {
+    const { app, sidecar } = withProvider();
+    sidecar.addJsonPatch(JsonPatch.replace('/spec/egress/0/hosts', ['istio-system/*']));
+    expect(blocked(app)).toEqual([
+      '[NINES-RT-NET-01] test/payment-service/Sidecar (Sidecar/payments/payment-service): dependency flow Deployment/payments/payment-service -> external/payment-provider port 443/TCP (payments/payment-service depends on external/payment-provider) is blocked: '
+        + 'Istio Sidecar payments/payment-service (REGISTRY_ONLY) does not list egress/api.payment-provider.example.com in egress.hosts, so Deployment/payments/payment-service\'s proxy refuses the connection; '
+        + 'fix: add "egress/api.payment-provider.example.com" to the Sidecar\'s egress hosts (declare the call with dependOn)',
+    ]);
+  });
+
+  test('a Sidecar without its own mode follows the mesh\'s: ALLOW_ANY forwards the unregistered host, REGISTRY_ONLY (platform mesh.outboundTrafficPolicy) refuses it', () => {
+    for (const mode of ['ALLOW_ANY', 'REGISTRY_ONLY'] as const) {
+      const { app, entry, sidecar } = withProvider(mode);
+      sidecar.addJsonPatch(JsonPatch.remove('/spec/outboundTrafficPolicy'));
+      entry.addJsonPatch(JsonPatch.replace('/spec/hosts', ['api.other-provider.example.com']));
+      const lines = blocked(app);
+      if (mode === 'ALLOW_ANY') expect(lines).toEqual([]);
+      else expect(lines[0]).toContain('is in no ServiceEntry exported to namespace payments, and under the mesh\'s outboundTrafficPolicy REGISTRY_ONLY (platform mesh.outboundTrafficPolicy)');
+    }
+  });
+
+  test('the Kubernetes API is in the registry (the default namespace\'s kubernetes Service); a namespace Sidecar that hides it refuses Patroni under a REGISTRY_ONLY mesh', () => {
+    const { app, chart } = shop('REGISTRY_ONLY');
+    const api = deriveFlows(Checks.of(app).model()).find(f => f.kind === 'kubernetes-api')!;
+    expect(api.hosts).toEqual(['default/kubernetes.default.svc.cluster.local']);
+    expect(findings(app)).toEqual([]);
+    new ApiObject(chart, 'orders-sidecar', {
+      apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 'default', namespace: 'orders' }, spec: { egress: [{ hosts: ['./*', 'istio-system/*'] }] },
+    });
+    expect(findings(app).filter(l => l.includes('kubernetes-api flow'))).toEqual([
+      '[NINES-RT-NET-01] test/orders-sidecar (Sidecar/orders/default): kubernetes-api flow StatefulSet/orders/orders-db -> the Kubernetes API server port 443/TCP (Patroni labels its pod with its role) is blocked: '
+        + 'Istio Sidecar orders/default (the mesh\'s outboundTrafficPolicy REGISTRY_ONLY, platform mesh.outboundTrafficPolicy) does not list default/kubernetes.default.svc.cluster.local in egress.hosts, so StatefulSet/orders/orders-db\'s proxy refuses the connection; '
+        + 'fix: add "default/kubernetes.default.svc.cluster.local" to the Sidecar\'s egress hosts (declare the call with dependOn)',
+    ]);
+  });
+
+  test('the platform refuses an unknown outbound traffic policy', () => {
+    expect(() => Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b'] }], mesh: { outboundTrafficPolicy: 'DENY' as any } }))
+      .toThrow('mesh.outboundTrafficPolicy ("DENY") is not an Istio outbound traffic policy mode; use "REGISTRY_ONLY" (only registered hosts) or "ALLOW_ANY"');
+  });
+});
+
+describe('NINES-RT-NET-01: telemetry exporters to the collectors', () => {
+  function traced() {
+    const s = shop();
+    const traces = new TraceCollector(s.chart, 'traces', { exporter: { endpoint: 'traces.example.internal:4317' }, exporterCidrs: ['10.10.96.0/20'] });
+    s.order.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/env', [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: `http://${traces.otlpGrpcEndpoint}` }]));
+    return { ...s, traces };
+  }
+
+  test('a container with the OTel SDK endpoint exports to the collector gateway behind that Service; the samplers export to the backend', () => {
+    const { app } = traced();
+    const flows = deriveFlows(Checks.of(app).model()).filter(f => f.kind === 'telemetry');
+    expect(flows.map(f => `${f.from.label} -> ${f.to.label} ${f.port} ${f.hosts.join(',')}`)).toEqual([
+      'Deployment/monitoring/otel-sampler -> the trace backend (traces.example.internal:4317) 4317 */traces.example.internal',
+      'Deployment/orders/order-service -> Deployment/monitoring/otel-gateway otlp-grpc monitoring/otel-gateway.monitoring.svc.cluster.local',
+    ]);
+  });
+
+  test('the exporter\'s NetworkPolicy without egress to the collector blocks it; synth fails', () => {
+    const { app } = traced();
+    expect(findings(app).filter(l => l.includes('telemetry flow'))[0]).toContain('[NINES-RT-NET-01] test/order-service/NetworkPolicy (NetworkPolicy/orders/order-service): telemetry flow Deployment/orders/order-service -> Deployment/monitoring/otel-gateway port otlp-grpc/TCP (order-service exports traces to http://otel-gateway.monitoring.svc.cluster.local:4317) is blocked: NetworkPolicy orders/order-service egress admits no rule');
+    expect(() => app.synth()).toThrow(/telemetry flow Deployment\/orders\/order-service -> Deployment\/monitoring\/otel-gateway/);
+  });
+
+  test('the collector\'s ingress without the exporter\'s namespace blocks it', () => {
+    const { app, order, traces } = traced();
+    order.networkPolicy.addJsonPatch(JsonPatch.add('/spec/egress/-', { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 4317, protocol: 'TCP' }] }));
+    // the exporter's REGISTRY_ONLY Sidecar must list the collector too
+    expect(findings(app).filter(l => l.includes('telemetry flow'))).toEqual([
+      '[NINES-RT-NET-01] test/order-service/Sidecar (Sidecar/orders/order-service): telemetry flow Deployment/orders/order-service -> Deployment/monitoring/otel-gateway port otlp-grpc/TCP (order-service exports traces to http://otel-gateway.monitoring.svc.cluster.local:4317) is blocked: '
+        + 'Istio Sidecar orders/order-service (REGISTRY_ONLY) does not list monitoring/otel-gateway.monitoring.svc.cluster.local in egress.hosts, so Deployment/orders/order-service\'s proxy refuses the connection; fix: add "monitoring/otel-gateway.monitoring.svc.cluster.local" to the Sidecar\'s egress hosts (declare the call with dependOn)',
+    ]);
+    const sidecar = order.node.findAll().find(c => c instanceof ApiObject && (c as ApiObject).kind === 'Sidecar') as ApiObject;
+    sidecar.addJsonPatch(JsonPatch.add('/spec/egress/0/hosts/-', 'monitoring/otel-gateway.monitoring.svc.cluster.local'));
+    expect(findings(app).filter(l => l.includes('telemetry flow'))).toEqual([]);
+    (traces.gateway.networkPolicy as ApiObject).addJsonPatch(JsonPatch.remove('/spec/ingress/1'));
+    expect(findings(app).filter(l => l.includes('telemetry flow'))[0])
+      .toContain('telemetry flow Deployment/orders/order-service -> Deployment/monitoring/otel-gateway port otlp-grpc/TCP (order-service exports traces to http://otel-gateway.monitoring.svc.cluster.local:4317) is blocked: NetworkPolicy monitoring/otel-gateway ingress admits no rule for Deployment/orders/order-service');
+  });
+});
+
 describe('NINES-RT-NET-01: what the cluster runs around the app', () => {
   test('a cluster that does not enforce NetworkPolicies (capabilities without "network-policy"): no flow is blocked by one, NINES-CAP-01 names the gap', () => {
     const app = new App();
@@ -179,6 +316,65 @@ describe('NINES-RT-NET-01: what the cluster runs around the app', () => {
   });
 });
 
+describe('NINES-RT-NET-01: the principals add-ons present to AuthorizationPolicies', () => {
+  /** The shop with a canary of payment-service (Flagger's load tester calls it) and an ALLOW policy on payment-service. */
+  function guarded(principals: string[]) {
+    const s = shop();
+    const slo = new ServiceLevelObjective(s.chart, 'availability', {
+      service: s.payment, sli: Sli.availability(), runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d',
+    });
+    new CanaryRelease(s.chart, 'canary', { service: s.payment, slo });
+    new ApiObject(s.chart, 'allow', {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'allow-callers', namespace: 'payments' },
+      spec: { selector: { matchLabels: s.payment.podSelector }, action: 'ALLOW', rules: [{ from: [{ source: { principals } }] }] },
+    } as any);
+    return s;
+  }
+  const loadTest = (app: App) => findings(app).filter(l => l.includes('canary-load-test flow'));
+
+  test('flagger-loadtester (meshed on the library\'s cluster) presents its ServiceAccount flagger-loadtester in Flagger\'s namespace', () => {
+    const { app } = guarded(['cluster.local/ns/orders/sa/order-service']);
+    expect(loadTest(app)).toEqual([
+      '[NINES-RT-NET-01] test/allow (AuthorizationPolicy/payments/allow-callers): canary-load-test flow flagger-loadtester (flagger-system) -> Deployment/payments/payment-service port http/TCP (the load test of Canary payments/payment-service) is blocked: '
+        + 'AuthorizationPolicy payments/allow-callers (ALLOW) has no rule admitting flagger-loadtester (flagger-system) on port http; fix: add a rule with source principals ["cluster.local/ns/flagger-system/sa/flagger-loadtester"] and port http',
+    ]);
+    expect(loadTest(guarded(['cluster.local/ns/orders/sa/order-service', 'cluster.local/ns/flagger-system/sa/flagger-loadtester']).app)).toEqual([]);
+    // Istio's prefix and suffix matches
+    expect(loadTest(guarded(['cluster.local/ns/orders/sa/order-service', 'cluster.local/ns/flagger-system/*']).app)).toEqual([]);
+    expect(loadTest(guarded(['cluster.local/ns/orders/sa/order-service', '*/sa/flagger-loadtester']).app)).toEqual([]);
+  });
+
+  test('an add-on outside the mesh presents no principal: a policy naming its ServiceAccount does not admit it', () => {
+    const { app, chart } = guarded(['cluster.local/ns/orders/sa/order-service', 'cluster.local/ns/flagger-system/sa/flagger-loadtester']);
+    new ApiObject(chart, 'flagger-namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flagger-system', labels: {} } });
+    // PERMISSIVE, so the plaintext call reaches the AuthorizationPolicy
+    const pa = chart.node.findChild('payments').node.findAll().find(c => c instanceof ApiObject && (c as ApiObject).kind === 'PeerAuthentication') as ApiObject;
+    pa.addJsonPatch(JsonPatch.replace('/spec/mtls/mode', 'PERMISSIVE'));
+    expect(loadTest(app)).toEqual([
+      '[NINES-RT-NET-01] test/allow (AuthorizationPolicy/payments/allow-callers): canary-load-test flow flagger-loadtester (flagger-system) -> Deployment/payments/payment-service port http/TCP (the load test of Canary payments/payment-service) is blocked: '
+        + 'AuthorizationPolicy payments/allow-callers (ALLOW) has no rule admitting flagger-loadtester (flagger-system) on port http (a plaintext caller has no principal or namespace to match); fix: add a rule with source identity (the caller must use mTLS first) and port http',
+    ]);
+  });
+
+  test('Prometheus scraping with its certificate presents its own ServiceAccount', () => {
+    const platform = Platform.fromDescription(PRODUCTION);
+    const { app, services, observability } = buildRegion(platform, 'us-east-1');
+    Checks.of(app).log = () => {};
+    const svc = services.get('configuration-service')!;
+    new ApiObject(svc, 'allow', {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'allow-pricing', namespace: svc.namespace },
+      spec: { selector: { matchLabels: svc.podSelector }, action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/catalog/sa/pricing-service'] } }] }] },
+    } as any);
+    const prometheus = Checks.of(app).model().workload('monitoring', 'StatefulSet', `prometheus-${observability.monitoring.prometheus.name}`)!;
+    expect(findings(app).filter(l => l.includes('scrape flow'))[0])
+      .toContain(`fix: add a rule with source principals ["cluster.local/ns/monitoring/sa/${prometheus.serviceAccount}"] and port metrics`);
+  });
+});
+
 describe('NINES-RT-NET-02: least privilege', () => {
   test('a NetworkPolicy peer no needed flow comes from is a warning', () => {
     const { app, chart, payment } = shop();
@@ -209,7 +405,23 @@ describe('issue examples on the reference platform', () => {
     expect(findings(app)).toEqual([]);
     const kinds = new Set(trafficOf(Checks.of(app).model()).flows.map(f => f.kind));
     expect([...kinds].sort()).toEqual(['alerting', 'alertmanager-peers', 'canary-analysis', 'canary-load-test', 'chaos-status-check', 'dependency', 'dns', 'istiod',
-      'kubernetes-api', 'probe', 'quorum', 'replication', 'scrape', 'thanos-store']);
+      'kubernetes-api', 'probe', 'quorum', 'replication', 'scrape', 'telemetry', 'thanos-store']);
+  });
+
+  test('the log shipper\'s reads and outputs (the API server, the log store) and the samplers\' export are flows through their NetworkPolicies', () => {
+    const { app, observability } = buildRegion(platform, 'us-east-1');
+    Checks.of(app).log = () => {};
+    const flows = trafficOf(Checks.of(app).model()).flows.filter(f => (f.kind === 'telemetry' || f.kind === 'kubernetes-api') && f.to.cidrs && f.from.pods?.namespace !== 'orders' && f.from.pods?.namespace !== 'catalog');
+    expect(flows.map(f => `${f.kind} ${f.from.label} -> ${f.to.label} ${f.port} [${f.hosts.join(',')}]`)).toEqual([
+      'kubernetes-api DaemonSet/logging/fluent-bit -> the Kubernetes API server 443 [default/kubernetes.default.svc.cluster.local]',
+      'telemetry DaemonSet/logging/fluent-bit -> the log store (logs.us-east-1.nines.internal) 443 [*/logs.us-east-1.nines.internal]',
+      'telemetry Deployment/monitoring/otel-sampler -> the trace backend (traces.us-east-1.nines.internal:4317) 4317 [*/traces.us-east-1.nines.internal]',
+    ]);
+    (observability.logs.node.findChild('NetworkPolicy') as ApiObject).addJsonPatch(JsonPatch.remove('/spec/egress/2'));
+    expect(findings(app).map(l => l.split(' is blocked')[0])).toEqual([
+      '[NINES-RT-NET-01] observability/logs/NetworkPolicy (NetworkPolicy/logging/fluent-bit): kubernetes-api flow DaemonSet/logging/fluent-bit -> the Kubernetes API server port 443/TCP (the kubernetes filter reads pod and namespace metadata)',
+      '[NINES-RT-NET-01] observability/logs/NetworkPolicy (NetworkPolicy/logging/fluent-bit): telemetry flow DaemonSet/logging/fluent-bit -> the log store (logs.us-east-1.nines.internal) port 443/TCP (the es output ships every record to the log store)',
+    ]);
   });
 
   test('Prometheus outside the mesh scraping in plaintext: every meshed target refuses it (STRICT); synth fails', () => {
