@@ -1,7 +1,7 @@
 import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
-import { Checks, Criticality, DEFAULT_RULES, ResilientService, formatFinding } from '../../lib';
+import { Checks, Criticality, DEFAULT_RULES, RegionChart, ResilientService, formatFinding } from '../../lib';
 import { errorOf, regionChart } from '../k8s/helpers';
 
 function ids(findings: readonly { ruleId: string }[]): string[] {
@@ -240,6 +240,17 @@ describe('synth-time checks', () => {
     expect(Object.prototype.hasOwnProperty.call(bad, 'toJson')).toBe(false);
     Checks.of(app).run();
     expect(Object.prototype.hasOwnProperty.call(bad, 'toJson')).toBe(false);
+  });
+
+  test('objects of a plain Chart beside a RegionChart have no region (a Chart is not taken for a RegionChart)', () => {
+    const { app, chart } = regionChart();
+    const cm = new ApiObject(new Chart(app, 'plain'), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ns' } });
+    expect(RegionChart.isRegionChart(chart)).toBe(true);
+    expect(RegionChart.isRegionChart(cm.chart)).toBe(false);
+    expect(RegionChart.find(cm)).toBeUndefined();
+    expect(Checks.of(app).zonesOf(cm)).toBeUndefined();
+    expect(Checks.of(app).regionOf(cm)).toBeUndefined();
+    expect(Checks.of(app).run().objects).toBe(1);
   });
 
   test('every rule has a unique id and a description', () => {
