@@ -1,4 +1,4 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject, Chart, DependencyGraph } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CausedFinding, FindingCause, mergeCauses } from './causes';
 import { buildIndex, CheckedObject } from './object-index';
@@ -101,10 +101,15 @@ export class Checks {
   public lastReport?: CheckReport;
   /**
    * The report of the synth in progress, reused by the validations cdk8s runs inside it (see
-   * `validate`), and how many of them are still to come.
+   * `validate`), how many of them are still to come, and the JSON the pass resolved for each
+   * object that no chart has rendered yet (see `renderChart`).
    */
   private synthReport?: {
-    readonly report: CheckReport; readonly treeSize: number; readonly suppressions: number; remaining: number; readonly loans: readonly Loan[];
+    readonly report: CheckReport;
+    readonly treeSize: number;
+    readonly suppressions: number;
+    remaining: number;
+    readonly resolved?: Map<IConstruct, any>;
   };
   private constructor(private readonly root: IConstruct, rules: readonly Rule[] = DEFAULT_RULES) {
     this.rules = rules;
@@ -192,38 +197,63 @@ export class Checks {
   }
 
   /**
+   * Renders `chart` as cdk8s's `Chart.toJson()` does (every construct of the app validated, then
+   * the chart's own objects in dependency order), with the JSON the check pass of the synth in
+   * progress resolved, so that a synth resolves each object once; or returns undefined when there
+   * is none to reuse, and the caller renders through `Chart.toJson()`, which resolves every object
+   * again. A Chart subclass opts in by overriding `toJson()`:
+   * `return Checks.of(this).renderChart(this) ?? super.toJson();` (`RegionChart` does;
+   * a plain `Chart` resolves each object twice per synth, once for the pass and once to render).
+   *
+   * There is JSON to reuse when a validation of this synth ran the pass without errors (see
+   * `validate`: the same task, tree and suppressions, and a validation still to come), and cdk8s's
+   * dependency resolution before rendering adds nothing (see `cdk8sAddsNoDependencies`);
+   * otherwise cdk8s's own path must run. Each object's JSON is taken once: a later rendering in
+   * the same task resolves the object again.
+   * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `App._synthChart`, `validate`, `chartToKube`)
+   */
+  public renderChart(chart: Chart): any[] | undefined {
+    const memo = this.synthReport;
+    const all = this.root.node.findAll();
+    if (!memo?.resolved || !this.reusable(memo, all)) return undefined;
+    validateApp(all); // runs `validate` below, which reuses the report
+    const resolved = memo.resolved;
+    return objectsOf(chart).map(o => {
+      const json = resolved.get(o);
+      resolved.delete(o);
+      return json ?? o.toJson();
+    });
+  }
+
+  /**
    * The app's validation (cdk8s `node.addValidation`). cdk8s validates the whole app once at the
    * start of `App.synth()` / `App.synthYaml()` and once more before it renders each chart
-   * (`App._synthChart`, reached through every `Chart.toJson()`): 1 + charts validations per synth.
-   * The tree cannot change inside one synth, so the pass runs at the first of them and the next
-   * `charts` validations reuse its report. A reuse also requires the same tree (construct count)
-   * and the same suppressions, and ends with the current task (a microtask clears it). A pass with
-   * errors stops the synth, so it is never reused.
+   * (`App._synthChart`, reached through every `Chart.toJson()`; `renderChart` does the same):
+   * 1 + charts validations per synth. The tree cannot change inside one synth, so the pass runs
+   * at the first of them and the next `charts` validations reuse its report. A reuse also
+   * requires the same tree (construct count) and the same suppressions, and ends with the current
+   * task (a microtask clears it). A pass with errors stops the synth, so it is never reused.
    *
-   * Each object is resolved once per synth: the pass resolves every object's JSON (the rules and
-   * the runtime model read it) and lends it to cdk8s's writer, which would otherwise resolve every
-   * object a second time (`App._synthChart` -> `ApiObject.toJson()`). A loan is taken once: the
-   * object's next `toJson()` returns the lent JSON and ends the loan, so later calls resolve again;
-   * loans not taken end with the report's reuse (the same microtask). Only a pass without errors
-   * lends, and an object with a `toJson` of its own is not lent to.
+   * A pass without errors keeps the JSON it resolved (the rules and the runtime model read it) for
+   * `renderChart`, until each object's JSON is taken or the reuse ends.
    *
    * Limit: cdk8s does not tell a validation which synth called it, so a validation that renders
    * no chart or not all of them (`app.node.validate()`, one chart's `Chart.toJson()` such as
    * `Testing.synth(chart)` in an app of several charts), followed in the same synchronous task by
    * a change that adds no construct and no suppression (a JSON patch, a label) and another synth,
-   * reuses the first report and the JSON of the objects not rendered yet. `Checks.of(app).run()`
-   * always runs a fresh pass and lends nothing.
+   * reuses the first report and, in charts that render through `renderChart`, the JSON of the
+   * objects not rendered yet. `Checks.of(app).run()` always runs a fresh pass and keeps nothing.
    * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `App.synth`, `App.synthYaml`, `App._synthChart`, `validate`)
    */
   private validate(): string[] {
     throwIfAppInvalid(this.root);
     const all = this.root.node.findAll();
     const memo = this.synthReport;
-    if (memo && memo.remaining > 0 && memo.treeSize === all.length && memo.suppressions === suppressionVersion) {
+    if (memo && this.reusable(memo, all)) {
       memo.remaining--;
       return [];
     }
-    this.endReuse();
+    this.synthReport = undefined;
     const { report, objects } = this.pass(all);
     const errors = report.findings.filter(f => f.severity === 'error');
     const warnings = report.findings.filter(f => f.severity === 'warning');
@@ -231,50 +261,66 @@ export class Checks {
     for (const w of warnings) this.log(`  warning ${formatFinding(w)}`);
     for (const s of report.suppressed) this.log(`  suppressed [${s.ruleId}] ${s.path} (${s.object}): ${s.reason}`);
     if (errors.length === 0) {
-      const loans: Loan[] = [];
-      for (const o of objects) {
-        const loan = lendJson(o.construct as ApiObject, o.json);
-        if (loan) loans.push(loan);
-      }
-      const memoNow = { report, treeSize: all.length, suppressions: suppressionVersion, remaining: all.filter(c => Chart.isChart(c)).length, loans };
+      const resolved = cdk8sAddsNoDependencies(all) ? new Map(objects.map(o => [o.construct, o.json])) : undefined;
+      const charts = all.filter(c => Chart.isChart(c)).length;
+      const memoNow = { report, treeSize: all.length, suppressions: suppressionVersion, remaining: charts, resolved };
       this.synthReport = memoNow;
       queueMicrotask(() => {
-        if (this.synthReport === memoNow) this.endReuse();
+        if (this.synthReport === memoNow) this.synthReport = undefined;
       });
     }
     return errors.map(formatFinding);
   }
 
-  /** Ends the reuse of the last pass: its report, and the JSON it lent and nobody took. */
-  private endReuse(): void {
-    for (const loan of this.synthReport?.loans ?? []) loan.end();
-    this.synthReport = undefined;
+  /** True when `memo` may serve a validation of the app whose constructs are `all` (see `validate`). */
+  private reusable(memo: NonNullable<Checks['synthReport']>, all: readonly IConstruct[]): boolean {
+    return memo.remaining > 0 && memo.treeSize === all.length && memo.suppressions === suppressionVersion;
   }
 }
 
-/** JSON lent to an object until its next `toJson()`, and how to end the loan before that. */
-interface Loan {
-  end(): void;
+/**
+ * Validates every construct of the app as cdk8s does before it renders a chart: each error
+ * prefixed with its construct's path, all of them in one Error.
+ * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `validate`)
+ */
+function validateApp(all: readonly IConstruct[]): void {
+  const errors = all.flatMap(c => c.node.validate().map(e => `[${c.node.path}] ${e}`));
+  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
 }
 
 /**
- * Lends `json` to `object`: its next `toJson()` returns it (and ends the loan). Returns undefined
- * (no loan) when the object has a `toJson` of its own.
+ * The objects cdk8s renders for `chart`, in its order: the chart's dependency graph sorted
+ * topologically, keeping each ApiObject in its closest chart only.
+ * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `chartToKube`)
  */
-function lendJson(object: ApiObject, json: any): Loan | undefined {
-  if (Object.prototype.hasOwnProperty.call(object, 'toJson')) return undefined;
-  let lent: any = json;
-  const end = () => {
-    lent = undefined;
-    if ((object as any).toJson === take) delete (object as any).toJson;
-  };
-  const take = () => {
-    const taken = lent;
-    end();
-    return taken;
-  };
-  Object.defineProperty(object, 'toJson', { configurable: true, writable: true, enumerable: false, value: take });
-  return { end };
+function objectsOf(chart: Chart): ApiObject[] {
+  return new DependencyGraph(chart.node).topology().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
+}
+
+/**
+ * True when cdk8s's dependency resolution before a chart renders would add no dependency to the
+ * app's constructs `all`, so that the order `objectsOf` reads now is the order cdk8s renders in:
+ * no chart holds another (a parent chart is made to depend on its children), and every declared
+ * dependency is between two ApiObjects of one chart with no constructs below them (cdk8s turns a
+ * dependency of constructs into dependencies between all the ApiObjects below them, across
+ * charts into one between the charts).
+ * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `resolveDependencies`)
+ */
+function cdk8sAddsNoDependencies(all: readonly IConstruct[]): boolean {
+  const bare = (c: IConstruct) => c instanceof ApiObject && c.node.children.length === 0;
+  for (const c of all) {
+    if (Chart.isChart(c) && c.node.scope && hasChartAbove(c.node.scope)) return false;
+    const deps = c.node.dependencies;
+    if (deps.length === 0) continue;
+    if (!bare(c)) return false;
+    for (const d of deps) if (!bare(d) || Chart.of(d) !== Chart.of(c)) return false;
+  }
+  return true;
+}
+
+function hasChartAbove(scope: IConstruct): boolean {
+  for (let s: IConstruct | undefined = scope; s; s = s.node.scope) if (Chart.isChart(s)) return true;
+  return false;
 }
 
 /** One line per finding: rule, path, object, message and fix. */

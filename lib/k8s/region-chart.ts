@@ -45,4 +45,13 @@ export class RegionChart extends Chart {
     checks.platformOf = c => RegionChart.find(c)?.region.platform;
     checks.regionOf = c => RegionChart.find(c)?.region;
   }
+
+  /**
+   * Renders the chart as `Chart.toJson()` does, with the JSON the check pass of the synth in
+   * progress already resolved when there is any (`Checks.renderChart`), so a synth resolves each
+   * of the chart's objects once instead of twice.
+   */
+  public toJson(): any[] {
+    return Checks.of(this).renderChart(this) ?? super.toJson();
+  }
 }

@@ -1,5 +1,6 @@
-import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { Checks, Criticality, DEFAULT_RULES, RegionChart, ResilientService, formatFinding } from '../../lib';
 import { errorOf, regionChart } from '../k8s/helpers';
@@ -184,19 +185,17 @@ describe('synth-time checks', () => {
     expect(() => Testing.synth(chart)).toThrow(/NINES-PSS/);
   });
 
-  test('synth writes the JSON the pass resolved, identical to a fresh resolve, and restores toJson', () => {
+  test('synth writes the JSON the pass resolved, identical to a fresh resolve', () => {
     const { app, chart } = regionChart();
-    const svc = new ResilientService(chart, 'a', { image: 'r/a:1.0.0', tier: Criticality.HIGH, namespace: 'ns' });
+    new ResilientService(chart, 'a', { image: 'r/a:1.0.0', tier: Criticality.HIGH, namespace: 'ns' });
     const written = app.synthYaml();
-    expect(Object.prototype.hasOwnProperty.call(svc.deployment, 'toJson')).toBe(false);
     const fresh = Testing.synth(chart);
     expect(written).toBe(fresh.map(o => stringify(o)).join('---\n'));
   });
 
-  test('one synth resolves each object once: the writer takes the JSON the pass resolved', () => {
+  test('one synth resolves each object of a RegionChart once: the chart renders the JSON the pass resolved', () => {
     const { app, chart } = regionChart();
     new Chart(app, 'second');
-    Checks.of(app).log = () => {};
     Checks.of(app).provide({ namespaces: ['ns'] });
     let resolved = 0;
     class Counted extends ApiObject {
@@ -208,8 +207,7 @@ describe('synth-time checks', () => {
     const o = new Counted(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ns' }, data: { a: '1' } });
     const first = app.synthYaml();
     expect(resolved).toBe(1);
-    expect(Object.prototype.hasOwnProperty.call(o, 'toJson')).toBe(false);
-    // The loan was taken: a change in the same task is written by the next synth.
+    // The JSON was taken: a change in the same task is written by the next synth.
     o.addJsonPatch(JsonPatch.add('/data/b', '2'));
     const second = app.synthYaml();
     expect(resolved).toBe(2);
@@ -219,27 +217,99 @@ describe('synth-time checks', () => {
     expect(resolved).toBe(3);
   });
 
-  test('JSON lent and not taken (a validation that renders nothing) is withdrawn at the end of the task', async () => {
-    const { app, chart } = regionChart();
+  test('a plain Chart resolves its objects twice per synth (once for the pass, once to render)', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'plain');
     Checks.of(app).log = () => {};
+    Checks.of(app).provide({ namespaces: ['ns'] });
+    let resolved = 0;
+    class Counted extends ApiObject {
+      public toJson(): any {
+        resolved++;
+        return super.toJson();
+      }
+    }
+    new Counted(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ns' }, data: { a: '1' } });
+    expect(app.synthYaml()).toContain('a: "1"');
+    expect(resolved).toBe(2);
+  });
+
+  test('no ApiObject gets a toJson of its own during synth: the checks replace no method of any object', () => {
+    const { app, chart } = regionChart();
+    const plain = new Chart(app, 'plain');
+    new ResilientService(chart, 'a', { image: 'r/a:1.0.0', tier: Criticality.HIGH, namespace: 'ns' });
+    new ResilientService(plain, 'b', { image: 'r/b:1.0.0', tier: Criticality.HIGH, namespace: 'ns', zones: ['a', 'b', 'c'] });
+    const patched: string[] = [];
+    const look = (when: string) => {
+      for (const c of app.node.findAll()) {
+        if (c instanceof ApiObject && Object.prototype.hasOwnProperty.call(c, 'toJson')) patched.push(`${when}: ${c.node.path}`);
+      }
+    };
+    // Seen by cdk8s's validation right after the app's own (the check pass) ...
+    new Construct(chart, 'probe').node.addValidation({ validate: () => { look('validation'); return []; } });
+    // ... and while the charts render (a value resolved when its object is rendered).
+    new ApiObject(plain, 'render-probe', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe', namespace: 'ns' }, data: { at: Lazy.any({ produce: () => { look('render'); return 'render'; } }) } });
+    let validations = 0;
+    new Construct(chart, 'counter').node.addValidation({ validate: () => { validations++; return []; } });
+    expect(app.synthYaml()).toContain('at: render');
+    expect(validations).toBe(3); // cdk8s's count: once for the app, once per chart (2)
+    Testing.synth(chart);
+    app.synth();
+    look('after');
+    expect(patched).toEqual([]);
+  });
+
+  test('a RegionChart renders its objects in cdk8s\'s dependency order, reusing the JSON when dependencies are between objects', () => {
+    const render = (withConstructDependency: boolean) => {
+      const { app, chart } = regionChart();
+      let resolved = 0;
+      class Counted extends ApiObject {
+        public toJson(): any {
+          resolved++;
+          return super.toJson();
+        }
+      }
+      const cm = (id: string) => new Counted(chart, id, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: id, namespace: 'ns' }, data: { a: '1' } });
+      const [first, second, third] = [cm('first'), cm('second'), cm('third')];
+      first.addDependency(third);
+      if (withConstructDependency) {
+        // A construct above objects: cdk8s turns it into dependencies of the objects below it.
+        const group = new Construct(chart, 'group');
+        const inner = new Counted(group, 'inner', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'inner', namespace: 'ns' }, data: { a: '1' } });
+        second.addDependency(group);
+        expect(inner.node.path).toBe('test/group/inner');
+      }
+      const names = app.synthYaml().split('---\n').map(d => /\n {2}name: (\S+)/.exec(d)![1]);
+      return { names, resolved, objects: names.length };
+    };
+    // first depends on third: cdk8s writes third before first; each object resolved once.
+    expect(render(false)).toEqual({ names: ['third', 'first', 'second'], resolved: 3, objects: 3 });
+    // second depends on a construct holding `inner`: cdk8s's own path (each object resolved twice), inner before second.
+    expect(render(true)).toEqual({ names: ['third', 'first', 'inner', 'second'], resolved: 8, objects: 4 });
+  });
+
+  test('JSON the pass resolved and no chart took (a validation that renders nothing) is dropped at the end of the task', async () => {
+    const { app, chart } = regionChart();
     Checks.of(app).provide({ namespaces: ['ns'] });
     const o = new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ns' }, data: { a: '1' } });
     expect(app.node.validate()).toEqual([]);
-    expect(Object.prototype.hasOwnProperty.call(o, 'toJson')).toBe(true);
     await Promise.resolve();
-    expect(Object.prototype.hasOwnProperty.call(o, 'toJson')).toBe(false);
     o.addJsonPatch(JsonPatch.add('/data/b', '2'));
     expect(app.synthYaml()).toContain('b: "2"');
   });
 
-  test('a pass with errors lends nothing, and Checks.run() lends nothing', () => {
+  test('a pass with errors keeps no JSON, and Checks.run() keeps none', () => {
     const { app, chart } = regionChart();
-    Checks.of(app).log = () => {};
     const bad = new ApiObject(chart, 'd', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'ns' }, spec: { replicas: 2, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } } });
     expect(() => app.synthYaml()).toThrow(/NINES-PSS-07/);
-    expect(Object.prototype.hasOwnProperty.call(bad, 'toJson')).toBe(false);
+    expect(Checks.of(app).renderChart(chart)).toBeUndefined();
+    Checks.of(app).provide({ namespaces: ['ns'] });
+    const cm = new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'ns' }, data: { a: '1' } });
+    bad.node.scope!.node.tryRemoveChild(bad.node.id);
     Checks.of(app).run();
-    expect(Object.prototype.hasOwnProperty.call(bad, 'toJson')).toBe(false);
+    expect(Checks.of(app).renderChart(chart)).toBeUndefined();
+    cm.addJsonPatch(JsonPatch.add('/data/b', '2'));
+    expect(app.synthYaml()).toContain('b: "2"');
   });
 
   test('objects of a plain Chart beside a RegionChart have no region (a Chart is not taken for a RegionChart)', () => {
