@@ -159,6 +159,13 @@ function execProbe(script: string, period: number, timeout: number, failureThres
   };
 }
 
+/** What the init container, Redis and the Sentinels mount: the rendered configs, the password, the runtime dir and /tmp. */
+const DAEMON_MOUNTS = [
+  { name: 'rendered', mountPath: RENDERED, readOnly: true },
+  { name: 'secret', mountPath: SECRET_DIR, readOnly: true },
+  { name: 'run', mountPath: RUN },
+  { name: 'tmp', mountPath: '/tmp' },
+];
 const AUTH = `REDISCLI_AUTH="$(cat ${SECRET_FILE})" redis-cli`;
 
 /**
@@ -475,46 +482,26 @@ export class RedisSentinel extends Construct implements IDependable {
   }
 
   private redisPodSpec(configMap: string): Record<string, unknown> {
-    const mounts = [
-      { name: 'rendered', mountPath: RENDERED, readOnly: true },
-      { name: 'secret', mountPath: SECRET_DIR, readOnly: true },
-      { name: 'run', mountPath: RUN },
-      { name: 'tmp', mountPath: '/tmp' },
-    ];
     const init = {
       ...this.initContainer(`set -eu; umask 077; cp "${RENDERED}/$POD_NAME.conf" ${RUN}/redis.conf; sh ${RENDERED}/redis-auth.sh`),
-      volumeMounts: mounts,
+      volumeMounts: DAEMON_MOUNTS,
     };
-    const redis = {
-      name: 'redis',
-      image: this.image,
-      imagePullPolicy: 'IfNotPresent',
-      command: ['/bin/sh', `${RENDERED}/start-redis.sh`],
-      ports: [{ name: 'tcp-redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
-      resources: renderResources(this.resources),
+    const redis = this.daemonContainer('redis', REDIS_PORT, this.resources, {
       // Loading a large append-only file answers LOADING: the startup probe allows 5 minutes.
       startupProbe: execProbe(`${AUTH} -p ${REDIS_PORT} ping | grep -Eq '^(PONG|LOADING)'`, 5, 3, 60),
       livenessProbe: execProbe(`${AUTH} -p ${REDIS_PORT} ping | grep -Eq '^(PONG|LOADING|MASTERDOWN)'`, 10, 5, 3),
       // Ready: the master, or a replica whose link to the master is up.
       readinessProbe: execProbe(`${AUTH} -p ${REDIS_PORT} info replication | tr -d '\\r' | grep -Eq '^(role:master|master_link_status:up)$'`, 5, 3, 2),
       lifecycle: { preStop: { exec: { command: ['/bin/sh', `${RENDERED}/prestop-redis.sh`] } } },
-      securityContext: containerSecurityContext(this.identity),
-      terminationMessagePolicy: 'FallbackToLogsOnError',
-      volumeMounts: [...mounts, { name: 'data', mountPath: DATA }],
-    };
+      volumeMounts: [...DAEMON_MOUNTS, { name: 'data', mountPath: DATA }],
+    });
     const exporter = this.exporter(`redis://localhost:${REDIS_PORT}`);
     // Grace: the preStop handover (up to 20 s) plus the AOF fsync and shutdown.
     return this.podSpec([redis, exporter], init, this.redisSelector, 60, configMap);
   }
 
   private sentinelPodSpec(configMap: string): Record<string, unknown> {
-    const mounts = [
-      { name: 'rendered', mountPath: RENDERED, readOnly: true },
-      { name: 'secret', mountPath: SECRET_DIR, readOnly: true },
-      { name: 'run', mountPath: RUN },
-      { name: 'tmp', mountPath: '/tmp' },
-      { name: 'data', mountPath: SENTINEL_DATA },
-    ];
+    const mounts = [...DAEMON_MOUNTS, { name: 'data', mountPath: SENTINEL_DATA }];
     const conf = `${SENTINEL_DATA}/sentinel.conf`;
     // Copy only when the volume holds no config yet: Sentinel's rewritten copy is its state.
     const init = {
@@ -522,23 +509,34 @@ export class RedisSentinel extends Construct implements IDependable {
         + `touch ${conf}.fresh; mv ${conf}.new ${conf}; fi; sh ${RENDERED}/sentinel-auth.sh`),
       volumeMounts: mounts,
     };
-    const sentinel = {
-      name: 'sentinel',
-      image: this.image,
-      imagePullPolicy: 'IfNotPresent',
-      command: ['/bin/sh', `${RENDERED}/start-sentinel.sh`],
-      ports: [{ name: 'tcp-sentinel', containerPort: SENTINEL_PORT, protocol: 'TCP' }],
-      resources: renderResources(this.sentinelResources),
+    const sentinel = this.daemonContainer('sentinel', SENTINEL_PORT, this.sentinelResources, {
       livenessProbe: execProbe(`${AUTH} -p ${SENTINEL_PORT} ping | grep -q '^PONG'`, 10, 5, 3, 10),
       // Ready when this Sentinel sees enough Sentinels to authorize a failover.
       readinessProbe: execProbe(`${AUTH} -p ${SENTINEL_PORT} sentinel ckquorum ${this.masterName} | grep -q '^OK'`, 5, 3, 2, 5),
       lifecycle: preStopSleep(5),
-      securityContext: containerSecurityContext(this.identity),
-      terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: mounts,
-    };
+    });
     const exporter = this.exporter(`redis://localhost:${SENTINEL_PORT}`);
     return this.podSpec([sentinel, exporter], init, this.sentinelSelector, 30, configMap);
+  }
+
+  /**
+   * The Redis or the Sentinel container: the image started by its rendered start script
+   * (`start-redis.sh`, `start-sentinel.sh`), serving `port`, hardened; `rest` adds its probes,
+   * preStop and mounts.
+   */
+  private daemonContainer(name: 'redis' | 'sentinel', port: number, resources: ResolvedResources, rest: Record<string, unknown>): Record<string, unknown> {
+    return {
+      name,
+      image: this.image,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['/bin/sh', `${RENDERED}/start-${name}.sh`],
+      ports: [{ name: `tcp-${name}`, containerPort: port, protocol: 'TCP' }],
+      resources: renderResources(resources),
+      securityContext: containerSecurityContext(this.identity),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+      ...rest,
+    };
   }
 
   /** Who the Redis pods (`port` 6379) or the Sentinels (26379) admit and reach. */
