@@ -94,6 +94,10 @@ export interface AddonCompatibility {
 }
 
 const majorMinor = (v: string) => v.split('.').slice(0, 2).join('.');
+/** Where prometheus-operator documents its range, and its release lines (the major version), for both of its charts. */
+const PROMETHEUS_OPERATOR = { doc: 'https://prometheus-operator.dev/docs/platform/compatibility/', releaseOf: (v: string) => v.split('.')[0] };
+/** Where Flagger documents its range, and its release lines, for Flagger and its load tester. */
+const FLAGGER = { doc: 'https://docs.flagger.app/install/flagger-install-on-kubernetes', releaseOf: majorMinor };
 
 /**
  * Each add-on ClusterAddons installs, keyed like its chart-version pin, with the Kubernetes range
@@ -151,20 +155,10 @@ export const ADDON_KUBERNETES_SUPPORT: Readonly<Record<string, AddonCompatibilit
     name: 'prometheus-operator (kube-prometheus-stack)',
     // prometheus-operator's compatibility page: the operator talks to the API through client-go and
     // supports the versions of its client-go matrix; the chart requires kubeVersion >=1.19.
-    doc: 'https://prometheus-operator.dev/docs/platform/compatibility/',
-    releaseOf: v => v.split('.')[0],
-    ranges: [
-      { release: '66', min: '1.19' },
-    ],
+    ...PROMETHEUS_OPERATOR,
+    ranges: [{ release: '66', min: '1.19' }],
   },
-  prometheusOperatorCrds: {
-    name: 'prometheus-operator CRDs',
-    doc: 'https://prometheus-operator.dev/docs/platform/compatibility/',
-    releaseOf: v => v.split('.')[0],
-    ranges: [
-      { release: '16', min: '1.19' },
-    ],
-  },
+  prometheusOperatorCrds: { name: 'prometheus-operator CRDs', ...PROMETHEUS_OPERATOR, ranges: [{ release: '16', min: '1.19' }] },
   chaosMesh: {
     name: 'Chaos Mesh',
     // "Supported Kubernetes versions" of Chaos Mesh 2.x: 1.15 or later.
@@ -177,20 +171,10 @@ export const ADDON_KUBERNETES_SUPPORT: Readonly<Record<string, AddonCompatibilit
   flagger: {
     name: 'Flagger',
     // "Prerequisites: Flagger requires a Kubernetes cluster v1.16 or newer".
-    doc: 'https://docs.flagger.app/install/flagger-install-on-kubernetes',
-    releaseOf: majorMinor,
-    ranges: [
-      { release: '1.38', min: '1.16' },
-    ],
+    ...FLAGGER,
+    ranges: [{ release: '1.38', min: '1.16' }],
   },
-  flaggerLoadtester: {
-    name: 'Flagger load tester',
-    doc: 'https://docs.flagger.app/install/flagger-install-on-kubernetes',
-    releaseOf: majorMinor,
-    ranges: [
-      { release: '0.33', min: '1.16' },
-    ],
-  },
+  flaggerLoadtester: { name: 'Flagger load tester', ...FLAGGER, ranges: [{ release: '0.33', min: '1.16' }] },
 };
 
 /**
