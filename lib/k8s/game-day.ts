@@ -20,8 +20,8 @@ import {
   CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, productionProblems, resolveSchedule,
 } from './chaos';
 import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, ChaosSteps } from './chaos-workflow';
-import { PlatformContext, platformContext } from './private/context';
-import { Resolution, resolution, settingsOrInvalid } from './private/resolve';
+import { PlatformContext } from './private/context';
+import { Resolution, adopt, resolution, resolveConstruct } from './private/resolve';
 import { Problems } from '../core/errors';
 import { toAlertName } from '../render/slo-rules';
 
@@ -117,15 +117,10 @@ export class GameDay extends Construct {
 
   constructor(scope: Construct, id: string, props: GameDayProps) {
     super(scope, id);
-    const r = settingsOrInvalid(this, 'GameDay', () => resolveGameDayProps(props, platformContext(this)), props);
+    const r = resolveConstruct(this, 'GameDay', c => resolveGameDayProps(props, c), props);
     if (!r.built) return r.placeholder;
     const resolved = r.settings;
-    this.daysOfWeek = resolved.daysOfWeek;
-    this.start = resolved.start;
-    this.slotMinutes = resolved.slotMinutes;
-    this.businessHours = resolved.businessHours;
-    this.faultDuration = resolved.faultDuration;
-    this.timeZone = resolved.timeZone;
+    adopt(this, resolved, ['daysOfWeek', 'start', 'slotMinutes', 'businessHours', 'faultDuration', 'timeZone']);
     const { scenarios, environment, startMinute: startMin } = resolved;
     this.scenarios = scenarios;
     this.workflows = scenarios.map((s, i) => {

@@ -28,10 +28,10 @@ import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
 import { FluentBitOptions, LogLifecycleTiers, fluentBitProblems, renderFluentBitConfig, renderIndexLifecyclePolicy } from '../render/fluent-bit';
 import { SecretKeySelector } from './crds/monitoring-stack';
-import { PlatformContext, platformContext } from './private/context';
+import { PlatformContext } from './private/context';
 import { renderNetworkPolicySpec } from './private/network';
 import { podSecurityContext } from './private/pod';
-import { Resolution, resolution, settingsOrInvalid } from './private/resolve';
+import { Resolution, adopt, resolution, resolveConstruct } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { hardenedContainer } from './private/workload';
 import {
@@ -124,17 +124,10 @@ export class LogShipper extends Construct {
 
   constructor(scope: Construct, id: string, props: LogShipperProps) {
     super(scope, id);
-    const ctx = platformContext(this);
-    const r = settingsOrInvalid(this, 'LogShipper', () => resolveLogShipperProps(props, ctx), props);
+    const r = resolveConstruct(this, 'LogShipper', c => resolveLogShipperProps(props, c), props);
     if (!r.built) return r.placeholder;
-    const resolved = r.settings;
-    this.name = resolved.name;
-    this.namespace = resolved.namespace;
-    this.image = resolved.image;
-    this.resources = resolved.resources;
-    this.apiServerCidrs = resolved.apiServerCidrs;
-    this.httpPort = resolved.httpPort;
-    this.lifecyclePolicy = resolved.lifecyclePolicy;
+    const { settings: resolved, context: ctx } = r;
+    adopt(this, resolved, ['name', 'namespace', 'image', 'resources', 'apiServerCidrs', 'httpPort', 'lifecyclePolicy']);
     const { identity, priorityClassName, passwordSecret: secret, lifecyclePolicy } = resolved;
 
     const files = renderFluentBitConfig(props);
