@@ -8,6 +8,7 @@ import { AppRule, RUNTIME_RULES, RuntimeModel } from './runtime';
 import { throwIfAppInvalid } from '../core/app-problems';
 import { ValidationError } from '../core/errors';
 import { PlatformSettings, Region } from '../core/platform';
+import { PerApp } from '../core/private/per-app';
 
 /** How bad a finding is: errors fail synth, warnings are reported. */
 export type FindingSeverity = 'error' | 'warning';
@@ -44,7 +45,6 @@ interface Suppression {
   readonly reason: string;
 }
 
-const CHECKS = new WeakMap<IConstruct, Checks>();
 const SUPPRESSIONS = new WeakMap<IConstruct, Suppression[]>();
 /** Bumped by every suppression, so a report made before one is not reused after it. */
 let suppressionVersion = 0;
@@ -61,13 +61,7 @@ let suppressionVersion = 0;
 export class Checks {
   /** The checks of the app `scope` belongs to (created and attached on first use). */
   public static of(scope: IConstruct): Checks {
-    const root = scope.node.root;
-    let checks = CHECKS.get(root);
-    if (!checks) {
-      checks = new Checks(root);
-      CHECKS.set(root, checks);
-    }
-    return checks;
+    return Checks.APPS.of(scope);
   }
 
   /**
@@ -92,6 +86,8 @@ export class Checks {
   public static isSuppressed(scope: IConstruct, ruleId: string): boolean {
     return suppressionFor(scope, ruleId) !== undefined;
   }
+
+  private static readonly APPS = new PerApp(root => new Checks(root));
 
   /** The rules this pass runs. */
   public readonly rules: readonly Rule[];

@@ -10,6 +10,7 @@
 import { IConstruct } from 'constructs';
 import { CheckedObject, ObjectIndex, WORKLOAD_KINDS, podSpecOf } from './object-index';
 import type { Rule, RuleResult } from './rules';
+import { PerApp } from '../core/private/per-app';
 
 /**
  * Objects that exist in the cluster without being part of the app: created by another app,
@@ -53,12 +54,11 @@ const BUILT_IN: Record<ReferencedKind, (name: string) => boolean> = {
   Secret: () => false,
 };
 
-const PROVIDED = new WeakMap<IConstruct, Map<ReferencedKind, Set<string>>>();
+const PROVIDED = new PerApp(() => new Map<ReferencedKind, Set<string>>());
 
 /** Records objects provided outside the app of `root` (see `Checks.provide`). */
 export function declareProvided(root: IConstruct, objects: ProvidedObjects): void {
-  let byKind = PROVIDED.get(root);
-  if (!byKind) PROVIDED.set(root, byKind = new Map());
+  const byKind = PROVIDED.of(root);
   for (const [kind, { field }] of Object.entries(REFERENCED) as Array<[ReferencedKind, typeof REFERENCED[ReferencedKind]]>) {
     const names = objects[field] ?? [];
     let set = byKind.get(kind);
@@ -155,7 +155,7 @@ export const REFERENCE_RULE: Rule = {
   description: 'Every Namespace, PriorityClass, ServiceAccount, ConfigMap and Secret a pod uses exists in the app or is declared provided (Checks.provide)',
   appliesTo: WORKLOAD_KINDS,
   check(o: CheckedObject, index: ObjectIndex): RuleResult[] {
-    const provided = PROVIDED.get(o.construct.node.root);
+    const provided = PROVIDED.peek(o.construct);
     const out: RuleResult[] = [];
     const seen = new Set<string>();
     for (const r of referencesOf(o)) {

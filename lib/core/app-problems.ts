@@ -11,6 +11,7 @@
  */
 import type { IConstruct } from 'constructs';
 import { Problem, ValidationError } from './errors';
+import { PerApp } from './private/per-app';
 
 /**
  * Thrown by the first validation of an app in which constructs recorded problems: the problems
@@ -76,20 +77,14 @@ class AppProblems {
   }
 }
 
-const APPS = new WeakMap<IConstruct, AppProblems>();
+const APPS = new PerApp(root => new AppProblems(root));
 /** Apps with problems no validation has thrown yet (see {@link takeRecordedProblems}). */
 const UNREPORTED = new Set<AppProblems>();
 /** Placeholders of constructs that were not built, and the constructs they stand for. */
 const NOT_BUILT = new WeakMap<object, ValidationError>();
 
 function problemsOf(scope: IConstruct): AppProblems {
-  const root = scope.node.root;
-  let app = APPS.get(root);
-  if (!app) {
-    app = new AppProblems(root);
-    APPS.set(root, app);
-  }
-  return app;
+  return APPS.of(scope);
 }
 
 /**
@@ -165,7 +160,7 @@ export function notBuiltPropProblems(props: object): Problem[] {
  * recorded; does nothing when there is none. The app's validation (any synth) calls it first.
  */
 export function throwIfAppInvalid(scope: IConstruct): void {
-  APPS.get(scope.node.root)?.throwIfAny();
+  APPS.peek(scope)?.throwIfAny();
 }
 
 /**

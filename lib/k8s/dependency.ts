@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { notBuiltProblemsOf, recordAppProblem } from '../core/app-problems';
 import { Criticality } from '../core/criticality';
 import { ValidationError } from '../core/errors';
+import { PerApp } from '../core/private/per-app';
 
 /** What kind of component a dependency is (for the reliability report). */
 export enum DependencyKind {
@@ -78,20 +79,14 @@ export interface DependencyEdge {
   readonly fallback: boolean;
 }
 
-const GRAPHS = new WeakMap<IConstruct, ServiceGraph>();
-
 /** The dependency graph of one app, declared once through `dependOn`. */
 export class ServiceGraph {
   /** The graph of the app that `scope` belongs to. */
   public static of(scope: IConstruct): ServiceGraph {
-    const root = scope.node.root;
-    let g = GRAPHS.get(root);
-    if (!g) {
-      g = new ServiceGraph();
-      GRAPHS.set(root, g);
-    }
-    return g;
+    return ServiceGraph.APPS.of(scope);
   }
+
+  private static readonly APPS = new PerApp(() => new ServiceGraph());
 
   private readonly out = new Map<IDependable, DependencyEdge[]>();
   private readonly in = new Map<IDependable, DependencyEdge[]>();

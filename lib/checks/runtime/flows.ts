@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { PerApp } from '../../core/private/per-app';
 
 /** What a flow is for (messages and the README group flows by it). */
 export type FlowKind =
@@ -26,7 +27,7 @@ export interface DeclaredFlow {
   readonly postgresReplication?: boolean;
 }
 
-const DECLARED = new WeakMap<IConstruct, DeclaredFlow[]>();
+const DECLARED = new PerApp<DeclaredFlow[]>(() => []);
 
 /**
  * Declares flows the parts of a construct need (replication and quorum peers, the Kubernetes
@@ -35,13 +36,10 @@ const DECLARED = new WeakMap<IConstruct, DeclaredFlow[]>();
  * replication, `EtcdCluster` its peers' Raft traffic.
  */
 export function declareFlows(scope: IConstruct, flows: readonly DeclaredFlow[]): void {
-  const root = scope.node.root;
-  const list = DECLARED.get(root) ?? [];
-  list.push(...flows);
-  DECLARED.set(root, list);
+  DECLARED.of(scope).push(...flows);
 }
 
 /** The flows declared in the app `scope` belongs to. */
 export function declaredFlowsOf(scope: IConstruct): readonly DeclaredFlow[] {
-  return DECLARED.get(scope.node.root) ?? [];
+  return DECLARED.peek(scope) ?? [];
 }

@@ -12,20 +12,18 @@
  * @see https://istio.io/latest/docs/reference/config/annotations/ (traffic.sidecar.istio.io/includeInboundPorts, includeOutboundIPRanges, sidecar.istio.io/userVolumeMount, proxy.istio.io/config)
  */
 import { IConstruct } from 'constructs';
+import { PerApp } from '../../core/private/per-app';
 
-const MESHED = new WeakMap<IConstruct, Map<string, boolean>>();
+const MESHED = new PerApp(() => new Map<string, boolean>());
 
 /** Records that namespace `name` of the app `scope` belongs to does (or does not) join the mesh. */
 export function declareNamespaceMesh(scope: IConstruct, name: string, meshed: boolean): void {
-  const root = scope.node.root;
-  let m = MESHED.get(root);
-  if (!m) MESHED.set(root, m = new Map());
-  m.set(name, meshed);
+  MESHED.of(scope).set(name, meshed);
 }
 
 /** Whether namespace `name` joins the mesh; `undefined` when the app does not declare it. */
 export function namespaceMeshed(scope: IConstruct, name: string): boolean | undefined {
-  return MESHED.get(scope.node.root)?.get(name);
+  return MESHED.peek(scope)?.get(name);
 }
 
 /** Where the Prometheus container reads the workload certificate its sidecar writes. */
