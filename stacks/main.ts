@@ -22,5 +22,8 @@ for (const r of regions) {
 for (const r of regions) {
   const c = regionCapacity(r.app.charts.flatMap(chart => chart.toJson()), { zones: r.region.zones.length, meshCni: platform.mesh.cni }, M6I_XLARGE);
   console.error(`capacity ${r.region.name}: ${c.nodesPerZone} x ${M6I_XLARGE.instanceType} per zone: ${formatHeadroom(c.headroom)}`);
+  console.error(`capacity ${r.region.name} at the peak (every HPA at maxReplicas): requested ${c.peak.requested.cpu.toFixed(1)} vCPU / `
+    + `${(c.peak.requested.memoryBytes / 2 ** 30).toFixed(1)} GiB; ${c.peak.nodesPerZone} per zone with one zone lost, `
+    + `Karpenter adds up to ${c.peak.autoscaledNodesPerZone} per zone`);
 }
 writeReliabilityReport(regions.map(r => ({ name: r.region.name, scope: r.app })), { outdir, title: 'Reliability report: reference platform (production)' });

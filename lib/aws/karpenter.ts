@@ -7,6 +7,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { MultiAzVpc } from './multi-az-vpc';
 import type { RegionalCluster } from './regional-cluster';
+import { KARPENTER_CONTROLLER_RESOURCES } from '../core/addon-capacity';
 import { karpenterProvisions, Provision } from '../core/capabilities';
 import { Problems } from '../core/errors';
 import { addonVersionProblems } from '../core/kubernetes-version';
@@ -50,9 +51,9 @@ export interface NodePoolLimits {
 export const M6I_XLARGE_CAPACITY: NodePoolLimits = { cpu: 4, memoryGiB: 16 };
 
 /**
- * Each zone's NodePool limits from the capacity model: room for as many nodes again as the zone's
- * static floor (`regionCapacity(...).nodesPerZone`, sized so the other zones hold every request
- * with one zone lost), so a surviving zone can double when a zone is lost or a load spike comes.
+ * A NodePool's limits for `nodes` nodes of `capacity`. The Pulumi program gives each zone the nodes the
+ * capacity model says it needs beyond its static floor at the peak: `regionCapacity(...).peak.autoscaledNodesPerZone`
+ * (every HPA at its maxReplicas, one zone lost).
  */
 export function nodePoolLimitsFor(nodesPerZone: number, capacity: NodePoolLimits = M6I_XLARGE_CAPACITY): NodePoolLimits {
   return { cpu: nodesPerZone * capacity.cpu, memoryGiB: nodesPerZone * capacity.memoryGiB };
@@ -72,9 +73,9 @@ export interface KarpenterArgs {
    */
   readonly vpc: MultiAzVpc;
   /**
-   * Each zone's NodePool limits. Derive them from the capacity model (`regionCapacity`): the
-   * Pulumi program gives each zone as much again as its static node group, so after a zone loss
-   * each surviving zone can double.
+   * Each zone's NodePool limits. Derive them from the capacity model (`regionCapacity(...).peak`): the
+   * Pulumi program gives each zone what every HPA at its maximum needs beyond the static node group,
+   * with one zone lost.
    * @see https://karpenter.sh/docs/concepts/nodepools/#speclimits
    */
   readonly limitsPerZone: NodePoolLimits;
@@ -221,6 +222,8 @@ export class Karpenter extends pulumi.ComponentResource {
         serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT.name },
         replicas: 2,
         podDisruptionBudget: { name: 'karpenter', maxUnavailable: 1 },
+        // Requests the capacity model counts on the static nodes (the chart's default is none).
+        controller: { resources: { requests: { ...KARPENTER_CONTROLLER_RESOURCES }, limits: { ...KARPENTER_CONTROLLER_RESOURCES } } },
       },
     }, { ...k8sOpts, dependsOn: [...nodeGroups, crds, association, accessEntry, discovery] });
     this.releases = { 'karpenter-crd': crds, 'karpenter': controller };

@@ -2,9 +2,11 @@
  * The rules that hold the objects to the cluster they run on: the capability contract
  * (lib/core/capabilities.ts) and the platform's Kubernetes version (lib/core/kubernetes-version.ts).
  */
-import { CheckedObject, WORKLOAD_KINDS, podSpecOf } from './object-index';
+import { CheckedObject, ObjectIndex, WORKLOAD_KINDS, podSpecOf } from './object-index';
 import type { Rule, RuleResult } from './rules';
+import { PeakCapacity, regionCapacity } from '../core/addon-capacity';
 import { CapabilityName, fixFor, ninesClusterCapabilities, requirementsOf } from '../core/capabilities';
+import { M6I_XLARGE } from '../core/capacity';
 import { fieldsNewerThan } from '../core/kubernetes-version';
 import { Platform, Region, platformSettingsOf } from '../core/platform';
 
@@ -21,17 +23,40 @@ export function capabilitiesOf(region: Region): ReadonlySet<CapabilityName> {
   return set;
 }
 
+const PEAKS = new WeakMap<ObjectIndex, Map<Region, PeakCapacity>>();
+
+/**
+ * The region's peak (every HPA at its maxReplicas) against the static nodes the capacity model sizes
+ * for it (the library's default add-ons, Karpenter's controller among them, on m6i.xlarge), computed
+ * once per region from the app's objects of that region.
+ */
+function peakOf(index: ObjectIndex, region: Region): PeakCapacity {
+  let byRegion = PEAKS.get(index);
+  if (!byRegion) {
+    byRegion = new Map();
+    PEAKS.set(index, byRegion);
+  }
+  let peak = byRegion.get(region);
+  if (!peak) {
+    const objects = [...index.byRef.values()].filter(o => o.region === region).map(o => o.json);
+    peak = regionCapacity(objects, { zones: region.zones.length, meshCni: region.platform.mesh.cni }, M6I_XLARGE).peak;
+    byRegion.set(region, peak);
+  }
+  return peak;
+}
+
 /** The contract and version rules. */
 export const CONTRACT_RULES: readonly Rule[] = [
   {
     id: 'NINES-CAP-01',
     severity: 'error',
     description: 'Every capability an object requires of the cluster is provided (platform capabilities, or the library\'s AWS cluster)',
-    check(o: CheckedObject): RuleResult[] {
+    check(o: CheckedObject, index: ObjectIndex): RuleResult[] {
       const region = o.region;
       if (!region) return []; // outside a RegionChart the cluster is unknown
       const provided = capabilitiesOf(region);
-      return requirementsOf(o.json, { meshCni: region.platform.mesh.cni, zones: region.zones })
+      const peak = o.kind === 'HorizontalPodAutoscaler' ? peakOf(index, region) : undefined;
+      return requirementsOf(o.json, { meshCni: region.platform.mesh.cni, zones: region.zones, peak })
         .filter(r => !provided.has(r.capability))
         .map(r => ({
           message: `requires ${JSON.stringify(r.capability)} (${r.why}), which the cluster of ${region.name} does not provide`,

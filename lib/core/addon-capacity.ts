@@ -35,7 +35,19 @@ export interface AddonCapacityOptions {
   readonly certManager?: boolean;
   readonly prometheusOperator?: boolean;
   readonly awsLoadBalancerController?: boolean;
+  /** Karpenter's controller (lib/aws/karpenter.ts), on the static node groups. */
+  readonly karpenter?: boolean;
 }
+
+/**
+ * What ClusterAddons' sibling Karpenter sets as its controller's requests (and limits): 1 vCPU and
+ * 1Gi, as Karpenter's getting-started guide installs it. The chart's own default is `resources: {}`
+ * (it asks for nothing), and its default affinity (`karpenter.sh/nodepool DoesNotExist`) keeps both
+ * replicas on the static node groups, never on nodes Karpenter launches: they count against the floor.
+ * @see https://github.com/aws/karpenter-provider-aws/blob/v1.9.2/charts/karpenter/values.yaml (controller.resources, affinity, replicas 2)
+ * @see https://github.com/aws/karpenter-provider-aws/blob/v1.9.2/website/content/en/v1.9/getting-started/getting-started-with-karpenter/scripts/step08-apply-helm-chart.sh
+ */
+export const KARPENTER_CONTROLLER_RESOURCES = { cpu: '1', memory: '1Gi' } as const;
 
 const r = (cpu: number, memoryMi: number): Resources => ({ cpu, memoryBytes: memoryMi * Mi });
 const NONE = r(0, 0);
@@ -65,6 +77,10 @@ export function addonWorkloads(o: AddonCapacityOptions): AddonWorkload[] {
   add('DaemonSet/kube-system/eks-pod-identity-agent', 'DaemonSet', 1, NONE, 'EKS Pod Identity agent add-on (no requests)');
   if (on(o.awsLoadBalancerController)) {
     add('Deployment/kube-system/aws-load-balancer-controller', 'Deployment', 2, NONE, 'chart resources: {} (ClusterAddons replicaCount 2)');
+  }
+  if (on(o.karpenter)) {
+    add('Deployment/kube-system/karpenter', 'Deployment', 2, r(Number(KARPENTER_CONTROLLER_RESOURCES.cpu), 1024),
+      'karpenter chart replicas 2, controller.resources set to the getting-started guide\'s 1 / 1Gi (chart default {})');
   }
   if (on(o.istio)) {
     add('Deployment/istio-system/istiod', 'Deployment', 2, r(0.5, 2048), 'istio-discovery values (ClusterAddons autoscaleMin 2)');
@@ -124,6 +140,22 @@ export interface RegionCapacity {
   readonly nodesPerZone: number;
   /** The headroom at that size. */
   readonly headroom: Headroom;
+  /** Every HorizontalPodAutoscaler at its maxReplicas: what the region's nodes must hold at its peak. */
+  readonly peak: PeakCapacity;
+}
+
+/** A region at its peak: every HPA at its maxReplicas. */
+export interface PeakCapacity {
+  /** What the pods request with every HPA at its maxReplicas (the add-ons and sidecars included). */
+  readonly requested: Resources;
+  /** The static node groups' allocatable in all zones, after the DaemonSets (what holds the peak without node autoscaling). */
+  readonly staticAllocatable: Resources;
+  /** Whether the static node groups hold the peak with every zone up (if not, scaling out needs nodes added). */
+  readonly staticHoldsPeak: boolean;
+  /** Nodes each zone needs at the peak so that, with one zone lost, the other zones hold it (at <= 100%). */
+  readonly nodesPerZone: number;
+  /** Nodes each zone's autoscaler must be allowed to add on top of the static floor: nodesPerZone - floor (>= 0). */
+  readonly autoscaledNodesPerZone: number;
 }
 
 /**
@@ -138,5 +170,21 @@ export function regionCapacity(objects: readonly any[], addons: AddonCapacityOpt
   const perNode = { cpu: app.cpu + theirs.cpu, memoryBytes: app.memoryBytes + theirs.memoryBytes };
   const requests = [...workloadRequests(objects), ...addonDeploymentRequests(workloads)];
   const n = nodesPerZone ?? nodesPerZoneFor(requests, node, addons.zones, 0.8, perNode);
-  return { requests, perNode, nodesPerZone: n, headroom: headroom(requests, node, addons.zones, n, perNode) };
+  const peakRequests = [...workloadRequests(objects, 'peak'), ...addonDeploymentRequests(workloads)];
+  const h = headroom(requests, node, addons.zones, n, perNode);
+  const atPeak = headroom(peakRequests, node, addons.zones, n, perNode);
+  const peakNodes = nodesPerZoneFor(peakRequests, node, addons.zones, 1, perNode);
+  return {
+    requests,
+    perNode,
+    nodesPerZone: n,
+    headroom: h,
+    peak: {
+      requested: atPeak.requested,
+      staticAllocatable: atPeak.allocatable,
+      staticHoldsPeak: atPeak.requested.cpu <= atPeak.allocatable.cpu && atPeak.requested.memoryBytes <= atPeak.allocatable.memoryBytes,
+      nodesPerZone: peakNodes,
+      autoscaledNodesPerZone: Math.max(0, peakNodes - n),
+    },
+  };
 }

@@ -5,6 +5,7 @@
  * Pulumi program (stacks/pulumi) matches the same requirements against what RegionalCluster and
  * ClusterAddons (lib/aws) provide, before registering any resource.
  */
+import type { PeakCapacity } from './addon-capacity';
 import { Problem } from './errors';
 import { DEFAULT_STORAGE_CLASS } from './storage';
 
@@ -133,6 +134,11 @@ export interface RequirementContext {
   readonly meshCni: boolean;
   /** The zones of the object's region (zone-spread workloads need nodes in each). */
   readonly zones?: readonly string[];
+  /**
+   * The region at its peak (every HPA at its maxReplicas) against its static nodes, from the capacity
+   * model (`regionCapacity(...).peak`). Unset: scale-out is not judged.
+   */
+  readonly peak?: Pick<PeakCapacity, 'requested' | 'staticAllocatable' | 'staticHoldsPeak'>;
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
@@ -193,6 +199,7 @@ export function requirementsOf(obj: any, ctx: RequirementContext): Requirement[]
       ? { capability: Capability.storageClass('(default)'), why: `volume claim ${JSON.stringify(c?.metadata?.name ?? '')} names no StorageClass, so it binds through the default one` }
       : { capability: Capability.storageClass(String(name)), why: `volume claim ${JSON.stringify(c?.metadata?.name ?? '')} names StorageClass ${JSON.stringify(name)}` });
   }
+  out.push(...scaleOutRequirementsOf(obj, ctx));
   if (WORKLOAD_KINDS.has(kind) && ctx.zones) {
     const spread = (podTemplateOf(obj)?.spec?.topologySpreadConstraints ?? [])
       .some((t: any) => t?.topologyKey === 'topology.kubernetes.io/zone' && t?.whenUnsatisfiable === 'DoNotSchedule');
@@ -201,6 +208,30 @@ export function requirementsOf(obj: any, ctx: RequirementContext): Requirement[]
     }
   }
   return out;
+}
+
+/**
+ * What a HorizontalPodAutoscaler requires when the region's static nodes cannot hold its peak:
+ * node autoscaling in every zone of the region. The static node groups are sized at the floor
+ * (every HPA at minReplicas, one zone lost; `regionCapacity`), and a fixed-size node group adds no
+ * node, so pods the HPA adds beyond what the static nodes hold stay Pending (the scheduler never
+ * creates nodes) unless an autoscaler adds nodes there; in every zone, because the workloads spread
+ * over the zones (the NodePools of lib/aws/karpenter.ts are one per zone). An HPA that cannot grow
+ * (maxReplicas = minReplicas) requires nothing.
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/ (the HPA changes replicas, never nodes)
+ * @see https://karpenter.sh/docs/concepts/ (Karpenter launches nodes for unschedulable pods)
+ */
+export function scaleOutRequirementsOf(obj: any, ctx: RequirementContext): Requirement[] {
+  if (obj?.kind !== 'HorizontalPodAutoscaler' || !ctx.zones || !ctx.peak || ctx.peak.staticHoldsPeak) return [];
+  const min = Number(obj.spec?.minReplicas ?? 1);
+  const max = Number(obj.spec?.maxReplicas ?? min);
+  if (!(max > min)) return [];
+  const t = obj.spec?.scaleTargetRef ?? {};
+  const cpu = (x: number) => `${x.toFixed(1)} vCPU`;
+  const why = `it scales ${t.kind}/${t.name} from ${min} to ${max} replicas, and with every HPA at its maximum the region requests `
+    + `${cpu(ctx.peak.requested.cpu)} / ${(ctx.peak.requested.memoryBytes / 2 ** 30).toFixed(1)} GiB, more than the static nodes' `
+    + `${cpu(ctx.peak.staticAllocatable.cpu)} / ${(ctx.peak.staticAllocatable.memoryBytes / 2 ** 30).toFixed(1)} GiB allocatable`;
+  return ctx.zones.map(z => ({ capability: Capability.nodeAutoscaling(z), why }));
 }
 
 /** A TLS Secret a gateway serves from, and the names its certificate must carry. */
@@ -259,12 +290,15 @@ export function fixFor(capability: CapabilityName): string {
   const what = hint[capability]
     ?? (capability.startsWith('storage-class:') ? `a StorageClass ${JSON.stringify(capability.slice('storage-class:'.length))}`
       : capability.startsWith('nodes:') ? `nodes (a node group or NodePool) in zone ${capability.slice('nodes:'.length)}`
-        : capability.startsWith('network:cross-region-routes:')
-          ? `routes to the VPC of ${capability.slice('network:cross-region-routes:'.length)} (CrossRegionNetwork: VPC peering, routes in every private route table, security group rules for the peer CIDRs)`
-          : capability.startsWith('dns:') ? `the Route53 private hosted zone ${capability.slice('dns:'.length)} associated with the region's VPC (PrivateZone)`
-            : capability.startsWith('dns-records:')
-              ? `external-dns publishing Service hostnames into the private zone ${capability.slice('dns-records:'.length)} (ClusterAddons with privateZone)`
-              : `a producer of ${capability}`);
+        : capability.startsWith('node-autoscaling:')
+          ? `a node autoscaler with a pool in zone ${capability.slice('node-autoscaling:'.length)} (the Pulumi program's Karpenter: leave `
+            + 'nines:nodeAutoscaling on), or give the static node groups room for every HPA at its maximum (nines:nodesPerZone)'
+          : capability.startsWith('network:cross-region-routes:')
+            ? `routes to the VPC of ${capability.slice('network:cross-region-routes:'.length)} (CrossRegionNetwork: VPC peering, routes in every private route table, security group rules for the peer CIDRs)`
+            : capability.startsWith('dns:') ? `the Route53 private hosted zone ${capability.slice('dns:'.length)} associated with the region's VPC (PrivateZone)`
+              : capability.startsWith('dns-records:')
+                ? `external-dns publishing Service hostnames into the private zone ${capability.slice('dns-records:'.length)} (ClusterAddons with privateZone)`
+                : `a producer of ${capability}`);
   return `install ${what}; a cluster you bring declares it in the platform description's capabilities (${JSON.stringify(capability)})`;
 }
 
@@ -333,8 +367,8 @@ export const DEFAULT_ADDONS_ON: AddonsOn = { istio: true, prometheusOperator: tr
 
 /**
  * What a region's cluster provides when the platform description declares no `capabilities`:
- * the library's own AWS cluster (RegionalCluster + ClusterAddons) with their defaults.
+ * the library's own AWS cluster (RegionalCluster + ClusterAddons + Karpenter) with their defaults.
  */
 export function ninesClusterCapabilities(zones: readonly string[], meshCni: boolean): Provision[] {
-  return [...regionalClusterProvisions(zones), ...clusterAddonsProvisions(DEFAULT_ADDONS_ON, meshCni)];
+  return [...regionalClusterProvisions(zones), ...clusterAddonsProvisions(DEFAULT_ADDONS_ON, meshCni), ...karpenterProvisions(zones)];
 }

@@ -42,20 +42,22 @@ function containerRequests(containers: any[]): Resources {
 
 /**
  * The requests of every long-running pod of the objects: Deployments, StatefulSets and ReplicaSets
- * at their floor (an HPA's minReplicas when one targets them), and the pods prometheus-operator
+ * at their floor (an HPA's minReplicas when one targets them; with `at: 'peak'`, its maxReplicas),
+ * and the pods prometheus-operator
  * creates from Prometheus and Alertmanager resources; plus an istio-proxy per pod in a namespace
  * with injection on (unless the pod opts out). Jobs and CronJobs are transient and left out;
  * init containers run before the app and do not add to the steady state.
  * @see https://kubernetes.io/docs/concepts/workloads/pods/init-containers/#resource-sharing-within-containers
  */
-export function workloadRequests(objects: readonly any[]): WorkloadRequests[] {
+export function workloadRequests(objects: readonly any[], at: 'floor' | 'peak' = 'floor'): WorkloadRequests[] {
   const meshed = new Set(objects.filter(o => o?.kind === 'Namespace' && o?.metadata?.labels?.['istio-injection'] === 'enabled')
     .map(o => o.metadata.name));
-  const hpaMin = new Map<string, number>();
+  const hpaReplicas = new Map<string, number>();
   for (const o of objects) {
     if (o?.kind !== 'HorizontalPodAutoscaler') continue;
     const t = o.spec?.scaleTargetRef ?? {};
-    hpaMin.set(`${t.kind}/${o.metadata?.namespace ?? 'default'}/${t.name}`, Number(o.spec?.minReplicas ?? 1));
+    // https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/ (minReplicas defaults to 1)
+    hpaReplicas.set(`${t.kind}/${o.metadata?.namespace ?? 'default'}/${t.name}`, Number(at === 'peak' ? o.spec?.maxReplicas : o.spec?.minReplicas ?? 1));
   }
   const out: WorkloadRequests[] = [];
   for (const o of objects) {
@@ -66,7 +68,7 @@ export function workloadRequests(objects: readonly any[]): WorkloadRequests[] {
     let pod: any;
     let annotations: Record<string, string> = {};
     if (POD_OWNERS.has(kind)) {
-      replicas = hpaMin.get(ref) ?? Number(o.spec?.replicas ?? 1);
+      replicas = hpaReplicas.get(ref) ?? Number(o.spec?.replicas ?? 1);
       pod = o.spec?.template?.spec;
       annotations = { ...o.spec?.template?.metadata?.labels, ...o.spec?.template?.metadata?.annotations };
     } else if ((kind === 'Prometheus' || kind === 'Alertmanager') && String(o?.apiVersion).startsWith('monitoring.coreos.com/')) {

@@ -6,7 +6,7 @@
  *
  * Config (namespace `nines`): environment, regions, publicAccessCidrs (required), hostedZoneId and
  * recordName (required), runbookBaseUrl and dashboardBaseUrl (required: the alerts' links), registry, entryPoints,
- * nodesPerZone, interfaceEndpoints, addons
+ * nodesPerZone, nodeAutoscaling, nodePoolLimitsPerZone, interfaceEndpoints, addons
  * ({ versions, enable, gatewayMinReplicas }). See Pulumi.production.yaml.
  *
  * An async program (Pulumi awaits the default export and takes its result as the stack outputs):
@@ -34,6 +34,8 @@ export = async () => {
     entryPoints: config.getObject<Record<string, string>>('entryPoints'),
     publicAccessCidrs: config.getObject<string[]>('publicAccessCidrs'),
     nodesPerZone: config.getObject<StackOptions['nodesPerZone']>('nodesPerZone'),
+    nodeAutoscaling: config.getBoolean('nodeAutoscaling'),
+    nodePoolLimitsPerZone: config.getObject<StackOptions['nodePoolLimitsPerZone']>('nodePoolLimitsPerZone'),
     interfaceEndpoints: config.getObject<string[]>('interfaceEndpoints'),
     addons: config.getObject<StackOptions['addons']>('addons'),
   });

@@ -17,8 +17,8 @@ export interface RegionStackArgs {
   readonly publicAccessCidrs: readonly string[];
   /** Nodes per zone. */
   readonly nodesPerZone?: NodeGroupScaling;
-  /** Each zone's Karpenter NodePool limits (from the capacity model; see PulumiStack). */
-  readonly nodePoolLimitsPerZone: NodePoolLimits;
+  /** Each zone's Karpenter NodePool limits (from the capacity model; see PulumiStack). Unset: no Karpenter (no node autoscaling). */
+  readonly nodePoolLimitsPerZone?: NodePoolLimits;
   /** Interface endpoints. */
   readonly interfaceEndpoints?: MultiAzVpcArgs['interfaceEndpoints'];
   /** The Route53 hosted zone of the entry's names: cert-manager issues the gateways' certificates there (DNS-01). */
@@ -40,8 +40,8 @@ export class RegionStack extends pulumi.ComponentResource {
   public readonly addons: ClusterAddons;
   /** The region's public entry point: the ingress gateway's NLB host name (undefined with the gateway off). */
   public readonly entryPoint?: pulumi.Output<string>;
-  /** Node autoscaling: one Karpenter NodePool per zone. */
-  public readonly karpenter: Karpenter;
+  /** Node autoscaling: one Karpenter NodePool per zone (undefined with node autoscaling off). */
+  public readonly karpenter?: Karpenter;
   /** One ConfigGroup per chart, by chart id. */
   public readonly workloads: Readonly<Record<string, k8s.yaml.ConfigGroup>>;
 
@@ -63,11 +63,13 @@ export class RegionStack extends pulumi.ComponentResource {
     const tls = args.hostedZoneId === undefined ? undefined : { hostedZoneId: args.hostedZoneId, certificates };
     this.addons = new ClusterAddons(name, { cluster: this.cluster, vpc: this.vpc, reservedNamespaces, tls, ...args.addons }, { parent: this });
     this.entryPoint = this.addons.entryPoint;
-    this.karpenter = new Karpenter(name, { cluster: this.cluster, vpc: this.vpc, limitsPerZone: args.nodePoolLimitsPerZone }, { parent: this });
+    this.karpenter = args.nodePoolLimitsPerZone === undefined ? undefined
+      : new Karpenter(name, { cluster: this.cluster, vpc: this.vpc, limitsPerZone: args.nodePoolLimitsPerZone }, { parent: this });
     // The CRDs and controllers (and their webhooks) the objects need exist before any chart applies,
     // and so do the NodePools that add nodes for pods the node groups cannot hold.
     const addonReleases: pulumi.Resource[] = [
-      ...Object.values(this.addons.releases), ...Object.values(this.karpenter.releases), ...Object.values(this.karpenter.nodePools),
+      ...Object.values(this.addons.releases),
+      ...Object.values(this.karpenter?.releases ?? {}), ...Object.values(this.karpenter?.nodePools ?? {}),
     ];
     const workloads: Record<string, k8s.yaml.ConfigGroup> = {};
     let previous: pulumi.Resource = this.cluster;

@@ -2,9 +2,12 @@ import * as aws from '@pulumi/aws/provider';
 import { regionObjects } from './kubernetes-objects';
 import { isReservedHost, placeholderProblems } from './placeholders';
 import { RegionStack } from './region-stack';
-import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, nodePoolLimitsFor, planPlatform, resolveAddonSwitches } from '../../lib/aws';
+import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, NodePoolLimits, nodePoolLimitsFor, planPlatform, resolveAddonSwitches } from '../../lib/aws';
+import { M6I_XLARGE_CAPACITY } from '../../lib/aws/karpenter';
 import { regionCapacity } from '../../lib/core/addon-capacity';
-import { clusterAddonsProvisions, contractProblems, regionalClusterProvisions } from '../../lib/core/capabilities';
+import {
+  clusterAddonsProvisions, contractProblems, karpenterProvisions, regionalClusterProvisions, scaleOutRequirementsOf,
+} from '../../lib/core/capabilities';
 import { formatHeadroom, M6I_XLARGE } from '../../lib/core/capacity';
 import { Problems } from '../../lib/core/errors';
 import { backupBucketNameOf } from '../../lib/core/naming';
@@ -44,6 +47,20 @@ export interface StackOptions {
    *   { min: n, desired: n, max: 2n } (regionCapacity)
    */
   readonly nodesPerZone?: NodeGroupScaling;
+  /**
+   * Node autoscaling: Karpenter in every region, one NodePool per zone. Off, nothing adds nodes, and a
+   * region whose HPAs can scale past what the static node groups hold is refused (its HPAs require
+   * `node-autoscaling:<zone>`).
+   * @default true
+   * @see https://karpenter.sh/docs/concepts/nodepools/
+   */
+  readonly nodeAutoscaling?: boolean;
+  /**
+   * Each zone's Karpenter NodePool limits (instance capacity, on top of the static node group).
+   * @default - from the capacity model: the nodes each zone needs, beyond its static floor, to hold every
+   *   HPA at its maxReplicas with one zone lost (regionCapacity(...).peak.autoscaledNodesPerZone, at least one node)
+   */
+  readonly nodePoolLimitsPerZone?: NodePoolLimits;
   /**
    * Where the alerts' dashboard links point (`<dashboardBaseUrl>/<service>`): your Grafana.
    * Unset, the objects keep the reference platform's documentation placeholder, which preview refuses.
@@ -110,30 +127,47 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
     regionObjects(platform, r.name, { registry: registry(r.name), entryDomain: options.recordName, dashboardBaseUrl: options.dashboardBaseUrl })]));
   for (const r of platform.regions) placeholderProblems(problems, r.name, objects[r.name].charts.flatMap(c => c.objects));
   problems.throwIfAny();
-  // The contract: every capability the region's objects require is provided by what this program
-  // builds (RegionalCluster + ClusterAddons with these switches), checked before any resource exists.
+  // Capacity first (the contract reads it): each zone's nodes hold the region's requests with one zone lost (the
+  // app's pods with their sidecars, the add-ons' Deployments, Karpenter's controller, every DaemonSet's share of each
+  // node); a smaller floor is refused. Every HPA at its maximum (the peak) needs the static nodes plus each zone's
+  // NodePool limits to hold it with one zone lost; smaller limits are refused.
   const switches = resolveAddonSwitches(options.addons?.enable);
+  const autoscaling = options.nodeAutoscaling ?? true;
   const contract = new Problems('PulumiStack', platform.environment);
-  for (const r of platform.regions) {
-    const provided = new Set([
-      ...regionalClusterProvisions(r.zones),
-      ...clusterAddonsProvisions({ ...switches, certificateIssuer: switches.certManager }, platform.mesh.cni),
-    ].map(p => p.capability));
-    contract.addAll(contractProblems(objects[r.name].requirements, provided), r.name);
-  }
-  // Capacity: each zone's nodes hold the region's requests with one zone lost (the app's pods with their
-  // sidecars, the add-ons' Deployments, every DaemonSet's share of each node); a smaller floor is refused.
   const sizing: Record<string, NodeGroupScaling> = {};
+  const limits: Record<string, NodePoolLimits> = {};
   for (const r of platform.regions) {
-    const addons = { ...switches, zones: r.zones.length, meshCni: platform.mesh.cni, gatewayMinReplicas: options.addons?.gatewayMinReplicas };
+    const addons = {
+      ...switches, karpenter: autoscaling, zones: r.zones.length, meshCni: platform.mesh.cni, gatewayMinReplicas: options.addons?.gatewayMinReplicas,
+    };
     const all = objects[r.name].charts.flatMap(c => c.objects);
     const n = regionCapacity(all, addons, M6I_XLARGE).nodesPerZone;
     const given = options.nodesPerZone;
     sizing[r.name] = given ?? { min: n, desired: n, max: 2 * n };
-    const h = regionCapacity(all, addons, M6I_XLARGE, given?.min ?? n).headroom;
+    const floor = given?.min ?? n;
+    const c = regionCapacity(all, addons, M6I_XLARGE, floor);
     contract.when(given !== undefined && (given.min ?? 1) < n, 'nodesPerZone.min', given?.min ?? 1,
-      `leaves ${r.name} without room after a zone loss (${formatHeadroom(h)})`,
+      `leaves ${r.name} without room after a zone loss (${formatHeadroom(c.headroom)})`,
       `use at least ${n} ${M6I_XLARGE.instanceType} per zone, or leave nodesPerZone unset to size it from the requests`);
+    limits[r.name] = options.nodePoolLimitsPerZone ?? nodePoolLimitsFor(Math.max(c.peak.autoscaledNodesPerZone, 1));
+    const l = limits[r.name];
+    const nodePoolNodes = Math.floor(Math.min(l.cpu / M6I_XLARGE_CAPACITY.cpu, l.memoryGiB / M6I_XLARGE_CAPACITY.memoryGiB));
+    contract.when(autoscaling && options.nodePoolLimitsPerZone !== undefined && floor + nodePoolNodes < c.peak.nodesPerZone,
+      'nodePoolLimitsPerZone', options.nodePoolLimitsPerZone,
+      `lets each zone of ${r.name} reach ${floor} + ${nodePoolNodes} ${M6I_XLARGE.instanceType}, but with every HPA at its maximum `
+      + `(${c.peak.requested.cpu.toFixed(1)} vCPU requested) and one zone lost each zone needs ${c.peak.nodesPerZone}`,
+      `raise it to ${JSON.stringify(nodePoolLimitsFor(c.peak.nodesPerZone - floor))}, or leave it unset to size it from the requests`);
+    // The contract: every capability the region's objects require (their HPAs' scale-out judged against these
+    // static nodes) is provided by what this program builds (RegionalCluster, ClusterAddons with these switches,
+    // and Karpenter when node autoscaling is on), checked before any resource exists.
+    const provided = new Set([
+      ...regionalClusterProvisions(r.zones),
+      ...clusterAddonsProvisions({ ...switches, certificateIssuer: switches.certManager }, platform.mesh.cni),
+      ...(autoscaling ? karpenterProvisions(r.zones) : []),
+    ].map(p => p.capability));
+    const scaleOut = all.flatMap(o => scaleOutRequirementsOf(o, { meshCni: platform.mesh.cni, zones: r.zones, peak: c.peak })
+      .map(q => ({ ...q, object: `${o.kind}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}` })));
+    contract.addAll(contractProblems([...objects[r.name].requirements, ...scaleOut], provided), r.name);
   }
   contract.throwIfAny();
   const providers: Record<string, aws.Provider> = {};
@@ -151,8 +185,8 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       backupBucketName: backupBucketNameOf(region),
       publicAccessCidrs: options.publicAccessCidrs!,
       nodesPerZone: sizing[region.name],
-      // Karpenter may add as many nodes again per zone as the static floor holds.
-      nodePoolLimitsPerZone: nodePoolLimitsFor(sizing[region.name].min ?? 1),
+      // Karpenter may add, per zone, what every HPA at its maximum needs beyond the static floor (none when off).
+      nodePoolLimitsPerZone: autoscaling ? limits[region.name] : undefined,
       interfaceEndpoints: options.interfaceEndpoints,
       hostedZoneId: options.hostedZoneId,
       addons: options.addons,

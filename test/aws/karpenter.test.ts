@@ -64,6 +64,8 @@ describe('Karpenter', () => {
     expect(rs.karpenter).toMatchObject({ chart: KARPENTER_CHARTS.controller, version: '1.9.2', namespace: 'kube-system', skipCrds: true });
     expect(rs.karpenter.values.settings).toEqual({ clusterName: 'production-us-east-1', interruptionQueue: 'production-us-east-1' });
     expect(rs.karpenter.values.serviceAccount).toEqual({ create: true, name: 'karpenter' });
+    // The requests the capacity model counts on the static nodes (the chart's default is none).
+    expect(rs.karpenter.values.controller.resources).toEqual({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } });
     expect(DEFAULT_KARPENTER_VERSION).toBe('1.9.2');
   });
 

@@ -232,24 +232,64 @@ describe('the whole production stack under mocks', () => {
     expect(mocks.resources).toEqual([]);
   }, 120_000);
 
+  test('node autoscaling off: every HPA that can outgrow the static nodes fails the contract before anything is registered', async () => {
+    const platform = Platform.fromDescription(describe_('staging', ['us-east-1']));
+    let error: Error | undefined;
+    try {
+      buildPlatformStack(platform, { ...DEPLOY, nodeAutoscaling: false });
+    } catch (e) {
+      error = e as Error;
+    }
+    const lines = error!.message.split('\n');
+    // 11 HPAs x 3 zones, and nothing else.
+    expect(lines[0]).toBe('PulumiStack \'staging\': 33 problems:');
+    expect(lines.slice(1).every(l => /^ - us-east-1\.HorizontalPodAutoscaler\/[a-z-]+\/[a-z-]+ \("node-autoscaling:us-east-1[abc]"\) is required \(it scales /.test(l)))
+      .toBe(true);
+    expect(lines).toContain(' - us-east-1.HorizontalPodAutoscaler/orders/order-service ("node-autoscaling:us-east-1b") is required (it scales '
+      + 'Deployment/order-service from 3 to 30 replicas, and with every HPA at its maximum the region requests 156.3 vCPU / 193.4 GiB, more than '
+      + 'the static nodes\' 86.0 vCPU / 341.7 GiB allocatable) and nothing in the cluster provides it; install a node autoscaler with a pool in '
+      + 'zone us-east-1b (the Pulumi program\'s Karpenter: leave nines:nodeAutoscaling on), or give the static node groups room for every HPA '
+      + 'at its maximum (nines:nodesPerZone); a cluster you bring declares it in the platform description\'s capabilities ("node-autoscaling:us-east-1b")');
+    expect(mocks.resources).toEqual([]);
+    // Static nodes that hold every HPA at its maximum need no autoscaler.
+    const stack = buildPlatformStack(platform, { ...DEPLOY, nodeAutoscaling: false, nodesPerZone: { min: 20, desired: 20, max: 20 } });
+    await settle(mocks, stack.regions['us-east-1'].urn);
+    expect(stack.regions['us-east-1'].karpenter).toBeUndefined();
+    expect(mocks.ofType('kubernetes:helm.sh/v3:Release').map(r => r.inputs.name)).not.toContain('karpenter');
+    expect(mocks.errors).toEqual([]);
+  }, 120_000);
+
+  test('NodePool limits below what the peak needs with one zone lost are refused, with the limits that fit', () => {
+    const platform = Platform.fromDescription(describe_('staging', ['us-east-1']));
+    expect(() => buildPlatformStack(platform, { ...DEPLOY, nodePoolLimitsPerZone: { cpu: 32, memoryGiB: 128 } })).toThrow(
+      'PulumiStack \'staging\': 1 problem:\n - nodePoolLimitsPerZone ({"cpu":32,"memoryGiB":128}) lets each zone of us-east-1 reach '
+      + '8 + 8 m6i.xlarge, but with every HPA at its maximum (158.3 vCPU requested) and one zone lost each zone needs 23; '
+      + 'raise it to {"cpu":60,"memoryGiB":240}, or leave it unset to size it from the requests');
+    expect(mocks.resources).toEqual([]);
+  }, 120_000);
+
   test('the contract: what RegionalCluster and ClusterAddons declare they provide is what the stack checked against', async () => {
     const platform = Platform.fromDescription(describe_('staging', ['us-east-1']));
     const stack = buildPlatformStack(platform, DEPLOY);
     await settle(mocks, stack.regions['us-east-1'].urn);
     const r = stack.regions['us-east-1'];
-    const provided = new Set([...r.cluster.provides, ...r.addons.provides].map(p => p.capability));
+    const provided = new Set([...r.cluster.provides, ...r.addons.provides, ...r.karpenter!.provides].map(p => p.capability));
     expect([...provided].sort()).toEqual([
       'crd:chaos-mesh', 'crd:flagger', 'crd:prometheus-operator', 'mesh:istio', 'mesh:istio-cni', 'metrics:istio-proxy', 'network-policy',
+      'node-autoscaling:us-east-1a', 'node-autoscaling:us-east-1b', 'node-autoscaling:us-east-1c',
       'nodes:us-east-1a', 'nodes:us-east-1b', 'nodes:us-east-1c', 'storage-class:(default)', 'storage-class:gp3-encrypted',
       'tls:certificate-issuer',
     ]);
     // ... and what `npm run synth` assumes for a platform that declares no capabilities.
     expect(new Set(ninesClusterCapabilities(platform.region('us-east-1').zones, true).map(p => p.capability))).toEqual(provided);
     // Every requirement of the region's objects is met, the gateway's TLS Secret included (cert-manager issues it).
+    // (the HPAs' node autoscaling is judged with the static nodes' size, in the stack, not in regionObjects)
     const { requirements } = regionObjects(platform, 'us-east-1');
     expect(requirements.filter(q => !provided.has(q.capability))).toEqual([]);
-    expect(new Set(requirements.map(q => q.capability))).toEqual(provided.has('metrics:istio-proxy')
-      ? new Set([...provided].filter(c => c !== 'metrics:istio-proxy')) : provided);
+    expect(new Set(requirements.map(q => q.capability))).toEqual(new Set([...provided]
+      .filter(c => c !== 'metrics:istio-proxy' && !c.startsWith('node-autoscaling:'))));
+    // Karpenter's NodePools get what every HPA at its maximum needs beyond the 8-node floor, one zone lost: 15 nodes.
+    expect(r.karpenter!.limitsPerZone).toEqual({ cpu: 60, memoryGiB: 240 });
     // NetworkPolicy is enforced: the VPC CNI add-on has its network policy agent on.
     const cni = mocks.one('aws:eks/addon:Addon', 'us-east-1-vpc-cni').inputs;
     expect([cni.addonName, JSON.parse(cni.configurationValues)]).toEqual(['vpc-cni', { enableNetworkPolicy: 'true' }]);

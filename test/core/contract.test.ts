@@ -75,6 +75,41 @@ describe('the capability contract at synth (NINES-CAP-01)', () => {
       + 'description\'s capabilities ("network:cross-region-routes:eu-west-1")');
   });
 
+  test('node autoscaling: an HPA that can scale past what the static nodes hold requires it in every zone; Karpenter off, it fails', () => {
+    // A cluster brought with everything the library's cluster has but node autoscaling (Karpenter off).
+    const noAutoscaler = ninesClusterCapabilities(ZONES, true).map(p => p.capability).filter(c => !c.startsWith('node-autoscaling:'));
+    const platform = Platform.fromDescription(describe1({ capabilities: noAutoscaler }));
+    const big = (chart: RegionChart) => new ResilientService(chart, 'search-service', {
+      image: 'registry.example.com/shop/search-service:1.0.0',
+      tier: Criticality.HIGH,
+      namespace: 'search',
+      autoscaling: { minReplicas: 3, maxReplicas: 300 },
+    });
+    const { error } = synthService(platform, big);
+    const lines = error!.split('\n').filter(l => l.includes('node-autoscaling'));
+    expect(lines.map(l => l.match(/\(HorizontalPodAutoscaler\/[^)]+\): requires "node-autoscaling:[^"]+"/)![0]).sort()).toEqual(
+      [...ZONES.map(z => `(HorizontalPodAutoscaler/orders/order-service): requires "node-autoscaling:${z}"`),
+        ...ZONES.map(z => `(HorizontalPodAutoscaler/search/search-service): requires "node-autoscaling:${z}"`)].sort());
+    expect(lines.find(l => l.includes('search/search-service): requires "node-autoscaling:us-east-1a"'))).toMatch(
+      /\(it scales Deployment\/search-service from 3 to 300 replicas, and with every HPA at its maximum the region requests [\d.]+ vCPU \/ [\d.]+ GiB, more than the static nodes' [\d.]+ vCPU \/ [\d.]+ GiB allocatable\), which the cluster of us-east-1 does not provide; fix: install a node autoscaler with a pool in zone us-east-1a \(the Pulumi program's Karpenter: leave nines:nodeAutoscaling on\), or give the static node groups room for every HPA at its maximum \(nines:nodesPerZone\); a cluster you bring declares it in the platform description's capabilities \("node-autoscaling:us-east-1a"\)$/);
+    // The library's cluster (Karpenter in every zone) provides it: no error.
+    expect(synthService(Platform.fromDescription(describe1()), big).error).toBeUndefined();
+    // An HPA that cannot grow past its floor requires nothing.
+    const hpa = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'x', namespace: 'y' },
+      spec: { minReplicas: 3, maxReplicas: 3, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'x' } },
+    };
+    const peak = { requested: { cpu: 100, memoryBytes: 0 }, staticAllocatable: { cpu: 10, memoryBytes: 0 }, staticHoldsPeak: false };
+    expect(requirementsOf(hpa, { meshCni: true, zones: ZONES, peak })).toEqual([]);
+    expect(requirementsOf({ ...hpa, spec: { ...hpa.spec, maxReplicas: 4 } }, { meshCni: true, zones: ZONES, peak }).map(r => r.capability))
+      .toEqual(ZONES.map(z => `node-autoscaling:${z}`));
+    // ... nor one whose peak the static nodes hold.
+    const held = { ...peak, staticHoldsPeak: true };
+    expect(requirementsOf({ ...hpa, spec: { ...hpa.spec, maxReplicas: 4 } }, { meshCni: true, zones: ZONES, peak: held })).toEqual([]);
+  });
+
   test('a capability name list that is not a list is refused by the platform', () => {
     expect(errorOf(() => Platform.fromDescription(describe1({ capabilities: 'network-policy' as any }))).message).toBe(
       'Platform \'test\': 1 problem:\n - capabilities ("network-policy") is not a list of capability names; list names such as "network-policy", "mesh:istio" (see Capability)');
