@@ -47,13 +47,20 @@ export function selects(selector: LabelSelector | undefined, labels: Readonly<Re
 export class SelectorIndex<T> {
   private readonly byPair = new Map<string, Array<{ selector: LabelSelector; item: T }>>();
   private readonly generic = new Map<string, Array<{ selector: LabelSelector; item: T }>>();
+  private readonly namespaces = new Set<string>();
 
   public add(namespace: string, selector: LabelSelector | undefined, item: T): void {
     if (!selector) return;
+    this.namespaces.add(namespace);
     const first = Object.entries(selector.matchLabels ?? {})[0];
     const entry = { selector, item };
     if (first) push(this.byPair, `${namespace}\u0000${first[0]}=${first[1]}`, entry);
     else push(this.generic, namespace, entry);
+  }
+
+  /** Whether any selector was added in `namespace`. */
+  public has(namespace: string): boolean {
+    return this.namespaces.has(namespace);
   }
 
   public lookup(namespace: string, labels: Record<string, string>): T[] {

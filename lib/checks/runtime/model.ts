@@ -134,12 +134,16 @@ export class RuntimeModel {
   private readonly servicesByName: ReadonlyMap<string, ServiceView>;
   private readonly servicesByPair = new Map<string, ServiceView[]>();
   private readonly servicesByNamespace = new Map<string, ServiceView[]>();
+  /** Services with a selector, by the first pair of it (`namespace`, key, value). */
+  private readonly servicesBySelectorPair = new Map<string, ServiceView[]>();
+  private readonly servicePosition = new Map<ServiceView, number>();
   private readonly platformOfObject: (o: CheckedObject) => PlatformSettings;
 
   constructor(objects: readonly CheckedObject[], platformOf: (c: IConstruct) => PlatformSettings | undefined = () => undefined) {
     this.objects = objects;
     const defaults = platformSettingsOf(undefined);
-    this.platformOfObject = o => platformOf(o.construct) ?? defaults;
+    // The region a RegionChart gave the object carries its platform; other objects ask.
+    this.platformOfObject = o => o.region?.platform ?? platformOf(o.construct) ?? defaults;
     for (const o of objects) {
       push(this.byKind, o.kind, o);
       this.byRef.set(`${o.namespace}/${o.kind}/${o.name}`, o);
@@ -180,8 +184,11 @@ export class RuntimeModel {
       for (const [k, values] of Object.entries(p.runtimeLabels)) for (const v of values) push(this.podsByPair, pairKey(p.namespace, k, v), p);
     }
     for (const s of this.services) {
+      this.servicePosition.set(s, this.servicePosition.size);
       push(this.servicesByNamespace, s.namespace, s);
       for (const [k, v] of Object.entries(s.labels)) push(this.servicesByPair, pairKey(s.namespace, k, v), s);
+      const first = s.selector ? Object.entries(s.selector)[0] : undefined;
+      if (first) push(this.servicesBySelectorPair, pairKey(s.namespace, first[0], first[1]), s);
     }
   }
 
@@ -223,6 +230,21 @@ export class RuntimeModel {
     const first = Object.entries(selector.matchLabels ?? {})[0];
     const candidates = first ? this.servicesByPair.get(pairKey(namespace, first[0], first[1])) ?? [] : this.servicesByNamespace.get(namespace) ?? [];
     return candidates.filter(s => selects(selector, s.labels));
+  }
+
+  /**
+   * The Services whose selector selects the pods of `p` (runtime labels included), found through the
+   * first pair of each selector rather than by scanning the namespace's Services.
+   */
+  public servicesSelecting(p: PodView): ServiceView[] {
+    const found = new Set<ServiceView>();
+    const look = (k: string, v: string) => {
+      for (const s of this.servicesBySelectorPair.get(pairKey(p.namespace, k, v)) ?? []) if (podMatches(p, { matchLabels: s.selector })) found.add(s);
+    };
+    for (const [k, v] of Object.entries(p.labels)) look(k, v);
+    for (const [k, values] of Object.entries(p.runtimeLabels)) for (const v of values) look(k, v);
+    // In the app's order, as a scan of the namespace would give them.
+    return [...found].sort((a, b) => this.servicePosition.get(a)! - this.servicePosition.get(b)!);
   }
 
   /** The Services of `namespace`. */

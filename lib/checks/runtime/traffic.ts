@@ -52,7 +52,7 @@ import { Capability } from '../../core/capabilities';
 import { LABELS } from '../../core/labels';
 import { PlatformSettings } from '../../core/platform';
 import { ISTIO_INBOUND_SOURCE_ADDRESS } from '../../k8s/crds/istio';
-import { ServiceGraph } from '../../k8s/dependency';
+import { NetworkPeer, ServiceGraph } from '../../k8s/dependency';
 import { CheckedObject, LabelSelector, SelectorIndex, selects } from '../object-index';
 import { AppFinding, AppRule } from './app-rule';
 import { DeclaredFlowEnd, FlowKind, declaredFlowsOf } from './flows';
@@ -130,9 +130,19 @@ export function trafficOf(model: RuntimeModel): TrafficReport {
 // ---------------------------------------------------------------------------------------------
 
 const KUBE_DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
+/** The kubelet probing a pod (from the node). */
+const KUBELET: FlowParty = { label: 'the kubelet', node: true };
+const NO_HOSTS: readonly string[] = Object.freeze([]);
 
+const PARTIES = new WeakMap<PodView, FlowParty>();
+
+/** The flow party of a pod view (one object per view: every flow of the pods shares it). */
 function podParty(p: PodView): FlowParty {
-  return { label: p.controller === 'kubernetes' ? p.workload : `${p.workload} (made by ${p.controller})`, pods: p, namespace: p.namespace, labels: p.labels };
+  let party = PARTIES.get(p);
+  if (!party) {
+    PARTIES.set(p, party = { label: p.controller === 'kubernetes' ? p.workload : `${p.workload} (made by ${p.controller})`, pods: p, namespace: p.namespace, labels: p.labels });
+  }
+  return party;
 }
 
 /** Every flow the platform needs, from the app's objects, its dependency graph and declared flows. */
@@ -143,40 +153,42 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
   const hostsOf = (p: PodView): string[] => {
     let h = hosts.get(p);
     if (!h) {
-      hosts.set(p, h = model.servicesIn(p.namespace)
-        .filter(s => s.selector && podMatches(p, { matchLabels: { ...s.selector } }))
-        .map(s => `${s.namespace}/${s.name}.${s.namespace}.svc.${clusterDomain(p)}`));
+      hosts.set(p, h = model.servicesSelecting(p).map(s => `${s.namespace}/${s.name}.${s.namespace}.svc.${clusterDomain(p)}`));
     }
     return h;
   };
+  // The parties of a peer (namespace and pod labels), once per distinct peer: many edges name the same service.
+  const parties = new Map<string, FlowParty[]>();
   const partiesOf = (end: { namespace?: string; podLabels?: Record<string, string> }, label: string): FlowParty[] => {
     if (!end.namespace) return [];
-    const pods = model.podsSelectedBy(end.namespace, { matchLabels: { ...(end.podLabels ?? {}) } });
-    return pods.length > 0 ? pods.map(podParty) : [{ label, namespace: end.namespace, labels: end.podLabels ?? {} }];
+    const key = `${label}\u0000${end.namespace}\u0000${JSON.stringify(end.podLabels ?? {})}`;
+    let out = parties.get(key);
+    if (!out) {
+      const pods = model.podsSelectedBy(end.namespace, { matchLabels: end.podLabels ?? {} });
+      parties.set(key, out = pods.length > 0 ? pods.map(podParty) : [{ label, namespace: end.namespace, labels: end.podLabels ?? {} }]);
+    }
+    return out;
   };
 
-  // 1. Pods: DNS, istiod, kubelet probes.
+  // 1. Pods: DNS, istiod, kubelet probes (the parties outside the app shared by every pod's flows).
+  const dns: FlowParty = { label: 'cluster DNS (kube-system/kube-dns)', ...KUBE_DNS };
+  const istiods = new Map<string, FlowParty>();
   for (const p of model.pods) {
     const from = podParty(p);
     for (const protocol of ['UDP', 'TCP'] as const) {
-      flows.push({ kind: 'dns', from, to: { label: 'cluster DNS (kube-system/kube-dns)', ...KUBE_DNS }, port: 53, protocol, hosts: [], why: 'name resolution' });
+      flows.push({ kind: 'dns', from, to: dns, port: 53, protocol, hosts: NO_HOSTS, why: 'name resolution' });
     }
     if (p.meshed) {
-      flows.push({
-        kind: 'istiod',
-        from,
-        to: { label: `istiod (${p.platform.meshNamespace})`, namespace: p.platform.meshNamespace, labels: { app: 'istiod' } },
-        port: 15012,
-        protocol: 'TCP',
-        hosts: [],
-        why: 'the sidecar fetches its configuration and certificate',
-      });
+      const mesh = p.platform.meshNamespace;
+      let istiod = istiods.get(mesh);
+      if (!istiod) istiods.set(mesh, istiod = { label: `istiod (${mesh})`, namespace: mesh, labels: { app: 'istiod' } });
+      flows.push({ kind: 'istiod', from, to: istiod, port: 15012, protocol: 'TCP', hosts: NO_HOSTS, why: 'the sidecar fetches its configuration and certificate' });
     }
     for (const c of p.spec?.containers ?? []) {
       for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
         const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? probe?.grpc?.port;
         if (port === undefined) continue;
-        flows.push({ kind: 'probe', from: { label: 'the kubelet', node: true }, to: from, port, protocol: 'TCP', hosts: [], why: `${c.name}'s probe` });
+        flows.push({ kind: 'probe', from: KUBELET, to: from, port, protocol: 'TCP', hosts: NO_HOSTS, why: `${c.name}'s probe` });
       }
     }
   }
@@ -184,24 +196,33 @@ export function deriveFlows(model: RuntimeModel): Flow[] {
   // 2. dependOn edges (the ingress gateway's edge to the entry service included).
   const root = model.objects[0]?.construct;
   if (root) {
+    // Each end's parties, hosts and peers once per construct: a service is the end of several edges.
+    const callers = new Map<object, { id: string; parties: FlowParty[] }>();
+    const callees = new Map<object, { id: string; hosts: readonly string[]; peers: Array<{ parties: FlowParty[]; ports: NetworkPeer['ports'] }> }>();
     for (const e of ServiceGraph.of(root).edges) {
-      const froms = partiesOf(e.from.callerPeer(), `${e.from.dependencyFacts.id}`);
-      for (const peer of e.to.egressPeers()) {
-        const tos: FlowParty[] = peer.cidrs && peer.cidrs.length > 0
-          ? [{ label: e.to.dependencyFacts.id, cidrs: peer.cidrs, exceptCidrs: peer.exceptCidrs }]
-          : partiesOf(peer, e.to.dependencyFacts.id);
-        for (const from of froms) {
-          for (const to of tos) {
+      let caller = callers.get(e.from);
+      if (!caller) {
+        const id = e.from.dependencyFacts.id;
+        callers.set(e.from, caller = { id, parties: partiesOf(e.from.callerPeer(), id) });
+      }
+      let callee = callees.get(e.to);
+      if (!callee) {
+        const id = e.to.dependencyFacts.id;
+        callees.set(e.to, callee = {
+          id,
+          hosts: e.to.meshHosts(),
+          peers: e.to.egressPeers().map(peer => ({
+            parties: peer.cidrs && peer.cidrs.length > 0 ? [{ label: id, cidrs: peer.cidrs, exceptCidrs: peer.exceptCidrs }] : partiesOf(peer, id),
+            ports: peer.ports,
+          })),
+        });
+      }
+      const why = `${caller.id} depends on ${callee.id}`;
+      for (const peer of callee.peers) {
+        for (const from of caller.parties) {
+          for (const to of peer.parties) {
             for (const port of peer.ports) {
-              flows.push({
-                kind: 'dependency',
-                from,
-                to,
-                port: port.port,
-                protocol: port.protocol ?? 'TCP',
-                hosts: e.to.meshHosts(),
-                why: `${e.from.dependencyFacts.id} depends on ${e.to.dependencyFacts.id}`,
-              });
+              flows.push({ kind: 'dependency', from, to, port: port.port, protocol: port.protocol ?? 'TCP', hosts: callee.hosts, why });
             }
           }
         }
@@ -446,16 +467,28 @@ function otherRegions(p: PodView): Array<{ name: string; vpcCidr: string }> {
 
 interface PolicyRef { readonly policy: CheckedObject; readonly direction: 'ingress' | 'egress' }
 
+/** A NetworkPolicy port, read once: a number, a port name, or every port (`undefined`). */
+interface CompiledPort { readonly protocol: string; readonly port?: number | string; readonly endPort?: number }
+/** A NetworkPolicy rule, read once: its ports (`undefined`: every port) and peers (none: every peer). */
+interface CompiledRule { readonly ports?: readonly CompiledPort[]; readonly peers: readonly any[] }
+
 class TrafficEvaluator {
   private readonly npIndex = new SelectorIndex<CheckedObject>();
-  /** NetworkPolicy peers some needed flow used: `<direction>/<rule>/<peer>` per policy. */
-  private readonly used = new Map<CheckedObject, Set<string>>();
+  /** NetworkPolicy peers some needed flow used, per policy: {@link peerKey} of direction, rule and peer. */
+  private readonly used = new Map<CheckedObject, Set<number>>();
   private readonly byNamespace = new Map<string, CheckedObject[]>();
   private readonly pgHba = new Map<string, string[] | undefined>();
   /** NetworkPolicies isolating each pod view, per direction (a pod has several flows). */
   private readonly isolating = new Map<PodView, Record<'ingress' | 'egress', CheckedObject[]>>();
   private readonly nsLabels = new Map<string, Record<string, string>>();
   private readonly sidecars = new Map<PodView, CheckedObject | undefined>();
+  /** The PeerAuthentications (workload, namespace, root) and AuthorizationPolicies that apply to each pod view. */
+  private readonly peerAuthentications = new Map<PodView, Array<CheckedObject | undefined>>();
+  private readonly authorizationPolicies = new Map<PodView, CheckedObject[]>();
+  /** The inbound ports each pod view's sidecar does not capture (`excludeInboundPorts`). */
+  private readonly excludedInbound = new Map<PodView, Set<string>>();
+  /** Each NetworkPolicy's rules per direction, read once: their ports and peers. */
+  private readonly compiled = new Map<CheckedObject, Record<'ingress' | 'egress', CompiledRule[]>>();
   private readonly egressHosts = new Map<CheckedObject, Map<string, boolean>>();
   /** ServiceEntries by exact host, by wildcard suffix (`*.example.com` under `.example.com`), and those with addresses. */
   private readonly entriesByHost = new Map<string, CheckedObject[]>();
@@ -504,6 +537,10 @@ class TrafficEvaluator {
     let out = perPod.get(p);
     if (!out) {
       const index = this.workloadIndex.get(kind)!;
+      if (!index.has(namespace)) {
+        perPod.set(p, out = []);
+        return out;
+      }
       const found = new Set(index.lookup(namespace, { ...p.labels }));
       for (const [k, values] of Object.entries(p.runtimeLabels)) {
         for (const v of values) for (const o of index.lookup(namespace, { ...p.labels, [k]: v })) found.add(o);
@@ -547,7 +584,7 @@ class TrafficEvaluator {
       if (!enforcesNetworkPolicy(this.model.platformOf(np))) continue;
       (np.json.spec?.ingress ?? []).forEach((rule: any, i: number) => (rule.from ?? []).forEach((peer: any, j: number) => {
         if (!judged(peer, np.namespace)) return;
-        if (!this.used.get(np)?.has(`ingress/${i}/${j}`)) unused.push({ policy: np, direction: 'ingress', rule: i, peer: j });
+        if (!this.used.get(np)?.has(peerKey('ingress', i, j))) unused.push({ policy: np, direction: 'ingress', rule: i, peer: j });
       }));
     }
     return { flows, blocked, unused };
@@ -587,23 +624,25 @@ class TrafficEvaluator {
     const other = ref.direction === 'egress' ? flow.to : flow.from;
     let admitted = false;
     for (const np of policies) {
-      const rules: any[] = np.json.spec?.[ref.direction] ?? [];
-      rules.forEach((rule, i) => {
-        if (!this.portsMatch(rule.ports, flow, destPort)) return;
-        const peers: any[] | undefined = ref.direction === 'egress' ? rule.to : rule.from;
-        if (!peers || peers.length === 0) {
+      const rules = this.rulesOf(np)[ref.direction];
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i];
+        if (!this.portsMatch(rule.ports, flow, destPort)) continue;
+        if (rule.peers.length === 0) {
+          if (ref.direction === 'egress') return undefined;
           admitted = true;
-          return;
+          continue;
         }
-        peers.forEach((peer, j) => {
-          if (this.peerMatches(peer, np.namespace, other)) {
-            admitted = true;
-            let used = this.used.get(np);
-            if (!used) this.used.set(np, used = new Set());
-            used.add(`${ref.direction}/${i}/${j}`);
-          }
-        });
-      });
+        for (let j = 0; j < rule.peers.length; j++) {
+          if (!this.peerMatches(rule.peers[j], np.namespace, other)) continue;
+          admitted = true;
+          // Only ingress peers are judged for least privilege (NINES-RT-NET-02): an admitted egress needs no more.
+          if (ref.direction === 'egress') return undefined;
+          let used = this.used.get(np);
+          if (!used) this.used.set(np, used = new Set());
+          used.add(peerKey(ref.direction, i, j));
+        }
+      }
     }
     if (admitted) return undefined;
     // Blame the policy written for these pods (not the namespace's default deny) when there is one.
@@ -617,6 +656,23 @@ class TrafficEvaluator {
         ? `add an egress rule to ${peerText(other)} on ${port} to a NetworkPolicy selecting ${pods.workload}`
         : `add an ingress rule from ${peerText(other)} on ${port} to a NetworkPolicy selecting ${pods.workload}`,
     };
+  }
+
+  /** A policy's rules per direction: the ports (numbers where numeric) and the peers. */
+  private rulesOf(np: CheckedObject): Record<'ingress' | 'egress', CompiledRule[]> {
+    let r = this.compiled.get(np);
+    if (!r) {
+      const compile = (rules: any[] | undefined, peersOf: (rule: any) => any[] | undefined): CompiledRule[] => (rules ?? []).map(rule => ({
+        ports: rule.ports && rule.ports.length > 0 ? rule.ports.map((p: any) => ({
+          protocol: p.protocol ?? 'TCP',
+          port: p.port === undefined ? undefined : typeof p.port === 'number' || /^\d+$/.test(p.port) ? Number(p.port) : String(p.port),
+          endPort: p.endPort === undefined ? undefined : Number(p.endPort),
+        })) : undefined,
+        peers: peersOf(rule) ?? [],
+      }));
+      this.compiled.set(np, r = { ingress: compile(np.json.spec?.ingress, x => x.from), egress: compile(np.json.spec?.egress, x => x.to) });
+    }
+    return r;
   }
 
   private isolatingPolicies(p: PodView): Record<'ingress' | 'egress', CheckedObject[]> {
@@ -638,15 +694,20 @@ class TrafficEvaluator {
     return out;
   }
 
-  private portsMatch(ports: any[] | undefined, flow: Flow, destPort: number | undefined): boolean {
-    if (!ports || ports.length === 0) return true;
-    return ports.some(p => {
-      if ((p.protocol ?? 'TCP') !== flow.protocol) return false;
+  private portsMatch(ports: readonly CompiledPort[] | undefined, flow: Flow, destPort: number | undefined): boolean {
+    if (!ports) return true;
+    for (const p of ports) {
+      if (p.protocol !== flow.protocol) continue;
       if (p.port === undefined) return true;
-      if (typeof p.port === 'string' && !/^\d+$/.test(p.port)) return p.port === flow.port || (flow.to.pods?.ports.find(x => x.name === p.port)?.containerPort === destPort && destPort !== undefined);
-      const n = Number(p.port);
-      return destPort !== undefined && (p.endPort !== undefined ? destPort >= n && destPort <= Number(p.endPort) : destPort === n);
-    });
+      if (typeof p.port === 'string') {
+        // A named port is the destination pods' port of that name.
+        const named = flow.to.pods?.ports.find(x => x.name === p.port)?.containerPort;
+        if (p.port === flow.port || (destPort !== undefined && named === destPort)) return true;
+        continue;
+      }
+      if (destPort !== undefined && (p.endPort !== undefined ? destPort >= p.port && destPort <= p.endPort : destPort === p.port)) return true;
+    }
+    return false;
   }
 
   /** Whether one `from`/`to` entry of a rule admits `party`. */
@@ -828,8 +889,11 @@ class TrafficEvaluator {
   private inboundCaptured(p: PodView, port: number | undefined): boolean {
     if (!p.meshed) return false;
     if (p.annotations['traffic.sidecar.istio.io/includeInboundPorts'] === '') return false;
-    const excluded = String(p.annotations['traffic.sidecar.istio.io/excludeInboundPorts'] ?? '').split(',').map(s => s.trim());
-    return port === undefined || !excluded.includes(String(port));
+    let excluded = this.excludedInbound.get(p);
+    if (!excluded) {
+      this.excludedInbound.set(p, excluded = new Set(String(p.annotations['traffic.sidecar.istio.io/excludeInboundPorts'] ?? '').split(',').map(x => x.trim())));
+    }
+    return port === undefined || !excluded.has(String(port));
   }
 
   private peerAuthentication(flow: Flow, port: number | undefined, mtls: boolean): Block | undefined {
@@ -860,8 +924,11 @@ class TrafficEvaluator {
       const m = portLevel ?? pa.json.spec?.mtls?.mode;
       return m === 'UNSET' ? undefined : m;
     };
-    const candidates = [this.selectingWorkload('PeerAuthentication', p)[0], this.namespaceWide('PeerAuthentication', p.namespace)[0],
-      this.namespaceWide('PeerAuthentication', p.platform.meshNamespace)[0]];
+    let candidates = this.peerAuthentications.get(p);
+    if (!candidates) {
+      this.peerAuthentications.set(p, candidates = [this.selectingWorkload('PeerAuthentication', p)[0], this.namespaceWide('PeerAuthentication', p.namespace)[0],
+        this.namespaceWide('PeerAuthentication', p.platform.meshNamespace)[0]]);
+    }
     for (const pa of candidates) {
       if (!pa) continue;
       const m = modeOf(pa);
@@ -877,9 +944,13 @@ class TrafficEvaluator {
     if (!to || !this.inboundCaptured(to, port) || flow.from.node) return undefined;
     // Policies of the pods' namespace (selecting them, or namespace-wide) and those of the root namespace
     // (a selector there applies in every namespace).
-    const root = to.platform.meshNamespace;
-    const applicable = [...this.selectingWorkload('AuthorizationPolicy', to), ...this.namespaceWide('AuthorizationPolicy', to.namespace),
-      ...(to.namespace === root ? [] : [...this.selectingWorkload('AuthorizationPolicy', to, root), ...this.namespaceWide('AuthorizationPolicy', root)])];
+    let applicable = this.authorizationPolicies.get(to);
+    if (!applicable) {
+      const root = to.platform.meshNamespace;
+      this.authorizationPolicies.set(to, applicable = [...this.selectingWorkload('AuthorizationPolicy', to), ...this.namespaceWide('AuthorizationPolicy', to.namespace),
+        ...(to.namespace === root ? [] : [...this.selectingWorkload('AuthorizationPolicy', to, root), ...this.namespaceWide('AuthorizationPolicy', root)])]);
+    }
+    if (applicable.length === 0) return undefined;
     // The caller's identity: its sidecar's certificate names its ServiceAccount (the app's pods carry theirs; an
     // add-on's comes from its chart, see lib/core/addons.ts); a plaintext caller has neither principal nor namespace.
     const account = flow.from.pods?.serviceAccount ?? flow.from.serviceAccount;
@@ -1005,6 +1076,11 @@ function istioStringMatch(pattern: string, value: string): boolean {
   if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
   if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
   return pattern === value;
+}
+
+/** A number naming one peer of one rule of a policy's direction (rules and peers below 2^20 each). */
+function peerKey(direction: 'ingress' | 'egress', rule: number, peer: number): number {
+  return (direction === 'ingress' ? 0 : 2 ** 40) + rule * 2 ** 20 + peer;
 }
 
 function isolates(np: CheckedObject, direction: 'ingress' | 'egress'): boolean {
