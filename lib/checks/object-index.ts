@@ -38,6 +38,36 @@ export function selects(selector: LabelSelector | undefined, labels: Readonly<Re
   return true;
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * Items filed by (namespace, label key, label value) in nested maps: a lookup builds no key
+ * string (a fresh string would be hashed on every lookup; the labels' own strings keep theirs).
+ */
+export class PairIndex<T> {
+  private readonly byNamespace = new Map<string, Map<string, Map<string, T[]>>>();
+
+  public add(namespace: string, key: string, value: string, item: T): void {
+    let keys = this.byNamespace.get(namespace);
+    if (!keys) this.byNamespace.set(namespace, keys = new Map());
+    let values = keys.get(key);
+    if (!values) keys.set(key, values = new Map());
+    const list = values.get(value);
+    if (list) list.push(item);
+    else values.set(value, [item]);
+  }
+
+  /** The items filed under the pair (an empty list when none). */
+  public get(namespace: string, key: string, value: string): readonly T[] {
+    return this.byNamespace.get(namespace)?.get(key)?.get(value) ?? NONE;
+  }
+
+  /** The key/value maps of one namespace (to look up a label set's pairs without re-reading the namespace). */
+  public namespace(namespace: string): ReadonlyMap<string, ReadonlyMap<string, readonly T[]>> | undefined {
+    return this.byNamespace.get(namespace);
+  }
+}
+
 /**
  * Finds the selectors (of PDBs, NetworkPolicies, ...) that select a label set, without
  * scanning every selector: each selector is filed under its first matchLabels pair, so a
@@ -45,7 +75,7 @@ export function selects(selector: LabelSelector | undefined, labels: Readonly<Re
  * matchLabels). Keeps the pass linear in the number of objects.
  */
 export class SelectorIndex<T> {
-  private readonly byPair = new Map<string, Array<{ selector: LabelSelector; item: T }>>();
+  private readonly byPair = new PairIndex<{ selector: LabelSelector; item: T }>();
   private readonly generic = new Map<string, Array<{ selector: LabelSelector; item: T }>>();
   private readonly namespaces = new Set<string>();
 
@@ -54,7 +84,7 @@ export class SelectorIndex<T> {
     this.namespaces.add(namespace);
     const first = Object.entries(selector.matchLabels ?? {})[0];
     const entry = { selector, item };
-    if (first) push(this.byPair, `${namespace}\u0000${first[0]}=${first[1]}`, entry);
+    if (first) this.byPair.add(namespace, first[0], first[1], entry);
     else push(this.generic, namespace, entry);
   }
 
@@ -65,8 +95,12 @@ export class SelectorIndex<T> {
 
   public lookup(namespace: string, labels: Record<string, string>): T[] {
     const out: T[] = [];
-    for (const [k, v] of Object.entries(labels)) {
-      for (const e of this.byPair.get(`${namespace}\u0000${k}=${v}`) ?? []) if (selects(e.selector, labels)) out.push(e.item);
+    const pairs = this.byPair.namespace(namespace);
+    if (pairs) {
+      for (const k in labels) {
+        const bucket = pairs.get(k)?.get(labels[k]);
+        if (bucket) for (const e of bucket) if (selects(e.selector, labels)) out.push(e.item);
+      }
     }
     for (const e of this.generic.get(namespace) ?? []) if (selects(e.selector, labels)) out.push(e.item);
     return out;
@@ -98,8 +132,8 @@ export function podLabelsOf(o: CheckedObject): Record<string, string> {
 export interface ObjectIndex {
   readonly pdbs: SelectorIndex<CheckedObject>;
   readonly networkPolicies: SelectorIndex<CheckedObject>;
-  /** Workloads by `namespace/label=value` of their pod labels. */
-  readonly workloadsByLabel: Map<string, CheckedObject[]>;
+  /** Workloads by namespace and a pair of their pod labels. */
+  readonly workloadsByLabel: PairIndex<CheckedObject>;
   /** HPAs by `namespace/Kind/name` of their target. */
   readonly hpaByTarget: Map<string, CheckedObject>;
   /** Objects by `namespace/Kind/name`. */
@@ -111,7 +145,7 @@ export function buildIndex(objects: readonly CheckedObject[]): ObjectIndex {
   const index: ObjectIndex = {
     pdbs: new SelectorIndex(),
     networkPolicies: new SelectorIndex(),
-    workloadsByLabel: new Map(),
+    workloadsByLabel: new PairIndex(),
     hpaByTarget: new Map(),
     byRef: new Map(),
   };
@@ -124,7 +158,8 @@ export function buildIndex(objects: readonly CheckedObject[]): ObjectIndex {
       index.hpaByTarget.set(`${o.namespace}/${t.kind}/${t.name}`, o);
     }
     if (WORKLOAD_KINDS.has(o.kind)) {
-      for (const [k, v] of Object.entries(podLabelsOf(o))) push(index.workloadsByLabel, `${o.namespace}\u0000${k}=${v}`, o);
+      const labels = podLabelsOf(o);
+      for (const k in labels) index.workloadsByLabel.add(o.namespace, k, labels[k], o);
     }
   }
   return index;
@@ -134,7 +169,7 @@ export function buildIndex(objects: readonly CheckedObject[]): ObjectIndex {
 export function workloadsSelectedBy(index: ObjectIndex, namespace: string, selector: LabelSelector): CheckedObject[] {
   const first = Object.entries(selector.matchLabels ?? {})[0];
   if (!first) return [];
-  return (index.workloadsByLabel.get(`${namespace}\u0000${first[0]}=${first[1]}`) ?? []).filter(w => selects(selector, podLabelsOf(w)));
+  return index.workloadsByLabel.get(namespace, first[0], first[1]).filter(w => selects(selector, podLabelsOf(w)));
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

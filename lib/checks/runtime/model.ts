@@ -19,7 +19,7 @@
  */
 import { IConstruct } from 'constructs';
 import { PlatformSettings, platformSettingsOf } from '../../core/platform';
-import { CheckedObject, LabelSelector, podLabelsOf, podSpecOf, selects } from '../object-index';
+import { CheckedObject, LabelSelector, PairIndex, podLabelsOf, podSpecOf, selects } from '../object-index';
 import { applyControllers, ControllerResults } from './controllers';
 import { runtimeLabelsOf } from './facts';
 
@@ -127,15 +127,16 @@ export class RuntimeModel {
   public readonly controllers: ControllerResults;
   private readonly byKind = new Map<string, CheckedObject[]>();
   private readonly byRef = new Map<string, CheckedObject>();
-  private readonly podsByPair = new Map<string, PodView[]>();
+  private readonly podsByPair = new PairIndex<PodView>();
   private readonly podsByNamespace = new Map<string, PodView[]>();
-  private readonly podsByPairAnywhere = new Map<string, PodView[]>();
+  /** Pods by label pair in any namespace (filed under the namespace `''`). */
+  private readonly podsByPairAnywhere = new PairIndex<PodView>();
   private readonly podsByWorkload: ReadonlyMap<string, PodView>;
   private readonly servicesByName: ReadonlyMap<string, ServiceView>;
-  private readonly servicesByPair = new Map<string, ServiceView[]>();
+  private readonly servicesByPair = new PairIndex<ServiceView>();
   private readonly servicesByNamespace = new Map<string, ServiceView[]>();
   /** Services with a selector, by the first pair of it (`namespace`, key, value). */
-  private readonly servicesBySelectorPair = new Map<string, ServiceView[]>();
+  private readonly servicesBySelectorPair = new PairIndex<ServiceView>();
   private readonly servicePosition = new Map<ServiceView, number>();
   private readonly platformOfObject: (o: CheckedObject) => PlatformSettings;
 
@@ -146,7 +147,6 @@ export class RuntimeModel {
     this.platformOfObject = o => o.region?.platform ?? platformOf(o.construct) ?? defaults;
     for (const o of objects) {
       push(this.byKind, o.kind, o);
-      this.byRef.set(`${o.namespace}/${o.kind}/${o.name}`, o);
     }
     this.namespaces = buildNamespaces(objects);
 
@@ -178,17 +178,17 @@ export class RuntimeModel {
     for (const p of this.pods) {
       push(this.podsByNamespace, p.namespace, p);
       for (const [k, v] of Object.entries(p.labels)) {
-        push(this.podsByPair, pairKey(p.namespace, k, v), p);
-        push(this.podsByPairAnywhere, pairKey('', k, v), p);
+        this.podsByPair.add(p.namespace, k, v, p);
+        this.podsByPairAnywhere.add('', k, v, p);
       }
-      for (const [k, values] of Object.entries(p.runtimeLabels)) for (const v of values) push(this.podsByPair, pairKey(p.namespace, k, v), p);
+      for (const [k, values] of Object.entries(p.runtimeLabels)) for (const v of values) this.podsByPair.add(p.namespace, k, v, p);
     }
     for (const s of this.services) {
       this.servicePosition.set(s, this.servicePosition.size);
       push(this.servicesByNamespace, s.namespace, s);
-      for (const [k, v] of Object.entries(s.labels)) push(this.servicesByPair, pairKey(s.namespace, k, v), s);
+      for (const [k, v] of Object.entries(s.labels)) this.servicesByPair.add(s.namespace, k, v, s);
       const first = s.selector ? Object.entries(s.selector)[0] : undefined;
-      if (first) push(this.servicesBySelectorPair, pairKey(s.namespace, first[0], first[1]), s);
+      if (first) this.servicesBySelectorPair.add(s.namespace, first[0], first[1], s);
     }
   }
 
@@ -199,6 +199,8 @@ export class RuntimeModel {
 
   /** The object `Kind` named `name` in `namespace`. */
   public object(namespace: string, kind: string, name: string): CheckedObject | undefined {
+    // Built on the first question (few rules ask): one key per object.
+    if (this.byRef.size === 0) for (const o of this.objects) this.byRef.set(`${o.namespace}/${o.kind}/${o.name}`, o);
     return this.byRef.get(`${namespace}/${kind}/${name}`);
   }
 
@@ -228,7 +230,7 @@ export class RuntimeModel {
    */
   public servicesLabelled(namespace: string, selector: LabelSelector): ServiceView[] {
     const first = Object.entries(selector.matchLabels ?? {})[0];
-    const candidates = first ? this.servicesByPair.get(pairKey(namespace, first[0], first[1])) ?? [] : this.servicesByNamespace.get(namespace) ?? [];
+    const candidates = first ? this.servicesByPair.get(namespace, first[0], first[1]) : this.servicesByNamespace.get(namespace) ?? [];
     return candidates.filter(s => selects(selector, s.labels));
   }
 
@@ -239,7 +241,7 @@ export class RuntimeModel {
   public servicesSelecting(p: PodView): ServiceView[] {
     const found = new Set<ServiceView>();
     const look = (k: string, v: string) => {
-      for (const s of this.servicesBySelectorPair.get(pairKey(p.namespace, k, v)) ?? []) if (podMatches(p, { matchLabels: s.selector })) found.add(s);
+      for (const s of this.servicesBySelectorPair.get(p.namespace, k, v)) if (podMatches(p, { matchLabels: s.selector })) found.add(s);
     };
     for (const [k, v] of Object.entries(p.labels)) look(k, v);
     for (const [k, values] of Object.entries(p.runtimeLabels)) for (const v of values) look(k, v);
@@ -256,7 +258,7 @@ export class RuntimeModel {
   public podsMatchingAnywhere(selector: LabelSelector): PodView[] {
     const first = Object.entries(selector.matchLabels ?? {})[0];
     if (!first) return [];
-    return (this.podsByPairAnywhere.get(pairKey('', first[0], first[1])) ?? []).filter(p => podMatches(p, selector));
+    return this.podsByPairAnywhere.get('', first[0], first[1]).filter(p => podMatches(p, selector));
   }
 
   /**
@@ -267,7 +269,7 @@ export class RuntimeModel {
   public podsSelectedBy(namespace: string, selector: LabelSelector | undefined): PodView[] {
     if (!selector) return [];
     const first = Object.entries(selector.matchLabels ?? {})[0];
-    const candidates = first ? this.podsByPair.get(pairKey(namespace, first[0], first[1])) ?? [] : this.podsByNamespace.get(namespace) ?? [];
+    const candidates = first ? this.podsByPair.get(namespace, first[0], first[1]) : this.podsByNamespace.get(namespace) ?? [];
     return candidates.filter(p => podMatches(p, selector));
   }
 }
@@ -390,9 +392,6 @@ function serviceView(o: CheckedObject): ServiceView {
   };
 }
 
-function pairKey(namespace: string, k: string, v: string): string {
-  return `${namespace}\u0000${k}=${v}`;
-}
 
 /** Appends `v` to the list at `k`. */
 export function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
