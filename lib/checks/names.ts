@@ -39,10 +39,11 @@ function validValue(v: unknown): boolean {
   return ok;
 }
 
-function labelProblems(labels: unknown, at: string): RuleResult[] {
-  if (!labels || typeof labels !== 'object') return [];
-  const out: RuleResult[] = [];
-  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+/** Appends to `out` the problems of a label map (nothing allocated for a valid one). */
+function labelProblems(out: RuleResult[], labels: unknown, at: string): void {
+  if (!labels || typeof labels !== 'object') return;
+  for (const k in labels as Record<string, unknown>) {
+    const v = (labels as Record<string, unknown>)[k];
     if (!validKey(k)) {
       out.push({
         message: `${at} key ${JSON.stringify(k)} is not a label key`,
@@ -63,7 +64,6 @@ function labelProblems(labels: unknown, at: string): RuleResult[] {
       });
     }
   }
-  return out;
 }
 
 /** The rule: valid object names and label keys and values, derived ones included. */
@@ -91,11 +91,11 @@ export const NAME_RULE: Rule = {
         },
       });
     }
-    out.push(...labelProblems(o.json.metadata?.labels, 'metadata.labels'));
+    labelProblems(out, o.json.metadata?.labels, 'metadata.labels');
     const spec = o.json.spec ?? {};
-    out.push(...labelProblems(spec.selector?.matchLabels, 'spec.selector.matchLabels'));
-    if (o.kind === 'Service') out.push(...labelProblems(spec.selector, 'spec.selector'));
-    if (spec.template || spec.jobTemplate) out.push(...labelProblems(podLabelsOf(o), 'pod template labels'));
+    labelProblems(out, spec.selector?.matchLabels, 'spec.selector.matchLabels');
+    if (o.kind === 'Service') labelProblems(out, spec.selector, 'spec.selector');
+    if (spec.template || spec.jobTemplate) labelProblems(out, podLabelsOf(o), 'pod template labels');
     return out;
   },
 };

@@ -29,11 +29,13 @@ const SAFE_SYSCTLS = new Set(['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_
   'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes']);
 const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
 
-/** Every container of a pod spec (init, app, ephemeral) with how to name it. */
-function containers(spec: any): Array<{ c: any; name: string }> {
-  const out: Array<{ c: any; name: string }> = [];
-  for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
-    for (const c of spec?.[list] ?? []) out.push({ c, name: `${list === 'containers' ? 'container' : list.replace(/s$/, '').replace('Container', ' container')} "${c?.name}"` });
+const LIST_NAMES: Readonly<Record<string, string>> = { initContainers: 'init container', containers: 'container', ephemeralContainers: 'ephemeral container' };
+
+/** Every container of a pod spec (init, app, ephemeral) with how to name it (named only for a violation). */
+function containers(spec: any): Array<{ c: any; readonly name: string }> {
+  const out: Array<{ c: any; readonly name: string }> = [];
+  for (const list of Object.keys(LIST_NAMES)) {
+    for (const c of spec?.[list] ?? []) out.push({ c, get name() { return `${LIST_NAMES[list]} "${c?.name}"`; } });
   }
   return out;
 }
