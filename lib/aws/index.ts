@@ -13,3 +13,4 @@ export * from './global-failover';
 export * from './cluster-addons';
 export * from './cert-manager';
 export * from './karpenter';
+export * from './node-ami';

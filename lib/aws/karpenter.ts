@@ -6,6 +6,7 @@ import * as sqs from '@pulumi/aws/sqs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { MultiAzVpc } from './multi-az-vpc';
+import { karpenterAmiAlias } from './node-ami';
 import type { RegionalCluster } from './regional-cluster';
 import { KARPENTER_CONTROLLER_RESOURCES } from '../core/addon-capacity';
 import { karpenterProvisions, Provision } from '../core/capabilities';
@@ -229,8 +230,8 @@ export class Karpenter extends pulumi.ComponentResource {
     this.releases = { 'karpenter-crd': crds, 'karpenter': controller };
 
     const nodeClassName = 'default';
-    const nodeClass = new k8s.apiextensions.CustomResource(`${name}-karpenter-nodeclass`,
-      ec2NodeClass(nodeClassName, cluster.clusterName, nodeRole.name, cluster.rootVolumeGiB, tags) as k8s.apiextensions.CustomResourceArgs,
+    const nodeClassObject = ec2NodeClass(nodeClassName, cluster.clusterName, nodeRole.name, cluster.rootVolumeGiB, tags, cluster.nodeAmiRelease);
+    const nodeClass = new k8s.apiextensions.CustomResource(`${name}-karpenter-nodeclass`, nodeClassObject as k8s.apiextensions.CustomResourceArgs,
       { ...k8sOpts, dependsOn: [controller] });
     const instanceTypes = args.instanceTypes ?? cluster.instanceTypes;
     const nodePools: Record<string, k8s.apiextensions.CustomResource> = {};
@@ -459,12 +460,13 @@ export function karpenterControllerPolicy(s: KarpenterPolicyScope): { Version: s
 }
 
 /**
- * The EC2NodeClass (karpenter.k8s.aws/v1): AL2023, the node role, the private subnets and the
- * cluster security group by discovery tag, IMDSv2 with hop limit 1, an encrypted gp3 root volume.
+ * The EC2NodeClass (karpenter.k8s.aws/v1): AL2023 at the cluster's pinned AMI release (the same release
+ * as the managed node groups), the node role, the private subnets and the cluster security group by
+ * discovery tag, IMDSv2 with hop limit 1, an encrypted gp3 root volume.
  * @see https://karpenter.sh/docs/concepts/nodeclasses/
  */
 export function ec2NodeClass(name: string, clusterName: string, role: pulumi.Input<string>, rootVolumeGiB: number,
-  tags: Record<string, string>): Record<string, any> {
+  tags: Record<string, string>, amiRelease: string): Record<string, any> {
   const selector = [{ tags: { [KARPENTER_DISCOVERY_TAG]: clusterName } }];
   return {
     apiVersion: 'karpenter.k8s.aws/v1',
@@ -472,8 +474,11 @@ export function ec2NodeClass(name: string, clusterName: string, role: pulumi.Inp
     metadata: { name },
     spec: {
       role,
-      // The EKS-optimized AL2023 AMI, as the static node groups run (AL2023_x86_64_STANDARD).
-      amiSelectorTerms: [{ alias: 'al2023@latest' }],
+      // The EKS-optimized AL2023 AMI of the cluster's pinned release, as the static node groups run it
+      // (AL2023_x86_64_STANDARD at that release). A versioned alias resolves to that release for the
+      // control plane's Kubernetes version; never `@latest` in production (see nodeAmiProblems).
+      // https://karpenter.sh/docs/tasks/managing-amis/#pinning-amis
+      amiSelectorTerms: [{ alias: karpenterAmiAlias(amiRelease) }],
       subnetSelectorTerms: selector,
       securityGroupSelectorTerms: selector,
       metadataOptions: { httpEndpoint: 'enabled', httpProtocolIPv6: 'disabled', httpPutResponseHopLimit: 1, httpTokens: 'required' },

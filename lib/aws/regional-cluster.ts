@@ -8,6 +8,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { irsaTrustPolicy } from './irsa';
 import { MultiAzVpc } from './multi-az-vpc';
+import { nodeGroupReleaseVersion } from './node-ami';
 import { RegionalClusterSettings, resolveRegionalClusterArgs } from './private/regional-cluster-args';
 import { settingsOrThrow } from './private/resolve';
 import { Provision, regionalClusterProvisions } from '../core/capabilities';
@@ -103,6 +104,16 @@ export interface RegionalClusterArgs {
    */
   readonly nodesPerZone?: NodeGroupScaling;
   /**
+   * The EKS-optimized AL2023 AMI release of every node (the managed node groups' `releaseVersion`, and
+   * Karpenter's `al2023@<release>` alias): pinned, so new nodes run the image that was tested, and an AMI
+   * update is a change here that rolls the node groups (and drifts Karpenter's nodes) on purpose.
+   * `"latest"` follows AWS's newest image; refused when the platform's environment is `production`.
+   * @default DEFAULT_NODE_AMI_RELEASE ('v20260714')
+   * @see https://karpenter.sh/docs/tasks/managing-amis/
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/update-managed-node-group.html
+   */
+  readonly nodeAmiRelease?: string;
+  /**
    * Root volume size in GiB (gp3, encrypted).
    * @default 50
    * @see https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html
@@ -177,6 +188,8 @@ export class RegionalCluster extends pulumi.ComponentResource {
   public readonly nodesPerZone: Required<NodeGroupScaling>;
   /** Resolved root volume size. */
   public readonly rootVolumeGiB: number;
+  /** Resolved node AMI release (`vYYYYMMDD`, or `latest` outside production). */
+  public readonly nodeAmiRelease: string;
   /** Resolved backup service accounts. */
   public readonly backupServiceAccounts: readonly Required<ServiceAccountRef>[];
   /** Name of the backup IAM role: `<clusterName>-db-backup`, cut to IAM's 64 characters. */
@@ -229,6 +242,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
     this.instanceTypes = s.instanceTypes;
     this.nodesPerZone = s.nodesPerZone;
     this.rootVolumeGiB = s.rootVolumeGiB;
+    this.nodeAmiRelease = s.nodeAmiRelease;
     this.backupServiceAccounts = s.backupServiceAccounts;
     this.backupLifecycle = s.backupLifecycle;
     this.backupRoleName = s.backupRoleName;
@@ -328,6 +342,8 @@ export class RegionalCluster extends pulumi.ComponentResource {
         nodeRoleArn: nodeRole.arn,
         subnetIds: [s.vpc.privateSubnetIds[zone]],
         amiType: 'AL2023_x86_64_STANDARD',
+        // The pinned AMI release (unset with `latest`: EKS's newest at creation, kept until updated).
+        releaseVersion: nodeGroupReleaseVersion(s.nodeAmiRelease, s.kubernetesVersion),
         capacityType: 'ON_DEMAND',
         instanceTypes: [...s.instanceTypes],
         scalingConfig: { minSize: s.nodesPerZone.min, desiredSize: s.nodesPerZone.desired, maxSize: s.nodesPerZone.max },

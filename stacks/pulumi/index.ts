@@ -6,7 +6,7 @@
  *
  * Config (namespace `nines`): environment, regions, publicAccessCidrs (required), hostedZoneId and
  * recordName (required), runbookBaseUrl and dashboardBaseUrl (required: the alerts' links), registry, entryPoints,
- * nodesPerZone, nodeAutoscaling, nodePoolLimitsPerZone, interfaceEndpoints, addons
+ * nodesPerZone, nodeAmiRelease, nodeAutoscaling, nodePoolLimitsPerZone, interfaceEndpoints, addons
  * ({ versions, enable, gatewayMinReplicas }). See Pulumi.production.yaml.
  *
  * An async program (Pulumi awaits the default export and takes its result as the stack outputs):
@@ -35,6 +35,7 @@ export = async () => {
     publicAccessCidrs: config.getObject<string[]>('publicAccessCidrs'),
     nodesPerZone: config.getObject<StackOptions['nodesPerZone']>('nodesPerZone'),
     nodeAutoscaling: config.getBoolean('nodeAutoscaling'),
+    nodeAmiRelease: config.get('nodeAmiRelease'),
     nodePoolLimitsPerZone: config.getObject<StackOptions['nodePoolLimitsPerZone']>('nodePoolLimitsPerZone'),
     interfaceEndpoints: config.getObject<string[]>('interfaceEndpoints'),
     addons: config.getObject<StackOptions['addons']>('addons'),

@@ -17,6 +17,8 @@ export interface RegionStackArgs {
   readonly publicAccessCidrs: readonly string[];
   /** Nodes per zone. */
   readonly nodesPerZone?: NodeGroupScaling;
+  /** The nodes' AMI release (RegionalClusterArgs.nodeAmiRelease). */
+  readonly nodeAmiRelease?: string;
   /** Each zone's Karpenter NodePool limits (from the capacity model; see PulumiStack). Unset: no Karpenter (no node autoscaling). */
   readonly nodePoolLimitsPerZone?: NodePoolLimits;
   /** Interface endpoints. */
@@ -53,6 +55,7 @@ export class RegionStack extends pulumi.ComponentResource {
       vpc: this.vpc,
       publicAccessCidrs: args.publicAccessCidrs,
       nodesPerZone: args.nodesPerZone,
+      nodeAmiRelease: args.nodeAmiRelease,
       backupBucketName: args.backupBucketName,
       backupServiceAccounts: args.objects.backupServiceAccounts.length > 0 ? args.objects.backupServiceAccounts : undefined,
     }, { parent: this });

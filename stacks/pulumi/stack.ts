@@ -4,6 +4,7 @@ import { isReservedHost, placeholderProblems } from './placeholders';
 import { RegionStack } from './region-stack';
 import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, NodePoolLimits, nodePoolLimitsFor, planPlatform, resolveAddonSwitches } from '../../lib/aws';
 import { M6I_XLARGE_CAPACITY } from '../../lib/aws/karpenter';
+import { DEFAULT_NODE_AMI_RELEASE, nodeAmiProblems } from '../../lib/aws/node-ami';
 import { regionCapacity } from '../../lib/core/addon-capacity';
 import {
   clusterAddonsProvisions, contractProblems, karpenterProvisions, regionalClusterProvisions, scaleOutRequirementsOf,
@@ -47,6 +48,13 @@ export interface StackOptions {
    *   { min: n, desired: n, max: 2n } (regionCapacity)
    */
   readonly nodesPerZone?: NodeGroupScaling;
+  /**
+   * The nodes' EKS-optimized AL2023 AMI release (`vYYYYMMDD`), for the managed node groups and Karpenter's
+   * EC2NodeClass alike; `latest` is refused in production (see RegionalClusterArgs.nodeAmiRelease).
+   * @default DEFAULT_NODE_AMI_RELEASE
+   * @see https://karpenter.sh/docs/tasks/managing-amis/
+   */
+  readonly nodeAmiRelease?: string;
   /**
    * Node autoscaling: Karpenter in every region, one NodePool per zone. Off, nothing adds nodes, and a
    * region whose HPAs can scale past what the static node groups hold is refused (its HPAs require
@@ -119,6 +127,9 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
     'set a name under your hosted zone, e.g. "api.shop.com"');
   problems.when(options.registry !== undefined && isReservedHost(options.registry.split('/')[0]), 'nines:registry', options.registry,
     'is a registry host reserved for documentation', 'set your registry, or unset it to use the account\'s ECR');
+  for (const p of nodeAmiProblems(options.nodeAmiRelease ?? DEFAULT_NODE_AMI_RELEASE, platform.kubernetesVersion, platform.environment, 'nines:nodeAmiRelease')) {
+    problems.add(p.prop, p.value, p.why, p.fix);
+  }
   problems.when(options.registry === undefined && options.accountId === undefined, 'nines:registry', undefined,
     'is not set and the deploying account is unknown', 'set nines:registry, or pass accountId from aws.getCallerIdentity()');
   if (problems.count > 0) problems.throwIfAny();
@@ -185,6 +196,7 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       backupBucketName: backupBucketNameOf(region),
       publicAccessCidrs: options.publicAccessCidrs!,
       nodesPerZone: sizing[region.name],
+      nodeAmiRelease: options.nodeAmiRelease,
       // Karpenter may add, per zone, what every HPA at its maximum needs beyond the static floor (none when off).
       nodePoolLimitsPerZone: autoscaling ? limits[region.name] : undefined,
       interfaceEndpoints: options.interfaceEndpoints,

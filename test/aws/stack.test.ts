@@ -313,6 +313,11 @@ describe('the whole production stack under mocks', () => {
           + 'and no client resolves it; set a name under your hosted zone, e.g. "api.shop.com"',
         ' - nines:registry ("registry.example.com") is a registry host reserved for documentation; set your registry, or unset it to use the account\'s ECR',
       ].join('\n'));
+    // The node AMI follows AWS's newest image only outside production.
+    expect(() => buildPlatformStack(platform, { ...DEPLOY, nodeAmiRelease: 'latest' })).toThrow(
+      'PulumiStack \'production\': 1 problem:\n - nines:nodeAmiRelease ("latest") lets every AMI AWS publishes replace the production nodes: '
+      + 'Karpenter re-resolves al2023@latest and replaces each node on an older AMI as drifted, so an untested image rolls through the fleet '
+      + 'without a change here; pin a release, e.g. "v20260714" (https://github.com/awslabs/amazon-eks-ami/releases), after trying it in staging');
     expect(mocks.resources).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { isDnsLabel } from '../../core/labels';
 import { backupRoleNameOf } from '../../core/naming';
 import { parseCidr } from '../cidr-plan';
 import { MultiAzVpc } from '../multi-az-vpc';
+import { DEFAULT_NODE_AMI_RELEASE, nodeAmiProblems } from '../node-ami';
 import type { BackupLifecycle, NodeGroupScaling, RegionalClusterArgs, ServiceAccountRef } from '../regional-cluster';
 import { isInstance } from './resolve';
 
@@ -27,6 +28,7 @@ export interface RegionalClusterSettings {
   readonly instanceTypes: readonly string[];
   readonly nodesPerZone: Required<NodeGroupScaling>;
   readonly rootVolumeGiB: number;
+  readonly nodeAmiRelease: string;
   readonly logRetentionDays: number;
   readonly backupLifecycle: Required<BackupLifecycle>;
   readonly backupServiceAccounts: readonly Required<ServiceAccountRef>[];
@@ -58,6 +60,8 @@ export function resolveRegionalClusterArgs(name: string, args: RegionalClusterAr
   const rootVolumeGiB = args.rootVolumeGiB ?? 50;
   problems.when(!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 20 || rootVolumeGiB > 16384, 'rootVolumeGiB', rootVolumeGiB,
     'is not between 20 and 16384 GiB', 'use e.g. 50');
+  const nodeAmiRelease = args.nodeAmiRelease ?? DEFAULT_NODE_AMI_RELEASE;
+  problems.addAll(nodeAmiProblems(nodeAmiRelease, vpc.region.platform.kubernetesVersion, vpc.region.platform.environment));
   const logRetentionDays = args.logRetentionDays ?? 90;
   problems.when(!Number.isInteger(logRetentionDays) || logRetentionDays < 1, 'logRetentionDays', logRetentionDays,
     'is not a positive number of days', 'use e.g. 90');
@@ -90,6 +94,7 @@ export function resolveRegionalClusterArgs(name: string, args: RegionalClusterAr
     instanceTypes,
     nodesPerZone: nodes,
     rootVolumeGiB,
+    nodeAmiRelease,
     logRetentionDays,
     backupLifecycle: lifecycle,
     backupServiceAccounts: accounts,
