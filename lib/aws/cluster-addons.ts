@@ -9,6 +9,7 @@ import type { MultiAzVpc } from './multi-az-vpc';
 import { ClusterAddonsSettings, resolveClusterAddonsArgs } from './private/cluster-addons-args';
 import { settingsOrThrow } from './private/resolve';
 import type { RegionalCluster } from './regional-cluster';
+import { AwsTagsArgs } from './tags';
 import { clusterAddonsProvisions, GatewayCertificate, Provision } from '../core/capabilities';
 import { LABELS, MANAGED_BY } from '../core/labels';
 import { prometheusUrlOf } from '../core/platform';
@@ -210,7 +211,7 @@ export interface EntryTlsOptions {
 }
 
 /** Arguments of {@link ClusterAddons}. */
-export interface ClusterAddonsArgs {
+export interface ClusterAddonsArgs extends AwsTagsArgs {
   /**
    * The region's cluster: its Kubernetes provider, name, and IRSA OIDC provider.
    * @see RegionalCluster
@@ -260,12 +261,6 @@ export interface ClusterAddonsArgs {
    * @see EntryTlsOptions
    */
   readonly tls?: EntryTlsOptions;
-  /**
-   * Tags added to the AWS resources (the controller's IAM role).
-   * @default {}
-   * @see https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
-   */
-  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** The Helm repositories the charts come from. */

@@ -2,6 +2,7 @@ import * as route53 from '@pulumi/aws/route53';
 import * as pulumi from '@pulumi/pulumi';
 import { checkDisjointCidrs } from './cidr-plan';
 import { isInstance } from './private/resolve';
+import { REGION_TAG } from './tags';
 import { Problems } from '../core/errors';
 import { Platform } from '../core/platform';
 
@@ -139,7 +140,7 @@ export class GlobalFailover extends pulumi.ComponentResource {
         requestInterval: hc.requestInterval,
         failureThreshold: hc.failureThreshold,
         measureLatency: true,
-        tags: { 'Name': `${name}-${region}`, 'nines.dev/region': region },
+        tags: { Name: `${name}-${region}`, [REGION_TAG]: region },
       }, p);
       const record = new route53.Record(`${name}-${region}`, {
         zoneId: args.hostedZoneId,

@@ -14,3 +14,4 @@ export * from './cluster-addons';
 export * from './cert-manager';
 export * from './karpenter';
 export * from './node-ami';
+export * from './tags';

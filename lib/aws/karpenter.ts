@@ -7,7 +7,9 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { MultiAzVpc } from './multi-az-vpc';
 import { karpenterAmiAlias } from './node-ami';
+import { componentTags } from './private/resolve';
 import type { RegionalCluster } from './regional-cluster';
+import { AwsTagsArgs, CLUSTER_TAG } from './tags';
 import { KARPENTER_CONTROLLER_RESOURCES } from '../core/addon-capacity';
 import { karpenterProvisions, Provision } from '../core/capabilities';
 import { Problems } from '../core/errors';
@@ -61,7 +63,7 @@ export function nodePoolLimitsFor(nodesPerZone: number, capacity: NodePoolLimits
 }
 
 /** Arguments of {@link Karpenter}. */
-export interface KarpenterArgs {
+export interface KarpenterArgs extends AwsTagsArgs {
   /**
    * The region's cluster: its node groups (the controller runs there, not on nodes it launches),
    * Pod Identity agent, cluster security group and Kubernetes provider.
@@ -92,12 +94,6 @@ export interface KarpenterArgs {
    * @see https://karpenter.sh/docs/concepts/nodepools/#instance-types
    */
   readonly instanceTypes?: readonly string[];
-  /**
-   * Tags added to every AWS resource.
-   * @default {}
-   * @see https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
-   */
-  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -141,7 +137,7 @@ export class Karpenter extends pulumi.ComponentResource {
     this.provides = karpenterProvisions(args.vpc.zones);
     this.limitsPerZone = args.limitsPerZone;
     const { cluster, vpc } = args;
-    const tags = { ...(args.tags ?? {}), 'nines.dev/cluster': cluster.clusterName };
+    const tags = componentTags(args, { [CLUSTER_TAG]: cluster.clusterName });
     const p = { parent: this };
     const region = vpc.region.name;
 

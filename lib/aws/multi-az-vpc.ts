@@ -6,6 +6,7 @@ import { CidrPlan } from './cidr-plan';
 import { KARPENTER_DISCOVERY_TAG } from './karpenter';
 import { MultiAzVpcSettings, ResolvedFlowLogs, resolveMultiAzVpcArgs } from './private/multi-az-vpc-args';
 import { settingsOrThrow } from './private/resolve';
+import { AwsTagsArgs } from './tags';
 import { Region } from '../core/platform';
 
 /** Where and how VPC flow logs go. */
@@ -36,7 +37,7 @@ export interface FlowLogOptions {
 }
 
 /** Arguments of {@link MultiAzVpc}. */
-export interface MultiAzVpcArgs {
+export interface MultiAzVpcArgs extends AwsTagsArgs {
   /**
    * The region from the platform description: its name, zones, VPC CIDR, and the other regions'
    * CIDRs (which this VPC must not overlap).
@@ -80,12 +81,6 @@ export interface MultiAzVpcArgs {
    * @see https://docs.aws.amazon.com/eks/latest/userguide/network-load-balancing.html
    */
   readonly clusterName?: string;
-  /**
-   * Tags added to every resource.
-   * @default {}
-   * @see https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
-   */
-  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -11,6 +11,7 @@ import { MultiAzVpc } from './multi-az-vpc';
 import { nodeGroupReleaseVersion } from './node-ami';
 import { RegionalClusterSettings, resolveRegionalClusterArgs } from './private/regional-cluster-args';
 import { settingsOrThrow } from './private/resolve';
+import { AwsTagsArgs } from './tags';
 import { Provision, regionalClusterProvisions } from '../core/capabilities';
 import { DEFAULT_STORAGE_CLASS } from '../core/storage';
 
@@ -70,7 +71,7 @@ export interface BackupLifecycle {
 }
 
 /** Arguments of {@link RegionalCluster}. */
-export interface RegionalClusterArgs {
+export interface RegionalClusterArgs extends AwsTagsArgs {
   /**
    * The region's VPC (zones, private subnets).
    * @see MultiAzVpc
@@ -147,12 +148,6 @@ export interface RegionalClusterArgs {
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
    */
   readonly backupBucketName?: string;
-  /**
-   * Tags added to every AWS resource.
-   * @default {}
-   * @see https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
-   */
-  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**

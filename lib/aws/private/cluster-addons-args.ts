@@ -11,7 +11,8 @@ import { LETS_ENCRYPT_PRODUCTION } from '../cert-manager';
 import type { AddonChartVersions, AddonNamespaces, AddonSwitches, ClusterAddonsArgs, EntryTlsOptions } from '../cluster-addons';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { RegionalCluster } from '../regional-cluster';
-import { isInstance } from './resolve';
+import { componentTags, isInstance } from './resolve';
+import { CLUSTER_TAG } from '../tags';
 
 /** The chart versions used when {@link ClusterAddonsArgs.versions} leaves one unset. */
 export const DEFAULT_ADDON_CHART_VERSIONS: Readonly<Required<AddonChartVersions>> = {
@@ -94,7 +95,7 @@ export function resolveClusterAddonsArgs(name: string, args: ClusterAddonsArgs):
   problems.addAll(addonVersionProblems(cluster.kubernetesVersion,
     Object.fromEntries(Object.entries(versions).filter(([, v]) => typeof v === 'string' && SEMVER.test(v)))));
   return resolution(problems.all, () => ({
-    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, tags: { ...(args.tags ?? {}), 'nines.dev/cluster': cluster.clusterName },
+    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, tags: componentTags(args, { [CLUSTER_TAG]: cluster.clusterName }),
   }));
 }
 

@@ -8,7 +8,8 @@ import { clusterNameOf } from '../../core/naming';
 import { Region } from '../../core/platform';
 import { CidrPlan, DEFAULT_ZONE_SLOTS, parseCidr, validateCidrPlan } from '../cidr-plan';
 import type { FlowLogOptions, MultiAzVpcArgs } from '../multi-az-vpc';
-import { isInstance } from './resolve';
+import { componentTags, isInstance } from './resolve';
+import { REGION_TAG } from '../tags';
 
 /** The retentions CloudWatch Logs accepts. @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -68,7 +69,7 @@ export function resolveMultiAzVpcArgs(name: string, args: MultiAzVpcArgs): Resol
     flowLogs,
     interfaceEndpoints: endpoints,
     clusterName: args.clusterName ?? clusterNameOf(region),
-    tags: { ...(args.tags ?? {}), 'nines.dev/region': region.name },
+    tags: componentTags(args, { [REGION_TAG]: region.name }),
   }));
 }
 

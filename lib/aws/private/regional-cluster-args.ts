@@ -9,7 +9,8 @@ import { parseCidr } from '../cidr-plan';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { DEFAULT_NODE_AMI_RELEASE, nodeAmiProblems } from '../node-ami';
 import type { BackupLifecycle, NodeGroupScaling, RegionalClusterArgs, ServiceAccountRef } from '../regional-cluster';
-import { isInstance } from './resolve';
+import { componentTags, isInstance } from './resolve';
+import { CLUSTER_TAG } from '../tags';
 
 /** IPv4 blocks reserved for documentation: placeholders in examples, never a real runner's address. */
 const DOCUMENTATION_RANGES = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] as const; // RFC 5737 section 3
@@ -100,7 +101,7 @@ export function resolveRegionalClusterArgs(name: string, args: RegionalClusterAr
     backupServiceAccounts: accounts,
     backupBucketName: bucketName,
     backupRoleName: backupRoleNameOf(clusterName),
-    tags: { ...(args.tags ?? {}), 'nines.dev/cluster': clusterName },
+    tags: componentTags(args, { [CLUSTER_TAG]: clusterName }),
   }));
 }
 

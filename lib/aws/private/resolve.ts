@@ -3,6 +3,7 @@
  * one check every component makes on an argument that must be another component.
  */
 import { Problems, Resolution, ValidationError } from '../../core/errors';
+import type { AwsTagsArgs } from '../tags';
 
 /**
  * The settings of `resolved`, or one ValidationError naming the component and every problem.
@@ -26,4 +27,9 @@ export function isInstance<T>(problems: Problems, prop: string, value: unknown,
 interface ClassOf<T> {
   readonly name: string;
   readonly prototype: T;
+}
+
+/** The user's tags (`args.tags`) plus the component's own `nines.dev/*` tags, which win. */
+export function componentTags(args: AwsTagsArgs, own: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...(args.tags ?? {}), ...own };
 }
