@@ -16,7 +16,7 @@ import {
   resolvePatroniMemberOptions,
 } from '../render/patroni';
 import { renderBaseBackupScript, renderRoleLabelCallback, renderSwitchoverPreStop } from '../render/patroni-scripts';
-import { PgBouncerPoolMode, renderPgBouncerIni } from '../render/pgbouncer';
+import { PgBouncerAuthLookup, PgBouncerPoolMode, PgBouncerPoolOptions, renderPgBouncerIni } from '../render/pgbouncer';
 import { renderPatroniAlerts } from '../render/stateful-alerts';
 import { PrometheusRule } from './crds/monitoring';
 import { platformContext } from './private/context';
@@ -123,7 +123,7 @@ export interface KubernetesApiAccess {
 }
 
 /** How PgBouncer authenticates clients: a file from a Secret, never a literal password. */
-export interface PgBouncerAuth {
+export interface PgBouncerAuth extends PgBouncerAuthLookup {
   /**
    * Secret holding the auth file (`"user" "SCRAM-SHA-256$..."` lines, e.g. from `pg_authid`; with
    * SCRAM secrets PgBouncer logs in to PostgreSQL with the client's own keys).
@@ -135,20 +135,10 @@ export interface PgBouncerAuth {
    * @default 'userlist.txt'
    */
   readonly key?: string;
-  /**
-   * A user in the auth file that looks the other users up with `authQuery` (auth_user).
-   * @default - none: only the users in the auth file can log in
-   */
-  readonly authUser?: string;
-  /**
-   * The lookup query (only with `authUser`).
-   * @default 'SELECT usename, passwd FROM pg_shadow WHERE usename=$1'
-   */
-  readonly authQuery?: string;
 }
 
 /** A PgBouncer pooler in front of the read-write Service (a TCP {@link ResilientService}). */
-export interface PgBouncerOptions {
+export interface PgBouncerOptions extends PgBouncerPoolOptions {
   /**
    * Image with `pgbouncer` on the PATH, run as `pgbouncer /etc/pgbouncer/pgbouncer.ini`. Pinned.
    * @default 'ghcr.io/cloudnative-pg/pgbouncer:1.22.1-16'
@@ -165,27 +155,6 @@ export interface PgBouncerOptions {
    * @default - the tier's replicas, at least one per zone for critical and high
    */
   readonly replicas?: number;
-  /**
-   * Pooling mode.
-   * @default 'transaction'
-   */
-  readonly poolMode?: PgBouncerPoolMode;
-  /**
-   * Client connections per replica (max_client_conn).
-   * @default 1000
-   */
-  readonly maxClientConn?: number;
-  /**
-   * Server connections per user/database pair per replica (default_pool_size);
-   * replicas x (defaultPoolSize + reservePoolSize) must stay within 80% of max_connections (the case study's pool alert).
-   * @default 20
-   */
-  readonly defaultPoolSize?: number;
-  /**
-   * Extra server connections per replica for clients that waited 5 s (reserve_pool_size).
-   * @default 0
-   */
-  readonly reservePoolSize?: number;
   /**
    * Listening port (the Service port too).
    * @default 6432

@@ -39,8 +39,52 @@ export const PGBOUNCER_DEFAULTS = {
   ignoreStartupParameters: ['extra_float_digits'] as readonly string[],
 } as const;
 
+/**
+ * PgBouncer's pool settings, the same for the renderer and for `PatroniCluster`'s pooler (where
+ * each replica is one pooler process).
+ */
+export interface PgBouncerPoolOptions {
+  /**
+   * Pooling mode (pool_mode).
+   * @default 'transaction'
+   */
+  readonly poolMode?: PgBouncerPoolMode;
+  /**
+   * Client connections accepted per pooler process (max_client_conn).
+   * @default 1000
+   */
+  readonly maxClientConn?: number;
+  /**
+   * Server connections per user/database pair per pooler process (default_pool_size); in
+   * `PatroniCluster`, replicas x (defaultPoolSize + reservePoolSize) must stay within 80% of
+   * max_connections (the case study's pool alert).
+   * @default 20
+   */
+  readonly defaultPoolSize?: number;
+  /**
+   * Extra server connections per pooler process for clients that waited `reserve_pool_timeout`
+   * (5 s) (reserve_pool_size).
+   * @default 0
+   */
+  readonly reservePoolSize?: number;
+}
+
+/** How PgBouncer looks up users that are not in its auth file (auth_user, auth_query). */
+export interface PgBouncerAuthLookup {
+  /**
+   * A user (listed in the auth file) that runs `authQuery` to look the other users up.
+   * @default - none: only users in the auth file can log in
+   */
+  readonly authUser?: string;
+  /**
+   * The lookup query (only with `authUser`).
+   * @default 'SELECT usename, passwd FROM pg_shadow WHERE usename=$1' (needs a superuser; use a SECURITY DEFINER function otherwise)
+   */
+  readonly authQuery?: string;
+}
+
 /** Input of {@link renderPgBouncerIni}. */
-export interface PgBouncerConfigInput {
+export interface PgBouncerConfigInput extends PgBouncerPoolOptions, PgBouncerAuthLookup {
   /** Host of the PostgreSQL read-write endpoint (a Service name, or 127.0.0.1 in tests). */
   readonly backendHost: string;
   /**
@@ -59,26 +103,6 @@ export interface PgBouncerConfigInput {
    */
   readonly port?: number;
   /**
-   * Pooling mode.
-   * @default 'transaction'
-   */
-  readonly poolMode?: PgBouncerPoolMode;
-  /**
-   * Client connections accepted per pooler process.
-   * @default 1000
-   */
-  readonly maxClientConn?: number;
-  /**
-   * Server connections per user/database pair per pooler process.
-   * @default 20
-   */
-  readonly defaultPoolSize?: number;
-  /**
-   * Extra server connections allowed when a client waited `reserve_pool_timeout` (5 s).
-   * @default 0
-   */
-  readonly reservePoolSize?: number;
-  /**
    * How clients authenticate.
    * @default 'scram-sha-256'
    */
@@ -88,16 +112,6 @@ export interface PgBouncerConfigInput {
    * @default '/etc/pgbouncer/auth/userlist.txt'
    */
   readonly authFile?: string;
-  /**
-   * A user (listed in the auth file) that runs {@link authQuery} to look other users up.
-   * @default - none: only users in the auth file can log in
-   */
-  readonly authUser?: string;
-  /**
-   * The lookup query (only with {@link authUser}).
-   * @default 'SELECT usename, passwd FROM pg_shadow WHERE usename=$1' (needs a superuser; use a SECURITY DEFINER function otherwise)
-   */
-  readonly authQuery?: string;
   /**
    * Directory of the Unix socket (for the admin console from inside the pod); `''` for none.
    * @default '/tmp'
