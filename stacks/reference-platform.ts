@@ -33,6 +33,12 @@ export interface ReferenceOptions {
    * @default 'https://grafana.example.com/d/shop'
    */
   readonly dashboardBaseUrl?: string;
+  /**
+   * The hosts of external endpoints, by endpoint name (`identity-provider`, `payment-provider`, `model-store`),
+   * replacing the reference platform's placeholders (EXTERNAL_ENDPOINTS).
+   * @default EXTERNAL_ENDPOINTS' hosts (`*.example.com` for the identity and payment providers)
+   */
+  readonly externalEndpoints?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Namespace of the external endpoints' ServiceEntries. */
@@ -57,7 +63,8 @@ export function buildRegion(platform: Platform, regionName: string, outdir?: str
   const chart = new RegionChart(app, 'services', { region, disableResourceNameHashes: true });
   const external = new Map<string, IDependable>();
   for (const [name, e] of Object.entries(EXTERNAL_ENDPOINTS)) {
-    external.set(name, new ExternalEndpoint(chart, name, { hosts: e.hosts, namespace: EGRESS_NAMESPACE, availability: e.availability }));
+    const hosts = options.externalEndpoints?.[name] ?? e.hosts;
+    external.set(name, new ExternalEndpoint(chart, name, { hosts, namespace: EGRESS_NAMESPACE, availability: e.availability }));
   }
   const services = new Map<string, ResilientService>();
   for (const s of SERVICES) {

@@ -5,7 +5,8 @@
  * registry and entry name in place of the placeholders.
  *
  * Config (namespace `nines`): environment, regions, publicAccessCidrs (required), hostedZoneId and
- * recordName (required), runbookBaseUrl and dashboardBaseUrl (required: the alerts' links), registry, entryPoints,
+ * recordName (required), runbookBaseUrl and dashboardBaseUrl (required: the alerts' links), externalEndpoints (required while a
+ * dependency's hosts are placeholders), registry, entryPoints,
  * nodesPerZone, nodeAmiRelease, nodeAutoscaling, nodePoolLimitsPerZone, interfaceEndpoints, addons
  * ({ versions, enable, gatewayMinReplicas }). See Pulumi.production.yaml.
  *
@@ -38,6 +39,7 @@ export = async () => {
     nodeAmiRelease: config.get('nodeAmiRelease'),
     nodePoolLimitsPerZone: config.getObject<StackOptions['nodePoolLimitsPerZone']>('nodePoolLimitsPerZone'),
     interfaceEndpoints: config.getObject<string[]>('interfaceEndpoints'),
+    externalEndpoints: config.getObject<Record<string, string[]>>('externalEndpoints'),
     addons: config.getObject<StackOptions['addons']>('addons'),
   });
   const perRegion = <T>(f: (r: (typeof built.regions)[string]) => T) =>

@@ -57,15 +57,22 @@ export function urlsOf(object: unknown): string[] {
 /**
  * Reports, once per value, every placeholder left in what a deployment would apply: images from a
  * reserved registry host or from a repository known to be gone (lib/core/images.ts), links to a
- * site under a reserved domain (the alerts' runbook and dashboard URLs), and the example account
- * id anywhere in an object.
+ * site under a reserved domain (the alerts' runbook and dashboard URLs), external endpoint hosts
+ * (ServiceEntries) under a reserved name, and the example account id anywhere in an object.
  */
 export function placeholderProblems(problems: Problems, what: string, objects: readonly Record<string, any>[]): void {
   const images = new Set<string>();
   const gone = new Set<string>();
   const accountIn = new Set<string>();
   const links = new Map<string, number>();
+  const externalHosts = new Map<string, string[]>();
   for (const o of objects) {
+    // An ExternalEndpoint's hosts (its ServiceEntry, which the sidecars' egress and the NetworkPolicies follow).
+    // https://istio.io/latest/docs/reference/config/networking/service-entry/
+    if (o.kind === 'ServiceEntry' && String(o.apiVersion).startsWith('networking.istio.io/')) {
+      const reserved = (o.spec?.hosts ?? []).filter((h: unknown) => typeof h === 'string' && isReservedHost(h));
+      if (reserved.length > 0) externalHosts.set(`${o.metadata?.namespace}/${o.metadata?.name}`, reserved);
+    }
     for (const url of urlsOf(o)) {
       const host = url.replace(/^https?:\/\//, '').split(/[/:?#]/)[0];
       if (isReservedHost(host)) links.set(url.split('/').slice(0, 3).join('/'), (links.get(url.split('/').slice(0, 3).join('/')) ?? 0) + 1);
@@ -88,6 +95,12 @@ export function placeholderProblems(problems: Problems, what: string, objects: r
   for (const [site, count] of links) {
     problems.add(`${what} links`, site, `is under a domain reserved for documentation (RFC 2606), so ${count} runbook or dashboard link(s) `
       + 'in the alerts lead nowhere', 'set nines:runbookBaseUrl and nines:dashboardBaseUrl to your runbook and dashboard sites');
+  }
+  for (const [entry, hosts] of externalHosts) {
+    const name = entry.split('/')[1];
+    problems.add(`${what} ServiceEntry ${entry} hosts`, hosts, 'are under names reserved for documentation and tests (RFC 2606, RFC 6761), '
+      + 'which resolve nowhere: the mesh would register them and every call to the dependency would fail',
+    `set the dependency's real hosts: pulumi config set --path 'nines:externalEndpoints.${name}[0]' <host>`);
   }
   for (const object of accountIn) {
     problems.add(`${what} ${object}`, EXAMPLE_ACCOUNT_ID, 'carries the example AWS account id',

@@ -14,6 +14,7 @@ import { Problems } from '../../lib/core/errors';
 import { backupBucketNameOf } from '../../lib/core/naming';
 import { Platform, PlatformDescription } from '../../lib/core/platform';
 import { PRODUCTION } from '../platform';
+import { EXTERNAL_ENDPOINTS } from '../services';
 
 /** What the stack's configuration (`Pulumi.<stack>.yaml`, namespace `nines`) may set. */
 export interface StackOptions {
@@ -74,6 +75,12 @@ export interface StackOptions {
    * Unset, the objects keep the reference platform's documentation placeholder, which preview refuses.
    */
   readonly dashboardBaseUrl?: string;
+  /**
+   * The real hosts of the platform's external dependencies, by endpoint name (EXTERNAL_ENDPOINTS in
+   * stacks/services.ts): the reference platform's `*.example.com` hosts are refused at preview.
+   * @default EXTERNAL_ENDPOINTS' hosts
+   */
+  readonly externalEndpoints?: Readonly<Record<string, readonly string[]>>;
   /** Interface endpoints per VPC. */
   readonly interfaceEndpoints?: readonly string[];
   /** Add-on chart versions and switches, for every region. */
@@ -132,10 +139,21 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
   }
   problems.when(options.registry === undefined && options.accountId === undefined, 'nines:registry', undefined,
     'is not set and the deploying account is unknown', 'set nines:registry, or pass accountId from aws.getCallerIdentity()');
+  for (const [name, hosts] of Object.entries(options.externalEndpoints ?? {})) {
+    problems.when(!(name in EXTERNAL_ENDPOINTS), `nines:externalEndpoints.${name}`, hosts, 'is not an external endpoint of the platform',
+      `use one of ${Object.keys(EXTERNAL_ENDPOINTS).join(', ')} (stacks/services.ts)`);
+    const bad = !Array.isArray(hosts) || hosts.length === 0 || hosts.some(h => typeof h !== 'string');
+    problems.when(bad, `nines:externalEndpoints.${name}`, hosts, 'is not a non-empty list of host names', `e.g. ["${name}.your-vendor.com"]`);
+  }
   if (problems.count > 0) problems.throwIfAny();
   const registry = (region: string) => options.registry ?? `${options.accountId}.dkr.ecr.${region}.amazonaws.com`;
   const objects = Object.fromEntries(platform.regions.map(r => [r.name,
-    regionObjects(platform, r.name, { registry: registry(r.name), entryDomain: options.recordName, dashboardBaseUrl: options.dashboardBaseUrl })]));
+    regionObjects(platform, r.name, {
+      registry: registry(r.name),
+      entryDomain: options.recordName,
+      dashboardBaseUrl: options.dashboardBaseUrl,
+      externalEndpoints: options.externalEndpoints,
+    })]));
   for (const r of platform.regions) placeholderProblems(problems, r.name, objects[r.name].charts.flatMap(c => c.objects));
   problems.throwIfAny();
   // Capacity first (the contract reads it): each zone's nodes hold the region's requests with one zone lost (the

@@ -21,6 +21,8 @@ const DEPLOY = {
   recordName: 'api.shop.dev',
   accountId: ACCOUNT,
   dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
+  // The real hosts of the two dependencies the reference platform names under example.com.
+  externalEndpoints: { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
 };
 /** The deployment's platform: the reference description with its runbook site (`nines:runbookBaseUrl`). */
 const describe_ = (environment: string, regions?: string[]) => describePlatform(environment, regions, { runbookBaseUrl: 'https://runbooks.shop.dev/shop' });
@@ -345,6 +347,36 @@ describe('the whole production stack under mocks', () => {
     expect(links.some(l => l.startsWith('https://runbooks.shop.dev/shop/'))).toBe(true);
     expect(links.some(l => l.startsWith('https://grafana.shop.dev/d/shop'))).toBe(true);
     expect(links.filter(l => /example\.(com|org|net)/.test(l))).toEqual([]);
+  }, 120_000);
+
+  test('external endpoint hosts under reserved names are refused at preview unless the stack sets the real ones', () => {
+    const platform = Platform.fromDescription(describe_('staging', ['us-east-1']));
+    expect(() => buildPlatformStack(platform, { ...DEPLOY, externalEndpoints: undefined })).toThrow([
+      'PulumiStack \'staging\': 2 problems:',
+      ' - us-east-1 ServiceEntry egress/identity-provider hosts (["login.identity-provider.example.com"]) are under names reserved for documentation '
+        + 'and tests (RFC 2606, RFC 6761), which resolve nowhere: the mesh would register them and every call to the dependency would fail; '
+        + 'set the dependency\'s real hosts: pulumi config set --path \'nines:externalEndpoints.identity-provider[0]\' <host>',
+      ' - us-east-1 ServiceEntry egress/payment-provider hosts (["api.payment-provider.example.com"]) are under names reserved for documentation '
+        + 'and tests (RFC 2606, RFC 6761), which resolve nowhere: the mesh would register them and every call to the dependency would fail; '
+        + 'set the dependency\'s real hosts: pulumi config set --path \'nines:externalEndpoints.payment-provider[0]\' <host>',
+    ].join('\n'));
+    // Each reserved name: example.com/.net/.org, and the .test, .invalid, .example and .localhost top-level names.
+    for (const host of ['api.vendor.example.net', 'x.example.org', 'pay.test', 'pay.invalid', 'pay.example', 'svc.localhost', '*.example.com']) {
+      expect(() => buildPlatformStack(platform, { ...DEPLOY, externalEndpoints: { ...DEPLOY.externalEndpoints, 'payment-provider': [host] } }))
+        .toThrow(`ServiceEntry egress/payment-provider hosts (["${host}"]) are under names reserved`);
+    }
+    // An endpoint the platform does not have, or no host, is refused with the names it has.
+    expect(() => buildPlatformStack(platform, { ...DEPLOY, externalEndpoints: { 'identity-providr': ['login.idp.shop.dev'], 'payment-provider': [] } })).toThrow([
+      'PulumiStack \'staging\': 2 problems:',
+      ' - nines:externalEndpoints.identity-providr (["login.idp.shop.dev"]) is not an external endpoint of the platform; '
+        + 'use one of identity-provider, payment-provider, model-store (stacks/services.ts)',
+      ' - nines:externalEndpoints.payment-provider ([]) is not a non-empty list of host names; e.g. ["payment-provider.your-vendor.com"]',
+    ].join('\n'));
+    expect(mocks.resources).toEqual([]);
+    // With the real hosts set, the ServiceEntries carry them (and nothing else under a reserved name).
+    const objects = regionObjects(platform, 'us-east-1', { externalEndpoints: DEPLOY.externalEndpoints }).charts.flatMap(c => c.objects);
+    const entries = Object.fromEntries(objects.filter(o => o.kind === 'ServiceEntry').map(o => [o.metadata.name, o.spec.hosts]));
+    expect(entries).toMatchObject({ 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] });
   }, 120_000);
 
   test('an image from a placeholder registry or the example account id in an object is refused (the objects are scanned, not the config)', () => {

@@ -76,6 +76,7 @@ describe('the reference platform (per region)', () => {
       recordName: 'api.shop.dev',
       accountId: '210987654321',
       dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
+      externalEndpoints: { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
     };
     const staging = Platform.fromDescription(describePlatform('staging', ['us-east-1'], { runbookBaseUrl: 'https://runbooks.shop.dev/shop' }));
     expect(() => buildPlatformStack(staging, { ...deploy, nodesPerZone: { min: 2, desired: 2, max: 6 } }))
