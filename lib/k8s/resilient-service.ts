@@ -12,7 +12,7 @@ import {
 import { adopt, resolveConstruct } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { serviceAccountWithoutToken } from './private/workload';
-import { ContainerResources, PodIdentity, Probe, ResolvedProbe, ResolvedResources } from './workload-options';
+import { ContainerCommand, ContainerResources, PodIdentity, Probe, ResolvedProbe, ResolvedResources } from './workload-options';
 
 /** Autoscaling (HorizontalPodAutoscaler autoscaling/v2). */
 export interface AutoscalingOptions {
@@ -173,7 +173,7 @@ export interface FileMount {
 }
 
 /** Props of a {@link ResilientService}. */
-export interface ResilientServiceProps {
+export interface ResilientServiceProps extends ContainerCommand {
   /** Container image, pinned by tag (not `latest`) or digest. */
   readonly image: string;
   /** Criticality tier (the case study's service table); drives replicas, PDB and priority. */
@@ -221,16 +221,6 @@ export interface ResilientServiceProps {
    * @default true
    */
   readonly metrics?: boolean;
-  /**
-   * Container entrypoint.
-   * @default - the image's
-   */
-  readonly command?: readonly string[];
-  /**
-   * Container arguments.
-   * @default - the image's
-   */
-  readonly args?: readonly string[];
   /**
    * ConfigMaps and Secrets mounted read-only as files (configuration, auth files).
    * @default - none

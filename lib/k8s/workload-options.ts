@@ -182,6 +182,20 @@ export function renderResources(r: ResolvedResources): { requests: Record<string
   };
 }
 
+/** What a container runs, when not what its image says: the entrypoint and its arguments. */
+export interface ContainerCommand {
+  /**
+   * Container entrypoint.
+   * @default - the image's
+   */
+  readonly command?: readonly string[];
+  /**
+   * Container arguments.
+   * @default - the image's
+   */
+  readonly args?: readonly string[];
+}
+
 /** The non-root identity pods run as. */
 export interface PodIdentity {
   /**

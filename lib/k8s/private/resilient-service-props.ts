@@ -14,8 +14,8 @@ import { Resolution, resolution } from './resolve';
 import { resolveIdentity } from './stateful';
 import { PropTypes, propTypeProblems } from '../../core/prop-types';
 import {
-  PROBE_DEFAULTS, PodIdentity, Probe, ResolvedProbe, ResolvedResources, formatDuration, identityProblems, imageProblems, probeProblems,
-  resolveResources, resourceProblems,
+  ContainerCommand, PROBE_DEFAULTS, PodIdentity, Probe, ResolvedProbe, ResolvedResources, formatDuration, identityProblems, imageProblems,
+  probeProblems, resolveResources, resourceProblems,
   IDENTITY_TYPES, RESOURCES_TYPES,
 } from '../workload-options';
 
@@ -49,7 +49,7 @@ export interface ResolvedAutoscaling {
 }
 
 /** {@link ResilientServiceProps} with every default applied. */
-export interface ResolvedResilientServiceProps {
+export interface ResolvedResilientServiceProps extends ContainerCommand {
   readonly name: string;
   readonly namespace: string;
   readonly team: string;
@@ -89,8 +89,6 @@ export interface ResolvedResilientServiceProps {
   readonly retries?: ResolvedRetries;
   readonly connectionPool: IstioConnectionPool;
   readonly outlierDetection: IstioOutlierDetection;
-  readonly command?: readonly string[];
-  readonly args?: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly envFromSecrets: readonly string[];
   readonly files: readonly FileMount[];

@@ -9,14 +9,12 @@ import { Construct } from 'constructs';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './pod';
 import { NetworkPeer } from '../dependency';
 import { renderNetworkPolicySpec } from './network';
-import { PodIdentity, ResolvedResources, renderResources } from '../workload-options';
+import { ContainerCommand, PodIdentity, ResolvedResources, renderResources } from '../workload-options';
 
 /** @internal The main container of a hardened workload. */
-export interface HardenedContainerInput {
+export interface HardenedContainerInput extends ContainerCommand {
   readonly name: string;
   readonly image: string;
-  readonly command?: readonly string[];
-  readonly args?: readonly string[];
   readonly ports: ReadonlyArray<{ readonly name: string; readonly port: number; readonly protocol?: 'TCP' | 'UDP' }>;
   readonly env?: ReadonlyArray<Record<string, unknown>>;
   readonly envFrom?: ReadonlyArray<Record<string, unknown>>;
