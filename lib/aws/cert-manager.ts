@@ -5,6 +5,7 @@
  * cert-manager's own CRD schemas.
  */
 import { GatewayCertificate } from '../core/capabilities';
+import { Problem } from '../core/errors';
 
 /** Let's Encrypt's production ACME directory. @see https://letsencrypt.org/docs/acme-protocol-updates/ */
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -94,4 +95,58 @@ export function gatewayCertificate(c: GatewayCertificate): Record<string, any> {
       privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
     },
   };
+}
+
+/**
+ * The most records Route53 answers a multivalue-answer name with: past 8 it answers each resolver
+ * with a different random 8.
+ * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-multivalue.html
+ */
+export const ROUTE53_MULTIVALUE_ANSWER_LIMIT = 8;
+
+/** The TXT record name a DNS-01 challenge for `dnsName` is answered at (a wildcard's at its base name). */
+export function acmeChallengeRecordName(dnsName: string): string {
+  return `_acme-challenge.${dnsName.replace(/^\*\./, '')}`;
+}
+
+/**
+ * Problems of the regions' certificates solving DNS-01 at once in one hosted zone. Every region's
+ * cert-manager issues a certificate for the shared entry name (`api.shop.com`, which Route53's latency
+ * records send to any region), so up to one challenge per region is pending at
+ * `_acme-challenge.api.shop.com` at the same time (first issuance, and renewals issued together).
+ * cert-manager's Route53 solver does not overwrite another solver's value: it writes each challenge as a
+ * multivalue-answer TXT record set of its own (SetIdentifier = the value) and deletes only that set when
+ * done (cert-manager PR #4793, which fixed the UPSERT of a single-value record that made concurrent
+ * solvers for one name overwrite each other, issue #3460/#4504), and the ACME server accepts the
+ * challenge if any TXT value at the name matches (RFC 8555 section 8.4). What remains is Route53's
+ * answer size: past {@link ROUTE53_MULTIVALUE_ANSWER_LIMIT} values at one name, a validation may be
+ * answered without its value and fail. So more pending challenges at one record name than that (counted
+ * over the regions' certificates, a wildcard at its base name) is refused.
+ * @see https://github.com/cert-manager/cert-manager/blob/master/pkg/issuer/acme/dns/route53/route53.go (newTXTRecordSet: MultiValueAnswer, SetIdentifier)
+ * @see https://github.com/cert-manager/cert-manager/pull/4793
+ * @see https://www.rfc-editor.org/rfc/rfc8555#section-8.4
+ */
+export function concurrentChallengeProblems(certificatesByRegion: Readonly<Record<string, readonly GatewayCertificate[]>>): Problem[] {
+  const pending = new Map<string, string[]>();
+  for (const [region, certificates] of Object.entries(certificatesByRegion)) {
+    for (const c of certificates) {
+      for (const name of c.dnsNames) {
+        const record = acmeChallengeRecordName(name);
+        pending.set(record, [...(pending.get(record) ?? []), `${region}:${c.namespace}/${c.secretName}`]);
+      }
+    }
+  }
+  const problems: Problem[] = [];
+  for (const [record, by] of pending) {
+    if (by.length <= ROUTE53_MULTIVALUE_ANSWER_LIMIT) continue;
+    problems.push({
+      prop: `certificates ${record}`,
+      value: by,
+      why: `can have ${by.length} DNS-01 challenges pending at once, and Route53 answers a multivalue name with at most `
+        + `${ROUTE53_MULTIVALUE_ANSWER_LIMIT} of its TXT records, so a validation may miss its value and fail`,
+      fix: 'issue the shared name from fewer clusters (e.g. one issuing region per group of eight, its Secret replicated to the others), '
+        + 'or split the name',
+    });
+  }
+  return problems;
 }

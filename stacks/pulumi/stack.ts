@@ -3,11 +3,12 @@ import { regionObjects } from './kubernetes-objects';
 import { isReservedHost, placeholderProblems } from './placeholders';
 import { RegionStack } from './region-stack';
 import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, NodePoolLimits, nodePoolLimitsFor, planPlatform, resolveAddonSwitches } from '../../lib/aws';
+import { concurrentChallengeProblems } from '../../lib/aws/cert-manager';
 import { M6I_XLARGE_CAPACITY } from '../../lib/aws/karpenter';
 import { DEFAULT_NODE_AMI_RELEASE, nodeAmiProblems } from '../../lib/aws/node-ami';
 import { regionCapacity } from '../../lib/core/addon-capacity';
 import {
-  clusterAddonsProvisions, contractProblems, karpenterProvisions, regionalClusterProvisions, scaleOutRequirementsOf,
+  clusterAddonsProvisions, contractProblems, gatewayCertificatesOf, karpenterProvisions, regionalClusterProvisions, scaleOutRequirementsOf,
 } from '../../lib/core/capabilities';
 import { formatHeadroom, M6I_XLARGE } from '../../lib/core/capacity';
 import { Problems } from '../../lib/core/errors';
@@ -198,6 +199,10 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       .map(q => ({ ...q, object: `${o.kind}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}` })));
     contract.addAll(contractProblems([...objects[r.name].requirements, ...scaleOut], provided), r.name);
   }
+  // Every region's cert-manager solves DNS-01 for the shared entry name in the same hosted zone at once:
+  // each challenge is a multivalue TXT record of its own, within Route53's answer size (lib/aws/cert-manager.ts).
+  contract.addAll(concurrentChallengeProblems(Object.fromEntries(platform.regions.map(r =>
+    [r.name, gatewayCertificatesOf(objects[r.name].charts.flatMap(c => c.objects))]))));
   contract.throwIfAny();
   const providers: Record<string, aws.Provider> = {};
   const regions: Record<string, RegionStack> = {};
