@@ -210,8 +210,9 @@ export class Checks {
    */
   public renderChart(chart: Chart): any[] | undefined {
     const memo = this.synthReport;
+    if (!memo?.resolved) return undefined;
     const all = this.root.node.findAll();
-    if (!memo?.resolved || !this.reusable(memo, all)) return undefined;
+    if (!this.reusable(memo, all)) return undefined;
     validateApp(all); // runs `validate` below, which reuses the report
     const resolved = memo.resolved;
     return objectsOf(chart).map(o => {
