@@ -203,7 +203,8 @@ export class Checks {
    *
    * There is JSON to reuse when a validation of this synth ran the pass without errors (see
    * `validate`: the same task, tree and suppressions, and a validation still to come), and cdk8s's
-   * dependency resolution before rendering adds nothing (see `cdk8sAddsNoDependencies`);
+   * dependency resolution before rendering adds nothing (`cdk8sAddsNoDependencies`, checked when the
+   * pass ran);
    * otherwise cdk8s's own path must run. Each object's JSON is taken once: a later rendering in
    * the same task resolves the object again.
    * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `App._synthChart`, `validate`, `chartToKube`)
@@ -237,7 +238,8 @@ export class Checks {
    * Limit: cdk8s does not tell a validation which synth called it, so a validation that renders
    * no chart or not all of them (`app.node.validate()`, one chart's `Chart.toJson()` such as
    * `Testing.synth(chart)` in an app of several charts), followed in the same synchronous task by
-   * a change that adds no construct and no suppression (a JSON patch, a label) and another synth,
+   * a change that adds no construct and no suppression (a JSON patch, a label, a dependency) and
+   * another synth,
    * reuses the first report and, in charts that render through `renderChart`, the JSON of the
    * objects not rendered yet. `Checks.of(app).run()` always runs a fresh pass and keeps nothing.
    * @see node_modules/cdk8s/lib/app.js (cdk8s 2.70: `App.synth`, `App.synthYaml`, `App._synthChart`, `validate`)
