@@ -2,6 +2,10 @@ import * as eks from '@pulumi/aws/eks';
 import * as iam from '@pulumi/aws/iam';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import {
+  certManagerImageValues, chaosMeshImageValues, flaggerImageValues, istioImageValues, kubePrometheusStackImageValues,
+  loadBalancerControllerImageValues, mergeValues,
+} from './addon-images';
 import LOAD_BALANCER_CONTROLLER_POLICY from './aws-load-balancer-controller-policy.json';
 import { ACME_CLUSTER_ISSUER, acmeClusterIssuer, CERT_MANAGER_SERVICE_ACCOUNT, certManagerRoute53Policy, gatewayCertificate } from './cert-manager';
 import { irsaTrustPolicy } from './irsa';
@@ -416,6 +420,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       // (aws-load-balancer-type: external). Off, and every other release still waits for the controller.
       // @see https://github.com/kubernetes-sigs/aws-load-balancer-controller/tree/main/helm/aws-load-balancer-controller#configuration
       enableServiceMutatorWebhook: false,
+      ...loadBalancerControllerImageValues(s.versions.awsLoadBalancerController),
     }, [role]);
     return role.arn;
   }
@@ -429,7 +434,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     // injector adds the unprivileged istio-validation init container instead of istio-init.
     // https://istio.io/latest/docs/setup/additional-setup/cni/#installing-with-helm
     const meshCni = s.platform.mesh.cni;
-    const cni = meshCni ? this.release(name, s, 'istio-cni', chart('cni'), mesh, {}, [base]) : undefined;
+    const cni = meshCni ? this.release(name, s, 'istio-cni', chart('cni'), mesh, istioImageValues(s.versions.istio), [base]) : undefined;
     return this.release(name, s, 'istiod', chart('istiod'), mesh, {
       pilot: {
         autoscaleMin: 2,
@@ -441,6 +446,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
       // The platform's mesh-wide outbound policy (the traffic model reads the same fact).
       // @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-OutboundTrafficPolicy
       meshConfig: { accessLogFile: '/dev/stdout', outboundTrafficPolicy: { mode: s.platform.mesh.outboundTrafficPolicy } },
+      // The proxy and pilot images (the sidecars' and the gateway's proxyv2 included) from Istio's own mirror.
+      ...istioImageValues(s.versions.istio),
     }, [base, cni]);
   }
 
@@ -489,7 +496,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     const off = { enabled: false };
     const scrapedByNines = { [LABELS.managedBy]: MANAGED_BY };
     const metrics = s.platform.clusterMetrics;
-    return this.release(name, s, 'prometheus-operator', { chart: 'kube-prometheus-stack', repo, version: s.versions.kubePrometheusStack }, ns, {
+    return this.release(name, s, 'prometheus-operator', { chart: 'kube-prometheus-stack', repo, version: s.versions.kubePrometheusStack }, ns, mergeValues({
       'crds': off,
       'defaultRules': { create: false },
       'prometheus': off,
@@ -513,13 +520,13 @@ export class ClusterAddons extends pulumi.ComponentResource {
       // default-deny NetworkPolicy, and our synth-time checks already validate the rules. Its TLS secret
       // comes from the webhook's cert job, so the operator's own TLS goes with it.
       'prometheusOperator': { enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } },
-    }, [crds], { skipCrds: true });
+    }, kubePrometheusStackImageValues(s.versions.kubePrometheusStack)), [crds], { skipCrds: true });
   }
 
   /** Chaos Mesh on containerd, without its dashboard. */
   private chaosMesh(name: string, s: ClusterAddonsSettings): void {
     this.release(name, s, 'chaos-mesh', { chart: 'chaos-mesh', repo: ADDON_CHART_REPOSITORIES.chaosMesh, version: s.versions.chaosMesh },
-      s.namespaces.chaos, {
+      s.namespaces.chaos, mergeValues({
         // EKS AL2023 nodes run containerd.
         chaosDaemon: { runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' },
         // The pod-failure action's pause image, pinned where Kubernetes publishes it (the chart's default is
@@ -527,7 +534,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
         // @see https://kubernetes.io/blog/2023/03/10/image-registry-redirect/
         controllerManager: { replicaCount: 3, podChaos: { podFailure: { pauseImage: CHAOS_MESH_PAUSE_IMAGE } } },
         dashboard: { create: false },
-      });
+      }, chaosMeshImageValues(s.versions.chaosMesh)));
   }
 
   /**
@@ -556,13 +563,13 @@ export class ClusterAddons extends pulumi.ComponentResource {
     }
     // The controller starts after its association exists: the agent hands out credentials to pods
     // created after it. @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-how-it-works.html
-    const release = this.release(name, s, 'cert-manager', chart, ns, {
+    const release = this.release(name, s, 'cert-manager', chart, ns, mergeValues({
       crds: { enabled: true, keep: true },
       serviceAccount: { create: true, name: CERT_MANAGER_SERVICE_ACCOUNT },
       ...ha,
       webhook: ha,
       cainjector: ha,
-    }, after);
+    }, certManagerImageValues(s.versions.certManager.replace(/^v?/, 'v'))), after);
     if (!s.tls) return {};
     const opts = { parent: this, provider: s.cluster.provider, dependsOn: [release] };
     const issuer = new k8s.apiextensions.CustomResource(`${name}-${ACME_CLUSTER_ISSUER}`, acmeClusterIssuer({
@@ -594,9 +601,10 @@ export class ClusterAddons extends pulumi.ComponentResource {
       // ("should be enabled for Helm v2 only"), and the install fails on objects that already exist.
       // @see https://github.com/fluxcd/flagger/tree/main/charts/flagger#configuration
       crd: { create: false },
+      ...flaggerImageValues('flagger', s.versions.flagger),
     }, [ns, istiod, operator]);
-    this.release(name, s, 'flagger-loadtester', { chart: 'loadtester', repo, version: s.versions.flaggerLoadtester }, s.namespaces.flagger, {},
-      [flagger]);
+    this.release(name, s, 'flagger-loadtester', { chart: 'loadtester', repo, version: s.versions.flaggerLoadtester }, s.namespaces.flagger,
+      flaggerImageValues('flagger-loadtester', s.versions.flaggerLoadtester), [flagger]);
   }
 }
 

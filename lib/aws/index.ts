@@ -14,4 +14,5 @@ export * from './cluster-addons';
 export * from './cert-manager';
 export * from './karpenter';
 export * from './node-ami';
+export * from './addon-images';
 export * from './tags';

@@ -5,6 +5,7 @@ import * as iam from '@pulumi/aws/iam';
 import * as sqs from '@pulumi/aws/sqs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { karpenterImageValues } from './addon-images';
 import type { MultiAzVpc } from './multi-az-vpc';
 import { karpenterAmiAlias } from './node-ami';
 import { componentTags } from './private/resolve';
@@ -220,7 +221,11 @@ export class Karpenter extends pulumi.ComponentResource {
         replicas: 2,
         podDisruptionBudget: { name: 'karpenter', maxUnavailable: 1 },
         // Requests the capacity model counts on the static nodes (the chart's default is none).
-        controller: { resources: { requests: { ...KARPENTER_CONTROLLER_RESOURCES }, limits: { ...KARPENTER_CONTROLLER_RESOURCES } } },
+        controller: {
+          resources: { requests: { ...KARPENTER_CONTROLLER_RESOURCES }, limits: { ...KARPENTER_CONTROLLER_RESOURCES } },
+          // The controller image, explicit (the chart's own pin, by digest).
+          image: karpenterImageValues(version).controller.image,
+        },
       },
     }, { ...k8sOpts, dependsOn: [...nodeGroups, crds, association, accessEntry, discovery] });
     this.releases = { 'karpenter-crd': crds, 'karpenter': controller };

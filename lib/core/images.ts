@@ -51,8 +51,8 @@ export function goneRepositoryOf(image: string): GoneRepository | undefined {
 
 /**
  * Every image a Helm values object names: a string under a key `image` or `<something>Image`
- * (`pauseImage`), or an object under `image` with `repository` (and `registry`, `tag`, `digest`),
- * the shapes charts use.
+ * (`pauseImage`), an object under `image` with `repository` (and `registry`, `tag`, `digest`), or
+ * Istio's `hub` and `tag` (every image of that hub, as `<hub>/*:<tag>`), the shapes charts use.
  */
 export function imagesInHelmValues(values: unknown): string[] {
   const found: string[] = [];
@@ -65,6 +65,9 @@ export function imagesInHelmValues(values: unknown): string[] {
     for (const [k, v] of Object.entries(o)) {
       if ((k === 'image' || /Image$/.test(k)) && typeof v === 'string') {
         found.push(v);
+      } else if (k === 'hub' && typeof v === 'string') {
+        const tag = (o as { tag?: unknown }).tag;
+        found.push(`${v}/*${typeof tag === 'string' ? `:${tag}` : ''}`);
       } else if (k === 'image' && v && typeof v === 'object' && typeof (v as any).repository === 'string') {
         const i = v as { registry?: string; repository: string; tag?: string; digest?: string };
         found.push(`${i.registry ? `${i.registry}/` : ''}${i.repository}${i.tag ? `:${i.tag}` : ''}${i.digest ? `@${i.digest}` : ''}`);

@@ -192,6 +192,7 @@ describe('ClusterAddons defaults', () => {
       serviceAccount: { create: true, name: 'aws-load-balancer-controller', annotations: { 'eks.amazonaws.com/role-arn': `arn:aws:iam::${ACCOUNT}:use1-lb-controller` } },
       podDisruptionBudget: { maxUnavailable: 1 },
       enableServiceMutatorWebhook: false,
+      image: { repository: 'public.ecr.aws/eks/aws-load-balancer-controller', tag: 'v2.10.1' },
     });
     expect(await valueOf(a.loadBalancerControllerRoleArn!)).toBe(`arn:aws:iam::${ACCOUNT}:use1-lb-controller`);
   });
@@ -201,7 +202,13 @@ describe('ClusterAddons defaults', () => {
     const r = releases();
     const op = r['prometheus-operator'];
     expect(op.skipCrds).toBe(true);
-    expect(op.values.prometheusOperator).toEqual({ enabled: true, admissionWebhooks: { enabled: false }, tls: { enabled: false } });
+    expect(op.values.prometheusOperator).toEqual({
+      enabled: true,
+      admissionWebhooks: { enabled: false },
+      tls: { enabled: false },
+      image: { registry: 'quay.io', repository: 'prometheus-operator/prometheus-operator', tag: 'v0.78.2' },
+      prometheusConfigReloader: { image: { registry: 'quay.io', repository: 'prometheus-operator/prometheus-config-reloader', tag: 'v0.78.2' } },
+    });
     for (const k of ['crds', 'prometheus', 'alertmanager', 'grafana', 'nodeExporter']) expect([k, op.values[k]]).toEqual([k, { enabled: false }]);
     // The metric producers of the platform description's clusterMetrics (defaults: kube-state-metrics
     // and the kubelet/cAdvisor), their ServiceMonitors labelled for the MonitoringStack's Prometheus.
@@ -213,12 +220,25 @@ describe('ClusterAddons defaults', () => {
     expect(r.istiod.values.pilot).toEqual({ autoscaleMin: 2, replicaCount: 2, cni: { enabled: true }, env: { ENABLE_NATIVE_SIDECARS: 'false' } });
     // The platform's mesh-wide outbound policy (default Istio's ALLOW_ANY), the one the traffic model reads.
     expect(r.istiod.values.meshConfig).toEqual({ accessLogFile: '/dev/stdout', outboundTrafficPolicy: { mode: 'ALLOW_ANY' } });
-    expect(r['istio-cni'].values).toEqual({});
-    expect(r['chaos-mesh'].values.chaosDaemon).toEqual({ runtime: 'containerd', socketPath: '/run/containerd/containerd.sock' });
+    // Istio's images from its mirror on gcr.io (istiod's hub also names the sidecars' and the gateway's proxy).
+    expect(r['istio-cni'].values).toEqual({ global: { hub: 'gcr.io/istio-release', tag: '1.30.0' } });
+    expect(r.istiod.values.global).toEqual({ hub: 'gcr.io/istio-release', tag: '1.30.0' });
+    expect(r['chaos-mesh'].values.chaosDaemon).toEqual({
+      runtime: 'containerd', socketPath: '/run/containerd/containerd.sock', image: { registry: 'ghcr.io', repository: 'chaos-mesh/chaos-daemon', tag: 'v2.7.0' },
+    });
     expect(r['chaos-mesh'].values.dashboard).toEqual({ create: false });
-    expect(r['chaos-mesh'].values.controllerManager).toEqual({ replicaCount: 3, podChaos: { podFailure: { pauseImage: 'registry.k8s.io/pause:3.10' } } });
+    expect(r['chaos-mesh'].values.controllerManager).toEqual({
+      replicaCount: 3,
+      podChaos: { podFailure: { pauseImage: 'registry.k8s.io/pause:3.10' } },
+      image: { registry: 'ghcr.io', repository: 'chaos-mesh/chaos-mesh', tag: 'v2.7.0' },
+    });
     // CRDs once: from the chart's crds/ folder (Helm 3), not again from crd.create.
-    expect(r.flagger.values).toEqual({ meshProvider: 'istio', metricsServer: 'http://prometheus-operated.monitoring.svc:9090', crd: { create: false } });
+    expect(r.flagger.values).toEqual({
+      meshProvider: 'istio',
+      metricsServer: 'http://prometheus-operated.monitoring.svc:9090',
+      crd: { create: false },
+      image: { repository: 'ghcr.io/fluxcd/flagger', tag: '1.38.0' },
+    });
     // The load tester's namespace is in the mesh (services require mTLS), created after istiod's injector.
     const ns = mocks.one('kubernetes:core/v1:Namespace', 'use1-flagger-system');
     expect(ns.inputs.metadata).toEqual({ name: 'flagger-system', labels: { 'istio-injection': 'enabled' } });

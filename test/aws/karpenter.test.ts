@@ -4,6 +4,7 @@ import {
 } from '../../lib/aws/karpenter';
 import { MultiAzVpc } from '../../lib/aws/multi-az-vpc';
 import { RegionalCluster } from '../../lib/aws/regional-cluster';
+import { imagesInHelmValues } from '../../lib/core/images';
 import { Platform } from '../../lib/core/platform';
 import { PRODUCTION } from '../../stacks/platform';
 import { validationErrorOf } from '../util/errors';
@@ -65,6 +66,11 @@ describe('Karpenter', () => {
     expect(rs.karpenter.values.settings).toEqual({ clusterName: 'production-us-east-1', interruptionQueue: 'production-us-east-1' });
     expect(rs.karpenter.values.serviceAccount).toEqual({ create: true, name: 'karpenter' });
     // The requests the capacity model counts on the static nodes (the chart's default is none).
+    // The controller image explicit, by the release's digest (the image scan sees it); the CRD chart deploys none.
+    expect(imagesInHelmValues(rs.karpenter.values)).toEqual([
+      'public.ecr.aws/karpenter/controller:1.9.2@sha256:daa1a6ab518560d48db0e3137111ca14ad97a92595548fbdd5e27e1f08c35a0d',
+    ]);
+    expect(imagesInHelmValues(rs['karpenter-crd'].values)).toEqual([]);
     expect(rs.karpenter.values.controller.resources).toEqual({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } });
     expect(DEFAULT_KARPENTER_VERSION).toBe('1.9.2');
   });

@@ -48,7 +48,33 @@ describe('images that exist', () => {
     const releases = mocks.ofType('kubernetes:helm.sh/v3:Release');
     expect(releases).toHaveLength(11);
     const named = releases.flatMap(r => imagesInHelmValues(r.inputs.values).map(i => `${r.inputs.name}: ${i}`));
-    expect(named).toEqual(['chaos-mesh: registry.k8s.io/pause:3.10']);
+    // Every image each chart deploys by default is set explicitly (its chart values at the pinned version, cited in
+    // lib/aws/addon-images.ts), so the scan sees all of them: pinned tags, from the registries upstream publishes to.
+    const byRelease = (n: string) => named.filter(x => x.startsWith(`${n}: `)).map(x => x.slice(n.length + 2)).sort();
+    expect(Object.fromEntries(releases.map(r => [r.inputs.name, byRelease(r.inputs.name)]))).toEqual({
+      'aws-load-balancer-controller': ['public.ecr.aws/eks/aws-load-balancer-controller:v2.10.1'],
+      // istiod names the hub of the sidecars' and the gateway's proxyv2 too (the gateway chart's `image: auto` is injected).
+      'istio-base': [],
+      'istio-cni': ['gcr.io/istio-release/*:1.30.0'],
+      'istiod': ['gcr.io/istio-release/*:1.30.0'],
+      'istio-ingressgateway': [],
+      'prometheus-operator-crds': [],
+      'prometheus-operator': [
+        'quay.io/prometheus-operator/prometheus-config-reloader:v0.78.2', 'quay.io/prometheus-operator/prometheus-operator:v0.78.2',
+        'quay.io/prometheus/node-exporter:v1.8.2', 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.14.0',
+      ],
+      'chaos-mesh': ['ghcr.io/chaos-mesh/chaos-coredns:v0.2.6', 'ghcr.io/chaos-mesh/chaos-daemon:v2.7.0', 'ghcr.io/chaos-mesh/chaos-mesh:v2.7.0',
+        'registry.k8s.io/pause:3.10'],
+      'cert-manager': ['acmesolver', 'cainjector', 'controller', 'startupapicheck', 'webhook'].map(c => `quay.io/jetstack/cert-manager-${c}:v1.21.1`),
+      'flagger': ['ghcr.io/fluxcd/flagger:1.38.0'],
+      'flagger-loadtester': ['ghcr.io/fluxcd/flagger-loadtester:0.33.0'],
+    });
+    // Pinned (a tag or digest, never latest), and none from Docker Hub, whose pull limits the clusters' NAT addresses would hit.
+    for (const n of named) {
+      const image = n.split(': ')[1];
+      expect([n, /:(?!latest$)[^/:]+$|@sha256:[0-9a-f]{64}$/.test(image)]).toEqual([n, true]);
+      expect([n, normaliseImage(image).startsWith('docker.io/')]).toEqual([n, false]);
+    }
     expect(named.filter(n => goneRepositoryOf(n.split(': ')[1]) !== undefined)).toEqual([]);
     // What the scan would catch: a string image, and a chart-style { registry, repository, tag } one.
     expect(imagesInHelmValues({ kubectl: { image: 'bitnami/kubectl:1.31' }, exporter: { image: { registry: 'docker.io', repository: 'bitnami/jmx-exporter', tag: '1.0.1' } } })
