@@ -103,3 +103,14 @@ test('bad props: every problem at once, tree untouched', () => {
   ].join('\n'));
   expect(chart.node.tryFindChild('traces')).toBeUndefined();
 });
+
+test('a bad namespace is one problem, under namespace (the sampler host derived from it is not reported again)', () => {
+  const { chart } = regionChart();
+  const e = errorOf(() => new TraceCollector(chart, 'traces', {
+    exporter: { endpoint: 'tempo-distributor.tracing.svc:4317' }, exporterCidrs: ['10.0.96.0/20'], namespace: 'Monitoring_NS',
+  }));
+  expect(e.message).toBe([
+    "TraceCollector 'test/traces': 1 problem:",
+    ' - namespace ("Monitoring_NS") is not a DNS label; use e.g. "monitoring"',
+  ].join('\n'));
+});

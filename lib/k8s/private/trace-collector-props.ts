@@ -74,7 +74,8 @@ export function resolveTraceCollectorProps(
   problems.addAll(imageProblems('image', image));
   problems.addAll(resourceProblems('resources', resources));
   problems.addAll(identityProblems('identity', identity));
-  problems.addAll(traceSamplingProblems(sampling));
+  // samplerHost is derived from the namespace (reported above under its own name), never given.
+  problems.addAll(traceSamplingProblems({ ...sampling, samplerHost: undefined }));
   for (const [prop, n] of [['gatewayReplicas', gatewayReplicas], ['samplerReplicas', samplerReplicas]] as const) {
     problems.when(!Number.isInteger(n) || n < 2, prop, n, 'must be an integer >= 2 (one replica is a single point of failure for tracing)', 'use 2 or more');
   }
