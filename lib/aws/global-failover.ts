@@ -1,10 +1,9 @@
 import * as route53 from '@pulumi/aws/route53';
 import * as pulumi from '@pulumi/pulumi';
-import { checkDisjointCidrs } from './cidr-plan';
-import { isInstance } from './private/resolve';
+import { resolveGlobalFailoverArgs } from './private/global-failover-args';
+import { settingsOrThrow } from './private/resolve';
 import { REGION_TAG } from './tags';
-import { Problems } from '../core/errors';
-import { Platform } from '../core/platform';
+import type { Platform } from '../core/platform';
 
 /** Route53 health check settings for each region's entry point. */
 export interface EntryPointHealthCheck {
@@ -70,8 +69,6 @@ export interface GlobalFailoverArgs {
   readonly ttl?: number;
 }
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
 /**
  * Multi-region failover (the case study's "Future Reliability Investments"): one Route53 health
  * check per region on its public entry point, and one latency-based record per region carrying
@@ -89,41 +86,8 @@ export class GlobalFailover extends pulumi.ComponentResource {
   public readonly recordFqdns: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: GlobalFailoverArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems('GlobalFailover', name);
-    if (!isInstance(problems, 'platform', args?.platform, Platform, 'pass Platform.fromDescription(...)')) problems.throwIfAny();
-    const platform = args.platform;
-    problems.when(!HOSTNAME.test(String(args.recordName)), 'recordName', args.recordName,
-      'is not a fully qualified host name', 'use e.g. "api.example.com"');
-    const regions = platform.regions.map(r => r.name);
-    const entryPoints = args.entryPoints ?? {};
-    for (const r of regions) {
-      problems.when(entryPoints[r] === undefined, `entryPoints.${r}`, undefined, 'is missing, so the region gets no traffic',
-        'pass the host name of the region\'s public load balancer');
-    }
-    for (const r of Object.keys(entryPoints)) {
-      problems.when(!regions.includes(r), `entryPoints.${r}`, entryPoints[r], 'is not a region of the platform',
-        `use one of ${regions.join(', ')}`);
-    }
-    const cidrs: Record<string, string> = {};
-    for (const r of platform.regions) if (r.vpcCidr) cidrs[r.name] = r.vpcCidr;
-    checkDisjointCidrs(cidrs, problems, 'platform.regions.vpcCidr');
-    const hc = {
-      path: args.healthCheck?.path ?? '/healthz/ready',
-      port: args.healthCheck?.port ?? 443,
-      requestInterval: args.healthCheck?.requestInterval ?? 10,
-      failureThreshold: args.healthCheck?.failureThreshold ?? 3,
-    };
-    problems.when(!hc.path.startsWith('/'), 'healthCheck.path', hc.path, 'is not an absolute path', 'use e.g. "/healthz/ready"');
-    problems.when(!Number.isInteger(hc.port) || hc.port < 1 || hc.port > 65535, 'healthCheck.port', hc.port, 'is not a port', 'use 443');
-    problems.when(hc.requestInterval !== 10 && hc.requestInterval !== 30, 'healthCheck.requestInterval', hc.requestInterval,
-      'is not an interval Route53 supports', 'use 10 or 30');
-    problems.when(!Number.isInteger(hc.failureThreshold) || hc.failureThreshold < 1 || hc.failureThreshold > 10,
-      'healthCheck.failureThreshold', hc.failureThreshold, 'is not between 1 and 10', 'use 3');
-    const ttl = args.ttl ?? 60;
-    problems.when(!Number.isInteger(ttl) || ttl < 0 || ttl > 300, 'ttl', ttl,
-      'is not between 0 and 300 s (a longer TTL keeps clients on a failed region)', 'use 60');
-    problems.throwIfAny();
-
+    const s = settingsOrThrow('GlobalFailover', name, resolveGlobalFailoverArgs(name, args));
+    const { regions, entryPoints, healthCheck: hc, ttl } = s;
     super('nines:aws:GlobalFailover', name, {}, opts);
     this.healthCheck = hc;
     this.ttl = ttl;
@@ -143,8 +107,8 @@ export class GlobalFailover extends pulumi.ComponentResource {
         tags: { Name: `${name}-${region}`, [REGION_TAG]: region },
       }, p);
       const record = new route53.Record(`${name}-${region}`, {
-        zoneId: args.hostedZoneId,
-        name: args.recordName,
+        zoneId: s.hostedZoneId,
+        name: s.recordName,
         type: 'CNAME',
         ttl,
         setIdentifier: region,

@@ -16,3 +16,4 @@ export * from './karpenter';
 export * from './node-ami';
 export * from './addon-images';
 export * from './tags';
+export * from './validate';

@@ -8,13 +8,12 @@ import * as pulumi from '@pulumi/pulumi';
 import { karpenterImageValues } from './addon-images';
 import type { MultiAzVpc } from './multi-az-vpc';
 import { karpenterAmiAlias } from './node-ami';
-import { componentTags } from './private/resolve';
 import type { RegionalCluster } from './regional-cluster';
-import { AwsTagsArgs, CLUSTER_TAG } from './tags';
+import { AwsTagsArgs } from './tags';
 import { KARPENTER_CONTROLLER_RESOURCES } from '../core/addon-capacity';
 import { karpenterProvisions, Provision } from '../core/capabilities';
-import { Problems } from '../core/errors';
-import { addonVersionProblems } from '../core/kubernetes-version';
+import { resolveKarpenterArgs } from './private/karpenter-args';
+import { settingsOrThrow } from './private/resolve';
 
 /**
  * Karpenter's charts (OCI, on Amazon ECR Public): `karpenter-crd` holds the CRDs as a chart of its
@@ -125,20 +124,12 @@ export class Karpenter extends pulumi.ComponentResource {
   public readonly nodePools: Readonly<Record<string, k8s.apiextensions.CustomResource>>;
 
   constructor(name: string, args: KarpenterArgs, opts?: pulumi.ComponentResourceOptions) {
-    const version = args.version ?? DEFAULT_KARPENTER_VERSION;
-    const problems = new Problems('Karpenter', name);
-    for (const [k, v] of Object.entries(args.limitsPerZone ?? {})) {
-      problems.when(!(typeof v === 'number' && v > 0), `limitsPerZone.${k}`, v, 'is not a positive number',
-        'derive it from the capacity model (regionCapacity): the static node group\'s size per zone');
-    }
-    problems.addAll(addonVersionProblems(args.cluster.kubernetesVersion, { karpenter: version }, 'version'));
-    problems.throwIfAny();
+    const s = settingsOrThrow('Karpenter', name, resolveKarpenterArgs(name, args));
     super('nines:aws:Karpenter', name, {}, opts);
+    const { cluster, vpc, version, tags } = s;
     this.version = version;
-    this.provides = karpenterProvisions(args.vpc.zones);
-    this.limitsPerZone = args.limitsPerZone;
-    const { cluster, vpc } = args;
-    const tags = componentTags(args, { [CLUSTER_TAG]: cluster.clusterName });
+    this.provides = karpenterProvisions(vpc.zones);
+    this.limitsPerZone = s.limitsPerZone;
     const p = { parent: this };
     const region = vpc.region.name;
 
@@ -234,11 +225,10 @@ export class Karpenter extends pulumi.ComponentResource {
     const nodeClassObject = ec2NodeClass(nodeClassName, cluster.clusterName, nodeRole.name, cluster.rootVolumeGiB, tags, cluster.nodeAmiRelease);
     const nodeClass = new k8s.apiextensions.CustomResource(`${name}-karpenter-nodeclass`, nodeClassObject as k8s.apiextensions.CustomResourceArgs,
       { ...k8sOpts, dependsOn: [controller] });
-    const instanceTypes = args.instanceTypes ?? cluster.instanceTypes;
     const nodePools: Record<string, k8s.apiextensions.CustomResource> = {};
     for (const zone of vpc.zones) {
       nodePools[zone] = new k8s.apiextensions.CustomResource(`${name}-karpenter-${zone}`,
-        nodePool(zone, nodeClassName, instanceTypes, args.limitsPerZone) as k8s.apiextensions.CustomResourceArgs,
+        nodePool(zone, nodeClassName, s.instanceTypes, s.limitsPerZone) as k8s.apiextensions.CustomResourceArgs,
         { ...k8sOpts, dependsOn: [controller, nodeClass] });
     }
     this.nodePools = nodePools;

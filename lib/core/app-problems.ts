@@ -10,7 +10,7 @@
  * half-built object).
  */
 import type { IConstruct } from 'constructs';
-import { Problem, ValidationError } from './errors';
+import { Problem, renderValidationErrors, ValidationError } from './errors';
 import { PerApp } from './private/per-app';
 
 /**
@@ -19,12 +19,6 @@ import { PerApp } from './private/per-app';
  * message is exactly that construct's ValidationError message.
  */
 export class AppValidationError extends ValidationError {
-  private static renderAll(errors: readonly ValidationError[]): string {
-    if (errors.length === 1) return errors[0].message;
-    const count = errors.reduce((n, e) => n + e.problems.length, 0);
-    return [`${count} problems in ${errors.length} constructs, nothing was synthesized:`, ...errors.map(e => e.message)].join('\n');
-  }
-
   constructor(
     /** The app's path (`''` for an App). */
     path: string,
@@ -32,7 +26,7 @@ export class AppValidationError extends ValidationError {
     public readonly errors: readonly ValidationError[],
   ) {
     super(errors.length === 1 ? errors[0].constructType : 'App', errors.length === 1 ? errors[0].path : path, errors.flatMap(e => e.problems));
-    this.message = AppValidationError.renderAll(errors);
+    this.message = renderValidationErrors(errors, 'constructs', 'nothing was synthesized');
     this.name = 'AppValidationError';
   }
 }

@@ -61,6 +61,17 @@ export class ValidationError extends Error {
 }
 
 /**
+ * The message of several errors thrown as one: a head counting the problems and the `things`
+ * (constructs, components) that have them, then each error's block; one error alone keeps its
+ * own message.
+ */
+export function renderValidationErrors(errors: readonly ValidationError[], things: string, outcome: string): string {
+  if (errors.length === 1) return errors[0].message;
+  const count = errors.reduce((n, e) => n + e.problems.length, 0);
+  return [`${count} problems in ${errors.length} ${things}, ${outcome}:`, ...errors.map(e => e.message)].join('\n');
+}
+
+/**
  * Collects problems with a construct's props; `throwIfAny` throws one {@link ValidationError}.
  */
 export class Problems {

@@ -17,6 +17,8 @@ export type PropType =
   | readonly [PropType]
   /** An object whose props have these types (others are not checked). */
   | { readonly [prop: string]: PropType }
+  /** An object whose every prop has this type (a map such as `env` or `tags`). */
+  | { readonly record: PropType }
   /** Any of these types. */
   | { readonly anyOf: readonly PropType[] };
 
@@ -34,6 +36,15 @@ const WORDS: Record<string, { readonly why: string; readonly fix: string }> = {
   false: { why: 'is not false', fix: 'give false' },
 };
 
+function isAnyOf(type: PropType): type is { readonly anyOf: readonly PropType[] } {
+  return typeof type === 'object' && !Array.isArray(type) && Array.isArray((type as { anyOf?: unknown }).anyOf);
+}
+
+function isRecord(type: PropType): type is { readonly record: PropType } {
+  const record = typeof type === 'object' && !Array.isArray(type) ? (type as { record?: unknown }).record : undefined;
+  return typeof record === 'string' || (typeof record === 'object' && record !== null);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -50,14 +61,14 @@ function matches(value: unknown, type: PropType): boolean {
     }
   }
   if (Array.isArray(type)) return Array.isArray(value);
-  if ('anyOf' in type && Array.isArray(type.anyOf)) return type.anyOf.some(t => matches(value, t));
+  if (isAnyOf(type)) return type.anyOf.some(t => matches(value, t));
   return isPlainObject(value);
 }
 
 function wordsFor(type: PropType): { why: string; fix: string } {
   if (typeof type === 'string') return WORDS[type];
   if (Array.isArray(type)) return WORDS.list;
-  if ('anyOf' in type && Array.isArray(type.anyOf)) {
+  if (isAnyOf(type)) {
     const words = type.anyOf.map(t => wordsFor(t).why.replace(/^is not /, ''));
     return { why: `is not ${words.join(' or ')}`, fix: `give ${words.join(' or ')}` };
   }
@@ -78,7 +89,7 @@ export function propTypeProblems(props: unknown, types: PropTypes, prefix = ''):
       problems.push({ prop, value, why, fix });
       return;
     }
-    if (typeof type === 'object' && 'anyOf' in type && Array.isArray(type.anyOf)) {
+    if (isAnyOf(type)) {
       // the first of the types the value has: its items or props are checked against it
       visitChildren(prop, value, type.anyOf.find(t => matches(value, t))!);
     } else {
@@ -86,7 +97,11 @@ export function propTypeProblems(props: unknown, types: PropTypes, prefix = ''):
     }
   };
   const visitChildren = (prop: string, value: unknown, type: PropType): void => {
-    if (Array.isArray(type)) {(value as unknown[]).forEach((v, i) => visit(`${prop}[${i}]`, v, type[0]));} else if (typeof type === 'object' && !('anyOf' in type && Array.isArray(type.anyOf))) {
+    if (Array.isArray(type)) {
+      (value as unknown[]).forEach((v, i) => visit(`${prop}[${i}]`, v, type[0]));
+    } else if (isRecord(type)) {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) visit(`${prop}.${k}`, v, type.record);
+    } else if (typeof type === 'object' && !isAnyOf(type)) {
       for (const [k, t] of Object.entries(type as PropTypes)) visit(`${prop}.${k}`, (value as Record<string, unknown>)[k], t);
     }
   };
@@ -96,4 +111,58 @@ export function propTypeProblems(props: unknown, types: PropTypes, prefix = ''):
   }
   for (const [k, t] of Object.entries(types)) visit(prefix ? `${prefix}.${k}` : k, props[k], t);
   return problems;
+}
+
+/**
+ * `props` with every value of the wrong runtime type taken out, and a problem for each: a value
+ * taken out reads as unset (its default applies) and a list item is dropped, so the resolver
+ * checks the other props as usual and reports its problems with these (see
+ * {@link withTypeProblems}). `props` that is not an object at all reads as `{}`.
+ */
+export function typedProps<T>(props: T, types: PropTypes): { readonly props: T; readonly problems: readonly Problem[] } {
+  const problems = propTypeProblems(props, types);
+  if (problems.length === 0) return { props, problems };
+  if (!isPlainObject(props)) return { props: {} as T, problems };
+  const root: Record<string, unknown> = copy(props) as Record<string, unknown>;
+  const lists = new Set<unknown[]>();
+  for (const p of problems) {
+    const keys = p.prop.match(/[^.[\]]+/g) ?? [];
+    let at: any = root;
+    for (const k of keys.slice(0, -1)) {
+      at[k] = copy(at[k]);
+      at = at[k];
+    }
+    const last = keys[keys.length - 1];
+    if (Array.isArray(at)) {
+      at[Number(last)] = TAKEN_OUT;
+      lists.add(at);
+    } else {
+      delete at[last];
+    }
+  }
+  for (const list of lists) {
+    const kept = list.filter(v => v !== TAKEN_OUT);
+    list.length = 0;
+    list.push(...kept);
+  }
+  return { props: root as T, problems };
+}
+
+const TAKEN_OUT = Symbol('taken out');
+
+/** A shallow copy keeping the prototype (a list, a plain object or a class instance). */
+function copy(value: unknown): unknown {
+  if (Array.isArray(value)) return [...value];
+  if (typeof value === 'object' && value !== null) return Object.assign(Object.create(Object.getPrototypeOf(value)), value);
+  return value;
+}
+
+/**
+ * The type problems followed by the resolver's other problems, without those on a prop that has
+ * a type problem (or inside it, or holding it): the value was taken out, so a problem about it
+ * (e.g. "is not set") would only repeat the type problem.
+ */
+export function withTypeProblems(typeProblems: readonly Problem[], problems: readonly Problem[]): Problem[] {
+  const related = (a: string, b: string) => a === b || b.startsWith(`${a}.`) || b.startsWith(`${a}[`) || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+  return [...typeProblems, ...problems.filter(p => !typeProblems.some(t => related(t.prop, p.prop)))];
 }

@@ -1,7 +1,9 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { RegionObjects } from './kubernetes-objects';
-import { ClusterAddons, ClusterAddonsArgs, Karpenter, MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, NodePoolLimits, RegionalCluster } from '../../lib/aws';
+import {
+  ClusterAddons, ClusterAddonsArgs, Karpenter, MultiAzVpc, MultiAzVpcArgs, NodeGroupScaling, NodePoolLimits, RegionalCluster, RegionComponentsArgs,
+} from '../../lib/aws';
 import { gatewayCertificatesOf } from '../../lib/core/capabilities';
 import { Region } from '../../lib/core/platform';
 
@@ -30,6 +32,32 @@ export interface RegionStackArgs {
 }
 
 /**
+ * The args RegionStack gives its MultiAzVpc, RegionalCluster, ClusterAddons and Karpenter (each
+ * without the components it is given): what it builds, and what the program resolves for every
+ * region before it registers anything (regionComponentProblems).
+ */
+export function regionComponentArgs(args: RegionStackArgs): RegionComponentsArgs & Required<Pick<RegionComponentsArgs, 'addons'>> {
+  // The charts' Namespaces are theirs: no add-on may create one of them too.
+  const reservedNamespaces = args.objects.charts.flatMap(c => c.objects.filter(o => o.kind === 'Namespace').map(o => o.metadata.name as string));
+  // The certificates the region's gateways serve, read from its Gateway objects.
+  const certificates = gatewayCertificatesOf(args.objects.charts.flatMap(c => c.objects));
+  const tls = args.hostedZoneId === undefined ? undefined : { hostedZoneId: args.hostedZoneId, certificates };
+  return {
+    vpc: { region: args.region, interfaceEndpoints: args.interfaceEndpoints },
+    cluster: {
+      publicAccessCidrs: args.publicAccessCidrs,
+      nodesPerZone: args.nodesPerZone,
+      nodeAmiRelease: args.nodeAmiRelease,
+      backupBucketName: args.backupBucketName,
+      backupServiceAccounts: args.objects.backupServiceAccounts.length > 0 ? args.objects.backupServiceAccounts : undefined,
+    },
+    addons: { reservedNamespaces, tls, ...args.addons },
+    // Unset limits: no Karpenter (no node autoscaling).
+    karpenter: args.nodePoolLimitsPerZone === undefined ? undefined : { limitsPerZone: args.nodePoolLimitsPerZone },
+  };
+}
+
+/**
  * One region of the platform: its MultiAzVpc, its RegionalCluster, the ClusterAddons the objects
  * need (CRDs, controllers, the ingress gateway's NLB), and its cdk8s objects applied after them
  * through the cluster's Kubernetes provider. Pass the region's aws.Provider in
@@ -49,25 +77,13 @@ export class RegionStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: RegionStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super('nines:stack:Region', name, {}, opts);
-    const region = args.region;
-    this.vpc = new MultiAzVpc(name, { region, interfaceEndpoints: args.interfaceEndpoints }, { parent: this });
-    this.cluster = new RegionalCluster(name, {
-      vpc: this.vpc,
-      publicAccessCidrs: args.publicAccessCidrs,
-      nodesPerZone: args.nodesPerZone,
-      nodeAmiRelease: args.nodeAmiRelease,
-      backupBucketName: args.backupBucketName,
-      backupServiceAccounts: args.objects.backupServiceAccounts.length > 0 ? args.objects.backupServiceAccounts : undefined,
-    }, { parent: this });
-    // The charts' Namespaces are theirs: no add-on may create one of them too.
-    const reservedNamespaces = args.objects.charts.flatMap(c => c.objects.filter(o => o.kind === 'Namespace').map(o => o.metadata.name as string));
-    // The certificates the region's gateways serve, read from its Gateway objects.
-    const certificates = gatewayCertificatesOf(args.objects.charts.flatMap(c => c.objects));
-    const tls = args.hostedZoneId === undefined ? undefined : { hostedZoneId: args.hostedZoneId, certificates };
-    this.addons = new ClusterAddons(name, { cluster: this.cluster, vpc: this.vpc, reservedNamespaces, tls, ...args.addons }, { parent: this });
+    const components = regionComponentArgs(args);
+    this.vpc = new MultiAzVpc(name, components.vpc, { parent: this });
+    this.cluster = new RegionalCluster(name, { vpc: this.vpc, ...components.cluster }, { parent: this });
+    this.addons = new ClusterAddons(name, { cluster: this.cluster, vpc: this.vpc, ...components.addons }, { parent: this });
     this.entryPoint = this.addons.entryPoint;
-    this.karpenter = args.nodePoolLimitsPerZone === undefined ? undefined
-      : new Karpenter(name, { cluster: this.cluster, vpc: this.vpc, limitsPerZone: args.nodePoolLimitsPerZone }, { parent: this });
+    this.karpenter = components.karpenter === undefined ? undefined
+      : new Karpenter(name, { cluster: this.cluster, vpc: this.vpc, ...components.karpenter }, { parent: this });
     // The CRDs and controllers (and their webhooks) the objects need exist before any chart applies,
     // and so do the NodePools that add nodes for pods the node groups cannot hold.
     const addonReleases: pulumi.Resource[] = [

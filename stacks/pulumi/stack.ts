@@ -1,19 +1,24 @@
 import * as aws from '@pulumi/aws/provider';
-import { regionObjects } from './kubernetes-objects';
+import type * as pulumi from '@pulumi/pulumi';
+import { RegionObjects, regionObjects } from './kubernetes-objects';
 import { isReservedHost, placeholderProblems } from './placeholders';
-import { RegionStack } from './region-stack';
-import { ClusterAddonsArgs, GlobalFailover, NodeGroupScaling, NodePoolLimits, nodePoolLimitsFor, planPlatform, resolveAddonSwitches } from '../../lib/aws';
+import { regionComponentArgs, RegionStack, RegionStackArgs } from './region-stack';
+import {
+  ClusterAddonsArgs, GlobalFailover, GlobalFailoverArgs, globalFailoverProblems, NodeGroupScaling, NodePoolLimits, nodePoolLimitsFor,
+  regionComponentProblems, resolveAddonSwitches, throwIfAnyProblems,
+} from '../../lib/aws';
 import { concurrentChallengeProblems } from '../../lib/aws/cert-manager';
 import { M6I_XLARGE_CAPACITY } from '../../lib/aws/karpenter';
 import { DEFAULT_NODE_AMI_RELEASE, nodeAmiProblems } from '../../lib/aws/node-ami';
 import { regionCapacity } from '../../lib/core/addon-capacity';
+import { AppValidationError } from '../../lib/core/app-problems';
 import {
   clusterAddonsProvisions, contractProblems, gatewayCertificatesOf, karpenterProvisions, regionalClusterProvisions, scaleOutRequirementsOf,
 } from '../../lib/core/capabilities';
 import { formatHeadroom, M6I_XLARGE } from '../../lib/core/capacity';
-import { Problems } from '../../lib/core/errors';
+import { Problems, ValidationError } from '../../lib/core/errors';
 import { backupBucketNameOf } from '../../lib/core/naming';
-import { Platform, PlatformDescription } from '../../lib/core/platform';
+import { Platform, PlatformDescription, Region } from '../../lib/core/platform';
 import { PRODUCTION } from '../platform';
 import { EXTERNAL_ENDPOINTS } from '../services';
 
@@ -114,13 +119,26 @@ export function describePlatform(environment: string, regionNames?: readonly str
   return { ...PRODUCTION, environment, regions, ...(overrides.runbookBaseUrl !== undefined ? { runbookBaseUrl: overrides.runbookBaseUrl } : {}) };
 }
 
+/** The stand-in for a region whose objects did not synthesize (their problems are reported). */
+const NO_OBJECTS: RegionObjects = { charts: [], backupServiceAccounts: [], requirements: [], requests: [] };
+
+/** What the program builds from, once every problem of it has been ruled out. */
+interface ValidatedStack {
+  readonly objects: Readonly<Record<string, RegionObjects>>;
+  readonly sizing: Readonly<Record<string, NodeGroupScaling>>;
+  /** Each region's NodePool limits per zone; none with node autoscaling off. */
+  readonly limits: Readonly<Record<string, NodePoolLimits | undefined>>;
+}
+
 /**
- * Builds every region (one aws.Provider each, its VPC, cluster and cdk8s objects) and, when DNS
- * is configured, the global failover. CIDRs are planned and checked disjoint before anything
- * is registered.
+ * Every check of the program before any resource is registered, thrown as one
+ * ProgramValidationError: the stack's settings, the placeholders left in the objects, the capacity
+ * and the contract (every capability the objects require is provided by what the program builds),
+ * the objects' own problems, and every component's args (MultiAzVpc, RegionalCluster,
+ * ClusterAddons and Karpenter of every region, and GlobalFailover) through their pure resolvers,
+ * with exactly the args the build passes them (regionComponentArgs).
  */
-export function buildPlatformStack(platform: Platform, options: StackOptions = {}): PlatformStack {
-  planPlatform(platform); // throws on any CIDR problem before a resource exists
+export function validatePlatformStack(platform: Platform, options: StackOptions = {}): ValidatedStack {
   const problems = new Problems('PulumiStack', platform.environment);
   const required = (key: keyof StackOptions, fix: string) =>
     problems.when(options[key] === undefined || (Array.isArray(options[key]) && (options[key] as unknown[]).length === 0),
@@ -146,27 +164,48 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
     const bad = !Array.isArray(hosts) || hosts.length === 0 || hosts.some(h => typeof h !== 'string');
     problems.when(bad, `nines:externalEndpoints.${name}`, hosts, 'is not a non-empty list of host names', `e.g. ["${name}.your-vendor.com"]`);
   }
-  if (problems.count > 0) problems.throwIfAny();
-  const registry = (region: string) => options.registry ?? `${options.accountId}.dkr.ecr.${region}.amazonaws.com`;
-  const objects = Object.fromEntries(platform.regions.map(r => [r.name,
-    regionObjects(platform, r.name, {
-      registry: registry(r.name),
-      entryDomain: options.recordName,
-      dashboardBaseUrl: options.dashboardBaseUrl,
-      externalEndpoints: options.externalEndpoints,
-    })]));
-  for (const r of platform.regions) placeholderProblems(problems, r.name, objects[r.name].charts.flatMap(c => c.objects));
-  problems.throwIfAny();
+  // Without a registry the objects are still synthesized (for the checks below) with an ECR host of no account.
+  const registry = (region: string) => options.registry ?? `${options.accountId ?? '000000000000'}.dkr.ecr.${region}.amazonaws.com`;
+  // A region whose objects do not synthesize (their constructs' problems, e.g. from a bad nines:recordName) is
+  // checked on without them; the problems are reported once for the regions that share them.
+  const objectErrors = new Map<string, { error: ValidationError; regions: string[] }>();
+  const objects = Object.fromEntries(platform.regions.map(r => {
+    try {
+      const reference = {
+        registry: registry(r.name), entryDomain: options.recordName, dashboardBaseUrl: options.dashboardBaseUrl, externalEndpoints: options.externalEndpoints,
+      };
+      return [r.name, regionObjects(platform, r.name, reference)];
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      for (const error of e instanceof AppValidationError ? e.errors : [e]) {
+        const seen = objectErrors.get(error.message) ?? { error, regions: [] };
+        seen.regions.push(r.name);
+        objectErrors.set(error.message, seen);
+      }
+      return [r.name, NO_OBJECTS];
+    }
+  }));
+  const placeholders = new Problems('PulumiStack', platform.environment);
+  for (const r of platform.regions) placeholderProblems(placeholders, r.name, objects[r.name].charts.flatMap(c => c.objects));
+  // An image under a placeholder nines:registry is that one problem (reported above), not one per image.
+  const fromRegistry = (v: unknown) => options.registry !== undefined && isReservedHost(options.registry.split('/')[0])
+    && String(v).startsWith(`${options.registry}/`);
+  problems.addAll(placeholders.all.filter(p => !(p.prop.endsWith(' image') && fromRegistry(p.value))));
   // Capacity first (the contract reads it): each zone's nodes hold the region's requests with one zone lost (the
   // app's pods with their sidecars, the add-ons' Deployments, Karpenter's controller, every DaemonSet's share of each
   // node); a smaller floor is refused. Every HPA at its maximum (the peak) needs the static nodes plus each zone's
-  // NodePool limits to hold it with one zone lost; smaller limits are refused.
+  // NodePool limits to hold it with one zone lost; smaller limits are refused. Both are read from the objects: a
+  // region whose objects did not synthesize is checked for neither.
   const switches = resolveAddonSwitches(options.addons?.enable);
   const autoscaling = options.nodeAutoscaling ?? true;
-  const contract = new Problems('PulumiStack', platform.environment);
   const sizing: Record<string, NodeGroupScaling> = {};
-  const limits: Record<string, NodePoolLimits> = {};
+  const limits: Record<string, NodePoolLimits | undefined> = {};
   for (const r of platform.regions) {
+    if (objects[r.name] === NO_OBJECTS) {
+      sizing[r.name] = options.nodesPerZone ?? { min: 1, desired: 1, max: 2 };
+      limits[r.name] = autoscaling ? options.nodePoolLimitsPerZone ?? nodePoolLimitsFor(1) : undefined;
+      continue;
+    }
     const addons = {
       ...switches, karpenter: autoscaling, zones: r.zones.length, meshCni: platform.mesh.cni, gatewayMinReplicas: options.addons?.gatewayMinReplicas,
     };
@@ -176,20 +215,21 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
     sizing[r.name] = given ?? { min: n, desired: n, max: 2 * n };
     const floor = given?.min ?? n;
     const c = regionCapacity(all, addons, M6I_XLARGE, floor);
-    contract.when(given !== undefined && (given.min ?? 1) < n, 'nodesPerZone.min', given?.min ?? 1,
+    problems.when(given !== undefined && (given.min ?? 1) < n, 'nodesPerZone.min', given?.min ?? 1,
       `leaves ${r.name} without room after a zone loss (${formatHeadroom(c.headroom)})`,
       `use at least ${n} ${M6I_XLARGE.instanceType} per zone, or leave nodesPerZone unset to size it from the requests`);
-    limits[r.name] = options.nodePoolLimitsPerZone ?? nodePoolLimitsFor(Math.max(c.peak.autoscaledNodesPerZone, 1));
-    const l = limits[r.name];
+    const l = options.nodePoolLimitsPerZone ?? nodePoolLimitsFor(Math.max(c.peak.autoscaledNodesPerZone, 1));
+    // Karpenter may add, per zone, what every HPA at its maximum needs beyond the static floor (none when off).
+    limits[r.name] = autoscaling ? l : undefined;
     const nodePoolNodes = Math.floor(Math.min(l.cpu / M6I_XLARGE_CAPACITY.cpu, l.memoryGiB / M6I_XLARGE_CAPACITY.memoryGiB));
-    contract.when(autoscaling && options.nodePoolLimitsPerZone !== undefined && floor + nodePoolNodes < c.peak.nodesPerZone,
+    problems.when(autoscaling && options.nodePoolLimitsPerZone !== undefined && floor + nodePoolNodes < c.peak.nodesPerZone,
       'nodePoolLimitsPerZone', options.nodePoolLimitsPerZone,
       `lets each zone of ${r.name} reach ${floor} + ${nodePoolNodes} ${M6I_XLARGE.instanceType}, but with every HPA at its maximum `
       + `(${c.peak.requested.cpu.toFixed(1)} vCPU requested) and one zone lost each zone needs ${c.peak.nodesPerZone}`,
       `raise it to ${JSON.stringify(nodePoolLimitsFor(c.peak.nodesPerZone - floor))}, or leave it unset to size it from the requests`);
     // The contract: every capability the region's objects require (their HPAs' scale-out judged against these
     // static nodes) is provided by what this program builds (RegionalCluster, ClusterAddons with these switches,
-    // and Karpenter when node autoscaling is on), checked before any resource exists.
+    // and Karpenter when node autoscaling is on).
     const provided = new Set([
       ...regionalClusterProvisions(r.zones),
       ...clusterAddonsProvisions({ ...switches, certificateIssuer: switches.certManager }, platform.mesh.cni),
@@ -197,13 +237,37 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
     ].map(p => p.capability));
     const scaleOut = all.flatMap(o => scaleOutRequirementsOf(o, { meshCni: platform.mesh.cni, zones: r.zones, peak: c.peak })
       .map(q => ({ ...q, object: `${o.kind}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}` })));
-    contract.addAll(contractProblems([...objects[r.name].requirements, ...scaleOut], provided), r.name);
+    problems.addAll(contractProblems([...objects[r.name].requirements, ...scaleOut], provided), r.name);
   }
   // Every region's cert-manager solves DNS-01 for the shared entry name in the same hosted zone at once:
   // each challenge is a multivalue TXT record of its own, within Route53's answer size (lib/aws/cert-manager.ts).
-  contract.addAll(concurrentChallengeProblems(Object.fromEntries(platform.regions.map(r =>
+  problems.addAll(concurrentChallengeProblems(Object.fromEntries(platform.regions.map(r =>
     [r.name, gatewayCertificatesOf(objects[r.name].charts.flatMap(c => c.objects))]))));
-  contract.throwIfAny();
+  // Every component of every region, resolved with the args the build gives it.
+  const components = platform.regions.flatMap(r => regionComponentProblems(r.name,
+    regionComponentArgs(regionStackArgs(r, objects[r.name], sizing[r.name], limits[r.name], options)))
+    // A setting the stack reported above (with the command that sets it) is not reported again by the component it feeds.
+    .map(e => withoutProblemsOn(e, [
+      ...(options.publicAccessCidrs === undefined ? ['publicAccessCidrs'] : []),
+      ...(problems.all.some(p => p.prop === 'nines:nodeAmiRelease') ? ['nodeAmiRelease'] : []),
+    ])));
+  const failover = options.hostedZoneId !== undefined && options.recordName !== undefined
+    ? globalFailoverProblems(platform.environment, failoverArgs(platform, options, r => `${r}.${options.recordName}`)) : undefined;
+  const objectProblems = [...objectErrors.values()].map(({ error, regions }) =>
+    new ValidationError(error.constructType, `${error.path} (${regions.join(', ')})`, error.problems));
+  const own = new ValidationError('PulumiStack', platform.environment, problems.all);
+  throwIfAnyProblems(platform.environment, [own, ...objectProblems, ...components, failover]);
+  return { objects, sizing, limits };
+}
+
+/**
+ * Builds every region (one aws.Provider each, its VPC, cluster and cdk8s objects) and, when DNS
+ * is configured, the global failover. Every problem of the whole program (settings, objects,
+ * capacity, contract, every component's args in every region) is thrown at once, before any
+ * resource is registered (validatePlatformStack).
+ */
+export function buildPlatformStack(platform: Platform, options: StackOptions = {}): PlatformStack {
+  const { objects, sizing, limits } = validatePlatformStack(platform, options);
   const providers: Record<string, aws.Provider> = {};
   const regions: Record<string, RegionStack> = {};
   for (const region of platform.regions) {
@@ -212,31 +276,50 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
       defaultTags: { tags: { 'nines.dev/environment': platform.environment, 'nines.dev/managed-by': 'pulumi' } },
     });
     providers[region.name] = provider;
-    regions[region.name] = new RegionStack(region.name, {
-      region,
-      objects: objects[region.name],
-      // The name the reference platform's PatroniClusters are synthesized with (stacks/reference-platform.ts).
-      backupBucketName: backupBucketNameOf(region),
-      publicAccessCidrs: options.publicAccessCidrs!,
-      nodesPerZone: sizing[region.name],
-      nodeAmiRelease: options.nodeAmiRelease,
-      // Karpenter may add, per zone, what every HPA at its maximum needs beyond the static floor (none when off).
-      nodePoolLimitsPerZone: autoscaling ? limits[region.name] : undefined,
-      interfaceEndpoints: options.interfaceEndpoints,
-      hostedZoneId: options.hostedZoneId,
-      addons: options.addons,
-    }, { providers: [provider] });
+    regions[region.name] = new RegionStack(region.name,
+      regionStackArgs(region, objects[region.name], sizing[region.name], limits[region.name], options), { providers: [provider] });
   }
   let failover: GlobalFailover | undefined;
   if (options.hostedZoneId !== undefined && options.recordName !== undefined) {
     // Each region's ingress NLB (read from its Service once Helm has waited for it), unless overridden.
-    const entryPoints = Object.fromEntries(platform.regions.map(r =>
-      [r.name, options.entryPoints?.[r.name] ?? regions[r.name].entryPoint ?? `${r.name}.${options.recordName}`]));
+    const entryPoint = (r: string) => regions[r].entryPoint ?? `${r}.${options.recordName}`;
     // Route53 is global; its API lives in us-east-1.
     const dnsProvider = providers['us-east-1'] ?? new aws.Provider('aws-global', { region: 'us-east-1' });
-    failover = new GlobalFailover(platform.environment, {
-      platform, hostedZoneId: options.hostedZoneId, recordName: options.recordName, entryPoints,
-    }, { providers: [dnsProvider] });
+    failover = new GlobalFailover(platform.environment, failoverArgs(platform, options, entryPoint), { providers: [dnsProvider] });
   }
   return { providers, regions, failover };
+}
+
+/** The args of a region's RegionStack. */
+function regionStackArgs(region: Region, objects: RegionObjects, nodesPerZone: NodeGroupScaling, nodePoolLimitsPerZone: NodePoolLimits | undefined,
+  options: StackOptions): RegionStackArgs {
+  return {
+    region,
+    objects,
+    // The name the reference platform's PatroniClusters are synthesized with (stacks/reference-platform.ts).
+    backupBucketName: backupBucketNameOf(region),
+    publicAccessCidrs: options.publicAccessCidrs ?? [],
+    nodesPerZone,
+    nodeAmiRelease: options.nodeAmiRelease,
+    nodePoolLimitsPerZone,
+    interfaceEndpoints: options.interfaceEndpoints,
+    hostedZoneId: options.hostedZoneId,
+    addons: options.addons,
+  };
+}
+
+/** The GlobalFailover's args: each region's entry point (`options.entryPoints` first). */
+function failoverArgs(platform: Platform, options: StackOptions, entryPoint: (region: string) => pulumi.Input<string>): GlobalFailoverArgs {
+  return {
+    platform,
+    hostedZoneId: options.hostedZoneId!,
+    recordName: options.recordName!,
+    entryPoints: Object.fromEntries(platform.regions.map(r => [r.name, options.entryPoints?.[r.name] ?? entryPoint(r.name)])),
+  };
+}
+
+/** `error` without its problems on `props` (undefined when none is left). */
+function withoutProblemsOn(error: ValidationError, props: readonly string[]): ValidationError | undefined {
+  const kept = error.problems.filter(p => !props.includes(p.prop));
+  return kept.length === 0 ? undefined : new ValidationError(error.constructType, error.path, kept);
 }

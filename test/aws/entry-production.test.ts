@@ -14,12 +14,18 @@ test('the production program: Pulumi.production.yaml as shipped is refused with 
   set(parse(fs.readFileSync(path.join(ROOT, 'Pulumi.production.yaml'), 'utf8')).config);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const main = require('../../stacks/pulumi/index');
-  await expect(main()).rejects.toThrow([
-    'PulumiStack \'production\': 3 problems:',
+  // Every setting left to make, at once: the three required ones and the runbook and dashboard sites of every region.
+  const lines = ((await main().catch((e: Error) => e)) as Error).message.split('\n');
+  expect(lines.slice(0, 4)).toEqual([
+    'PulumiStack \'production\': 11 problems:',
     ' - nines:publicAccessCidrs (undefined) is not set; run `pulumi config set --path \'nines:publicAccessCidrs[0]\' <egress CIDR of the machine running pulumi up>`',
     ' - nines:hostedZoneId (undefined) is not set; run `pulumi config set nines:hostedZoneId <the Route53 zone id of recordName>`',
     ' - nines:recordName (undefined) is not set; run `pulumi config set nines:recordName <the entry\'s public name, e.g. api.shop.com>`',
-  ].join('\n'));
+  ]);
+  expect(lines.slice(4).map(l => l.replace(/so \d+ runbook/, 'so N runbook'))).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'].flatMap(region =>
+    ['https://runbooks.example.com', 'https://grafana.example.com'].map(site =>
+      ` - ${region} links ("${site}") is under a domain reserved for documentation (RFC 2606), so N runbook or dashboard link(s) in the alerts lead nowhere; `
+      + 'set nines:runbookBaseUrl and nines:dashboardBaseUrl to your runbook and dashboard sites')));
   expect(mocks.resources.filter(r => !r.type.startsWith('pulumi:'))).toEqual([]);
 
   set({

@@ -8,7 +8,8 @@ import { Problems } from '../../lib/core/errors';
 import { Platform } from '../../lib/core/platform';
 import { regionObjects } from '../../stacks/pulumi/kubernetes-objects';
 import { placeholderProblems, urlsOf } from '../../stacks/pulumi/placeholders';
-import { buildPlatformStack, describePlatform } from '../../stacks/pulumi/stack';
+import { buildPlatformStack, describePlatform, StackOptions } from '../../stacks/pulumi/stack';
+import { errorOf } from '../util/errors';
 
 const mocks = installMocks();
 const ROOT = path.join(__dirname, '..', '..');
@@ -300,15 +301,19 @@ describe('the whole production stack under mocks', () => {
 
   test('placeholders and missing settings are refused at once, before anything is registered', () => {
     const platform = Platform.fromDescription(describe_('production', ['us-east-1']));
-    expect(() => buildPlatformStack(platform, {})).toThrow([
-      'PulumiStack \'production\': 4 problems:',
+    const dashboards = ' - us-east-1 links ("https://grafana.example.com") is under a domain reserved for documentation (RFC 2606), '
+      + 'so N runbook or dashboard link(s) in the alerts lead nowhere; set nines:runbookBaseUrl and nines:dashboardBaseUrl to your runbook and dashboard sites';
+    const message = (options: StackOptions) => errorOf(() => buildPlatformStack(platform, options)).message.replace(/so \d+ runbook/, 'so N runbook');
+    expect(message({})).toBe([
+      'PulumiStack \'production\': 5 problems:',
       ' - nines:publicAccessCidrs (undefined) is not set; run `pulumi config set --path \'nines:publicAccessCidrs[0]\' <egress CIDR of the machine running pulumi up>`',
       ' - nines:hostedZoneId (undefined) is not set; run `pulumi config set nines:hostedZoneId <the Route53 zone id of recordName>`',
       ' - nines:recordName (undefined) is not set; run `pulumi config set nines:recordName <the entry\'s public name, e.g. api.shop.com>`',
       ' - nines:registry (undefined) is not set and the deploying account is unknown; set nines:registry, or pass accountId from aws.getCallerIdentity()',
+      dashboards,
     ].join('\n'));
-    expect(() => buildPlatformStack(platform, { ...DEPLOY, hostedZoneId: 'Z0EXAMPLE0000000000', recordName: 'api.example.com', registry: 'registry.example.com' }))
-      .toThrow([
+    expect(message({ ...DEPLOY, hostedZoneId: 'Z0EXAMPLE0000000000', recordName: 'api.example.com', registry: 'registry.example.com' }))
+      .toBe([
         'PulumiStack \'production\': 3 problems:',
         ' - nines:hostedZoneId ("Z0EXAMPLE0000000000") is a placeholder; set the id of your Route53 hosted zone (`aws route53 list-hosted-zones`)',
         ' - nines:recordName ("api.example.com") is under a domain reserved for documentation (RFC 2606), so no certificate can be issued for it '

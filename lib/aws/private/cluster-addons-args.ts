@@ -7,11 +7,12 @@ import { Problems, Resolution, resolution } from '../../core/errors';
 import { addonVersionProblems } from '../../core/kubernetes-version';
 import { isDnsLabel } from '../../core/labels';
 import { PlatformSettings, platformSettingsOf } from '../../core/platform';
+import { PropTypes, typedProps, withTypeProblems } from '../../core/prop-types';
 import { LETS_ENCRYPT_PRODUCTION } from '../cert-manager';
 import type { AddonChartVersions, AddonNamespaces, AddonSwitches, ClusterAddonsArgs, EntryTlsOptions } from '../cluster-addons';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { RegionalCluster } from '../regional-cluster';
-import { componentTags, isInstance } from './resolve';
+import { ClusterFacts, componentTags, isInstance, VpcFacts } from './resolve';
 import { CLUSTER_TAG } from '../tags';
 
 /** The chart versions used when {@link ClusterAddonsArgs.versions} leaves one unset. */
@@ -30,10 +31,24 @@ const SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 /** Route53 hosted zone ids. @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZone.html */
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 
-/** {@link ClusterAddonsArgs} with every default applied. */
-export interface ClusterAddonsSettings {
-  readonly cluster: RegionalCluster;
-  readonly vpc: MultiAzVpc;
+/** Runtime types of the args the resolver reads (casts are problems, not TypeErrors). */
+const CLUSTER_ADDONS_ARG_TYPES: PropTypes = {
+  versions: { record: 'string' },
+  enable: { record: 'boolean' },
+  namespaces: { record: 'string' },
+  gatewayMinReplicas: 'number',
+  reservedNamespaces: ['string'],
+  tls: { hostedZoneId: 'string', certificates: [{ namespace: 'string', secretName: 'string', dnsNames: ['string'] }], acmeServer: 'string', email: 'string' },
+  tags: { record: 'string' },
+};
+
+/**
+ * {@link ClusterAddonsArgs} with every default applied (`cluster` and `vpc` the components, or
+ * their facts before they are registered).
+ */
+export interface ClusterAddonsSettings<C extends ClusterFacts = RegionalCluster, V extends VpcFacts = MultiAzVpc> {
+  readonly cluster: C;
+  readonly vpc: V;
   readonly platform: PlatformSettings;
   readonly versions: Readonly<Required<AddonChartVersions>>;
   readonly enabled: Readonly<Required<AddonSwitches>>;
@@ -63,7 +78,17 @@ export function resolveClusterAddonsArgs(name: string, args: ClusterAddonsArgs):
   const hasCluster = isInstance(problems, 'cluster', args?.cluster, RegionalCluster, 'pass the region\'s RegionalCluster');
   const hasVpc = isInstance(problems, 'vpc', args?.vpc, MultiAzVpc, 'pass the region\'s MultiAzVpc');
   if (!hasCluster || !hasVpc) return { problems: problems.all };
-  const { cluster, vpc } = args;
+  return resolveClusterAddonsArgsIn(name, args, args.cluster, args.vpc);
+}
+
+/**
+ * Resolves {@link ClusterAddonsArgs} but `cluster` and `vpc` for the cluster and VPC with these
+ * facts (the components themselves, or the facts of their args before anything is registered).
+ */
+export function resolveClusterAddonsArgsIn<C extends ClusterFacts, V extends VpcFacts>(name: string,
+  given: Omit<ClusterAddonsArgs, 'cluster' | 'vpc'>, cluster: C, vpc: V): Resolution<ClusterAddonsSettings<C, V>> {
+  const problems = new Problems('ClusterAddons', name);
+  const { props: args, problems: typeProblems } = typedProps(given, CLUSTER_ADDONS_ARG_TYPES);
   const versions = { ...DEFAULT_ADDON_CHART_VERSIONS, ...definedOnly(args.versions ?? {}) };
   for (const [k, v] of Object.entries(versions)) {
     problems.when(typeof v !== 'string' || !SEMVER.test(v), `versions.${k}`, v, 'is not an exact chart version',
@@ -94,7 +119,7 @@ export function resolveClusterAddonsArgs(name: string, args: ClusterAddonsArgs):
   // Every pin supports the platform's Kubernetes version, as the add-on's documentation states it.
   problems.addAll(addonVersionProblems(cluster.kubernetesVersion,
     Object.fromEntries(Object.entries(versions).filter(([, v]) => typeof v === 'string' && SEMVER.test(v)))));
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, tags: componentTags(args, { [CLUSTER_TAG]: cluster.clusterName }),
   }));
 }

@@ -6,6 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { Problems, Resolution, resolution } from '../../core/errors';
 import { clusterNameOf } from '../../core/naming';
 import { Region } from '../../core/platform';
+import { PropTypes, typedProps, withTypeProblems } from '../../core/prop-types';
 import { CidrPlan, DEFAULT_ZONE_SLOTS, parseCidr, validateCidrPlan } from '../cidr-plan';
 import type { FlowLogOptions, MultiAzVpcArgs } from '../multi-az-vpc';
 import { componentTags, isInstance } from './resolve';
@@ -14,6 +15,18 @@ import { REGION_TAG } from '../tags';
 /** The retentions CloudWatch Logs accepts. @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const SERVICE_SUFFIX = /^[a-z0-9-]+(\.[a-z0-9-]+)*$/;
+
+/** Runtime types of the args the resolver reads (casts are problems, not TypeErrors). */
+const MULTI_AZ_VPC_ARG_TYPES: PropTypes = {
+  zones: ['string'],
+  vpcCidr: 'string',
+  zoneSlots: 'number',
+  // s3BucketArn is a pulumi.Input (a string or an Output)
+  flowLogs: { anyOf: ['false', { destination: 'string', retentionDays: 'number', trafficType: 'string' }] },
+  interfaceEndpoints: ['string'],
+  clusterName: 'string',
+  tags: { record: 'string' },
+};
 
 /** Flow log options with every default applied (the S3 bucket apart). */
 export type ResolvedFlowLogs = Required<Omit<FlowLogOptions, 's3BucketArn'>> & { readonly s3BucketArn?: pulumi.Input<string> };
@@ -32,11 +45,12 @@ export interface MultiAzVpcSettings {
 }
 
 /** Resolves {@link MultiAzVpcArgs}: the settings, or every problem. */
-export function resolveMultiAzVpcArgs(name: string, args: MultiAzVpcArgs): Resolution<MultiAzVpcSettings> {
+export function resolveMultiAzVpcArgs(name: string, given: MultiAzVpcArgs): Resolution<MultiAzVpcSettings> {
   const problems = new Problems('MultiAzVpc', name);
+  const { props: args, problems: typeProblems } = typedProps(given, MULTI_AZ_VPC_ARG_TYPES);
   if (!isInstance(problems, 'region', args?.region, Region, 'pass platform.region("us-east-1") from Platform.fromDescription(...)',
     'is not a Region of a platform description')) {
-    return { problems: problems.all };
+    return { problems: withTypeProblems(typeProblems, problems.all) };
   }
   const region = args.region;
   const zones = [...(args.zones ?? region.zones)];
@@ -62,7 +76,7 @@ export function resolveMultiAzVpcArgs(name: string, args: MultiAzVpcArgs): Resol
       e === 's3' || e === 'dynamodb' ? 'already has a (free) gateway endpoint' : 'is not an AWS service suffix',
       'use suffixes such as "ecr.api", "ecr.dkr", "sts", "logs"');
   }
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     region,
     zones: Object.keys(plan!.zones),
     plan: plan!,

@@ -5,12 +5,28 @@
 import { Problems, Resolution, resolution } from '../../core/errors';
 import { isDnsLabel } from '../../core/labels';
 import { backupRoleNameOf } from '../../core/naming';
+import { PropTypes, typedProps, withTypeProblems } from '../../core/prop-types';
 import { parseCidr } from '../cidr-plan';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { DEFAULT_NODE_AMI_RELEASE, nodeAmiProblems } from '../node-ami';
 import type { BackupLifecycle, NodeGroupScaling, RegionalClusterArgs, ServiceAccountRef } from '../regional-cluster';
-import { componentTags, isInstance } from './resolve';
+import { ClusterFacts, componentTags, isInstance, VpcFacts } from './resolve';
 import { CLUSTER_TAG } from '../tags';
+
+/** Runtime types of the args the resolver reads (casts are problems, not TypeErrors). */
+const REGIONAL_CLUSTER_ARG_TYPES: PropTypes = {
+  clusterName: 'string',
+  publicAccessCidrs: ['string'],
+  instanceTypes: ['string'],
+  nodesPerZone: { min: 'number', desired: 'number', max: 'number' },
+  nodeAmiRelease: 'string',
+  rootVolumeGiB: 'number',
+  logRetentionDays: 'number',
+  backupLifecycle: { transitionDays: 'number', expirationDays: 'number', noncurrentExpirationDays: 'number' },
+  backupServiceAccounts: [{ namespace: 'string', name: 'string' }],
+  backupBucketName: 'string',
+  tags: { record: 'string' },
+};
 
 /** IPv4 blocks reserved for documentation: placeholders in examples, never a real runner's address. */
 const DOCUMENTATION_RANGES = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] as const; // RFC 5737 section 3
@@ -19,9 +35,12 @@ const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/; // https://docs.aws.am
 /** S3 bucket names. @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-/** {@link RegionalClusterArgs} with every default applied. */
-export interface RegionalClusterSettings {
-  readonly vpc: MultiAzVpc;
+/** The node instance types when {@link RegionalClusterArgs.instanceTypes} is unset. */
+export const DEFAULT_INSTANCE_TYPES: readonly string[] = ['m6i.xlarge'];
+
+/** {@link RegionalClusterArgs} with every default applied (`vpc` the MultiAzVpc, or its facts before it is registered). */
+export interface RegionalClusterSettings<V extends VpcFacts = MultiAzVpc> extends ClusterFacts {
+  readonly vpc: V;
   readonly clusterName: string;
   /** Declared once, in the platform description (validated there); EKS creates the cluster at it. */
   readonly kubernetesVersion: string;
@@ -44,13 +63,23 @@ export interface RegionalClusterSettings {
 export function resolveRegionalClusterArgs(name: string, args: RegionalClusterArgs): Resolution<RegionalClusterSettings> {
   const problems = new Problems('RegionalCluster', name);
   if (!isInstance(problems, 'vpc', args?.vpc, MultiAzVpc, 'pass the region\'s MultiAzVpc')) return { problems: problems.all };
-  const vpc = args.vpc;
+  return resolveRegionalClusterArgsIn(name, args, args.vpc);
+}
+
+/**
+ * Resolves {@link RegionalClusterArgs} but `vpc` in the region whose MultiAzVpc has the facts
+ * `vpc` (the MultiAzVpc itself, or the facts of its args before anything is registered).
+ */
+export function resolveRegionalClusterArgsIn<V extends VpcFacts>(name: string, given: Omit<RegionalClusterArgs, 'vpc'>,
+  vpc: V): Resolution<RegionalClusterSettings<V>> {
+  const problems = new Problems('RegionalCluster', name);
+  const { props: args, problems: typeProblems } = typedProps(given, REGIONAL_CLUSTER_ARG_TYPES);
   const clusterName = args.clusterName ?? vpc.clusterName;
   problems.when(!CLUSTER_NAME.test(clusterName), 'clusterName', clusterName,
     'is not an EKS cluster name', 'use letters, digits, "-" and "_", starting with a letter or digit');
   const publicAccessCidrs = [...(args.publicAccessCidrs ?? [])];
   publicAccessProblems(problems, publicAccessCidrs);
-  const instanceTypes = [...(args.instanceTypes ?? ['m6i.xlarge'])];
+  const instanceTypes = [...(args.instanceTypes ?? DEFAULT_INSTANCE_TYPES)];
   problems.when(instanceTypes.length === 0, 'instanceTypes', instanceTypes, 'is empty', 'list at least one instance type');
   const nodes = {
     min: args.nodesPerZone?.min ?? 1, desired: args.nodesPerZone?.desired ?? 2, max: args.nodesPerZone?.max ?? 6,
@@ -87,7 +116,7 @@ export function resolveRegionalClusterArgs(name: string, args: RegionalClusterAr
   const bucketName = args.backupBucketName;
   problems.when(bucketName !== undefined && !BUCKET_NAME.test(bucketName), 'backupBucketName', bucketName,
     'is not an S3 bucket name', 'use 3-63 lower-case letters, digits, "-" and ".", or leave it unset for a generated name');
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     vpc,
     clusterName,
     kubernetesVersion: vpc.region.platform.kubernetesVersion,

@@ -4,6 +4,27 @@
  */
 import { Problems, Resolution, ValidationError } from '../../core/errors';
 import type { AwsTagsArgs } from '../tags';
+import type { Region } from '../../core/platform';
+
+/**
+ * What the resolvers of RegionalCluster, ClusterAddons and Karpenter read of the region's
+ * MultiAzVpc: known from its args before anything is registered (a MultiAzVpc has these fields,
+ * and so have its resolved settings), so a program can resolve every component of a region
+ * before it registers the first one.
+ */
+export interface VpcFacts {
+  readonly region: Region;
+  /** The zones of the plan (sorted). */
+  readonly zones: readonly string[];
+  readonly clusterName: string;
+}
+
+/** What the resolvers of ClusterAddons and Karpenter read of the region's RegionalCluster (see {@link VpcFacts}). */
+export interface ClusterFacts {
+  readonly clusterName: string;
+  readonly kubernetesVersion: string;
+  readonly instanceTypes: readonly string[];
+}
 
 /**
  * The settings of `resolved`, or one ValidationError naming the component and every problem.
