@@ -30,6 +30,7 @@ describe('the Pulumi program: every problem of the whole program at once, nothin
       recordName: 'api',
       interfaceEndpoints: ['s3', 'sts'],
       nodesPerZone: { min: 0, desired: 3, max: 2 },
+      nodePoolLimitsPerZone: { cpu: 0, memoryGiB: 0 },
       addons: { versions: { istio: '^1.30' }, gatewayMinReplicas: 1 },
     }));
     expect(e).toBeInstanceOf(ProgramValidationError);
