@@ -17,12 +17,15 @@ test('the production program: Pulumi.production.yaml as shipped is refused with 
   // Every setting left to make, at once: the three required ones and the runbook and dashboard sites of every region.
   const lines = ((await main().catch((e: Error) => e)) as Error).message.split('\n');
   expect(lines.slice(0, 4)).toEqual([
-    'PulumiStack \'production\': 11 problems:',
+    'PulumiStack \'production\': 19 problems:',
     ' - nines:publicAccessCidrs (undefined) is not set; run `pulumi config set --path \'nines:publicAccessCidrs[0]\' <egress CIDR of the machine running pulumi up>`',
     ' - nines:hostedZoneId (undefined) is not set; run `pulumi config set nines:hostedZoneId <the Route53 zone id of recordName>`',
     ' - nines:recordName (undefined) is not set; run `pulumi config set nines:recordName <the entry\'s public name, e.g. api.shop.com>`',
   ]);
-  expect(lines.slice(4).map(l => l.replace(/so \d+ runbook/, 'so N runbook'))).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'].flatMap(region =>
+  // ... and, per region, the two external endpoints still at their documentation hosts (nines:externalEndpoints).
+  expect(lines.slice(4).filter(l => l.includes('ServiceEntry egress/')).map(l => l.split(' ')[2])).toEqual(
+    ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'].flatMap(r => [r, r]));
+  expect(lines.slice(4).filter(l => !l.includes('ServiceEntry egress/')).map(l => l.replace(/so \d+ runbook/, 'so N runbook'))).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'].flatMap(region =>
     ['https://runbooks.example.com', 'https://grafana.example.com'].map(site =>
       ` - ${region} links ("${site}") is under a domain reserved for documentation (RFC 2606), so N runbook or dashboard link(s) in the alerts lead nowhere; `
       + 'set nines:runbookBaseUrl and nines:dashboardBaseUrl to your runbook and dashboard sites')));
@@ -34,6 +37,7 @@ test('the production program: Pulumi.production.yaml as shipped is refused with 
     'nines:recordName': 'api.shop.dev',
     'nines:runbookBaseUrl': 'https://runbooks.shop.dev/shop',
     'nines:dashboardBaseUrl': 'https://grafana.shop.dev/d/shop',
+    'nines:externalEndpoints': { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
   });
   const outputs = await main();
   await settle(mocks, ...Object.values(outputs.clusterNames as Record<string, pulumi.Output<string>>), ...Object.values(outputs.healthCheckIds));

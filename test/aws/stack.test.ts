@@ -304,13 +304,18 @@ describe('the whole production stack under mocks', () => {
     const dashboards = ' - us-east-1 links ("https://grafana.example.com") is under a domain reserved for documentation (RFC 2606), '
       + 'so N runbook or dashboard link(s) in the alerts lead nowhere; set nines:runbookBaseUrl and nines:dashboardBaseUrl to your runbook and dashboard sites';
     const message = (options: StackOptions) => errorOf(() => buildPlatformStack(platform, options)).message.replace(/so \d+ runbook/, 'so N runbook');
+    const endpoints = ['identity-provider', 'payment-provider'].map(e => ` - us-east-1 ServiceEntry egress/${e} hosts (["${
+      e === 'identity-provider' ? 'login' : 'api'}.${e}.example.com"]) are under names reserved for documentation and tests (RFC 2606, RFC 6761), which resolve nowhere: `
+      + 'the mesh would register them and every call to the dependency would fail; set the dependency\'s real hosts: '
+      + `pulumi config set --path 'nines:externalEndpoints.${e}[0]' <host>`);
     expect(message({})).toBe([
-      'PulumiStack \'production\': 5 problems:',
+      'PulumiStack \'production\': 7 problems:',
       ' - nines:publicAccessCidrs (undefined) is not set; run `pulumi config set --path \'nines:publicAccessCidrs[0]\' <egress CIDR of the machine running pulumi up>`',
       ' - nines:hostedZoneId (undefined) is not set; run `pulumi config set nines:hostedZoneId <the Route53 zone id of recordName>`',
       ' - nines:recordName (undefined) is not set; run `pulumi config set nines:recordName <the entry\'s public name, e.g. api.shop.com>`',
       ' - nines:registry (undefined) is not set and the deploying account is unknown; set nines:registry, or pass accountId from aws.getCallerIdentity()',
       dashboards,
+      ...endpoints,
     ].join('\n'));
     expect(message({ ...DEPLOY, hostedZoneId: 'Z0EXAMPLE0000000000', recordName: 'api.example.com', registry: 'registry.example.com' }))
       .toBe([

@@ -19,6 +19,7 @@ const DEPLOY = {
   recordName: 'api.shop.dev',
   accountId: ACCOUNT,
   dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
+  externalEndpoints: { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
 };
 const platform = Platform.fromDescription(PRODUCTION);
 
