@@ -7,11 +7,13 @@
  */
 import { Construct } from 'constructs';
 import {
-  CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosScheduleOptions, productionProblems, resolveSchedule,
+  CHAOS_ANNOTATIONS, CHAOS_PLACEMENT_TYPES, CHAOS_SCHEDULE_TYPES, ChaosFault, ChaosPlacementOptions, ChaosScheduleOptions, Fault, isFault,
+  productionProblems, resolveSchedule,
 } from './chaos';
 import { notBuilt } from '../core/app-problems';
 import { Problems } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
+import { PropTypes, typedProps, withTypeProblems } from '../core/prop-types';
 import { ChaosSchedule, ChaosWorkflow, ScheduleSpec, StatusCheckSpec, WorkflowSpec, WorkflowTemplate } from './crds/chaos-mesh';
 import { platformContext } from './private/context';
 
@@ -112,6 +114,18 @@ export interface GuardedWorkflowProps extends ChaosPlacementOptions {
 
 const GO_DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 
+/** Runtime types of the props the workflow reads (casts are problems, not TypeErrors). */
+const GUARDED_WORKFLOW_PROP_TYPES: PropTypes = {
+  ...CHAOS_PLACEMENT_TYPES,
+  name: 'string',
+  steps: [{ name: 'string', deadline: 'string', fault: 'object' }],
+  guard: {
+    prometheusUrl: 'string', alertName: { anyOf: ['string', ['string']] }, matchers: { record: 'string' }, intervalSeconds: 'number', failureThreshold: 'number',
+  },
+  schedule: CHAOS_SCHEDULE_TYPES,
+  annotations: { record: 'string' },
+};
+
 /** Seconds of a Go duration (`1h30m`, `500ms`). */
 export function goDurationSeconds(d: string): number {
   const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
@@ -143,9 +157,10 @@ export class GuardedWorkflow extends Construct {
   /** The Workflow, or the Schedule that creates it. */
   public readonly apiObject!: ChaosWorkflow | ChaosSchedule;
 
-  constructor(scope: Construct, id: string, props: GuardedWorkflowProps) {
+  constructor(scope: Construct, id: string, given: GuardedWorkflowProps) {
     super(scope, id);
     const p = new Problems('GuardedWorkflow', this.node.path);
+    const { props, problems: typeProblems } = typedProps(given, GUARDED_WORKFLOW_PROP_TYPES);
     const ctx = platformContext(this);
     this.name = props.name;
     this.namespace = props.namespace ?? 'chaos';
@@ -155,7 +170,8 @@ export class GuardedWorkflow extends Construct {
     p.when(!isDnsLabel(this.name) || this.name.length > maxName, 'name', this.name,
       `must be a DNS label of at most ${maxName} characters${props.schedule ? ' (Chaos Mesh appends 6 to a scheduled workflow)' : ''}`, 'shorten it');
     p.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use e.g. "chaos"');
-    p.when(props.steps.length === 0, 'steps', props.steps, 'is empty', 'add at least one step');
+    const steps = props.steps ?? [];
+    p.when(steps.length === 0 && !typeProblems.some(t => t.prop.startsWith('steps')), 'steps', steps, 'is empty', 'add at least one step');
     const templates: WorkflowTemplate[] = [];
     const faults: ChaosFault[] = [];
     const names = new Set<string>();
@@ -165,14 +181,20 @@ export class GuardedWorkflow extends Construct {
       return n;
     };
     const walk = (s: ChaosStep): { name: string; seconds: number } => {
+      if ('fault' in s && !isFault(s.fault)) {
+        p.add(`steps.${s.name ?? ''}.fault`, s.fault, 'is not a fault', 'build one with Fault (e.g. Fault.podKill(orderService))');
+        return { name: s.name ?? '', seconds: 0 };
+      }
       if ('fault' in s) {
         const name = unique(s.name ?? s.fault.name);
+        // A fault built with problems: reported here, under its step, with the workflow's own.
+        p.addAll(Fault.problemsOf(s.fault), `steps.${name}`);
         const deadline = s.deadline ?? s.fault.spec.duration ?? '1m';
-        p.when(!GO_DURATION.test(deadline), `steps.${name}.deadline`, deadline, 'is not a Go duration', 'use e.g. "5m"');
+        p.when(typeof deadline !== 'string' || !GO_DURATION.test(deadline), `steps.${name}.deadline`, deadline, 'is not a Go duration', 'use e.g. "5m"');
         faults.push(s.fault);
         const field = ({ PodChaos: 'podChaos', NetworkChaos: 'networkChaos', IOChaos: 'ioChaos' } as const)[s.fault.kind];
         templates.push({ name, templateType: s.fault.kind, deadline, [field]: s.fault.spec });
-        return { name, seconds: goDurationSeconds(deadline) };
+        return { name, seconds: typeof deadline === 'string' && GO_DURATION.test(deadline) ? goDurationSeconds(deadline) : 0 };
       }
       if ('suspend' in s) {
         const name = unique(s.name);
@@ -182,13 +204,18 @@ export class GuardedWorkflow extends Construct {
       }
       const name = unique(s.name);
       const serial = 'serial' in s;
-      const children = (serial ? s.serial : s.parallel).map(walk);
+      const group: unknown = serial ? s.serial : s.parallel;
+      if (!Array.isArray(group)) {
+        p.add(`steps.${name}`, s, 'is not a step', 'build steps with ChaosSteps (fault, serial, parallel, suspend)');
+        return { name, seconds: 0 };
+      }
+      const children = (group as ChaosStep[]).map(walk);
       p.when(children.length === 0, `steps.${name}`, [], 'has no children', 'add a step or remove the group');
       templates.push({ name, templateType: serial ? 'Serial' : 'Parallel', children: children.map(c => c.name) });
       const seconds = serial ? children.reduce((a, c) => a + c.seconds, 0) : Math.max(0, ...children.map(c => c.seconds));
       return { name, seconds };
     };
-    const root = walk(props.steps.length === 1 ? props.steps[0] : ChaosSteps.serial('scenarios', ...props.steps));
+    const root = walk(steps.length === 1 ? steps[0] : ChaosSteps.serial('scenarios', ...steps));
     this.faults = faults;
     this.deadlineSeconds = root.seconds;
     productionProblems(p, this.environment, faults.map(f => f.target), this.allowProduction);
@@ -205,12 +232,13 @@ export class GuardedWorkflow extends Construct {
       const url = g.prometheusUrl ?? ctx.prometheusUrl;
       p.when(!/^https?:\/\/[^\s/]+/.test(url), 'guard.prometheusUrl', url, 'is not an http(s) URL', 'use e.g. "http://prometheus-operated.monitoring.svc:9090"');
       const check = unique('slo-guard');
-      templates.push({ name: check, templateType: 'StatusCheck', deadline: formatSeconds(root.seconds), abortWithStatusCheck: true, statusCheck: alertStatusCheck(url, g) });
+      templates.push({ name: check, templateType: 'StatusCheck', deadline: formatSeconds(root.seconds), abortWithStatusCheck: true, statusCheck: alertStatusCheck(url, { ...g, alertName: alertNames }) });
       entry = unique('guarded');
       templates.push({ name: entry, templateType: 'Parallel', children: [check, root.name] });
     }
     const schedule = props.schedule ? resolveSchedule(p, props.schedule) : undefined;
-    if (p.count > 0) return notBuilt(this, 'GuardedWorkflow', p.all);
+    const problems = withTypeProblems(typeProblems, p.all);
+    if (problems.length > 0) return notBuilt(this, 'GuardedWorkflow', problems);
     this.spec = { entry, templates };
     const annotations = {
       ...(props.guard ? { [CHAOS_ANNOTATIONS.guard]: `aborts when ${[props.guard.alertName].flat().join(' or ')} fires` } : {}),

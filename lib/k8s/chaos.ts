@@ -12,11 +12,12 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { notBuilt } from '../core/app-problems';
+import { notBuilt, recordAppProblem } from '../core/app-problems';
 import { cronScheduleProblems } from '../core/cron';
-import { Problems, ValidationError } from '../core/errors';
+import { Problem, Problems, ValidationError } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
 import { timeZoneProblems } from '../core/platform';
+import { PropTypes, typedProps, withTypeProblems } from '../core/prop-types';
 import {
   ChaosCommonSpec, ChaosKind, ChaosSchedule, ChaosSelectorMode, IOChaos, IOChaosSpec, NetworkChaos, NetworkChaosSpec,
   PodChaos, PodChaosSpec, ScheduleSpec,
@@ -174,6 +175,8 @@ function percentOk(v: number | undefined, min: number): boolean {
   return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= 100;
 }
 
+const SELECTOR_MODES: readonly ChaosSelectorMode[] = ['one', 'all', 'fixed', 'fixed-percent', 'random-max-percent'];
+
 /** Validated common spec fields. */
 function common(p: Problems, target: IChaosTarget, options: SelectionOptions, defaultDuration: string | undefined): ChaosCommonSpec {
   p.when(!isDnsLabel(target.namespace), 'target.namespace', target.namespace, 'is not a namespace name', 'use the namespace of the target construct');
@@ -181,7 +184,10 @@ function common(p: Problems, target: IChaosTarget, options: SelectionOptions, de
     'is empty, which would select every pod of the namespace', 'give the labels that select exactly the target\'s pods (e.g. a ResilientService\'s selectorLabels)');
   const mode = options.mode ?? 'one';
   const value = options.value;
-  if (mode === 'fixed') {
+  // The selector modes Chaos Mesh accepts (https://chaos-mesh.org/docs/define-chaos-experiment-scope/, "mode").
+  if (!SELECTOR_MODES.includes(mode)) {
+    p.add('mode', mode, 'is not a Chaos Mesh selector mode', `use one of ${SELECTOR_MODES.map(m => `"${m}"`).join(', ')}`);
+  } else if (mode === 'fixed') {
     p.when(!(Number.isInteger(value) && value! >= 1), 'value', value, 'must be a whole number of pods >= 1 for mode "fixed"', 'use e.g. 1');
   } else if (mode === 'fixed-percent' || mode === 'random-max-percent') {
     p.when(!percentOk(value, 1) || !Number.isInteger(value), 'value', value, `must be a whole percentage between 1 and 100 for mode "${mode}"`, 'use e.g. 50');
@@ -198,17 +204,38 @@ function common(p: Problems, target: IChaosTarget, options: SelectionOptions, de
   };
 }
 
-function build(kind: ChaosKind, action: string, targetLike: ChaosTargetLike, options: SelectionOptions, defaultDuration: string | undefined,
-  body: (p: Problems, base: ChaosCommonSpec) => Record<string, unknown>, name?: string): ChaosFault {
-  const target = ChaosTarget.of(targetLike);
-  const faultName = name ?? `${action}-${ChaosTarget.nameOf(target)}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50).replace(/-+$/, '');
+/**
+ * The problems of each fault built with problems. A fault builder never throws: the construct the
+ * fault is given to (ChaosExperiment, GuardedWorkflow, GameDay) reports them with its own
+ * problems in the app's one error, so every bad fault of an app is listed at once.
+ */
+const FAULT_PROBLEMS = new WeakMap<ChaosFault, readonly Problem[]>();
+
+/** Stands in for a target that is not an object (its problem is reported), so the fault's other props are still checked. */
+const NO_TARGET: IChaosTarget = { namespace: 'default', podLabels: { 'nines.dev/no-target': 'true' } };
+
+function build(kind: ChaosKind, action: string, targetLike: ChaosTargetLike, given: SelectionOptions, defaultDuration: string | undefined,
+  body: (p: Problems, base: ChaosCommonSpec, options: any) => Record<string, unknown>, types: PropTypes = {}, name?: string): ChaosFault {
+  const typed = typedProps(given ?? {}, { ...SELECTION_TYPES, ...types });
+  const options = typed.props;
+  const isTarget = typeof targetLike === 'object' && targetLike !== null && !Array.isArray(targetLike);
+  const target = isTarget ? ChaosTarget.of(targetLike) : NO_TARGET;
+  const faultName = name ?? `${action}-${isTarget ? ChaosTarget.nameOf(target) : 'target'}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50).replace(/-+$/, '');
   const p = new Problems('Fault', faultName);
+  p.when(!isTarget, 'target', targetLike, 'is not a chaos target', 'pass a ResilientService, or an IChaosTarget such as ChaosTarget.databasePrimary(db)');
   const base = common(p, target, options, defaultDuration);
-  const spec = { ...base, ...body(p, base) } as unknown as ChaosFault['spec'];
-  p.throwIfAny();
+  const spec = { ...base, ...body(p, base, options) } as unknown as ChaosFault['spec'];
   const replicas = target.disruptionBudget?.replicas;
-  return { kind, name: faultName, spec, target, podsAffected: replicas === undefined ? undefined : selectedPods(base.mode, base.value, replicas) };
+  const podsAffected = replicas === undefined ? undefined : selectedPods(base.mode, base.value, replicas);
+  const fault: ChaosFault = { kind, name: faultName, spec, target, podsAffected };
+  const problems = withTypeProblems(typed.problems, p.all);
+  if (problems.length > 0) FAULT_PROBLEMS.set(fault, problems);
+  return fault;
 }
+
+/** Runtime types of the options every fault reads. */
+const SELECTION_TYPES: PropTypes = { mode: 'string', value: 'number', duration: 'string' };
+const PEER_TYPES: PropTypes = { peer: 'object', direction: 'string' };
 
 /** NetworkChaos direction and peer. */
 export interface NetworkPeerOptions {
@@ -269,15 +296,24 @@ function peerSpec(p: Problems, o: NetworkPeerOptions): Record<string, unknown> {
   return { direction, target: { selector: { namespaces: [peer.namespace], labelSelectors: { ...peer.podLabels } }, mode: 'all' } };
 }
 
-/** Builders of single faults (pure data, validated; nothing is created). */
+/**
+ * Builders of single faults (pure data, validated; nothing is created). A builder never throws:
+ * the problems of a bad fault travel with it ({@link Fault.problemsOf}) and the construct it is
+ * given to reports them with its own, in the app's one error.
+ */
 export class Fault {
+  /** The problems of `fault` (empty for a valid one), each under the option's name. */
+  public static problemsOf(fault: ChaosFault): readonly Problem[] {
+    return FAULT_PROBLEMS.get(fault) ?? [];
+  }
+
   /** PodChaos `pod-kill`: deletes pods; the controller replaces them. */
   public static podKill(target: ChaosTargetLike, options: SelectionOptions & { readonly gracePeriod?: number } = {}): ChaosFault {
-    return build('PodChaos', 'pod-kill', target, options, undefined, (p) => {
-      p.when(options.gracePeriod !== undefined && !(Number.isInteger(options.gracePeriod) && options.gracePeriod >= 0), 'gracePeriod', options.gracePeriod,
+    return build('PodChaos', 'pod-kill', target, options, undefined, (p, _base, o) => {
+      p.when(o.gracePeriod !== undefined && !(Number.isInteger(o.gracePeriod) && o.gracePeriod >= 0), 'gracePeriod', o.gracePeriod,
         'must be whole seconds >= 0', 'use e.g. 0 for an abrupt kill');
-      return { action: 'pod-kill', ...(options.gracePeriod !== undefined ? { gracePeriod: options.gracePeriod } : {}) };
-    });
+      return { action: 'pod-kill', ...(o.gracePeriod !== undefined ? { gracePeriod: o.gracePeriod } : {}) };
+    }, { gracePeriod: 'number' });
   }
 
   /** PodChaos `pod-failure`: pods stay scheduled but unavailable for `duration`. */
@@ -287,65 +323,67 @@ export class Fault {
 
   /** PodChaos `container-kill` of the named containers. */
   public static containerKill(target: ChaosTargetLike, options: SelectionOptions & { readonly containerNames: readonly string[] }): ChaosFault {
-    return build('PodChaos', 'container-kill', target, options, undefined, (p) => {
-      p.when(!(options.containerNames?.length > 0), 'containerNames', options.containerNames, 'must name at least one container', 'give e.g. the service\'s name');
-      return { action: 'container-kill', containerNames: [...(options.containerNames ?? [])] };
-    });
+    return build('PodChaos', 'container-kill', target, options, undefined, (p, _base, o) => {
+      p.when(!(o.containerNames?.length > 0), 'containerNames', o.containerNames, 'must name at least one container', 'give e.g. the service\'s name');
+      return { action: 'container-kill', containerNames: [...(o.containerNames ?? [])] };
+    }, { containerNames: ['string'] });
   }
 
   /** NetworkChaos `delay`, with jitter. */
   public static networkDelay(target: ChaosTargetLike, options: NetworkDelayOptions): ChaosFault {
-    return build('NetworkChaos', 'delay', target, options, '10m', (p) => {
-      const jitter = options.jitter ?? '0ms';
-      p.when(!LATENCY.test(String(options.latency)), 'latency', options.latency, 'is not a duration', 'use e.g. "500ms"');
+    return build('NetworkChaos', 'delay', target, options, '10m', (p, _base, o) => {
+      const jitter = o.jitter ?? '0ms';
+      p.when(!LATENCY.test(String(o.latency)), 'latency', o.latency, 'is not a duration', 'use e.g. "500ms"');
       p.when(!LATENCY.test(String(jitter)), 'jitter', jitter, 'is not a duration', 'use e.g. "100ms"');
-      return { action: 'delay', ...peerSpec(p, options), delay: { latency: options.latency, jitter } };
-    });
+      return { action: 'delay', ...peerSpec(p, o), delay: { latency: o.latency, jitter } };
+    }, { ...PEER_TYPES, latency: 'string', jitter: 'string' });
   }
 
   /** NetworkChaos `loss`. */
   public static networkLoss(target: ChaosTargetLike, options: NetworkLossOptions): ChaosFault {
-    return build('NetworkChaos', 'loss', target, options, '5m', (p) => {
-      p.when(!percentOk(options.lossPercent, 1), 'lossPercent', options.lossPercent, 'must be a percentage between 1 and 100', 'use e.g. 20');
-      return { action: 'loss', ...peerSpec(p, options), loss: { loss: String(options.lossPercent) } };
-    });
+    return build('NetworkChaos', 'loss', target, options, '5m', (p, _base, o) => {
+      p.when(!percentOk(o.lossPercent, 1), 'lossPercent', o.lossPercent, 'must be a percentage between 1 and 100', 'use e.g. 20');
+      return { action: 'loss', ...peerSpec(p, o), loss: { loss: String(o.lossPercent) } };
+    }, { ...PEER_TYPES, lossPercent: 'number' });
   }
 
   /** NetworkChaos `partition`: no traffic between the target and the peer. */
   public static networkPartition(target: ChaosTargetLike,
     options: SelectionOptions & NetworkPeerOptions & { readonly peer: ChaosTargetLike }): ChaosFault {
-    return build('NetworkChaos', 'partition', target, options, '5m', (p) => ({ action: 'partition', ...peerSpec(p, options) }));
+    return build('NetworkChaos', 'partition', target, options, '5m', (p, _base, o) => ({ action: 'partition', ...peerSpec(p, o) }), PEER_TYPES);
   }
 
   /** NetworkChaos `bandwidth` limit. */
   public static networkBandwidth(target: ChaosTargetLike, options: NetworkBandwidthOptions): ChaosFault {
-    return build('NetworkChaos', 'bandwidth', target, options, '10m', (p) => {
-      const limit = options.limit ?? 20_971_520;
-      const buffer = options.buffer ?? 10_000;
-      p.when(!RATE.test(String(options.rate)), 'rate', options.rate, 'is not a rate', 'use e.g. "1mbps"');
+    return build('NetworkChaos', 'bandwidth', target, options, '10m', (p, _base, o) => {
+      const limit = o.limit ?? 20_971_520;
+      const buffer = o.buffer ?? 10_000;
+      p.when(!RATE.test(String(o.rate)), 'rate', o.rate, 'is not a rate', 'use e.g. "1mbps"');
       p.when(!(Number.isInteger(limit) && limit > 0), 'limit', limit, 'must be a positive number of bytes', 'use e.g. 20971520');
       p.when(!(Number.isInteger(buffer) && buffer > 0), 'buffer', buffer, 'must be a positive number of bytes', 'use e.g. 10000');
-      return { action: 'bandwidth', ...peerSpec(p, options), bandwidth: { rate: options.rate, limit, buffer } };
-    });
+      return { action: 'bandwidth', ...peerSpec(p, o), bandwidth: { rate: o.rate, limit, buffer } };
+    }, { ...PEER_TYPES, rate: 'string', limit: 'number', buffer: 'number' });
   }
 
   /** IOChaos `latency` on file operations under `volumePath`. */
   public static ioLatency(target: ChaosTargetLike, options: IOFaultOptions & { readonly delay: string }): ChaosFault {
-    return build('IOChaos', 'io-latency', target, options, '3m', (p) => {
-      p.when(!LATENCY.test(String(options.delay)), 'delay', options.delay, 'is not a duration', 'use e.g. "500ms"');
-      return { action: 'latency', ...ioBody(p, options), delay: options.delay };
-    });
+    return build('IOChaos', 'io-latency', target, options, '3m', (p, _base, o) => {
+      p.when(!LATENCY.test(String(o.delay)), 'delay', o.delay, 'is not a duration', 'use e.g. "500ms"');
+      return { action: 'latency', ...ioBody(p, o), delay: o.delay };
+    }, { ...IO_TYPES, delay: 'string' });
   }
 
   /** IOChaos `fault`: file operations fail with `errno`. */
   public static ioFault(target: ChaosTargetLike, options: IOFaultOptions & { readonly errno?: number }): ChaosFault {
-    return build('IOChaos', 'io-fault', target, options, '3m', (p) => {
-      const errno = options.errno ?? 5;
+    return build('IOChaos', 'io-fault', target, options, '3m', (p, _base, o) => {
+      const errno = o.errno ?? 5;
       p.when(!(Number.isInteger(errno) && errno > 0), 'errno', errno, 'must be a positive errno', 'use e.g. 5 (EIO)');
-      return { action: 'fault', ...ioBody(p, options), errno };
-    });
+      return { action: 'fault', ...ioBody(p, o), errno };
+    }, { ...IO_TYPES, errno: 'number' });
   }
 }
+
+const IO_TYPES: PropTypes = { volumePath: 'string', path: 'string', percent: 'number' };
 
 function ioBody(p: Problems, o: IOFaultOptions): Record<string, unknown> {
   const percent = o.percent ?? 100;
@@ -483,14 +521,18 @@ export class ChaosExperiment extends Construct {
   }
 
   private static place(target: ChaosTargetLike, fault: ChaosFault, o: ExperimentPlacement): ChaosExperiment {
-    const scope = o.scope ?? (isConstruct(target) ? Chart.of(target) : undefined);
+    const scope = o?.scope ?? (isConstruct(target) ? Chart.of(target) : undefined);
     if (!scope) {
-      throw new ValidationError('ChaosExperiment', fault.name, [{
+      // No app to record the problems on: the fault's problems come with this one.
+      throw new ValidationError('ChaosExperiment', fault.name, [...Fault.problemsOf(fault), {
         prop: 'scope', value: undefined, why: 'is required when the target is not a construct', fix: 'pass options.scope (e.g. the chart)',
       }]);
     }
     const { scope: _s, id, ...props } = o;
-    return new ChaosExperiment(scope, id ?? fault.name, { ...props, fault });
+    // The options given to the shortcut are the fault's and the experiment's at once: the fault's problems keep their names.
+    const experimentProps = { ...props, fault };
+    SHORTCUT_PROPS.add(experimentProps);
+    return new ChaosExperiment(scope, typeof id === 'string' ? id : fault.name, experimentProps);
   }
 
   /** The fault. */
@@ -504,17 +546,24 @@ export class ChaosExperiment extends Construct {
   /** The chaos object, or the Schedule. */
   public readonly apiObject!: PodChaos | NetworkChaos | IOChaos | ChaosSchedule;
 
-  constructor(scope: Construct, id: string, props: ChaosExperimentProps) {
+  constructor(scope: Construct, id: string, given: ChaosExperimentProps) {
     super(scope, id);
     const p = new Problems('ChaosExperiment', this.node.path);
-    this.fault = props.fault;
+    const { props, problems: typeProblems } = typedProps(given, CHAOS_EXPERIMENT_PROP_TYPES);
+    const fault = isFault(props.fault) ? props.fault : undefined;
+    p.when(fault === undefined && !typeProblems.some(t => t.prop === 'fault'), 'fault', props.fault, 'is not a fault',
+      'build one with Fault (e.g. Fault.podKill(orderService))');
+    // A fault built with problems: reported here, with the experiment's own (under `fault.` unless given through a shortcut).
+    if (fault) p.addAll(Fault.problemsOf(fault), SHORTCUT_PROPS.has(given) ? undefined : 'fault');
+    this.fault = fault!;
     this.namespace = props.namespace ?? 'chaos';
     this.allowProduction = props.allowProduction ?? false;
     this.environment = props.environment ?? platformContext(this).environment;
     p.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use e.g. "chaos"');
-    productionProblems(p, this.environment, [this.fault.target], this.allowProduction);
+    if (fault) productionProblems(p, this.environment, [fault.target], this.allowProduction);
     if (props.schedule) this.schedule = resolveSchedule(p, props.schedule);
-    if (p.count > 0) return notBuilt(this, 'ChaosExperiment', p.all);
+    const problems = withTypeProblems(typeProblems, p.all);
+    if (problems.length > 0) return notBuilt(this, 'ChaosExperiment', problems);
     const metadata = {
       name: this.fault.name,
       namespace: this.namespace,
@@ -531,6 +580,26 @@ export class ChaosExperiment extends Construct {
       this.apiObject = new Kind(this, this.fault.kind, { metadata, spec: this.fault.spec });
     }
   }
+}
+
+/** Runtime types of a chaos target (an IChaosTarget, or a construct with the same fields). */
+const TARGET_TYPES: PropTypes = { namespace: 'string', podLabels: { record: 'string' }, name: 'string' };
+
+/** Props built by a `ChaosExperiment.*` shortcut (its options name the fault's props directly). */
+const SHORTCUT_PROPS = new WeakSet<object>();
+
+/** Runtime types of a schedule's options. */
+export const CHAOS_SCHEDULE_TYPES: PropTypes = { cron: 'string', timeZone: 'string', historyLimit: 'number', startingDeadlineSeconds: 'number' };
+/** Runtime types of where chaos objects live. */
+export const CHAOS_PLACEMENT_TYPES: PropTypes = { namespace: 'string', allowProduction: 'boolean', environment: 'string' };
+const CHAOS_EXPERIMENT_PROP_TYPES: PropTypes = {
+  ...CHAOS_PLACEMENT_TYPES, fault: 'object', schedule: CHAOS_SCHEDULE_TYPES, annotations: { record: 'string' },
+};
+
+/** Whether `x` is a fault (as {@link Fault} builds them). */
+export function isFault(x: unknown): x is ChaosFault {
+  return typeof x === 'object' && x !== null && typeof (x as ChaosFault).kind === 'string' && typeof (x as ChaosFault).spec === 'object'
+    && typeof (x as ChaosFault).target === 'object';
 }
 
 function isConstruct(x: unknown): x is IConstruct {
@@ -583,25 +652,33 @@ export class ChaosPresets extends Construct {
   public readonly packetLoss: ChaosExperiment;
   public readonly databaseIoLatency: ChaosExperiment;
 
-  constructor(scope: Construct, id: string, props: ChaosPresetsProps) {
+  constructor(scope: Construct, id: string, given: ChaosPresetsProps) {
     super(scope, id);
+    // Each experiment reports its own problems (the four together in the app's one error); the presets' own
+    // props of the wrong type are reported here and read as unset.
+    const { props, problems } = typedProps(given, {
+      ...CHAOS_PLACEMENT_TYPES,
+      orderService: TARGET_TYPES,
+      paymentService: TARGET_TYPES,
+      databasePrimary: TARGET_TYPES,
+      databaseVolumePath: 'string',
+      podKillCron: 'string',
+      crons: { latency: 'string', packetLoss: 'string', databaseIoLatency: 'string' },
+      timeZone: 'string',
+    });
+    if (problems.length > 0) recordAppProblem(this, new ValidationError('ChaosPresets', this.node.path, problems));
     const placement = { scope: this, namespace: props.namespace, allowProduction: props.allowProduction, environment: props.environment };
     const timeZone = props.timeZone ?? platformContext(this).timeZone;
-    try {
-      this.podKill = ChaosExperiment.podKill(props.orderService, {
-        ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: { cron: props.podKillCron ?? '0 11 * * 1-5', timeZone },
-      });
-      const at = (cron?: string) => (cron ? { schedule: { cron, timeZone } } : {});
-      this.latency = ChaosExperiment.networkDelay(props.orderService, {
-        ...placement, ...at(props.crons?.latency), id: 'latency', mode: 'fixed-percent', value: 50, latency: '500ms', jitter: '100ms', duration: '10m',
-      });
-      this.packetLoss = ChaosExperiment.networkLoss(props.paymentService, { ...placement, ...at(props.crons?.packetLoss), id: 'packet-loss', mode: 'all', lossPercent: 20, duration: '5m' });
-      this.databaseIoLatency = ChaosExperiment.ioLatency(props.databasePrimary, {
-        ...placement, ...at(props.crons?.databaseIoLatency), id: 'database-io-latency', mode: 'fixed', value: 1, delay: '500ms', duration: '3m', volumePath: props.databaseVolumePath ?? '/home/postgres/pgdata',
-      });
-    } catch (e) {
-      scope.node.tryRemoveChild(id);
-      throw e;
-    }
+    this.podKill = ChaosExperiment.podKill(props.orderService, {
+      ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: { cron: props.podKillCron ?? '0 11 * * 1-5', timeZone },
+    });
+    const at = (cron?: string) => (cron ? { schedule: { cron, timeZone } } : {});
+    this.latency = ChaosExperiment.networkDelay(props.orderService, {
+      ...placement, ...at(props.crons?.latency), id: 'latency', mode: 'fixed-percent', value: 50, latency: '500ms', jitter: '100ms', duration: '10m',
+    });
+    this.packetLoss = ChaosExperiment.networkLoss(props.paymentService, { ...placement, ...at(props.crons?.packetLoss), id: 'packet-loss', mode: 'all', lossPercent: 20, duration: '5m' });
+    this.databaseIoLatency = ChaosExperiment.ioLatency(props.databasePrimary, {
+      ...placement, ...at(props.crons?.databaseIoLatency), id: 'database-io-latency', mode: 'fixed', value: 1, delay: '500ms', duration: '3m', volumePath: props.databaseVolumePath ?? '/home/postgres/pgdata',
+    });
   }
 }

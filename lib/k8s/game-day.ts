@@ -192,9 +192,13 @@ export function resolveGameDayProps(props: GameDayProps, context: Pick<PlatformC
     && start.minute >= 0 && start.minute < 60), 'start', start, 'is not a time of day', 'use e.g. { hour: 9, minute: 15 }');
 
   const scenarios: GameDayScenario[] = [];
+  // A fault built with problems (a target that selects nothing, ...) is reported under the prop that gave its target.
   const safe = (name: string, f: () => ChaosFault): ChaosFault | undefined => {
     try {
-      return f();
+      const fault = f();
+      const problems = Fault.problemsOf(fault);
+      p.addAll(problems, name);
+      return problems.length > 0 ? undefined : fault;
     } catch (e) {
       p.addAll((e as any).problems ?? [{ prop: name, value: undefined, why: String(e), fix: 'fix the target' }], name);
       return undefined;

@@ -141,14 +141,19 @@ describe('ChaosExperiment', () => {
 
   test('bad input: every problem at once, exact text', () => {
     const bad: IChaosTarget = { namespace: 'Orders', podLabels: {} };
-    expect(errorOf(() => Fault.networkDelay(bad, { latency: 'slow', mode: 'fixed', duration: 'soon' })).message).toBe([
-      'Fault \'delay-orders\': 5 problems:',
-      ' - target.namespace ("Orders") is not a namespace name; use the namespace of the target construct',
-      ' - target.podLabels ({}) is empty, which would select every pod of the namespace; give the labels that select exactly the target\'s pods (e.g. a ResilientService\'s selectorLabels)',
-      ' - value (undefined) must be a whole number of pods >= 1 for mode "fixed"; use e.g. 1',
-      ' - duration ("soon") is not a Go duration; use e.g. "5m" or "30s"',
-      ' - latency ("slow") is not a duration; use e.g. "500ms"',
+    // A fault builder never throws: its problems travel with the fault, and the construct given it reports them.
+    const fault = Fault.networkDelay(bad, { latency: 'slow', mode: 'fixed', duration: 'soon' });
+    const { chart: c1 } = services();
+    expect(errorOf(() => new ChaosExperiment(c1, 'delay', { fault })).message).toBe([
+      'ChaosExperiment \'test/delay\': 5 problems:',
+      ' - fault.target.namespace ("Orders") is not a namespace name; use the namespace of the target construct',
+      ' - fault.target.podLabels ({}) is empty, which would select every pod of the namespace; give the labels that select exactly the target\'s pods (e.g. a ResilientService\'s selectorLabels)',
+      ' - fault.value (undefined) must be a whole number of pods >= 1 for mode "fixed"; use e.g. 1',
+      ' - fault.duration ("soon") is not a Go duration; use e.g. "5m" or "30s"',
+      ' - fault.latency ("slow") is not a duration; use e.g. "500ms"',
     ].join('\n'));
+    expect(Fault.problemsOf(fault).map(p => p.prop)).toEqual(['target.namespace', 'target.podLabels', 'value', 'duration', 'latency']);
+    expect(Fault.problemsOf(Fault.podKill(PRIMARY))).toEqual([]);
     const { chart, order } = services();
     expect(errorOf(() => ChaosExperiment.podKill(order, { schedule: { cron: 'at eleven', historyLimit: 0 } })).message).toBe([
       'ChaosExperiment \'test/pod-kill-order-service\': 2 problems:',
@@ -157,6 +162,27 @@ describe('ChaosExperiment', () => {
     ].join('\n'));
     expect(chart.node.tryFindChild('pod-kill-order-service')).toBeUndefined();
     expect(errorOf(() => ChaosExperiment.podKill(PRIMARY)).message).toContain('scope (undefined) is required when the target is not a construct');
+  });
+
+  test('several bad experiments and a workflow with a bad fault: one error at synth listing them all, each under the option the user wrote', () => {
+    const { app, chart, order, payment } = services();
+    ChaosExperiment.podKill(order, { mode: 'fixed', schedule: { cron: '0 25 * * *' } });
+    ChaosExperiment.networkLoss(payment, { lossPercent: 150, duration: 'ten minutes' });
+    new GuardedWorkflow(chart, 'drill', {
+      name: 'drill', steps: [ChaosSteps.fault(Fault.podKill(order, { gracePeriod: -1 })), ChaosSteps.fault(Fault.ioLatency(PRIMARY, { volumePath: 'data', delay: '1s' }))],
+    });
+    expect(errorOf(() => app.synth()).message).toBe([
+      '6 problems in 3 constructs, nothing was synthesized:',
+      'ChaosExperiment \'test/pod-kill-order-service\': 2 problems:',
+      ' - value (undefined) must be a whole number of pods >= 1 for mode "fixed"; use e.g. 1',
+      ' - schedule.cron ("0 25 * * *") has hour "25" is outside 0-23; keep every field in range (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6), e.g. "0 11 * * 1-5" (weekdays at 11:00)',
+      'ChaosExperiment \'test/loss-payment-service\': 2 problems:',
+      ' - duration ("ten minutes") is not a Go duration; use e.g. "5m" or "30s"',
+      ' - lossPercent (150) must be a percentage between 1 and 100; use e.g. 20',
+      'GuardedWorkflow \'test/drill\': 2 problems:',
+      ' - steps.pod-kill-order-service.gracePeriod (-1) must be whole seconds >= 0; use e.g. 0 for an abrupt kill',
+      ' - steps.io-latency-orders-db.volumePath ("data") must be an absolute mount path; use the data volume\'s mountPath',
+    ].join('\n'));
   });
 
   test('production is refused unless allowProduction', () => {
