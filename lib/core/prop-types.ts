@@ -126,7 +126,9 @@ export function typedProps<T>(props: T, types: PropTypes): { readonly props: T; 
   const root: Record<string, unknown> = copy(props) as Record<string, unknown>;
   const lists = new Set<unknown[]>();
   for (const p of problems) {
-    const keys = p.prop.match(/[^.[\]]+/g) ?? [];
+    // A wrong value inside a list item takes the whole item out (the item would be half a shape).
+    const inItem = /^(.*?\[\d+\])[.[]/.exec(p.prop);
+    const keys = (inItem ? inItem[1] : p.prop).match(/[^.[\]]+/g) ?? [];
     let at: any = root;
     for (const k of keys.slice(0, -1)) {
       at[k] = copy(at[k]);

@@ -6,7 +6,7 @@ import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../core/labels';
 import { parseQuantity, quantityFix } from '../core/quantity';
 import { IstioPeerAuthentication } from './crds/istio';
 import { declareNamespaceMesh } from './private/mesh';
-import { propTypeProblems } from '../core/prop-types';
+import { typedProps, withTypeProblems } from '../core/prop-types';
 
 /** Namespace-wide limits of a bulkhead. */
 export interface BulkheadQuota {
@@ -52,12 +52,12 @@ export class Bulkhead extends Construct {
   public readonly limitRange!: ApiObject;
   public readonly defaultDeny!: ApiObject;
 
-  constructor(scope: Construct, id: string, props: BulkheadProps = {}) {
+  constructor(scope: Construct, id: string, given: BulkheadProps = {}) {
     super(scope, id);
-    const typeProblems = propTypeProblems(props, {
+    // Values of the wrong runtime type are problems, read as unset, so the other props are still checked.
+    const { props, problems: typeProblems } = typedProps(given, {
       name: 'string', team: 'string', mesh: 'boolean', quota: { requestsCpu: 'string', requestsMemory: 'string', limitsMemory: 'string', pods: 'number' },
     });
-    if (typeProblems.length > 0) return notBuilt(this, 'Bulkhead', typeProblems);
     this.name = props.name ?? id;
     this.team = props.team ?? this.name;
     this.mesh = props.mesh ?? true;
@@ -76,7 +76,8 @@ export class Bulkhead extends Construct {
       problems.when(parseQuantity(this.quota[k]) === undefined, `quota.${k}`, this.quota[k], 'is not a byte quantity', quantityFix('memory'));
     }
     problems.when(!Number.isInteger(this.quota.pods) || this.quota.pods < 1, 'quota.pods', this.quota.pods, 'must be a positive integer', 'use e.g. 400');
-    if (problems.count > 0) return notBuilt(this, 'Bulkhead', problems.all);
+    const all = withTypeProblems(typeProblems, problems.all);
+    if (all.length > 0) return notBuilt(this, 'Bulkhead', all);
     declareNamespaceMesh(this, this.name, this.mesh);
 
     const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.team]: this.team };

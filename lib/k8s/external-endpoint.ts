@@ -4,7 +4,7 @@ import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
 import { IstioServiceEntry } from './crds/istio';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer } from './dependency';
-import { propTypeProblems } from '../core/prop-types';
+import { typedProps, withTypeProblems } from '../core/prop-types';
 
 /** Props of an {@link ExternalEndpoint}. */
 export interface ExternalEndpointProps {
@@ -41,10 +41,10 @@ export class ExternalEndpoint extends Construct implements IDependable {
   public readonly availability!: number;
   private readonly cidrs?: readonly string[];
 
-  constructor(scope: Construct, id: string, props: ExternalEndpointProps) {
+  constructor(scope: Construct, id: string, given: ExternalEndpointProps) {
     super(scope, id);
-    const typeProblems = propTypeProblems(props, { hosts: ['string'], namespace: 'string', ports: ['number'], cidrs: ['string'], availability: 'number' });
-    if (typeProblems.length > 0) return notBuilt(this, 'ExternalEndpoint', typeProblems);
+    // Values of the wrong runtime type are problems, read as unset, so the other props are still checked.
+    const { props, problems: typeProblems } = typedProps(given, { hosts: ['string'], namespace: 'string', ports: ['number'], cidrs: ['string'], availability: 'number' });
     this.name = id;
     this.hosts = props.hosts;
     this.namespace = props.namespace;
@@ -60,7 +60,8 @@ export class ExternalEndpoint extends Construct implements IDependable {
     problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use lower-case letters, digits and "-"');
     for (const p of this.ports) problems.when(!Number.isInteger(p) || p < 1 || p > 65535, 'ports', p, 'is not a port number', 'use e.g. 443');
     problems.when(!(this.availability > 0 && this.availability < 1), 'availability', this.availability, 'must be a fraction between 0 and 1', 'use e.g. 0.9995');
-    if (problems.count > 0) return notBuilt(this, 'ExternalEndpoint', problems.all);
+    const all = withTypeProblems(typeProblems, problems.all);
+    if (all.length > 0) return notBuilt(this, 'ExternalEndpoint', all);
 
     new IstioServiceEntry(this, 'Resource', {
       metadata: { name: id, namespace: this.namespace, labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.name]: id } },

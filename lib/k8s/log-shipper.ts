@@ -38,7 +38,7 @@ import {
   ContainerResources, IDENTITY_TYPES, PodIdentity, RESOURCES_TYPES, ResolvedResources, identityProblems, imageProblems, resolveResources,
   resourceProblems,
 } from './workload-options';
-import { propTypeProblems } from '../core/prop-types';
+import { typedProps, withTypeProblems } from '../core/prop-types';
 
 /** Props of a {@link LogShipper}. */
 export interface LogShipperProps extends FluentBitOptions {
@@ -299,8 +299,8 @@ export interface ResolvedLogShipperProps {
  * Resolves a LogShipper's props against the platform (the region's VPC CIDR for the API
  * server): the settings, or every problem at once. Pure: builds nothing.
  */
-export function resolveLogShipperProps(props: LogShipperProps, context: Pick<PlatformContext, 'region'>): Resolution<ResolvedLogShipperProps> {
-  const typeProblems = propTypeProblems(props, {
+export function resolveLogShipperProps(given: LogShipperProps, context: Pick<PlatformContext, 'region'>): Resolution<ResolvedLogShipperProps> {
+  const { props, problems: typeProblems } = typedProps(given, {
     output: { host: 'string', port: 'number' },
     passwordSecret: { name: 'string', key: 'string' },
     outputCidrs: ['string'],
@@ -314,7 +314,6 @@ export function resolveLogShipperProps(props: LogShipperProps, context: Pick<Pla
     identity: IDENTITY_TYPES,
     priorityClassName: 'string',
   });
-  if (typeProblems.length > 0) return { problems: typeProblems };
   const region = context.region;
   const problems = new Problems('LogShipper', '');
   const name: ResolvedLogShipperProps['name'] = props.name ?? 'fluent-bit';
@@ -348,7 +347,7 @@ export function resolveLogShipperProps(props: LogShipperProps, context: Pick<Pla
   } catch (e: any) {
     problems.addAll(e.problems ?? [], 'lifecycle');
   }
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     name, namespace, image, resources, apiServerCidrs, httpPort, identity, priorityClassName, passwordSecret: secret, lifecyclePolicy,
   }));
 }

@@ -42,11 +42,17 @@ export function resolveGlobalFailoverArgs(name: string, given: GlobalFailoverArg
   problems.when(!HOSTNAME.test(String(args.recordName)), 'recordName', args.recordName,
     'is not a fully qualified host name', 'use e.g. "api.example.com"');
   problems.when(args.hostedZoneId === undefined, 'hostedZoneId', undefined, 'is not set', 'pass the id of the Route53 hosted zone of recordName');
+  problems.when(args.hostedZoneId !== undefined && typeof args.hostedZoneId !== 'string' && !pulumi.Output.isInstance(args.hostedZoneId), 'hostedZoneId',
+    args.hostedZoneId, 'is not a string (or an Output of one)', 'pass the id of the Route53 hosted zone of recordName');
   const regions = platform.regions.map(r => r.name);
   const entryPoints = args.entryPoints ?? {};
   for (const r of regions) {
     problems.when(entryPoints[r] === undefined, `entryPoints.${r}`, undefined, 'is missing, so the region gets no traffic',
       'pass the host name of the region\'s public load balancer');
+  }
+  for (const [r, host] of Object.entries(entryPoints)) {
+    problems.when(host !== undefined && typeof host !== 'string' && !pulumi.Output.isInstance(host), `entryPoints.${r}`, host,
+      'is not a host name (a string or an Output of one)', 'pass the host name of the region\'s public load balancer');
   }
   for (const r of Object.keys(entryPoints)) {
     problems.when(!regions.includes(r), `entryPoints.${r}`, entryPoints[r], 'is not a region of the platform',

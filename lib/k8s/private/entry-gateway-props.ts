@@ -10,7 +10,7 @@ import type { EntryGatewayProps } from '../entry-gateway';
 import { ResilientService, ServiceProtocol } from '../resilient-service';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
-import { propTypeProblems } from '../../core/prop-types';
+import { typedProps, withTypeProblems } from '../../core/prop-types';
 
 /** Route53 wants the status within 2 s of connecting; the health route never waits longer. */
 export const HEALTH_CHECK_RESPONSE_TIMEOUT = Duration.seconds(2);
@@ -42,8 +42,8 @@ export interface ResolvedEntryGatewayProps {
 }
 
 /** Resolves `props` of the EntryGateway with id `id` in `context`, or returns every problem. */
-export function resolveEntryGatewayProps(id: string, props: EntryGatewayProps, context: PlatformContext): Resolution<ResolvedEntryGatewayProps> {
-  const typeProblems = propTypeProblems(props, {
+export function resolveEntryGatewayProps(id: string, given: EntryGatewayProps, context: PlatformContext): Resolution<ResolvedEntryGatewayProps> {
+  const { props, problems: typeProblems } = typedProps(given, {
     service: 'object',
     hosts: ['string'],
     credentialName: 'string',
@@ -56,8 +56,12 @@ export function resolveEntryGatewayProps(id: string, props: EntryGatewayProps, c
     minProtocolVersion: 'string',
     replicas: 'number',
   });
-  if (typeProblems.length > 0) return { problems: typeProblems };
   const problems = new Problems('EntryGateway', id);
+  // Every other prop is read against the entry service: without one, only the type problems and its absence are reported.
+  if (typeof props.service !== 'object' || props.service === null) {
+    problems.add('service', props.service, 'is not set', 'pass the ResilientService the gateway routes to (created with entryPoint: true)');
+    return { problems: withTypeProblems(typeProblems, problems.all) };
+  }
   const svc = props.service;
   const name = props.name ?? `${svc.name}-public`;
   const hosts = [...(props.hosts ?? [])];
@@ -104,7 +108,7 @@ export function resolveEntryGatewayProps(id: string, props: EntryGatewayProps, c
     'give the service an HTTP readiness probe on its "http" port');
   const probeTimeout = svc.probes.readiness.timeout.toSeconds();
 
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     name,
     service: svc,
     hosts,

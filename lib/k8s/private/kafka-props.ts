@@ -13,7 +13,7 @@ import type { KafkaClusterProps, KafkaTopic } from '../kafka-cluster';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { OwnerSettings, resolveIdentity, resolveOwner, zoneProblems } from './stateful';
-import { propTypeProblems } from '../../core/prop-types';
+import { typedProps, withTypeProblems } from '../../core/prop-types';
 import {
   ContainerResources, PodIdentity, ResolvedResources, identityProblems, resolveResources, resourceProblems,
   IDENTITY_TYPES, RESOURCES_TYPES,
@@ -53,8 +53,8 @@ export interface ResolvedKafkaClusterProps extends OwnerSettings {
 }
 
 /** Resolves `props` of the KafkaCluster with id `id` in `context`, or returns every problem. */
-export function resolveKafkaClusterProps(id: string, props: KafkaClusterProps, context: PlatformContext): Resolution<ResolvedKafkaClusterProps> {
-  const typeProblems = propTypeProblems(props, {
+export function resolveKafkaClusterProps(id: string, given: KafkaClusterProps, context: PlatformContext): Resolution<ResolvedKafkaClusterProps> {
+  const { props, problems: typeProblems } = typedProps(given, {
     namespace: 'string',
     name: 'string',
     team: 'string',
@@ -78,7 +78,6 @@ export function resolveKafkaClusterProps(id: string, props: KafkaClusterProps, c
     clusterId: 'string',
     runbookBaseUrl: 'string',
   });
-  if (typeProblems.length > 0) return { problems: typeProblems };
   const problems = new Problems('KafkaCluster', id);
   const metricsImage = props.metricsImage ?? KAFKA_METRICS_IMAGE;
   const { owner, problems: ownerProblems } = resolveOwner(id, props, context, {
@@ -147,7 +146,7 @@ export function resolveKafkaClusterProps(id: string, props: KafkaClusterProps, c
   problems.when(!/^[A-Za-z0-9_-]{22}$/.test(clusterId), 'clusterId', clusterId, 'is not a KRaft cluster id (22 base64url characters)',
     'omit it (a stable id is derived) or use the output of `kafka-storage.sh random-uuid`');
 
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     ...owner,
     metricsImage,
     zones,

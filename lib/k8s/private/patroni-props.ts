@@ -10,7 +10,7 @@ import { Criticality, isCriticality, tierDefaults } from '../../core/criticality
 import { cronScheduleProblems } from '../../core/cron';
 import { Problems } from '../../core/errors';
 import { LABELS, isDnsLabel } from '../../core/labels';
-import { propTypeProblems } from '../../core/prop-types';
+import { typedProps, withTypeProblems } from '../../core/prop-types';
 import { ResolvedStorage, resolveStorage } from '../../core/storage';
 import { PatroniDcs, PatroniMemberOptions, resolvePatroniMemberOptions, validatePatroniInput } from '../../render/patroni';
 import { PGBOUNCER_DEFAULTS, PgBouncerConfigInput, validatePgBouncerInput } from '../../render/pgbouncer';
@@ -59,9 +59,9 @@ export interface ResolvedPatroniClusterProps extends OwnerSettings {
 
 /** Resolves `props` of the PatroniCluster with id `id` in `context`, or returns every problem. */
 export function resolvePatroniClusterProps(
-  id: string, props: PatroniClusterProps, context: PlatformContext,
+  id: string, given: PatroniClusterProps, context: PlatformContext,
 ): Resolution<ResolvedPatroniClusterProps> {
-  const typeProblems = propTypeProblems(props, {
+  const { props, problems: typeProblems } = typedProps(given, {
     namespace: 'string',
     name: 'string',
     image: 'string',
@@ -96,7 +96,6 @@ export function resolvePatroniClusterProps(
     pooler: { anyOf: ['boolean', 'object'] },
     runbookBaseUrl: 'string',
   });
-  if (typeProblems.length > 0) return { problems: typeProblems };
   const problems = new Problems('PatroniCluster', id);
   const exporterImage = props.exporterImage ?? 'quay.io/prometheuscommunity/postgres-exporter:v0.15.0';
   const { owner, problems: ownerProblems } = resolveOwner(id, props, context, {
@@ -163,7 +162,7 @@ export function resolvePatroniClusterProps(
   const host = `${name}.${svc}`;
   const poolerOptions = resolvePooler(problems, props.pooler, { name, zones, host, memberOptions: memberOptions() });
 
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     ...owner,
     exporterImage,
     members,

@@ -12,7 +12,7 @@ import type { AutoscalingOptions, FileMount, ResilientServiceProps, ServiceProto
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { resolveIdentity } from './stateful';
-import { PropTypes, propTypeProblems } from '../../core/prop-types';
+import { PropTypes, typedProps, withTypeProblems } from '../../core/prop-types';
 import {
   ContainerCommand, PROBE_DEFAULTS, PodIdentity, Probe, ResolvedProbe, ResolvedResources, formatDuration, identityProblems, imageProblems,
   probeProblems, resolveResources, resourceProblems,
@@ -125,10 +125,9 @@ const RESILIENT_SERVICE_PROP_TYPES: PropTypes = {
 
 /** Resolves `props` of the ResilientService with id `id` in `context`, or returns every problem. */
 export function resolveResilientServiceProps(
-  id: string, props: ResilientServiceProps, context: PlatformContext,
+  id: string, given: ResilientServiceProps, context: PlatformContext,
 ): Resolution<ResolvedResilientServiceProps> {
-  const typeProblems = propTypeProblems(props, RESILIENT_SERVICE_PROP_TYPES);
-  if (typeProblems.length > 0) return { problems: typeProblems };
+  const { props, problems: typeProblems } = typedProps(given, RESILIENT_SERVICE_PROP_TYPES);
   const problems = new Problems('ResilientService', id);
   const name = props.name ?? id;
   const namespace = props.namespace;
@@ -160,7 +159,7 @@ export function resolveResilientServiceProps(
   const traffic = resolveTraffic(problems, props, ports.protocol === TCP);
   const container = resolveContainer(problems, props);
 
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     name,
     namespace,
     team,

@@ -11,7 +11,7 @@ import type { TraceCollectorProps } from '../trace-collector';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { resolveIdentity } from './stateful';
-import { propTypeProblems } from '../../core/prop-types';
+import { typedProps, withTypeProblems } from '../../core/prop-types';
 import {
   ContainerResources, PodIdentity, ResolvedResources, identityProblems, imageProblems, resolveResources, resourceProblems,
   IDENTITY_TYPES, RESOURCES_TYPES,
@@ -41,13 +41,13 @@ export interface ResolvedTraceCollectorProps {
 
 /** Resolves `props` of the TraceCollector with id `id` in `context`, or returns every problem. */
 export function resolveTraceCollectorProps(
-  id: string, props: TraceCollectorProps, context: PlatformContext,
+  id: string, given: TraceCollectorProps, context: PlatformContext,
 ): Resolution<ResolvedTraceCollectorProps> {
-  const typeProblems = propTypeProblems(props, {
+  const { props, problems: typeProblems } = typedProps(given, {
     exporter: { endpoint: 'string', headersFromEnv: 'object', insecure: 'boolean' },
     exporterCidrs: ['string'],
     exporterPort: 'number',
-    envFromSecrets: 'object',
+    envFromSecrets: { record: { name: 'string', key: 'string' } },
     gatewayReplicas: 'number',
     samplerReplicas: 'number',
     namespace: 'string',
@@ -56,10 +56,6 @@ export function resolveTraceCollectorProps(
     identity: IDENTITY_TYPES,
     priorityClassName: 'string',
   });
-  for (const [k, v] of Object.entries(isObject(props?.envFromSecrets) ? props.envFromSecrets! : {})) {
-    typeProblems.push(...propTypeProblems(v, { name: 'string', key: 'string' }, `envFromSecrets.${k}`));
-  }
-  if (typeProblems.length > 0) return { problems: typeProblems };
   const problems = new Problems('TraceCollector', id);
   const namespace = props.namespace ?? context.monitoringNamespace;
   const image = props.image ?? 'otel/opentelemetry-collector-contrib:0.108.0';
@@ -89,7 +85,7 @@ export function resolveTraceCollectorProps(
     problems.when(!secret || !isDnsLabel(secret.name) || !/^[-._a-zA-Z0-9]+$/.test(secret.key ?? ''), `envFromSecrets.${env}`, secret,
       'must name the Secret key the exporter header variable is read from', 'give e.g. { name: "trace-backend", key: "token" }');
   }
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     namespace,
     image,
     gatewayReplicas,
@@ -103,8 +99,4 @@ export function resolveTraceCollectorProps(
     sampling,
     otlpGrpcEndpoint: `otel-gateway.${namespace}.svc.${context.clusterDomain}:${OTEL_PORTS.otlpGrpc}`,
   }));
-}
-
-function isObject(v: unknown): v is object {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
