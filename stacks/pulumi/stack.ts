@@ -172,7 +172,10 @@ export function validatePlatformStack(platform: Platform, options: StackOptions 
   const objects = Object.fromEntries(platform.regions.map(r => {
     try {
       const reference = {
-        registry: registry(r.name), entryDomain: options.recordName, dashboardBaseUrl: options.dashboardBaseUrl, externalEndpoints: options.externalEndpoints,
+        registry: registry(r.name),
+        entryDomain: options.recordName,
+        dashboardBaseUrl: options.dashboardBaseUrl,
+        externalEndpoints: options.externalEndpoints,
       };
       return [r.name, regionObjects(platform, r.name, reference)];
     } catch (e) {

@@ -3,8 +3,8 @@
  * one check every component makes on an argument that must be another component.
  */
 import { Problems, Resolution, ValidationError } from '../../core/errors';
-import type { AwsTagsArgs } from '../tags';
 import type { Region } from '../../core/platform';
+import type { AwsTagsArgs } from '../tags';
 
 /**
  * What the resolvers of RegionalCluster, ClusterAddons and Karpenter read of the region's
