@@ -20,6 +20,7 @@ test('stacks/pulumi/index.ts (the `pulumi up` entry) runs Pulumi.staging.yaml un
     'nines:recordName': 'api.staging.shop.dev',
     'nines:runbookBaseUrl': 'https://runbooks.shop.dev/shop',
     'nines:dashboardBaseUrl': 'https://grafana.shop.dev/d/shop',
+    'nines:externalEndpoints': { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const main = require('../../stacks/pulumi/index');
