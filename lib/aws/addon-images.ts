@@ -40,7 +40,10 @@ export function istioImageValues(version: string): { global: { hub: string; tag:
 }
 
 /** An image as most charts take it. */
-type ImageRef = { repository: string; tag: string };
+export interface ImageRef {
+  readonly repository: string;
+  readonly tag: string;
+}
 
 /**
  * cert-manager's five images at the chart's version (the chart builds them from `imageRegistry`
