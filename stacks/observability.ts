@@ -4,7 +4,10 @@
  */
 import { App } from 'cdk8s';
 import { PRODUCTION } from './platform';
-import { AlertRoutingOptions, Bulkhead, Checks, LogShipper, MonitoringStack, Platform, Region, RegionChart, TraceCollector } from '../lib';
+import {
+  AlertRoutingOptions, Bulkhead, Checks, internalServiceHostOf, LogShipper, MonitoringStack, Platform, Region, RegionChart, thanosSidecarServiceName,
+  TraceCollector,
+} from '../lib';
 
 /** Alert routing of the reference platform; the Secrets are created out of band (External Secrets). */
 export const ALERT_ROUTING: AlertRoutingOptions = {
@@ -16,8 +19,18 @@ export const ALERT_ROUTING: AlertRoutingOptions = {
 /** Where dist/runbooks/ is published: the base the reference platform's alerts link to . */
 export const RUNBOOK_BASE_URL = PRODUCTION.runbookBaseUrl!;
 
-/** Internal DNS zone under which each region's monitoring endpoints are reachable from the others. */
-export const INTERNAL_ZONE = 'nines.internal';
+/** Name of the reference platform's MonitoringStack (its Prometheus, Alertmanager and sidecar Service). */
+const MONITORING_NAME = 'nines';
+
+/**
+ * The log store and trace backend of a region: the platform description's (`logStore`,
+ * `traceBackend`; `nines:logStores` / `nines:traceBackends` on the Pulumi side), or documentation
+ * placeholders that `pulumi preview` refuses. The platform runs neither: they are prerequisites.
+ */
+export function observabilityBackendsOf(region: Region): { logStore: { host: string; port: number }; traceBackend: string } {
+  const [host, port] = (region.logStore ?? `logs.${region.name}.example.com:443`).split(':');
+  return { logStore: { host, port: port === undefined ? 443 : Number(port) }, traceBackend: region.traceBackend ?? `traces.${region.name}.example.com:4317` };
+}
 
 /** The Secret holding the log store's password (provisioned by External Secrets). */
 const LOG_STORE_SECRET = 'log-store';
@@ -26,22 +39,27 @@ const LOG_STORE_SECRET = 'log-store';
 export function buildObservability(app: App, platform: Platform, region: Region) {
   const chart = new RegionChart(app, 'observability', { region, disableResourceNameHashes: true });
   new Bulkhead(chart, 'monitoring-namespace', { name: platform.monitoringNamespace, mesh: false });
-  const others = platform.regions.filter(r => r.name !== region.name);
+  // The global view: the other regions' sidecars, by the names their internal NLBs are published
+  // under in the platform's private zone (internalServiceHostOf, the same function their Service uses).
+  const others = platform.internalZone === undefined ? [] : platform.regions.filter(r => r.name !== region.name);
   const monitoring = new MonitoringStack(chart, 'monitoring', {
+    name: MONITORING_NAME,
     alertRouting: ALERT_ROUTING,
     thanos: {
       objectStorageSecret: { name: 'thanos-objstore', key: 'objstore.yml' },
-      remoteEndpoints: others.map(r => `prometheus-nines-sidecar.monitoring.${r.name}.${INTERNAL_ZONE}:10901`),
+      remoteEndpoints: others.map(r =>
+        `${internalServiceHostOf(thanosSidecarServiceName(MONITORING_NAME), platform.monitoringNamespace, r.name, platform.internalZone!)}:10901`),
       remoteCidrs: others.map(r => r.vpcCidr!),
     },
   });
+  const backends = observabilityBackendsOf(region);
   const logs = new LogShipper(chart, 'logs', {
-    output: { host: `logs.${region.name}.${INTERNAL_ZONE}` },
+    output: backends.logStore,
     passwordSecret: { name: LOG_STORE_SECRET, key: 'password' },
     outputCidrs: [region.vpcCidr!],
   });
   const traces = new TraceCollector(chart, 'traces', {
-    exporter: { endpoint: `traces.${region.name}.${INTERNAL_ZONE}:4317` },
+    exporter: { endpoint: backends.traceBackend },
     exporterCidrs: [region.vpcCidr!],
   });
   Checks.of(app).provide({ secrets: [`${logs.namespace}/${LOG_STORE_SECRET}`] }); // provisioned by External Secrets

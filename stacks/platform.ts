@@ -16,4 +16,7 @@ export const PRODUCTION: PlatformDescription = {
   ],
   // Where dist/runbooks/ is published: the stateful constructs' alerts link their pages under it.
   runbookBaseUrl: 'https://runbooks.example.com/shop',
+  // The private zone the regions publish their internal endpoints in (the Thanos sidecars' NLBs):
+  // a Route53 private hosted zone associated with every region's VPC (PrivateZone, lib/aws).
+  internalZone: 'nines.internal',
 };

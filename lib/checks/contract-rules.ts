@@ -5,7 +5,7 @@
 import { CheckedObject, ObjectIndex, WORKLOAD_KINDS, podSpecOf } from './object-index';
 import type { Rule, RuleResult } from './rules';
 import { PeakCapacity, regionCapacity } from '../core/addon-capacity';
-import { CapabilityName, fixFor, ninesClusterCapabilities, requirementsOf } from '../core/capabilities';
+import { CapabilityName, fixFor, ninesClusterCapabilities, requirementContextOf, requirementsOf } from '../core/capabilities';
 import { M6I_XLARGE } from '../core/capacity';
 import { fieldsNewerThan } from '../core/kubernetes-version';
 import { Platform, Region, platformSettingsOf } from '../core/platform';
@@ -17,7 +17,9 @@ export function capabilitiesOf(region: Region): ReadonlySet<CapabilityName> {
   let set = PROVIDED.get(region);
   if (!set) {
     const p: Platform = region.platform;
-    set = new Set(p.capabilities ?? ninesClusterCapabilities(region.zones, p.mesh.cni).map(x => x.capability));
+    // The library's AWS side peers every region with every other and associates the private zone with each VPC.
+    const between = { peers: p.regions.filter(r => r.name !== region.name).map(r => r.name), internalZone: p.internalZone };
+    set = new Set(p.capabilities ?? ninesClusterCapabilities(region.zones, p.mesh.cni, between).map(x => x.capability));
     PROVIDED.set(region, set);
   }
   return set;
@@ -56,7 +58,7 @@ export const CONTRACT_RULES: readonly Rule[] = [
       if (!region) return []; // outside a RegionChart the cluster is unknown
       const provided = capabilitiesOf(region);
       const peak = o.kind === 'HorizontalPodAutoscaler' ? peakOf(index, region) : undefined;
-      return requirementsOf(o.json, { meshCni: region.platform.mesh.cni, zones: region.zones, peak })
+      return requirementsOf(o.json, { ...requirementContextOf(region), peak })
         .filter(r => !provided.has(r.capability))
         .map(r => ({
           message: `requires ${JSON.stringify(r.capability)} (${r.why}), which the cluster of ${region.name} does not provide`,

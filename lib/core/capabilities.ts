@@ -6,7 +6,9 @@
  * ClusterAddons (lib/aws) provide, before registering any resource.
  */
 import type { PeakCapacity } from './addon-capacity';
+import { parseIpv4Block } from './cidr';
 import { Problem } from './errors';
+import type { Region } from './platform';
 import { DEFAULT_STORAGE_CLASS } from './storage';
 
 /**
@@ -139,6 +141,93 @@ export interface RequirementContext {
    * model (`regionCapacity(...).peak`). Unset: scale-out is not judged.
    */
   readonly peak?: Pick<PeakCapacity, 'requested' | 'staticAllocatable' | 'staticHoldsPeak'>;
+  /**
+   * The platform's other regions and their VPC CIDRs: a NetworkPolicy or load balancer naming one
+   * of those CIDRs sends or admits traffic across regions, which needs routes to that region.
+   */
+  readonly otherRegions?: ReadonlyArray<{ readonly name: string; readonly vpcCidr: string }>;
+  /** The platform's private DNS zone (`internalZone`): a name under it must resolve, and a Service asking for one must be published. */
+  readonly internalZone?: string;
+}
+
+/** The requirement context of an object of `region` (its platform's mesh mode, zones, other regions and private zone). */
+export function requirementContextOf(region: Region): RequirementContext {
+  let ctx = CONTEXTS.get(region);
+  if (!ctx) CONTEXTS.set(region, ctx = {
+    meshCni: region.platform.mesh.cni,
+    zones: region.zones,
+    otherRegions: region.platform.regions.filter(r => r.name !== region.name && r.vpcCidr !== undefined)
+      .map(r => ({ name: r.name, vpcCidr: r.vpcCidr! })),
+    internalZone: region.platform.internalZone,
+  });
+  return ctx;
+}
+const CONTEXTS = new WeakMap<Region, RequirementContext>();
+
+/** The annotation external-dns reads the names to publish for a Service from. */
+export const EXTERNAL_DNS_HOSTNAME_ANNOTATION = 'external-dns.alpha.kubernetes.io/hostname';
+
+/** Every CIDR an object sends to or admits from: NetworkPolicy ipBlocks, a load balancer's source ranges. */
+function cidrsOf(obj: any, kind: string): string[] {
+  if (kind === 'NetworkPolicy') {
+    const peers = [...(obj?.spec?.ingress ?? []).flatMap((r: any) => r?.from ?? []), ...(obj?.spec?.egress ?? []).flatMap((r: any) => r?.to ?? [])];
+    return peers.map((p: any) => p?.ipBlock?.cidr).filter((c: unknown): c is string => typeof c === 'string');
+  }
+  if (kind === 'Service') return (obj?.spec?.loadBalancerSourceRanges ?? []).filter((c: unknown): c is string => typeof c === 'string');
+  return [];
+}
+
+/** Whether a string names a host under `zone` (`<label>.<zone>`, optionally with a port or a scheme). */
+function namesHostUnder(text: string, suffix: string): boolean {
+  let at = text.indexOf(suffix);
+  while (at >= 0) {
+    const end = at + suffix.length;
+    if (at > 0 && /[a-z0-9-]/.test(text[at - 1]) && (end === text.length || !/[a-z0-9-]/.test(text[end]))) return true;
+    at = text.indexOf(suffix, at + 1);
+  }
+  return false;
+}
+
+/** Whether any string value of an object (but the external-dns annotation, which asks to publish) names a host under `zone`. */
+function usesNameUnder(obj: unknown, zone: string): boolean {
+  const suffix = `.${zone}`;
+  const walk = (o: unknown, key?: string): boolean => {
+    if (typeof o === 'string') return key !== EXTERNAL_DNS_HOSTNAME_ANNOTATION && namesHostUnder(o, suffix);
+    if (Array.isArray(o)) return o.some(v => walk(v));
+    if (o && typeof o === 'object') return Object.entries(o).some(([k, v]) => walk(v, k));
+    return false;
+  };
+  return walk(obj);
+}
+
+/**
+ * What an object needs between regions: routes to each other region whose VPC CIDR it names
+ * (a NetworkPolicy peer, a load balancer's source range), the private zone resolving for a name
+ * under it, and a publisher for a name a Service asks for under it.
+ */
+function crossRegionRequirements(obj: any, kind: string, ctx: RequirementContext): Requirement[] {
+  const out: Requirement[] = [];
+  const cidrs = cidrsOf(obj, kind);
+  for (const other of ctx.otherRegions ?? []) {
+    const theirs = parseIpv4Block(other.vpcCidr);
+    // A block inside that VPC (not a wider one such as 0.0.0.0/0, which the NAT gateway serves).
+    const named = theirs && cidrs.find(c => { const b = parseIpv4Block(c); return b !== undefined && b.first >= theirs.first && b.last <= theirs.last; });
+    if (named) {
+      out.push({
+        capability: Capability.crossRegionRoutes(other.name),
+        why: `${kind === 'Service' ? 'its load balancer admits' : 'it lets traffic through to or from'} ${named}, the VPC of ${other.name}, which only a route between the regions reaches`,
+      });
+    }
+  }
+  const zone = ctx.internalZone;
+  if (zone === undefined) return out;
+  const published = String(obj?.metadata?.annotations?.[EXTERNAL_DNS_HOSTNAME_ANNOTATION] ?? '').split(',').map(h => h.trim())
+    .filter(h => h === zone || h.endsWith(`.${zone}`));
+  if (kind === 'Service' && published.length > 0) {
+    out.push({ capability: Capability.dnsRecords(zone), why: `it asks for ${published.join(', ')} in the private zone ${zone}, which a controller must publish` });
+  }
+  if (usesNameUnder(obj, zone)) out.push({ capability: Capability.dns(zone), why: `it names a host under the private zone ${zone}, which must resolve from the region's VPC` });
+  return out;
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
@@ -200,6 +289,7 @@ export function requirementsOf(obj: any, ctx: RequirementContext): Requirement[]
       : { capability: Capability.storageClass(String(name)), why: `volume claim ${JSON.stringify(c?.metadata?.name ?? '')} names StorageClass ${JSON.stringify(name)}` });
   }
   out.push(...scaleOutRequirementsOf(obj, ctx));
+  out.push(...crossRegionRequirements(obj, kind, ctx));
   if (WORKLOAD_KINDS.has(kind) && ctx.zones) {
     const spread = (podTemplateOf(obj)?.spec?.topologySpreadConstraints ?? [])
       .some((t: any) => t?.topologyKey === 'topology.kubernetes.io/zone' && t?.whenUnsatisfiable === 'DoNotSchedule');
@@ -326,6 +416,20 @@ export function regionalClusterProvisions(zones: readonly string[], storageClass
   ];
 }
 
+/**
+ * What the cross-region network (lib/aws CrossRegionNetwork: VPC peering between every pair of
+ * regions, routes in every private route table, security group rules for the peer CIDRs) provides
+ * to `region`: routes to each of `peers`.
+ */
+export function crossRegionNetworkProvisions(peers: readonly string[]): Provision[] {
+  return peers.map(p => ({ capability: Capability.crossRegionRoutes(p), by: `CrossRegionNetwork: VPC peering with ${p}` }));
+}
+
+/** What the private hosted zone (lib/aws PrivateZone, associated with the region's VPC) provides. */
+export function privateZoneProvisions(zone: string): Provision[] {
+  return [{ capability: Capability.dns(zone), by: `PrivateZone: Route53 private hosted zone ${zone} associated with the VPC` }];
+}
+
 /** What the Karpenter component (lib/aws) provides: one NodePool per zone, so nodes in each zone and more of them on demand. */
 export function karpenterProvisions(zones: readonly string[]): Provision[] {
   return zones.flatMap(z => [
@@ -342,6 +446,8 @@ export interface AddonsOn {
   readonly flagger: boolean;
   /** cert-manager with an ACME issuer and a Certificate for each Secret the gateways name. */
   readonly certificateIssuer?: boolean;
+  /** external-dns publishing Services' hostnames into this private zone. */
+  readonly externalDnsZone?: string;
 }
 
 /** What ClusterAddons (lib/aws) provides with these switches and this mesh mode. */
@@ -356,6 +462,9 @@ export function clusterAddonsProvisions(on: AddonsOn, meshCni: boolean): Provisi
   if (on.prometheusOperator) out.push({ capability: Capability.PROMETHEUS_OPERATOR, by: `${by}: prometheus-operator CRDs + operator` });
   if (on.chaosMesh) out.push({ capability: Capability.CHAOS_MESH, by: `${by}: chaos-mesh` });
   if (on.flagger) out.push({ capability: Capability.FLAGGER, by: `${by}: flagger` });
+  if (on.externalDnsZone !== undefined) {
+    out.push({ capability: Capability.dnsRecords(on.externalDnsZone), by: `${by}: external-dns (Route53, private zone ${on.externalDnsZone})` });
+  }
   if (on.certificateIssuer) {
     out.push({ capability: Capability.CERTIFICATE_ISSUER, by: `${by}: cert-manager, an ACME DNS-01 (Route53) ClusterIssuer and a Certificate per gateway Secret` });
   }
@@ -365,10 +474,25 @@ export function clusterAddonsProvisions(on: AddonsOn, meshCni: boolean): Provisi
 /** The add-ons ClusterAddons installs by default (the certificate issuer with the hosted zone the program is given). */
 export const DEFAULT_ADDONS_ON: AddonsOn = { istio: true, prometheusOperator: true, chaosMesh: true, flagger: true, certificateIssuer: true };
 
+/** What the library's AWS side builds between the regions of a platform (see {@link ninesClusterCapabilities}). */
+export interface BetweenRegions {
+  /** The other regions, reached by the cross-region network. */
+  readonly peers?: readonly string[];
+  /** The platform's private zone (PrivateZone, with external-dns publishing into it). */
+  readonly internalZone?: string;
+}
+
 /**
  * What a region's cluster provides when the platform description declares no `capabilities`:
- * the library's own AWS cluster (RegionalCluster + ClusterAddons + Karpenter) with their defaults.
+ * the library's own AWS cluster (RegionalCluster + ClusterAddons + Karpenter) with their defaults and,
+ * given `between`, the cross-region network and the private zone the Pulumi program builds with them.
  */
-export function ninesClusterCapabilities(zones: readonly string[], meshCni: boolean): Provision[] {
-  return [...regionalClusterProvisions(zones), ...clusterAddonsProvisions(DEFAULT_ADDONS_ON, meshCni), ...karpenterProvisions(zones)];
+export function ninesClusterCapabilities(zones: readonly string[], meshCni: boolean, between: BetweenRegions = {}): Provision[] {
+  return [
+    ...regionalClusterProvisions(zones),
+    ...clusterAddonsProvisions({ ...DEFAULT_ADDONS_ON, externalDnsZone: between.internalZone }, meshCni),
+    ...karpenterProvisions(zones),
+    ...crossRegionNetworkProvisions(between.peers ?? []),
+    ...(between.internalZone === undefined ? [] : privateZoneProvisions(between.internalZone)),
+  ];
 }

@@ -33,3 +33,13 @@ export function backupRoleNameOf(clusterName: string): string {
 export function backupBucketNameOf(region: NamedRegion): string {
   return `nines-${region.platform.environment}-${region.name}-db-backup`;
 }
+
+/**
+ * The name a region's internal load balancer is published under in the platform's private zone:
+ * `<service>.<namespace>.<region>.<zone>` (e.g. `prometheus-nines-sidecar.monitoring.eu-west-1.nines.internal`).
+ * The Service asks external-dns for it, and the other regions call it by it: one function, both ends.
+ * @see https://kubernetes-sigs.github.io/external-dns/latest/docs/annotations/annotations/ (external-dns.alpha.kubernetes.io/hostname)
+ */
+export function internalServiceHostOf(service: string, namespace: string, region: string, zone: string): string {
+  return `${service}.${namespace}.${region}.${zone}`;
+}

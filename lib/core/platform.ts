@@ -90,6 +90,19 @@ export interface PlatformDescription {
    * @default - none
    */
   readonly externalMetrics?: readonly ExternalMetricSource[];
+  /**
+   * The private DNS zone the regions reach each other's internal endpoints under (e.g.
+   * `nines.internal`): on AWS a Route53 private hosted zone associated with every region's VPC,
+   * in which external-dns publishes the names internal load balancers ask for
+   * (`<service>.<namespace>.<region>.<internalZone>`, see `internalServiceHostOf`). A name under
+   * it that the platform uses requires the `dns:<zone>` capability of the region's cluster.
+   * Under `.internal`, the top-level name ICANN reserved for private use, so it never collides
+   * with a public name.
+   * @default - none: no cross-region names (and no cross-region global view by name)
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-private.html
+   * @see https://www.icann.org/en/board-activities-and-meetings/materials/approved-resolutions-special-meeting-of-the-icann-board-29-07-2024-en (.internal)
+   */
+  readonly internalZone?: string;
 }
 
 /** Cluster components that produce metrics (installed by ClusterAddons). */
@@ -271,6 +284,22 @@ export interface RegionDescription {
    * @see https://www.iana.org/time-zones
    */
   readonly timeZone?: string;
+  /**
+   * The region's log store (Elasticsearch/OpenSearch API) the LogShipper writes to: `host` or
+   * `host:port`, reachable inside the region's VPC (e.g. an OpenSearch VPC domain). The platform
+   * does not run one: bring it, and name it here.
+   * @default - none (the reference platform renders a documentation placeholder, which `pulumi preview` refuses)
+   * @see https://docs.fluentbit.io/manual/pipeline/outputs/elasticsearch
+   */
+  readonly logStore?: string;
+  /**
+   * The region's trace backend (OTLP gRPC, `host:port`) the TraceCollector exports to, reachable
+   * inside the region's VPC (e.g. a Tempo or Jaeger distributor behind an internal load
+   * balancer). The platform does not run one: bring it, and name it here.
+   * @default - none (the reference platform renders a documentation placeholder, which `pulumi preview` refuses)
+   * @see https://opentelemetry.io/docs/specs/otlp/
+   */
+  readonly traceBackend?: string;
 }
 
 
@@ -287,6 +316,10 @@ export class Region {
     public readonly vpcCidr?: string,
     /** Local IANA time zone, when given. */
     public readonly timeZone?: string,
+    /** The log store (`host[:port]`), when given. */
+    public readonly logStore?: string,
+    /** The trace backend (`host:port`), when given. */
+    public readonly traceBackend?: string,
   ) {}
 }
 
@@ -294,7 +327,7 @@ export class Region {
 const PLATFORM_DESCRIPTION_TYPES: PropTypes = {
   // capabilities has a check of its own, with the capability names in its fix
   environment: 'string',
-  regions: [{ name: 'string', zones: ['string'], vpcCidr: 'string', timeZone: 'string' }],
+  regions: [{ name: 'string', zones: ['string'], vpcCidr: 'string', timeZone: 'string', logStore: 'string', traceBackend: 'string' }],
   meshNamespace: 'string',
   monitoringNamespace: 'string',
   clusterDomain: 'string',
@@ -305,6 +338,7 @@ const PLATFORM_DESCRIPTION_TYPES: PropTypes = {
   mesh: 'object',
   clusterMetrics: 'object',
   externalMetrics: ['object'],
+  internalZone: 'string',
 };
 
 /** A validated platform description. */
@@ -342,6 +376,10 @@ export class Platform implements PlatformSettings {
           `is not a zone of region ${JSON.stringify(r.name)}`, `use zone names of the region, e.g. "${r.name}a"`);
       }
       problems.addAll(timeZoneProblems(`${at}.timeZone`, r.timeZone));
+      problems.when(r.logStore !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.test(r.logStore), `${at}.logStore`, r.logStore,
+        'is not a host or host:port', 'give the log store\'s DNS name, e.g. "vpc-logs-abc123.us-east-1.es.amazonaws.com:443"');
+      problems.when(r.traceBackend !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/.test(r.traceBackend), `${at}.traceBackend`, r.traceBackend,
+        'is not a host:port OTLP gRPC endpoint', 'give e.g. "tempo-distributor.tracing.corp.net:4317"');
       if (r.vpcCidr !== undefined) {
         const block = parseIpv4Block(r.vpcCidr);
         if (!block) {
@@ -367,6 +405,9 @@ export class Platform implements PlatformSettings {
     const outbound = description.mesh?.outboundTrafficPolicy;
     problems.when(outbound !== undefined && outbound !== 'ALLOW_ANY' && outbound !== 'REGISTRY_ONLY', 'mesh.outboundTrafficPolicy', outbound,
       'is not an Istio outbound traffic policy mode', 'use "REGISTRY_ONLY" (only registered hosts) or "ALLOW_ANY"');
+    problems.when(description.internalZone !== undefined
+      && !/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$/.test(description.internalZone), 'internalZone', description.internalZone,
+    'is not a DNS zone name (lower-case labels separated by dots)', 'use e.g. "nines.internal"');
     if (description.kubernetesVersion !== undefined) {
       problems.when(!/^1\.\d{2}$/.test(String(description.kubernetesVersion)), 'kubernetesVersion', description.kubernetesVersion,
         'is not a Kubernetes minor version', `use "1.NN", e.g. "${DEFAULT_KUBERNETES_VERSION}"`)
@@ -398,6 +439,8 @@ export class Platform implements PlatformSettings {
   public readonly runbookBaseUrl?: string;
   public readonly capabilities?: readonly CapabilityName[];
   public readonly prometheusUrl: string;
+  /** The private DNS zone of the regions' internal names, when declared. */
+  public readonly internalZone?: string;
 
   private constructor(description: PlatformDescription) {
     this.environment = description.environment;
@@ -414,7 +457,8 @@ export class Platform implements PlatformSettings {
     this.runbookBaseUrl = settings.runbookBaseUrl;
     this.capabilities = settings.capabilities;
     this.prometheusUrl = settings.prometheusUrl;
-    this.regions = description.regions.map(r => new Region(this, r.name, [...r.zones], r.vpcCidr, r.timeZone));
+    this.internalZone = description.internalZone;
+    this.regions = description.regions.map(r => new Region(this, r.name, [...r.zones], r.vpcCidr, r.timeZone, r.logStore, r.traceBackend));
   }
 
   /** The region with this name. */

@@ -24,6 +24,7 @@ import { stringify } from 'yaml';
 import { Checks } from '../checks/checks';
 import { CHAOS_CONTROLLER_POD_LABELS, FLAGGER_POD_LABELS, LOADTESTER_POD_LABELS } from '../core/addons';
 import { LABELS, MANAGED_BY } from '../core/labels';
+import { internalServiceHostOf } from '../core/naming';
 import { AlertRoutingOptions, renderAlertmanagerConfig } from '../render/alertmanager';
 import { Alertmanager, Prometheus, SecretKeySelector } from './crds/monitoring-stack';
 import { PlatformContext } from './private/context';
@@ -241,6 +242,12 @@ export class MonitoringStack extends Construct {
    * regions' Query; only when `thanos.remoteCidrs` is set.
    */
   public readonly sidecarService?: ApiObject;
+  /**
+   * The name the sidecars' internal load balancer is published under in the platform's private
+   * zone (`internalServiceHostOf`: `prometheus-<name>-sidecar.<namespace>.<region>.<internalZone>`),
+   * which the other regions' Query call; only with `thanos.remoteCidrs` and a platform `internalZone`.
+   */
+  public readonly sidecarHost?: string;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
@@ -257,6 +264,7 @@ export class MonitoringStack extends Construct {
     const prometheus = this.buildPrometheus(s, context);
     this.prometheus = prometheus.prometheus;
     this.sidecarService = prometheus.sidecarService;
+    this.sidecarHost = prometheus.sidecarHost;
     const alertmanager = this.buildAlertmanager(s);
     this.alertmanager = alertmanager.alertmanager;
     this.alertmanagerConfig = alertmanager.config;
@@ -265,7 +273,7 @@ export class MonitoringStack extends Construct {
   }
 
   /** Prometheus: its service account and discovery RBAC, the HA pair with the Thanos sidecar, PDB, policy, the sidecars' load balancer. */
-  private buildPrometheus(s: ResolvedMonitoringStackProps, ctx: PlatformContext): { prometheus: Prometheus; sidecarService?: ApiObject } {
+  private buildPrometheus(s: ResolvedMonitoringStackProps, ctx: PlatformContext): { prometheus: Prometheus; sidecarService?: ApiObject; sidecarHost?: string } {
     const podLabels = this.prometheusPodLabels;
     const meta = (name = `prometheus-${this.name}`) => ({ name, namespace: this.namespace, labels: { ...podLabels, ...COMMON_LABELS } });
     const clusterWide = `prometheus-${this.namespace}-${this.name}`;
@@ -368,15 +376,27 @@ export class MonitoringStack extends Construct {
       ],
     });
     if (!s.remoteCidrs.length) return { prometheus };
+    const serviceName = thanosSidecarServiceName(this.name);
+    const zone = ctx.region?.platform.internalZone;
+    const sidecarHost = zone !== undefined && ctx.region ? internalServiceHostOf(serviceName, this.namespace, ctx.region.name, zone) : undefined;
     const sidecarService = new ApiObject(this, 'SidecarService', {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: {
-        ...meta(`prometheus-${this.name}-sidecar`),
+        ...meta(serviceName),
         annotations: {
+          // An internal NLB of the AWS Load Balancer Controller, targeting the pods' IPs.
+          // @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/annotations/
           'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
           'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
           'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+          // IP targets over TCP see the NLB's own private address unless client IP preservation is
+          // on; the NetworkPolicy admits the other regions' VPC CIDRs, so the sidecars must see the
+          // callers' addresses. @see https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation
+          'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes': 'preserve_client_ip.enabled=true',
+          // external-dns publishes the NLB under this name in the platform's private zone.
+          // @see https://kubernetes-sigs.github.io/external-dns/latest/docs/annotations/annotations/
+          ...(sidecarHost ? { 'external-dns.alpha.kubernetes.io/hostname': sidecarHost } : {}),
         },
       },
       spec: {
@@ -387,7 +407,7 @@ export class MonitoringStack extends Construct {
       },
     });
     Checks.suppress(sidecarService, 'NINES-WL-06', OPERATOR_OWNED);
-    return { prometheus, sidecarService };
+    return { prometheus, sidecarService, sidecarHost };
   }
 
   /** Alertmanager: the rendered routing (no credentials), its service account, the cluster, PDB and policy. */
@@ -502,6 +522,14 @@ export class MonitoringStack extends Construct {
     });
     Checks.suppress(pdb, 'NINES-WL-07', OPERATOR_OWNED);
   }
+}
+
+/**
+ * The Service (an internal NLB) exposing the Thanos sidecars of the MonitoringStack named `name`
+ * to the other regions: `prometheus-<name>-sidecar`.
+ */
+export function thanosSidecarServiceName(name: string): string {
+  return `prometheus-${name}-sidecar`;
 }
 
 /** The labels of every object of the stack (with the component's own). */

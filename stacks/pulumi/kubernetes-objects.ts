@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { Checks } from '../../lib/checks/checks';
-import { Requirement, requirementsOf } from '../../lib/core/capabilities';
+import { Requirement, requirementContextOf, requirementsOf } from '../../lib/core/capabilities';
 import { WorkloadRequests, workloadRequests } from '../../lib/core/capacity';
 import { Platform } from '../../lib/core/platform';
 import { ReferenceOptions, buildRegion } from '../reference-platform';
@@ -56,7 +56,7 @@ export function regionObjects(platform: Platform, regionName: string, options: R
   }
   const requirements = docs
     .filter(d => !contractFree.has(key(d.apiVersion, d.kind, d.metadata?.namespace, d.metadata?.name)))
-    .flatMap(d => requirementsOf(d, { meshCni: platform.mesh.cni, zones: region.zones })
+    .flatMap(d => requirementsOf(d, requirementContextOf(region))
       .map(r => ({ ...r, object: `${d.kind}/${d.metadata?.namespace ? `${d.metadata.namespace}/` : ''}${d.metadata?.name}` })));
   const byChart = new Map<string, Record<string, any>[]>(app.charts.map(c => [c.node.id, []]));
   for (const doc of docs) {
