@@ -79,6 +79,13 @@ export interface AddonChartVersions {
    * @see https://cert-manager.io/docs/releases/
    */
   readonly certManager?: string;
+  /**
+   * `external-dns` (kubernetes-sigs; chart 1.21.x installs external-dns v0.21, which supports
+   * Kubernetes 1.21 and later).
+   * @default '1.21.1'
+   * @see https://github.com/kubernetes-sigs/external-dns/tree/master/charts/external-dns
+   */
+  readonly externalDns?: string;
 }
 
 /** Which add-ons to install. Turning one off also drops what depends on it (see each flag). */
@@ -127,6 +134,13 @@ export interface AddonSwitches {
    * @see https://cert-manager.io/docs/installation/helm/
    */
   readonly certManager?: boolean;
+  /**
+   * external-dns, publishing the names Services ask for (`external-dns.alpha.kubernetes.io/hostname`)
+   * in {@link ClusterAddonsArgs.privateZone}; installed only when that zone is given.
+   * @default true
+   * @see https://kubernetes-sigs.github.io/external-dns/latest/docs/tutorials/aws/
+   */
+  readonly externalDns?: boolean;
 }
 
 /** Namespaces of the add-ons. */
@@ -179,6 +193,19 @@ export interface AddonNamespaces {
    * @see https://cert-manager.io/docs/installation/helm/
    */
   readonly certManager?: string;
+  /**
+   * external-dns.
+   * @default 'external-dns'
+   */
+  readonly externalDns?: string;
+}
+
+/** The Route53 private hosted zone external-dns publishes into (a {@link PrivateZone}'s name and id). */
+export interface PrivateZoneRef {
+  /** The zone's name, e.g. `nines.internal` (external-dns's domain filter). */
+  readonly name: string;
+  /** The hosted zone's id (the only zone external-dns may change). */
+  readonly zoneId: pulumi.Input<string>;
 }
 
 /**
@@ -265,6 +292,13 @@ export interface ClusterAddonsArgs extends AwsTagsArgs {
    * @see EntryTlsOptions
    */
   readonly tls?: EntryTlsOptions;
+  /**
+   * The platform's private zone: external-dns (with `enable.externalDns`) publishes the names the
+   * region's Services ask for there, as this cluster's records (its own TXT owner id).
+   * @default - no external-dns
+   * @see PrivateZone
+   */
+  readonly privateZone?: PrivateZoneRef;
 }
 
 /** The Helm repositories the charts come from. */
@@ -275,6 +309,7 @@ export const ADDON_CHART_REPOSITORIES = {
   flagger: 'https://flagger.app',
   eks: 'https://aws.github.io/eks-charts',
   jetstack: 'https://charts.jetstack.io',
+  externalDns: 'https://kubernetes-sigs.github.io/external-dns/',
 } as const;
 
 /** The IAM policy of the AWS Load Balancer Controller (v2.10, from the project's docs/install/iam_policy.json). */
@@ -309,7 +344,17 @@ export class ClusterAddons extends pulumi.ComponentResource {
   /** Every Helm release, by add-on key (`istio-base`, `istiod`, `istio-ingressgateway`, ...). */
   public readonly releases: Readonly<Record<string, k8s.helm.v3.Release>>;
   /** What these add-ons provide to the manifests (the capability contract, lib/core/capabilities.ts). */
-  public readonly provides: readonly Provision[];
+  public get provides(): readonly Provision[] {
+    const s = this.settings;
+    return clusterAddonsProvisions({
+      istio: s.enabled.istio,
+      prometheusOperator: s.enabled.prometheusOperator,
+      chaosMesh: s.enabled.chaosMesh,
+      flagger: s.enabled.flagger,
+      certificateIssuer: s.enabled.certManager && s.tls !== undefined,
+      externalDnsZone: this.publishedZone,
+    }, s.platform.mesh.cni);
+  }
   /**
    * The gateways' Certificates by `<namespace>/<secret>`, each applied with Pulumi waiting until
    * cert-manager reports it Ready (the Secret exists).
@@ -324,7 +369,12 @@ export class ClusterAddons extends pulumi.ComponentResource {
    */
   public readonly entryPoint?: pulumi.Output<string>;
 
-  /** The add-on namespaces created so far (each one Namespace resource, never Helm's createNamespace). */
+  /** The resolved settings (for {@link publishInto}, which may run after the constructor). */
+  private readonly settings: ClusterAddonsSettings;
+  private readonly componentName: string;
+  /** The private zone external-dns publishes into, once installed. */
+  private publishedZone?: string;
+    /** The add-on namespaces created so far (each one Namespace resource, never Helm's createNamespace). */
   private readonly namespaceResources = new Map<string, k8s.core.v1.Namespace>();
   private readonly installed: Record<string, k8s.helm.v3.Release> = {};
   /** The load balancer controller's release, once registered: every later release waits for it. */
@@ -334,13 +384,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
     const s = settingsOrThrow('ClusterAddons', name, resolveClusterAddonsArgs(name, args));
     super('nines:aws:ClusterAddons', name, {}, opts);
     const { enabled } = s;
-    this.provides = clusterAddonsProvisions({
-      istio: enabled.istio,
-      prometheusOperator: enabled.prometheusOperator,
-      chaosMesh: enabled.chaosMesh,
-      flagger: enabled.flagger,
-      certificateIssuer: enabled.certManager && s.tls !== undefined,
-    }, s.platform.mesh.cni);
+    this.settings = s;
+    this.componentName = name;
     this.versions = s.versions;
     this.enabled = enabled;
     this.namespaces = s.namespaces;
@@ -356,6 +401,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     if (enabled.chaosMesh) this.chaosMesh(name, s);
     if (enabled.flagger) this.flagger(name, s, istiod, operator);
     this.releases = this.installed;
+    if (s.privateZone) this.publishInto(s.privateZone);
     this.registerOutputs({ entryPoint: this.entryPoint, loadBalancerControllerRoleArn: this.loadBalancerControllerRoleArn });
   }
 
@@ -589,6 +635,53 @@ export class ClusterAddons extends pulumi.ComponentResource {
     return certificates;
   }
 
+  /**
+   * external-dns for the private zone: the names the region's Services ask for, as this cluster's
+   * records (TXT owner id = the cluster name, so the regions sharing the zone never touch each
+   * other's records), through an EKS Pod Identity role that may change records in that zone only.
+   * Called by the constructor with {@link ClusterAddonsArgs.privateZone}, or later, once the zone
+   * exists (a zone shared by several regions is associated with every region's VPC, so it is made
+   * after the regions). Returns the release (undefined with `enable.externalDns` off); no object
+   * waits for it (external-dns publishes Services that already exist).
+   */
+  public publishInto(zone: PrivateZoneRef): k8s.helm.v3.Release | undefined {
+    const [name, s] = [this.componentName, this.settings];
+    if (!s.enabled.externalDns) return undefined;
+    if (this.publishedZone !== undefined) {
+      throw new Error(`ClusterAddons '${name}': external-dns already publishes into ${this.publishedZone}; publish into one private zone`);
+    }
+    this.publishedZone = zone.name;
+    const ns = s.namespaces.externalDns;
+    const role = new iam.Role(`${name}-external-dns`, {
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+      }),
+      tags: s.tags,
+    }, { parent: this });
+    new iam.RolePolicy(`${name}-external-dns`, { role: role.id, policy: pulumi.output(zone.zoneId).apply(id => JSON.stringify(externalDnsPolicy(id))) },
+      { parent: this });
+    const association = new eks.PodIdentityAssociation(`${name}-external-dns`, {
+      clusterName: s.cluster.name, namespace: ns, serviceAccount: EXTERNAL_DNS_SERVICE_ACCOUNT, roleArn: role.arn, tags: s.tags,
+    }, { parent: this, dependsOn: [s.cluster.podIdentityAgent] });
+    // @see https://github.com/kubernetes-sigs/external-dns/blob/master/charts/external-dns/values.yaml
+    // @see https://kubernetes-sigs.github.io/external-dns/latest/docs/tutorials/aws/ (--aws-zone-type, --zone-id-filter, --txt-owner-id)
+    return this.release(name, s, 'external-dns', { chart: 'external-dns', repo: ADDON_CHART_REPOSITORIES.externalDns, version: s.versions.externalDns }, ns, {
+      serviceAccount: { create: true, name: EXTERNAL_DNS_SERVICE_ACCOUNT },
+      provider: { name: 'aws' },
+      // Only the Services' hostname annotations (the sidecars' internal NLB), only this zone.
+      sources: ['service'],
+      domainFilters: [zone.name],
+      // sync: a record whose Service is gone is deleted, but only among the records this cluster owns (TXT registry).
+      policy: 'sync',
+      registry: 'txt',
+      txtOwnerId: s.cluster.clusterName,
+      extraArgs: ['--aws-zone-type=private', pulumi.interpolate`--zone-id-filter=${zone.zoneId}`],
+      // Route53 is global, but the AWS SDK needs a region to sign with.
+      env: [{ name: 'AWS_DEFAULT_REGION', value: s.vpc.region.name }],
+    }, [association]);
+  }
+
   /** Flagger (Istio provider, the monitoring namespace's Prometheus) and its load tester, in a meshed namespace. */
   private flagger(name: string, s: ClusterAddonsSettings, istiod?: k8s.helm.v3.Release, operator?: k8s.helm.v3.Release): void {
     const repo = ADDON_CHART_REPOSITORIES.flagger;
@@ -606,6 +699,29 @@ export class ClusterAddons extends pulumi.ComponentResource {
     this.release(name, s, 'flagger-loadtester', { chart: 'loadtester', repo, version: s.versions.flaggerLoadtester }, s.namespaces.flagger,
       flaggerImageValues('flagger-loadtester', s.versions.flaggerLoadtester), [flagger]);
   }
+}
+
+/** The service account external-dns runs as (the only one its role is associated with). */
+export const EXTERNAL_DNS_SERVICE_ACCOUNT = 'external-dns';
+
+/**
+ * external-dns's Route53 policy, scoped to one hosted zone: change, list and read the tags of its
+ * records there; list the hosted zones (which Route53 does not scope to a zone).
+ * @see https://kubernetes-sigs.github.io/external-dns/latest/docs/tutorials/aws/#iam-policy
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html (ListHostedZones: no resource type)
+ */
+export function externalDnsPolicy(hostedZoneId: string): { Version: string; Statement: any[] } {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:ListTagsForResources'],
+        Resource: [`arn:aws:route53:::hostedzone/${hostedZoneId.replace(/^\/hostedzone\//, '')}`],
+      },
+      { Effect: 'Allow', Action: ['route53:ListHostedZones'], Resource: ['*'] },
+    ],
+  };
 }
 
 /** A pinned chart: its name, repository and version. */

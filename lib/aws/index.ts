@@ -17,3 +17,5 @@ export * from './node-ami';
 export * from './addon-images';
 export * from './tags';
 export * from './validate';
+export * from './cross-region-network';
+export * from './private-zone';

@@ -127,6 +127,18 @@ export const ADDON_KUBERNETES_SUPPORT: Readonly<Record<string, AddonCompatibilit
       { release: '1.21', min: '1.33', max: '1.36' },
     ],
   },
+  externalDns: {
+    name: 'external-dns',
+    // README "Kubernetes version compatibility": releases >= 0.18 need Kubernetes >= 1.21 (EndpointSlices)
+    // and state no upper bound. The chart's version maps to the application's: chart 1.21.x installs v0.21.
+    // @see https://github.com/kubernetes-sigs/external-dns/blob/master/charts/external-dns/Chart.yaml (version 1.21.1, appVersion 0.21.0)
+    doc: 'https://github.com/kubernetes-sigs/external-dns#kubernetes-version-compatibility',
+    releaseOf: v => ({ '1.20': '0.20', '1.21': '0.21' } as Record<string, string>)[majorMinor(v)] ?? `chart ${majorMinor(v)}`,
+    ranges: [
+      { release: '0.20', min: '1.21' },
+      { release: '0.21', min: '1.21' },
+    ],
+  },
   karpenter: {
     name: 'Karpenter',
     // "Compatibility Matrix" (Kubernetes version -> minimum Karpenter release), generated from

@@ -53,5 +53,7 @@ export = async () => {
     backupRoleArns: perRegion(r => r.cluster.backupRoleArn),
     entryPoints: perRegion(r => r.entryPoint),
     healthCheckIds: built.failover?.healthCheckIds,
+    peeringConnectionIds: built.network?.peeringConnectionIds,
+    privateZoneId: built.privateZone?.zoneId,
   };
 };

@@ -4,8 +4,8 @@ import { RegionObjects, regionObjects } from './kubernetes-objects';
 import { isReservedHost, placeholderProblems } from './placeholders';
 import { regionComponentArgs, RegionStack, RegionStackArgs } from './region-stack';
 import {
-  ClusterAddonsArgs, GlobalFailover, GlobalFailoverArgs, globalFailoverProblems, NodeGroupScaling, NodePoolLimits, nodePoolLimitsFor,
-  regionComponentProblems, resolveAddonSwitches, throwIfAnyProblems,
+  ClusterAddonsArgs, CrossRegionNetwork, GlobalFailover, GlobalFailoverArgs, globalFailoverProblems, NodeGroupScaling, NodePoolLimits, nodePoolLimitsFor,
+  PrivateZone, regionComponentProblems, resolveAddonSwitches, throwIfAnyProblems,
 } from '../../lib/aws';
 import { concurrentChallengeProblems } from '../../lib/aws/cert-manager';
 import { M6I_XLARGE_CAPACITY } from '../../lib/aws/karpenter';
@@ -13,7 +13,8 @@ import { DEFAULT_NODE_AMI_RELEASE, nodeAmiProblems } from '../../lib/aws/node-am
 import { regionCapacity } from '../../lib/core/addon-capacity';
 import { AppValidationError } from '../../lib/core/app-problems';
 import {
-  clusterAddonsProvisions, contractProblems, gatewayCertificatesOf, karpenterProvisions, regionalClusterProvisions, scaleOutRequirementsOf,
+  clusterAddonsProvisions, contractProblems, crossRegionNetworkProvisions, gatewayCertificatesOf, karpenterProvisions, privateZoneProvisions,
+  regionalClusterProvisions, scaleOutRequirementsOf,
 } from '../../lib/core/capabilities';
 import { formatHeadroom, M6I_XLARGE } from '../../lib/core/capacity';
 import { Problems, ValidationError } from '../../lib/core/errors';
@@ -98,6 +99,10 @@ export interface PlatformStack {
   readonly providers: Readonly<Record<string, aws.Provider>>;
   readonly regions: Readonly<Record<string, RegionStack>>;
   readonly failover?: GlobalFailover;
+  /** VPC peering between every pair of regions (with two regions or more). */
+  readonly network?: CrossRegionNetwork;
+  /** The platform's private hosted zone (when an object names a host under `internalZone`). */
+  readonly privateZone?: PrivateZone;
 }
 
 /**
@@ -201,6 +206,7 @@ export function validatePlatformStack(platform: Platform, options: StackOptions 
   // region whose objects did not synthesize is checked for neither.
   const switches = resolveAddonSwitches(options.addons?.enable);
   const autoscaling = options.nodeAutoscaling ?? true;
+  const { peered, zone } = betweenRegionsOf(platform, objects);
   const sizing: Record<string, NodeGroupScaling> = {};
   const limits: Record<string, NodePoolLimits | undefined> = {};
   for (const r of platform.regions) {
@@ -233,10 +239,15 @@ export function validatePlatformStack(platform: Platform, options: StackOptions 
     // The contract: every capability the region's objects require (their HPAs' scale-out judged against these
     // static nodes) is provided by what this program builds (RegionalCluster, ClusterAddons with these switches,
     // and Karpenter when node autoscaling is on).
+    // ... and, between the regions, the peering and the private zone with external-dns publishing into it.
     const provided = new Set([
       ...regionalClusterProvisions(r.zones),
-      ...clusterAddonsProvisions({ ...switches, certificateIssuer: switches.certManager }, platform.mesh.cni),
+      ...clusterAddonsProvisions({
+        ...switches, certificateIssuer: switches.certManager, externalDnsZone: switches.externalDns ? zone : undefined,
+      }, platform.mesh.cni),
       ...(autoscaling ? karpenterProvisions(r.zones) : []),
+      ...(peered ? crossRegionNetworkProvisions(platform.regions.filter(o => o !== r).map(o => o.name)) : []),
+      ...(zone === undefined ? [] : privateZoneProvisions(zone)),
     ].map(p => p.capability));
     const scaleOut = all.flatMap(o => scaleOutRequirementsOf(o, { meshCni: platform.mesh.cni, zones: r.zones, peak: c.peak })
       .map(q => ({ ...q, object: `${o.kind}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}` })));
@@ -264,6 +275,17 @@ export function validatePlatformStack(platform: Platform, options: StackOptions 
 }
 
 /**
+ * What the program builds between the regions: VPC peering with two regions or more, and the
+ * private zone (external-dns publishing into it) when an object of a region names a host under the
+ * platform's `internalZone`.
+ */
+function betweenRegionsOf(platform: Platform, objects: Readonly<Record<string, { readonly requirements: ReadonlyArray<{ readonly capability: string }> }>>):
+{ peered: boolean; zone?: string } {
+  const needsZone = platform.regions.some(r => (objects[r.name]?.requirements ?? []).some(q => q.capability.startsWith('dns')));
+  return { peered: platform.regions.length >= 2, zone: platform.internalZone !== undefined && needsZone ? platform.internalZone : undefined };
+}
+
+/**
  * Builds every region (one aws.Provider each, its VPC, cluster and cdk8s objects) and, when DNS
  * is configured, the global failover. Every problem of the whole program (settings, objects,
  * capacity, contract, every component's args in every region) is thrown at once, before any
@@ -271,6 +293,7 @@ export function validatePlatformStack(platform: Platform, options: StackOptions 
  */
 export function buildPlatformStack(platform: Platform, options: StackOptions = {}): PlatformStack {
   const { objects, sizing, limits } = validatePlatformStack(platform, options);
+  const { peered, zone } = betweenRegionsOf(platform, objects);
   const providers: Record<string, aws.Provider> = {};
   const regions: Record<string, RegionStack> = {};
   for (const region of platform.regions) {
@@ -282,15 +305,32 @@ export function buildPlatformStack(platform: Platform, options: StackOptions = {
     regions[region.name] = new RegionStack(region.name,
       regionStackArgs(region, objects[region.name], sizing[region.name], limits[region.name], options), { providers: [provider] });
   }
+  // Route53 is global; its API lives in us-east-1.
+  let global: aws.Provider | undefined;
+  const dnsProvider = () => providers['us-east-1'] ?? (global ??= new aws.Provider('aws-global', { region: 'us-east-1' }));
+  // Routes between every pair of regions, and the peers' CIDRs admitted on the Thanos StoreAPI port
+  // in each region's node security group (what the cross-region flows need, nothing more).
+  const network = peered ? new CrossRegionNetwork(platform.environment, {
+    peers: platform.regions.map(r => ({
+      vpc: regions[r.name].vpc, provider: providers[r.name], securityGroupId: regions[r.name].cluster.clusterSecurityGroupId,
+    })),
+  }) : undefined;
+  // One private zone for the platform, associated with every region's VPC; each region's external-dns
+  // publishes its own Services' names in it (after the zone exists, which needs every VPC).
+  let privateZone: PrivateZone | undefined;
+  if (zone !== undefined) {
+    privateZone = new PrivateZone(`${platform.environment}-internal`, {
+      name: zone, vpcs: platform.regions.map(r => regions[r.name].vpc),
+    }, { provider: dnsProvider() });
+    for (const r of platform.regions) regions[r.name].addons.publishInto({ name: zone, zoneId: privateZone.zoneId });
+  }
   let failover: GlobalFailover | undefined;
   if (options.hostedZoneId !== undefined && options.recordName !== undefined) {
     // Each region's ingress NLB (read from its Service once Helm has waited for it), unless overridden.
     const entryPoint = (r: string) => regions[r].entryPoint ?? `${r}.${options.recordName}`;
-    // Route53 is global; its API lives in us-east-1.
-    const dnsProvider = providers['us-east-1'] ?? new aws.Provider('aws-global', { region: 'us-east-1' });
-    failover = new GlobalFailover(platform.environment, failoverArgs(platform, options, entryPoint), { providers: [dnsProvider] });
+    failover = new GlobalFailover(platform.environment, failoverArgs(platform, options, entryPoint), { providers: [dnsProvider()] });
   }
-  return { providers, regions, failover };
+  return { providers, regions, failover, network, privateZone };
 }
 
 /** The args of a region's RegionStack. */

@@ -33,6 +33,7 @@ const CHARTS: Record<string, { services: boolean; crdCharts?: string[]; crdValue
   'flagger': { services: true, crdValue: 'crd.create' },
   'loadtester': { services: true },
   'cert-manager': { services: true },
+  'external-dns': { services: true },
   // Karpenter's charts, pulled from ECR Public by their OCI references.
   'oci://public.ecr.aws/karpenter/karpenter-crd': { services: false },
   'oci://public.ecr.aws/karpenter/karpenter': { services: true, crdCharts: ['oci://public.ecr.aws/karpenter/karpenter-crd'] },
@@ -92,6 +93,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   private readonly clusters = new Map<string, ClusterModel>();
   private readonly clusterByEndpoint = new Map<string, string>();
   private readonly clusterOfProvider = new Map<string, string>();
+  /** aws provider name -> its region. */
+  private readonly providerRegion = new Map<string, string>();
+  /** VPC id -> its CIDR and region. */
+  private readonly vpcs = new Map<string, { cidr: string; region: string }>();
+  /** Route table id -> its VPC id. */
+  private readonly routeTables = new Map<string, string>();
+  /** Peering connection id -> its sides and whether the accepter's region accepted it. */
+  private readonly peerings = new Map<string, { vpcId: string; peerVpcId: string; peerRegion: string; accepted: boolean }>();
   /**
    * The URNs each registration declared it depends on (`dependsOn`, and components expanded to their
    * children by the SDK), keyed `type::name`. Captured from the register request the mock monitor receives.
@@ -122,6 +131,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         break;
       case 'aws:kms/key:Key':
         state.keyId = `${args.name}-key`;
+        break;
+      case 'aws:route53/zone:Zone':
+        state.zoneId = `Z${args.name.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 20)}`;
         break;
       case 'aws:route53/record:Record':
         state.fqdn = args.inputs.name;
@@ -162,6 +174,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   private model(args: pulumi.runtime.MockResourceArgs): void {
     const key = keyOf(args.type, args.name);
     const i = args.inputs ?? {};
+    if (this.network(args)) return;
     if (args.type === 'aws:eks/cluster:Cluster') {
       this.clusters.set(i.name, {
         name: i.name,
@@ -256,6 +269,94 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
   }
 
+  /**
+   * EC2 and Route53 between regions, as AWS answers (each refusal recorded in {@link errors}):
+   * - a route whose destination is the route table's own VPC CIDR (or inside it) is refused;
+   * - a route through a peering connection its VPC is not a side of, or to a CIDR that is not the peer VPC's, goes nowhere;
+   * - a peering of overlapping CIDRs is refused; an inter-region peering cannot be auto-accepted by the requester;
+   *   its peer VPC must exist in `peerRegion`;
+   * - a peering accepted with a provider of another region than the accepter's is not found;
+   * - a private hosted zone's VPC must exist in the region it names.
+   * Returns whether the registration was one of these.
+   * @see https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-priority
+   */
+  private network(args: pulumi.runtime.MockResourceArgs): boolean {
+    const i = args.inputs ?? {};
+    const region = args.provider ? this.providerRegion.get(args.provider.split('::').slice(-2)[0]) : undefined;
+    const id = `${args.name}-id`;
+    const overlap = (a: string, b: string) => {
+      const [x, y] = [blockOf(a), blockOf(b)];
+      return x !== undefined && y !== undefined && x.first <= y.last && y.first <= x.last;
+    };
+    const inside = (a: string, b: string) => {
+      const [x, y] = [blockOf(a), blockOf(b)];
+      return x !== undefined && y !== undefined && x.first >= y.first && x.last <= y.last;
+    };
+    switch (args.type) {
+      case 'pulumi:providers:aws':
+        this.providerRegion.set(args.name, i.region);
+        return true;
+      case 'aws:ec2/vpc:Vpc':
+        this.vpcs.set(id, { cidr: i.cidrBlock, region: region ?? '?' });
+        return true;
+      case 'aws:ec2/routeTable:RouteTable':
+        this.routeTables.set(id, i.vpcId);
+        return true;
+      case 'aws:ec2/vpcPeeringConnection:VpcPeeringConnection': {
+        const [mine, peer] = [this.vpcs.get(i.vpcId), this.vpcs.get(i.peerVpcId)];
+        const peerRegion = i.peerRegion ?? region;
+        if (!mine || mine.region !== region) this.errors.push(`${args.name}: InvalidVpcID.NotFound: The vpc ID '${i.vpcId}' does not exist in ${region}`);
+        if (!peer || peer.region !== peerRegion) this.errors.push(`${args.name}: InvalidVpcID.NotFound: The vpc ID '${i.peerVpcId}' does not exist in ${peerRegion}`);
+        if (mine && peer && overlap(mine.cidr, peer.cidr)) {
+          this.errors.push(`${args.name}: InvalidParameterValue: overlapping CIDR blocks ${mine.cidr} and ${peer.cidr} cannot be peered`);
+        }
+        if (i.autoAccept === true && peerRegion !== region) {
+          this.errors.push(`${args.name}: an inter-region peering cannot be auto-accepted by its requester (accept it in ${peerRegion})`);
+        }
+        this.peerings.set(id, { vpcId: i.vpcId, peerVpcId: i.peerVpcId, peerRegion, accepted: false });
+        return true;
+      }
+      case 'aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter': {
+        const pcx = this.peerings.get(i.vpcPeeringConnectionId);
+        if (!pcx || pcx.peerRegion !== region) {
+          this.errors.push(`${args.name}: InvalidVpcPeeringConnectionID.NotFound: The vpcPeeringConnection ID '${i.vpcPeeringConnectionId}' does not exist in ${region}`);
+        } else {
+          pcx.accepted = true;
+        }
+        return true;
+      }
+      case 'aws:ec2/route:Route': {
+        const vpcId = this.routeTables.get(i.routeTableId);
+        const vpc = vpcId === undefined ? undefined : this.vpcs.get(vpcId);
+        const dest = String(i.destinationCidrBlock);
+        if (vpc && overlap(dest, vpc.cidr)) {
+          this.errors.push(`${args.name}: InvalidParameterValue: The destination CIDR block ${dest} is equal to or more specific than one of this VPC's CIDR blocks`);
+        }
+        if (i.vpcPeeringConnectionId !== undefined) {
+          const pcx = this.peerings.get(i.vpcPeeringConnectionId);
+          const other = pcx && (pcx.vpcId === vpcId ? pcx.peerVpcId : pcx.peerVpcId === vpcId ? pcx.vpcId : undefined);
+          if (!pcx || other === undefined) {
+            this.errors.push(`${args.name}: InvalidVpcPeeringConnectionID.NotFound: route table ${i.routeTableId} is not in a VPC of peering ${i.vpcPeeringConnectionId}`);
+          } else if (!inside(dest, this.vpcs.get(other)?.cidr ?? '')) {
+            this.errors.push(`${args.name}: ${dest} is not the peer VPC's CIDR: AWS takes the route, the peering drops the packets`);
+          } else if (!pcx.accepted) {
+            this.errors.push(`${args.name}: peering ${i.vpcPeeringConnectionId} is pending-acceptance: the route is a blackhole`);
+          }
+        }
+        return true;
+      }
+      case 'aws:route53/zone:Zone':
+        for (const v of i.vpcs ?? []) {
+          const vpc = this.vpcs.get(v.vpcId);
+          if (!vpc || vpc.region !== v.vpcRegion) this.errors.push(`${args.name}: InvalidVPCId: the VPC '${v.vpcId}' does not exist in ${v.vpcRegion}`);
+        }
+        return true;
+      default:
+        return false;
+    }
+  }
+
   /** Resources of one type (`aws:ec2/subnet:Subnet`). */
   public ofType(type: string): Recorded[] {
     return this.resources.filter(r => r.type === type);
@@ -280,7 +381,19 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     this.clusters.clear();
     this.clusterByEndpoint.clear();
     this.clusterOfProvider.clear();
+    this.providerRegion.clear();
+    this.vpcs.clear();
+    this.routeTables.clear();
+    this.peerings.clear();
   }
+}
+
+/** A CIDR block's first and last address. */
+function blockOf(cidr: string): { first: number; last: number } | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) return undefined;
+  const first = ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+  return { first, last: first + 2 ** (32 - Number(m[5])) - 1 };
 }
 
 /** Installs recording mocks (not a preview, so every output resolves). */

@@ -34,7 +34,7 @@ const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.s
 beforeEach(() => mocks.reset());
 
 describe('the whole production stack under mocks', () => {
-  test('per region: one aws.Provider, VPC + EKS + add-ons + Karpenter (101 AWS resources, 13 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; failover on each NLB', async () => {
+  test('per region: one aws.Provider, VPC + EKS + add-ons + Karpenter (104 AWS resources, 14 releases), the region\'s cdk8s objects after them; 12 zones; disjoint CIDRs; peering and the private zone between them; failover on each NLB', async () => {
     const platform = Platform.fromDescription(describe_('production'));
     // The cdk8s side grows independently: count its objects per region from the same synth.
     const synthesized = Object.fromEntries(REGIONS.map(r => [r, regionObjects(platform, r, {
@@ -55,15 +55,17 @@ describe('the whole production stack under mocks', () => {
     }
     // aws: 39 VPC + 32 cluster (incl. the vpc-cni add-on) + the Pod Identity agent + 4 associations (2 databases x
     //      members and backup job) + 2 add-ons (the LB controller's IRSA role and policy) + cert-manager's Route53 role,
-    //      policy and Pod Identity association; Karpenter's 20 (the cluster security group's discovery tag, the node role with 4 policies and its
+    //      policy and Pod Identity association; external-dns's Route53 role, policy and Pod Identity association; Karpenter's 20 (the cluster security group's discovery tag, the node role with 4 policies and its
     //      access entry, the interruption queue and its policy, 4 EventBridge rules and 4 targets, the controller role,
     //      its policy and Pod Identity association);
-    // k8s: the StorageClass + 13 Helm releases (11 add-ons, karpenter-crd, karpenter) + 6 add-on Namespaces + the gateway
+    // k8s: the StorageClass + 14 Helm releases (12 add-ons, karpenter-crd, karpenter) + 7 add-on Namespaces + the gateway
     //      Service read + the ClusterIssuer and the gateway's Certificate + the EC2NodeClass and 3 NodePools + the region's objects;
     // other = aws provider, k8s provider, RegionStack, MultiAzVpc, RegionalCluster, ClusterAddons, Karpenter, one ConfigGroup per chart.
     expect(counts).toEqual({
-      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 101, k8s: 27 + objects[r], other: 7 + synthesized[r].charts.length }])),
-      global: { aws: 8, k8s: 0, other: 1 }, // 4 health checks + 4 latency records, the GlobalFailover component
+      ...Object.fromEntries(REGIONS.map(r => [r, { aws: 104, k8s: 29 + objects[r], other: 7 + synthesized[r].charts.length }])),
+      // 4 health checks + 4 latency records; 6 peering connections and their 6 accepters, 36 routes (6 pairs x 2 sides x 3 zones),
+      // 12 security group rules (4 regions x 3 peers x port 10901) and the private zone; GlobalFailover, CrossRegionNetwork, PrivateZone.
+      global: { aws: 69, k8s: 0, other: 3 },
     });
 
     // Per region: the 11 add-on releases and Karpenter's 2 at their pinned versions, in their namespaces, through that region's cluster.
@@ -81,6 +83,7 @@ describe('the whole production stack under mocks', () => {
         'chaos-mesh': 'chaos-mesh chaos-mesh@2.7.0',
         'flagger': 'flagger-system flagger@1.38.0',
         'flagger-loadtester': 'flagger-system loadtester@0.33.0',
+        'external-dns': 'external-dns external-dns@1.21.1',
         'karpenter-crd': 'kube-system oci://public.ecr.aws/karpenter/karpenter-crd@1.9.2',
         'karpenter': 'kube-system oci://public.ecr.aws/karpenter/karpenter@1.9.2',
       });

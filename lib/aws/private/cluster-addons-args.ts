@@ -9,7 +9,7 @@ import { isDnsLabel } from '../../core/labels';
 import { PlatformSettings, platformSettingsOf } from '../../core/platform';
 import { PropTypes, typedProps, withTypeProblems } from '../../core/prop-types';
 import { LETS_ENCRYPT_PRODUCTION } from '../cert-manager';
-import type { AddonChartVersions, AddonNamespaces, AddonSwitches, ClusterAddonsArgs, EntryTlsOptions } from '../cluster-addons';
+import type { AddonChartVersions, AddonNamespaces, AddonSwitches, ClusterAddonsArgs, EntryTlsOptions, PrivateZoneRef } from '../cluster-addons';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { RegionalCluster } from '../regional-cluster';
 import { ClusterFacts, componentTags, isInstance, VpcFacts } from './resolve';
@@ -25,6 +25,7 @@ export const DEFAULT_ADDON_CHART_VERSIONS: Readonly<Required<AddonChartVersions>
   flaggerLoadtester: '0.33.0',
   awsLoadBalancerController: '1.10.1',
   certManager: 'v1.21.1',
+  externalDns: '1.21.1',
 };
 
 const SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -56,6 +57,8 @@ export interface ClusterAddonsSettings<C extends ClusterFacts = RegionalCluster,
   readonly gatewayMinReplicas: number;
   /** The entry's certificates, with the ACME directory resolved. */
   readonly tls?: Required<Omit<EntryTlsOptions, 'email'>> & Pick<EntryTlsOptions, 'email'>;
+  /** The private zone external-dns publishes into (only with enable.externalDns). */
+  readonly privateZone?: PrivateZoneRef;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -69,6 +72,7 @@ export function resolveAddonSwitches(e: AddonSwitches = {}): Required<AddonSwitc
     flagger: e.flagger ?? true,
     awsLoadBalancerController: e.awsLoadBalancerController ?? true,
     certManager: e.certManager ?? true,
+    externalDns: e.externalDns ?? true,
   };
 }
 
@@ -110,17 +114,21 @@ export function resolveClusterAddonsArgsIn<C extends ClusterFacts, V extends Vpc
     chaos: args.namespaces?.chaos ?? platform.chaosNamespace,
     flagger: args.namespaces?.flagger ?? platform.flaggerNamespace,
     certManager: args.namespaces?.certManager ?? 'cert-manager',
+    externalDns: args.namespaces?.externalDns ?? 'external-dns',
   };
   namespaceProblems(problems, namespaces, args.reservedNamespaces ?? []);
   const gatewayMinReplicas = args.gatewayMinReplicas ?? vpc.zones.length;
   problems.when(!Number.isInteger(gatewayMinReplicas) || gatewayMinReplicas < 2, 'gatewayMinReplicas', gatewayMinReplicas,
     'is below 2, so one pod or zone loss takes the region\'s entry point down', `use ${vpc.zones.length} (one per zone)`);
   const tls = resolveTls(problems, args.tls, enabled.certManager, args.reservedNamespaces ?? []);
+  const privateZone = enabled.externalDns ? args.privateZone : undefined;
+  problems.when(privateZone !== undefined && !/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$/.test(String(privateZone.name)),
+    'privateZone.name', privateZone?.name, 'is not a DNS zone name', 'pass the PrivateZone\'s name, e.g. "nines.internal"');
   // Every pin supports the platform's Kubernetes version, as the add-on's documentation states it.
   problems.addAll(addonVersionProblems(cluster.kubernetesVersion,
     Object.fromEntries(Object.entries(versions).filter(([, v]) => typeof v === 'string' && SEMVER.test(v)))));
   return resolution(withTypeProblems(typeProblems, problems.all), () => ({
-    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, tags: componentTags(args, { [CLUSTER_TAG]: cluster.clusterName }),
+    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, privateZone, tags: componentTags(args, { [CLUSTER_TAG]: cluster.clusterName }),
   }));
 }
 
