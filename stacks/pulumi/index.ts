@@ -5,8 +5,9 @@
  * registry and entry name in place of the placeholders.
  *
  * Config (namespace `nines`): environment, regions, publicAccessCidrs (required), hostedZoneId and
- * recordName (required), runbookBaseUrl and dashboardBaseUrl (required: the alerts' links), externalEndpoints (required while a
- * dependency's hosts are placeholders), registry, entryPoints,
+ * recordName (required), runbookBaseUrl and dashboardBaseUrl (required: the alerts' links), logStores and traceBackends
+ * (required, by region: the log store and trace backend the platform ships to and does not run), externalEndpoints (required
+ * while a dependency's hosts are placeholders), registry, entryPoints,
  * nodesPerZone, nodeAmiRelease, nodeAutoscaling, nodePoolLimitsPerZone, interfaceEndpoints, addons
  * ({ versions, enable, gatewayMinReplicas }). See Pulumi.production.yaml.
  *
@@ -23,7 +24,11 @@ export = async () => {
   const platform = Platform.fromDescription(describePlatform(
     config.get('environment') ?? pulumi.getStack(),
     config.getObject<string[]>('regions'),
-    { runbookBaseUrl: config.get('runbookBaseUrl') },
+    {
+      runbookBaseUrl: config.get('runbookBaseUrl'),
+      logStores: config.getObject<Record<string, string>>('logStores'),
+      traceBackends: config.getObject<Record<string, string>>('traceBackends'),
+    },
   ));
   const { accountId } = await getCallerIdentity();
   const built = buildPlatformStack(platform, {

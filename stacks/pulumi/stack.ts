@@ -105,12 +105,22 @@ export interface PlatformStack {
   readonly privateZone?: PrivateZone;
 }
 
+/** What a deployment's configuration sets in the reference description. */
+export interface DescriptionOverrides {
+  /** `nines:runbookBaseUrl`: where the alerts' runbooks are published. */
+  readonly runbookBaseUrl?: string;
+  /** `nines:logStores`: each region's log store (`host[:port]`, Elasticsearch/OpenSearch API), by region name. */
+  readonly logStores?: Readonly<Record<string, string>>;
+  /** `nines:traceBackends`: each region's trace backend (OTLP gRPC `host:port`), by region name. */
+  readonly traceBackends?: Readonly<Record<string, string>>;
+}
+
 /**
  * The platform description of an environment: the reference platform's regions (zones and
  * CIDRs from stacks/platform.ts), restricted to `regionNames`.
  */
 export function describePlatform(environment: string, regionNames?: readonly string[],
-  overrides: { readonly runbookBaseUrl?: string } = {}): PlatformDescription {
+  overrides: DescriptionOverrides = {}): PlatformDescription {
   const known = PRODUCTION.regions.map(r => r.name);
   const problems = new Problems('PulumiStack', environment);
   for (const r of regionNames ?? []) {
@@ -119,7 +129,13 @@ export function describePlatform(environment: string, regionNames?: readonly str
   }
   problems.when(regionNames !== undefined && regionNames.length === 0, 'regions', regionNames, 'is empty', 'list at least one region');
   problems.throwIfAny();
-  const regions = regionNames ? PRODUCTION.regions.filter(r => regionNames.includes(r.name)) : PRODUCTION.regions;
+  const regions = (regionNames ? PRODUCTION.regions.filter(r => regionNames.includes(r.name)) : PRODUCTION.regions).map(r => ({
+    ...r,
+    // Each region's log store and trace backend (`nines:logStores`, `nines:traceBackends`, by region):
+    // the platform runs neither, so the deployment names them; unset, preview refuses (buildPlatformStack).
+    ...(overrides.logStores?.[r.name] !== undefined ? { logStore: overrides.logStores[r.name] } : {}),
+    ...(overrides.traceBackends?.[r.name] !== undefined ? { traceBackend: overrides.traceBackends[r.name] } : {}),
+  }));
   // The runbook site every alert links to (`nines:runbookBaseUrl`); unset, the documentation placeholder stays and preview refuses it.
   return { ...PRODUCTION, environment, regions, ...(overrides.runbookBaseUrl !== undefined ? { runbookBaseUrl: overrides.runbookBaseUrl } : {}) };
 }
@@ -163,6 +179,20 @@ export function validatePlatformStack(platform: Platform, options: StackOptions 
   }
   problems.when(options.registry === undefined && options.accountId === undefined, 'nines:registry', undefined,
     'is not set and the deploying account is unknown', 'set nines:registry, or pass accountId from aws.getCallerIdentity()');
+  // The log store and trace backend each region ships to: prerequisites the platform does not run,
+  // so each must be named, and not be a placeholder or a name in the private zone nothing publishes.
+  for (const r of platform.regions) {
+    for (const [key, value, what, example] of [
+      ['logStores', r.logStore, 'log store', 'vpc-logs-abc123.us-east-1.es.amazonaws.com:443'],
+      ['traceBackends', r.traceBackend, 'trace backend', 'tempo-distributor.tracing.corp.net:4317'],
+    ] as const) {
+      const fix = `run \`pulumi config set --path 'nines:${key}.${r.name}' <${example}>\` (the platform does not run a ${what}; see the README's prerequisites)`;
+      problems.when(value === undefined, `nines:${key}.${r.name}`, value, `is not set, so ${r.name}'s ${what} is a placeholder`, fix)
+      || problems.when(isReservedHost(value!.split(':')[0]), `nines:${key}.${r.name}`, value, 'is under a domain reserved for documentation (RFC 2606)', fix)
+      || problems.when(platform.internalZone !== undefined && value!.split(':')[0].endsWith(`.${platform.internalZone}`), `nines:${key}.${r.name}`, value,
+        `is under the private zone ${platform.internalZone}, where only the platform's own Services are published (external-dns), so nothing answers it`, fix);
+    }
+  }
   for (const [name, hosts] of Object.entries(options.externalEndpoints ?? {})) {
     problems.when(!(name in EXTERNAL_ENDPOINTS), `nines:externalEndpoints.${name}`, hosts, 'is not an external endpoint of the platform',
       `use one of ${Object.keys(EXTERNAL_ENDPOINTS).join(', ')} (stacks/services.ts)`);

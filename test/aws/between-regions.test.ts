@@ -8,6 +8,7 @@ import { PrivateZone } from '../../lib/aws/private-zone';
 import { RegionalCluster } from '../../lib/aws/regional-cluster';
 import { Platform } from '../../lib/core/platform';
 import { PRODUCTION } from '../../stacks/platform';
+import { regionObjects } from '../../stacks/pulumi/kubernetes-objects';
 import { buildPlatformStack, describePlatform } from '../../stacks/pulumi/stack';
 
 const mocks = installMocks();
@@ -107,6 +108,47 @@ describe('the mocks answer like EC2 where a program\'s mistake would only show a
   });
 });
 
+describe('the log store and trace backend: named by the deployment, never a placeholder or an unpublished internal name', () => {
+  test('unset, a documentation placeholder, or under the private zone: refused at preview with the config key and the fix', () => {
+    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1'], {
+      runbookBaseUrl: 'https://runbooks.shop.dev/shop',
+      logStores: { 'us-east-1': 'logs.example.com:9200', 'eu-west-1': 'logs.eu-west-1.nines.internal' },
+      traceBackends: { 'us-east-1': 'traces.corp.net:4317' },
+    }));
+    let message = '';
+    try {
+      buildPlatformStack(platform, {
+        publicAccessCidrs: ['198.18.7.0/28'], hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5', recordName: 'api.shop.dev', accountId: '210987654321',
+        dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'PulumiStack \'staging\': 3 problems:',
+      ' - nines:logStores.us-east-1 ("logs.example.com:9200") is under a domain reserved for documentation (RFC 2606); run `pulumi config set --path '
+      + '\'nines:logStores.us-east-1\' <vpc-logs-abc123.us-east-1.es.amazonaws.com:443>` (the platform does not run a log store; see the README\'s prerequisites)',
+      ' - nines:logStores.eu-west-1 ("logs.eu-west-1.nines.internal") is under the private zone nines.internal, where only the platform\'s own Services '
+      + 'are published (external-dns), so nothing answers it; run `pulumi config set --path \'nines:logStores.eu-west-1\' '
+      + '<vpc-logs-abc123.us-east-1.es.amazonaws.com:443>` (the platform does not run a log store; see the README\'s prerequisites)',
+      ' - nines:traceBackends.eu-west-1 (undefined) is not set, so eu-west-1\'s trace backend is a placeholder; run `pulumi config set --path '
+      + '\'nines:traceBackends.eu-west-1\' <tempo-distributor.tracing.corp.net:4317>` (the platform does not run a trace backend; see the README\'s prerequisites)',
+    ]);
+    expect(mocks.resources).toEqual([]);
+  });
+
+  test('set, they are what the region\'s Fluent Bit and OpenTelemetry sampler ship to', () => {
+    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1'], {
+      logStores: { 'us-east-1': 'vpc-logs-abc.us-east-1.es.amazonaws.com' }, traceBackends: { 'us-east-1': 'tempo.corp.net:4317' },
+    }));
+    const objects = regionObjects(platform, 'us-east-1').charts.flatMap(c => c.objects);
+    const text = JSON.stringify(objects);
+    expect(text).toContain('Host               vpc-logs-abc.us-east-1.es.amazonaws.com\\n        Port               443');
+    expect(text).toContain('endpoint: tempo.corp.net:4317');
+    expect(text).not.toContain('example.com:4317');
+  });
+});
+
 describe('PrivateZone and external-dns', () => {
   test('one private zone associated with every region\'s VPC; each region\'s external-dns publishes into it only, as its own records', async () => {
     const east = regionOf('us-east-1', true);
@@ -144,7 +186,11 @@ describe('PrivateZone and external-dns', () => {
   });
 
   test('the stack refuses, before registering anything, external-dns off while the sidecars ask for their names', () => {
-    const two = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1'], { runbookBaseUrl: 'https://runbooks.shop.dev/shop' }));
+    const two = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1'], {
+      runbookBaseUrl: 'https://runbooks.shop.dev/shop',
+      logStores: { 'us-east-1': 'logs.corp.net', 'eu-west-1': 'logs.corp.net' },
+      traceBackends: { 'us-east-1': 'traces.corp.net:4317', 'eu-west-1': 'traces.corp.net:4317' },
+    }));
     expect(() => buildPlatformStack(two, {
       publicAccessCidrs: ['198.18.7.0/28'], hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5', recordName: 'api.shop.dev', accountId: '210987654321',
       dashboardBaseUrl: 'https://grafana.shop.dev/d/shop', addons: { enable: { externalDns: false } },

@@ -26,7 +26,13 @@ const DEPLOY = {
   externalEndpoints: { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
 };
 /** The deployment's platform: the reference description with its runbook site (`nines:runbookBaseUrl`). */
-const describe_ = (environment: string, regions?: string[]) => describePlatform(environment, regions, { runbookBaseUrl: 'https://runbooks.shop.dev/shop' });
+/** Each region's log store and trace backend (`nines:logStores`, `nines:traceBackends`): the deployment's own, by region. */
+const BACKENDS = {
+  logStores: Object.fromEntries(REGIONS.map(r => [r, `vpc-logs-${r}.${r}.es.amazonaws.com:443`])),
+  traceBackends: Object.fromEntries(REGIONS.map(r => [r, `tempo.${r}.shop.dev:4317`])),
+};
+const describe_ = (environment: string, regions?: string[]) =>
+  describePlatform(environment, regions, { runbookBaseUrl: 'https://runbooks.shop.dev/shop', ...BACKENDS });
 
 /** The region a registered resource belongs to, from its logical name (undefined: global). */
 const regionOf = (r: Recorded) => REGIONS.find(reg => r.name === reg || r.name.startsWith(`${reg}-`) || r.name === `aws-${reg}`);
@@ -338,7 +344,7 @@ describe('the whole production stack under mocks', () => {
 
   test('runbook and dashboard links under a documentation domain are refused at preview, with the settings that fix them', () => {
     // The reference description's runbook site and dashboard links are placeholders until the stack sets its own.
-    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1']));
+    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1'], BACKENDS));
     let error: Error | undefined;
     try {
       buildPlatformStack(platform, { ...DEPLOY, dashboardBaseUrl: undefined });
