@@ -374,7 +374,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
   private readonly componentName: string;
   /** The private zone external-dns publishes into, once installed. */
   private publishedZone?: string;
-    /** The add-on namespaces created so far (each one Namespace resource, never Helm's createNamespace). */
+  /** The add-on namespaces created so far (each one Namespace resource, never Helm's createNamespace). */
   private readonly namespaceResources = new Map<string, k8s.core.v1.Namespace>();
   private readonly installed: Record<string, k8s.helm.v3.Release> = {};
   /** The load balancer controller's release, once registered: every later release waits for it. */

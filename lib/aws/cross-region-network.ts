@@ -1,10 +1,10 @@
-import * as aws from '@pulumi/aws/provider';
 import * as ec2 from '@pulumi/aws/ec2';
+import * as aws from '@pulumi/aws/provider';
 import * as vpc from '@pulumi/aws/vpc';
 import * as pulumi from '@pulumi/pulumi';
 import { MultiAzVpc } from './multi-az-vpc';
-import { blocksOverlap, parseIpv4Block } from '../core/cidr';
 import { crossRegionNetworkProvisions, Provision } from '../core/capabilities';
+import { blocksOverlap, parseIpv4Block } from '../core/cidr';
 import { Problems, Resolution, resolution } from '../core/errors';
 import { componentTags, settingsOrThrow } from './private/resolve';
 import type { AwsTagsArgs } from './tags';
@@ -143,8 +143,13 @@ export class CrossRegionNetwork extends pulumi.ComponentResource {
     for (const q of s.peers.filter(x => x !== p)) {
       for (const port of s.ports) {
         new vpc.SecurityGroupIngressRule(`${name}-${p.vpc.region.name}-from-${q.vpc.region.name}-${port}`, {
-          securityGroupId: p.securityGroupId, cidrIpv4: q.vpc.plan.vpcCidr, ipProtocol: 'tcp', fromPort: port, toPort: port,
-          description: `${q.vpc.region.name} (VPC peering) on ${port}`, tags: s.tags,
+          securityGroupId: p.securityGroupId,
+          cidrIpv4: q.vpc.plan.vpcCidr,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          description: `${q.vpc.region.name} (VPC peering) on ${port}`,
+          tags: s.tags,
         }, { parent: this, provider: p.provider });
       }
     }

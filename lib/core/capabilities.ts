@@ -153,13 +153,15 @@ export interface RequirementContext {
 /** The requirement context of an object of `region` (its platform's mesh mode, zones, other regions and private zone). */
 export function requirementContextOf(region: Region): RequirementContext {
   let ctx = CONTEXTS.get(region);
-  if (!ctx) CONTEXTS.set(region, ctx = {
-    meshCni: region.platform.mesh.cni,
-    zones: region.zones,
-    otherRegions: region.platform.regions.filter(r => r.name !== region.name && r.vpcCidr !== undefined)
-      .map(r => ({ name: r.name, vpcCidr: r.vpcCidr! })),
-    internalZone: region.platform.internalZone,
-  });
+  if (!ctx) {
+    CONTEXTS.set(region, ctx = {
+      meshCni: region.platform.mesh.cni,
+      zones: region.zones,
+      otherRegions: region.platform.regions.filter(r => r.name !== region.name && r.vpcCidr !== undefined)
+        .map(r => ({ name: r.name, vpcCidr: r.vpcCidr! })),
+      internalZone: region.platform.internalZone,
+    });
+  }
   return ctx;
 }
 const CONTEXTS = new WeakMap<Region, RequirementContext>();
@@ -211,7 +213,10 @@ function crossRegionRequirements(obj: any, kind: string, ctx: RequirementContext
   for (const other of ctx.otherRegions ?? []) {
     const theirs = parseIpv4Block(other.vpcCidr);
     // A block inside that VPC (not a wider one such as 0.0.0.0/0, which the NAT gateway serves).
-    const named = theirs && cidrs.find(c => { const b = parseIpv4Block(c); return b !== undefined && b.first >= theirs.first && b.last <= theirs.last; });
+    const named = theirs && cidrs.find(c => {
+      const b = parseIpv4Block(c);
+      return b !== undefined && b.first >= theirs.first && b.last <= theirs.last;
+    });
     if (named) {
       out.push({
         capability: Capability.crossRegionRoutes(other.name),

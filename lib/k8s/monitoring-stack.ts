@@ -273,7 +273,8 @@ export class MonitoringStack extends Construct {
   }
 
   /** Prometheus: its service account and discovery RBAC, the HA pair with the Thanos sidecar, PDB, policy, the sidecars' load balancer. */
-  private buildPrometheus(s: ResolvedMonitoringStackProps, ctx: PlatformContext): { prometheus: Prometheus; sidecarService?: ApiObject; sidecarHost?: string } {
+  private buildPrometheus(s: ResolvedMonitoringStackProps, ctx: PlatformContext):
+  { prometheus: Prometheus; sidecarService?: ApiObject; sidecarHost?: string } {
     const podLabels = this.prometheusPodLabels;
     const meta = (name = `prometheus-${this.name}`) => ({ name, namespace: this.namespace, labels: { ...podLabels, ...COMMON_LABELS } });
     const clusterWide = `prometheus-${this.namespace}-${this.name}`;

@@ -1,5 +1,5 @@
-import * as aws from '@pulumi/aws/provider';
 import * as ec2 from '@pulumi/aws/ec2';
+import * as aws from '@pulumi/aws/provider';
 import { installMocks, settle, valueOf } from './mocks';
 import { ClusterAddons, externalDnsPolicy } from '../../lib/aws/cluster-addons';
 import { CrossRegionNetwork } from '../../lib/aws/cross-region-network';
@@ -110,15 +110,18 @@ describe('the mocks answer like EC2 where a program\'s mistake would only show a
 
 describe('the log store and trace backend: named by the deployment, never a placeholder or an unpublished internal name', () => {
   test('unset, a documentation placeholder, or under the private zone: refused at preview with the config key and the fix', () => {
-    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1'], {
+    const staging = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1'], {
       runbookBaseUrl: 'https://runbooks.shop.dev/shop',
       logStores: { 'us-east-1': 'logs.example.com:9200', 'eu-west-1': 'logs.eu-west-1.nines.internal' },
       traceBackends: { 'us-east-1': 'traces.corp.net:4317' },
     }));
     let message = '';
     try {
-      buildPlatformStack(platform, {
-        publicAccessCidrs: ['198.18.7.0/28'], hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5', recordName: 'api.shop.dev', accountId: '210987654321',
+      buildPlatformStack(staging, {
+        publicAccessCidrs: ['198.18.7.0/28'],
+        hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5',
+        recordName: 'api.shop.dev',
+        accountId: '210987654321',
         dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
       });
     } catch (e) {
@@ -138,10 +141,10 @@ describe('the log store and trace backend: named by the deployment, never a plac
   });
 
   test('set, they are what the region\'s Fluent Bit and OpenTelemetry sampler ship to', () => {
-    const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1'], {
+    const staging = Platform.fromDescription(describePlatform('staging', ['us-east-1'], {
       logStores: { 'us-east-1': 'vpc-logs-abc.us-east-1.es.amazonaws.com' }, traceBackends: { 'us-east-1': 'tempo.corp.net:4317' },
     }));
-    const objects = regionObjects(platform, 'us-east-1').charts.flatMap(c => c.objects);
+    const objects = regionObjects(staging, 'us-east-1').charts.flatMap(c => c.objects);
     const text = JSON.stringify(objects);
     expect(text).toContain('Host               vpc-logs-abc.us-east-1.es.amazonaws.com\\n        Port               443');
     expect(text).toContain('endpoint: tempo.corp.net:4317');
@@ -192,8 +195,12 @@ describe('PrivateZone and external-dns', () => {
       traceBackends: { 'us-east-1': 'traces.corp.net:4317', 'eu-west-1': 'traces.corp.net:4317' },
     }));
     expect(() => buildPlatformStack(two, {
-      publicAccessCidrs: ['198.18.7.0/28'], hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5', recordName: 'api.shop.dev', accountId: '210987654321',
-      dashboardBaseUrl: 'https://grafana.shop.dev/d/shop', addons: { enable: { externalDns: false } },
+      publicAccessCidrs: ['198.18.7.0/28'],
+      hostedZoneId: 'Z04538211PDQ8TJ0UQ4A5',
+      recordName: 'api.shop.dev',
+      accountId: '210987654321',
+      dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
+      addons: { enable: { externalDns: false } },
     })).toThrow(' - us-east-1.Service/monitoring/prometheus-nines-sidecar ("dns-records:nines.internal") is required (it asks for '
       + 'prometheus-nines-sidecar.monitoring.us-east-1.nines.internal in the private zone nines.internal, which a controller must publish) '
       + 'and nothing in the cluster provides it; install external-dns publishing Service hostnames into the private zone nines.internal '

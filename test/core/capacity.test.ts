@@ -80,7 +80,8 @@ describe('the reference platform (per region)', () => {
     };
     const staging = Platform.fromDescription(describePlatform('staging', ['us-east-1'], {
       runbookBaseUrl: 'https://runbooks.shop.dev/shop',
-      logStores: { 'us-east-1': 'vpc-logs.us-east-1.es.amazonaws.com:443' }, traceBackends: { 'us-east-1': 'tempo.shop.dev:4317' },
+      logStores: { 'us-east-1': 'vpc-logs.us-east-1.es.amazonaws.com:443' },
+      traceBackends: { 'us-east-1': 'tempo.shop.dev:4317' },
     }));
     expect(() => buildPlatformStack(staging, { ...deploy, nodesPerZone: { min: 2, desired: 2, max: 6 } }))
       .toThrow(/^PulumiStack 'staging': 1 problem:\n - nodesPerZone\.min \(2\) leaves us-east-1 without room after a zone loss \(requested .* headroom -\d+\.\d vCPU .*\); use at least \d+ m6i\.xlarge per zone, or leave nodesPerZone unset to size it from the requests$/);

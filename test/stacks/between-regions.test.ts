@@ -79,7 +79,8 @@ describe('between the regions: the sidecars\' names and routes', () => {
 
   test('a bad internal zone, log store or trace backend is refused by the platform with the fix', () => {
     expect(() => Platform.fromDescription({
-      ...PRODUCTION, internalZone: 'Nines_Internal',
+      ...PRODUCTION,
+      internalZone: 'Nines_Internal',
       regions: [{ ...PRODUCTION.regions[0], logStore: 'https://logs', traceBackend: 'traces.corp.net' }],
     })).toThrow('Platform \'production\': 3 problems:\n'
       + ' - regions[0].logStore ("https://logs") is not a host or host:port; give the log store\'s DNS name, e.g. "vpc-logs-abc123.us-east-1.es.amazonaws.com:443"\n'
