@@ -146,7 +146,7 @@ describe('the log store and trace backend: named by the deployment, never a plac
     }));
     const objects = regionObjects(staging, 'us-east-1').charts.flatMap(c => c.objects);
     const text = JSON.stringify(objects);
-    expect(text).toContain('Host               vpc-logs-abc.us-east-1.es.amazonaws.com\\n        Port               443');
+    expect(text).toMatch(/Host +vpc-logs-abc\.us-east-1\.es\.amazonaws\.com\\n +Port +443/);
     expect(text).toContain('endpoint: tempo.corp.net:4317');
     expect(text).not.toContain('example.com:4317');
   });

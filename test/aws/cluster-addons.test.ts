@@ -65,9 +65,11 @@ describe('ClusterAddons defaults', () => {
       flaggerLoadtester: '0.33.0',
       awsLoadBalancerController: '1.10.1',
       certManager: 'v1.21.1',
+      externalDns: '1.21.1',
     });
     expect(a.enabled).toEqual({
       istio: true, ingressGateway: true, prometheusOperator: true, chaosMesh: true, flagger: true, awsLoadBalancerController: true, certManager: true,
+      externalDns: true,
     });
     expect(a.namespaces).toEqual({
       mesh: 'istio-system',
@@ -77,13 +79,15 @@ describe('ClusterAddons defaults', () => {
       chaos: 'chaos-mesh',
       flagger: 'flagger-system',
       certManager: 'cert-manager',
+      externalDns: 'external-dns',
     });
     expect(a.gatewayMinReplicas).toBe(3);
     expect(Object.keys(a.releases)).toEqual([
       'aws-load-balancer-controller', 'istio-base', 'istio-cni', 'istiod', 'cert-manager', 'istio-ingressgateway', 'prometheus-operator-crds',
       'prometheus-operator', 'chaos-mesh', 'flagger', 'flagger-loadtester',
     ]);
-    // What they provide to the manifests (the capability contract); without `tls` cert-manager has no issuer.
+    // What they provide to the manifests (the capability contract); without `tls` cert-manager has no issuer,
+    // and without `privateZone` external-dns is not installed (it publishes nothing).
     expect(a.provides.map(p => p.capability)).toEqual([
       'mesh:istio', 'metrics:istio-proxy', 'mesh:istio-cni', 'crd:prometheus-operator', 'crd:chaos-mesh', 'crd:flagger',
     ]);

@@ -102,7 +102,9 @@ describe('the whole production stack under mocks', () => {
         for (const o of chart.objects) {
           const name = `${region}-${chart.chart}-${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
           const type = mocks.resources.find(r => r.name === name && r.inputs?.kind === o.kind)!.type;
-          expect([name, mocks.dependsOn(type, name)]).toEqual([name, expect.arrayContaining(releases.map(r => r.name))]);
+          // (external-dns excepted: it publishes the names of Services that already exist, so nothing waits for it)
+          expect([name, mocks.dependsOn(type, name)])
+            .toEqual([name, expect.arrayContaining(releases.filter(r => r.inputs.name !== 'external-dns').map(r => r.name))]);
         }
       }
       // Global failover: one health check and one latency record per region, on that region's gateway NLB.

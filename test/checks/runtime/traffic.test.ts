@@ -414,13 +414,13 @@ describe('issue examples on the reference platform', () => {
     const flows = trafficOf(Checks.of(app).model()).flows.filter(f => (f.kind === 'telemetry' || f.kind === 'kubernetes-api') && f.to.cidrs && f.from.pods?.namespace !== 'orders' && f.from.pods?.namespace !== 'catalog');
     expect(flows.map(f => `${f.kind} ${f.from.label} -> ${f.to.label} ${f.port} [${f.hosts.join(',')}]`)).toEqual([
       'kubernetes-api DaemonSet/logging/fluent-bit -> the Kubernetes API server 443 [default/kubernetes.default.svc.cluster.local]',
-      'telemetry DaemonSet/logging/fluent-bit -> the log store (logs.us-east-1.nines.internal) 443 [*/logs.us-east-1.nines.internal]',
-      'telemetry Deployment/monitoring/otel-sampler -> the trace backend (traces.us-east-1.nines.internal:4317) 4317 [*/traces.us-east-1.nines.internal]',
+      'telemetry DaemonSet/logging/fluent-bit -> the log store (logs.us-east-1.example.com) 443 [*/logs.us-east-1.example.com]',
+      'telemetry Deployment/monitoring/otel-sampler -> the trace backend (traces.us-east-1.example.com:4317) 4317 [*/traces.us-east-1.example.com]',
     ]);
     (observability.logs.node.findChild('NetworkPolicy') as ApiObject).addJsonPatch(JsonPatch.remove('/spec/egress/2'));
     expect(findings(app).map(l => l.split(' is blocked')[0])).toEqual([
       '[NINES-RT-NET-01] observability/logs/NetworkPolicy (NetworkPolicy/logging/fluent-bit): kubernetes-api flow DaemonSet/logging/fluent-bit -> the Kubernetes API server port 443/TCP (the kubernetes filter reads pod and namespace metadata)',
-      '[NINES-RT-NET-01] observability/logs/NetworkPolicy (NetworkPolicy/logging/fluent-bit): telemetry flow DaemonSet/logging/fluent-bit -> the log store (logs.us-east-1.nines.internal) port 443/TCP (the es output ships every record to the log store)',
+      '[NINES-RT-NET-01] observability/logs/NetworkPolicy (NetworkPolicy/logging/fluent-bit): telemetry flow DaemonSet/logging/fluent-bit -> the log store (logs.us-east-1.example.com) port 443/TCP (the es output ships every record to the log store)',
     ]);
   });
 
