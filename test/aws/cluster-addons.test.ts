@@ -68,7 +68,13 @@ describe('ClusterAddons defaults', () => {
       externalDns: '1.21.1',
     });
     expect(a.enabled).toEqual({
-      istio: true, ingressGateway: true, prometheusOperator: true, chaosMesh: true, flagger: true, awsLoadBalancerController: true, certManager: true,
+      istio: true,
+      ingressGateway: true,
+      prometheusOperator: true,
+      chaosMesh: true,
+      flagger: true,
+      awsLoadBalancerController: true,
+      certManager: true,
       externalDns: true,
     });
     expect(a.namespaces).toEqual({
