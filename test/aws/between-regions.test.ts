@@ -123,6 +123,7 @@ describe('the log store and trace backend: named by the deployment, never a plac
         recordName: 'api.shop.dev',
         accountId: '210987654321',
         dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
+        externalEndpoints: { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
       });
     } catch (e) {
       message = (e as Error).message;
@@ -200,6 +201,7 @@ describe('PrivateZone and external-dns', () => {
       recordName: 'api.shop.dev',
       accountId: '210987654321',
       dashboardBaseUrl: 'https://grafana.shop.dev/d/shop',
+      externalEndpoints: { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
       addons: { enable: { externalDns: false } },
     })).toThrow(' - us-east-1.Service/monitoring/prometheus-nines-sidecar ("dns-records:nines.internal") is required (it asks for '
       + 'prometheus-nines-sidecar.monitoring.us-east-1.nines.internal in the private zone nines.internal, which a controller must publish) '

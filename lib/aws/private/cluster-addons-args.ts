@@ -128,7 +128,8 @@ export function resolveClusterAddonsArgsIn<C extends ClusterFacts, V extends Vpc
   problems.addAll(addonVersionProblems(cluster.kubernetesVersion,
     Object.fromEntries(Object.entries(versions).filter(([, v]) => typeof v === 'string' && SEMVER.test(v)))));
   return resolution(withTypeProblems(typeProblems, problems.all), () => ({
-    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, privateZone, tags: componentTags(args, { [CLUSTER_TAG]: cluster.clusterName }),
+    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, privateZone,
+    tags: componentTags(args, { [CLUSTER_TAG]: cluster.clusterName }),
   }));
 }
 
