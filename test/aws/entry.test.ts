@@ -21,6 +21,8 @@ test('stacks/pulumi/index.ts (the `pulumi up` entry) runs Pulumi.staging.yaml un
     'nines:runbookBaseUrl': 'https://runbooks.shop.dev/shop',
     'nines:dashboardBaseUrl': 'https://grafana.shop.dev/d/shop',
     'nines:externalEndpoints': { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
+    'nines:logStores': { 'us-east-1': 'vpc-logs.us-east-1.es.amazonaws.com:443' },
+    'nines:traceBackends': { 'us-east-1': 'tempo.us-east-1.shop.dev:4317' },
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const main = require('../../stacks/pulumi/index');
