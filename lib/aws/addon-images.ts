@@ -110,6 +110,20 @@ export function kubePrometheusStackImageValues(chartVersion: string): Record<str
   };
 }
 
+/**
+ * external-dns's image on registry.k8s.io: chart 1.x.y ships external-dns v0.x.z, the chart's appVersion
+ * (the chart's `image.tag` defaults to it), recorded per chart version.
+ * @see https://github.com/kubernetes-sigs/external-dns/blob/external-dns-helm-chart-1.21.1/charts/external-dns/Chart.yaml (appVersion 0.21.0)
+ * @see https://github.com/kubernetes-sigs/external-dns/blob/external-dns-helm-chart-1.21.1/charts/external-dns/values.yaml (image.repository)
+ */
+export const EXTERNAL_DNS_APP_VERSIONS: Readonly<Record<string, string>> = { '1.21.1': '0.21.0' };
+
+/** external-dns's image for a chart version with a recorded appVersion; `{}` for another (the chart's default then applies). */
+export function externalDnsImageValues(chartVersion: string): { image?: { repository: string; tag: string } } {
+  const app = EXTERNAL_DNS_APP_VERSIONS[chartVersion];
+  return app === undefined ? {} : { image: { repository: 'registry.k8s.io/external-dns/external-dns', tag: `v${app}` } };
+}
+
 /** Karpenter's controller image on ECR Public, by digest where the release's digest is recorded. */
 export function karpenterImageValues(version: string): { controller: { image: { repository: string; tag: string; digest?: string } } } {
   const digest = KARPENTER_IMAGE_DIGESTS[version];

@@ -4,7 +4,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import {
   certManagerImageValues, chaosMeshImageValues, flaggerImageValues, istioImageValues, kubePrometheusStackImageValues,
-  loadBalancerControllerImageValues, mergeValues,
+  externalDnsImageValues, loadBalancerControllerImageValues, mergeValues,
 } from './addon-images';
 import LOAD_BALANCER_CONTROLLER_POLICY from './aws-load-balancer-controller-policy.json';
 import { ACME_CLUSTER_ISSUER, acmeClusterIssuer, CERT_MANAGER_SERVICE_ACCOUNT, certManagerRoute53Policy, gatewayCertificate } from './cert-manager';
@@ -679,6 +679,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       extraArgs: ['--aws-zone-type=private', pulumi.interpolate`--zone-id-filter=${zone.zoneId}`],
       // Route53 is global, but the AWS SDK needs a region to sign with.
       env: [{ name: 'AWS_DEFAULT_REGION', value: s.vpc.region.name }],
+      ...externalDnsImageValues(s.versions.externalDns),
     }, [association]);
   }
 

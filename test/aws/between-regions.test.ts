@@ -179,6 +179,8 @@ describe('PrivateZone and external-dns', () => {
       txtOwnerId: 'production-us-west-2',
       extraArgs: ['--aws-zone-type=private', `--zone-id-filter=${zoneId}`],
       env: [{ name: 'AWS_DEFAULT_REGION', value: 'us-west-2' }],
+      // Pinned explicitly, as every release's images (lib/aws/addon-images.ts).
+      image: { repository: 'registry.k8s.io/external-dns/external-dns', tag: 'v0.21.0' },
     });
     expect(JSON.parse(mocks.one('aws:iam/rolePolicy:RolePolicy', 'us-west-2-external-dns').inputs.policy)).toEqual(externalDnsPolicy(zoneId));
     expect(externalDnsPolicy('Z123').Statement[0].Resource).toEqual(['arn:aws:route53:::hostedzone/Z123']);
