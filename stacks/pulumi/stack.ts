@@ -4,7 +4,8 @@ import { RegionObjects, regionObjects } from './kubernetes-objects';
 import { isReservedHost, placeholderProblems } from './placeholders';
 import { regionComponentArgs, RegionStack, RegionStackArgs } from './region-stack';
 import {
-  ClusterAddonsArgs, CrossRegionNetwork, GlobalFailover, GlobalFailoverArgs, globalFailoverProblems, NodeGroupScaling, NodePoolLimits, nodePoolLimitsFor,
+  ClusterAddonsArgs, CrossRegionNetwork, GlobalFailover, GlobalFailoverArgs, globalFailoverProblems, NodeGroupScaling, NodePoolLimits,
+  nodePoolLimitsFor,
   PrivateZone, regionComponentProblems, resolveAddonSwitches, throwIfAnyProblems,
 } from '../../lib/aws';
 import { concurrentChallengeProblems } from '../../lib/aws/cert-manager';
@@ -309,8 +310,8 @@ export function validatePlatformStack(platform: Platform, options: StackOptions 
  * private zone (external-dns publishing into it) when an object of a region names a host under the
  * platform's `internalZone`.
  */
-function betweenRegionsOf(platform: Platform, objects: Readonly<Record<string, { readonly requirements: ReadonlyArray<{ readonly capability: string }> }>>):
-{ peered: boolean; zone?: string } {
+function betweenRegionsOf(platform: Platform,
+  objects: Readonly<Record<string, { readonly requirements: ReadonlyArray<{ readonly capability: string }> }>>): { peered: boolean; zone?: string } {
   const needsZone = platform.regions.some(r => (objects[r.name]?.requirements ?? []).some(q => q.capability.startsWith('dns')));
   return { peered: platform.regions.length >= 2, zone: platform.internalZone !== undefined && needsZone ? platform.internalZone : undefined };
 }

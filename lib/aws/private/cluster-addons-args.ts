@@ -127,9 +127,9 @@ export function resolveClusterAddonsArgsIn<C extends ClusterFacts, V extends Vpc
   // Every pin supports the platform's Kubernetes version, as the add-on's documentation states it.
   problems.addAll(addonVersionProblems(cluster.kubernetesVersion,
     Object.fromEntries(Object.entries(versions).filter(([, v]) => typeof v === 'string' && SEMVER.test(v)))));
+  const tags = componentTags(args, { [CLUSTER_TAG]: cluster.clusterName });
   return resolution(withTypeProblems(typeProblems, problems.all), () => ({
-    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, privateZone,
-    tags: componentTags(args, { [CLUSTER_TAG]: cluster.clusterName }),
+    cluster, vpc, platform, versions, enabled, namespaces, gatewayMinReplicas, tls, privateZone, tags,
   }));
 }
 
