@@ -31,13 +31,13 @@ describe('resolveTraceCollectorProps', () => {
     expect(r.settings!.exporterPort).toBe(443);
   });
 
-  test('every problem, in prop order, and no settings (a bad namespace also makes a bad samplers\' host)', () => {
+  test('every problem, in prop order, and no settings (a bad namespace once: the samplers\' host derived from it is not reported again)', () => {
     const r = resolveTraceCollectorProps('traces', {
       ...PROPS, namespace: 'Monitoring', samplerReplicas: 1, exporterCidrs: ['10.0.96.0'], envFromSecrets: {},
     }, IN_REGION);
     expect(r.settings).toBeUndefined();
     expect(r.problems!.map(p => `${p.prop} (${JSON.stringify(p.value)})`)).toEqual([
-      'namespace ("Monitoring")', 'samplerHost ("otel-sampler-headless.Monitoring.svc.cluster.local")', 'samplerReplicas (1)', 'exporterCidrs[0] ("10.0.96.0")', 'envFromSecrets.TRACES_TENANT (undefined)',
+      'namespace ("Monitoring")', 'samplerReplicas (1)', 'exporterCidrs[0] ("10.0.96.0")', 'envFromSecrets.TRACES_TENANT (undefined)',
     ]);
   });
 });
