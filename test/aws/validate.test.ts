@@ -22,10 +22,16 @@ const DEPLOY = {
   externalEndpoints: { 'identity-provider': ['login.idp.shop.dev'], 'payment-provider': ['api.payments.shop.dev'] },
 };
 const platform = Platform.fromDescription(PRODUCTION);
+/** The deployment's runbook site and each region's log store and trace backend (nines:runbookBaseUrl, nines:logStores, nines:traceBackends). */
+const SITES = {
+  runbookBaseUrl: 'https://runbooks.shop.dev/shop',
+  logStores: Object.fromEntries(PRODUCTION.regions.map(r => [r.name, `vpc-logs-${r.name}.${r.name}.es.amazonaws.com:443`])),
+  traceBackends: Object.fromEntries(PRODUCTION.regions.map(r => [r.name, `tempo.${r.name}.shop.dev:4317`])),
+};
 
 describe('the Pulumi program: every problem of the whole program at once, nothing registered', () => {
   test('bad inputs for five kinds of component in two regions, and a bad record name in the objects: one error listing all', () => {
-    const staging = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1'], { runbookBaseUrl: 'https://runbooks.shop.dev/shop' }));
+    const staging = Platform.fromDescription(describePlatform('staging', ['us-east-1', 'eu-west-1'], SITES));
     const e = errorOf(() => buildPlatformStack(staging, {
       ...DEPLOY,
       recordName: 'api',
@@ -63,7 +69,7 @@ describe('the Pulumi program: every problem of the whole program at once, nothin
   }, 120_000);
 
   test('the program\'s own settings, a capacity too small and a component\'s args: in the same error', () => {
-    const staging = Platform.fromDescription(describePlatform('staging', ['us-east-1'], { runbookBaseUrl: 'https://runbooks.shop.dev/shop' }));
+    const staging = Platform.fromDescription(describePlatform('staging', ['us-east-1'], SITES));
     const e = errorOf(() => buildPlatformStack(staging, { ...DEPLOY, hostedZoneId: 'Z0EXAMPLE0000000000', nodesPerZone: { min: 1, desired: 1, max: 1 }, interfaceEndpoints: ['Logs'] }));
     const lines = e.message.split('\n');
     expect(lines[0]).toBe('3 problems in 2 components, nothing was registered:');
