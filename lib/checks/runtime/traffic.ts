@@ -38,6 +38,10 @@
  *    line wins) against the address the peer presents, 127.0.0.6 behind the destination's sidecar.
  *    @see https://www.postgresql.org/docs/current/auth-pg-hba-conf.html
  *    @see https://github.com/istio/istio/blob/master/pilot/pkg/networking/util/util.go (InboundPassthroughBindIpv4)
+ * 6. Routes between regions: a flow between the app's pods and another region's VPC CIDR needs
+ *    the region's cluster to provide `network:cross-region-routes:<that region>` (VPC peering or a
+ *    transit gateway with routes at both ends).
+ *    @see https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-routing.html
  *
  * Whether the cluster enforces NetworkPolicies at all is a cluster capability the platform
  * description does not state yet: the model assumes they are enforced (on EKS: the VPC CNI's
@@ -48,11 +52,12 @@ import {
   CHAOS_CONTROLLER_POD_LABELS, CHAOS_CONTROLLER_SERVICE_ACCOUNT, FLAGGER_POD_LABELS, FLAGGER_SERVICE_ACCOUNT, LOADTESTER_POD_LABELS,
   LOADTESTER_SERVICE_ACCOUNT, addonNamespaceMeshed,
 } from '../../core/addons';
-import { Capability } from '../../core/capabilities';
+import { Capability, fixFor } from '../../core/capabilities';
 import { LABELS } from '../../core/labels';
 import { PlatformSettings } from '../../core/platform';
 import { ISTIO_INBOUND_SOURCE_ADDRESS } from '../../k8s/crds/istio';
 import { NetworkPeer, ServiceGraph } from '../../k8s/dependency';
+import { capabilitiesOf } from '../contract-rules';
 import { CheckedObject, LabelSelector, SelectorIndex, selects } from '../object-index';
 import { AppFinding, AppRule } from './app-rule';
 import { DeclaredFlowEnd, FlowKind, declaredFlowsOf } from './flows';
@@ -597,6 +602,8 @@ class TrafficEvaluator {
     const ingress = flow.to.pods && !flow.from.node ? this.networkPolicy(flow, { direction: 'ingress' }, flow.to.pods, destPort) : undefined;
     if (ingress) return ingress;
     if (flow.kind === 'dns' || flow.kind === 'istiod') return undefined; // the proxy's own and DNS traffic bypass Sidecar and mTLS
+    const route = this.routeBetweenRegions(flow);
+    if (route) return route;
     const { block: sidecarBlock, mtls } = this.sidecarEgress(flow, destPort);
     if (sidecarBlock) return sidecarBlock;
     const pa = this.peerAuthentication(flow, destPort, mtls);
@@ -611,6 +618,35 @@ class TrafficEvaluator {
     if (typeof flow.port === 'number') return flow.port;
     if (/^\d+$/.test(flow.port)) return Number(flow.port);
     return flow.to.pods?.ports.find(p => p.name === flow.port)?.containerPort;
+  }
+
+  // -- Routes between regions ------------------------------------------------------------
+
+  /**
+   * A flow between the app's pods and another region's VPC (Thanos Query reading the other regions'
+   * stores, their Query reading this region's) crosses the regions' networks: VPCs are isolated
+   * from each other until something routes between them (VPC peering or a transit gateway, with
+   * routes in both VPCs' route tables), so the region's cluster must provide
+   * `network:cross-region-routes:<other region>` for each region it crosses into.
+   * @see https://docs.aws.amazon.com/vpc/latest/peering/what-is-vpc-peering.html
+   * @see https://docs.aws.amazon.com/vpc/latest/tgw/what-is-transit-gateway.html
+   */
+  private routeBetweenRegions(flow: Flow): Block | undefined {
+    const local = flow.from.pods ?? flow.to.pods;
+    const remote = flow.from.pods ? flow.to : flow.from;
+    const region = local?.source.region;
+    if (!local || !region || !remote.cidrs) return undefined;
+    const crossed = region.platform.regions.filter(r => r.name !== region.name && r.vpcCidr !== undefined
+      && remote.cidrs!.some(c => cidrOverlaps(c, r.vpcCidr!)) && !(remote.exceptCidrs ?? []).some(x => cidrContains(x, r.vpcCidr!)));
+    const provided = capabilitiesOf(region);
+    const missing = crossed.filter(r => !provided.has(Capability.crossRegionRoutes(r.name)));
+    if (missing.length === 0) return undefined;
+    const names = missing.map(r => `${r.name} (${r.vpcCidr})`).join(', ');
+    return {
+      object: local.source,
+      why: `it crosses from ${region.name} into the VPC of ${names}, and nothing routes between the regions' VPCs: the cluster of ${region.name} does not provide ${missing.map(r => JSON.stringify(Capability.crossRegionRoutes(r.name))).join(', ')}`,
+      fix: fixFor(Capability.crossRegionRoutes(missing[0].name)),
+    };
   }
 
   // -- 1. NetworkPolicy --------------------------------------------------------------------

@@ -6,6 +6,7 @@ import {
 import { formatFinding } from '../../../lib/checks/checks';
 import { deriveFlows, trafficOf } from '../../../lib/checks/runtime';
 import { addonNamespaceMeshed } from '../../../lib/core/addons';
+import { Capability, fixFor, ninesClusterCapabilities } from '../../../lib/core/capabilities';
 import { CanaryRelease } from '../../../lib/k8s/canary-release';
 import { PRODUCTION } from '../../../stacks/platform';
 import { buildRegion } from '../../../stacks/reference-platform';
@@ -447,6 +448,28 @@ describe('issue examples on the reference platform', () => {
       'Deployment/monitoring/thanos-query -> Thanos sidecars of ap-southeast-1 (10.40.0.0/16) 10901',
     ]);
     expect(findings(app)).toEqual([]);
+  });
+
+  test('routes between regions: the cross-region Thanos flows need network:cross-region-routes:<region> for each other region; synth fails without', () => {
+    const routed = (regions: readonly string[]) => {
+      const capabilities = [
+        ...new Set(PRODUCTION.regions.flatMap(r => ninesClusterCapabilities(r.zones, true).map(p => p.capability))),
+        ...regions.map(r => Capability.crossRegionRoutes(r)),
+      ];
+      const built = buildRegion(Platform.fromDescription({ ...PRODUCTION, capabilities }), 'us-east-1');
+      Checks.of(built.app).log = () => {};
+      return built.app;
+    };
+    expect(findings(routed(['us-west-2', 'eu-west-1', 'ap-southeast-1']))).toEqual([]);
+    const app = routed(['us-west-2', 'eu-west-1']);
+    expect(findings(app)).toEqual([
+      '[NINES-RT-NET-01] observability/monitoring/Prometheus (Prometheus/monitoring/nines): thanos-store flow Thanos Query of ap-southeast-1 (10.40.0.0/16) -> StatefulSet/monitoring/prometheus-nines (made by prometheus-operator) port 10901/TCP '
+        + '(ap-southeast-1\'s Thanos Query reads this region\'s sidecars (StoreAPI, across regions)) is blocked: it crosses from us-east-1 into the VPC of ap-southeast-1 (10.40.0.0/16), and nothing routes between the regions\' VPCs: '
+        + 'the cluster of us-east-1 does not provide "network:cross-region-routes:ap-southeast-1"; fix: ' + fixFor(Capability.crossRegionRoutes('ap-southeast-1')),
+      expect.stringContaining('[NINES-RT-NET-01] observability/monitoring/Deployment (Deployment/monitoring/thanos-query): thanos-store flow Deployment/monitoring/thanos-query -> Thanos sidecars of ap-southeast-1 (10.40.0.0/16) port 10901/TCP '
+        + '(Thanos Query reads ap-southeast-1\'s sidecars (StoreAPI, across regions)) is blocked: it crosses from us-east-1 into the VPC of ap-southeast-1 (10.40.0.0/16)'),
+    ]);
+    expect(() => app.synth()).toThrow(/does not provide "network:cross-region-routes:ap-southeast-1"/);
   });
 
   test('fixture: the sidecars\' policy without the other regions\' CIDRs, and Query\'s without them, block the global view; synth fails', () => {
