@@ -17,12 +17,14 @@
  */
 import { Construct } from 'constructs';
 import {
-  CHAOS_ANNOTATIONS, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, productionProblems, resolveSchedule,
+  CHAOS_ANNOTATIONS, CHAOS_PLACEMENT_TYPES, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, productionProblems,
+  resolveSchedule,
 } from './chaos';
 import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, ChaosSteps } from './chaos-workflow';
 import { PlatformContext } from './private/context';
 import { Resolution, adopt, resolution, resolveConstruct } from './private/resolve';
 import { Problems } from '../core/errors';
+import { PropTypes, typedProps, withTypeProblems } from '../core/prop-types';
 import { toAlertName } from '../render/slo-rules';
 
 /** One row of the scenario table. */
@@ -99,6 +101,23 @@ export function defaultGuardAlert(targetName: string): string {
   return toAlertName(`${targetName}-availability-burn-rate-fast-page`);
 }
 
+/** The props naming the game day's targets. */
+const TARGET_PROPS = ['service', 'dependency', 'databasePrimary', 'gateway', 'auth'] as const;
+
+/** Runtime types of the props the game day reads (casts are problems, not TypeErrors). */
+const GAME_DAY_PROP_TYPES: PropTypes = {
+  ...CHAOS_PLACEMENT_TYPES,
+  ...Object.fromEntries(TARGET_PROPS.map(t => [t, 'object'])),
+  daysOfWeek: 'string',
+  timeZone: 'string',
+  start: { hour: 'number', minute: 'number' },
+  slotMinutes: 'number',
+  businessHours: { startHour: 'number', endHour: 'number' },
+  alertNames: { record: 'string' },
+  guard: { prometheusUrl: 'string', matchers: { record: 'string' }, intervalSeconds: 'number', failureThreshold: 'number' },
+  faultDuration: 'string',
+};
+
 const DOW = /^[1-5](-[1-5])?(,[1-5](-[1-5])?)*$/;
 
 /**
@@ -168,20 +187,17 @@ export interface ResolvedGameDayProps {
  * scenarios and their schedule, or every problem at once (bad times, a fault beyond a target's
  * PDB, a slot outside business hours, production not allowed). Pure: builds nothing.
  */
-export function resolveGameDayProps(props: GameDayProps, context: Pick<PlatformContext, 'environment' | 'timeZone'>): Resolution<ResolvedGameDayProps> {
+export function resolveGameDayProps(given: GameDayProps, context: Pick<PlatformContext, 'environment' | 'timeZone'>): Resolution<ResolvedGameDayProps> {
   const p = new Problems('GameDay', '');
+  const { props, problems: typeProblems } = typedProps(given, GAME_DAY_PROP_TYPES);
+  // A target of the wrong type (taken out) stops the scenarios: its problem is reported with the others.
+  const targetsTyped = TARGET_PROPS.every(t => props[t] !== undefined || given?.[t] === undefined);
   const daysOfWeek: ResolvedGameDayProps['daysOfWeek'] = props.daysOfWeek ?? '2';
   const start: ResolvedGameDayProps['start'] = props.start ?? { hour: 9, minute: 15 };
   const slotMinutes: ResolvedGameDayProps['slotMinutes'] = props.slotMinutes ?? 15;
   const businessHours: ResolvedGameDayProps['businessHours'] = props.businessHours ?? { startHour: 9, endHour: 17 };
   const faultDuration: ResolvedGameDayProps['faultDuration'] = props.faultDuration ?? '5m';
   const timeZone: ResolvedGameDayProps['timeZone'] = props.timeZone ?? context.timeZone;
-  const svc = ChaosTarget.of(props.service);
-  const dep = ChaosTarget.of(props.dependency);
-  const db = ChaosTarget.of(props.databasePrimary);
-  const gw = ChaosTarget.of(props.gateway);
-  const auth = ChaosTarget.of(props.auth);
-  const d = faultDuration;
 
   p.when(!DOW.test(daysOfWeek), 'daysOfWeek', daysOfWeek, 'must name weekdays only (1-5, Monday to Friday)', 'use e.g. "2" or "1-5"');
   const bh = businessHours;
@@ -190,6 +206,14 @@ export function resolveGameDayProps(props: GameDayProps, context: Pick<PlatformC
   p.when(!(Number.isInteger(slotMinutes) && slotMinutes >= 1), 'slotMinutes', slotMinutes, 'must be a whole number of minutes >= 1', 'use e.g. 15');
   p.when(!(Number.isInteger(start.hour) && Number.isInteger(start.minute) && start.hour >= 0 && start.hour < 24
     && start.minute >= 0 && start.minute < 60), 'start', start, 'is not a time of day', 'use e.g. { hour: 9, minute: 15 }');
+  if (!targetsTyped) return resolution(withTypeProblems(typeProblems, p.all), () => undefined as never);
+
+  const svc = ChaosTarget.of(props.service);
+  const dep = ChaosTarget.of(props.dependency);
+  const db = ChaosTarget.of(props.databasePrimary);
+  const gw = ChaosTarget.of(props.gateway);
+  const auth = ChaosTarget.of(props.auth);
+  const d = faultDuration;
 
   const scenarios: GameDayScenario[] = [];
   // A fault built with problems (a target that selects nothing, ...) is reported under the prop that gave its target.
@@ -288,7 +312,7 @@ export function resolveGameDayProps(props: GameDayProps, context: Pick<PlatformC
   const alertOf = (t: IChaosTarget) => props.alertNames?.[name(t)] ?? defaultGuardAlert(name(t));
   resolveSchedule(p, { cron: `${start.minute} ${start.hour} * * ${daysOfWeek}`, timeZone: timeZone }, 'start');
 
-  return resolution(p.all, () => ({
+  return resolution(withTypeProblems(typeProblems, p.all), () => ({
     daysOfWeek,
     start,
     slotMinutes,

@@ -16,6 +16,7 @@ import { notBuilt, notBuiltPropProblems } from '../core/app-problems';
 import { Criticality, isCriticality } from '../core/criticality';
 import { Problem, ValidationError } from '../core/errors';
 import { isLabelValue } from '../core/labels';
+import { PropTypes, typedProps, withTypeProblems } from '../core/prop-types';
 import { errorBudget, ErrorBudget, Objective, ObjectiveLike, PromDuration } from '../reliability/error-budget';
 import { DEFAULT_PACK_ALERTS, renderStandardAlertPack, StandardAlertPackOptions } from '../render/alert-pack';
 import {
@@ -174,7 +175,9 @@ class ServiceAlertChecks {
    * service, which the construct reports under its own props), then the links and labels.
    */
   public withRendered(rendered: readonly Problem[]): readonly Problem[] {
-    return [...rendered.filter(p => !['dashboardUrl', 'runbookBaseUrl'].includes(p.prop) && !p.prop.startsWith('service')), ...this.own];
+    // `service` and `service.*` only: `serviceDown.*` is the construct's own prop.
+    const ofService = (prop: string) => prop === 'service' || prop.startsWith('service.') || prop.startsWith('service[');
+    return [...rendered.filter(p => !['dashboardUrl', 'runbookBaseUrl'].includes(p.prop) && !ofService(p.prop)), ...this.own];
   }
 }
 
@@ -320,6 +323,24 @@ export interface StandardAlertsProps extends AlertLinks, Omit<StandardAlertPackO
   readonly service: ResilientService;
 }
 
+const ALERT_OPTION_TYPES: PropTypes = { enabled: 'boolean', severity: 'string', for: 'string' };
+/** Runtime types of the props {@link StandardAlerts} reads (casts are problems, not TypeErrors). */
+const STANDARD_ALERTS_PROP_TYPES: PropTypes = {
+  runbookBaseUrl: 'string',
+  dashboardBaseUrl: 'string',
+  ruleLabels: { record: 'string' },
+  http: { requestsMetric: 'string', statusLabel: 'string', errorStatus: 'string' },
+  podPattern: 'string',
+  interval: 'string',
+  serviceDown: ALERT_OPTION_TYPES,
+  highErrorRate: { ...ALERT_OPTION_TYPES, threshold: 'number' },
+  highLatency: { ...ALERT_OPTION_TYPES, threshold: 'number', quantile: 'number' },
+  databasePool: { ...ALERT_OPTION_TYPES, threshold: 'number', database: 'string', selector: { record: 'string' } },
+  highMemory: { ...ALERT_OPTION_TYPES, threshold: 'number' },
+  podNotReady: ALERT_OPTION_TYPES,
+  crashLooping: { ...ALERT_OPTION_TYPES, restarts: 'number', window: 'string' },
+};
+
 /** The alerts of the standard pack, by key (the props that tune each one). */
 export type PackKey = 'serviceDown' | 'highErrorRate' | 'highLatency' | 'databasePool' | 'highMemory' | 'podNotReady' | 'crashLooping';
 const PACK_KEYS: readonly PackKey[] = ['serviceDown', 'highErrorRate', 'highLatency', 'databasePool', 'highMemory', 'podNotReady', 'crashLooping'];
@@ -349,10 +370,11 @@ export class StandardAlerts extends Construct {
   /** The PrometheusRule (`node.defaultChild`). */
   public readonly prometheusRule!: ApiObject;
 
-  constructor(scope: Construct, id: string, props: StandardAlertsProps) {
+  constructor(scope: Construct, id: string, given: StandardAlertsProps) {
     super(scope, id);
+    const { props, problems: typeProblems } = typedProps(given, STANDARD_ALERTS_PROP_TYPES);
     const check = new ServiceAlertChecks(props);
-    if (check.unusable.length > 0) return notBuilt(this, 'StandardAlerts', check.unusable);
+    if (check.unusable.length > 0) return notBuilt(this, 'StandardAlerts', withTypeProblems(typeProblems, check.unusable));
     this.service = props.service;
     const tier = isCriticality(this.service.tier) ? this.service.tier : Criticality.CRITICAL;
     this.runbookBaseUrl = props.runbookBaseUrl;
@@ -361,9 +383,9 @@ export class StandardAlerts extends Construct {
     const severities = {} as Record<PackKey, Severity>;
     const overrides: Record<string, AlertOptions> = {};
     for (const key of PACK_KEYS) {
-      const given = props[key] as AlertOptions | undefined;
-      severities[key] = given?.severity ?? severityForTier(DEFAULT_PACK_ALERTS[key].severity, tier);
-      if (key !== 'databasePool' || given) overrides[key] = { ...given, severity: severities[key] };
+      const options = props[key] as AlertOptions | undefined;
+      severities[key] = options?.severity ?? severityForTier(DEFAULT_PACK_ALERTS[key].severity, tier);
+      if (key !== 'databasePool' || options) overrides[key] = { ...options, severity: severities[key] };
     }
     this.severities = severities;
 
@@ -376,7 +398,7 @@ export class StandardAlerts extends Construct {
       dashboardUrl: this.dashboardUrl,
       podPattern: this.podPattern,
     } as StandardAlertPackOptions));
-    const problems = check.withRendered(rendered.problems);
+    const problems = withTypeProblems(typeProblems, check.withRendered(rendered.problems));
     if (problems.length > 0) return notBuilt(this, 'StandardAlerts', problems);
     this.group = rendered.result!;
     this.prometheusRule = new PrometheusRule(this, 'Resource', {

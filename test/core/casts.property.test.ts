@@ -11,7 +11,7 @@ import * as fc from 'fast-check';
 import {
   AlertRoutingOptions, Bulkhead, CanaryRelease, Checks, Criticality, EntryGateway, EtcdCluster, ExternalEndpoint, KafkaCluster, LogShipper,
   MonitoringStack, Objective, PatroniCluster, Platform, RedisSentinel, RegionChart, ResilientService, ServiceLevelObjective, ServiceProtocol, Sli,
-  TraceCollector, ValidationError,
+  StandardAlerts, TraceCollector, ValidationError,
 } from '../../lib';
 import { resolveClusterAddonsArgsIn } from '../../lib/aws/private/cluster-addons-args';
 import { resolveGlobalFailoverArgs } from '../../lib/aws/private/global-failover-args';
@@ -22,6 +22,7 @@ import { takeRecordedProblems } from '../../lib/core/app-problems';
 import { propTypeProblems } from '../../lib/core/prop-types';
 import { ChaosExperiment, ChaosPresets, Fault } from '../../lib/k8s/chaos';
 import { ChaosSteps, GuardedWorkflow } from '../../lib/k8s/chaos-workflow';
+import { GameDay } from '../../lib/k8s/game-day';
 import { PLATFORM as TEST_PLATFORM, withoutClusterObjects } from '../k8s/helpers';
 
 type Chart = RegionChart;
@@ -159,6 +160,29 @@ const SUBJECTS: readonly Subject[] = [
     build: (chart, props) => new ServiceLevelObjective(chart, 'slo', props),
   },
   {
+    name: 'StandardAlerts',
+    props: chart => ({
+      service: service(chart),
+      ...LINKS,
+      ruleLabels: { team: 'shop' },
+      http: { requestsMetric: 'http_requests_total', statusLabel: 'status', errorStatus: '5..' },
+      podPattern: 'svc-[a-z0-9]+-[a-z0-9]{5}',
+      interval: '30s',
+      serviceDown: { enabled: true, severity: 'P0', for: '1m' },
+      highErrorRate: { threshold: 0.05, for: '3m' },
+      highLatency: { threshold: 1, quantile: 0.95 },
+      databasePool: { database: 'orders', threshold: 0.8, selector: { pool: 'main' } },
+      highMemory: { threshold: 0.7 },
+      podNotReady: { enabled: false },
+      crashLooping: { restarts: 3, window: '15m' },
+    }),
+    build: (chart, props) => {
+      Checks.suppress(chart, 'NINES-RT-SIG-01', 'unit fixture: the database exporter the pool alert reads is outside this test app');
+      return new StandardAlerts(chart, 'alerts', props);
+    },
+    enums: ['serviceDown.severity'],
+  },
+  {
     name: 'CanaryRelease',
     props: chart => {
       const svc = service(chart);
@@ -214,6 +238,30 @@ const SUBJECTS: readonly Subject[] = [
       return new GuardedWorkflow(chart, 'drill', props);
     },
     fixed: /\.fault\./,
+  },
+  {
+    name: 'GameDay',
+    props: chart => ({
+      service: service(chart, 'order', { tier: Criticality.CRITICAL, namespace: 'orders' }),
+      dependency: service(chart, 'payment', { tier: Criticality.CRITICAL, namespace: 'payments' }),
+      databasePrimary: service(chart, 'db', { tier: Criticality.CRITICAL, namespace: 'databases' }),
+      gateway: service(chart, 'gateway', { tier: Criticality.CRITICAL, namespace: 'edge' }),
+      auth: service(chart, 'auth', { tier: Criticality.CRITICAL, namespace: 'identity' }),
+      namespace: 'chaos',
+      allowProduction: false,
+      daysOfWeek: '2',
+      timeZone: 'UTC',
+      start: { hour: 9, minute: 15 },
+      slotMinutes: 15,
+      businessHours: { startHour: 9, endHour: 17 },
+      alertNames: { order: 'OrderDown' },
+      guard: { prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090', matchers: { severity: 'page' }, intervalSeconds: 10, failureThreshold: 1 },
+      faultDuration: '5m',
+    }),
+    build: (chart, props) => {
+      Checks.suppress(chart, 'NINES-RT-SIG-03', 'unit fixture: the SLOs whose alerts the guards wait on are outside this test app');
+      return new GameDay(chart, 'game-day', props);
+    },
   },
 ];
 
@@ -447,5 +495,30 @@ describe('wrong types and other problems together', () => {
       { prop: 'publicAccessCidrs', value: '198.18.7.0/28', why: 'is not a list', fix: 'give a list (an array), even of one item' },
       { prop: 'rootVolumeGiB', value: 5, why: 'is not between 20 and 16384 GiB', fix: 'use e.g. 50' },
     ]);
+  });
+
+  test('a GameDay with a target given as a name, a number as a string and a weekend day: all three, in one error', () => {
+    const gameDay = SUBJECTS.find(x => x.name === 'GameDay')!;
+    const result = outcome(gameDay, chart => ({ ...gameDay.props(chart), gateway: 'api-gateway', slotMinutes: '15', daysOfWeek: '6' }));
+    expect(result.kind === 'problem' ? result.error.message : result.kind).toBe([
+      "GameDay 'test/game-day': 3 problems:",
+      ' - gateway ("api-gateway") is not an object; give an object of the documented shape',
+      ' - slotMinutes ("15") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - daysOfWeek ("6") must name weekdays only (1-5, Monday to Friday); use e.g. "2" or "1-5"',
+    ].join('\n'));
+  });
+
+  test('StandardAlerts with an alert option given as a number, a threshold as a string, a bad severity and a bad link: all four, in one error', () => {
+    const alerts = SUBJECTS.find(x => x.name === 'StandardAlerts')!;
+    const result = outcome(alerts, chart => ({
+      ...alerts.props(chart), highMemory: 0.7, highErrorRate: { threshold: '0.05' }, serviceDown: { severity: 'P9' }, runbookBaseUrl: 'wiki/runbooks',
+    }));
+    expect(result.kind === 'problem' ? result.error.message : result.kind).toBe([
+      "StandardAlerts 'test/alerts': 4 problems:",
+      ' - highErrorRate.threshold ("0.05") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - highMemory (0.7) is not an object; give an object of the documented shape',
+      " - serviceDown.severity (\"P9\") is not a severity tier; use one of P0, P1, P2, P3, P4 (the case study's tiers)",
+      ' - runbookBaseUrl ("wiki/runbooks") is not an absolute http(s) URL; give a full URL, e.g. "https://wiki.example.com/runbooks"',
+    ].join('\n'));
   });
 });
