@@ -70,6 +70,14 @@ export function declareProvided(root: IConstruct, objects: ProvidedObjects): voi
 /** Problems with a {@link ProvidedObjects} declaration (names must be `name` or `namespace/name`). */
 export function providedObjectsProblems(objects: ProvidedObjects): Array<{ prop: string; value: unknown; why: string; fix: string }> {
   const out: Array<{ prop: string; value: unknown; why: string; fix: string }> = [];
+  const fields: readonly string[] = Object.values(REFERENCED).map(r => r.field);
+  if (typeof objects !== 'object' || objects === null || Array.isArray(objects)) {
+    return [{ prop: 'objects', value: objects, why: 'is not an object', fix: 'give an object of lists of names, e.g. { namespaces: ["istio-system"] }' }];
+  }
+  // A misspelt field would declare nothing and leave the reference unresolved without a word.
+  for (const k of Object.keys(objects).filter(key => !fields.includes(key))) {
+    out.push({ prop: k, value: (objects as Record<string, unknown>)[k], why: 'is not a kind that can be declared provided', fix: `use ${fields.join(', ')}` });
+  }
   for (const { field, namespaced } of Object.values(REFERENCED)) {
     const names: unknown = (objects as any)?.[field];
     if (names === undefined) continue;

@@ -10,6 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { IDependable, ServiceGraph } from './dependency';
+import { Problem, ValidationError } from '../core/errors';
+import { PropTypes, propTypeProblems, typedProps, withTypeProblems } from '../core/prop-types';
 import {
   analyzeReliability, AvailabilityAssumptions, formatAvailability, ReliabilityAnalysis, ReliabilityInput, ReliabilityNode, ReliabilityObjective,
 } from '../reliability/analysis';
@@ -101,13 +103,30 @@ export interface ReliabilityReportResult {
  * Analyses each source's graph and writes `<outdir>/reliability-report.md` and `.json`.
  * Call it after `app.synth()` (or instead of it, for the report alone).
  */
-export function writeReliabilityReport(sources: readonly ReliabilitySource[], options: ReliabilityReportOptions = {}): ReliabilityReportResult {
+export function writeReliabilityReport(sources: readonly ReliabilitySource[], given: ReliabilityReportOptions = {}): ReliabilityReportResult {
+  const { props: options, problems: typeProblems } = typedProps(given ?? {}, REPORT_OPTION_TYPES);
+  const sourceProblems = reliabilitySourceProblems(sources);
+  // Every section is analysed (its problems reported with the others) before anything is written.
+  const analysisProblems: Problem[] = [];
+  const sections = (sourceProblems.length > 0 ? [] : sources).flatMap((s, i) => {
+    const input = reliabilityInput(s.scope, options);
+    try {
+      return [{ name: s.name, input, analysis: analyzeReliability(input) }];
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      // Entry points, objectives and assumptions come from the options (the objectives after the
+      // SLOs found in the app), nodes and edges from the source.
+      const found = (input.objectives ?? []).length - (options.objectives ?? []).length;
+      const prop = (p: string) => /^(entryPoints|assumptions)\b/.test(p) ? p
+        : /^objectives\[\d+\]/.test(p) ? p.replace(/^objectives\[(\d+)\]/, (_m, n) => `objectives[${Number(n) - found}]`) : `sources[${i}].${p}`;
+      analysisProblems.push(...e.problems.map(p => ({ ...p, prop: prop(p.prop) })));
+      return [];
+    }
+  });
+  const problems = [...sourceProblems, ...withTypeProblems(typeProblems, analysisProblems)];
+  if (problems.length > 0) throw new ValidationError('ReliabilityReport', 'writeReliabilityReport', problems);
   const outdir = options.outdir ?? 'dist';
   const log = options.log ?? ((line: string) => console.log(line));
-  const sections = sources.map(s => {
-    const input = reliabilityInput(s.scope, options);
-    return { name: s.name, input, analysis: analyzeReliability(input) };
-  });
   const markdown = renderReliabilityMarkdown(sections, options.title ?? 'Reliability report');
   fs.mkdirSync(outdir, { recursive: true });
   const markdownPath = path.join(outdir, 'reliability-report.md');
@@ -117,6 +136,33 @@ export function writeReliabilityReport(sources: readonly ReliabilitySource[], op
   const summary = sections.map(s => summarizeReliability(s.name, s.analysis)).join('\n') + `\nreliability report: ${markdownPath}, ${jsonPath}`;
   log(summary);
   return { sections, markdownPath, jsonPath, markdown, summary };
+}
+
+/** Runtime types of the report's options (casts are problems, not TypeErrors). */
+const REPORT_OPTION_TYPES: PropTypes = {
+  outdir: 'string',
+  log: 'function',
+  title: 'string',
+  entryPoints: ['string'],
+  objectives: [{ name: 'string', node: 'string', objective: { anyOf: ['number', 'object'] } }],
+  assumptions: { instanceAvailability: 'number', zoneAvailability: 'number' },
+};
+
+/** A problem for every source that is not `{ name, scope }` with a construct as scope. */
+function reliabilitySourceProblems(sources: unknown): Problem[] {
+  if (!Array.isArray(sources)) {
+    return [{ prop: 'sources', value: sources, why: 'is not a list', fix: 'give a list (an array) of { name, scope }, even of one source' }];
+  }
+  return sources.flatMap((s, i) => {
+    const problems = propTypeProblems(s, { name: 'string', scope: 'object' }, `sources[${i}]`);
+    if (problems.some(p => p.prop === `sources[${i}]`)) return problems;
+    const { name, scope } = s as { name?: unknown; scope?: { node?: unknown } };
+    if (name === undefined) problems.push({ prop: `sources[${i}].name`, value: undefined, why: 'is not set', fix: 'name the section, e.g. the region' });
+    if (!problems.some(p => p.prop === `sources[${i}].scope`) && typeof scope?.node !== 'object') {
+      problems.push({ prop: `sources[${i}].scope`, value: scope, why: 'is not a construct', fix: 'give the chart (or app) the section describes' });
+    }
+    return problems;
+  });
 }
 
 function toJson(a: ReliabilityAnalysis): unknown {

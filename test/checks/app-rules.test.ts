@@ -87,6 +87,22 @@ describe('NINES-REF-01: nothing a pod uses is missing', () => {
       { prop: 'secrets[0]', value: 'orders-db-credentials', why: 'is not "namespace/name"', fix: 'write the namespace and the name, e.g. "orders/orders-db-superuser"' },
     ]).message);
   });
+
+  test('provide() with casts past the types: a list given as one name, a misspelt kind, a number as a name, not an object; each named, nothing declared', () => {
+    const { app: a } = app();
+    const provide = (objects: unknown) => () => Checks.of(a).provide(objects as any);
+    expect(provide({ namespaces: 'istio-system', priorityClass: ['nines-high'], secrets: ['orders/db', 7] })).toThrow([
+      "Checks.provide '<app>': 3 problems:",
+      ' - priorityClass (["nines-high"]) is not a kind that can be declared provided; use namespaces, priorityClasses, serviceAccounts, configMaps, secrets',
+      ' - namespaces ("istio-system") is not a list of names; give an array of strings',
+      ' - secrets[1] (7) is not "namespace/name"; write the namespace and the name, e.g. "orders/orders-db-superuser"',
+    ].join('\n'));
+    expect(provide('istio-system')).toThrow([
+      "Checks.provide '<app>': 1 problem:",
+      ' - objects ("istio-system") is not an object; give an object of lists of names, e.g. { namespaces: ["istio-system"] }',
+    ].join('\n'));
+    expect(provide(null)).toThrow(' - objects (null) is not an object;');
+  });
 });
 
 describe('NINES-DUP-01: two objects with one identity', () => {

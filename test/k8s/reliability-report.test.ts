@@ -114,3 +114,39 @@ describe('writeReliabilityReport', () => {
     expect(graph).toMatch(/class n\d+,n\d+ spof/);
   });
 });
+
+describe('writeReliabilityReport: bad input, all at once, before anything is written', () => {
+  test('options of the wrong runtime type and an objective naming no node: one error listing each, no file written', () => {
+    const { chart } = shop(SINGLE);
+    const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-')), 'out');
+    const options: any = {
+      outdir,
+      log: 'console',
+      entryPoints: 'edge/api-gateway',
+      assumptions: { zoneAvailability: '0.999' },
+      objectives: [{ name: 'checkout', node: 'shop/checkout', objective: 0.999 }],
+    };
+    expect(() => writeReliabilityReport([{ name: 'us-east-1', scope: chart }], options)).toThrow([
+      "ReliabilityReport 'writeReliabilityReport': 4 problems:",
+      ' - log ("console") is not a function; give a function',
+      ' - entryPoints ("edge/api-gateway") is not a list; give a list (an array), even of one item',
+      ' - assumptions.zoneAvailability ("0.999") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - objectives[0].node ("shop/checkout") names no node of the graph; add the node or fix the id',
+    ].join('\n'));
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  test('sources that are not { name, scope } with a construct: each named, never a TypeError', () => {
+    const { chart } = shop(SINGLE);
+    expect(() => writeReliabilityReport({ name: 'us-east-1', scope: chart } as any)).toThrow([
+      "ReliabilityReport 'writeReliabilityReport': 1 problem:",
+      ' - sources ([object Object]) is not a list; give a list (an array) of { name, scope }, even of one source',
+    ].join('\n'));
+    expect(() => writeReliabilityReport([{ name: 'us-east-1', scope: chart }, { scope: 'us-west-2' }, 7] as any)).toThrow([
+      "ReliabilityReport 'writeReliabilityReport': 3 problems:",
+      ' - sources[1].scope ("us-west-2") is not an object; give an object of the documented shape',
+      ' - sources[1].name (undefined) is not set; name the section, e.g. the region',
+      ' - sources[2] (7) is not an object; give an object of the documented shape',
+    ].join('\n'));
+  });
+});
