@@ -10,8 +10,8 @@ import { Duration, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
   AlertRoutingOptions, Bulkhead, CanaryRelease, Checks, Criticality, EntryGateway, EtcdCluster, ExternalEndpoint, KafkaCluster, LogShipper,
-  MonitoringStack, Objective, PatroniCluster, Platform, RedisSentinel, RegionChart, ResilientService, ServiceLevelObjective, ServiceProtocol, Sli,
-  StandardAlerts, TraceCollector, ValidationError,
+  MonitoringStack, Objective, PatroniCluster, Platform, Probe, RedisSentinel, RegionChart, ResilientService, ServiceLevelObjective, ServiceProtocol,
+  Sli, StandardAlerts, TraceCollector, ValidationError,
 } from '../../lib';
 import { resolveClusterAddonsArgsIn } from '../../lib/aws/private/cluster-addons-args';
 import { resolveGlobalFailoverArgs } from '../../lib/aws/private/global-failover-args';
@@ -82,6 +82,11 @@ const SUBJECTS: readonly Subject[] = [
       identity: { user: 10001, group: 10001, fsGroup: 10001 },
       resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '256Mi', limit: '512Mi' } },
       shutdown: { drain: Duration.seconds(10), gracePeriod: Duration.seconds(30) },
+      probes: { startup: Probe.http('/health/startup'), liveness: Probe.http('/health/live'), readiness: Probe.http('/health/ready') },
+      traffic: {
+        connectionPool: { tcp: { maxConnections: 100, connectTimeout: '5s' }, http: { http1MaxPendingRequests: 50, http2MaxRequests: 100, maxRequestsPerConnection: 2, maxRetries: 3, idleTimeout: '1h' } },
+        outlierDetection: { consecutive5xxErrors: 5, interval: '30s', baseEjectionTime: '30s', maxEjectionPercent: 50, minHealthPercent: 30 },
+      },
     }),
     build: (chart, props) => new ResilientService(chart, 'svc', props),
     enums: ['tier', 'protocol'],
@@ -519,6 +524,27 @@ describe('wrong types and other problems together', () => {
       ' - highMemory (0.7) is not an object; give an object of the documented shape',
       " - serviceDown.severity (\"P9\") is not a severity tier; use one of P0, P1, P2, P3, P4 (the case study's tiers)",
       ' - runbookBaseUrl ("wiki/runbooks") is not an absolute http(s) URL; give a full URL, e.g. "https://wiki.example.com/runbooks"',
+    ].join('\n'));
+  });
+
+  test('a ResilientService with casts inside probes, env and the traffic policy: each nested prop named, with the other problems', () => {
+    const result = outcome(SUBJECTS[0], chart => ({
+      ...SUBJECTS[0].props(chart),
+      probes: { liveness: { path: '/health/live' }, startup: true },
+      env: { MODE: 1 },
+      traffic: { connectionPool: { tcp: { maxConnections: '100' } }, outlierDetection: { consecutive5xxErrors: '5', interval: 30 } },
+      replicas: 1,
+      autoscaling: false,
+    }));
+    expect(result.kind === 'problem' ? result.error.message : result.kind).toBe([
+      "ResilientService 'test/svc': 7 problems:",
+      ' - probes.startup (true) is not false or an object; give false or an object',
+      ' - env.MODE (1) is not a string; give a string',
+      ' - traffic.connectionPool.tcp.maxConnections ("100") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - traffic.outlierDetection.consecutive5xxErrors ("5") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - traffic.outlierDetection.interval (30) is not a string; give a string',
+      ' - replicas (1) must be an integer >= 2: one replica is a single point of failure; use at least 2 (3 for critical and high tiers)',
+      ' - probes.liveness ({"path":"/health/live"}) is not a Probe; build it with Probe.http(path) or Probe.tcp(port)',
     ].join('\n'));
   });
 });

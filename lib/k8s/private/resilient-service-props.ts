@@ -111,14 +111,25 @@ const RESILIENT_SERVICE_PROP_TYPES: PropTypes = {
   autoscaling: { anyOf: ['false', { minReplicas: 'number', maxReplicas: 'number', cpuUtilization: 'number', memoryUtilization: 'number', podMetrics: [{ name: 'string', averageValue: 'string' }] }] },
   zones: ['string'],
   resources: RESOURCES_TYPES,
-  probes: 'object',
+  probes: { startup: { anyOf: ['false', 'object'] }, liveness: 'object', readiness: 'object' },
   shutdown: { drain: 'duration', gracePeriod: 'duration', afterDrain: 'string' },
   rollout: { maxSurge: { anyOf: ['number', 'string'] }, minReady: 'duration', progressDeadline: 'duration', revisionHistoryLimit: 'number' },
   disruption: { maxUnavailable: { anyOf: ['number', 'string'] }, minAvailable: 'number' },
   identity: IDENTITY_TYPES,
-  env: 'object',
+  env: { record: 'string' },
   envFromSecrets: ['string'],
-  traffic: { timeout: 'duration', retries: { anyOf: ['false', { attempts: 'number', perTryTimeout: 'duration', retryOn: 'string' }] }, connectionPool: 'object', outlierDetection: 'object' },
+  traffic: {
+    timeout: 'duration',
+    retries: { anyOf: ['false', { attempts: 'number', perTryTimeout: 'duration', retryOn: 'string' }] },
+    // the fields of Istio's ConnectionPoolSettings and OutlierDetection the library models (lib/k8s/crds/istio.ts)
+    connectionPool: {
+      tcp: { maxConnections: 'number', connectTimeout: 'string' },
+      http: { http1MaxPendingRequests: 'number', http2MaxRequests: 'number', maxRequestsPerConnection: 'number', maxRetries: 'number', idleTimeout: 'string' },
+    },
+    outlierDetection: {
+      consecutive5xxErrors: 'number', consecutiveGatewayErrors: 'number', interval: 'string', baseEjectionTime: 'string', maxEjectionPercent: 'number', minHealthPercent: 'number',
+    },
+  },
   dependencies: 'list',
   tmpSize: 'string',
 };
@@ -249,9 +260,17 @@ function resolveProbes(problems: Problems, props: ResilientServiceProps, ports: 
   const { portName, metrics } = ports;
   const p = props.probes ?? {};
   const byDefault = (role: 'startup' | 'liveness' | 'readiness') => tcp ? Probe.tcp(portName) : Probe.http(PROBE_DEFAULTS[role].path);
-  const startup = p.startup === false ? undefined : (p.startup ?? byDefault('startup')).withDefaults(PROBE_DEFAULTS.startup);
-  const liveness = (p.liveness ?? byDefault('liveness')).withDefaults(PROBE_DEFAULTS.liveness);
-  const readiness = (p.readiness ?? byDefault('readiness')).withDefaults(PROBE_DEFAULTS.readiness);
+  // An object that is not a Probe (a cast) is a problem; the default stands in so the rest is checked.
+  const given = (role: 'startup' | 'liveness' | 'readiness'): Probe => {
+    const probe: unknown = p[role];
+    if (probe === undefined) return byDefault(role);
+    if (probe instanceof Probe) return probe;
+    problems.add(`probes.${role}`, probe, 'is not a Probe', `build it with Probe.http(path) or Probe.tcp(port)${role === 'startup' ? ', or give false' : ''}`);
+    return byDefault(role);
+  };
+  const startup = p.startup === false ? undefined : given('startup').withDefaults(PROBE_DEFAULTS.startup);
+  const liveness = given('liveness').withDefaults(PROBE_DEFAULTS.liveness);
+  const readiness = given('readiness').withDefaults(PROBE_DEFAULTS.readiness);
   for (const [role, probe] of [['startup', startup], ['liveness', liveness], ['readiness', readiness]] as const) {
     if (!probe) continue;
     problems.addAll(probeProblems(`probes.${role}`, role, probe));
