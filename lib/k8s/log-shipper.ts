@@ -305,7 +305,12 @@ export function resolveLogShipperProps(given: LogShipperProps, context: Pick<Pla
     passwordSecret: { name: 'string', key: 'string' },
     outputCidrs: ['string'],
     apiServerCidrs: ['string'],
-    lifecycle: 'object',
+    lifecycle: {
+      hot: { maxPrimaryShardSize: 'string', maxAge: 'string' },
+      warm: { minAge: 'string' },
+      cold: { minAge: 'string', snapshotRepository: 'string' },
+      delete: { minAge: 'string' },
+    },
     name: 'string',
     namespace: 'string',
     createNamespace: 'boolean',

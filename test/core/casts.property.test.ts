@@ -137,7 +137,12 @@ const SUBJECTS: readonly Subject[] = [
   },
   {
     name: 'LogShipper',
-    props: () => ({ output: { host: 'logs.example.internal' }, passwordSecret: { name: 'log-store', key: 'password' }, outputCidrs: ['10.0.64.0/20'] }),
+    props: () => ({
+      output: { host: 'logs.example.internal' },
+      passwordSecret: { name: 'log-store', key: 'password' },
+      outputCidrs: ['10.0.64.0/20'],
+      lifecycle: { hot: { maxPrimaryShardSize: '50gb', maxAge: '1d' }, warm: { minAge: '7d' }, cold: { minAge: '30d', snapshotRepository: 's3-repository' }, delete: { minAge: '90d' } },
+    }),
     build: (chart, props) => new LogShipper(chart, 'logs', props),
   },
   {
@@ -545,6 +550,17 @@ describe('wrong types and other problems together', () => {
       ' - traffic.outlierDetection.interval (30) is not a string; give a string',
       ' - replicas (1) must be an integer >= 2: one replica is a single point of failure; use at least 2 (3 for critical and high tiers)',
       ' - probes.liveness ({"path":"/health/live"}) is not a Probe; build it with Probe.http(path) or Probe.tcp(port)',
+    ].join('\n'));
+  });
+
+  test('a LogShipper with a lifecycle tier given as a string and an age as a number: both named, with the other problems', () => {
+    const shipper = SUBJECTS.find(x => x.name === 'LogShipper')!;
+    const result = outcome(shipper, () => ({ ...shipper.props(undefined as any), lifecycle: { warm: '7d', delete: { minAge: 90 } }, outputCidrs: ['10.0.64.0'] }));
+    expect(result.kind === 'problem' ? result.error.message : result.kind).toBe([
+      "LogShipper 'test/logs': 3 problems:",
+      ' - lifecycle.warm ("7d") is not an object; give an object of the documented shape',
+      ' - lifecycle.delete.minAge (90) is not a string; give a string',
+      ' - outputCidrs[0] ("10.0.64.0") is not an IPv4 CIDR; give e.g. "10.0.64.0/20"',
     ].join('\n'));
   });
 });
