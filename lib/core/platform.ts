@@ -1,9 +1,9 @@
 import { CapabilityName } from './capabilities';
 import { Ipv4Block, VPC_PREFIX_RANGE, blocksOverlap, parseIpv4Block } from './cidr';
-import { Problem, Problems } from './errors';
+import { Problem, Problems, ValidationError } from './errors';
 import { DEFAULT_KUBERNETES_VERSION, EKS_RELEASE_CALENDAR, eksSupportOf } from './kubernetes-version';
 import { isDnsLabel } from './labels';
-import { PropTypes, propTypeProblems } from './prop-types';
+import { PropTypes, typedProps, withTypeProblems } from './prop-types';
 
 export { DEFAULT_KUBERNETES_VERSION } from './kubernetes-version';
 
@@ -335,9 +335,9 @@ const PLATFORM_DESCRIPTION_TYPES: PropTypes = {
   chaosNamespace: 'string',
   flaggerNamespace: 'string',
   kubernetesVersion: 'string',
-  mesh: 'object',
-  clusterMetrics: 'object',
-  externalMetrics: ['object'],
+  mesh: { cni: 'boolean', nativeSidecars: 'boolean', outboundTrafficPolicy: 'string' },
+  clusterMetrics: { kubeStateMetrics: 'boolean', kubelet: 'boolean', nodeExporter: 'boolean' },
+  externalMetrics: [{ source: 'string', metrics: ['string'] }],
   internalZone: 'string',
 };
 
@@ -347,11 +347,14 @@ export class Platform implements PlatformSettings {
    * Validates a description (every problem at once) and returns the platform.
    * @throws ValidationError naming each bad field, its value and the fix.
    */
-  public static fromDescription(description: PlatformDescription): Platform {
-    const problems = new Problems('Platform', typeof description?.environment === 'string' ? description.environment : '<unnamed>');
-    // Casts past the types (untyped JSON, `as any`) are problems, never a TypeError further down.
-    problems.addAll(propTypeProblems(description, PLATFORM_DESCRIPTION_TYPES));
-    problems.throwIfAny();
+  public static fromDescription(given: PlatformDescription): Platform {
+    const name = typeof given?.environment === 'string' ? given.environment : '<unnamed>';
+    // Casts past the types (untyped JSON, `as any`) are problems, never a TypeError further down:
+    // a value of the wrong type is taken out (a list item with it dropped) and the rest is checked
+    // as usual, so its problems are reported together with the type problems.
+    const { props: description, problems: typeProblems } = typedProps(given, PLATFORM_DESCRIPTION_TYPES);
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ValidationError('Platform', name, typeProblems);
+    const problems = new Problems('Platform', name);
     problems.when(!isDnsLabel(description.environment), 'environment', description.environment,
       'is not a DNS label', 'use lower-case letters, digits and "-", e.g. "production"');
     const regions = description.regions ?? [];
@@ -419,7 +422,8 @@ export class Platform implements PlatformSettings {
       problems.when(!Array.isArray(description.capabilities) || description.capabilities.some(c => typeof c !== 'string' || c === ''),
         'capabilities', description.capabilities, 'is not a list of capability names', 'list names such as "network-policy", "mesh:istio" (see Capability)');
     }
-    problems.throwIfAny();
+    const all = withTypeProblems(typeProblems, problems.all);
+    if (all.length > 0) throw new ValidationError('Platform', name, all);
     return new Platform(description);
   }
 

@@ -398,6 +398,9 @@ describe('Platform.fromDescription: casts in the platform description', () => {
     clusterDomain: 'cluster.local',
     kubernetesVersion: '1.33',
     capabilities: ['storage-class:gp3'],
+    mesh: { cni: true, nativeSidecars: false, outboundTrafficPolicy: 'REGISTRY_ONLY' },
+    clusterMetrics: { kubeStateMetrics: true, kubelet: true, nodeExporter: false },
+    externalMetrics: [{ source: 'federated Prometheus', metrics: ['pg_stat_activity_count'] }],
   });
 
   test('property: any one field of the wrong runtime type is a problem naming it, never a crash', () => {
@@ -413,6 +416,23 @@ describe('Platform.fromDescription: casts in the platform description', () => {
       }
       expect({ path, wrong, seen }).toEqual({ path, wrong, seen: 'named' });
     }), { numRuns: 120, seed: 13 });
+  });
+
+  test('casts inside mesh, clusterMetrics and externalMetrics, with other problems of the description: all in one error', () => {
+    expect(() => Platform.fromDescription({
+      ...description(),
+      environment: 'Production',
+      mesh: { cni: 'true', outboundTrafficPolicy: 'DENY' },
+      clusterMetrics: { nodeExporter: 1 },
+      externalMetrics: [{ source: 'federated', metrics: 'pg_up' }],
+    } as any)).toThrow([
+      "Platform 'Production': 5 problems:",
+      ' - mesh.cni ("true") is not a boolean; give true or false',
+      ' - clusterMetrics.nodeExporter (1) is not a boolean; give true or false',
+      ' - externalMetrics[0].metrics ("pg_up") is not a list; give a list (an array), even of one item',
+      ' - environment ("Production") is not a DNS label; use lower-case letters, digits and "-", e.g. "production"',
+      ' - mesh.outboundTrafficPolicy ("DENY") is not an Istio outbound traffic policy mode; use "REGISTRY_ONLY" (only registered hosts) or "ALLOW_ANY"',
+    ].join('\n'));
   });
 
   test('regions given as one region object: exactly one problem', () => {
