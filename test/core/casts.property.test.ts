@@ -583,4 +583,16 @@ describe('wrong types and other problems together', () => {
       ' - outputCidrs[0] ("10.0.64.0") is not an IPv4 CIDR; give e.g. "10.0.64.0/20"',
     ].join('\n'));
   });
+
+  test('a ResilientService with a Probe built from casts (a period as a number, a path as a number): each named, never a TypeError', () => {
+    const result = outcome(SUBJECTS[0], chart => ({
+      ...SUBJECTS[0].props(chart),
+      probes: { readiness: Probe.http('/health/ready', { period: 10 as any }), liveness: Probe.http(7 as any) },
+    }));
+    expect(result.kind === 'problem' ? result.error.message : result.kind).toBe([
+      "ResilientService 'test/svc': 2 problems:",
+      ' - probes.liveness.path (7) is not a string; give a string',
+      ' - probes.readiness.period (10) is not a Duration; give a cdk8s Duration, e.g. Duration.seconds(30)',
+    ].join('\n'));
+  });
 });

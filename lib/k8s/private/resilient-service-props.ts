@@ -12,7 +12,7 @@ import type { AutoscalingOptions, FileMount, ResilientServiceProps, ServiceProto
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { resolveIdentity } from './stateful';
-import { PropTypes, typedProps, withTypeProblems } from '../../core/prop-types';
+import { PropTypes, propTypeProblems, typedProps, withTypeProblems } from '../../core/prop-types';
 import {
   ContainerCommand, PROBE_DEFAULTS, PodIdentity, Probe, ResolvedProbe, ResolvedResources, formatDuration, identityProblems, imageProblems,
   probeProblems, resolveResources, resourceProblems,
@@ -94,6 +94,11 @@ export interface ResolvedResilientServiceProps extends ContainerCommand {
   readonly files: readonly FileMount[];
   readonly tmpSize: string;
 }
+
+/** Runtime types of a Probe's timing and check (from `Probe.http(path, timing)` / `Probe.tcp(port, timing)`). */
+const PROBE_TYPES: PropTypes = {
+  period: 'duration', timeout: 'duration', failureThreshold: 'number', initialDelay: 'duration', path: 'string', port: { anyOf: ['number', 'string'] },
+};
 
 /** Runtime types of every prop the resolver reads (casts are problems, not TypeErrors). */
 const RESILIENT_SERVICE_PROP_TYPES: PropTypes = {
@@ -264,7 +269,12 @@ function resolveProbes(problems: Problems, props: ResilientServiceProps, ports: 
   const given = (role: 'startup' | 'liveness' | 'readiness'): Probe => {
     const probe: unknown = p[role];
     if (probe === undefined) return byDefault(role);
-    if (probe instanceof Probe) return probe;
+    if (probe instanceof Probe) {
+      // Probe.http(path, timing) from a cast: its timing and check are typed too
+      const typeProblems = propTypeProblems({ ...probe.timing, ...probe.check }, PROBE_TYPES, `probes.${role}`);
+      problems.addAll(typeProblems);
+      return typeProblems.length > 0 ? byDefault(role) : probe;
+    }
     problems.add(`probes.${role}`, probe, 'is not a Probe', `build it with Probe.http(path) or Probe.tcp(port)${role === 'startup' ? ', or give false' : ''}`);
     return byDefault(role);
   };
