@@ -41,7 +41,8 @@ export interface CrossRegionNetworkArgs extends AwsTagsArgs {
 /** The ports admitted by default: Thanos StoreAPI gRPC (MonitoringStack's sidecar Service). */
 export const CROSS_REGION_PORTS: readonly number[] = [10901];
 
-interface CrossRegionNetworkSettings {
+/** {@link CrossRegionNetworkArgs} resolved: the peers, the admitted ports and the tags. */
+export interface CrossRegionNetworkSettings {
   readonly peers: readonly CrossRegionPeer[];
   readonly ports: readonly number[];
   readonly tags: Readonly<Record<string, string>>;
