@@ -180,11 +180,22 @@ describe('inhibition in a running alertmanager', () => {
     ]);
     expect(posted.status).toBe(200);
 
-    const res = await request(port, 'GET', '/api/v2/alerts');
-    expect(res.status).toBe(200);
-    const alerts: any[] = JSON.parse(res.body);
+    // Alertmanager's inhibitor learns of new alerts from its own subscription to the alert store
+    // (alertmanager inhibit/inhibit.go, Inhibitor.run), after the POST has returned: read the alerts
+    // until the suppressions show, for 10 s at most, then assert what was read last.
+    const suppressedNames = ['OrderServiceHighErrorRate', 'OrderServiceHighLatency', 'OrderServiceDbPoolExhausted', 'OrderServiceHighMemory'];
+    let alerts: any[] = [];
+    for (const deadline = Date.now() + 10_000; ;) {
+      const res = await request(port, 'GET', '/api/v2/alerts');
+      expect(res.status).toBe(200);
+      alerts = JSON.parse(res.body);
+      const suppressed = alerts.filter(a => a.labels.region === 'us-east-1' && suppressedNames.includes(a.labels.alertname)
+        && a.status.state === 'suppressed');
+      if (suppressed.length === suppressedNames.length || Date.now() > deadline) break;
+      await sleep(200);
+    }
     const state = Object.fromEntries(alerts.map(a => [`${a.labels.alertname}/${a.labels.region}`, a.status]));
-    for (const name of ['OrderServiceHighErrorRate', 'OrderServiceHighLatency', 'OrderServiceDbPoolExhausted', 'OrderServiceHighMemory']) {
+    for (const name of suppressedNames) {
       expect(state[`${name}/us-east-1`]).toMatchObject({ state: 'suppressed', silencedBy: [] });
       expect(state[`${name}/us-east-1`].inhibitedBy).toHaveLength(1);
     }
