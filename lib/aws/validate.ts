@@ -19,7 +19,7 @@ import { resolveMultiAzVpcArgs } from './private/multi-az-vpc-args';
 import { DEFAULT_INSTANCE_TYPES, resolveRegionalClusterArgsIn } from './private/regional-cluster-args';
 import { ClusterFacts, VpcFacts } from './private/resolve';
 import type { RegionalClusterArgs } from './regional-cluster';
-import { renderValidationErrors, Resolution, ValidationError } from '../core/errors';
+import { CombinedValidationError, Resolution, ValidationError } from '../core/errors';
 import { clusterNameOf } from '../core/naming';
 import { Region } from '../core/platform';
 
@@ -28,15 +28,14 @@ import { Region } from '../core/platform';
  * before any resource is registered. With one component the message is exactly its
  * ValidationError's.
  */
-export class ProgramValidationError extends ValidationError {
+export class ProgramValidationError extends CombinedValidationError {
   constructor(
     /** The program (e.g. the stack's environment). */
     path: string,
     /** One error per component with problems, in the order the program builds them. */
-    public readonly errors: readonly ValidationError[],
+    errors: readonly ValidationError[],
   ) {
-    super(errors.length === 1 ? errors[0].constructType : 'Program', errors.length === 1 ? errors[0].path : path, errors.flatMap(e => e.problems));
-    this.message = renderValidationErrors(errors, 'components', 'nothing was registered');
+    super('Program', path, errors, 'components', 'nothing was registered');
     this.name = 'ProgramValidationError';
   }
 }

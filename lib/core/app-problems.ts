@@ -10,7 +10,7 @@
  * half-built object).
  */
 import type { IConstruct } from 'constructs';
-import { Problem, renderValidationErrors, ValidationError } from './errors';
+import { CombinedValidationError, Problem, ValidationError } from './errors';
 import { PerApp } from './private/per-app';
 
 /**
@@ -18,15 +18,14 @@ import { PerApp } from './private/per-app';
  * of every construct, each block in the {@link ValidationError} format. With one construct the
  * message is exactly that construct's ValidationError message.
  */
-export class AppValidationError extends ValidationError {
+export class AppValidationError extends CombinedValidationError {
   constructor(
     /** The app's path (`''` for an App). */
     path: string,
     /** One error per construct, in the order the constructs were created. */
-    public readonly errors: readonly ValidationError[],
+    errors: readonly ValidationError[],
   ) {
-    super(errors.length === 1 ? errors[0].constructType : 'App', errors.length === 1 ? errors[0].path : path, errors.flatMap(e => e.problems));
-    this.message = renderValidationErrors(errors, 'constructs', 'nothing was synthesized');
+    super('App', path, errors, 'constructs', 'nothing was synthesized');
     this.name = 'AppValidationError';
   }
 }

@@ -61,14 +61,28 @@ export class ValidationError extends Error {
 }
 
 /**
- * The message of several errors thrown as one: a head counting the problems and the `things`
- * (constructs, components) that have them, then each error's block; one error alone keeps its
- * own message.
+ * Several {@link ValidationError}s thrown as one (an app's constructs, a program's components): its
+ * problems are all of theirs, and its message a head counting the problems and the `things` that
+ * have them, then each error's block. One error alone keeps its own construct type, path and message.
  */
-export function renderValidationErrors(errors: readonly ValidationError[], things: string, outcome: string): string {
-  if (errors.length === 1) return errors[0].message;
-  const count = errors.reduce((n, e) => n + e.problems.length, 0);
-  return [`${count} problems in ${errors.length} ${things}, ${outcome}:`, ...errors.map(e => e.message)].join('\n');
+export class CombinedValidationError extends ValidationError {
+  constructor(
+    /** What holds the parts (`App`, `Program`): the construct type named when there are several. */
+    whole: string,
+    /** The whole's path. */
+    path: string,
+    /** One error per part with problems, in the order the parts were created. */
+    public readonly errors: readonly ValidationError[],
+    /** What the parts are, plural (`constructs`, `components`). */
+    things: string,
+    /** What did not happen because of them (`nothing was synthesized`). */
+    outcome: string,
+  ) {
+    super(errors.length === 1 ? errors[0].constructType : whole, errors.length === 1 ? errors[0].path : path, errors.flatMap(e => e.problems));
+    const count = errors.reduce((n, e) => n + e.problems.length, 0);
+    this.message = errors.length === 1 ? errors[0].message
+      : [`${count} problems in ${errors.length} ${things}, ${outcome}:`, ...errors.map(e => e.message)].join('\n');
+  }
 }
 
 /**
