@@ -7,6 +7,7 @@
  * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#persistentvolumeclaims
  */
 import { Problem } from './errors';
+import { PropTypes } from './prop-types';
 import { parseQuantity, quantityFix } from './quantity';
 
 /** The StorageClass the AWS side provisions (encrypted gp3 EBS, the cluster's default class). */
@@ -32,6 +33,9 @@ export interface StorageOptions {
    */
   readonly storageClassName?: string;
 }
+
+/** Runtime types of {@link StorageOptions} (a resolver checks them before {@link resolveStorage}). */
+export const STORAGE_TYPES: PropTypes = { size: 'string', storageClass: 'string', storageClassName: 'string' };
 
 /** {@link StorageOptions} with the defaults applied. */
 export interface ResolvedStorage {

@@ -110,8 +110,12 @@ const SUBJECTS: readonly Subject[] = [
       defaultReplicationFactor: 3,
       minInsyncReplicas: 2,
       topics: [{ name: 'orders', replicationFactor: 3, minInsyncReplicas: 2, partitions: 6 }],
+      tls: { secretName: 'events-tls', clientAuth: 'required' },
+      brokerStorage: { size: '100Gi', storageClass: 'gp3-encrypted' },
+      controllerStorage: { size: '10Gi', storageClass: 'gp3-encrypted' },
     }),
     build: (chart, props) => new KafkaCluster(chart, 'events', props),
+    enums: ['tls.clientAuth'],
   },
   {
     name: 'RedisSentinel',
@@ -593,6 +597,32 @@ describe('wrong types and other problems together', () => {
       "ResilientService 'test/svc': 2 problems:",
       ' - probes.liveness.path (7) is not a string; give a string',
       ' - probes.readiness.period (10) is not a Duration; give a cdk8s Duration, e.g. Duration.seconds(30)',
+    ].join('\n'));
+  });
+});
+
+/** Casts inside nested options (objects of the documented shape), each field named by its path. */
+describe('casts inside nested options: each field named, never a TypeError or a manifest', () => {
+  const subject = (name: string) => SUBJECTS.find(x => x.name === name)!;
+  const messageOf = (name: string, props: (chart: Chart) => Record<string, unknown>) => {
+    const result = outcome(subject(name), props);
+    return result.kind === 'problem' ? result.error.message : result.kind === 'crash' ? `crash: ${result.error.message}` : result.kind;
+  };
+
+  test('KafkaCluster: tls and both storages with fields of the wrong type', () => {
+    const kafka = subject('KafkaCluster');
+    expect(messageOf('KafkaCluster', chart => ({
+      ...kafka.props(chart),
+      tls: { secretName: 7, clientAuth: true },
+      brokerStorage: { size: 100, storageClass: ['gp3'] },
+      controllerStorage: { storageClassName: {} },
+    }))).toBe([
+      "KafkaCluster 'test/events': 5 problems:",
+      ' - tls.secretName (7) is not a string; give a string',
+      ' - tls.clientAuth (true) is not a string; give a string',
+      ' - brokerStorage.size (100) is not a string; give a string',
+      ' - brokerStorage.storageClass (["gp3"]) is not a string; give a string',
+      ' - controllerStorage.storageClassName ({}) is not a string; give a string',
     ].join('\n'));
   });
 });

@@ -7,7 +7,7 @@ import { Duration } from 'cdk8s';
 import { Criticality } from '../../core/criticality';
 import { Problems } from '../../core/errors';
 import { isDnsLabel } from '../../core/labels';
-import { ResolvedStorage, resolveStorage } from '../../core/storage';
+import { ResolvedStorage, STORAGE_TYPES, resolveStorage } from '../../core/storage';
 import { KAFKA_DEFAULTS, KafkaTopicSpec } from '../../render/kafka';
 import type { KafkaClusterProps, KafkaTopic } from '../kafka-cluster';
 import { PlatformContext } from './context';
@@ -69,11 +69,11 @@ export function resolveKafkaClusterProps(id: string, given: KafkaClusterProps, c
     numPartitions: 'number',
     retention: 'duration',
     topics: [{ name: 'string', partitions: 'number', replicationFactor: 'number', minInsyncReplicas: 'number' }],
-    tls: 'object',
+    tls: { secretName: 'string', clientAuth: 'string' },
     brokerResources: RESOURCES_TYPES,
     controllerResources: RESOURCES_TYPES,
-    brokerStorage: 'object',
-    controllerStorage: 'object',
+    brokerStorage: STORAGE_TYPES,
+    controllerStorage: STORAGE_TYPES,
     identity: IDENTITY_TYPES,
     clusterId: 'string',
     runbookBaseUrl: 'string',
