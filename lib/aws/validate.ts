@@ -29,14 +29,12 @@ import { Region } from '../core/platform';
  * ValidationError's.
  */
 export class ProgramValidationError extends CombinedValidationError {
-  constructor(
-    /** The program (e.g. the stack's environment). */
-    path: string,
-    /** One error per component with problems, in the order the program builds them. */
-    errors: readonly ValidationError[],
-  ) {
+  /**
+   * @param path The program (e.g. the stack's environment).
+   * @param errors One error per component with problems, in the order the program builds them.
+   */
+  constructor(path: string, errors: readonly ValidationError[]) {
     super('Program', path, errors, 'components', 'nothing was registered');
-    this.name = 'ProgramValidationError';
   }
 }
 

@@ -19,14 +19,12 @@ import { PerApp } from './private/per-app';
  * message is exactly that construct's ValidationError message.
  */
 export class AppValidationError extends CombinedValidationError {
-  constructor(
-    /** The app's path (`''` for an App). */
-    path: string,
-    /** One error per construct, in the order the constructs were created. */
-    errors: readonly ValidationError[],
-  ) {
+  /**
+   * @param path The app's path (`''` for an App).
+   * @param errors One error per construct, in the order the constructs were created.
+   */
+  constructor(path: string, errors: readonly ValidationError[]) {
     super('App', path, errors, 'constructs', 'nothing was synthesized');
-    this.name = 'AppValidationError';
   }
 }
 

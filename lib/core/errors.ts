@@ -64,6 +64,7 @@ export class ValidationError extends Error {
  * Several {@link ValidationError}s thrown as one (an app's constructs, a program's components): its
  * problems are all of theirs, and its message a head counting the problems and the `things` that
  * have them, then each error's block. One error alone keeps its own construct type, path and message.
+ * Its `name` is its class's (`AppValidationError`, `ProgramValidationError`).
  */
 export class CombinedValidationError extends ValidationError {
   constructor(
@@ -79,6 +80,7 @@ export class CombinedValidationError extends ValidationError {
     outcome: string,
   ) {
     super(errors.length === 1 ? errors[0].constructType : whole, errors.length === 1 ? errors[0].path : path, errors.flatMap(e => e.problems));
+    this.name = new.target.name;
     const count = errors.reduce((n, e) => n + e.problems.length, 0);
     this.message = errors.length === 1 ? errors[0].message
       : [`${count} problems in ${errors.length} ${things}, ${outcome}:`, ...errors.map(e => e.message)].join('\n');

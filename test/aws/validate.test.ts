@@ -41,6 +41,7 @@ describe('the Pulumi program: every problem of the whole program at once, nothin
       addons: { versions: { istio: '^1.30' }, gatewayMinReplicas: 1 },
     }));
     expect(e).toBeInstanceOf(ProgramValidationError);
+    expect(e.name).toBe('ProgramValidationError');
     const region = (r: string) => [
       `MultiAzVpc '${r}': 1 problem:`,
       ' - interfaceEndpoints ("s3") already has a (free) gateway endpoint; use suffixes such as "ecr.api", "ecr.dkr", "sts", "logs"',

@@ -53,6 +53,7 @@ describe('every problem of the app in one error', () => {
     (app as any).outdir = outdir;
     const e = errorOf(() => app.synth());
     expect(e).toBeInstanceOf(AppValidationError);
+    expect(e.name).toBe('AppValidationError');
     expect(e.message).toBe(EXPECTED);
     const err = e as AppValidationError;
     expect(err.errors.map(x => `${x.constructType} ${x.path}`)).toEqual([
