@@ -12,7 +12,8 @@ import { LETS_ENCRYPT_PRODUCTION } from '../cert-manager';
 import type { AddonChartVersions, AddonNamespaces, AddonSwitches, ClusterAddonsArgs, EntryTlsOptions, PrivateZoneRef } from '../cluster-addons';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { RegionalCluster } from '../regional-cluster';
-import { ClusterFacts, componentTags, isInstance, VpcFacts } from './resolve';
+import { resolveOnCluster } from './on-cluster';
+import { ClusterFacts, componentTags, VpcFacts } from './resolve';
 import { CLUSTER_TAG } from '../tags';
 
 /** The chart versions used when {@link ClusterAddonsArgs.versions} leaves one unset. */
@@ -78,11 +79,7 @@ export function resolveAddonSwitches(e: AddonSwitches = {}): Required<AddonSwitc
 
 /** Resolves {@link ClusterAddonsArgs}: the settings, or every problem. */
 export function resolveClusterAddonsArgs(name: string, args: ClusterAddonsArgs): Resolution<ClusterAddonsSettings> {
-  const problems = new Problems('ClusterAddons', name);
-  const hasCluster = isInstance(problems, 'cluster', args?.cluster, RegionalCluster, 'pass the region\'s RegionalCluster');
-  const hasVpc = isInstance(problems, 'vpc', args?.vpc, MultiAzVpc, 'pass the region\'s MultiAzVpc');
-  if (!hasCluster || !hasVpc) return { problems: problems.all };
-  return resolveClusterAddonsArgsIn(name, args, args.cluster, args.vpc);
+  return resolveOnCluster('ClusterAddons', name, args, resolveClusterAddonsArgsIn);
 }
 
 /**

@@ -9,7 +9,8 @@ import { PropTypes, typedProps, withTypeProblems } from '../../core/prop-types';
 import { DEFAULT_KARPENTER_VERSION, KarpenterArgs, NodePoolLimits } from '../karpenter';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { RegionalCluster } from '../regional-cluster';
-import { ClusterFacts, componentTags, isInstance, VpcFacts } from './resolve';
+import { resolveOnCluster } from './on-cluster';
+import { ClusterFacts, componentTags, VpcFacts } from './resolve';
 import { CLUSTER_TAG } from '../tags';
 
 /** Runtime types of the args the resolver reads (casts are problems, not TypeErrors). */
@@ -33,11 +34,7 @@ export interface KarpenterSettings<C extends ClusterFacts = RegionalCluster, V e
 
 /** Resolves {@link KarpenterArgs}: the settings, or every problem. */
 export function resolveKarpenterArgs(name: string, args: KarpenterArgs): Resolution<KarpenterSettings> {
-  const problems = new Problems('Karpenter', name);
-  const hasCluster = isInstance(problems, 'cluster', args?.cluster, RegionalCluster, 'pass the region\'s RegionalCluster');
-  const hasVpc = isInstance(problems, 'vpc', args?.vpc, MultiAzVpc, 'pass the region\'s MultiAzVpc');
-  if (!hasCluster || !hasVpc) return { problems: problems.all };
-  return resolveKarpenterArgsIn(name, args, args.cluster, args.vpc);
+  return resolveOnCluster('Karpenter', name, args, resolveKarpenterArgsIn);
 }
 
 /** Resolves {@link KarpenterArgs} but `cluster` and `vpc` for the cluster and VPC with these facts. */
