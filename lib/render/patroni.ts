@@ -243,6 +243,7 @@ export interface PatroniFailoverOptions {
 
 /** PostgreSQL `synchronous_commit` levels. */
 export type SynchronousCommitLevel = 'on' | 'remote_apply' | 'remote_write' | 'local' | 'off';
+const SYNCHRONOUS_COMMIT_LEVELS: readonly SynchronousCommitLevel[] = ['on', 'remote_apply', 'remote_write', 'local', 'off'];
 
 /**
  * PostgreSQL parameters, rendered into `bootstrap.dcs.postgresql.parameters` (the same on every
@@ -716,6 +717,13 @@ function validateParameters(problems: Problems, p: Required<PostgresParameterOpt
     problems.when(!isInt(p.maxReplicationSlots) || p.maxReplicationSlots < slots, 'postgresParameters.maxReplicationSlots', p.maxReplicationSlots,
       `must be >= memberCount - 1 (${slots}) with replication slots`, `set it to ${slots} or more`);
   }
+  // The values PostgreSQL 15 accepts for wal_level (minimal drops the WAL a standby needs) and synchronous_commit.
+  // @see https://www.postgresql.org/docs/15/runtime-config-wal.html#GUC-WAL-LEVEL
+  // @see https://www.postgresql.org/docs/15/runtime-config-wal.html#GUC-SYNCHRONOUS-COMMIT
+  problems.when(!['replica', 'logical'].includes(p.walLevel), 'postgresParameters.walLevel', p.walLevel,
+    'is not a wal_level that keeps standbys streaming', 'use "replica" (or "logical" for logical decoding)');
+  problems.when(!SYNCHRONOUS_COMMIT_LEVELS.includes(p.synchronousCommit), 'postgresParameters.synchronousCommit', p.synchronousCommit,
+    'is not a synchronous_commit level', `use one of ${SYNCHRONOUS_COMMIT_LEVELS.map(l => `"${l}"`).join(', ')}`);
   problems.when(r.failover.synchronousMode && (p.synchronousCommit === 'local' || p.synchronousCommit === 'off'),
     'postgresParameters.synchronousCommit', p.synchronousCommit,
     'acknowledges commits before any standby has them, which breaks RPO 0 in synchronous mode', 'use "on" or "remote_apply"');

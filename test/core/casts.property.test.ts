@@ -41,6 +41,8 @@ interface Subject {
   readonly enums?: readonly string[];
   /** Paths not cast (data built by the library, e.g. a fault from Fault.*). */
   readonly fixed?: RegExp;
+  /** Other valid values of a path (not cast to them), e.g. `true` for an option that is `boolean | object`. */
+  readonly alsoValid?: Readonly<Record<string, readonly unknown[]>>;
   /** Valid props (every optional prop worth casting is set). */
   props(chart: Chart): Record<string, unknown>;
   build(chart: Chart, props: any): unknown;
@@ -136,8 +138,38 @@ const SUBJECTS: readonly Subject[] = [
       backup: false,
       members: 3,
       failover: { ttlSeconds: 40, loopWaitSeconds: 10, retryTimeoutSeconds: 10, synchronousStandbys: 1 },
+      storage: { size: '50Gi', storageClass: 'gp3-encrypted' },
+      postgresParameters: {
+        maxConnections: 200,
+        sharedBuffers: '1GB',
+        walLevel: 'replica',
+        maxWalSenders: 10,
+        maxReplicationSlots: 10,
+        walKeepSize: '1GB',
+        walRetrieveRetryInterval: '1s',
+        synchronousCommit: 'on',
+        additional: { work_mem: '16MB', random_page_cost: 1.1, jit: false },
+      },
+      userNames: { superuser: 'postgres', replication: 'replicator', rewind: 'rewind_user' },
+      kubernetesApi: { cidrs: ['10.0.0.0/16'], port: 443 },
+      pooler: {
+        image: 'ghcr.io/cloudnative-pg/pgbouncer:1.22.1-16',
+        tier: Criticality.HIGH,
+        replicas: 3,
+        port: 6432,
+        auth: { secretName: 'orders-db-pooler-auth', key: 'userlist.txt', authUser: 'pgbouncer', authQuery: 'SELECT usename, passwd FROM pg_shadow WHERE usename=$1' },
+        resources: { cpu: { request: '250m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
+        poolMode: 'transaction',
+        maxClientConn: 1000,
+        defaultPoolSize: 20,
+        reservePoolSize: 5,
+      },
     }),
     build: (chart, props) => new PatroniCluster(chart, 'orders-db', props),
+    enums: ['postgresParameters.walLevel', 'postgresParameters.synchronousCommit', 'pooler.tier', 'pooler.poolMode'],
+    // a string, a number or a boolean: most wrong values of one are right values of another (tested exactly below)
+    fixed: /^postgresParameters\.additional\./,
+    alsoValid: { pooler: [true, false] },
   },
   {
     name: 'LogShipper',
@@ -355,7 +387,8 @@ describe.each(SUBJECTS.map(s => [s.name, s] as const))('%s: casts past the types
     const paths = leaves(subject.props(new RegionChart(Testing.app(), 'probe', { region: PLATFORM.region('us-east-1') })))
       .filter(({ path }) => !subject.fixed?.test(path));
     const cases = fc.constantFrom(...paths)
-      .chain(({ path, value }) => wrongValues(value, subject.enums?.includes(path) ?? false).map(wrong => ({ path, wrong })));
+      .chain(({ path, value }) => wrongValues(value, subject.enums?.includes(path) ?? false).map(wrong => ({ path, wrong })))
+      .filter(({ path, wrong }) => !(subject.alsoValid?.[path] ?? []).includes(wrong));
     fc.assert(fc.property(cases, ({ path, wrong }) => {
       const result = outcome(subject, chart => replaced(subject.props(chart), path, wrong));
       const seen = result.kind === 'problem' ? (names(result.error, path) ? 'named' : `other: ${result.error.problems.map(p => p.prop).join(', ')}`)
@@ -623,6 +656,33 @@ describe('casts inside nested options: each field named, never a TypeError or a 
       ' - brokerStorage.size (100) is not a string; give a string',
       ' - brokerStorage.storageClass (["gp3"]) is not a string; give a string',
       ' - controllerStorage.storageClassName ({}) is not a string; give a string',
+    ].join('\n'));
+  });
+
+  test('PatroniCluster: storage, postgresParameters, userNames, kubernetesApi and pooler with fields of the wrong type or unknown values', () => {
+    const patroni = subject('PatroniCluster');
+    expect(messageOf('PatroniCluster', chart => ({
+      ...patroni.props(chart),
+      storage: { size: 50 },
+      postgresParameters: { maxConnections: '200', walLevel: 'minimal', synchronousCommit: 'sometimes', additional: { work_mem: { mb: 16 }, jit: ['off'] } },
+      userNames: { replication: 7 },
+      kubernetesApi: { cidrs: '10.0.0.0/16', port: '443' },
+      pooler: { replicas: '3', auth: { secretName: 9 }, resources: { cpu: 1 }, poolMode: 'bogus' },
+    }))).toBe([
+      "PatroniCluster 'test/orders-db': 13 problems:",
+      ' - storage.size (50) is not a string; give a string',
+      ' - postgresParameters.maxConnections ("200") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - postgresParameters.additional.work_mem ({"mb":16}) is not a string or a finite number or a boolean; give a string or a finite number or a boolean',
+      ' - postgresParameters.additional.jit (["off"]) is not a string or a finite number or a boolean; give a string or a finite number or a boolean',
+      ' - userNames.replication (7) is not a string; give a string',
+      ' - kubernetesApi.cidrs ("10.0.0.0/16") is not a list; give a list (an array), even of one item',
+      ' - kubernetesApi.port ("443") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - pooler.replicas ("3") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - pooler.auth.secretName (9) is not a string; give a string',
+      ' - pooler.resources.cpu (1) is not an object; give an object of the documented shape',
+      ' - postgresParameters.walLevel ("minimal") is not a wal_level that keeps standbys streaming; use "replica" (or "logical" for logical decoding)',
+      ' - postgresParameters.synchronousCommit ("sometimes") is not a synchronous_commit level; use one of "on", "remote_apply", "remote_write", "local", "off"',
+      ' - pooler.poolMode ("bogus") is not a PgBouncer pool mode; use "transaction" (or "session" for session state)',
     ].join('\n'));
   });
 });

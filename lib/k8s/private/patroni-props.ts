@@ -11,7 +11,7 @@ import { cronScheduleProblems } from '../../core/cron';
 import { Problems } from '../../core/errors';
 import { LABELS, isDnsLabel } from '../../core/labels';
 import { typedProps, withTypeProblems } from '../../core/prop-types';
-import { ResolvedStorage, resolveStorage } from '../../core/storage';
+import { ResolvedStorage, STORAGE_TYPES, resolveStorage } from '../../core/storage';
 import { PatroniDcs, PatroniMemberOptions, resolvePatroniMemberOptions, validatePatroniInput } from '../../render/patroni';
 import { PGBOUNCER_DEFAULTS, PgBouncerConfigInput, validatePgBouncerInput } from '../../render/pgbouncer';
 import { ISTIO_INBOUND_SOURCE_ADDRESS } from '../crds/istio';
@@ -71,7 +71,7 @@ export function resolvePatroniClusterProps(
     tier: 'string',
     team: 'string',
     dcs: { anyOf: ['string', 'object'] },
-    storage: 'object',
+    storage: STORAGE_TYPES,
     resources: RESOURCES_TYPES,
     identity: IDENTITY_TYPES,
     failover: {
@@ -83,17 +83,41 @@ export function resolvePatroniClusterProps(
       synchronousMode: 'boolean',
       synchronousStandbys: 'number',
     },
-    postgresParameters: 'object',
-    userNames: 'object',
+    postgresParameters: {
+      maxConnections: 'number',
+      sharedBuffers: 'string',
+      walLevel: 'string',
+      maxWalSenders: 'number',
+      maxReplicationSlots: 'number',
+      walKeepSize: 'string',
+      walRetrieveRetryInterval: 'string',
+      synchronousCommit: 'string',
+      // rendered as given (booleans as on/off): any other type would be written as "[object Object]" or a list
+      additional: { record: { anyOf: ['string', 'number', 'boolean'] } },
+    },
+    userNames: { superuser: 'string', replication: 'string', rewind: 'string' },
     credentials: { secretName: 'string', superuserKey: 'string', replicationKey: 'string', rewindKey: 'string', restApiKey: 'string' },
     podCidrs: ['string'],
-    kubernetesApi: 'object',
+    kubernetesApi: { cidrs: ['string'], port: 'number' },
     backup: {
       anyOf: ['false', {
         bucket: 'string', roleArn: 'string', prefix: 'string', region: 'string', schedule: 'string', retainFullBackups: 'number', egressCidrs: ['string'],
       }],
     },
-    pooler: { anyOf: ['boolean', 'object'] },
+    pooler: {
+      anyOf: ['boolean', {
+        image: 'string',
+        tier: 'string',
+        replicas: 'number',
+        port: 'number',
+        auth: { secretName: 'string', key: 'string', authUser: 'string', authQuery: 'string' },
+        resources: RESOURCES_TYPES,
+        poolMode: 'string',
+        maxClientConn: 'number',
+        defaultPoolSize: 'number',
+        reservePoolSize: 'number',
+      }],
+    },
     runbookBaseUrl: 'string',
   });
   const problems = new Problems('PatroniCluster', id);
