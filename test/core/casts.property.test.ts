@@ -197,7 +197,9 @@ const SUBJECTS: readonly Subject[] = [
   },
   {
     name: 'EntryGateway',
-    props: chart => ({ service: service(chart, 'api', { entryPoint: true }), hosts: ['api.example.com'], credentialName: 'api-example-com-tls' }),
+    props: chart => ({
+      service: service(chart, 'api', { entryPoint: true }), hosts: ['api.example.com'], credentialName: 'api-example-com-tls', selector: { istio: 'ingressgateway' },
+    }),
     build: (chart, props) => new EntryGateway(chart, 'entry', props),
   },
   {
@@ -683,6 +685,23 @@ describe('casts inside nested options: each field named, never a TypeError or a 
       ' - postgresParameters.walLevel ("minimal") is not a wal_level that keeps standbys streaming; use "replica" (or "logical" for logical decoding)',
       ' - postgresParameters.synchronousCommit ("sometimes") is not a synchronous_commit level; use one of "on", "remote_apply", "remote_write", "local", "off"',
       ' - pooler.poolMode ("bogus") is not a PgBouncer pool mode; use "transaction" (or "session" for session state)',
+    ].join('\n'));
+  });
+
+  test('EntryGateway: a selector value of the wrong type, one too long, an empty one and a bad key', () => {
+    const gateway = subject('EntryGateway');
+    expect(messageOf('EntryGateway', chart => ({
+      ...gateway.props(chart),
+      selector: { 'istio': 7, 'app': 'x'.repeat(64), 'tier': '', 'bad key': 'gateway' },
+    }))).toBe([
+      "EntryGateway 'test/entry': 4 problems:",
+      ' - selector.istio (7) is not a string; give a string',
+      ` - selector.app ("${'x'.repeat(64)}") is not a non-empty label value (at most 63 letters, digits, "-", "_" or ".", beginning and ending with a letter or digit); `
+        + 'use the ingress gateway pods\' label value, e.g. "ingressgateway"',
+      ' - selector.tier ("") is not a non-empty label value (at most 63 letters, digits, "-", "_" or ".", beginning and ending with a letter or digit); '
+        + 'use the ingress gateway pods\' label value, e.g. "ingressgateway"',
+      ' - selector.bad key ("bad key") is not a label key (an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or "."); '
+        + 'use the ingress gateway pods\' label key, e.g. "istio"',
     ].join('\n'));
   });
 });

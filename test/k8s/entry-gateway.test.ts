@@ -161,7 +161,8 @@ describe('EntryGateway validation', () => {
       ' - credentialName ("-----BEGIN PRIVATE KEY-----") is not a Secret name; give the name of a kubernetes.io/tls Secret in Istio_Ingress, e.g. "api-example-com-tls" (never a key)',
       ' - healthPath ("healthz") is not an absolute path other than "/"; use e.g. "/healthz/ready"',
       ' - healthCheckHost ("not a host") is not "*" or a DNS name; use "*" (the NLB host name is not known at synth time), a DNS name, or false',
-      ' - selector.istio ("") is not a label; use a label key and a non-empty label value',
+      ' - selector.istio ("") is not a non-empty label value (at most 63 letters, digits, "-", "_" or ".", beginning and ending with a letter or digit); '
+        + 'use the ingress gateway pods\' label value, e.g. "ingressgateway"',
       ' - replicas (0) is not a positive whole number; use one per zone, e.g. 3',
     ].join('\n'));
     expect(chart.node.tryFindChild('entry')).toBeUndefined();

@@ -49,7 +49,7 @@ export function resolveEntryGatewayProps(id: string, given: EntryGatewayProps, c
     credentialName: 'string',
     name: 'string',
     ingressNamespace: 'string',
-    selector: 'object',
+    selector: { record: 'string' },
     httpsRedirect: 'boolean',
     healthPath: 'string',
     healthCheckHost: { anyOf: ['string', 'boolean'] },
@@ -93,8 +93,14 @@ export function resolveEntryGatewayProps(id: string, given: EntryGatewayProps, c
   }
   const selectorEntries = Object.entries(selector);
   if (selectorEntries.length === 0) problems.add('selector', selector, 'is empty (it would select no gateway pods)', 'use e.g. { istio: "ingressgateway" }');
+  // Label syntax: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
   for (const [k, v] of selectorEntries) {
-    problems.when(!LABEL_KEY.test(k) || !isLabelValue(v) || v === '', `selector.${k}`, v, 'is not a label', 'use a label key and a non-empty label value');
+    if (!problems.when(!LABEL_KEY.test(k), `selector.${k}`, k, 'is not a label key (an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or ".")',
+      'use the ingress gateway pods\' label key, e.g. "istio"')) {
+      problems.when(!isLabelValue(v) || v === '', `selector.${k}`, v,
+        'is not a non-empty label value (at most 63 letters, digits, "-", "_" or ".", beginning and ending with a letter or digit)',
+        'use the ingress gateway pods\' label value, e.g. "ingressgateway"');
+    }
   }
   problems.when(!Number.isInteger(replicas) || replicas < 1, 'replicas', replicas, 'is not a positive whole number', 'use one per zone, e.g. 3');
 
