@@ -184,11 +184,16 @@ const SUBJECTS: readonly Subject[] = [
   {
     name: 'TraceCollector',
     props: () => ({
-      exporter: { endpoint: 'tempo-distributor.tracing.svc:4317', headersFromEnv: { 'x-scope-orgid': 'TRACES_TENANT' } },
+      exporter: { protocol: 'otlp', endpoint: 'tempo-distributor.tracing.svc:4317', tls: true, headersFromEnv: { 'x-scope-orgid': 'TRACES_TENANT' } },
       exporterCidrs: ['10.0.96.0/20'],
       envFromSecrets: { TRACES_TENANT: { name: 'trace-backend', key: 'tenant' } },
+      baseRatePercent: 0.1,
+      slowThresholdMs: 1000,
+      decisionWait: '10s',
+      numTraces: 50000,
     }),
     build: (chart, props) => new TraceCollector(chart, 'traces', props),
+    enums: ['exporter.protocol'],
   },
   {
     name: 'MonitoringStack',
@@ -702,6 +707,23 @@ describe('casts inside nested options: each field named, never a TypeError or a 
         + 'use the ingress gateway pods\' label value, e.g. "ingressgateway"',
       ' - selector.bad key ("bad key") is not a label key (an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or "."); '
         + 'use the ingress gateway pods\' label key, e.g. "istio"',
+    ].join('\n'));
+  });
+
+  test('TraceCollector: exporter fields and sampling options of the wrong type', () => {
+    const collector = subject('TraceCollector');
+    expect(messageOf('TraceCollector', chart => ({
+      ...collector.props(chart),
+      exporter: { endpoint: 'tempo-distributor.tracing.svc:4317', protocol: 4, tls: 'false', headersFromEnv: { 'x-scope-orgid': ['TRACES_TENANT'] } },
+      baseRatePercent: '0.1',
+      decisionWait: 10,
+    }))).toBe([
+      "TraceCollector 'test/traces': 5 problems:",
+      ' - exporter.protocol (4) is not a string; give a string',
+      ' - exporter.tls ("false") is not a boolean; give true or false',
+      ' - exporter.headersFromEnv.x-scope-orgid (["TRACES_TENANT"]) is not a string; give a string',
+      ' - baseRatePercent ("0.1") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - decisionWait (10) is not a string; give a string',
     ].join('\n'));
   });
 });

@@ -44,7 +44,11 @@ export function resolveTraceCollectorProps(
   id: string, given: TraceCollectorProps, context: PlatformContext,
 ): Resolution<ResolvedTraceCollectorProps> {
   const { props, problems: typeProblems } = typedProps(given, {
-    exporter: { endpoint: 'string', headersFromEnv: 'object', insecure: 'boolean' },
+    exporter: { protocol: 'string', endpoint: 'string', tls: 'boolean', headersFromEnv: { record: 'string' } },
+    baseRatePercent: 'number',
+    slowThresholdMs: 'number',
+    decisionWait: 'string',
+    numTraces: 'number',
     exporterCidrs: ['string'],
     exporterPort: 'number',
     envFromSecrets: { record: { name: 'string', key: 'string' } },
