@@ -810,21 +810,27 @@ function checkScriptsInput(input: RedisPodScriptsInput): void {
   problems.throwIfAny();
 }
 
-/** Shell lines setting `master_host` and `master_port` from the first Sentinel that knows the master. */
-function askSentinels(input: RedisPodScriptsInput): string[] {
+/**
+ * The shell function `find_master`, shared by the pod scripts: sets `master_host` and
+ * `master_port` from the first Sentinel that names a master (host and port both given) other than
+ * its argument (`"<ip> <port>"`: the calling instance, while the Sentinels still name it); both
+ * empty when none does. Each Sentinel gets 3 s to answer.
+ */
+function findMasterFunction(input: RedisPodScriptsInput): string[] {
   const port = input.sentinelPort ?? REDIS_SENTINEL_DEFAULTS.sentinelPort;
   const name = input.masterName ?? REDIS_SENTINEL_DEFAULTS.masterName;
   return [
-    `export REDISCLI_AUTH="$(cat ${input.secretFile})"`,
-    'master_host=""',
-    'master_port=""',
-    `for s in ${input.sentinelHosts.join(' ')}; do`,
-    `  answer="$(timeout 3 redis-cli --raw -h "$s" -p ${port} sentinel get-master-addr-by-name ${name} 2>/dev/null)" || continue`,
-    '  master_host="$(echo "$answer" | sed -n 1p)"',
-    '  master_port="$(echo "$answer" | sed -n 2p)"',
-    '  if [ -n "$master_host" ] && [ -n "$master_port" ]; then break; fi',
+    '# Sets master_host and master_port from the first Sentinel naming a master other than "$1" (none: both empty).',
+    'find_master() {',
+    `  for s in ${input.sentinelHosts.join(' ')}; do`,
+    `    answer="$(timeout 3 redis-cli --raw -h "$s" -p ${port} sentinel get-master-addr-by-name ${name} 2>/dev/null)" || continue`,
+    '    master_host="$(echo "$answer" | sed -n 1p)"',
+    '    master_port="$(echo "$answer" | sed -n 2p)"',
+    '    if [ -n "$master_host" ] && [ -n "$master_port" ] && [ "$master_host $master_port" != "${1:-}" ]; then return 0; fi',
+    '  done',
     '  master_host=""',
-    'done',
+    '  master_port=""',
+    '}',
   ];
 }
 
@@ -842,7 +848,9 @@ export function renderRedisStartScript(input: RedisPodScriptsInput): string {
     '#!/bin/sh',
     '# Rendered by @nines/constructs (renderRedisStartScript); do not edit.',
     'set -eu',
-    ...askSentinels(input),
+    ...findMasterFunction(input),
+    `export REDISCLI_AUTH="$(cat ${input.secretFile})"`,
+    'find_master',
     `me="$(sed -n 's/^replica-announce-ip //p' ${conf} | tail -n 1) $(sed -n 's/^port //p' ${conf} | tail -n 1)"`,
     'if [ -n "$master_host" ]; then',
     `  sed -i '/^replicaof /d' ${conf}`,
@@ -874,6 +882,7 @@ export function renderRedisPreStopScript(input: RedisPodScriptsInput): string {
   return [
     '#!/bin/sh',
     '# Rendered by @nines/constructs (renderRedisPreStopScript); do not edit.',
+    ...findMasterFunction(input),
     `export REDISCLI_AUTH="$(cat ${input.secretFile})"`,
     `port="$(sed -n 's/^port //p' ${conf} | tail -n 1)"`,
     `me="$(sed -n 's/^replica-announce-ip //p' ${conf} | tail -n 1) $port"`,
@@ -886,14 +895,10 @@ export function renderRedisPreStopScript(input: RedisPodScriptsInput): string {
     '# Once the Sentinels name the new master, follow it at once: Sentinel itself would only',
     '# reconfigure this instance seconds later, and until then clients still on it could write here.',
     'while [ "$(date +%s)" -lt "$end" ] && is_master; do',
-    `  for s in ${input.sentinelHosts.join(' ')}; do`,
-    `    answer="$(timeout 3 redis-cli --raw -h "$s" -p ${port} sentinel get-master-addr-by-name ${name} 2>/dev/null)" || continue`,
-    '    new="$(echo "$answer" | sed -n 1p) $(echo "$answer" | sed -n 2p)"',
-    '    if [ "$new" != " " ] && [ "$new" != "$me" ]; then',
-    '      redis-cli -p "$port" replicaof $new >/dev/null 2>&1',
-    '      break',
-    '    fi',
-    '  done',
+    '  find_master "$me"',
+    '  if [ -n "$master_host" ]; then',
+    '    redis-cli -p "$port" replicaof "$master_host" "$master_port" >/dev/null 2>&1',
+    '  fi',
     '  is_master || break',
     '  sleep 1',
     'done',
@@ -924,8 +929,10 @@ export function renderSentinelStartScript(input: RedisPodScriptsInput, rendered:
     '#!/bin/sh',
     '# Rendered by @nines/constructs (renderSentinelStartScript); do not edit.',
     'set -eu',
+    ...findMasterFunction(input),
     `if [ -e ${conf}.fresh ]; then`,
-    ...askSentinels(input).map(l => `  ${l}`),
+    `  export REDISCLI_AUTH="$(cat ${input.secretFile})"`,
+    '  find_master',
     '  if [ -n "$master_host" ]; then',
     `    sed -i "s/^sentinel monitor ${name} [^ ]* [^ ]* /sentinel monitor ${name} $master_host $master_port /" ${conf}`,
     '    echo "start-sentinel: the other Sentinels name $master_host:$master_port the master" >&2',

@@ -6,8 +6,8 @@ import * as fc from 'fast-check';
 import { ValidationError } from '../../lib/core/errors';
 import {
   COMMANDS_SENTINEL_AND_REPLICATION_NEED, MIN_PASSWORD_LENGTH, REDIS_SENTINEL_DEFAULTS, RedisConfInput, RedisPassword, RedisRole, SentinelConfInput,
-  renderRedisAuthScript, renderRedisConf, renderSentinelAuthScript, renderSentinelConf,
-  validateRedisConfInput, validateRedisSentinelInput, validateSentinelConfInput,
+  renderRedisAuthScript, renderRedisConf, renderRedisPreStopScript, renderRedisStartScript, renderSentinelAuthScript, renderSentinelConf,
+  renderSentinelStartScript, validateRedisConfInput, validateRedisSentinelInput, validateSentinelConfInput,
 } from '../../lib/render/redis';
 import { validationErrorOf as errorOf } from '../util/errors';
 
@@ -357,6 +357,60 @@ describe('start scripts: the password goes from the Secret file to the include f
   test('validates its input like the config renderer', () => {
     expect(() => renderRedisAuthScript({ ...replica, password: RedisPassword.fromSecretFile({ secretFile: 'pw', includeFile: '/a b' }) }))
       .toThrow(/2 problems:\n - password.secretFile \("pw"\) must be an absolute path.*\n - password.includeFile \("\/a b"\) must be an absolute path/);
+  });
+});
+
+describe('find_master: the one Sentinel lookup of the pod scripts', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-find-master-'));
+    // A stand-in redis-cli answering `sentinel get-master-addr-by-name` by the Sentinel host asked (-h).
+    fs.writeFileSync(path.join(dir, 'redis-cli'), [
+      '#!/bin/sh',
+      'while [ "$1" != "-h" ]; do shift; done',
+      'case "$2" in',
+      '  sentinel-down) exit 1 ;;',
+      '  sentinel-no-port) echo 10.0.0.9 ;;',
+      '  sentinel-stale) printf "10.0.0.1\\n6379\\n" ;;',
+      '  sentinel-moved) printf "10.0.0.2\\n6380\\n" ;;',
+      'esac',
+    ].join('\n') + '\n', { mode: 0o755 });
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const input = (sentinelHosts: string[]) => ({ sentinelHosts, secretFile: '/run/secrets/redis/password', configFile: '/data/conf/redis.conf' });
+  /** The function as the preStop script renders it, called with `arg` under `set -eu`: `[host] [port]`. */
+  function findMaster(hosts: string[], arg: string): string {
+    const script = renderRedisPreStopScript(input(hosts));
+    const fn = script.slice(script.indexOf('find_master() {'), script.indexOf('\n}\n') + 3);
+    return execFileSync('/bin/sh', ['-eu', '-c', `${fn}find_master ${arg}\necho "[$master_host] [$master_port]"`], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: 'utf8',
+    }).trim();
+  }
+
+  test('the first Sentinel naming host and port, past one that is down and one that gives no port', () => {
+    expect(findMaster(['sentinel-down', 'sentinel-no-port', 'sentinel-stale', 'sentinel-moved'], '')).toBe('[10.0.0.1] [6379]');
+  });
+
+  test('skips an answer equal to its argument (the preStop\'s own address while the Sentinels still name it)', () => {
+    expect(findMaster(['sentinel-stale', 'sentinel-moved'], '"10.0.0.1 6379"')).toBe('[10.0.0.2] [6380]');
+  });
+
+  test('both empty when no Sentinel names another master', () => {
+    expect(findMaster(['sentinel-down', 'sentinel-no-port', 'sentinel-stale'], '"10.0.0.1 6379"')).toBe('[] []');
+  });
+
+  test('the Redis start, preStop and Sentinel start scripts define the same function once', () => {
+    const hosts = ['sentinel-0.sentinel.cache.svc.cluster.local', 'sentinel-1.sentinel.cache.svc.cluster.local'];
+    const fnOf = (script: string) => script.slice(script.indexOf('find_master() {'), script.indexOf('\n}\n') + 3);
+    const scripts = [
+      renderRedisStartScript(input(hosts)),
+      renderRedisPreStopScript(input(hosts)),
+      renderSentinelStartScript({ ...input(hosts), configFile: '/data/conf/sentinel.conf' }, sentinel),
+    ];
+    for (const script of scripts) expect(script.split('find_master() {')).toHaveLength(2);
+    expect(new Set(scripts.map(fnOf)).size).toBe(1);
+    expect(fnOf(scripts[0])).toContain(`for s in ${hosts.join(' ')}; do`);
   });
 });
 
