@@ -7,8 +7,8 @@
  */
 import { Construct } from 'constructs';
 import {
-  CHAOS_ANNOTATIONS, CHAOS_PLACEMENT_TYPES, CHAOS_SCHEDULE_TYPES, ChaosFault, ChaosPlacementOptions, ChaosScheduleOptions, Fault, isFault,
-  productionProblems, resolveSchedule,
+  CHAOS_ANNOTATIONS, CHAOS_PLACEMENT_TYPES, CHAOS_SCHEDULE_TYPES, ChaosFault, ChaosPlacementOptions, ChaosScheduleOptions, Fault, faultFieldProblems,
+  isFault, productionProblems, resolveSchedule,
 } from './chaos';
 import { notBuilt } from '../core/app-problems';
 import { Problems } from '../core/errors';
@@ -187,8 +187,11 @@ export class GuardedWorkflow extends Construct {
       }
       if ('fault' in s) {
         const name = unique(s.name ?? s.fault.name);
-        // A fault built with problems: reported here, under its step, with the workflow's own.
+        // A fault built with problems (or not built by Fault): reported here, under its step, with the workflow's own.
+        const fieldProblems = faultFieldProblems(`steps.${name}.fault`, s.fault);
+        p.addAll(fieldProblems);
         p.addAll(Fault.problemsOf(s.fault), `steps.${name}`);
+        if (fieldProblems.length > 0) return { name, seconds: 0 };
         const deadline = s.deadline ?? s.fault.spec.duration ?? '1m';
         p.when(typeof deadline !== 'string' || !GO_DURATION.test(deadline), `steps.${name}.deadline`, deadline, 'is not a Go duration', 'use e.g. "5m"');
         faults.push(s.fault);

@@ -17,7 +17,7 @@ import { cronScheduleProblems } from '../core/cron';
 import { Problem, Problems, ValidationError } from '../core/errors';
 import { isDnsLabel } from '../core/labels';
 import { timeZoneProblems } from '../core/platform';
-import { PropTypes, typedProps, withTypeProblems } from '../core/prop-types';
+import { PropTypes, propTypeProblems, typedProps, withTypeProblems } from '../core/prop-types';
 import {
   ChaosCommonSpec, ChaosKind, ChaosSchedule, ChaosSelectorMode, IOChaos, IOChaosSpec, NetworkChaos, NetworkChaosSpec,
   PodChaos, PodChaosSpec, ScheduleSpec,
@@ -108,7 +108,8 @@ export class ChaosTarget {
 
   /** The target's name: `name`, else its `app.kubernetes.io/name` label, else its namespace. */
   public static nameOf(target: IChaosTarget): string {
-    return target.name ?? target.podLabels['app.kubernetes.io/name'] ?? target.namespace;
+    // `podLabels` may be missing from a target built from casts (reported by chaosTargetProblems).
+    return target.name ?? target.podLabels?.['app.kubernetes.io/name'] ?? target.namespace;
   }
 
   /**
@@ -138,6 +139,41 @@ export function selectedPods(mode: ChaosSelectorMode, value: string | undefined,
     case 'fixed': return Math.min(Number(value), replicas);
     default: return Math.floor(replicas * Number(value) / 100);
   }
+}
+
+/** Runtime types of an {@link IChaosTarget}'s fields. */
+const CHAOS_TARGET_TYPES: PropTypes = {
+  namespace: 'string',
+  podLabels: { record: 'string' },
+  name: 'string',
+  disruptionBudget: { replicas: 'number', maxUnavailable: { anyOf: ['number', 'string'] }, minAvailable: 'number' },
+};
+
+/**
+ * Every problem with a chaos target given as `prop` (a fault's `target` or `peer`, a game day's
+ * `service`, ...): not an object, a field of the wrong runtime type (a cast), a namespace that is
+ * not a namespace name, pod labels that select every pod of the namespace. Named under `prop`.
+ * @internal
+ */
+export function chaosTargetProblems(prop: string, targetLike: unknown): Problem[] {
+  if (typeof targetLike !== 'object' || targetLike === null || Array.isArray(targetLike)) {
+    return [{ prop, value: targetLike, why: 'is not a chaos target', fix: 'pass a ResilientService, or an IChaosTarget such as ChaosTarget.databasePrimary(db)' }];
+  }
+  const target = ChaosTarget.of(targetLike as ChaosTargetLike);
+  const problems = propTypeProblems(target, CHAOS_TARGET_TYPES, prop);
+  const typed = (field: string) => !problems.some(t => t.prop === `${prop}.${field}`);
+  if (typed('namespace') && !isDnsLabel(target.namespace)) {
+    problems.push({ prop: `${prop}.namespace`, value: target.namespace, why: 'is not a namespace name', fix: 'use the namespace of the target construct' });
+  }
+  if (typed('podLabels') && Object.keys(target.podLabels ?? {}).length === 0) {
+    problems.push({
+      prop: `${prop}.podLabels`,
+      value: target.podLabels,
+      why: 'is empty, which would select every pod of the namespace',
+      fix: 'give the labels that select exactly the target\'s pods (e.g. a ResilientService\'s selectorLabels)',
+    });
+  }
+  return problems;
 }
 
 /** Which pods of the target a fault hits. */
@@ -179,9 +215,6 @@ const SELECTOR_MODES: readonly ChaosSelectorMode[] = ['one', 'all', 'fixed', 'fi
 
 /** Validated common spec fields. */
 function common(p: Problems, target: IChaosTarget, options: SelectionOptions, defaultDuration: string | undefined): ChaosCommonSpec {
-  p.when(!isDnsLabel(target.namespace), 'target.namespace', target.namespace, 'is not a namespace name', 'use the namespace of the target construct');
-  p.when(!target.podLabels || Object.keys(target.podLabels).length === 0, 'target.podLabels', target.podLabels,
-    'is empty, which would select every pod of the namespace', 'give the labels that select exactly the target\'s pods (e.g. a ResilientService\'s selectorLabels)');
   const mode = options.mode ?? 'one';
   const value = options.value;
   // The selector modes Chaos Mesh accepts (https://chaos-mesh.org/docs/define-chaos-experiment-scope/, "mode").
@@ -210,6 +243,28 @@ function common(p: Problems, target: IChaosTarget, options: SelectionOptions, de
  * problems in the app's one error, so every bad fault of an app is listed at once.
  */
 const FAULT_PROBLEMS = new WeakMap<ChaosFault, readonly Problem[]>();
+/** The faults {@link Fault} built (their fields are checked as they are built). */
+const BUILT_FAULTS = new WeakSet<object>();
+const FAULT_KINDS: readonly ChaosKind[] = ['PodChaos', 'NetworkChaos', 'IOChaos'];
+
+/**
+ * Every problem with the fields of a fault given as `prop` that {@link Fault} did not build (a
+ * copy, or a cast object): its kind, name, spec and target, each named under `prop`. Empty for a
+ * fault Fault built (its own problems are {@link Fault.problemsOf}).
+ * @internal
+ */
+export function faultFieldProblems(prop: string, fault: ChaosFault): Problem[] {
+  if (BUILT_FAULTS.has(fault)) return [];
+  const problems = propTypeProblems(fault, { kind: 'string', name: 'string', spec: 'object', podsAffected: 'number' }, prop);
+  const typed = (field: string) => !problems.some(t => t.prop === `${prop}.${field}`);
+  if (typed('kind') && !FAULT_KINDS.includes(fault.kind)) {
+    problems.push({ prop: `${prop}.kind`, value: fault.kind, why: 'is not a Chaos Mesh fault kind', fix: `use ${FAULT_KINDS.map(k => `"${k}"`).join(', ')} (build the fault with Fault)` });
+  }
+  if (typed('name') && !isDnsLabel(fault.name)) {
+    problems.push({ prop: `${prop}.name`, value: fault.name, why: 'is not a DNS label (the chaos object is named after it)', fix: 'build the fault with Fault, which names it' });
+  }
+  return [...problems, ...chaosTargetProblems(`${prop}.target`, fault.target)];
+}
 
 /** Stands in for a target that is not an object (its problem is reported), so the fault's other props are still checked. */
 const NO_TARGET: IChaosTarget = { namespace: 'default', podLabels: { 'nines.dev/no-target': 'true' } };
@@ -222,12 +277,13 @@ function build(kind: ChaosKind, action: string, targetLike: ChaosTargetLike, giv
   const target = isTarget ? ChaosTarget.of(targetLike) : NO_TARGET;
   const faultName = name ?? `${action}-${isTarget ? ChaosTarget.nameOf(target) : 'target'}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50).replace(/-+$/, '');
   const p = new Problems('Fault', faultName);
-  p.when(!isTarget, 'target', targetLike, 'is not a chaos target', 'pass a ResilientService, or an IChaosTarget such as ChaosTarget.databasePrimary(db)');
+  p.addAll(chaosTargetProblems('target', targetLike));
   const base = common(p, target, options, defaultDuration);
   const spec = { ...base, ...body(p, base, options) } as unknown as ChaosFault['spec'];
   const replicas = target.disruptionBudget?.replicas;
   const podsAffected = replicas === undefined ? undefined : selectedPods(base.mode, base.value, replicas);
   const fault: ChaosFault = { kind, name: faultName, spec, target, podsAffected };
+  BUILT_FAULTS.add(fault);
   const problems = withTypeProblems(typed.problems, p.all);
   if (problems.length > 0) FAULT_PROBLEMS.set(fault, problems);
   return fault;
@@ -290,9 +346,11 @@ const RATE = /^\d+(bps|kbps|mbps|gbps|tbps)$/;
 
 function peerSpec(p: Problems, o: NetworkPeerOptions): Record<string, unknown> {
   const direction = o.direction ?? 'to';
+  // NetworkChaos directions (PartitionDirection: to, from, both): chaos-mesh/chaos-mesh api/v1alpha1/networkchaos_types.go
+  p.when(!['to', 'from', 'both'].includes(direction), 'direction', direction, 'is not a NetworkChaos direction', 'use "to", "from" or "both"');
   if (!o.peer) return { direction };
   const peer = ChaosTarget.of(o.peer);
-  p.when(Object.keys(peer.podLabels ?? {}).length === 0, 'peer.podLabels', peer.podLabels, 'is empty, which would select every pod of the namespace', 'give the peer\'s pod labels');
+  p.addAll(chaosTargetProblems('peer', o.peer));
   return { direction, target: { selector: { namespaces: [peer.namespace], labelSelectors: { ...peer.podLabels } }, mode: 'all' } };
 }
 
@@ -554,6 +612,7 @@ export class ChaosExperiment extends Construct {
     p.when(fault === undefined && !typeProblems.some(t => t.prop === 'fault'), 'fault', props.fault, 'is not a fault',
       'build one with Fault (e.g. Fault.podKill(orderService))');
     // A fault built with problems: reported here, with the experiment's own (under `fault.` unless given through a shortcut).
+    if (fault) p.addAll(faultFieldProblems('fault', fault));
     if (fault) p.addAll(Fault.problemsOf(fault), SHORTCUT_PROPS.has(given) ? undefined : 'fault');
     this.fault = fault!;
     this.namespace = props.namespace ?? 'chaos';

@@ -17,8 +17,8 @@
  */
 import { Construct } from 'constructs';
 import {
-  CHAOS_ANNOTATIONS, CHAOS_PLACEMENT_TYPES, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, productionProblems,
-  resolveSchedule,
+  CHAOS_ANNOTATIONS, CHAOS_PLACEMENT_TYPES, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, chaosTargetProblems,
+  productionProblems, resolveSchedule,
 } from './chaos';
 import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, ChaosSteps } from './chaos-workflow';
 import { PlatformContext } from './private/context';
@@ -206,7 +206,19 @@ export function resolveGameDayProps(given: GameDayProps, context: Pick<PlatformC
   p.when(!(Number.isInteger(slotMinutes) && slotMinutes >= 1), 'slotMinutes', slotMinutes, 'must be a whole number of minutes >= 1', 'use e.g. 15');
   p.when(!(Number.isInteger(start.hour) && Number.isInteger(start.minute) && start.hour >= 0 && start.hour < 24
     && start.minute >= 0 && start.minute < 60), 'start', start, 'is not a time of day', 'use e.g. { hour: 9, minute: 15 }');
-  if (!targetsTyped) return resolution(withTypeProblems(typeProblems, p.all), () => undefined as never);
+  // Each target's own fields (a cast `{}` has no namespace and no pod labels), named under its prop.
+  let targetsOk = targetsTyped;
+  for (const t of TARGET_PROPS) {
+    if (given?.[t] === undefined) {
+      p.add(t, undefined, 'is not set', 'pass a ResilientService, or an IChaosTarget such as ChaosTarget.databasePrimary(db)');
+      targetsOk = false;
+    } else if (props[t] !== undefined) {
+      const problems = chaosTargetProblems(t, props[t]);
+      p.addAll(problems);
+      targetsOk &&= problems.length === 0;
+    }
+  }
+  if (!targetsOk) return resolution(withTypeProblems(typeProblems, p.all), () => undefined as never);
 
   const svc = ChaosTarget.of(props.service);
   const dep = ChaosTarget.of(props.dependency);

@@ -726,4 +726,54 @@ describe('casts inside nested options: each field named, never a TypeError or a 
       ' - decisionWait (10) is not a string; give a string',
     ].join('\n'));
   });
+
+  test('Chaos: a peer and a fault built from casts, each field named under the fault (never a manifest with an undefined namespace)', () => {
+    const experiment = subject('ChaosExperiment');
+    expect(messageOf('ChaosExperiment', chart => ({
+      ...experiment.props(chart),
+      fault: Fault.networkPartition(service(chart, 'caller'), { peer: { podLabels: { app: 5 } } as any, direction: 'sideways' as any }),
+    }))).toBe([
+      "ChaosExperiment 'test/experiment': 3 problems:",
+      ' - fault.direction ("sideways") is not a NetworkChaos direction; use "to", "from" or "both"',
+      ' - fault.peer.podLabels.app (5) is not a string; give a string',
+      ' - fault.peer.namespace (undefined) is not a namespace name; use the namespace of the target construct',
+    ].join('\n'));
+    expect(messageOf('ChaosExperiment', chart => ({
+      ...experiment.props(chart),
+      fault: { kind: 'PodKill', name: 'Kill', spec: {}, target: {} },
+    }))).toBe([
+      "ChaosExperiment 'test/experiment': 4 problems:",
+      ' - fault.kind ("PodKill") is not a Chaos Mesh fault kind; use "PodChaos", "NetworkChaos", "IOChaos" (build the fault with Fault)',
+      ' - fault.name ("Kill") is not a DNS label (the chaos object is named after it); build the fault with Fault, which names it',
+      ' - fault.target.namespace (undefined) is not a namespace name; use the namespace of the target construct',
+      " - fault.target.podLabels (undefined) is empty, which would select every pod of the namespace; give the labels that select exactly the target's pods (e.g. a ResilientService's selectorLabels)",
+    ].join('\n'));
+    const workflow = subject('GuardedWorkflow');
+    expect(messageOf('GuardedWorkflow', chart => ({
+      ...workflow.props(chart),
+      steps: [{ name: 'kill', fault: { kind: 'PodChaos', name: 'kill', spec: { action: 'pod-kill' }, target: { namespace: 'shop', podLabels: ['app=shop'] } } }],
+    }))).toBe([
+      "GuardedWorkflow 'test/drill': 1 problem:",
+      ' - steps.kill.fault.target.podLabels (["app=shop"]) is not an object; give an object of the documented shape',
+    ].join('\n'));
+  });
+
+  test('GameDay: targets given as {}, without pod labels, with a label of the wrong type or not at all: each under its exact prop path', () => {
+    const gameDay = subject('GameDay');
+    expect(messageOf('GameDay', chart => ({
+      ...gameDay.props(chart),
+      service: {},
+      dependency: { namespace: 'payments' },
+      gateway: { namespace: 'Edge', podLabels: { app: 7 } },
+      auth: undefined,
+    }))).toBe([
+      "GameDay 'test/game-day': 6 problems:",
+      ' - service.namespace (undefined) is not a namespace name; use the namespace of the target construct',
+      " - service.podLabels (undefined) is empty, which would select every pod of the namespace; give the labels that select exactly the target's pods (e.g. a ResilientService's selectorLabels)",
+      " - dependency.podLabels (undefined) is empty, which would select every pod of the namespace; give the labels that select exactly the target's pods (e.g. a ResilientService's selectorLabels)",
+      ' - gateway.podLabels.app (7) is not a string; give a string',
+      ' - gateway.namespace ("Edge") is not a namespace name; use the namespace of the target construct',
+      ' - auth (undefined) is not set; pass a ResilientService, or an IChaosTarget such as ChaosTarget.databasePrimary(db)',
+    ].join('\n'));
+  });
 });
