@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
+import { PlatformWorkload } from './platform-workload';
 import { Checks } from '../checks/checks';
 import { declareFlows } from '../checks/runtime/flows';
 import { Criticality, tierDefaults } from '../core/criticality';
@@ -9,7 +10,7 @@ import { StorageOptions } from '../core/storage';
 import { EtcdMemberOptions, EtcdPeer, renderEtcdStatefulSetArgs } from '../render/etcd';
 import { ETCD_CLIENT_PORT as CLIENT_PORT, ETCD_PEER_PORT as PEER_PORT, resolveEtcdClusterProps } from './private/etcd-props';
 import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
-import { adopt, resolveConstruct } from './private/resolve';
+import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
@@ -74,17 +75,11 @@ export interface EtcdClusterProps {
  * ServiceMonitor. The flags are {@link renderEtcdArgs}' output; per-member values come from the
  * Pod name through Kubernetes' `$(POD_NAME)` expansion.
  */
-export class EtcdCluster extends Construct implements IDependable {
-  public readonly name!: string;
-  public readonly namespace!: string;
-  public readonly team!: string;
-  public readonly image!: string;
+export class EtcdCluster extends PlatformWorkload implements IDependable {
   public readonly members!: number;
-  public readonly zones!: readonly string[];
   public readonly storageSize!: string;
   public readonly storageClass!: string;
   public readonly resources!: ResolvedResources;
-  public readonly identity!: Required<PodIdentity>;
   /** Name of the headless governing Service. */
   public readonly headlessServiceName!: string;
   /** Every member's client endpoint, `host:port` (what Patroni's `etcd3.hosts` lists). */
@@ -102,20 +97,16 @@ export class EtcdCluster extends Construct implements IDependable {
   public readonly networkPolicy!: ApiObject;
   public readonly serviceMonitor!: ApiObject;
 
-  private readonly clusterDomain!: string;
   private readonly members_!: StatefulMembers;
 
   constructor(scope: Construct, id: string, props: EtcdClusterProps) {
-    super(scope, id);
-    const resolved = resolveConstruct(this, 'EtcdCluster', c => resolveEtcdClusterProps(id, props, c), props);
-    if (!resolved.built) return resolved.placeholder;
-    const { settings: s, context } = resolved;
-    adopt(this, s, [
-      'name', 'namespace', 'team', 'image', 'members', 'zones', 'resources', 'identity', 'headlessServiceName', 'peers', 'clientEndpoints',
-    ]);
+    const resolved = resolveInScope(scope, c => resolveEtcdClusterProps(id, props, c), props);
+    super(scope, id, 'EtcdCluster', resolved);
+    if (!resolved.built) return;
+    const s = resolved.settings;
+    adopt(this, s, ['members', 'resources', 'headlessServiceName', 'peers', 'clientEndpoints']);
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass;
-    this.clusterDomain = context.clusterDomain;
     this.selectorLabels = { [LABELS.name]: 'etcd', [LABELS.instance]: `${this.name}-${this.namespace}` };
     this.labels = { ...this.selectorLabels, [LABELS.component]: 'dcs', ...ownerLabels(this.namespace, this.team) };
     const meta = (name: string = this.name, extra: Record<string, string> = {}) => ({
@@ -150,7 +141,7 @@ export class EtcdCluster extends Construct implements IDependable {
     ServiceGraph.of(this).addNode(this);
     const peers = { namespace: this.namespace, podLabels: this.selectorLabels };
     declareFlows(this, [{ kind: 'quorum', from: peers, to: peers, ports: [{ port: PEER_PORT }, { port: CLIENT_PORT }], why: 'etcd members replicate the Raft log and elect a leader' }]);
-    const monitoring = context.monitoringNamespace;
+    const monitoring = this.context.monitoringNamespace;
     this.networkPolicy = members.networkPolicy('NetworkPolicy', meta(), () => ({
       ingress: [
         members.peer(CLIENT_PORT, PEER_PORT),
@@ -186,7 +177,7 @@ export class EtcdCluster extends Construct implements IDependable {
   }
 
   public meshHosts(): readonly string[] {
-    return [`${this.namespace}/${this.name}.${this.namespace}.svc.${this.clusterDomain}`];
+    return [`${this.namespace}/${this.name}.${this.namespace}.svc.${this.context.clusterDomain}`];
   }
 
   private renderPodSpec(memberOptions: EtcdMemberOptions, podHost: string): Record<string, unknown> {

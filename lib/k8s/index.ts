@@ -14,6 +14,7 @@ export * from './crds';
 export * from './dependency';
 export * from './region-chart';
 export * from './workload-options';
+export * from './platform-workload';
 export * from './resilient-service';
 export * from './bulkhead';
 export * from './priority-classes';

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
+import { PlatformWorkload } from './platform-workload';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
 import { declareFlows } from '../checks/runtime/flows';
@@ -16,7 +17,7 @@ import { renderKafkaAlerts } from '../render/stateful-alerts';
 import { PrometheusRule } from './crds/monitoring';
 import { resolveKafkaClusterProps } from './private/kafka-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { adopt, resolveConstruct } from './private/resolve';
+import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
@@ -213,14 +214,9 @@ const PRESTOP_SECONDS = 5;
  * order.dependOn(events);
  * ```
  */
-export class KafkaCluster extends Construct implements IDependable {
-  public readonly name!: string;
-  public readonly namespace!: string;
-  public readonly team!: string;
+export class KafkaCluster extends PlatformWorkload implements IDependable {
   public readonly tier!: Criticality;
-  public readonly image!: string;
   public readonly metricsImage!: string;
-  public readonly zones!: readonly string[];
   public readonly brokers!: number;
   public readonly controllers!: number;
   /** Brokers per zone (zone order), e.g. `{ 'us-east-1a': 1, ... }`. */
@@ -236,7 +232,6 @@ export class KafkaCluster extends Construct implements IDependable {
   public readonly controllerResources!: ResolvedResources;
   public readonly brokerStorage!: { readonly size: string; readonly storageClassName: string };
   public readonly controllerStorage!: { readonly size: string; readonly storageClassName: string };
-  public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
   public readonly clusterId!: string;
@@ -277,26 +272,21 @@ export class KafkaCluster extends Construct implements IDependable {
   public readonly topicsJob?: ApiObject;
   public readonly topicsNetworkPolicy?: ApiObject;
 
-  private readonly monitoringNamespace!: string;
-  private readonly clusterDomain!: string;
   private readonly topicsSelector!: Record<string, string>;
   private readonly brokerMembers!: StatefulMembers;
   private readonly controllerMembers!: StatefulMembers;
 
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
-    super(scope, id);
-    const resolved = resolveConstruct(this, 'KafkaCluster', c => resolveKafkaClusterProps(id, props, c), props);
-    if (!resolved.built) return resolved.placeholder;
-    const { settings: s, context } = resolved;
+    const resolved = resolveInScope(scope, c => resolveKafkaClusterProps(id, props, c), props);
+    super(scope, id, 'KafkaCluster', resolved);
+    if (!resolved.built) return;
+    const s = resolved.settings;
     adopt(this, s, [
-      'name', 'namespace', 'team', 'tier', 'image', 'metricsImage', 'runbookBaseUrl', 'zones', 'controllers', 'brokers', 'brokersPerZone',
-      'defaultReplicationFactor', 'minInsyncReplicas', 'numPartitions', 'logRetentionHours', 'topics', 'tls', 'brokerResources',
-      'controllerResources', 'identity', 'clusterId',
+      'tier', 'metricsImage', 'runbookBaseUrl', 'controllers', 'brokers', 'brokersPerZone', 'defaultReplicationFactor', 'minInsyncReplicas',
+      'numPartitions', 'logRetentionHours', 'topics', 'tls', 'brokerResources', 'controllerResources', 'clusterId',
     ]);
     this.brokerStorage = { size: s.brokerStorage.size, storageClassName: s.brokerStorage.storageClass };
     this.controllerStorage = { size: s.controllerStorage.size, storageClassName: s.controllerStorage.storageClass };
-    this.monitoringNamespace = context.monitoringNamespace;
-    this.clusterDomain = context.clusterDomain;
     this.priorityClassName = tierDefaults(this.tier).priorityClassName;
     const base = { [LABELS.name]: this.name, [LABELS.instance]: `${this.name}-${this.namespace}` };
     this.brokerSelector = { ...base, [LABELS.component]: 'broker' };
@@ -313,7 +303,7 @@ export class KafkaCluster extends Construct implements IDependable {
     });
     const brokers = this.brokerMembers = new StatefulMembers(this, this.namespace, this.brokerSelector);
     const controllers = this.controllerMembers = new StatefulMembers(this, this.namespace, this.controllerSelector);
-    const svcDomain = `${this.namespace}.svc.${this.clusterDomain}`;
+    const svcDomain = `${this.namespace}.svc.${this.context.clusterDomain}`;
     this.bootstrapServers = `${this.name}.${svcDomain}:${this.clientPort}`;
     const voters = Array.from({ length: this.controllers }, (_, i) => ({ id: i, host: `${this.name}-controller-${i}.${this.name}-controller.${svcDomain}` }));
     this.controllerQuorumVoters = voters.map(v => `${v.id}@${v.host}:${this.controllerPort}`).join(',');
@@ -414,7 +404,7 @@ export class KafkaCluster extends Construct implements IDependable {
 
   /** The bootstrap Service and the headless broker Service (per-broker addresses). */
   public meshHosts(): readonly string[] {
-    const domain = `${this.namespace}.svc.${this.clusterDomain}`;
+    const domain = `${this.namespace}.svc.${this.context.clusterDomain}`;
     return [`${this.namespace}/${this.name}.${domain}`, `${this.namespace}/${this.name}-broker.${domain}`];
   }
 
@@ -706,7 +696,7 @@ export class KafkaCluster extends Construct implements IDependable {
 
   /** Prometheus, on the exporter's port. */
   private monitoringPeer(): NetworkPeer {
-    return { namespace: this.monitoringNamespace, ports: [{ port: this.metricsPort }] };
+    return { namespace: this.context.monitoringNamespace, ports: [{ port: this.metricsPort }] };
   }
 
   private brokerTraffic(): MemberTraffic {

@@ -1,8 +1,10 @@
 import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PrometheusRule } from './crds/monitoring';
 import { DependencyFacts, DependencyKind, IDependent, NetworkPeer, ServiceGraph } from './dependency';
 import { EtcdCluster } from './etcd-cluster';
+import { PlatformWorkload } from './platform-workload';
 import { ResilientService, ServiceProtocol } from './resilient-service';
 import { ContainerResources, PodIdentity, ResolvedResources, ResourcePresets, renderResources, resolveResources } from './workload-options';
 import { Checks } from '../checks/checks';
@@ -18,11 +20,9 @@ import {
 import { renderBaseBackupScript, renderRoleLabelCallback, renderSwitchoverPreStop } from '../render/patroni-scripts';
 import { PgBouncerAuthLookup, PgBouncerPoolMode, PgBouncerPoolOptions, renderPgBouncerIni } from '../render/pgbouncer';
 import { renderPatroniAlerts } from '../render/stateful-alerts';
-import { PrometheusRule } from './crds/monitoring';
-import { platformContext } from './private/context';
 import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, ResolvedPatroniBackup, patroniSelector, pgBouncerInput, resolvePatroniClusterProps } from './private/patroni-props';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
-import { adopt, resolveConstruct } from './private/resolve';
+import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
 
@@ -320,20 +320,14 @@ const POOLER_SAFE_STOP = 'kill -INT 1; while kill -0 1 2>/dev/null; do sleep 1; 
  * orderService.dependOn(db); // egress to PostgreSQL (5432) only, admitted by the cluster's NetworkPolicy
  * ```
  */
-export class PatroniCluster extends Construct implements IDependent {
-  public readonly name!: string;
-  public readonly namespace!: string;
-  public readonly team!: string;
+export class PatroniCluster extends PlatformWorkload implements IDependent {
   public readonly tier!: Criticality;
-  public readonly image!: string;
   public readonly exporterImage!: string;
   public readonly members!: number;
-  public readonly zones!: readonly string[];
   public readonly storageSize!: string;
   public readonly storageClass!: string;
   public readonly resources!: ResolvedResources;
   public readonly exporterResources!: ResolvedResources;
-  public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
   /** Which DCS holds the leader lock. */
@@ -392,23 +386,21 @@ export class PatroniCluster extends Construct implements IDependent {
   public readonly poolerConfigMap?: ApiObject;
 
   private readonly memberGroup!: StatefulMembers;
-  private readonly monitoringNamespace!: string;
 
   constructor(scope: Construct, id: string, props: PatroniClusterProps) {
-    super(scope, id);
-    const resolved = resolveConstruct(this, 'PatroniCluster', c => resolvePatroniClusterProps(id, props, c), props);
-    if (!resolved.built) return resolved.placeholder;
-    const { settings: s, context } = resolved;
+    const resolved = resolveInScope(scope, c => resolvePatroniClusterProps(id, props, c), props);
+    super(scope, id, 'PatroniCluster', resolved);
+    if (!resolved.built) return;
+    const s = resolved.settings;
     adopt(this, s, [
-      'name', 'namespace', 'team', 'tier', 'image', 'exporterImage', 'members', 'zones', 'resources', 'exporterResources', 'identity',
-      'runbookBaseUrl', 'dcsKind', 'headlessServiceName', 'readOnlyServiceName', 'host', 'readOnlyHost', 'podCidrs', 'kubernetesApi',
-      'credentials', 'backup', 'switchoverWaitSeconds', 'gracePeriodSeconds', 'poolerOptions',
+      'tier', 'exporterImage', 'members', 'resources', 'exporterResources', 'runbookBaseUrl', 'dcsKind', 'headlessServiceName',
+      'readOnlyServiceName', 'host', 'readOnlyHost', 'podCidrs', 'kubernetesApi', 'credentials', 'backup', 'switchoverWaitSeconds',
+      'gracePeriodSeconds', 'poolerOptions',
     ]);
     this.storageSize = s.storage.size;
     this.storageClass = s.storage.storageClass;
     this.backupServiceAccountName = s.backup ? `${this.name}-backup` : undefined;
     this.serviceAccountName = this.readWriteServiceName = this.name;
-    this.monitoringNamespace = context.monitoringNamespace;
     this.selectorLabels = patroniSelector(this.name, this.namespace);
     this.labels = { ...this.selectorLabels, [LABELS.component]: 'database', ...ownerLabels(this.namespace, this.team, this.tier) };
     const meta = (name: string = this.name, extra: Record<string, string> = {}, annotations?: Record<string, string>) => ({
@@ -747,7 +739,7 @@ export class PatroniCluster extends Construct implements IDependent {
         // The base-backup job streams BASE_BACKUP over the replication protocol.
         ...(this.backup ? [{ namespace: this.namespace, podLabels: this.backupSelector(), ports: [{ port: PG_PORT, protocol: 'TCP' as const }] }] : []),
         ...graph.callingPeersOf(this).map(c => ({ ...c.callerPeer(), ports: [{ port: PG_PORT, protocol: 'TCP' as const }] })),
-        { namespace: this.monitoringNamespace, ports: [{ port: METRICS_PORT, protocol: 'TCP' }, { port: API_PORT, protocol: 'TCP' }] },
+        { namespace: this.context.monitoringNamespace, ports: [{ port: METRICS_PORT, protocol: 'TCP' }, { port: API_PORT, protocol: 'TCP' }] },
       ],
       egress,
     };
@@ -786,7 +778,7 @@ export class PatroniCluster extends Construct implements IDependent {
     }));
     const secret = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: this.credentials.secretName, key } } });
     const script = renderBaseBackupScript({
-      hosts: [this.readOnlyHost, this.host], retainFullBackups: b.retainFullBackups, quitProxy: !platformContext(this).mesh.nativeSidecars,
+      hosts: [this.readOnlyHost, this.host], retainFullBackups: b.retainFullBackups, quitProxy: !this.context.mesh.nativeSidecars,
     });
     const cronJob = new ApiObject(this, 'BackupCronJob', {
       apiVersion: 'batch/v1',

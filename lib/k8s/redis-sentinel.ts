@@ -7,6 +7,7 @@ import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
+import { PlatformWorkload } from './platform-workload';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
 import { declareFlows } from '../checks/runtime/flows';
@@ -22,7 +23,7 @@ import { renderRedisAlerts } from '../render/stateful-alerts';
 import { PrometheusRule } from './crds/monitoring';
 import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
 import { REDIS_RUN_DIR as RUN, REDIS_SECRET_DIR as SECRET_DIR, REDIS_SECRET_FILE as SECRET_FILE, resolveRedisSentinelProps } from './private/redis-props';
-import { adopt, resolveConstruct } from './private/resolve';
+import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberStatefulSetSpec, MemberTraffic, StatefulMembers, memberServiceAccount, volumeClaimTemplate } from './private/stateful';
 
@@ -191,12 +192,8 @@ const AUTH = `REDISCLI_AUTH="$(cat ${SECRET_FILE})" redis-cli`;
  *   Sentinels (26379); this construct's NetworkPolicies admit exactly those callers, the
  *   members among themselves and monitoring (metrics port).
  */
-export class RedisSentinel extends Construct implements IDependable {
-  public readonly name!: string;
-  public readonly namespace!: string;
-  public readonly team!: string;
+export class RedisSentinel extends PlatformWorkload implements IDependable {
   public readonly tier!: Criticality;
-  public readonly image!: string;
   public readonly exporterImage!: string;
   /** Replicas of the master. */
   public readonly replicas!: number;
@@ -214,12 +211,10 @@ export class RedisSentinel extends Construct implements IDependable {
   public readonly maxmemoryPercent!: number;
   /** maxmemory in bytes, from the memory limit and `maxmemoryPercent`. */
   public readonly maxmemoryBytes!: number;
-  public readonly zones!: readonly string[];
   public readonly storage!: ResolvedStorage;
   public readonly sentinelStorage!: ResolvedStorage;
   public readonly resources!: ResolvedResources;
   public readonly sentinelResources!: ResolvedResources;
-  public readonly identity!: Required<PodIdentity>;
   /** Base of the alerts' `runbook_url`s; `undefined` when neither the prop nor the platform gives one. */
   public readonly runbookBaseUrl?: string;
   public readonly passwordSecret!: Required<RedisSecretKeyRef>;
@@ -254,31 +249,28 @@ export class RedisSentinel extends Construct implements IDependable {
   public readonly serviceMonitor!: ApiObject;
   public readonly prometheusRule!: ApiObject;
 
-  private readonly monitoringNamespace!: string;
   private readonly redisMembers!: StatefulMembers;
   private readonly sentinelMembers!: StatefulMembers;
 
   constructor(scope: Construct, id: string, props: RedisSentinelProps) {
-    super(scope, id);
-    const resolved = resolveConstruct(this, 'RedisSentinel', c => resolveRedisSentinelProps(id, props, c), props);
-    if (!resolved.built) return resolved.placeholder;
-    const { settings: s, context } = resolved;
+    const resolved = resolveInScope(scope, c => resolveRedisSentinelProps(id, props, c), props);
+    super(scope, id, 'RedisSentinel', resolved);
+    if (!resolved.built) return;
+    const s = resolved.settings;
     adopt(this, s, [
-      'name', 'namespace', 'team', 'tier', 'image', 'exporterImage', 'runbookBaseUrl', 'passwordSecret', 'maxmemoryPolicy',
-      'maxmemoryPercent', 'maxmemoryBytes', 'zones', 'resources', 'sentinelResources', 'identity', 'replicas', 'sentinels', 'quorum',
-      'masterName', 'downAfterMilliseconds', 'failoverTimeoutMilliseconds', 'parallelSyncs', 'minReplicasToWrite',
-      'minReplicasMaxLagSeconds',
+      'tier', 'exporterImage', 'runbookBaseUrl', 'passwordSecret', 'maxmemoryPolicy', 'maxmemoryPercent', 'maxmemoryBytes', 'resources',
+      'sentinelResources', 'replicas', 'sentinels', 'quorum', 'masterName', 'downAfterMilliseconds', 'failoverTimeoutMilliseconds',
+      'parallelSyncs', 'minReplicasToWrite', 'minReplicasMaxLagSeconds',
     ]);
     this.redisPods = s.replicas + 1;
     adopt(this, s, ['storage', 'sentinelStorage']);
-    this.monitoringNamespace = context.monitoringNamespace;
     this.priorityClassName = tierDefaults(this.tier).priorityClassName;
     this.redisMaxUnavailable = 1;
     this.sentinelMaxUnavailable = this.sentinels - this.quorum;
     const redisName = `${this.name}-redis`;
     const sentinelName = `${this.name}-sentinel`;
-    this.redisHost = `${redisName}.${this.namespace}.svc.${context.clusterDomain}`;
-    this.sentinelHost = `${sentinelName}.${this.namespace}.svc.${context.clusterDomain}`;
+    this.redisHost = `${redisName}.${this.namespace}.svc.${this.context.clusterDomain}`;
+    this.sentinelHost = `${sentinelName}.${this.namespace}.svc.${this.context.clusterDomain}`;
     this.redisHosts = Array.from({ length: this.redisPods }, (_, i) => `${redisName}-${i}.${this.redisHost}`);
     this.sentinelHosts = Array.from({ length: this.sentinels }, (_, i) => `${sentinelName}-${i}.${this.sentinelHost}`);
     const instance = `${this.name}-${this.namespace}`;
@@ -549,7 +541,7 @@ export class RedisSentinel extends Construct implements IDependable {
         // start/preStop scripts asking the Sentinels, to the Sentinels.
         this.redisMembers.peer(port),
         this.sentinelMembers.peer(port),
-        { namespace: this.monitoringNamespace, ports: [{ port: METRICS_PORT, protocol: 'TCP' }] },
+        { namespace: this.context.monitoringNamespace, ports: [{ port: METRICS_PORT, protocol: 'TCP' }] },
       ],
       egress: [this.redisMembers.peer(REDIS_PORT), this.sentinelMembers.peer(SENTINEL_PORT)],
     };

@@ -4,12 +4,13 @@ import { Checks } from '../checks/checks';
 import { Criticality } from '../core/criticality';
 import { IstioConnectionPool, IstioDestinationRule, IstioOutlierDetection, IstioSidecar, IstioVirtualService } from './crds/istio';
 import { DependOnOptions, DependencyFacts, DependencyKind, IDependable, IDependent, NetworkPeer, ServiceGraph } from './dependency';
+import { PlatformWorkload } from './platform-workload';
 import { renderNetworkPolicySpec } from './private/network';
 import { resolveResilientServiceProps } from './private/resilient-service-props';
 import {
   autoscalerSpec, deploymentSpec, destinationRuleSpec, disruptionBudgetSpec, serviceLabels, serviceSpec, virtualServiceSpec,
 } from './private/resilient-service-specs';
-import { adopt, resolveConstruct } from './private/resolve';
+import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { serviceAccountWithoutToken } from './private/workload';
 import { ContainerCommand, ContainerResources, PodIdentity, Probe, ResolvedProbe, ResolvedResources } from './workload-options';
@@ -305,15 +306,8 @@ const WL04_TCP_REASON = 'a TCP service checks its serving port for liveness and 
  * order.dependOn(payment);
  * ```
  */
-export class ResilientService extends Construct implements IDependent {
-  /** Service name. */
-  public readonly name!: string;
-  public readonly namespace!: string;
-  public readonly team!: string;
+export class ResilientService extends PlatformWorkload implements IDependent {
   public readonly tier!: Criticality;
-  public readonly image!: string;
-  /** Zones the replicas spread over. */
-  public readonly zones!: readonly string[];
   /** Fixed replicas, or the autoscaler's minimum. */
   public readonly minReplicas!: number;
   /** The autoscaler's maximum (equals minReplicas without autoscaling). */
@@ -341,7 +335,6 @@ export class ResilientService extends Construct implements IDependent {
   public readonly progressDeadline!: Duration;
   public readonly revisionHistoryLimit!: number;
   public readonly disruption!: { readonly maxUnavailable?: number | string; readonly minAvailable?: number };
-  public readonly identity!: Required<PodIdentity>;
   public readonly priorityClassName!: string;
   /** Per-request timeout (HTTP only: resolved but not rendered for a TCP service). */
   public readonly timeout!: Duration;
@@ -376,23 +369,18 @@ export class ResilientService extends Construct implements IDependent {
   /** The ServiceMonitor (absent with `metrics: false`). */
   public readonly serviceMonitor?: ApiObject;
 
-  private readonly meshNamespace!: string;
   private readonly admitted: NetworkPeer[] = [];
-  private readonly monitoringNamespace!: string;
 
   constructor(scope: Construct, id: string, props: ResilientServiceProps) {
-    super(scope, id);
-    const resolved = resolveConstruct(this, 'ResilientService', c => resolveResilientServiceProps(id, props, c), props);
-    if (!resolved.built) return resolved.placeholder;
-    const { settings: s, context } = resolved;
+    const resolved = resolveInScope(scope, c => resolveResilientServiceProps(id, props, c), props);
+    super(scope, id, 'ResilientService', resolved);
+    if (!resolved.built) return;
+    const s = resolved.settings;
     adopt(this, s, [
-      'name', 'namespace', 'team', 'tier', 'image', 'entryPoint', 'host', 'zones', 'minReplicas', 'maxReplicas', 'autoscaled', 'protocol',
-      'appProtocol', 'portName', 'port', 'metricsPort', 'servicePort', 'metrics', 'probes', 'resources', 'identity', 'drain',
-      'gracePeriod', 'afterDrain', 'maxSurge', 'minReady', 'progressDeadline', 'revisionHistoryLimit', 'disruption', 'priorityClassName',
-      'timeout', 'retries', 'connectionPool', 'outlierDetection',
+      'tier', 'entryPoint', 'host', 'minReplicas', 'maxReplicas', 'autoscaled', 'protocol', 'appProtocol', 'portName', 'port', 'metricsPort',
+      'servicePort', 'metrics', 'probes', 'resources', 'drain', 'gracePeriod', 'afterDrain', 'maxSurge', 'minReady', 'progressDeadline',
+      'revisionHistoryLimit', 'disruption', 'priorityClassName', 'timeout', 'retries', 'connectionPool', 'outlierDetection',
     ]);
-    this.meshNamespace = context.meshNamespace;
-    this.monitoringNamespace = context.monitoringNamespace;
     const labels = serviceLabels(s);
     this.selectorLabels = labels.selectorLabels;
     this.podSelector = labels.podSelector;
@@ -483,19 +471,19 @@ export class ResilientService extends Construct implements IDependent {
     const serving = [{ port: this.portName, protocol: 'TCP' as const }];
     const ingress: NetworkPeer[] = callers.map(c => ({ ...c.callerPeer(), ports: serving }));
     for (const source of this.admitted) ingress.push({ ...source, ports: serving });
-    if (this.entryPoint) ingress.push({ namespace: this.meshNamespace, ports: serving });
-    if (this.metrics) ingress.push({ namespace: this.monitoringNamespace, ports: [{ port: 'metrics', protocol: 'TCP' }] });
+    if (this.entryPoint) ingress.push({ namespace: this.context.meshNamespace, ports: serving });
+    if (this.metrics) ingress.push({ namespace: this.context.monitoringNamespace, ports: [{ port: 'metrics', protocol: 'TCP' }] });
     const egress = graph.dependenciesOf(this).flatMap(e => e.to.egressPeers());
     return renderNetworkPolicySpec({
       podSelector: this.podSelector,
       ingress,
       egress,
-      meshNamespace: this.meshNamespace,
+      meshNamespace: this.context.meshNamespace,
     });
   }
 
   private renderSidecar(): Record<string, unknown> {
-    const hosts = new Set<string>([`${this.meshNamespace}/*`]);
+    const hosts = new Set<string>([`${this.context.meshNamespace}/*`]);
     for (const e of ServiceGraph.of(this).dependenciesOf(this)) for (const h of e.to.meshHosts()) hosts.add(h);
     return {
       workloadSelector: { labels: this.podSelector },
