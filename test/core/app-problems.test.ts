@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import {
-  AppValidationError, Bulkhead, CanaryRelease, Checks, Criticality, KafkaCluster, NotBuiltError, ResilientService, ServiceLevelObjective, Sli,
-  ValidationError,
+  AppValidationError, Bulkhead, CanaryRelease, Checks, Criticality, KafkaCluster, NotBuiltError, PlatformWorkload, ResilientService,
+  ServiceLevelObjective, Sli, ValidationError,
 } from '../../lib';
 import { errorOf, find, regionChart, synth } from '../k8s/helpers';
 
@@ -84,6 +84,19 @@ describe('every problem of the app in one error', () => {
     expect(errorOf(() => payment.egressPeers()).message).toMatch(/^ResilientService 'test\/payment' was not built because its props have problems, so its 'namespace' cannot be read/);
     for (const id of ['payment', 'Shop', 'events', 'payment-availability', 'payment-canary']) expect(chart.node.tryFindChild(id)).toBeUndefined();
     expect(chart.node.tryFindChild('order')).toBeDefined();
+  });
+
+  test('a workload that was not built: the fields of its base throw too; a built one holds them resolved', () => {
+    const { chart, order } = brokenApp();
+    const events = new KafkaCluster(chart, 'events2', { namespace: 'messaging', brokers: 2 });
+    expect(events).toBeInstanceOf(KafkaCluster);
+    expect(events).toBeInstanceOf(PlatformWorkload);
+    expect(errorOf(() => events.name).message).toMatch(/^KafkaCluster 'test\/events2' was not built because its props have problems, so its 'name' cannot be read/);
+    expect(errorOf(() => events.zones).message).toMatch(/so its 'zones' cannot be read/);
+    expect(chart.node.tryFindChild('events2')).toBeUndefined();
+    expect(order).toBeInstanceOf(PlatformWorkload);
+    expect([order.name, order.namespace, order.team, order.image, order.zones]).toEqual(['order', 'shop', 'shop', 'registry.example.com/order:1.0.0', ['us-east-1a', 'us-east-1b', 'us-east-1c']]);
+    expect(order.identity).toEqual({ user: 10001, group: 10001, fsGroup: 10001 });
   });
 
   test('one construct: exactly its ValidationError text, as a ValidationError', () => {
