@@ -776,4 +776,20 @@ describe('casts inside nested options: each field named, never a TypeError or a 
       ' - auth (undefined) is not set; pass a ResilientService, or an IChaosTarget such as ChaosTarget.databasePrimary(db)',
     ].join('\n'));
   });
+
+  test('GlobalFailover: entry points given as a URL, a number, an object or a list; a Promise is a host name known at deploy time', () => {
+    const args = { platform: PLATFORM, hostedZoneId: 'Z1', recordName: 'api.shop.dev' };
+    expect(resolveGlobalFailoverArgs('dns', { ...args, entryPoints: { 'us-east-1': 'https://a.shop.dev/' } }).problems).toEqual([{
+      prop: 'entryPoints.us-east-1',
+      value: 'https://a.shop.dev/',
+      why: 'is not a fully qualified host name (no scheme, port or path)',
+      fix: 'pass the load balancer\'s DNS name, e.g. "k8s-ingress-0123456789.elb.us-east-1.amazonaws.com"',
+    }]);
+    for (const host of [443, { host: 'a.shop.dev' }, ['a.shop.dev']]) {
+      expect(resolveGlobalFailoverArgs('dns', { ...args, entryPoints: { 'us-east-1': host as any } }).problems).toEqual([{
+        prop: 'entryPoints.us-east-1', value: host, why: 'is not a host name (a string or an Output of one)', fix: 'pass the host name of the region\'s public load balancer',
+      }]);
+    }
+    expect(resolveGlobalFailoverArgs('dns', { ...args, entryPoints: { 'us-east-1': Promise.resolve('a.shop.dev') } }).problems).toBeUndefined();
+  });
 });

@@ -51,8 +51,13 @@ export function resolveGlobalFailoverArgs(name: string, given: GlobalFailoverArg
       'pass the host name of the region\'s public load balancer');
   }
   for (const [r, host] of Object.entries(entryPoints)) {
-    problems.when(host !== undefined && typeof host !== 'string' && !pulumi.Output.isInstance(host), `entryPoints.${r}`, host,
+    // A pulumi.Input<string>: a string, a Promise or an Output of one (the latter two are known at deploy time only).
+    problems.when(host !== undefined && typeof host !== 'string' && !pulumi.Output.isInstance(host) && !(host instanceof Promise), `entryPoints.${r}`, host,
       'is not a host name (a string or an Output of one)', 'pass the host name of the region\'s public load balancer');
+    // Route53 health checks take a bare domain name (no scheme, port or path) as FullyQualifiedDomainName, and CNAME records a host name.
+    // @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+    problems.when(typeof host === 'string' && !HOSTNAME.test(host.toLowerCase()), `entryPoints.${r}`, host,
+      'is not a fully qualified host name (no scheme, port or path)', 'pass the load balancer\'s DNS name, e.g. "k8s-ingress-0123456789.elb.us-east-1.amazonaws.com"');
   }
   for (const r of Object.keys(entryPoints)) {
     problems.when(!regions.includes(r), `entryPoints.${r}`, entryPoints[r], 'is not a region of the platform',
