@@ -10,6 +10,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { loadTesterUrlIn } from '../core/addons';
 import { Problems } from '../core/errors';
+import { derivedNameProblems } from '../core/labels';
 import { durationSeconds, PromDuration } from '../reliability/error-budget';
 import { LatencySli, promSelector } from '../render/slo-rules';
 import { FlaggerCanary, FlaggerMatch, FlaggerMetric, FlaggerMetricTemplate, FlaggerWebhook } from './crds/flagger';
@@ -370,6 +371,15 @@ export function resolveCanaryReleaseProps(
   if (serviceOk) {
     problems.when(props.service.protocol !== ServiceProtocol.HTTP, 'service', props.service.name,
       `speaks ${props.service.protocol}, but Flagger's analysis judges HTTP success rate and latency`, 'release an HTTP service, or roll TCP services out with the Deployment\'s own rolling update');
+    // Flagger names what it creates after the target: Deployment and Service `<name>-primary` (the
+    // primary's pods labelled app.kubernetes.io/name `<name>-primary`) and Service `<name>-canary`;
+    // each must be a DNS label and label value (63 characters), or Flagger fails to create them.
+    // @see https://docs.flagger.app/usage/how-it-works ("deployment/<targetRef.name>-primary", services <service.name>-primary and <service.name>-canary)
+    const primary = `${props.service.name}-primary`;
+    problems.addAll(derivedNameProblems('service', props.service.name, [
+      { value: primary, what: 'Flagger\'s primary Deployment, Service and app.kubernetes.io/name label', limit: 63 },
+      { value: `${props.service.name}-canary`, what: 'Flagger\'s canary Service', limit: 63 },
+    ], `shorten the service's name by ${primary.length - 63} character${primary.length - 63 === 1 ? '' : 's'} (to at most 55)`));
   }
   const sloOk = !problems.when(!(props.slo instanceof ServiceLevelObjective), 'slo', props.slo === undefined ? undefined : String(props.slo),
     'is not a ServiceLevelObjective', 'give the service\'s availability SLO');

@@ -24,8 +24,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Checks } from '../checks/checks';
 import { declareFlows } from '../checks/runtime/flows';
+import { cidrListProblems } from '../core/cidr';
 import { Problems } from '../core/errors';
-import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
+import { LABELS, MANAGED_BY, instanceLabelProblems, isDnsLabel } from '../core/labels';
 import { FluentBitOptions, LogLifecycleTiers, fluentBitProblems, renderFluentBitConfig, renderIndexLifecyclePolicy } from '../render/fluent-bit';
 import { SecretKeySelector } from './crds/monitoring-stack';
 import { PlatformContext } from './private/context';
@@ -329,10 +330,10 @@ export function resolveLogShipperProps(given: LogShipperProps, context: Pick<Pla
   const httpPort: ResolvedLogShipperProps['httpPort'] = props.httpPort ?? 2020;
   const identity = { user: 10001, group: 10001, fsGroup: 10001, ...props.identity };
   const priorityClassName = props.priorityClassName ?? 'nines-critical';
-  const cidr = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 
   problems.when(!isDnsLabel(name), 'name', name, 'is not a DNS label', 'use e.g. "fluent-bit"');
   problems.when(!isDnsLabel(namespace), 'namespace', namespace, 'is not a DNS label', 'use e.g. "monitoring"');
+  problems.addAll(instanceLabelProblems(name, namespace));
   problems.addAll(imageProblems('image', image));
   problems.addAll(resourceProblems('resources', resources));
   problems.addAll(identityProblems('identity', identity));
@@ -342,8 +343,8 @@ export function resolveLogShipperProps(given: LogShipperProps, context: Pick<Pla
     'is not a Secret name and key', 'give e.g. { name: "log-store", key: "password" }');
   problems.when(!Array.isArray(props.outputCidrs) || props.outputCidrs.length === 0, 'outputCidrs', props.outputCidrs,
     'is empty, so the NetworkPolicy would block the log store', 'give the log store\'s CIDRs, e.g. ["10.0.64.0/20"]');
-  (props.outputCidrs ?? []).forEach((c, i) => problems.when(!cidr.test(c), `outputCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.0.64.0/20"'));
-  apiServerCidrs.forEach((c, i) => problems.when(!cidr.test(c), `apiServerCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.0.0.0/16"'));
+  problems.addAll(cidrListProblems('outputCidrs', props.outputCidrs ?? [], '10.0.64.0/20'));
+  problems.addAll(cidrListProblems('apiServerCidrs', apiServerCidrs, '10.0.0.0/16'));
   problems.when(apiServerCidrs.length === 0, 'apiServerCidrs', apiServerCidrs,
     'is empty and the region has no vpcCidr, so the kubernetes filter cannot reach the API server', 'give the API server endpoints\' CIDRs');
   let lifecyclePolicy: Record<string, any> = {};

@@ -1,9 +1,12 @@
 import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
-  blocksOverlap, Bulkhead, Criticality, cronScheduleProblems, parseIpv4Block, Platform, RegionChart, ResilientService, ValidationError,
+  blocksOverlap, Bulkhead, CanaryRelease, Checks, cidrListProblems, Criticality, cronScheduleProblems, EntryGateway, EtcdCluster, KafkaCluster,
+  LogShipper, MonitoringStack, ninesClusterCapabilities, parseIpv4Block, PatroniCluster, Platform, RedisSentinel, RegionChart, ResilientService,
+  ServiceLevelObjective, Sli, TraceCollector, ValidationError,
 } from '../../lib';
-import { validationErrorOf as errorOf } from '../util/errors';
+import { withoutClusterObjects } from '../k8s/helpers';
+import { built as recorded, validationErrorOf as errorOf } from '../util/errors';
 
 function platformError(vpcCidrs: readonly string[]): ValidationError | undefined {
   const names = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'];
@@ -102,5 +105,167 @@ describe('values that get past the types through a cast', () => {
       const e = errorOf(() => new ResilientService(chart(), 'a', { ...base, tier: tier as any }));
       return e.problems.some(p => p.prop === 'tier' && p.value === tier);
     }), { numRuns: 30 });
+  });
+});
+
+describe('derived names: a name that pushes a derived name or label value past its limit is reported on the name', () => {
+  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+  const region = Platform.fromDescription({
+    environment: 'test',
+    regions: [{ name: 'us-east-1', zones, vpcCidr: '10.10.0.0/16' }],
+    capabilities: [...ninesClusterCapabilities(zones, true).map(p => p.capability), 'tls:certificate-issuer'],
+  }).region('us-east-1');
+  const LINKS = { runbookBaseUrl: 'https://runbooks.example.com/shop', dashboardBaseUrl: 'https://grafana.example.com/d/shop' };
+  const ROUTING = {
+    pager: { kind: 'pagerduty', routingKey: { name: 'pd', key: 'k' } },
+    escalation: { kind: 'pagerduty', routingKey: { name: 'pd2', key: 'k' } },
+    chat: { kind: 'slack', apiUrl: { name: 'slack', key: 'url' }, channel: '#alerts' },
+  } as const;
+  const name = (n: number) => `${'a'.repeat(n - 1)}z`;
+  const fresh = () => {
+    const app = Testing.app();
+    Checks.of(app).log = () => {};
+    withoutClusterObjects(app);
+    return { app, chart: new RegionChart(app, 'test', { region }) };
+  };
+  const svc = (chart: RegionChart, id: string, namespace = 'orders') => new ResilientService(chart, id, { image: 'registry.example.com/shop/a:1.0.0', tier: Criticality.CRITICAL, namespace });
+  const messageOf = (build: (chart: RegionChart) => unknown) => errorOf(() => build(fresh().chart)).message;
+
+  test('ResilientService: <name>-<namespace> (the instance label) past 63, on name', () => {
+    expect(messageOf(c => svc(c, name(57)))).toBe([
+      `ResilientService 'test/${name(57)}': 1 problem:`,
+      ` - name ("${name(57)}") makes with namespace "orders" the app.kubernetes.io/instance label "${name(57)}-orders" 64 characters long, over the 63 allowed; shorten the name or the namespace by 1 character together`,
+    ].join('\n'));
+  });
+
+  test('CanaryRelease: Flagger\'s <name>-primary past 63, on service', () => {
+    expect(messageOf(c => {
+      const s = svc(c, name(56));
+      new CanaryRelease(c, 'canary', { service: s, slo: new ServiceLevelObjective(c, 'slo', { name: 'slo', service: s, sli: Sli.availability(), ...LINKS }) });
+    })).toBe([
+      "CanaryRelease 'test/canary': 1 problem:",
+      ` - service ("${name(56)}") makes Flagger's primary Deployment, Service and app.kubernetes.io/name label "${name(56)}-primary" 64 characters long, over the 63 allowed; shorten the service's name by 1 character (to at most 55)`,
+    ].join('\n'));
+  });
+
+  test('MonitoringStack: the operator\'s alertmanager-<name> StatefulSet past 52, on name', () => {
+    expect(messageOf(c => new MonitoringStack(c, 'monitoring', { name: name(40), alertRouting: ROUTING }))).toBe([
+      "MonitoringStack 'test/monitoring': 1 problem:",
+      ` - name ("${name(40)}") makes the StatefulSet prometheus-operator creates for Alertmanager "alertmanager-${name(40)}" 53 characters long, over the 52 allowed; shorten it by 1 character (to at most 39)`,
+    ].join('\n'));
+  });
+
+  test('stateful constructs and LogShipper: <name>-<namespace> past 63, on name', () => {
+    expect(messageOf(c => new RedisSentinel(c, 'cache', { namespace: name(58), passwordSecret: { name: 'cache-password' } }))).toBe([
+      "RedisSentinel 'test/cache': 1 problem:",
+      ` - name ("cache") makes with namespace "${name(58)}" the app.kubernetes.io/instance label "cache-${name(58)}" 64 characters long, over the 63 allowed; shorten the name or the namespace by 1 character together`,
+    ].join('\n'));
+    expect(messageOf(c => new LogShipper(c, 'logs', { name: name(56), output: { host: 'logs.example.com' }, passwordSecret: { name: 'log-store', key: 'password' }, outputCidrs: ['10.10.0.0/16'] }))).toBe([
+      "LogShipper 'test/logs': 1 problem:",
+      ` - name ("${name(56)}") makes with namespace "logging" the app.kubernetes.io/instance label "${name(56)}-logging" 64 characters long, over the 63 allowed; shorten the name or the namespace by 1 character together`,
+    ].join('\n'));
+  });
+
+  /**
+   * Every name the construct accepts synthesizes with no name or label finding (NINES-META-01, the
+   * check of what is actually written): whatever the name's length, a too-long derived name is the
+   * construct's own problem, on the name.
+   */
+  const constructs: Record<string, (chart: RegionChart, n: string, namespace: string) => void> = {
+    ResilientService: (c, n, ns) => svc(c, n, ns),
+    CanaryRelease: (c, n, ns) => {
+      const s = svc(c, n, ns);
+      new CanaryRelease(c, 'canary', { service: s, slo: new ServiceLevelObjective(c, 'slo', { name: 'slo', service: s, sli: Sli.availability(), ...LINKS }) });
+    },
+    RedisSentinel: (c, n, ns) => new RedisSentinel(c, n, { namespace: ns, passwordSecret: { name: 'cache-password' } }),
+    KafkaCluster: (c, n, ns) => new KafkaCluster(c, n, { namespace: ns }),
+    EtcdCluster: (c, n, ns) => new EtcdCluster(c, n, { namespace: ns }),
+    PatroniCluster: (c, n, ns) => new PatroniCluster(c, n, { namespace: ns, image: 'registry.example.com/platform/patroni:3.0.4-pg15', credentials: { secretName: 'db-credentials' }, backup: { bucket: 'nines-backups-us-east-1' }, pooler: true }),
+    MonitoringStack: (c, n, ns) => new MonitoringStack(c, 'monitoring', { name: n, namespace: ns, alertRouting: ROUTING }),
+    LogShipper: (c, n, ns) => new LogShipper(c, 'logs', { name: n, namespace: ns, output: { host: 'logs.example.com' }, passwordSecret: { name: 'log-store', key: 'password' }, outputCidrs: ['10.10.0.0/16'] }),
+    TraceCollector: (c, _n, ns) => new TraceCollector(c, 'traces', { namespace: ns, exporter: { endpoint: 'traces.example.com:4317' }, exporterCidrs: ['10.10.0.0/16'] }),
+    EntryGateway: (c, n, ns) => new EntryGateway(c, 'entry', { name: n, service: new ResilientService(c, 'gw', { image: 'registry.example.com/shop/gw:1.0.0', tier: Criticality.CRITICAL, namespace: ns, entryPoint: true }), hosts: ['api.example.com'], credentialName: 'api-tls' }),
+  };
+  test.each(Object.keys(constructs))('property: %s accepts a name only when everything derived from it fits', type => {
+    let accepted = 0;
+    let refused = 0;
+    fc.assert(fc.property(fc.integer({ min: 1, max: 63 }), fc.integer({ min: 1, max: 63 }), (n, m) => {
+      const { app, chart } = fresh();
+      const namespace = `${'n'.repeat(m - 1)}s`;
+      let error: Error | undefined;
+      try {
+        recorded(() => constructs[type](chart, name(n), namespace));
+      } catch (e) {
+        error = e as Error;
+      }
+      if (error) {
+        refused++;
+        expect(error).toBeInstanceOf(ValidationError);
+        return;
+      }
+      accepted++;
+      try {
+        Testing.synth(chart);
+      } catch (e) {
+        // Findings of other rules are not this property's business; a name or label finding is.
+        expect((e as Error).message).not.toMatch(/NINES-META-01/);
+      }
+      expect(Checks.of(app).lastReport?.findings.filter(f => f.ruleId === 'NINES-META-01') ?? []).toEqual([]);
+    }), { numRuns: 12, seed: 63 });
+    expect(accepted).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  });
+});
+
+describe('CIDR blocks a construct prop lists: canonical blocks only, under the prop the user wrote', () => {
+  test('exact problems: malformed, out of range, host bits set (with the block it names), IPv6 where allowed', () => {
+    expect(cidrListProblems('outputCidrs', ['10.0.64.0/20', '10.0.64.1/20', '999.0.0.0/8', '10.0.0.0/33', 'fd00::/8'], '10.0.64.0/20')).toEqual([
+      { prop: 'outputCidrs[1]', value: '10.0.64.1/20', why: 'has host bits set, so it is not the block it seems to name', fix: 'give the block\'s first address: "10.0.64.0/20" (or "10.0.64.1/32" for the one address)' },
+      { prop: 'outputCidrs[2]', value: '999.0.0.0/8', why: 'is not an IPv4 CIDR block (a.b.c.d/n)', fix: 'give e.g. "10.0.64.0/20"' },
+      { prop: 'outputCidrs[3]', value: '10.0.0.0/33', why: 'is not an IPv4 CIDR block (a.b.c.d/n)', fix: 'give e.g. "10.0.64.0/20"' },
+      { prop: 'outputCidrs[4]', value: 'fd00::/8', why: 'is not an IPv4 CIDR block (a.b.c.d/n)', fix: 'give e.g. "10.0.64.0/20"' },
+    ]);
+    expect(cidrListProblems('podCidrs', ['fd00::/8', '2001:db8::/64', '::/0', '2001:db8:::/64', 'fd00::/129'], '10.10.0.0/16', { ipv6: true }).map(p => p.value))
+      .toEqual(['2001:db8:::/64', 'fd00::/129']);
+  });
+
+  test('the constructs report them under their own props (these were accepted before: the old checks only counted digits)', () => {
+    const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+    const region = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones, vpcCidr: '10.10.0.0/16' }] }).region('us-east-1');
+    const chart = () => new RegionChart(Testing.app(), 'test', { region });
+    expect(errorOf(() => new LogShipper(chart(), 'logs', {
+      output: { host: 'logs.example.com' },
+      passwordSecret: { name: 'log-store', key: 'password' },
+      outputCidrs: ['10.0.64.1/20'],
+      apiServerCidrs: ['300.1.1.1/16'],
+    })).message).toBe([
+      "LogShipper 'test/logs': 2 problems:",
+      ' - outputCidrs[0] ("10.0.64.1/20") has host bits set, so it is not the block it seems to name; give the block\'s first address: "10.0.64.0/20" (or "10.0.64.1/32" for the one address)',
+      ' - apiServerCidrs[0] ("300.1.1.1/16") is not an IPv4 CIDR block (a.b.c.d/n); give e.g. "10.0.0.0/16"',
+    ].join('\n'));
+    expect(errorOf(() => new PatroniCluster(chart(), 'db', {
+      namespace: 'orders',
+      image: 'registry.example.com/platform/patroni:3.0.4-pg15',
+      credentials: { secretName: 'db-credentials' },
+      backup: { bucket: 'nines-backups-us-east-1', egressCidrs: ['52.216.0.0/99'] },
+      podCidrs: ['10.10.0.0/16', 'fd00::/8'],
+      kubernetesApi: { cidrs: ['10.10.0.5/16'] },
+    })).problems.map(p => [p.prop, p.why])).toEqual([
+      ['kubernetesApi.cidrs[0]', 'has host bits set, so it is not the block it seems to name'],
+      ['backup.egressCidrs[0]', 'is not a CIDR block (a.b.c.d/n or an IPv6 block)'],
+    ]);
+  });
+
+  test('property: a listed block is accepted exactly when it parses as a canonical IPv4 block', () => {
+    const octet = fc.integer({ min: 0, max: 300 });
+    const text = fc.oneof(
+      fc.tuple(octet, octet, octet, octet, fc.integer({ min: 0, max: 40 })).map(([a, b, c, d, n]) => `${a}.${b}.${c}.${d}/${n}`),
+      fc.string(),
+    );
+    fc.assert(fc.property(fc.array(text, { maxLength: 4 }), cidrs => {
+      const problems = cidrListProblems('cidrs', cidrs, '10.0.0.0/16');
+      const bad = cidrs.flatMap((c, i) => (parseIpv4Block(c) ? [] : [`cidrs[${i}]`]));
+      return JSON.stringify(problems.map(p => p.prop)) === JSON.stringify(bad);
+    }));
   });
 });

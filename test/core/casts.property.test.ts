@@ -624,7 +624,7 @@ describe('wrong types and other problems together', () => {
       "LogShipper 'test/logs': 3 problems:",
       ' - lifecycle.warm ("7d") is not an object; give an object of the documented shape',
       ' - lifecycle.delete.minAge (90) is not a string; give a string',
-      ' - outputCidrs[0] ("10.0.64.0") is not an IPv4 CIDR; give e.g. "10.0.64.0/20"',
+      ' - outputCidrs[0] ("10.0.64.0") is not an IPv4 CIDR block (a.b.c.d/n); give e.g. "10.0.64.0/20"',
     ].join('\n'));
   });
 

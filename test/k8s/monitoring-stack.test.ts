@@ -210,7 +210,7 @@ test('bad props: every problem at once, tree untouched', () => {
     ' - prometheus.image ("prom/prometheus") has no tag, so it floats to "latest"; pin an immutable tag (e.g. "prom/prometheus:1.4.2") or a digest',
     ' - alertRouting.escalateAfter ("soon") is not a positive Prometheus duration; use e.g. "30s", "5m" or "1h"',
     ' - thanos.remoteEndpoints[0] ("no-port") is not a host:port gRPC endpoint; give e.g. "thanos-query-grpc.monitoring.eu-west-1.example.internal:10901"',
-    ' - thanos.remoteCidrs[0] ("10.0.0.0") is not an IPv4 CIDR; give e.g. "10.1.0.0/16"',
+    ' - thanos.remoteCidrs[0] ("10.0.0.0") is not an IPv4 CIDR block (a.b.c.d/n); give e.g. "10.1.0.0/16"',
   ].join('\n'));
   expect(chart.node.tryFindChild('monitoring')).toBeUndefined();
 });

@@ -5,7 +5,7 @@
  */
 import { Duration } from 'cdk8s';
 import { Problems } from '../../core/errors';
-import { isDnsLabel, isLabelValue } from '../../core/labels';
+import { instanceLabelProblems, isDnsLabel, isLabelValue } from '../../core/labels';
 import type { EntryGatewayProps } from '../entry-gateway';
 import { ResilientService, ServiceProtocol } from '../resilient-service';
 import { PlatformContext } from './context';
@@ -72,8 +72,10 @@ export function resolveEntryGatewayProps(id: string, given: EntryGatewayProps, c
   const zones = context.zones?.length ?? svc.zones.length;
   const replicas = props.replicas ?? zones;
 
-  problems.when(!isDnsLabel(name) || name.length > 56, 'name', name, 'is not a DNS label of at most 56 characters (the health route adds "-health")',
-    'use lowercase letters, digits and "-", e.g. "api-gateway-public"');
+  if (!problems.when(!isDnsLabel(name) || name.length > 56, 'name', name, 'is not a DNS label of at most 56 characters (the health route adds "-health")',
+    'use lowercase letters, digits and "-", e.g. "api-gateway-public"')) {
+    problems.addAll(instanceLabelProblems(name, svc.namespace));
+  }
   problems.when(!isDnsLabel(ingressNamespace), 'ingressNamespace', ingressNamespace, 'is not a namespace name', 'use a DNS label, e.g. "istio-ingress"');
   if (hosts.length === 0) problems.add('hosts', hosts, 'is empty', 'give the public host names, e.g. ["api.example.com"]');
   const seen = new Set<string>();

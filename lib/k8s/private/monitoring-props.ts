@@ -3,8 +3,9 @@
  * (replicas, retention, images, resources, the Thanos endpoints), every problem collected in prop
  * order, nothing built.
  */
+import { cidrListProblems } from '../../core/cidr';
 import { Problem, Problems } from '../../core/errors';
-import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../../core/labels';
+import { LABELS, MANAGED_BY, derivedNameProblems, isDnsLabel, isLabelValue } from '../../core/labels';
 import { clusterNameOf } from '../../core/naming';
 import { parseQuantity } from '../../core/quantity';
 import { durationSeconds } from '../../reliability/error-budget';
@@ -107,7 +108,19 @@ export function resolveMonitoringStackProps(
     alertRouting: props.alertRouting,
   };
 
-  problems.when(!isDnsLabel(s.name), 'name', s.name, 'is not a DNS label', 'use e.g. "nines"');
+  if (!problems.when(!isDnsLabel(s.name), 'name', s.name, 'is not a DNS label', 'use e.g. "nines"')) {
+    // Names prometheus-operator and this stack derive from the name: the operator's StatefulSets
+    // `prometheus-<name>` and `alertmanager-<name>` (at most 52 characters, so the
+    // controller-revision-hash label of their pods fits 63) and Thanos Query's instance label.
+    // @see https://github.com/prometheus-operator/prometheus-operator/blob/main/pkg/alertmanager/statefulset.go (prefixedName: "alertmanager-" + name)
+    // @see https://github.com/prometheus-operator/prometheus-operator/blob/main/pkg/prometheus/statefulset.go (prefixedName: "prometheus-" + name)
+    // @see https://github.com/kubernetes/kubernetes/issues/64023 (StatefulSet names over 52 characters)
+    problems.addAll(derivedNameProblems('name', s.name, [
+      { value: `alertmanager-${s.name}`, what: 'the StatefulSet prometheus-operator creates for Alertmanager', limit: 52 },
+      { value: `prometheus-${s.name}`, what: 'the StatefulSet prometheus-operator creates for Prometheus', limit: 52 },
+      { value: `thanos-query-${s.name}`, what: 'Thanos Query\'s app.kubernetes.io/instance label', limit: 63 },
+    ]));
+  }
   problems.when(!isDnsLabel(s.namespace), 'namespace', s.namespace, 'is not a DNS label', 'use e.g. "monitoring"');
   problems.when(!isLabelValue(s.cluster) || s.cluster === '', 'cluster', s.cluster, 'is not a label value', 'use e.g. "prod-us-east-1"');
   problems.when(Object.keys(s.selectorLabels).length === 0, 'selectorLabels', s.selectorLabels,
@@ -131,7 +144,7 @@ export function resolveMonitoringStackProps(
     'thanos.objectStorageSecret', s.objectStorageSecret, 'is not a Secret name and key', 'give e.g. { name: "thanos-objstore", key: "objstore.yml" }');
   s.remoteEndpoints.forEach((e, i) => problems.when(!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/.test(e), `thanos.remoteEndpoints[${i}]`, e,
     'is not a host:port gRPC endpoint', 'give e.g. "thanos-query-grpc.monitoring.eu-west-1.example.internal:10901"'));
-  s.remoteCidrs.forEach((c, i) => problems.when(!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c), `thanos.remoteCidrs[${i}]`, c, 'is not an IPv4 CIDR', 'give e.g. "10.1.0.0/16"'));
+  problems.addAll(cidrListProblems('thanos.remoteCidrs', s.remoteCidrs, '10.1.0.0/16'));
   return resolution(problems.all, () => s);
 }
 

@@ -6,6 +6,7 @@
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { OwnerSettings, resolveIdentity, resolveOwner, zoneProblems } from './stateful';
+import { cidrListProblems } from '../../core/cidr';
 import { Criticality, isCriticality, tierDefaults } from '../../core/criticality';
 import { cronScheduleProblems } from '../../core/cron';
 import { Problems } from '../../core/errors';
@@ -28,7 +29,6 @@ export const API_PORT = 8008;
 export const CONFIG_DIR = '/etc/patroni';
 export const ROLE_LABEL = 'role';
 const SWITCHOVER_WAIT_SECONDS = 30;
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9A-Fa-f:]+\/\d{1,3}$/;
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -243,12 +243,12 @@ function networkProblems(problems: Problems, props: PatroniClusterProps, podCidr
   if (props.podCidrs === undefined && podCidrs.length === 0) {
     problems.add('podCidrs', undefined, 'are unknown: the region has no vpcCidr', 'give the Pod CIDRs or a vpcCidr in the platform description');
   }
-  podCidrs.forEach((c, i) => problems.when(!CIDR.test(c), `podCidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "10.10.0.0/16"'));
+  problems.addAll(cidrListProblems('podCidrs', podCidrs, '10.10.0.0/16', { ipv6: true }));
   if (props.kubernetesApi === undefined && api.cidrs.length === 0) {
     problems.add('kubernetesApi', undefined, 'is unknown: the region has no vpcCidr',
       'give kubernetesApi.cidrs (the API server endpoints) or a vpcCidr in the platform description');
   }
-  api.cidrs.forEach((c, i) => problems.when(!CIDR.test(c), `kubernetesApi.cidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "10.10.0.0/16"'));
+  problems.addAll(cidrListProblems('kubernetesApi.cidrs', api.cidrs, '10.10.0.0/16', { ipv6: true }));
   problems.when(!Number.isInteger(api.port) || api.port < 1 || api.port > 65535, 'kubernetesApi.port', api.port, 'is not a port', 'use 443');
 }
 
@@ -291,7 +291,7 @@ function backupProblems(problems: Problems, b: ResolvedPatroniBackup): void {
   problems.when(!Number.isInteger(b.retainFullBackups) || b.retainFullBackups < 1, 'backup.retainFullBackups', b.retainFullBackups,
     'must be an integer >= 1', 'keep e.g. 7');
   problems.when(b.egressCidrs.length === 0, 'backup.egressCidrs', b.egressCidrs, 'is empty, so WAL cannot reach S3', 'give the S3 CIDRs');
-  b.egressCidrs.forEach((c, i) => problems.when(!CIDR.test(c), `backup.egressCidrs[${i}]`, c, 'is not a CIDR', 'give e.g. "52.216.0.0/15"'));
+  problems.addAll(cidrListProblems('backup.egressCidrs', b.egressCidrs, '52.216.0.0/15', { ipv6: true }));
 }
 
 /** pgbouncer.ini's input for the pooler `r` in front of `host`. */

@@ -6,7 +6,7 @@
 import { Duration } from 'cdk8s';
 import { Criticality, TierDefaults, isCriticality, tierDefaults } from '../../core/criticality';
 import { Problems } from '../../core/errors';
-import { isDnsLabel, isLabelValue } from '../../core/labels';
+import { instanceLabelProblems, isDnsLabel, isLabelValue } from '../../core/labels';
 import type { IstioConnectionPool, IstioOutlierDetection } from '../crds/istio';
 import type { AutoscalingOptions, FileMount, ResilientServiceProps, ServiceProtocol } from '../resilient-service';
 import { PlatformContext } from './context';
@@ -150,6 +150,7 @@ export function resolveResilientServiceProps(
   const team = props.team ?? props.namespace;
   problems.when(!isDnsLabel(name), 'name', name, 'is not a DNS label (Service names must be)', 'use lower-case letters, digits and "-", at most 63 characters');
   problems.when(!isDnsLabel(namespace), 'namespace', namespace, 'is not a DNS label', 'use lower-case letters, digits and "-"');
+  problems.addAll(instanceLabelProblems(name, namespace));
   problems.when(!isLabelValue(team), 'team', team, 'is not a valid label value', 'use letters, digits, "-", "_" or ".", at most 63 characters');
   const tierOk = !problems.when(!isCriticality(props.tier), 'tier', props.tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
   problems.when(props.entryPoint !== undefined && typeof props.entryPoint !== 'boolean', 'entryPoint', props.entryPoint, 'is not a boolean',

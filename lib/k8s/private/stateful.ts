@@ -8,7 +8,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Criticality, isCriticality } from '../../core/criticality';
 import { Problem } from '../../core/errors';
-import { LABELS, MANAGED_BY, isDnsLabel, isLabelValue } from '../../core/labels';
+import { LABELS, MANAGED_BY, instanceLabelProblems, isDnsLabel, isLabelValue } from '../../core/labels';
 import { runbookBaseUrlProblems } from '../../core/platform';
 import { ResolvedStorage } from '../../core/storage';
 import { NetworkPeer } from '../dependency';
@@ -245,8 +245,11 @@ export function resolveOwner(
   const team = props.team ?? props.namespace;
   const tier = props.tier ?? rule.tier;
   const image = props.image ?? rule.image;
-  add(!isDnsLabel(name) || name.length > (rule.maxName ?? 63), 'name', name, rule.nameWhy, rule.nameFix);
+  const nameOk = isDnsLabel(name) && name.length <= (rule.maxName ?? 63);
+  add(!nameOk, 'name', name, rule.nameWhy, rule.nameFix);
   add(!isDnsLabel(props.namespace), 'namespace', props.namespace, 'is not a DNS label', 'use lower-case letters, digits and "-"');
+  // Every member, Service and monitor carries `app.kubernetes.io/instance: <name>-<namespace>`.
+  if (nameOk) problems.push(...instanceLabelProblems(name, props.namespace));
   add(!isLabelValue(team), 'team', team, 'is not a valid label value', rule.teamFix ?? 'use letters, digits, "-", "_" or "."');
   add(tier !== undefined && !isCriticality(tier), 'tier', tier, 'is not a criticality tier', 'use Criticality.CRITICAL, HIGH, MEDIUM or LOW');
   for (const [prop, value] of Object.entries({ image, ...rule.images })) problems.push(...imageProblems(prop, value));

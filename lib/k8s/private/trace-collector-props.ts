@@ -3,8 +3,9 @@
  * (namespace, image, replicas, the exporter's port, the samplers' host), every problem collected,
  * nothing built.
  */
+import { cidrListProblems } from '../../core/cidr';
 import { Problems } from '../../core/errors';
-import { isDnsLabel } from '../../core/labels';
+import { derivedNameProblems, instanceLabelOf, isDnsLabel } from '../../core/labels';
 import { OTEL_PORTS, TraceSamplingOptions, traceSamplingProblems } from '../../render/otel-collector';
 import type { SecretKeySelector } from '../crds/monitoring-stack';
 import type { TraceCollectorProps } from '../trace-collector';
@@ -70,7 +71,12 @@ export function resolveTraceCollectorProps(
   const exporterPort = props.exporterPort ?? ((props.exporter?.protocol ?? 'otlp') === 'otlp' ? 4317 : 443);
   const sampling = { ...props, samplerHost: `otel-sampler-headless.${namespace}.svc.${context.clusterDomain}` };
 
-  problems.when(!isDnsLabel(namespace), 'namespace', namespace, 'is not a DNS label', 'use e.g. "monitoring"');
+  if (!problems.when(!isDnsLabel(namespace), 'namespace', namespace, 'is not a DNS label', 'use e.g. "monitoring"')) {
+    // The gateway's and the sampler's instance labels: `otel-gateway-<namespace>`, `otel-sampler-<namespace>`.
+    problems.addAll(derivedNameProblems('namespace', namespace, [
+      { value: instanceLabelOf('otel-sampler', namespace), what: 'the sampler\'s app.kubernetes.io/instance label', limit: 63 },
+    ]));
+  }
   problems.addAll(imageProblems('image', image));
   problems.addAll(resourceProblems('resources', resources));
   problems.addAll(identityProblems('identity', identity));
@@ -82,8 +88,7 @@ export function resolveTraceCollectorProps(
   problems.when(!Number.isInteger(exporterPort) || exporterPort < 1 || exporterPort > 65535, 'exporterPort', exporterPort, 'is not a TCP port', 'use e.g. 4317');
   problems.when(!Array.isArray(props.exporterCidrs) || props.exporterCidrs.length === 0, 'exporterCidrs', props.exporterCidrs,
     'is empty, so the NetworkPolicy would block the trace backend', 'give the backend\'s CIDRs, e.g. ["10.0.96.0/20"]');
-  (props.exporterCidrs ?? []).forEach((c, i) => problems.when(!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c), `exporterCidrs[${i}]`, c,
-    'is not an IPv4 CIDR', 'give e.g. "10.0.96.0/20"'));
+  problems.addAll(cidrListProblems('exporterCidrs', props.exporterCidrs ?? [], '10.0.96.0/20'));
   for (const env of Object.values(props.exporter?.headersFromEnv ?? {})) {
     const secret = props.envFromSecrets?.[env];
     problems.when(!secret || !isDnsLabel(secret.name) || !/^[-._a-zA-Z0-9]+$/.test(secret.key ?? ''), `envFromSecrets.${env}`, secret,
