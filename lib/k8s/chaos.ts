@@ -478,10 +478,18 @@ export function cronProblems(prop: string, cron: unknown): { prop: string; value
   return cronScheduleProblems(prop, cron);
 }
 
+/**
+ * Schedules whose cron and time zone the construct that built them has checked under its own
+ * props (ChaosPresets' `podKillCron`, `crons.*`, `timeZone`): not reported again as `schedule.*`.
+ */
+const CHECKED_SCHEDULES = new WeakSet<ChaosScheduleOptions>();
+
 /** Resolved schedule fields. */
 export function resolveSchedule(p: Problems, s: ChaosScheduleOptions, prop = 'schedule'): Pick<ScheduleSpec, 'schedule' | 'historyLimit' | 'startingDeadlineSeconds' | 'concurrencyPolicy'> {
-  p.addAll(cronProblems(`${prop}.cron`, s.cron));
-  p.addAll(timeZoneProblems(`${prop}.timeZone`, s.timeZone));
+  if (!CHECKED_SCHEDULES.has(s)) {
+    p.addAll(cronProblems(`${prop}.cron`, s.cron));
+    p.addAll(timeZoneProblems(`${prop}.timeZone`, s.timeZone));
+  }
   const historyLimit = s.historyLimit ?? 5;
   const startingDeadlineSeconds = s.startingDeadlineSeconds ?? 300;
   p.when(!(Number.isInteger(historyLimit) && historyLimit >= 1), `${prop}.historyLimit`, historyLimit, 'must keep at least one run', 'use e.g. 5');
@@ -725,13 +733,20 @@ export class ChaosPresets extends Construct {
       crons: { latency: 'string', packetLoss: 'string', databaseIoLatency: 'string' },
       timeZone: 'string',
     });
-    if (problems.length > 0) recordAppProblem(this, new ValidationError('ChaosPresets', this.node.path, problems));
+    // The crons and the time zone are the presets' props: reported under their names, once (not as each experiment's schedule).
+    const scheduleProblems = presetScheduleProblems(props);
+    if (problems.length + scheduleProblems.length > 0) recordAppProblem(this, new ValidationError('ChaosPresets', this.node.path, [...problems, ...scheduleProblems]));
     const placement = { scope: this, namespace: props.namespace, allowProduction: props.allowProduction, environment: props.environment };
     const timeZone = props.timeZone ?? platformContext(this).timeZone;
+    const checked = (cron: string): ChaosScheduleOptions => {
+      const schedule = { cron, timeZone };
+      CHECKED_SCHEDULES.add(schedule);
+      return schedule;
+    };
     this.podKill = ChaosExperiment.podKill(props.orderService, {
-      ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: { cron: props.podKillCron ?? '0 11 * * 1-5', timeZone },
+      ...placement, id: 'pod-kill', mode: 'fixed', value: 1, schedule: checked(props.podKillCron ?? '0 11 * * 1-5'),
     });
-    const at = (cron?: string) => (cron ? { schedule: { cron, timeZone } } : {});
+    const at = (cron?: string) => (cron ? { schedule: checked(cron) } : {});
     this.latency = ChaosExperiment.networkDelay(props.orderService, {
       ...placement, ...at(props.crons?.latency), id: 'latency', mode: 'fixed-percent', value: 50, latency: '500ms', jitter: '100ms', duration: '10m',
     });
@@ -740,4 +755,19 @@ export class ChaosPresets extends Construct {
       ...placement, ...at(props.crons?.databaseIoLatency), id: 'database-io-latency', mode: 'fixed', value: 1, delay: '500ms', duration: '3m', volumePath: props.databaseVolumePath ?? '/home/postgres/pgdata',
     });
   }
+}
+
+/**
+ * Problems with ChaosPresets' schedule props, each under its own name: `podKillCron`, `crons.*`
+ * (five-field crons in range) and `timeZone` (IANA; the region's, when unset, was checked by Platform).
+ */
+function presetScheduleProblems(props: ChaosPresetsProps): Problem[] {
+  return [
+    ...(props.podKillCron === undefined ? [] : cronProblems('podKillCron', props.podKillCron)),
+    ...(['latency', 'packetLoss', 'databaseIoLatency'] as const).flatMap(k => {
+      const cron = props.crons?.[k];
+      return cron === undefined ? [] : cronProblems(`crons.${k}`, cron);
+    }),
+    ...timeZoneProblems('timeZone', props.timeZone),
+  ];
 }

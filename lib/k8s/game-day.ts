@@ -18,12 +18,14 @@
 import { Construct } from 'constructs';
 import {
   CHAOS_ANNOTATIONS, CHAOS_PLACEMENT_TYPES, ChaosFault, ChaosPlacementOptions, ChaosTarget, ChaosTargetLike, Fault, IChaosTarget, chaosTargetProblems,
-  productionProblems, resolveSchedule,
+  productionProblems,
 } from './chaos';
 import { AlertGuardOptions, ChaosStep, goDurationSeconds, GuardedWorkflow, ChaosSteps } from './chaos-workflow';
 import { PlatformContext } from './private/context';
 import { Resolution, adopt, resolution, resolveConstruct } from './private/resolve';
+import { cronScheduleProblems } from '../core/cron';
 import { Problems } from '../core/errors';
+import { timeZoneProblems } from '../core/platform';
 import { PropTypes, typedProps, withTypeProblems } from '../core/prop-types';
 import { toAlertName } from '../render/slo-rules';
 
@@ -199,13 +201,17 @@ export function resolveGameDayProps(given: GameDayProps, context: Pick<PlatformC
   const faultDuration: ResolvedGameDayProps['faultDuration'] = props.faultDuration ?? '5m';
   const timeZone: ResolvedGameDayProps['timeZone'] = props.timeZone ?? context.timeZone;
 
-  p.when(!DOW.test(daysOfWeek), 'daysOfWeek', daysOfWeek, 'must name weekdays only (1-5, Monday to Friday)', 'use e.g. "2" or "1-5"');
+  const dowOk = !p.when(!DOW.test(daysOfWeek), 'daysOfWeek', daysOfWeek, 'must name weekdays only (1-5, Monday to Friday)', 'use e.g. "2" or "1-5"');
   const bh = businessHours;
   p.when(!(Number.isInteger(bh.startHour) && Number.isInteger(bh.endHour) && bh.startHour >= 0 && bh.endHour <= 24 && bh.startHour < bh.endHour),
     'businessHours', bh, 'must be whole hours with 0 <= startHour < endHour <= 24', 'use e.g. { startHour: 9, endHour: 17 }');
   p.when(!(Number.isInteger(slotMinutes) && slotMinutes >= 1), 'slotMinutes', slotMinutes, 'must be a whole number of minutes >= 1', 'use e.g. 15');
-  p.when(!(Number.isInteger(start.hour) && Number.isInteger(start.minute) && start.hour >= 0 && start.hour < 24
+  const startOk = !p.when(!(Number.isInteger(start.hour) && Number.isInteger(start.minute) && start.hour >= 0 && start.hour < 24
     && start.minute >= 0 && start.minute < 60), 'start', start, 'is not a time of day', 'use e.g. { hour: 9, minute: 15 }');
+  // The props the schedule is built from, each under its own name: the cron built from a valid
+  // daysOfWeek and start is valid, and the time zone is the user's (the platform's was checked by Platform).
+  if (dowOk && startOk) p.addAll(cronScheduleProblems('start', `${start.minute} ${start.hour} * * ${daysOfWeek}`));
+  p.addAll(timeZoneProblems('timeZone', props.timeZone));
   // Each target's own fields (a cast `{}` has no namespace and no pod labels), named under its prop.
   let targetsOk = targetsTyped;
   for (const t of TARGET_PROPS) {
@@ -295,14 +301,19 @@ export function resolveGameDayProps(given: GameDayProps, context: Pick<PlatformC
   }
 
   // PDB guard: never select more pods than the target's budget lets be down.
-  for (const f of [podFailure, partition, primary, latency, gwFail, authFail]) {
+  // Each under the prop that gave the target (once per prop).
+  const reported = new Set<string>();
+  for (const [prop, f] of [['service', podFailure], ['service', partition], ['databasePrimary', primary], ['service', latency], ['gateway', gwFail], ['auth', authFail]] as const) {
     if (!f) continue;
     const allowed = ChaosTarget.allowedDisruptions(f.target);
     if (allowed === undefined) {
-      p.add(`${name(f.target)}.disruptionBudget`, undefined, 'is missing, so the guard cannot bound the pods the game day disrupts',
-        'give the target\'s PodDisruptionBudget (a ResilientService carries it)');
+      if (!reported.has(prop)) {
+        p.add(`${prop}.disruptionBudget`, undefined, `is missing (${name(f.target)}), so the guard cannot bound the pods the game day disrupts`,
+          'give the target\'s PodDisruptionBudget (a ResilientService carries it)');
+      }
+      reported.add(prop);
     } else if (f.podsAffected! > allowed) {
-      p.add(f.name, `${f.podsAffected} pod(s)`, `disrupts more pods than ${name(f.target)}'s PodDisruptionBudget allows (${allowed})`,
+      p.add(prop, `${f.podsAffected} pod(s)`, `is disrupted by ${f.name} beyond what ${name(f.target)}'s PodDisruptionBudget allows (${allowed})`,
         'lower the count (mode "one") or raise the budget');
     }
   }
@@ -312,7 +323,7 @@ export function resolveGameDayProps(given: GameDayProps, context: Pick<PlatformC
   const faultMin = Math.ceil(goDurationSeconds(d) / 60);
   p.when(faultMin > slotMinutes, 'faultDuration', d, `is longer than a slot (${slotMinutes} min), so scenarios would overlap`, 'shorten it or raise slotMinutes');
   const endMin = startMin + (scenarios.length - 1) * slotMinutes + faultMin;
-  p.when(startMin < bh.startHour * 60 || endMin > bh.endHour * 60, 'start', start,
+  p.when(startOk && (startMin < bh.startHour * 60 || endMin > bh.endHour * 60), 'start', start,
     `runs the game day from ${clock(startMin)} to ${clock(endMin)}, outside business hours (${clock(bh.startHour * 60)}-${clock(bh.endHour * 60)})`,
     'start later or earlier inside the window, or shorten slotMinutes');
 
@@ -322,7 +333,6 @@ export function resolveGameDayProps(given: GameDayProps, context: Pick<PlatformC
 
   // Guard alerts.
   const alertOf = (t: IChaosTarget) => props.alertNames?.[name(t)] ?? defaultGuardAlert(name(t));
-  resolveSchedule(p, { cron: `${start.minute} ${start.hour} * * ${daysOfWeek}`, timeZone: timeZone }, 'start');
 
   return resolution(withTypeProblems(typeProblems, p.all), () => ({
     daysOfWeek,

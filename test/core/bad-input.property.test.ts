@@ -1,9 +1,9 @@
 import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
-  blocksOverlap, Bulkhead, CanaryRelease, Checks, cidrListProblems, Criticality, cronScheduleProblems, EntryGateway, EtcdCluster, KafkaCluster,
-  LogShipper, MonitoringStack, ninesClusterCapabilities, parseIpv4Block, PatroniCluster, Platform, RedisSentinel, RegionChart, ResilientService,
-  ServiceLevelObjective, Sli, TraceCollector, ValidationError,
+  blocksOverlap, Bulkhead, CanaryRelease, ChaosExperiment, ChaosPresets, ChaosSteps, Checks, cidrListProblems, Criticality, cronScheduleProblems,
+  EntryGateway, EtcdCluster, Fault, GuardedWorkflow, KafkaCluster, LogShipper, MonitoringStack, ninesClusterCapabilities, parseIpv4Block,
+  PatroniCluster, Platform, RedisSentinel, RegionChart, ResilientService, ServiceLevelObjective, Sli, TraceCollector, ValidationError,
 } from '../../lib';
 import { withoutClusterObjects } from '../k8s/helpers';
 import { built as recorded, validationErrorOf as errorOf } from '../util/errors';
@@ -83,6 +83,57 @@ describe('cron schedules: shape and field ranges', () => {
       const bad = fields.map((v, j) => (j === i ? max[j] + over : v)).join(' ');
       return cronScheduleProblems('c', good).length === 0 && cronScheduleProblems('c', bad).length === 1;
     }));
+  });
+});
+
+describe('every construct that takes a schedule checks its ranges, under the prop the user wrote', () => {
+  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+  const region = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones, vpcCidr: '10.10.0.0/16' }] }).region('us-east-1');
+  const PRIMARY = { name: 'orders-db', namespace: 'databases', podLabels: { 'cluster-name': 'orders-db', 'role': 'master' }, disruptionBudget: { replicas: 3, maxUnavailable: 1 } };
+  const order = (chart: RegionChart, id = 'order') => new ResilientService(chart, id, { image: `registry.example.com/shop/${id}:1.0.0`, tier: Criticality.CRITICAL, namespace: 'orders' });
+  /** Each construct with a cron prop: the prop's name as the user wrote it, and the construct built with `cron`. */
+  const takers: Record<string, { prop: string; build: (chart: RegionChart, cron: string) => unknown }> = {
+    'ChaosExperiment': { prop: 'schedule.cron', build: (c, cron) => new ChaosExperiment(c, 'x', { fault: Fault.podKill(order(c)), schedule: { cron } }) },
+    'ChaosPresets': {
+      prop: 'podKillCron',
+      build: (c, cron) => new ChaosPresets(c, 'p', { orderService: order(c), paymentService: order(c, 'payment'), databasePrimary: PRIMARY, podKillCron: cron }),
+    },
+    'ChaosPresets crons': {
+      prop: 'crons.packetLoss',
+      build: (c, cron) => new ChaosPresets(c, 'p', { orderService: order(c), paymentService: order(c, 'payment'), databasePrimary: PRIMARY, crons: { packetLoss: cron } }),
+    },
+    'GuardedWorkflow': {
+      prop: 'schedule.cron',
+      build: (c, cron) => new GuardedWorkflow(c, 'wf', { name: 'drill', steps: [ChaosSteps.fault(Fault.podKill(order(c)))], schedule: { cron } }),
+    },
+    'PatroniCluster': {
+      prop: 'backup.schedule',
+      build: (c, cron) => new PatroniCluster(c, 'db', {
+        namespace: 'orders', image: 'registry.example.com/platform/patroni:3.0.4-pg15', credentials: { secretName: 'db-credentials' }, backup: { bucket: 'nines-backups-us-east-1', schedule: cron },
+      }),
+    },
+  };
+  const max = [59, 23, 31, 12, 6];
+  const min = [0, 0, 1, 1, 0];
+  test.each(Object.keys(takers))('property: %s refuses one field out of range, once, under its prop, and accepts it in range', type => {
+    const { prop, build } = takers[type];
+    const schedule = fc.tuple(...max.map((m, i) => fc.integer({ min: min[i], max: m })));
+    fc.assert(fc.property(schedule, fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 40 }),
+      (fields, i, over) => {
+        const bad = fields.map((v, j) => (j === i ? max[j] + over : v)).join(' ');
+        const problems = errorOf(() => build(new RegionChart(Testing.app(), 'test', { region }), bad)).problems.filter(p => p.value === bad);
+        expect(problems.map(p => p.prop)).toEqual([prop]);
+        const good = fields.join(' ');
+        const fine = (() => {
+          try {
+            recorded(() => build(new RegionChart(Testing.app(), 'test', { region }), good));
+            return [];
+          } catch (e) {
+            return (e as ValidationError).problems.filter(p => p.value === good);
+          }
+        })();
+        expect(fine).toEqual([]);
+      }), { numRuns: 15, seed: 5 });
   });
 });
 

@@ -261,6 +261,23 @@ describe('time zones', () => {
       .toContain('schedule.timeZone ("Mars/Olympus") is not an IANA time zone; use e.g. "America/New_York" or "UTC"');
     expect(chart.node.tryFindChild('pod-kill-order-service')).toBeUndefined();
   });
+  test('ChaosPresets: a bad cron or time zone is reported once, under the presets\' own prop (not as each experiment\'s schedule.*)', () => {
+    const { chart, order, payment } = services();
+    expect(errorOf(() => new ChaosPresets(chart, 'presets', {
+      orderService: order,
+      paymentService: payment,
+      databasePrimary: PRIMARY,
+      podKillCron: '0 24 * * 1-5',
+      crons: { latency: '61 11 * * 3', packetLoss: '0 14 * * 7' },
+      timeZone: 'Nowhere/Zone',
+    })).message).toBe([
+      "ChaosPresets 'test/presets': 4 problems:",
+      ' - podKillCron ("0 24 * * 1-5") has hour "24" is outside 0-23; keep every field in range (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6), e.g. "0 11 * * 1-5" (weekdays at 11:00)',
+      ' - crons.latency ("61 11 * * 3") has minute "61" is outside 0-59; keep every field in range (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6), e.g. "0 11 * * 1-5" (weekdays at 11:00)',
+      ' - crons.packetLoss ("0 14 * * 7") has day of week "7" is outside 0-6; keep every field in range (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6), e.g. "0 11 * * 1-5" (weekdays at 11:00)',
+      ' - timeZone ("Nowhere/Zone") is not an IANA time zone; use e.g. "America/New_York" or "UTC"',
+    ].join('\n'));
+  });
 });
 
 describe('GuardedWorkflow', () => {

@@ -106,13 +106,23 @@ describe('GameDay guards', () => {
     expect(err.message).toBe([
       'GameDay \'test/game-day\': 4 problems:',
       ' - daysOfWeek ("0,6") must name weekdays only (1-5, Monday to Friday); use e.g. "2" or "1-5"',
-      ' - pod-kill-orders-db ("1 pod(s)") disrupts more pods than orders-db\'s PodDisruptionBudget allows (0); lower the count (mode "one") or raise the budget',
-      ' - edge.disruptionBudget (undefined) is missing, so the guard cannot bound the pods the game day disrupts; '
+      ' - databasePrimary ("1 pod(s)") is disrupted by pod-kill-orders-db beyond what orders-db\'s PodDisruptionBudget allows (0); lower the count (mode "one") or raise the budget',
+      ' - gateway.disruptionBudget (undefined) is missing (edge), so the guard cannot bound the pods the game day disrupts; '
         + 'give the target\'s PodDisruptionBudget (a ResilientService carries it)',
       ' - start ({"hour":16,"minute":30}) runs the game day from 16:30 to 17:35, outside business hours (09:00-17:00); '
         + 'start later or earlier inside the window, or shorten slotMinutes',
     ].join('\n'));
     expect(chart.node.tryFindChild('game-day')).toBeUndefined();
+  });
+
+  test('the schedule is checked under the props it is built from: daysOfWeek, start and timeZone, each once', () => {
+    const { chart } = regionChart();
+    expect(errorOf(() => platform(chart)({ daysOfWeek: '1-7', start: { hour: 25, minute: 0 }, timeZone: 'Bad/Zone' })).message).toBe([
+      'GameDay \'test/game-day\': 3 problems:',
+      ' - daysOfWeek ("1-7") must name weekdays only (1-5, Monday to Friday); use e.g. "2" or "1-5"',
+      ' - start ({"hour":25,"minute":0}) is not a time of day; use e.g. { hour: 9, minute: 15 }',
+      ' - timeZone ("Bad/Zone") is not an IANA time zone; use e.g. "America/New_York" or "UTC"',
+    ].join('\n'));
   });
 
   test('production is refused unless allowProduction: true', () => {
