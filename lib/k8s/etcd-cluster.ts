@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
+import { DependencyFacts, DependencyKind, NetworkPeer, ServiceGraph } from './dependency';
 import { PlatformWorkload } from './platform-workload';
 import { Checks } from '../checks/checks';
 import { declareFlows } from '../checks/runtime/flows';
@@ -9,7 +9,7 @@ import { LABELS } from '../core/labels';
 import { StorageOptions } from '../core/storage';
 import { EtcdMemberOptions, EtcdPeer, renderEtcdStatefulSetArgs } from '../render/etcd';
 import { ETCD_CLIENT_PORT as CLIENT_PORT, ETCD_PEER_PORT as PEER_PORT, resolveEtcdClusterProps } from './private/etcd-props';
-import { containerSecurityContext, podSecurityContext, zoneSpread } from './private/pod';
+import { containerSecurityContext, hardenedPodBasics, zoneSpread } from './private/pod';
 import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
@@ -75,7 +75,7 @@ export interface EtcdClusterProps {
  * ServiceMonitor. The flags are {@link renderEtcdArgs}' output; per-member values come from the
  * Pod name through Kubernetes' `$(POD_NAME)` expansion.
  */
-export class EtcdCluster extends PlatformWorkload implements IDependable {
+export class EtcdCluster extends PlatformWorkload {
   public readonly members!: number;
   public readonly storageSize!: string;
   public readonly storageClass!: string;
@@ -160,15 +160,8 @@ export class EtcdCluster extends PlatformWorkload implements IDependable {
     Checks.of(this.node.root);
   }
 
-  /** Graph identity and availability facts. */
-  public get dependencyFacts(): DependencyFacts {
-    return {
-      id: `${this.namespace}/${this.name}`,
-      kind: DependencyKind.DATABASE,
-      replicas: this.members,
-      zones: this.zones.length,
-      automaticFailover: true,
-    };
+  protected get availabilityFacts(): Omit<DependencyFacts, 'id' | 'zones'> {
+    return { kind: DependencyKind.DATABASE, replicas: this.members, automaticFailover: true };
   }
 
   /** The members, on the client port only. */
@@ -183,11 +176,9 @@ export class EtcdCluster extends PlatformWorkload implements IDependable {
   private renderPodSpec(memberOptions: EtcdMemberOptions, podHost: string): Record<string, unknown> {
     const args = renderEtcdStatefulSetArgs(memberOptions, { podHost, podName: '$(POD_NAME)', clientPort: CLIENT_PORT, peerPort: PEER_PORT });
     return {
-      serviceAccountName: this.name,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      priorityClassName: tierDefaults(Criticality.CRITICAL).priorityClassName,
-      securityContext: podSecurityContext(this.identity),
+      ...hardenedPodBasics({
+        serviceAccountName: this.name, priorityClassName: tierDefaults(Criticality.CRITICAL).priorityClassName, identity: this.identity,
+      }),
       // On SIGTERM a leader hands leadership to a peer before it exits.
       terminationGracePeriodSeconds: 30,
       topologySpreadConstraints: zoneSpread(this.selectorLabels, false),

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
+import { DependencyFacts, DependencyKind, NetworkPeer, ServiceGraph } from './dependency';
 import { PlatformWorkload } from './platform-workload';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
@@ -16,7 +16,7 @@ import {
 import { renderKafkaAlerts } from '../render/stateful-alerts';
 import { PrometheusRule } from './crds/monitoring';
 import { resolveKafkaClusterProps } from './private/kafka-props';
-import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
+import { containerSecurityContext, hardenedPodBasics, preStopSleep, zoneSpread } from './private/pod';
 import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
@@ -214,7 +214,7 @@ const PRESTOP_SECONDS = 5;
  * order.dependOn(events);
  * ```
  */
-export class KafkaCluster extends PlatformWorkload implements IDependable {
+export class KafkaCluster extends PlatformWorkload {
   public readonly tier!: Criticality;
   public readonly metricsImage!: string;
   public readonly brokers!: number;
@@ -385,16 +385,8 @@ export class KafkaCluster extends PlatformWorkload implements IDependable {
     ]);
   }
 
-  /** Graph identity and availability facts. */
-  public get dependencyFacts(): DependencyFacts {
-    return {
-      id: `${this.namespace}/${this.name}`,
-      kind: DependencyKind.QUEUE,
-      tier: this.tier,
-      replicas: this.brokers,
-      zones: this.zones.length,
-      automaticFailover: true,
-    };
+  protected get availabilityFacts(): Omit<DependencyFacts, 'id' | 'zones'> {
+    return { kind: DependencyKind.QUEUE, tier: this.tier, replicas: this.brokers, automaticFailover: true };
   }
 
   /** Dependents reach the brokers on the client port (bootstrap and every broker's own address). */
@@ -625,11 +617,7 @@ export class KafkaCluster extends PlatformWorkload implements IDependable {
       volumeMounts: [{ name: 'metrics-config', mountPath: '/etc/jmx-exporter', readOnly: true }, { name: 'exporter-tmp', mountPath: '/tmp' }],
     };
     return {
-      serviceAccountName: this.name,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      priorityClassName: this.priorityClassName,
-      securityContext: podSecurityContext(this.identity),
+      ...hardenedPodBasics({ serviceAccountName: this.name, priorityClassName: this.priorityClassName, identity: this.identity }),
       terminationGracePeriodSeconds: o.grace,
       ...(o.zone ? {
         affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: LABELS.zone, operator: 'In', values: [o.zone] }] }] } } },
@@ -663,12 +651,8 @@ export class KafkaCluster extends PlatformWorkload implements IDependable {
       '/bin/sh /etc/kafka/topics/topics.sh',
     ].join('\n');
     return {
-      serviceAccountName: this.name,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
+      ...hardenedPodBasics({ serviceAccountName: this.name, priorityClassName: this.priorityClassName, identity: this.identity }),
       restartPolicy: 'Never',
-      priorityClassName: this.priorityClassName,
-      securityContext: podSecurityContext(this.identity),
       containers: [{
         name: 'topics',
         image: this.image,

@@ -21,7 +21,7 @@ import { renderBaseBackupScript, renderRoleLabelCallback, renderSwitchoverPreSto
 import { PgBouncerAuthLookup, PgBouncerPoolMode, PgBouncerPoolOptions, renderPgBouncerIni } from '../render/pgbouncer';
 import { renderPatroniAlerts } from '../render/stateful-alerts';
 import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, ResolvedPatroniBackup, patroniSelector, pgBouncerInput, resolvePatroniClusterProps } from './private/patroni-props';
-import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
+import { containerSecurityContext, hardenedPodBasics, preStopSleep, zoneSpread } from './private/pod';
 import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
 import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
@@ -605,16 +605,8 @@ export class PatroniCluster extends PlatformWorkload implements IDependent {
     return [pooler, configMap];
   }
 
-  /** Graph identity and availability facts. */
-  public get dependencyFacts(): DependencyFacts {
-    return {
-      id: `${this.namespace}/${this.name}`,
-      kind: DependencyKind.DATABASE,
-      tier: this.tier,
-      replicas: this.members,
-      zones: this.zones.length,
-      automaticFailover: true,
-    };
+  protected get availabilityFacts(): Omit<DependencyFacts, 'id' | 'zones'> {
+    return { kind: DependencyKind.DATABASE, tier: this.tier, replicas: this.members, automaticFailover: true };
   }
 
   /** The members, on the PostgreSQL port only (the read-write and read-only Services route there). */
@@ -709,12 +701,13 @@ export class PatroniCluster extends PlatformWorkload implements IDependent {
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
     return {
-      serviceAccountName: this.serviceAccountName,
-      // The role label needs the API (see the NINES-HARD-03 suppression); the token is scoped by the Role.
-      automountServiceAccountToken: true,
-      enableServiceLinks: false,
-      priorityClassName: tierDefaults(this.tier).priorityClassName,
-      securityContext: podSecurityContext(this.identity),
+      ...hardenedPodBasics({
+        serviceAccountName: this.serviceAccountName,
+        priorityClassName: tierDefaults(this.tier).priorityClassName,
+        identity: this.identity,
+        // The role label needs the API (see the NINES-HARD-03 suppression); the token is scoped by the Role.
+        apiToken: true,
+      }),
       terminationGracePeriodSeconds: this.gracePeriodSeconds,
       topologySpreadConstraints: zoneSpread(this.selectorLabels, false),
       containers: [postgres, exporter],
@@ -807,12 +800,10 @@ export class PatroniCluster extends PlatformWorkload implements IDependent {
                 },
               },
               spec: {
-                serviceAccountName: name,
-                automountServiceAccountToken: false,
-                enableServiceLinks: false,
+                ...hardenedPodBasics({
+                  serviceAccountName: name, priorityClassName: tierDefaults(this.tier).priorityClassName, identity: this.identity,
+                }),
                 restartPolicy: 'Never',
-                priorityClassName: tierDefaults(this.tier).priorityClassName,
-                securityContext: podSecurityContext(this.identity),
                 containers: [{
                   name: 'backup',
                   image: this.image,

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { DependencyFacts, IDependable, NetworkPeer } from './dependency';
 import { notBuilt } from '../core/app-problems';
 import { PlatformContext } from './private/context';
 import { ResolvedInScope, adopt } from './private/resolve';
@@ -20,9 +21,9 @@ export type WorkloadSettings = Pick<PlatformWorkload, typeof WORKLOAD_FIELDS[num
  * spread over and their identity), set once from the resolved props, and it is the one place
  * their constructors turn props with problems into the placeholder the program holds (the
  * problems are recorded on the app and thrown at its first validation; see `notBuilt` in
- * `lib/core/app-problems`).
+ * `lib/core/app-problems`). Each can be depended on: its graph identity is `<namespace>/<name>`.
  */
-export abstract class PlatformWorkload extends Construct {
+export abstract class PlatformWorkload extends Construct implements IDependable {
   /** The name the workload's objects are named after: the `name` prop, or the construct id. */
   public readonly name!: string;
   /** The namespace of the workload's objects. */
@@ -54,4 +55,21 @@ export abstract class PlatformWorkload extends Construct {
     adopt(this, resolved.settings, WORKLOAD_FIELDS);
     this.context = resolved.context;
   }
+
+  /** Graph identity (`<namespace>/<name>`) and availability facts. */
+  public get dependencyFacts(): DependencyFacts {
+    return { id: `${this.namespace}/${this.name}`, zones: this.zones.length, ...this.availabilityFacts };
+  }
+
+  /**
+   * The availability facts of the workload's own kind: what it is to its dependents, its tier,
+   * the replicas that serve and whether losing the active one fails over by itself.
+   */
+  protected abstract get availabilityFacts(): Omit<DependencyFacts, 'id' | 'zones'>;
+
+  /** Where a dependent's traffic goes (NetworkPolicy egress). */
+  public abstract egressPeers(): readonly NetworkPeer[];
+
+  /** Mesh hosts a dependent may reach, as Istio `namespace/host` entries. */
+  public abstract meshHosts(): readonly string[];
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DependencyFacts, DependencyKind, IDependable, NetworkPeer, ServiceGraph } from './dependency';
+import { DependencyFacts, DependencyKind, NetworkPeer, ServiceGraph } from './dependency';
 import { PlatformWorkload } from './platform-workload';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 import { Checks } from '../checks/checks';
@@ -21,7 +21,7 @@ import {
 } from '../render/redis';
 import { renderRedisAlerts } from '../render/stateful-alerts';
 import { PrometheusRule } from './crds/monitoring';
-import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './private/pod';
+import { containerSecurityContext, hardenedPodBasics, preStopSleep, zoneSpread } from './private/pod';
 import { REDIS_RUN_DIR as RUN, REDIS_SECRET_DIR as SECRET_DIR, REDIS_SECRET_FILE as SECRET_FILE, resolveRedisSentinelProps } from './private/redis-props';
 import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
@@ -192,7 +192,7 @@ const AUTH = `REDISCLI_AUTH="$(cat ${SECRET_FILE})" redis-cli`;
  *   Sentinels (26379); this construct's NetworkPolicies admit exactly those callers, the
  *   members among themselves and monitoring (metrics port).
  */
-export class RedisSentinel extends PlatformWorkload implements IDependable {
+export class RedisSentinel extends PlatformWorkload {
   public readonly tier!: Criticality;
   public readonly exporterImage!: string;
   /** Replicas of the master. */
@@ -368,16 +368,9 @@ export class RedisSentinel extends PlatformWorkload implements IDependable {
     return { redisData, sentinelData };
   }
 
-  /** Graph identity and availability facts: a cache with automatic failover. */
-  public get dependencyFacts(): DependencyFacts {
-    return {
-      id: `${this.namespace}/${this.name}`,
-      kind: DependencyKind.CACHE,
-      tier: this.tier,
-      replicas: this.redisPods,
-      zones: this.zones.length,
-      automaticFailover: true,
-    };
+  /** A cache with automatic failover. */
+  protected get availabilityFacts(): Omit<DependencyFacts, 'id' | 'zones'> {
+    return { kind: DependencyKind.CACHE, tier: this.tier, replicas: this.redisPods, automaticFailover: true };
   }
 
   /** A dependent reaches Redis on 6379 and the Sentinels on 26379. */
@@ -425,11 +418,7 @@ export class RedisSentinel extends PlatformWorkload implements IDependable {
   private podSpec(containers: Record<string, unknown>[], init: Record<string, unknown>, selector: Record<string, string>, grace: number,
     configMap: string): Record<string, unknown> {
     return {
-      serviceAccountName: this.name,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      priorityClassName: this.priorityClassName,
-      securityContext: podSecurityContext(this.identity),
+      ...hardenedPodBasics({ serviceAccountName: this.name, priorityClassName: this.priorityClassName, identity: this.identity }),
       terminationGracePeriodSeconds: grace,
       topologySpreadConstraints: zoneSpread(selector, false),
       initContainers: [init],

@@ -408,16 +408,8 @@ export class ResilientService extends PlatformWorkload implements IDependent {
     for (const dep of props.dependencies ?? []) this.dependOn(dep);
   }
 
-  /** Graph identity and availability facts. */
-  public get dependencyFacts(): DependencyFacts {
-    return {
-      id: `${this.namespace}/${this.name}`,
-      kind: DependencyKind.SERVICE,
-      tier: this.tier,
-      replicas: this.minReplicas,
-      zones: this.zones.length,
-      automaticFailover: this.minReplicas >= 2,
-    };
+  protected get availabilityFacts(): Omit<DependencyFacts, 'id' | 'zones'> {
+    return { kind: DependencyKind.SERVICE, tier: this.tier, replicas: this.minReplicas, automaticFailover: this.minReplicas >= 2 };
   }
 
   /**

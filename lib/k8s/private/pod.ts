@@ -16,6 +16,26 @@ export function podSecurityContext(id: { user: number; group: number; fsGroup: n
   };
 }
 
+/**
+ * The fields every hardened pod spec starts with: the workload's own ServiceAccount with its API
+ * token left unmounted (`apiToken: true` only for Pods that call the API), no service-link
+ * environment variables, the priority class and the non-root pod security context.
+ */
+export function hardenedPodBasics(o: {
+  serviceAccountName: string;
+  priorityClassName: string;
+  identity: { user: number; group: number; fsGroup: number };
+  apiToken?: boolean;
+}): Record<string, unknown> {
+  return {
+    serviceAccountName: o.serviceAccountName,
+    automountServiceAccountToken: o.apiToken ?? false,
+    enableServiceLinks: false,
+    priorityClassName: o.priorityClassName,
+    securityContext: podSecurityContext(o.identity),
+  };
+}
+
 /** Container-level security context: no privilege, no capabilities, read-only root. */
 export function containerSecurityContext(id: { user: number; group: number }, readOnlyRoot = true): Record<string, unknown> {
   return {

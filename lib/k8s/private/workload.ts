@@ -6,7 +6,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { containerSecurityContext, podSecurityContext, preStopSleep, zoneSpread } from './pod';
+import { containerSecurityContext, hardenedPodBasics, preStopSleep, zoneSpread } from './pod';
 import { NetworkPeer } from '../dependency';
 import { renderNetworkPolicySpec } from './network';
 import { ContainerCommand, PodIdentity, ResolvedResources, renderResources } from '../workload-options';
@@ -91,11 +91,7 @@ export function hardenedDeploymentSpec(d: HardenedDeploymentSpecInput): Record<s
     template: {
       metadata: { labels: d.labels, annotations: { 'kubectl.kubernetes.io/default-container': d.container.name, ...d.annotations } },
       spec: {
-        serviceAccountName: d.serviceAccountName,
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        priorityClassName: d.priorityClassName,
-        securityContext: podSecurityContext(d.identity),
+        ...hardenedPodBasics({ serviceAccountName: d.serviceAccountName, priorityClassName: d.priorityClassName, identity: d.identity }),
         terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
         topologySpreadConstraints: zoneSpread(d.spreadSelector ?? d.selector),
         containers: [d.container],
