@@ -1,5 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { priorityClassesPropsProblems } from './private/priority-classes-props';
+import { notBuilt } from '../core/app-problems';
 import { ALL_TIERS, tierDefaults } from '../core/criticality';
 import { LABELS, MANAGED_BY } from '../core/labels';
 
@@ -12,8 +14,14 @@ export class PriorityClasses extends Construct {
   /** The PriorityClass objects, by tier. */
   public readonly classes: Record<string, ApiObject> = {};
 
-  constructor(scope: Construct, id: string) {
+  /**
+   * @param props none: the classes are fixed by the tiers. Props a JavaScript caller (or a cast)
+   *   passes are problems in the app's one error, never silently ignored.
+   */
+  constructor(scope: Construct, id: string, props?: Readonly<Record<string, never>>) {
     super(scope, id);
+    const problems = priorityClassesPropsProblems(props);
+    if (problems.length > 0) return notBuilt(this, 'PriorityClasses', problems);
     for (const tier of ALL_TIERS) {
       const d = tierDefaults(tier);
       this.classes[tier] = new ApiObject(this, tier, {

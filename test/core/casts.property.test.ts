@@ -10,8 +10,8 @@ import { Duration, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
   AlertRoutingOptions, Bulkhead, CanaryRelease, Checks, Criticality, EntryGateway, EtcdCluster, ExternalEndpoint, KafkaCluster, LogShipper,
-  MonitoringStack, Objective, PatroniCluster, Platform, Probe, RedisSentinel, RegionChart, ResilientService, ServiceLevelObjective, ServiceProtocol,
-  Sli, StandardAlerts, TraceCollector, ValidationError,
+  MonitoringStack, Objective, PatroniCluster, Platform, PriorityClasses, Probe, RedisSentinel, RegionChart, ResilientService, ServiceLevelObjective,
+  ServiceProtocol, Sli, StandardAlerts, TraceCollector, ValidationError,
 } from '../../lib';
 import { resolveClusterAddonsArgsIn } from '../../lib/aws/private/cluster-addons-args';
 import { resolveGlobalFailoverArgs } from '../../lib/aws/private/global-failover-args';
@@ -791,5 +791,26 @@ describe('casts inside nested options: each field named, never a TypeError or a 
       }]);
     }
     expect(resolveGlobalFailoverArgs('dns', { ...args, entryPoints: { 'us-east-1': Promise.resolve('a.shop.dev') } }).problems).toBeUndefined();
+  });
+
+  test('PriorityClasses: props a JavaScript caller passes (it takes none) are problems, in the app\'s one error with the other constructs\' problems', () => {
+    const build = (chart: Chart) => {
+      new PriorityClasses(chart, 'priority', { tiers: ['critical'], globalDefault: 'nines-medium' } as any);
+      new PriorityClasses(chart, 'priority-2', 'critical' as any);
+      new Bulkhead(chart, 'shop', { team: 'shop team' });
+    };
+    const result = outcome({ name: 'PriorityClasses', props: () => ({}), build }, () => ({}));
+    const fix = 'remove it: the classes (nines-critical, nines-high, nines-medium, nines-low) and their priorities are fixed by the criticality tiers, whose pods name them';
+    expect(result.kind === 'problem' ? result.error.message : result.kind).toBe([
+      '4 problems in 3 constructs, nothing was synthesized:',
+      "PriorityClasses 'test/priority': 2 problems:",
+      ` - tiers (["critical"]) is not a prop of PriorityClasses, which takes none; ${fix}`,
+      ` - globalDefault ("nines-medium") is not a prop of PriorityClasses, which takes none; ${fix}`,
+      "PriorityClasses 'test/priority-2': 1 problem:",
+      ` - props ("critical") is given, but PriorityClasses takes no props; call new PriorityClasses(scope, id) and ${fix}`,
+      "Bulkhead 'test/shop': 1 problem:",
+      ' - team ("shop team") is not a valid label value; use letters, digits, "-", "_" or "."',
+    ].join('\n'));
+    expect(outcome({ name: 'PriorityClasses', props: () => ({}), build: chart => new PriorityClasses(chart, 'priority', {}) }, () => ({})).kind).toBe('accepted');
   });
 });
