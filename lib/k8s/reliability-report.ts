@@ -119,7 +119,10 @@ export function writeReliabilityReport(sources: readonly ReliabilitySource[], gi
       const found = (input.objectives ?? []).length - (options.objectives ?? []).length;
       const prop = (p: string) => /^(entryPoints|assumptions)\b/.test(p) ? p
         : /^objectives\[\d+\]/.test(p) ? p.replace(/^objectives\[(\d+)\]/, (_m, n) => `objectives[${Number(n) - found}]`) : `sources[${i}].${p}`;
-      analysisProblems.push(...e.problems.map(p => ({ ...p, prop: prop(p.prop) })));
+      // The options' problems are the same for every source: each is listed once.
+      for (const p of e.problems.map(q => ({ ...q, prop: prop(q.prop) }))) {
+        if (!analysisProblems.some(q => q.prop === p.prop && q.why === p.why && q.value === p.value)) analysisProblems.push(p);
+      }
       return [];
     }
   });

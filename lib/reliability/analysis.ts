@@ -20,7 +20,7 @@
  *
  * @see https://sre.google/sre-book/availability-table/ (composite availability)
  */
-import { ErrorBudget, errorBudget, Objective, ObjectiveLike } from './error-budget';
+import { ErrorBudget, errorBudget, Objective, ObjectiveLike, validateObjective } from './error-budget';
 import { ALL_TIERS, tierDefaults } from '../core/criticality';
 import { ValidationError } from '../core/errors';
 
@@ -172,7 +172,11 @@ export function analyzeReliability(input: ReliabilityInput): ReliabilityAnalysis
     known(`edges[${i}].from`, e.from); known(`edges[${i}].to`, e.to);
   });
   input.entryPoints.forEach((e, i) => known(`entryPoints[${i}]`, e));
-  (input.objectives ?? []).forEach((o, i) => known(`objectives[${i}].node`, o.node));
+  (input.objectives ?? []).forEach((o, i) => {
+    known(`objectives[${i}].node`, o.node);
+    // A plain number is a fraction in (0, 1), as for a ServiceLevelObjective: 1.5 (meant as 1.5% or 99.5%), 150 or 0 is a problem.
+    problems.push(...validateObjective(o.objective, `objectives[${i}].objective`));
+  });
   for (const [k, v] of Object.entries(assumptions)) {
     if (!(v > 0 && v <= 1)) problems.push({ prop: `assumptions.${k}`, value: v, why: 'must be a probability in (0, 1]', fix: 'use e.g. 0.99' });
   }

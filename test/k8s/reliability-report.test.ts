@@ -136,6 +136,28 @@ describe('writeReliabilityReport: bad input, all at once, before anything is wri
     expect(fs.existsSync(outdir)).toBe(false);
   });
 
+  test('objectives outside (0, 1) (1.5 meant as a percentage, 150, 0, a number as a string): each named with its value and fix, once for two sources', () => {
+    const { chart } = shop(SINGLE);
+    const { chart: other } = shop(SINGLE);
+    const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-')), 'out');
+    const node = 'orders/order-service';
+    const options: any = {
+      outdir,
+      objectives: [
+        { name: 'typo', node, objective: 1.5 }, { name: 'huge', node, objective: 150 }, { name: 'zero', node, objective: 0 },
+        { name: 'text', node, objective: '0.999' }, { name: 'fine', node, objective: 0.999 },
+      ],
+    };
+    expect(() => writeReliabilityReport([{ name: 'us-east-1', scope: chart }, { name: 'us-west-2', scope: other }], options)).toThrow([
+      "ReliabilityReport 'writeReliabilityReport': 4 problems:",
+      ' - objectives[3].objective ("0.999") is not a finite number or an object; give a finite number or an object',
+      ' - objectives[0].objective (1.5) is a plain number, which is read as a fraction between 0 and 1 (exclusive); for a percentage write Objective.percent(1.5), or give the fraction 0.015',
+      ' - objectives[1].objective (150) must be below 1: a 1.0 objective leaves no error budget; pick an achievable objective, e.g. 0.9995, or Objective.percent(99.95) for a percentage',
+      ' - objectives[2].objective (0) must be above 0: an objective is the share of good events, between 0 and 1 (exclusive); pick an achievable objective, e.g. 0.9995, or Objective.percent(99.95) for a percentage',
+    ].join('\n'));
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
   test('sources that are not { name, scope } with a construct: each named, never a TypeError', () => {
     const { chart } = shop(SINGLE);
     expect(() => writeReliabilityReport({ name: 'us-east-1', scope: chart } as any)).toThrow([
