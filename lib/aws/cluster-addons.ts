@@ -1,4 +1,3 @@
-import * as eks from '@pulumi/aws/eks';
 import * as iam from '@pulumi/aws/iam';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
@@ -11,6 +10,7 @@ import { ACME_CLUSTER_ISSUER, acmeClusterIssuer, CERT_MANAGER_SERVICE_ACCOUNT, c
 import { irsaTrustPolicy } from './irsa';
 import type { MultiAzVpc } from './multi-az-vpc';
 import { ClusterAddonsSettings, resolveClusterAddonsArgs } from './private/cluster-addons-args';
+import { podIdentityRole } from './private/pod-identity';
 import { settingsOrThrow } from './private/resolve';
 import type { RegionalCluster } from './regional-cluster';
 import { AwsTagsArgs } from './tags';
@@ -593,19 +593,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
     const chart = { chart: 'cert-manager', repo: ADDON_CHART_REPOSITORIES.jetstack, version: s.versions.certManager };
     const after: pulumi.Resource[] = [];
     if (s.tls) {
-      // Trusted by the EKS Pod Identity service; only the association below hands it to a pod.
-      // @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
-      const role = new iam.Role(`${name}-cert-manager`, {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
-        }),
-        tags: s.tags,
-      }, { parent: this });
-      new iam.RolePolicy(`${name}-cert-manager`, { role: role.id, policy: JSON.stringify(certManagerRoute53Policy(s.tls.hostedZoneId)) }, { parent: this });
-      after.push(new eks.PodIdentityAssociation(`${name}-cert-manager`, {
-        clusterName: s.cluster.name, namespace: ns, serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT, roleArn: role.arn, tags: s.tags,
-      }, { parent: this, dependsOn: [s.cluster.podIdentityAgent] }));
+      const account = { namespace: ns, name: CERT_MANAGER_SERVICE_ACCOUNT, resourceName: `${name}-cert-manager` };
+      const { associations } = podIdentityRole(this, `${name}-cert-manager`, s.cluster, [account], JSON.stringify(certManagerRoute53Policy(s.tls.hostedZoneId)), s.tags);
+      after.push(...Object.values(associations));
     }
     // The controller starts after its association exists: the agent hands out credentials to pods
     // created after it. @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-how-it-works.html
@@ -652,18 +642,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
     }
     this.publishedZone = zone.name;
     const ns = s.namespaces.externalDns;
-    const role = new iam.Role(`${name}-external-dns`, {
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
-      }),
-      tags: s.tags,
-    }, { parent: this });
-    new iam.RolePolicy(`${name}-external-dns`, { role: role.id, policy: pulumi.output(zone.zoneId).apply(id => JSON.stringify(externalDnsPolicy(id))) },
-      { parent: this });
-    const association = new eks.PodIdentityAssociation(`${name}-external-dns`, {
-      clusterName: s.cluster.name, namespace: ns, serviceAccount: EXTERNAL_DNS_SERVICE_ACCOUNT, roleArn: role.arn, tags: s.tags,
-    }, { parent: this, dependsOn: [s.cluster.podIdentityAgent] });
+    const account = { namespace: ns, name: EXTERNAL_DNS_SERVICE_ACCOUNT, resourceName: `${name}-external-dns` };
+    const { associations } = podIdentityRole(this, `${name}-external-dns`, s.cluster, [account],
+      pulumi.output(zone.zoneId).apply(id => JSON.stringify(externalDnsPolicy(id))), s.tags);
     // @see https://github.com/kubernetes-sigs/external-dns/blob/master/charts/external-dns/values.yaml
     // @see https://kubernetes-sigs.github.io/external-dns/latest/docs/tutorials/aws/ (--aws-zone-type, --zone-id-filter, --txt-owner-id)
     return this.release(name, s, 'external-dns', { chart: 'external-dns', repo: ADDON_CHART_REPOSITORIES.externalDns, version: s.versions.externalDns }, ns, {
@@ -680,7 +661,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       // Route53 is global, but the AWS SDK needs a region to sign with.
       env: [{ name: 'AWS_DEFAULT_REGION', value: s.vpc.region.name }],
       ...externalDnsImageValues(s.versions.externalDns),
-    }, [association]);
+    }, Object.values(associations));
   }
 
   /** Flagger (Istio provider, the monitoring namespace's Prometheus) and its load tester, in a meshed namespace. */

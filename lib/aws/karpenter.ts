@@ -13,6 +13,7 @@ import { AwsTagsArgs } from './tags';
 import { KARPENTER_CONTROLLER_RESOURCES } from '../core/addon-capacity';
 import { karpenterProvisions, Provision } from '../core/capabilities';
 import { resolveKarpenterArgs } from './private/karpenter-args';
+import { podIdentityRole } from './private/pod-identity';
 import { settingsOrThrow } from './private/resolve';
 
 /**
@@ -159,29 +160,13 @@ export class Karpenter extends pulumi.ComponentResource {
 
     const queue = this.interruptionQueue(name, cluster.clusterName, tags);
 
-    // The controller's role, trusted by the EKS Pod Identity service; the association hands it to
-    // the controller's service account only.
+    // The controller's role, handed to the controller's service account only.
     // @see https://karpenter.sh/docs/reference/cloudformation/ (KarpenterControllerPolicy)
-    const controllerRole = new iam.Role(`${name}-karpenter-controller`, {
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
-      }),
-      tags,
-    }, p);
-    new iam.RolePolicy(`${name}-karpenter-controller`, {
-      role: controllerRole.id,
-      policy: pulumi.all([queue.arn, nodeRole.arn, cluster.clusterArn]).apply(([q, n, c]) => JSON.stringify(karpenterControllerPolicy({
-        clusterName: cluster.clusterName, region, interruptionQueueArn: q, nodeRoleArn: n, clusterArn: c,
-      }))),
-    }, p);
-    const association = new eks.PodIdentityAssociation(`${name}-karpenter`, {
-      clusterName: cluster.name,
-      namespace: KARPENTER_SERVICE_ACCOUNT.namespace,
-      serviceAccount: KARPENTER_SERVICE_ACCOUNT.name,
-      roleArn: controllerRole.arn,
-      tags,
-    }, { parent: this, dependsOn: [cluster.podIdentityAgent] });
+    const controllerPolicy = pulumi.all([queue.arn, nodeRole.arn, cluster.clusterArn]).apply(([q, n, c]) => JSON.stringify(karpenterControllerPolicy({
+      clusterName: cluster.clusterName, region, interruptionQueueArn: q, nodeRoleArn: n, clusterArn: c,
+    })));
+    const { role: controllerRole, associations } = podIdentityRole(this, `${name}-karpenter-controller`, cluster,
+      [{ ...KARPENTER_SERVICE_ACCOUNT, resourceName: `${name}-karpenter` }], controllerPolicy, tags);
 
     const nodeGroups = Object.values(cluster.nodeGroups);
     // As ClusterAddons' releases: atomic (roll back a failed upgrade), waited for, the namespace not Helm's.
@@ -218,7 +203,7 @@ export class Karpenter extends pulumi.ComponentResource {
           image: karpenterImageValues(version).controller.image,
         },
       },
-    }, { ...k8sOpts, dependsOn: [...nodeGroups, crds, association, accessEntry, discovery] });
+    }, { ...k8sOpts, dependsOn: [...nodeGroups, crds, ...Object.values(associations), accessEntry, discovery] });
     this.releases = { 'karpenter-crd': crds, 'karpenter': controller };
 
     const nodeClassName = 'default';

@@ -9,6 +9,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { irsaTrustPolicy } from './irsa';
 import { MultiAzVpc } from './multi-az-vpc';
 import { nodeGroupReleaseVersion } from './node-ami';
+import { podIdentityRole, serviceTrustPolicy } from './private/pod-identity';
 import { RegionalClusterSettings, resolveRegionalClusterArgs } from './private/regional-cluster-args';
 import { settingsOrThrow } from './private/resolve';
 import { AwsTagsArgs } from './tags';
@@ -285,7 +286,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
       description: `EKS secrets envelope encryption for ${s.clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
     }, p);
     new kms.Alias(`${name}-secrets`, { name: `alias/${s.clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId }, p);
-    const clusterRole = new iam.Role(`${name}-cluster`, { assumeRolePolicy: serviceTrust('eks.amazonaws.com'), tags }, p);
+    const clusterRole = new iam.Role(`${name}-cluster`, { assumeRolePolicy: serviceTrustPolicy('eks.amazonaws.com'), tags }, p);
     new iam.RolePolicyAttachment(`${name}-cluster`, { role: clusterRole.name, policyArn: policyArn('AmazonEKSClusterPolicy') }, p);
     // Created before the cluster so the retention is ours, not "never expire".
     const logGroup = new cloudwatch.LogGroup(`${name}-control-plane`, {
@@ -313,7 +314,7 @@ export class RegionalCluster extends pulumi.ComponentResource {
   /** One managed node group per zone, each from a launch template (IMDSv2 with hop limit 1, encrypted gp3 root). */
   private nodes(name: string, s: RegionalClusterSettings, cluster: eks.Cluster): Record<string, eks.NodeGroup> {
     const p = { parent: this };
-    const nodeRole = new iam.Role(`${name}-nodes`, { assumeRolePolicy: serviceTrust('ec2.amazonaws.com'), tags: s.tags }, p);
+    const nodeRole = new iam.Role(`${name}-nodes`, { assumeRolePolicy: serviceTrustPolicy('ec2.amazonaws.com'), tags: s.tags }, p);
     for (const policy of ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonEKS_CNI_Policy', 'AmazonSSMManagedInstanceCore']) {
       new iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: policyArn(policy) }, p);
     }
@@ -419,19 +420,9 @@ export class RegionalCluster extends pulumi.ComponentResource {
       }],
     }, p);
     new s3.BucketPolicy(`${name}-backup`, { bucket: bucket.id, policy: bucket.arn.apply(arn => JSON.stringify(tlsOnlyPolicy(arn))) }, p);
-    // Trusted by the EKS Pod Identity service only; which pods get it is decided by the associations below.
-    // @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
-    const role = new iam.Role(`${name}-backup`, { name: s.backupRoleName, assumeRolePolicy: serviceTrust('pods.eks.amazonaws.com'), tags }, p);
-    new iam.RolePolicy(`${name}-backup`, {
-      role: role.id,
-      policy: pulumi.all([bucket.arn, key.arn]).apply(([b, k]) => JSON.stringify(backupPolicy(b, k))),
-    }, p);
-    const associations: Record<string, eks.PodIdentityAssociation> = {};
-    for (const a of s.backupServiceAccounts) {
-      associations[`${a.namespace}/${a.name}`] = new eks.PodIdentityAssociation(`${name}-backup-${a.namespace}-${a.name}`, {
-        clusterName: cluster.name, namespace: a.namespace, serviceAccount: a.name, roleArn: role.arn, tags,
-      }, { parent: this, dependsOn: [podIdentityAgent] });
-    }
+    const accounts = s.backupServiceAccounts.map(a => ({ ...a, resourceName: `${name}-backup-${a.namespace}-${a.name}` }));
+    const policy = pulumi.all([bucket.arn, key.arn]).apply(([b, k]) => JSON.stringify(backupPolicy(b, k)));
+    const { role, associations } = podIdentityRole(this, `${name}-backup`, { name: cluster.name, podIdentityAgent }, accounts, policy, tags, s.backupRoleName);
     return { key, bucket, role, associations };
   }
 
@@ -453,13 +444,6 @@ export class RegionalCluster extends pulumi.ComponentResource {
   }
 }
 
-/** A role trust policy for an AWS service principal (with session tags, which EKS Pod Identity sets). */
-function serviceTrust(service: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
-  });
-}
 
 /** A bucket policy refusing every request not made over TLS. */
 function tlsOnlyPolicy(bucketArn: string): Record<string, unknown> {
