@@ -612,6 +612,18 @@ function throwIfAny(file: string, name: unknown, problems: readonly Problem[]): 
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
+/**
+ * The head comment of redis.conf and sentinel.conf: who rendered it, why the daemon runs on a
+ * writable copy (`rewrites`), and where the password is instead.
+ */
+function rewrittenConfHead(file: string, renderer: string, rewrites: string): string[] {
+  return [
+    `# ${file} rendered by @nines/constructs (${renderer}); do not edit.`,
+    `# ${rewrites}: run it from a writable copy.`,
+    '# The password is not here: the include at the end is written at start from the Secret.',
+  ];
+}
+
 function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }
@@ -628,9 +640,7 @@ export function renderRedisConf(input: RedisConfInput): string {
   throwIfAny('redis.conf', input.announceHostname, validateRedisConfInput(input));
   const savePoints = input.savePoints ?? REDIS_SENTINEL_DEFAULTS.savePoints;
   const lines = [
-    '# redis.conf rendered by @nines/constructs (renderRedisConf); do not edit.',
-    '# Redis rewrites this file (CONFIG REWRITE after a Sentinel role change): run it from a writable copy.',
-    '# The password is not here: the include at the end is written at start from the Secret.',
+    ...rewrittenConfHead('redis.conf', 'renderRedisConf', 'Redis rewrites this file (CONFIG REWRITE after a Sentinel role change)'),
     '',
     '# Network',
     `bind ${(input.bind ?? REDIS_SENTINEL_DEFAULTS.bind).join(' ')}`,
@@ -686,9 +696,7 @@ export function renderSentinelConf(input: SentinelConfInput): string {
   const port = input.port ?? REDIS_SENTINEL_DEFAULTS.sentinelPort;
   const sentinels = input.sentinels ?? REDIS_SENTINEL_DEFAULTS.sentinels;
   const lines = [
-    '# sentinel.conf rendered by @nines/constructs (renderSentinelConf); do not edit.',
-    '# Sentinel rewrites this file on every state change: run it from a writable copy.',
-    '# The password is not here: the include at the end is written at start from the Secret.',
+    ...rewrittenConfHead('sentinel.conf', 'renderSentinelConf', 'Sentinel rewrites this file on every state change'),
     '',
     `bind ${(input.bind ?? REDIS_SENTINEL_DEFAULTS.bind).join(' ')}`,
     `port ${port}`,
