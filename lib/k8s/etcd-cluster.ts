@@ -12,7 +12,8 @@ import { ETCD_CLIENT_PORT as CLIENT_PORT, ETCD_PEER_PORT as PEER_PORT, resolveEt
 import { containerSecurityContext, hardenedPodBasics, zoneSpread } from './private/pod';
 import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
-import { StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
+import { StatefulMembers, ownerLabels, volumeClaimTemplate } from './private/stateful';
+import { serviceAccountWithoutToken } from './private/workload';
 import { ContainerResources, PodIdentity, ResolvedResources, renderResources } from './workload-options';
 
 /** etcd tuning passed through to the renderer ({@link renderEtcdArgs}); names, URLs and token come from the construct. */
@@ -114,7 +115,7 @@ export class EtcdCluster extends PlatformWorkload {
     });
     const members = this.members_ = new StatefulMembers(this, this.namespace, this.selectorLabels);
 
-    this.serviceAccount = memberServiceAccount(this, meta());
+    this.serviceAccount = serviceAccountWithoutToken(this, 'ServiceAccount', meta());
     this.headlessService = members.headlessService('HeadlessService', meta(this.headlessServiceName),
       [{ name: 'client', port: CLIENT_PORT }, { name: 'peer', port: PEER_PORT }]);
     this.service = new ApiObject(this, 'Service', {
@@ -138,7 +139,6 @@ export class EtcdCluster extends PlatformWorkload {
     // One member at a time: 3 members keep a quorum of 2 (5 keep 4) through a node drain.
     this.podDisruptionBudget = members.disruptionBudget('PodDisruptionBudget', meta());
 
-    ServiceGraph.of(this).addNode(this);
     const peers = { namespace: this.namespace, podLabels: this.selectorLabels };
     declareFlows(this, [{ kind: 'quorum', from: peers, to: peers, ports: [{ port: PEER_PORT }, { port: CLIENT_PORT }], why: 'etcd members replicate the Raft log and elect a leader' }]);
     const monitoring = this.context.monitoringNamespace;

@@ -19,7 +19,8 @@ import { resolveKafkaClusterProps } from './private/kafka-props';
 import { containerSecurityContext, hardenedPodBasics, preStopSleep, zoneSpread } from './private/pod';
 import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
-import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
+import { MemberTraffic, StatefulMembers, ownerLabels, volumeClaimTemplate } from './private/stateful';
+import { serviceAccountWithoutToken } from './private/workload';
 
 /** A topic the cluster creates declaratively (the topics Job). */
 export interface KafkaTopic {
@@ -308,7 +309,7 @@ export class KafkaCluster extends PlatformWorkload {
     const voters = Array.from({ length: this.controllers }, (_, i) => ({ id: i, host: `${this.name}-controller-${i}.${this.name}-controller.${svcDomain}` }));
     this.controllerQuorumVoters = voters.map(v => `${v.id}@${v.host}:${this.controllerPort}`).join(',');
 
-    this.serviceAccount = memberServiceAccount(this, meta(this.name));
+    this.serviceAccount = serviceAccountWithoutToken(this, 'ServiceAccount', meta(this.name));
     this.metricsConfig = new ApiObject(this, 'MetricsConfig', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -348,7 +349,6 @@ export class KafkaCluster extends PlatformWorkload {
 
     // NetworkPolicies: brokers admit declared callers (lazily, from the graph), the topics Job,
     // their peers and monitoring; controllers admit controllers, brokers and monitoring.
-    ServiceGraph.of(this).addNode(this);
     this.declareMemberFlows();
     this.brokerNetworkPolicy = brokers.networkPolicy('BrokerNetworkPolicy', meta(`${this.name}-broker`, 'broker'), () => this.brokerTraffic());
     this.controllerNetworkPolicy = controllers.networkPolicy('ControllerNetworkPolicy', meta(`${this.name}-controller`, 'controller'), () => ({

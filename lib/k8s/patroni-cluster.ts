@@ -24,7 +24,8 @@ import { API_PORT, CONFIG_DIR, PG_PORT, ROLE_LABEL, ResolvedPatroniBackup, patro
 import { containerSecurityContext, hardenedPodBasics, preStopSleep, zoneSpread } from './private/pod';
 import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
-import { MemberTraffic, StatefulMembers, memberServiceAccount, ownerLabels, volumeClaimTemplate } from './private/stateful';
+import { MemberTraffic, StatefulMembers, ownerLabels, volumeClaimTemplate } from './private/stateful';
+import { serviceAccountWithoutToken } from './private/workload';
 
 /**
  * Where the PostgreSQL passwords are: keys of one Secret in the cluster's namespace. Only the
@@ -408,7 +409,6 @@ export class PatroniCluster extends PlatformWorkload implements IDependent {
     });
     const members = this.memberGroup = new StatefulMembers(this, this.namespace, this.selectorLabels);
     const graph = ServiceGraph.of(this);
-    graph.addNode(this);
     this.declareMemberFlows(s.backup !== undefined);
 
     const dcs = props.dcs ?? 'etcd';
@@ -422,7 +422,7 @@ export class PatroniCluster extends PlatformWorkload implements IDependent {
     this.patroni = resolvePatroniMemberOptions(memberOptions);
     if (this.etcd) graph.addEdge(this, this.etcd);
 
-    this.serviceAccount = memberServiceAccount(this,
+    this.serviceAccount = serviceAccountWithoutToken(this, 'ServiceAccount',
       meta(this.serviceAccountName, {}, this.backup?.roleArn ? { 'eks.amazonaws.com/role-arn': this.backup.roleArn } : undefined));
     const memberNames = Array.from({ length: this.members }, (_, i) => `${this.name}-${i}`);
     [this.role, this.roleBinding] = this.renderRbac(meta(`${this.name}-patroni`), memberNames);
@@ -760,7 +760,7 @@ export class PatroniCluster extends PlatformWorkload implements IDependent {
     const selector = this.backupSelector();
     const labels = { ...this.labels, ...selector, [LABELS.component]: 'backup' };
     const podIdentity = b.roleArn === undefined;
-    memberServiceAccount(this, { ...meta(name, {}, b.roleArn ? { 'eks.amazonaws.com/role-arn': b.roleArn } : undefined), labels }, 'BackupServiceAccount');
+    serviceAccountWithoutToken(this, 'BackupServiceAccount', { ...meta(name, {}, b.roleArn ? { 'eks.amazonaws.com/role-arn': b.roleArn } : undefined), labels });
     new StatefulMembers(this, this.namespace, selector).networkPolicy('BackupNetworkPolicy', { ...meta(name), labels }, () => ({
       ingress: [],
       egress: [

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { DependencyFacts, IDependable, NetworkPeer } from './dependency';
+import { DependencyFacts, IDependable, NetworkPeer, ServiceGraph } from './dependency';
 import { notBuilt } from '../core/app-problems';
 import { PlatformContext } from './private/context';
 import { ResolvedInScope, adopt } from './private/resolve';
@@ -21,7 +21,8 @@ export type WorkloadSettings = Pick<PlatformWorkload, typeof WORKLOAD_FIELDS[num
  * spread over and their identity), set once from the resolved props, and it is the one place
  * their constructors turn props with problems into the placeholder the program holds (the
  * problems are recorded on the app and thrown at its first validation; see `notBuilt` in
- * `lib/core/app-problems`). Each can be depended on: its graph identity is `<namespace>/<name>`.
+ * `lib/core/app-problems`). Each is a node of the app's service graph from its creation, with the
+ * graph identity `<namespace>/<name>`.
  */
 export abstract class PlatformWorkload extends Construct implements IDependable {
   /** The name the workload's objects are named after: the `name` prop, or the construct id. */
@@ -44,9 +45,9 @@ export abstract class PlatformWorkload extends Construct implements IDependable 
   protected readonly context!: PlatformContext;
 
   /**
-   * With `resolved` built, sets the fields above; otherwise returns the placeholder, which then
-   * is `this` in the subclass's constructor: the subclass returns right after `super`
-   * (`if (!resolved.built) return;`) and builds nothing.
+   * With `resolved` built, sets the fields above and adds the workload to the app's service
+   * graph; otherwise returns the placeholder, which then is `this` in the subclass's constructor:
+   * the subclass returns right after `super` (`if (!resolved.built) return;`) and builds nothing.
    * @internal
    */
   protected constructor(scope: Construct, id: string, constructType: string, resolved: ResolvedInScope<WorkloadSettings>) {
@@ -54,6 +55,7 @@ export abstract class PlatformWorkload extends Construct implements IDependable 
     if (!resolved.built) return notBuilt(this, constructType, resolved.problems);
     adopt(this, resolved.settings, WORKLOAD_FIELDS);
     this.context = resolved.context;
+    ServiceGraph.of(this).addNode(this);
   }
 
   /** Graph identity (`<namespace>/<name>`) and availability facts. */

@@ -25,7 +25,8 @@ import { containerSecurityContext, hardenedPodBasics, preStopSleep, zoneSpread }
 import { REDIS_RUN_DIR as RUN, REDIS_SECRET_DIR as SECRET_DIR, REDIS_SECRET_FILE as SECRET_FILE, resolveRedisSentinelProps } from './private/redis-props';
 import { adopt, resolveInScope } from './private/resolve';
 import { scrapeEndpoint, scrapeServices } from './private/scrape';
-import { MemberStatefulSetSpec, MemberTraffic, StatefulMembers, memberServiceAccount, volumeClaimTemplate } from './private/stateful';
+import { MemberStatefulSetSpec, MemberTraffic, StatefulMembers, volumeClaimTemplate } from './private/stateful';
+import { serviceAccountWithoutToken } from './private/workload';
 
 /** A key of a Secret in the construct's namespace; the construct never sees the value. */
 export interface RedisSecretKeyRef {
@@ -290,7 +291,7 @@ export class RedisSentinel extends PlatformWorkload {
     this.sentinelConfigMap = new ApiObject(this, 'SentinelConfig', {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${sentinelName}-config`, sentinelLabels), data: sentinelData,
     } as any);
-    this.serviceAccount = memberServiceAccount(this, meta(this.name, { ...common, [LABELS.instance]: instance }));
+    this.serviceAccount = serviceAccountWithoutToken(this, 'ServiceAccount', meta(this.name, { ...common, [LABELS.instance]: instance }));
 
     this.redisStatefulSet = redis.statefulSet('Resource', meta(redisName, redisLabels),
       this.statefulSetSpec(redisName, redisLabels, redisData, this.redisPodSpec(`${redisName}-config`), volumeClaimTemplate('data', s.storage), this.redisPods));
@@ -305,7 +306,6 @@ export class RedisSentinel extends PlatformWorkload {
     this.redisPodDisruptionBudget = redis.disruptionBudget('RedisPodDisruptionBudget', meta(redisName, redisLabels), this.redisMaxUnavailable);
     this.sentinelPodDisruptionBudget = sentinel.disruptionBudget('SentinelPodDisruptionBudget', meta(sentinelName, sentinelLabels), this.sentinelMaxUnavailable);
 
-    ServiceGraph.of(this).addNode(this);
     const redisPods = { namespace: this.namespace, podLabels: this.redisSelector };
     const sentinelPods = { namespace: this.namespace, podLabels: this.sentinelSelector };
     declareFlows(this, [

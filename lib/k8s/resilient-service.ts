@@ -397,7 +397,6 @@ export class ResilientService extends PlatformWorkload implements IDependent {
     this.podDisruptionBudget = object('PodDisruptionBudget', 'policy/v1', 'PodDisruptionBudget', disruptionBudgetSpec(s, labels));
     if (s.autoscaling) this.horizontalPodAutoscaler = object('HorizontalPodAutoscaler', 'autoscaling/v2', 'HorizontalPodAutoscaler', autoscalerSpec(s));
 
-    ServiceGraph.of(this).addNode(this);
     this.networkPolicy = object('NetworkPolicy', 'networking.k8s.io/v1', 'NetworkPolicy', Lazy.any({ produce: () => this.renderNetworkPolicy() }));
     this.destinationRule = new IstioDestinationRule(this, 'DestinationRule', { metadata: meta(), spec: destinationRuleSpec(s) });
     this.virtualService = new IstioVirtualService(this, 'VirtualService', { metadata: meta(), spec: virtualServiceSpec(s) });

@@ -136,11 +136,6 @@ export class StatefulMembers {
   }
 }
 
-/** A ServiceAccount without an automounted token (the members' token is mounted only where a Role needs it). */
-export function memberServiceAccount(scope: Construct, metadata: Record<string, unknown>, id = 'ServiceAccount'): ApiObject {
-  return new ApiObject(scope, id, { apiVersion: 'v1', kind: 'ServiceAccount', metadata, automountServiceAccountToken: false } as any);
-}
-
 /** A ReadWriteOnce volumeClaimTemplate (data survives Pod rescheduling; never an emptyDir). */
 export function volumeClaimTemplate(name: string, storage: ResolvedStorage, labels?: Record<string, string>): Record<string, unknown> {
   return {
