@@ -121,12 +121,39 @@ const SUBJECTS: readonly Subject[] = [
   },
   {
     name: 'RedisSentinel',
-    props: () => ({ namespace: 'shop', passwordSecret: { name: 'cache-password' }, replicas: 2, sentinels: 3, quorum: 2, minReplicasToWrite: 1, maxmemoryPercent: 75 }),
+    props: () => ({
+      namespace: 'shop',
+      passwordSecret: { name: 'cache-password', key: 'password' },
+      replicas: 2,
+      sentinels: 3,
+      quorum: 2,
+      minReplicasToWrite: 1,
+      maxmemoryPercent: 75,
+      maxmemoryPolicy: 'allkeys-lru',
+      storage: { size: '10Gi', storageClass: 'gp3-encrypted' },
+      sentinelStorage: { size: '1Gi' },
+      resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '1Gi' } },
+      identity: { user: 10001, group: 10001, fsGroup: 10001 },
+      zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      team: 'shop',
+      image: 'redis:7.2.5',
+    }),
+    enums: ['maxmemoryPolicy'],
     build: (chart, props) => new RedisSentinel(chart, 'cache', props),
   },
   {
     name: 'EtcdCluster',
-    props: () => ({ namespace: 'orders', members: 3 }),
+    props: () => ({
+      namespace: 'orders',
+      members: 3,
+      storage: { size: '8Gi', storageClass: 'gp3-encrypted' },
+      team: 'orders',
+      zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      tuning: {
+        heartbeatIntervalMs: 100, electionTimeoutMs: 1000, snapshotCount: 10000, autoCompactionRetentionHours: 1, quotaBackendBytes: 2147483648,
+      },
+      resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } },
+    }),
     build: (chart, props) => new EtcdCluster(chart, 'dcs', props),
   },
   {
@@ -812,5 +839,34 @@ describe('casts inside nested options: each field named, never a TypeError or a 
       ' - team ("shop team") is not a valid label value; use letters, digits, "-", "_" or "."',
     ].join('\n'));
     expect(outcome({ name: 'PriorityClasses', props: () => ({}), build: chart => new PriorityClasses(chart, 'priority', {}) }, () => ({})).kind).toBe('accepted');
+  });
+
+  test('RedisSentinel and EtcdCluster: storage, resources, tuning and settings of the wrong type, a maxmemory policy Redis does not know', () => {
+    const redis = subject('RedisSentinel');
+    expect(messageOf('RedisSentinel', chart => ({
+      ...redis.props(chart),
+      storage: { size: 10 },
+      sentinelResources: { cpu: '100m' },
+      passwordSecret: { name: 'cache-password', key: 7 },
+      quorum: '2',
+      maxmemoryPolicy: 'lru',
+    }))).toBe([
+      "RedisSentinel 'test/cache': 5 problems:",
+      ' - passwordSecret.key (7) is not a string; give a string',
+      ' - quorum ("2") is not a finite number; give a number (not NaN, Infinity or a string)',
+      ' - storage.size (10) is not a string; give a string',
+      ' - sentinelResources.cpu ("100m") is not an object; give an object of the documented shape',
+      ' - maxmemoryPolicy ("lru") is not a Redis maxmemory-policy; use one of "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", '
+        + '"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"',
+    ].join('\n'));
+    const etcd = subject('EtcdCluster');
+    expect(messageOf('EtcdCluster', chart => ({
+      ...etcd.props(chart), zones: ['us-east-1a', {}, 'us-east-1c'], tuning: { heartbeatIntervalMs: '100' }, storage: { storageClass: 3 },
+    }))).toBe([
+      "EtcdCluster 'test/dcs': 3 problems:",
+      ' - zones[1] ({}) is not a string; give a string',
+      ' - storage.storageClass (3) is not a string; give a string',
+      ' - tuning.heartbeatIntervalMs ("100") is not a finite number; give a number (not NaN, Infinity or a string)',
+    ].join('\n'));
   });
 });

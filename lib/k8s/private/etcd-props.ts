@@ -4,10 +4,13 @@
  */
 import { Problems } from '../../core/errors';
 import { isDnsLabel } from '../../core/labels';
-import { ResolvedStorage, resolveStorage } from '../../core/storage';
+import { typedProps, withTypeProblems } from '../../core/prop-types';
+import { ResolvedStorage, STORAGE_TYPES, resolveStorage } from '../../core/storage';
 import { EtcdMemberOptions, EtcdPeer, validateEtcdInput } from '../../render/etcd';
 import type { EtcdClusterProps } from '../etcd-cluster';
-import { PodIdentity, ResolvedResources, ResourcePresets, identityProblems, resolveResources, resourceProblems } from '../workload-options';
+import {
+  IDENTITY_TYPES, PodIdentity, RESOURCES_TYPES, ResolvedResources, ResourcePresets, identityProblems, resolveResources, resourceProblems,
+} from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { resolveIdentity, resolveOwner, zoneProblems } from './stateful';
@@ -36,7 +39,26 @@ export interface ResolvedEtcdClusterProps {
 }
 
 /** Resolves `props` of the EtcdCluster with id `id` in `context`, or returns every problem. */
-export function resolveEtcdClusterProps(id: string, props: EtcdClusterProps, context: PlatformContext): Resolution<ResolvedEtcdClusterProps> {
+export function resolveEtcdClusterProps(id: string, given: EtcdClusterProps, context: PlatformContext): Resolution<ResolvedEtcdClusterProps> {
+  const { props, problems: typeProblems } = typedProps(given, {
+    namespace: 'string',
+    name: 'string',
+    team: 'string',
+    image: 'string',
+    members: 'number',
+    zones: ['string'],
+    storage: STORAGE_TYPES,
+    resources: RESOURCES_TYPES,
+    identity: IDENTITY_TYPES,
+    tuning: {
+      initialClusterState: 'string',
+      heartbeatIntervalMs: 'number',
+      electionTimeoutMs: 'number',
+      snapshotCount: 'number',
+      autoCompactionRetentionHours: 'number',
+      quotaBackendBytes: 'number',
+    },
+  });
   const problems = new Problems('EtcdCluster', id);
   const { owner: { name, namespace, team, image }, problems: ownerProblems } = resolveOwner(id, props, context, {
     image: 'quay.io/coreos/etcd:v3.5.9',
@@ -73,7 +95,7 @@ export function resolveEtcdClusterProps(id: string, props: EtcdClusterProps, con
     // Member-count problems are reported above in the construct's own words.
     problems.addAll(validateEtcdInput(memberOptions).filter(x => x.prop !== 'peers'), 'tuning');
   }
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     name,
     namespace,
     team,

@@ -4,21 +4,25 @@
  */
 import { Criticality } from '../../core/criticality';
 import { Problems } from '../../core/errors';
+import { typedProps, withTypeProblems } from '../../core/prop-types';
 import { parseQuantity } from '../../core/quantity';
-import { ResolvedStorage, resolveStorage } from '../../core/storage';
+import { ResolvedStorage, STORAGE_TYPES, resolveStorage } from '../../core/storage';
 import {
   REDIS_SENTINEL_DEFAULTS, RedisMaxmemoryPolicy, RedisPassword, RedisSentinelInput, RedisSentinelSettings, resolveRedisSentinelSettings,
   validateRedisSentinelInput,
 } from '../../render/redis';
 import type { RedisSecretKeyRef, RedisSentinelProps } from '../redis-sentinel';
 import {
-  ContainerResources, PodIdentity, ResolvedResources, identityProblems, resolveResources, resourceProblems,
+  ContainerResources, IDENTITY_TYPES, PodIdentity, RESOURCES_TYPES, ResolvedResources, identityProblems, resolveResources, resourceProblems,
 } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
 import { OwnerSettings, resolveIdentity, resolveOwner, zoneProblems } from './stateful';
 
 export const REDIS_RUN_DIR = '/run/redis';
+const MAXMEMORY_POLICIES: readonly RedisMaxmemoryPolicy[] = [
+  'noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl',
+];
 export const REDIS_SECRET_DIR = '/etc/redis-secret';
 export const REDIS_SECRET_FILE = `${REDIS_SECRET_DIR}/password`;
 const REDIS_BASE: ContainerResources = {
@@ -65,7 +69,34 @@ function zonesForSentinels(sentinels: number): number {
 }
 
 /** Resolves `props` of the RedisSentinel with id `id` in `context`, or returns every problem. */
-export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps, context: PlatformContext): Resolution<ResolvedRedisSentinelProps> {
+export function resolveRedisSentinelProps(id: string, given: RedisSentinelProps, context: PlatformContext): Resolution<ResolvedRedisSentinelProps> {
+  const { props, problems: typeProblems } = typedProps(given, {
+    namespace: 'string',
+    name: 'string',
+    team: 'string',
+    tier: 'string',
+    image: 'string',
+    exporterImage: 'string',
+    passwordSecret: { name: 'string', key: 'string' },
+    replicas: 'number',
+    sentinels: 'number',
+    quorum: 'number',
+    masterName: 'string',
+    downAfterMilliseconds: 'number',
+    failoverTimeoutMilliseconds: 'number',
+    parallelSyncs: 'number',
+    minReplicasToWrite: 'number',
+    minReplicasMaxLagSeconds: 'number',
+    maxmemoryPolicy: 'string',
+    maxmemoryPercent: 'number',
+    zones: ['string'],
+    storage: STORAGE_TYPES,
+    sentinelStorage: STORAGE_TYPES,
+    resources: RESOURCES_TYPES,
+    sentinelResources: RESOURCES_TYPES,
+    identity: IDENTITY_TYPES,
+    runbookBaseUrl: 'string',
+  });
   const problems = new Problems('RedisSentinel', id);
   const exporterImage = props.exporterImage ?? 'oliver006/redis_exporter:v1.62.0-alpine';
   // Names: `<name>-sentinel-<n>` must stay a DNS label (63) with room for the ordinal.
@@ -126,13 +157,17 @@ export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps,
       'must be an integer from 10 to 90: above 90% the AOF rewrite fork and replication buffers push Redis past its memory limit (OOM kill)',
       'use 75');
   }
+  // The policies redis.conf accepts (maxmemory-policy): https://redis.io/docs/latest/develop/reference/eviction/
+  const maxmemoryPolicy = props.maxmemoryPolicy ?? REDIS_SENTINEL_DEFAULTS.maxmemoryPolicy;
+  problems.when(!MAXMEMORY_POLICIES.includes(maxmemoryPolicy), 'maxmemoryPolicy', maxmemoryPolicy, 'is not a Redis maxmemory-policy',
+    `use one of ${MAXMEMORY_POLICIES.map(m => `"${m}"`).join(', ')}`);
   const storage = resolveStorage('storage', props.storage, { size: '10Gi' });
   const sentinelStorage = resolveStorage('sentinelStorage', props.sentinelStorage, { size: '1Gi' });
   problems.addAll([...storage.problems, ...sentinelStorage.problems]);
   const identity = resolveIdentity(props.identity);
   problems.addAll(identityProblems('identity', identity));
 
-  return resolution(problems.all, () => ({
+  return resolution(withTypeProblems(typeProblems, problems.all), () => ({
     ...owner,
     ...settings,
     exporterImage,
@@ -143,7 +178,7 @@ export function resolveRedisSentinelProps(id: string, props: RedisSentinelProps,
     identity,
     shared,
     passwordSecret: passwordSecret as Required<RedisSecretKeyRef>,
-    maxmemoryPolicy: props.maxmemoryPolicy ?? REDIS_SENTINEL_DEFAULTS.maxmemoryPolicy,
+    maxmemoryPolicy,
     maxmemoryBytes: Math.floor((parseQuantity(resources.memoryLimit) ?? 0) * maxmemoryPercent / 100),
     storage: storage.storage,
     sentinelStorage: sentinelStorage.storage,
