@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { loadTesterUrlIn } from '../core/addons';
 import { Problems } from '../core/errors';
 import { derivedNameProblems } from '../core/labels';
-import { durationSeconds, PromDuration } from '../reliability/error-budget';
+import { durationSeconds, PromDuration, successThresholdProblems } from '../reliability/error-budget';
 import { LatencySli, promSelector } from '../render/slo-rules';
 import { FlaggerCanary, FlaggerMatch, FlaggerMetric, FlaggerMetricTemplate, FlaggerWebhook } from './crds/flagger';
 import { PlatformContext, platformContext } from './private/context';
@@ -444,7 +444,7 @@ export function resolveCanaryReleaseProps(
       });
     }
   }
-  problems.when(!(minSuccessRate > 0 && minSuccessRate <= 100), 'minSuccessRate', minSuccessRate, 'must be a percentage above 0 and at most 100', 'use e.g. 99 (the case study)');
+  problems.addAll(successThresholdProblems('minSuccessRate', minSuccessRate, 'percent', 99));
   problems.when(!(maxRequestDurationMs > 0 && Number.isFinite(maxRequestDurationMs)), 'maxRequestDurationMs', maxRequestDurationMs,
     'must be a positive number of milliseconds', 'use e.g. 500 (the case study)');
   const names = new Set(['request-success-rate', 'request-duration']);

@@ -1,10 +1,12 @@
 import { Construct } from 'constructs';
 import { notBuilt } from '../core/app-problems';
+import { cidrListProblems } from '../core/cidr';
 import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, isDnsLabel } from '../core/labels';
 import { IstioServiceEntry } from './crds/istio';
 import { DependencyFacts, DependencyKind, IDependable, NetworkPeer } from './dependency';
 import { typedProps, withTypeProblems } from '../core/prop-types';
+import { successThresholdProblems } from '../reliability/error-budget';
 
 /** Props of an {@link ExternalEndpoint}. */
 export interface ExternalEndpointProps {
@@ -59,7 +61,8 @@ export class ExternalEndpoint extends Construct implements IDependable {
     }
     problems.when(!isDnsLabel(this.namespace), 'namespace', this.namespace, 'is not a namespace name', 'use lower-case letters, digits and "-"');
     for (const p of this.ports) problems.when(!Number.isInteger(p) || p < 1 || p > 65535, 'ports', p, 'is not a port number', 'use e.g. 443');
-    problems.when(!(this.availability > 0 && this.availability < 1), 'availability', this.availability, 'must be a fraction between 0 and 1', 'use e.g. 0.9995');
+    problems.addAll(successThresholdProblems('availability', this.availability, 'fraction', 0.9995));
+    problems.addAll(cidrListProblems('cidrs', this.cidrs ?? [], '203.0.113.0/24', { ipv6: true }));
     const all = withTypeProblems(typeProblems, problems.all);
     if (all.length > 0) return notBuilt(this, 'ExternalEndpoint', all);
 

@@ -118,6 +118,38 @@ export function validateObjective(value: unknown, prop = 'objective', unit: 'fra
 }
 
 /**
+ * Problems with a threshold that is a share of good events without being an objective (a canary's
+ * minimum request success rate in percent, an external dependency's availability as a fraction):
+ * inside its range and, like an {@link Objective}, not below {@link LOW_OBJECTIVE}: a canary
+ * passing with over 10% of its requests failing, or a dependency down 3 days a month, is almost
+ * certainly a typo (1.5 for 99.5, 0.99 written where 99 was meant).
+ */
+export function successThresholdProblems(prop: string, value: unknown, unit: 'percent' | 'fraction', example: number): Problem[] {
+  const scale = unit === 'percent' ? 100 : 1;
+  // A canary may demand every request succeed (100); an availability of 1 promises what nothing delivers.
+  const inRange = typeof value === 'number' && Number.isFinite(value) && value > 0 && (unit === 'percent' ? value <= 100 : value < 1);
+  if (!inRange) {
+    if (unit === 'fraction' && typeof value === 'number' && value > 1 && value < 100) {
+      return [{ prop, value, why: 'is a percentage, but this is a fraction between 0 and 1 (exclusive)', fix: `give the fraction ${formatExact(value / 100)}` }];
+    }
+    return [{
+      prop,
+      value,
+      why: unit === 'percent' ? 'must be a percentage above 0 and at most 100' : 'must be a fraction between 0 and 1 (exclusive)',
+      fix: `use e.g. ${example}`,
+    }];
+  }
+  if ((value as number) >= LOW_OBJECTIVE * scale) return [];
+  const asPercent = formatExact(unit === 'percent' ? value as number : (value as number) * 100);
+  return [{
+    prop,
+    value,
+    why: `is ${asPercent}%, below ${LOW_OBJECTIVE * 100}%, which is almost certainly a typo (${unit === 'percent' ? '1.5 for 99.5, or the fraction 0.99 for 99' : '0.015 for 0.9985'}?)`,
+    fix: `write the ${unit === 'percent' ? 'percentage' : 'fraction'} you mean, e.g. ${example}`,
+  }];
+}
+
+/**
  * A service level objective: the share of good events (requests, minutes) a service promises.
  *
  * Create with {@link Objective.percent} (`Objective.percent(99.95)`) or {@link Objective.fraction}

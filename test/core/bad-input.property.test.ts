@@ -2,8 +2,8 @@ import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
   blocksOverlap, Bulkhead, CanaryRelease, ChaosExperiment, ChaosPresets, ChaosSteps, Checks, cidrListProblems, Criticality, cronScheduleProblems,
-  EntryGateway, EtcdCluster, Fault, GuardedWorkflow, KafkaCluster, LogShipper, MonitoringStack, ninesClusterCapabilities, parseIpv4Block,
-  PatroniCluster, Platform, RedisSentinel, RegionChart, ResilientService, ServiceLevelObjective, Sli, TraceCollector, ValidationError,
+  EntryGateway, EtcdCluster, ExternalEndpoint, Fault, GuardedWorkflow, KafkaCluster, LogShipper, MonitoringStack, ninesClusterCapabilities,
+  parseIpv4Block, PatroniCluster, Platform, RedisSentinel, RegionChart, ResilientService, ServiceLevelObjective, Sli, TraceCollector, ValidationError,
 } from '../../lib';
 import { withoutClusterObjects } from '../k8s/helpers';
 import { built as recorded, validationErrorOf as errorOf } from '../util/errors';
@@ -320,3 +320,54 @@ describe('CIDR blocks a construct prop lists: canonical blocks only, under the p
     }));
   });
 });
+
+describe('success thresholds that are not objectives: a canary\'s minimum success rate, an external dependency\'s availability', () => {
+  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+  const region = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones, vpcCidr: '10.10.0.0/16' }] }).region('us-east-1');
+  const LINKS = { runbookBaseUrl: 'https://runbooks.example.com/shop', dashboardBaseUrl: 'https://grafana.example.com/d/shop' };
+  const canary = (minSuccessRate: number) => {
+    const chart = new RegionChart(Testing.app(), 'test', { region });
+    const order = new ResilientService(chart, 'order', { image: 'registry.example.com/shop/order:1.0.0', tier: Criticality.CRITICAL, namespace: 'orders' });
+    return new CanaryRelease(chart, 'canary', { service: order, slo: new ServiceLevelObjective(chart, 'slo', { service: order, sli: Sli.availability(), ...LINKS }), minSuccessRate });
+  };
+  const endpoint = (availability: number) => new ExternalEndpoint(new RegionChart(Testing.app(), 'test', { region }), 'psp', { hosts: ['api.psp.example.com'], namespace: 'egress', availability });
+
+  test('1.5 (for 99.5) and 0.99 (for 99) were accepted: each is refused with the likely typo named', () => {
+    expect(errorOf(() => canary(1.5)).message).toBe([
+      "CanaryRelease 'test/canary': 1 problem:",
+      ' - minSuccessRate (1.5) is 1.5%, below 90%, which is almost certainly a typo (1.5 for 99.5, or the fraction 0.99 for 99?); write the percentage you mean, e.g. 99',
+    ].join('\n'));
+    expect(errorOf(() => canary(0.99)).problems.map(p => p.why)).toEqual(['is 0.99%, below 90%, which is almost certainly a typo (1.5 for 99.5, or the fraction 0.99 for 99?)']);
+    expect(errorOf(() => endpoint(0.015)).message).toBe([
+      "ExternalEndpoint 'test/psp': 1 problem:",
+      ' - availability (0.015) is 1.5%, below 90%, which is almost certainly a typo (0.015 for 0.9985?); write the fraction you mean, e.g. 0.9995',
+    ].join('\n'));
+    expect(errorOf(() => endpoint(99.95)).problems.map(p => [p.why, p.fix])).toEqual([['is a percentage, but this is a fraction between 0 and 1 (exclusive)', 'give the fraction 0.9995']]);
+  });
+
+  test('property: a canary\'s minimum success rate is accepted exactly in [90, 100], an endpoint\'s availability exactly in [0.9, 1)', () => {
+    fc.assert(fc.property(fc.double({ min: -5, max: 120, noNaN: true }), rate => {
+      const refused = (() => {
+        try {
+          recorded(() => canary(rate));
+          return false;
+        } catch (e) {
+          return (e as ValidationError).problems.some(p => p.prop === 'minSuccessRate');
+        }
+      })();
+      return refused === !(rate >= 90 && rate <= 100);
+    }), { numRuns: 40 });
+    fc.assert(fc.property(fc.double({ min: -0.5, max: 1.5, noNaN: true }), a => {
+      const refused = (() => {
+        try {
+          recorded(() => endpoint(a));
+          return false;
+        } catch (e) {
+          return (e as ValidationError).problems.some(p => p.prop === 'availability');
+        }
+      })();
+      return refused === !(a >= 0.9 && a < 1);
+    }), { numRuns: 60 });
+  });
+});
+
