@@ -111,7 +111,8 @@ const SUBJECTS: readonly Subject[] = [
       controllers: 3,
       defaultReplicationFactor: 3,
       minInsyncReplicas: 2,
-      topics: [{ name: 'orders', replicationFactor: 3, minInsyncReplicas: 2, partitions: 6 }],
+      topics: [{ name: 'orders', replicationFactor: 3, minInsyncReplicas: 2, partitions: 6, retention: Duration.days(7) }],
+      retention: Duration.hours(168),
       tls: { secretName: 'events-tls', clientAuth: 'required' },
       brokerStorage: { size: '100Gi', storageClass: 'gp3-encrypted' },
       controllerStorage: { size: '10Gi', storageClass: 'gp3-encrypted' },
@@ -676,20 +677,23 @@ describe('casts inside nested options: each field named, never a TypeError or a 
     return result.kind === 'problem' ? result.error.message : result.kind === 'crash' ? `crash: ${result.error.message}` : result.kind;
   };
 
-  test('KafkaCluster: tls and both storages with fields of the wrong type', () => {
+  test('KafkaCluster: tls, both storages and topic retentions with fields of the wrong type', () => {
     const kafka = subject('KafkaCluster');
     expect(messageOf('KafkaCluster', chart => ({
       ...kafka.props(chart),
       tls: { secretName: 7, clientAuth: true },
       brokerStorage: { size: 100, storageClass: ['gp3'] },
       controllerStorage: { storageClassName: {} },
+      topics: [{ name: 'orders', retention: '7d' }, { name: 'audit', retention: 604800000 }],
     }))).toBe([
-      "KafkaCluster 'test/events': 5 problems:",
+      "KafkaCluster 'test/events': 7 problems:",
+      ' - topics[1].retention (604800000) is not a Duration or a string; give a Duration or a string',
       ' - tls.secretName (7) is not a string; give a string',
       ' - tls.clientAuth (true) is not a string; give a string',
       ' - brokerStorage.size (100) is not a string; give a string',
       ' - brokerStorage.storageClass (["gp3"]) is not a string; give a string',
       ' - controllerStorage.storageClassName ({}) is not a string; give a string',
+      ' - topics[0].retention ("7d") is neither a Duration nor \'forever\'; use e.g. Duration.days(7), or \'forever\'',
     ].join('\n'));
   });
 

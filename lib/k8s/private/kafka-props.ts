@@ -68,7 +68,7 @@ export function resolveKafkaClusterProps(id: string, given: KafkaClusterProps, c
     minInsyncReplicas: 'number',
     numPartitions: 'number',
     retention: 'duration',
-    topics: [{ name: 'string', partitions: 'number', replicationFactor: 'number', minInsyncReplicas: 'number' }],
+    topics: [{ name: 'string', partitions: 'number', replicationFactor: 'number', minInsyncReplicas: 'number', retention: { anyOf: ['duration', 'string'] } }],
     tls: { secretName: 'string', clientAuth: 'string' },
     brokerResources: RESOURCES_TYPES,
     controllerResources: RESOURCES_TYPES,
@@ -184,13 +184,18 @@ function resolveTopics(problems: Problems, given: readonly KafkaTopic[], numPart
       partitions: t.partitions ?? numPartitions,
       replicationFactor: t.replicationFactor ?? KAFKA_DEFAULTS.defaultReplicationFactor,
       minInsyncReplicas: t.minInsyncReplicas ?? KAFKA_DEFAULTS.minInsyncReplicas,
-      retentionMs: t.retention === 'forever' ? -1 : (t.retention ?? Duration.hours(KAFKA_DEFAULTS.logRetentionHours)).toMilliseconds(),
+      retentionMs: t.retention === 'forever' ? -1 : typeof t.retention === 'string' ? NaN
+        : (t.retention ?? Duration.hours(KAFKA_DEFAULTS.logRetentionHours)).toMilliseconds(),
     };
     problems.when(!Number.isInteger(spec.partitions) || spec.partitions < 1 || spec.partitions > 10000, `${prop}.partitions`, spec.partitions,
       'must be an integer between 1 and 10000', 'use e.g. 6');
     replication(`${prop}.`, spec.replicationFactor, spec.minInsyncReplicas, 'replicationFactor');
-    problems.when(spec.retentionMs !== -1 && !(spec.retentionMs >= 60_000), `${prop}.retention`, `${spec.retentionMs}ms`,
-      'must be at least one minute', "use e.g. Duration.days(7), or 'forever'");
+    if (typeof t.retention === 'string' && t.retention !== 'forever') {
+      problems.add(`${prop}.retention`, t.retention, 'is neither a Duration nor \'forever\'', "use e.g. Duration.days(7), or 'forever'");
+    } else {
+      problems.when(spec.retentionMs !== -1 && !(spec.retentionMs >= 60_000), `${prop}.retention`, `${spec.retentionMs}ms`,
+        'must be at least one minute', "use e.g. Duration.days(7), or 'forever'");
+    }
     return spec;
   });
 }
