@@ -2,13 +2,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
+import * as fc from 'fast-check';
 import {
-  AppValidationError, Bulkhead, CanaryRelease, Checks, Criticality, KafkaCluster, NotBuiltError, PlatformWorkload, ResilientService,
-  ServiceLevelObjective, Sli, ValidationError,
+  AppValidationError, Bulkhead, CanaryRelease, ChaosExperiment, ChaosPresets, Checks, Criticality, ExternalEndpoint, Fault, KafkaCluster, LogShipper,
+  MonitoringStack, NotBuiltError, PlatformWorkload, RegionChart, ResilientService, ServiceLevelObjective, Sli, ValidationError,
 } from '../../lib';
 import { errorOf, find, regionChart, synth } from '../k8s/helpers';
 
 const LINKS = { runbookBaseUrl: 'https://wiki.example.com/runbooks', dashboardBaseUrl: 'https://grafana.example.com/d' };
+const ROUTING = {
+  pager: { kind: 'pagerduty', routingKey: { name: 'pd', key: 'k' } },
+  escalation: { kind: 'pagerduty', routingKey: { name: 'pd2', key: 'k' } },
+  chat: { kind: 'slack', apiUrl: { name: 'slack', key: 'url' }, channel: '#alerts' },
+} as const;
 
 /** An app with bad props in three constructs, two constructs built on a failed one and a good service wired to it. */
 function brokenApp() {
@@ -136,5 +142,47 @@ describe('every problem of the app in one error', () => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nines-app-problems-')) });
     new Bulkhead(app, 'Shop');
     expect(errorOf(() => app.synthYaml()).message).toBe("Bulkhead 'Shop': 1 problem:\n - name (\"Shop\") is not a namespace name; use lower-case letters, digits and \"-\"");
+  });
+});
+
+describe('property: bad input of every category, in any constructs, is one error listing each construct', () => {
+  const long = (n: number) => `${'a'.repeat(n - 1)}z`;
+  const order = (chart: RegionChart, id: string) => new ResilientService(chart, id, { image: `registry.example.com/shop/${id}:1.0.0`, tier: Criticality.CRITICAL, namespace: 'shop' });
+  /** One construct per category of bad input (issue 13): the prop it must be reported under. */
+  const BAD: Record<string, { readonly type: string; readonly prop: string; readonly build: (chart: RegionChart, id: string) => unknown }> = {
+    'derived name (instance label)': { type: 'ResilientService', prop: 'name', build: (c, id) => order(c, `${id}-${long(60 - id.length - 1)}`) },
+    'derived name (Flagger -primary)': {
+      type: 'CanaryRelease',
+      prop: 'service',
+      build: (c, id) => {
+        const s = new ResilientService(c, `${id}-svc`, { name: long(56), image: 'registry.example.com/shop/x:1.0.0', tier: Criticality.CRITICAL, namespace: 'a' });
+        return new CanaryRelease(c, id, { service: s, slo: new ServiceLevelObjective(c, `${id}-slo`, { name: `${id}-slo`, service: s, sli: Sli.availability(), ...LINKS }) });
+      },
+    },
+    'derived name (operator StatefulSet)': { type: 'MonitoringStack', prop: 'name', build: (c, id) => new MonitoringStack(c, id, { name: long(45), alertRouting: ROUTING }) },
+    'schedule range': { type: 'ChaosExperiment', prop: 'schedule.cron', build: (c, id) => new ChaosExperiment(c, id, { fault: Fault.podKill(order(c, `${id}-t`)), schedule: { cron: '0 24 * * *' } }) },
+    'time zone': {
+      type: 'ChaosPresets',
+      prop: 'timeZone',
+      build: (c, id) => new ChaosPresets(c, id, {
+        orderService: order(c, `${id}-o`), paymentService: order(c, `${id}-p`), databasePrimary: { name: 'db', namespace: 'shop', podLabels: { role: 'master' } }, timeZone: 'Mars/Olympus',
+      }),
+    },
+    'CIDR': {
+      type: 'LogShipper',
+      prop: 'outputCidrs[0]',
+      build: (c, id) => new LogShipper(c, id, { name: id, output: { host: 'logs.example.com' }, passwordSecret: { name: 'l', key: 'p' }, outputCidrs: ['10.0.0.1/16'], apiServerCidrs: ['10.0.0.0/16'] }),
+    },
+    'objective': { type: 'ExternalEndpoint', prop: 'availability', build: (c, id) => new ExternalEndpoint(c, id, { hosts: ['api.example.com'], namespace: 'egress', availability: 0.015 }) },
+  };
+  test('whatever subset is built, in whatever order: one AppValidationError, one block per construct in creation order, each under its prop', () => {
+    fc.assert(fc.property(fc.shuffledSubarray(Object.keys(BAD), { minLength: 1 }), picked => {
+      const { app, chart } = regionChart();
+      picked.forEach((k, i) => BAD[k].build(chart, `c${i}`));
+      const e = errorOf(() => app.synth());
+      if (!(e instanceof AppValidationError)) throw e;
+      const err = e;
+      expect(err.errors.map(x => [x.constructType, x.problems.map(p => p.prop)])).toEqual(picked.map(k => [BAD[k].type, [BAD[k].prop]]));
+    }), { numRuns: 20, seed: 13 });
   });
 });

@@ -371,3 +371,40 @@ describe('success thresholds that are not objectives: a canary\'s minimum succes
   });
 });
 
+
+describe('chaos targets that select no pod (NINES-RT-CTL-01, the runtime model, Flagger\'s renames included)', () => {
+  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+  const region = Platform.fromDescription({ environment: 'test', regions: [{ name: 'us-east-1', zones, vpcCidr: '10.10.0.0/16' }] }).region('us-east-1');
+  const LINKS = { runbookBaseUrl: 'https://runbooks.example.com/shop', dashboardBaseUrl: 'https://grafana.example.com/d/shop' };
+  /** Every construct that puts a target's selector into a chaos object. */
+  const placers: Record<string, (chart: RegionChart, target: { name: string; namespace: string; podLabels: Record<string, string> }) => void> = {
+    'ChaosExperiment': (c, t) => new ChaosExperiment(c, 'x', { fault: Fault.podKill(t) }),
+    'ChaosExperiment (scheduled)': (c, t) => new ChaosExperiment(c, 'x', { fault: Fault.podKill(t), schedule: { cron: '0 11 * * 1-5' } }),
+    'ChaosExperiment (network peer)': (c, t) => new ChaosExperiment(c, 'x', {
+      fault: Fault.networkPartition({ name: 'order', namespace: 'orders', podLabels: { 'app.kubernetes.io/instance': 'order-orders' } }, { peer: t }),
+    }),
+    'GuardedWorkflow': (c, t) => new GuardedWorkflow(c, 'wf', { name: 'drill', steps: [ChaosSteps.fault(Fault.podKill(t))] }),
+  };
+  test.each(Object.keys(placers))('property: %s is reported exactly when its selector matches no running pod', type => {
+    let reported = 0;
+    let passed = 0;
+    fc.assert(fc.property(fc.constantFrom('orders', 'payments', 'billing'), fc.constantFrom('podSelector', 'selectorLabels', 'ghost'), fc.boolean(),
+      (namespace, labels, canary) => {
+        const app = Testing.app();
+        Checks.of(app).log = () => {};
+        const chart = new RegionChart(app, 'test', { region });
+        const order = new ResilientService(chart, 'order', { image: 'registry.example.com/shop/order:1.0.0', tier: Criticality.CRITICAL, namespace: 'orders' });
+        // With a canary release Flagger renames the running pods' app.kubernetes.io/name to order-primary.
+        if (canary) new CanaryRelease(chart, 'canary', { service: order, slo: new ServiceLevelObjective(chart, 'slo', { service: order, sli: Sli.availability(), ...LINKS }) });
+        const podLabels = labels === 'ghost' ? { app: 'ghost' } : { ...order[labels] };
+        placers[type](chart, { name: 'target', namespace, podLabels });
+        const findings = Checks.of(app).run().findings.filter(f => f.ruleId === 'NINES-RT-CTL-01' && /^(PodChaos|NetworkChaos|Schedule|Workflow)\//.test(f.object));
+        const selects = namespace === 'orders' && (labels === 'podSelector' || (labels === 'selectorLabels' && !canary));
+        if (findings.length > 0) reported++;
+        else passed++;
+        expect(findings.length > 0).toBe(!selects);
+      }), { numRuns: 24, seed: 11 });
+    expect(reported).toBeGreaterThan(0);
+    expect(passed).toBeGreaterThan(0);
+  });
+});
