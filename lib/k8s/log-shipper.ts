@@ -302,7 +302,13 @@ export interface ResolvedLogShipperProps {
  */
 export function resolveLogShipperProps(given: LogShipperProps, context: Pick<PlatformContext, 'region'>): Resolution<ResolvedLogShipperProps> {
   const { props, problems: typeProblems } = typedProps(given, {
-    output: { host: 'string', port: 'number' },
+    output: { host: 'string', port: 'number', user: 'string', passwordEnv: 'string', index: 'string' },
+    redactFields: ['string'],
+    maskCardNumbers: 'boolean',
+    freeTextFields: ['string'],
+    httpPort: 'number',
+    stateDir: 'string',
+    memBufLimit: 'string',
     passwordSecret: { name: 'string', key: 'string' },
     outputCidrs: ['string'],
     apiServerCidrs: ['string'],

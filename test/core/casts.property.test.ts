@@ -166,6 +166,7 @@ const SUBJECTS: readonly Subject[] = [
       backup: false,
       members: 3,
       failover: { ttlSeconds: 40, loopWaitSeconds: 10, retryTimeoutSeconds: 10, synchronousStandbys: 1 },
+      dcs: 'etcd',
       storage: { size: '50Gi', storageClass: 'gp3-encrypted' },
       postgresParameters: {
         maxConnections: 200,
@@ -194,7 +195,7 @@ const SUBJECTS: readonly Subject[] = [
       },
     }),
     build: (chart, props) => new PatroniCluster(chart, 'orders-db', props),
-    enums: ['postgresParameters.walLevel', 'postgresParameters.synchronousCommit', 'pooler.tier', 'pooler.poolMode'],
+    enums: ['dcs', 'postgresParameters.walLevel', 'postgresParameters.synchronousCommit', 'pooler.tier', 'pooler.poolMode'],
     // a string, a number or a boolean: most wrong values of one are right values of another (tested exactly below)
     fixed: /^postgresParameters\.additional\./,
     alsoValid: { pooler: [true, false] },
@@ -202,7 +203,13 @@ const SUBJECTS: readonly Subject[] = [
   {
     name: 'LogShipper',
     props: () => ({
-      output: { host: 'logs.example.internal' },
+      output: { host: 'logs.example.internal', port: 443, user: 'fluent-bit', passwordEnv: 'LOG_STORE_PASSWORD', index: 'logs-write' },
+      redactFields: ['password'],
+      maskCardNumbers: true,
+      freeTextFields: ['log'],
+      httpPort: 2020,
+      stateDir: '/var/fluent-bit/state',
+      memBufLimit: '50MB',
       passwordSecret: { name: 'log-store', key: 'password' },
       outputCidrs: ['10.0.64.0/20'],
       lifecycle: { hot: { maxPrimaryShardSize: '50gb', maxAge: '1d' }, warm: { minAge: '7d' }, cold: { minAge: '30d', snapshotRepository: 's3-repository' }, delete: { minAge: '90d' } },
@@ -871,6 +878,34 @@ describe('casts inside nested options: each field named, never a TypeError or a 
       ' - zones[1] ({}) is not a string; give a string',
       ' - storage.storageClass (3) is not a string; give a string',
       ' - tuning.heartbeatIntervalMs ("100") is not a finite number; give a number (not NaN, Infinity or a string)',
+    ].join('\n'));
+  });
+
+  test('PatroniCluster dcs, EntryGateway service and LogShipper output given as values of the wrong kind: each named, never a TypeError', () => {
+    const patroni = subject('PatroniCluster');
+    expect(messageOf('PatroniCluster', chart => ({ ...patroni.props(chart), dcs: 'zookeeper' }))).toBe([
+      "PatroniCluster 'test/orders-db': 1 problem:",
+      ' - dcs ("zookeeper") is not a Patroni DCS this construct runs; use "etcd" (an EtcdCluster of its own), "kubernetes" (Endpoints and ConfigMaps), '
+        + 'or an EtcdCluster to share',
+    ].join('\n'));
+    expect(messageOf('PatroniCluster', chart => ({ ...patroni.props(chart), dcs: { hosts: ['etcd:2379'] } }))).toBe([
+      "PatroniCluster 'test/orders-db': 1 problem:",
+      ' - dcs ({"hosts":["etcd:2379"]}) is not a Patroni DCS this construct runs; use "etcd" (an EtcdCluster of its own), "kubernetes" (Endpoints and ConfigMaps), '
+        + 'or an EtcdCluster to share',
+    ].join('\n'));
+    expect(messageOf('EntryGateway', chart => ({ ...subject('EntryGateway').props(chart), service: { name: 'api' } }))).toBe([
+      "EntryGateway 'test/entry': 1 problem:",
+      ' - service ({"name":"api"}) is not a ResilientService; pass the ResilientService the gateway routes to (created with entryPoint: true)',
+    ].join('\n'));
+    const shipper = subject('LogShipper');
+    expect(messageOf('LogShipper', () => ({
+      ...shipper.props(undefined as any), output: { host: 'logs.example.internal', index: 5, user: ['fluent-bit'] }, maskCardNumbers: 'yes', httpPort: '2020',
+    }))).toBe([
+      "LogShipper 'test/logs': 4 problems:",
+      ' - output.user (["fluent-bit"]) is not a string; give a string',
+      ' - output.index (5) is not a string; give a string',
+      ' - maskCardNumbers ("yes") is not a boolean; give true or false',
+      ' - httpPort ("2020") is not a finite number; give a number (not NaN, Infinity or a string)',
     ].join('\n'));
   });
 });

@@ -58,8 +58,9 @@ export function resolveEntryGatewayProps(id: string, given: EntryGatewayProps, c
   });
   const problems = new Problems('EntryGateway', id);
   // Every other prop is read against the entry service: without one, only the type problems and its absence are reported.
-  if (typeof props.service !== 'object' || props.service === null) {
-    problems.add('service', props.service, 'is not set', 'pass the ResilientService the gateway routes to (created with entryPoint: true)');
+  if (!(props.service instanceof ResilientService)) {
+    problems.add('service', props.service, props.service === undefined ? 'is not set' : 'is not a ResilientService',
+      'pass the ResilientService the gateway routes to (created with entryPoint: true)');
     return { problems: withTypeProblems(typeProblems, problems.all) };
   }
   const svc = props.service;

@@ -16,6 +16,7 @@ import { ResolvedStorage, STORAGE_TYPES, resolveStorage } from '../../core/stora
 import { PatroniDcs, PatroniMemberOptions, resolvePatroniMemberOptions, validatePatroniInput } from '../../render/patroni';
 import { PGBOUNCER_DEFAULTS, PgBouncerConfigInput, validatePgBouncerInput } from '../../render/pgbouncer';
 import { ISTIO_INBOUND_SOURCE_ADDRESS } from '../crds/istio';
+import { EtcdCluster } from '../etcd-cluster';
 import type {
   KubernetesApiAccess, PatroniBackupOptions, PatroniClusterProps, PgBouncerOptions, PostgresCredentials, ResolvedPgBouncerOptions,
 } from '../patroni-cluster';
@@ -139,6 +140,8 @@ export function resolvePatroniClusterProps(
   const kubernetesApi = { cidrs: props.kubernetesApi?.cidrs ?? vpcCidrs, port: props.kubernetesApi?.port ?? 443 };
   const credentials = resolveCredentials(props.credentials);
   const dcs = props.dcs ?? 'etcd';
+  problems.when(dcs !== 'etcd' && dcs !== 'kubernetes' && !(dcs instanceof EtcdCluster), 'dcs', dcs, 'is not a Patroni DCS this construct runs',
+    'use "etcd" (an EtcdCluster of its own), "kubernetes" (Endpoints and ConfigMaps), or an EtcdCluster to share');
   const dcsKind = dcs === 'kubernetes' ? 'kubernetes' as const : 'etcd3' as const;
   const headlessServiceName = `${name}-members`;
   const readOnlyServiceName = `${name}-ro`;
