@@ -165,6 +165,18 @@ export function chaosTargetProblems(prop: string, targetLike: unknown): Problem[
   if (typed('namespace') && !isDnsLabel(target.namespace)) {
     problems.push({ prop: `${prop}.namespace`, value: target.namespace, why: 'is not a namespace name', fix: 'use the namespace of the target construct' });
   }
+  const budget = target.disruptionBudget;
+  if (typed('disruptionBudget') && budget !== undefined) {
+    // A PDB's maxUnavailable is a count or a percentage ("25%"): https://kubernetes.io/docs/tasks/run-application/configure-pdb/
+    if (typed('disruptionBudget.maxUnavailable') && typeof budget.maxUnavailable === 'string' && !/^\d+%$/.test(budget.maxUnavailable)) {
+      problems.push({
+        prop: `${prop}.disruptionBudget.maxUnavailable`, value: budget.maxUnavailable, why: 'is not a count or a percentage', fix: 'give a number of pods or e.g. "25%"',
+      });
+    }
+    if (typed('disruptionBudget.replicas') && budget.replicas === undefined) {
+      problems.push({ prop: `${prop}.disruptionBudget.replicas`, value: undefined, why: 'is not set', fix: 'give the pods the target runs (the PDB\'s denominator)' });
+    }
+  }
   if (typed('podLabels') && Object.keys(target.podLabels ?? {}).length === 0) {
     problems.push({
       prop: `${prop}.podLabels`,

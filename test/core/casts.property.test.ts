@@ -20,7 +20,7 @@ import { resolveMultiAzVpcArgs } from '../../lib/aws/private/multi-az-vpc-args';
 import { resolveRegionalClusterArgsIn } from '../../lib/aws/private/regional-cluster-args';
 import { takeRecordedProblems } from '../../lib/core/app-problems';
 import { propTypeProblems } from '../../lib/core/prop-types';
-import { ChaosExperiment, ChaosPresets, Fault } from '../../lib/k8s/chaos';
+import { ChaosExperiment, ChaosPresets, ChaosTarget, Fault } from '../../lib/k8s/chaos';
 import { ChaosSteps, GuardedWorkflow } from '../../lib/k8s/chaos-workflow';
 import { GameDay } from '../../lib/k8s/game-day';
 import { PLATFORM as TEST_PLATFORM, withoutClusterObjects } from '../k8s/helpers';
@@ -297,6 +297,25 @@ const SUBJECTS: readonly Subject[] = [
     }),
     build: (_chart, { target, ...props }) => ChaosExperiment.podKill(target, props),
     enums: ['mode'],
+  },
+  {
+    name: 'ChaosExperiment.networkDelay with a peer',
+    props: chart => ({
+      target: service(chart, 'target'),
+      // a plain IChaosTarget (every field cast in turn) selecting the payment service's pods
+      peer: { ...ChaosTarget.fromService(service(chart, 'payment')) },
+      direction: 'to',
+      latency: '500ms',
+      jitter: '100ms',
+      mode: 'fixed-percent',
+      value: 50,
+      duration: '10m',
+      namespace: 'chaos',
+    }),
+    build: (_chart, { target, ...props }) => ChaosExperiment.networkDelay(target, props),
+    enums: ['mode', 'direction'],
+    // label keys hold dots, which the paths of this test cannot address (a label of the wrong type is tested exactly below)
+    fixed: /^peer\.podLabels\./,
   },
   {
     name: 'ChaosPresets',
@@ -906,6 +925,18 @@ describe('casts inside nested options: each field named, never a TypeError or a 
       ' - output.index (5) is not a string; give a string',
       ' - maskCardNumbers ("yes") is not a boolean; give true or false',
       ' - httpPort ("2020") is not a finite number; give a number (not NaN, Infinity or a string)',
+    ].join('\n'));
+  });
+
+  test('Chaos: a target\'s disruption budget with a maxUnavailable that is not a count or a percentage, and without replicas', () => {
+    const experiment = subject('ChaosExperiment');
+    expect(messageOf('ChaosExperiment', chart => ({
+      ...experiment.props(chart),
+      fault: Fault.podKill({ namespace: 'shop', podLabels: { app: 'shop' }, disruptionBudget: { maxUnavailable: 'one' } as any }),
+    }))).toBe([
+      "ChaosExperiment 'test/experiment': 2 problems:",
+      ' - fault.target.disruptionBudget.maxUnavailable ("one") is not a count or a percentage; give a number of pods or e.g. "25%"',
+      " - fault.target.disruptionBudget.replicas (undefined) is not set; give the pods the target runs (the PDB's denominator)",
     ].join('\n'));
   });
 });
