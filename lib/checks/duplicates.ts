@@ -15,7 +15,7 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'PriorityClass', 'StorageClass', 'C
 
 const SEEN = new WeakMap<ObjectIndex, Map<string, CheckedObject>>();
 /** Identities a controller will create, by the object that makes it create them (a Flagger Canary). */
-const GENERATED = new WeakMap<ObjectIndex, Map<string, { readonly by: CheckedObject; readonly what: string }>>();
+const GENERATED = new WeakMap<ObjectIndex, Map<string, { readonly by: CheckedObject; readonly what: string; readonly controller: string }>>();
 
 /**
  * The objects Flagger creates for a Canary, with their identities: Deployment `<target>-primary`
@@ -38,18 +38,47 @@ function flaggerGenerated(canary: CheckedObject): { readonly id: string; readonl
   ];
 }
 
-/** A clash between an object of the app and one Flagger creates for `canary`, reported on `o`'s construct. */
-function generatedClash(o: CheckedObject, canary: CheckedObject, what: string, appObjectIsLater: boolean): RuleResult {
+/**
+ * The objects prometheus-operator creates for a Prometheus or an Alertmanager: the StatefulSet
+ * `prometheus-<name>` / `alertmanager-<name>` and the governing Service `prometheus-operated` /
+ * `alertmanager-operated` (one per namespace, shared by the resources of the kind).
+ * @see https://github.com/prometheus-operator/prometheus-operator/blob/main/pkg/prometheus/server/statefulset.go (`makeStatefulSetService`: "prometheus-operated")
+ * @see https://github.com/prometheus-operator/prometheus-operator/blob/main/pkg/alertmanager/statefulset.go ("alertmanager-operated")
+ * @see lib/checks/runtime/controllers.ts (applyPrometheusOperator: the same objects in the runtime model)
+ */
+function operatorGenerated(o: CheckedObject): { readonly id: string; readonly what: string }[] {
+  const app = o.kind === 'Prometheus' ? 'prometheus' : 'alertmanager';
+  return [
+    { id: `apps/StatefulSet/${o.namespace}/${app}-${o.name}`, what: `StatefulSet "${app}-${o.name}"` },
+    { id: `core/Service/${o.namespace}/${app}-operated`, what: `Service "${app}-operated"` },
+  ];
+}
+
+/** The objects a controller of the platform creates for `o` (a Flagger Canary, a prometheus-operator resource). */
+function controllerGenerated(o: CheckedObject): { readonly id: string; readonly what: string; readonly controller: string }[] {
+  const apiVersion = String(o.json.apiVersion ?? '');
+  if (o.kind === 'Canary' && apiVersion.startsWith('flagger.app/')) return flaggerGenerated(o).map(g => ({ ...g, controller: 'Flagger' }));
+  if ((o.kind === 'Prometheus' || o.kind === 'Alertmanager') && apiVersion.startsWith('monitoring.coreos.com/')) {
+    return operatorGenerated(o).map(g => ({ ...g, controller: 'prometheus-operator' }));
+  }
+  return [];
+}
+
+/** A clash between an object `o` of the app and one a controller creates for `by`. */
+function generatedClash(o: CheckedObject, by: CheckedObject, what: string, controller: string, appObjectIsLater: boolean): RuleResult {
   const where = ` in namespace ${JSON.stringify(o.namespace)}`;
   const mine = ownerOf(o.path);
-  const theirs = ownerOf(canary.path);
+  const theirs = ownerOf(by.path);
+  const release = controller === 'Flagger' ? `the canary release ${theirs}` : `${by.kind} ${theirs}`;
   const message = appObjectIsLater
-    ? `${o.kind} ${JSON.stringify(o.name)}${where} has the name of the ${what} Flagger creates for the canary release ${theirs}, so one replaces the other`
-    : `Flagger creates ${what}${where} for this canary release, with the names of objects of ${mine}, so one replaces the other`;
+    ? `${o.kind} ${JSON.stringify(o.name)}${where} has the name of the ${what} ${controller} creates for ${release}, so one replaces the other`
+    : `${controller} creates ${what}${where} for this ${controller === 'Flagger' ? 'canary release' : by.kind}, with the names of objects of ${mine}, so one replaces the other`;
   return {
     message,
-    fix: 'rename one of the two constructs: Flagger names its objects <service>-primary and <service>-canary',
-    cause: { key: `flagger\0${theirs}\0${mine}`, message: `${mine} and the canary release ${theirs} (Flagger's ${what}) define objects of one name${where}, so one replaces the other` },
+    fix: controller === 'Flagger'
+      ? 'rename one of the two constructs: Flagger names its objects <service>-primary and <service>-canary'
+      : `rename one of the two constructs: prometheus-operator names its objects ${by.kind === 'Prometheus' ? 'prometheus' : 'alertmanager'}-<name> and ${by.kind === 'Prometheus' ? 'prometheus' : 'alertmanager'}-operated`,
+    cause: { key: `generated\0${theirs}\0${mine}`, message: `${mine} and ${release} (${controller}'s ${what}) define objects of one name${where}, so one replaces the other` },
   };
 }
 
@@ -80,12 +109,13 @@ export const DUPLICATE_RULE: Rule = {
     const out: RuleResult[] = [];
     // Objects a controller will create: reported whichever of the two comes first.
     const made = generated.get(id);
-    if (made) out.push(generatedClash(o, made.by, made.what, true));
-    if (o.kind === 'Canary' && String(o.json.apiVersion ?? '').startsWith('flagger.app/')) {
-      // One finding per construct whose objects Flagger's would replace, naming them all.
+    if (made) out.push(generatedClash(o, made.by, made.what, made.controller, true));
+    const creates = controllerGenerated(o);
+    if (creates.length > 0) {
+      // One finding per construct whose objects the controller's would replace, naming them all.
       const clashes = new Map<string, { declared: CheckedObject; what: string[] }>();
-      for (const g of flaggerGenerated(o)) {
-        generated.set(g.id, { by: o, what: g.what });
+      for (const g of creates) {
+        if (!generated.has(g.id)) generated.set(g.id, { by: o, what: g.what, controller: g.controller });
         const declared = seen.get(g.id);
         if (!declared) continue;
         const owner = ownerOf(declared.path);
@@ -95,7 +125,7 @@ export const DUPLICATE_RULE: Rule = {
       }
       for (const c of clashes.values()) {
         const what = c.what.length === 1 ? c.what[0] : `${c.what.slice(0, -1).join(', ')} and ${c.what[c.what.length - 1]}`;
-        out.push(generatedClash(c.declared, o, what, false));
+        out.push(generatedClash(c.declared, o, what, creates[0].controller, false));
       }
     }
     const first = seen.get(id);

@@ -2,7 +2,8 @@ import { CapabilityName } from './capabilities';
 import { Ipv4Block, VPC_PREFIX_RANGE, blocksOverlap, parseIpv4Block } from './cidr';
 import { Problem, Problems, ValidationError } from './errors';
 import { DEFAULT_KUBERNETES_VERSION, EKS_RELEASE_CALENDAR, eksSupportOf } from './kubernetes-version';
-import { isDnsLabel } from './labels';
+import { derivedNameProblems, isDnsLabel } from './labels';
+import { backupBucketNameOf, clusterNameOf } from './naming';
 import { PropTypes, typedProps, withTypeProblems } from './prop-types';
 
 export { DEFAULT_KUBERNETES_VERSION } from './kubernetes-version';
@@ -417,6 +418,18 @@ export class Platform implements PlatformSettings {
       || problems.when(eksSupportOf(description.kubernetesVersion) === undefined, 'kubernetesVersion', description.kubernetesVersion,
         'is not in EKS\'s release calendar (EKS_RELEASE_CALENDAR), so its support window and schema are unknown',
         `use one of ${EKS_RELEASE_CALENDAR.map(v => JSON.stringify(v.version)).join(', ')} (default ${JSON.stringify(DEFAULT_KUBERNETES_VERSION)}), or add the version with its dates from the EKS calendar`);
+    }
+    // Names both engines derive from the environment and each region: the backup bucket
+    // `nines-<environment>-<region>-db-backup` (an S3 bucket name, at most 63 characters) and the
+    // cluster name `<environment>-<region>`, which is also every metric's `cluster` label value
+    // (at most 63): reported here, on the environment, not later on the bucket or the label.
+    // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html ("between 3 and 63 characters long")
+    if (isDnsLabel(description.environment)) {
+      const named = regions.filter(r => typeof r?.name === 'string').map(r => ({ name: r.name, platform: { environment: description.environment } }));
+      problems.addAll(derivedNameProblems('environment', description.environment, named.flatMap(r => [
+        { value: backupBucketNameOf(r), what: `the backup bucket of ${r.name}`, limit: 63 },
+        { value: clusterNameOf(r), what: `the cluster name of ${r.name} (every metric's cluster label)`, limit: 63 },
+      ])));
     }
     if (description.capabilities !== undefined) {
       problems.when(!Array.isArray(description.capabilities) || description.capabilities.some(c => typeof c !== 'string' || c === ''),

@@ -598,7 +598,14 @@ export function renderSloRules(options: SloRulesOptions): PrometheusRuleGroup[] 
   } else if (service && typeof service === 'object') {
     problems.addAll(sli.problems(service), 'sli');
   }
-  problems.when(!isSlug(name), 'name', name, 'is not a DNS label', 'use lower-case letters, digits and "-", e.g. "order-service-availability"');
+  // The name (by default `<service>-<sli>`) becomes the slo label and the rule group's name: a
+  // name too long only because the service's is long is reported with the count, not as malformed.
+  if (typeof name === 'string' && name.length > 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+    problems.add('name', name, `is ${name.length} characters, over the 63 of a DNS label (it defaults to <service>-<sli>)`,
+      'give the SLO a name of at most 63 characters (the name prop), e.g. "checkout-availability"');
+  } else {
+    problems.when(!isSlug(name), 'name', name, 'is not a DNS label', 'use lower-case letters, digits and "-", e.g. "order-service-availability"');
+  }
   const windowSeconds = durationSeconds(window);
   if (!problems.when(windowSeconds === undefined, 'window', window, 'is not a Prometheus duration', DURATION_FIX)) {
     problems.when(windowSeconds! < LONGEST_WINDOW_SECONDS, 'window', window, 'is shorter than the longest alert window (3d)',

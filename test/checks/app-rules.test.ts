@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import * as fc from 'fast-check';
 import {
   Bulkhead, CanaryRelease, ChaosExperiment, ChaosTarget, Checks, Criticality, formatFinding, PatroniCluster, Platform, PriorityClasses, RegionChart,
-  ResilientService, ServiceLevelObjective, Sli, ValidationError,
+  MonitoringStack, ResilientService, ServiceLevelObjective, Sli, ValidationError,
 } from '../../lib';
 import { takeRecordedProblems } from '../../lib/core/app-problems';
 
@@ -11,6 +11,12 @@ const PLATFORM = Platform.fromDescription({
   environment: 'test',
   regions: [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.0.0.0/16' }],
 });
+
+const ROUTING = {
+  pager: { kind: 'pagerduty', routingKey: { name: 'pd', key: 'k' } },
+  escalation: { kind: 'pagerduty', routingKey: { name: 'pd2', key: 'k' } },
+  chat: { kind: 'slack', apiUrl: { name: 'slack', key: 'url' }, channel: '#alerts' },
+} as const;
 
 function app(): { app: ReturnType<typeof Testing.app>; chart: RegionChart } {
   const a = Testing.app();
@@ -154,6 +160,17 @@ describe('NINES-DUP-01: two objects with one identity', () => {
       '[NINES-DUP-01] shop/order-service-canary/Service (Service/orders/order-service-canary): Service "order-service-canary" in namespace "orders" has the name of '
         + 'the Service "order-service-canary" Flagger creates for the canary release shop/order-canary, so one replaces the other; '
         + 'fix: rename one of the two constructs: Flagger names its objects <service>-primary and <service>-canary',
+    ]);
+  });
+
+  test('a service named like the governing Service prometheus-operator creates: a name clash naming the MonitoringStack', () => {
+    const { app: a, chart } = app();
+    new MonitoringStack(chart, 'monitoring', { alertRouting: ROUTING });
+    service(chart, 'prometheus-operated', 'monitoring');
+    expect(lines(a, 'NINES-DUP-01')).toEqual([
+      '[NINES-DUP-01] shop/prometheus-operated/Service (Service/monitoring/prometheus-operated): Service "prometheus-operated" in namespace "monitoring" has the name of '
+        + 'the Service "prometheus-operated" prometheus-operator creates for Prometheus shop/monitoring, so one replaces the other; '
+        + 'fix: rename one of the two constructs: prometheus-operator names its objects prometheus-<name> and prometheus-operated',
     ]);
   });
 

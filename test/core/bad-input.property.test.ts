@@ -57,6 +57,32 @@ describe('Platform.fromDescription: VPC CIDRs under the property the user wrote'
   });
 });
 
+describe('Platform.fromDescription: names derived from the environment, reported on environment', () => {
+  const regions = (names: readonly string[]) => names.map(name => ({ name, zones: [`${name}a`, `${name}b`] }));
+  const attempt = (environment: string, names: readonly string[]) => {
+    try {
+      Platform.fromDescription({ environment, regions: regions(names) });
+      return undefined;
+    } catch (e) {
+      return e as ValidationError;
+    }
+  };
+  test('a 33-character environment makes ap-southeast-1\'s backup bucket 64 characters: one problem, on environment', () => {
+    expect(attempt('e'.repeat(33), ['us-east-1', 'ap-southeast-1'])!.message).toBe([
+      `Platform '${'e'.repeat(33)}': 1 problem:`,
+      ` - environment ("${'e'.repeat(33)}") makes the backup bucket of ap-southeast-1 "nines-${'e'.repeat(33)}-ap-southeast-1-db-backup" 64 characters long, over the 63 allowed; shorten it by 1 character (to at most 32)`,
+    ].join('\n'));
+  });
+  test('property: an environment is accepted exactly when every region\'s bucket and cluster name fit 63 characters', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 63 }), fc.subarray(['us-east-1', 'eu-west-1', 'ap-southeast-1', 'ap-northeast-2'], { minLength: 1 }), (n, names) => {
+      const environment = `${'p'.repeat(n - 1)}d`;
+      const fits = names.every(r => `nines-${environment}-${r}-db-backup`.length <= 63);
+      const err = attempt(environment, names);
+      return fits ? err === undefined : err!.problems.map(p => p.prop).join() === 'environment';
+    }), { numRuns: 60 });
+  });
+});
+
 describe('cron schedules: shape and field ranges', () => {
   test('out-of-range fields are named, with the fix', () => {
     expect(cronScheduleProblems('schedule.cron', '0 25 * * *')).toEqual([{
@@ -196,6 +222,13 @@ describe('derived names: a name that pushes a derived name or label value past i
     })).toBe([
       "CanaryRelease 'test/canary': 1 problem:",
       ` - service ("${name(56)}") makes Flagger's primary Deployment, Service and app.kubernetes.io/name label "${name(56)}-primary" 64 characters long, over the 63 allowed; shorten the service's name by 1 character (to at most 55)`,
+    ].join('\n'));
+  });
+
+  test('ServiceLevelObjective: the default name <service>-<sli> past 63 is reported with its length and the prop that shortens it', () => {
+    expect(messageOf(c => new ServiceLevelObjective(c, 'slo', { service: svc(c, name(53)), sli: Sli.availability(), ...LINKS }))).toBe([
+      "ServiceLevelObjective 'test/slo': 1 problem:",
+      ` - name ("${name(53)}-availability") is 66 characters, over the 63 of a DNS label (it defaults to <service>-<sli>); give the SLO a name of at most 63 characters (the name prop), e.g. "checkout-availability"`,
     ].join('\n'));
   });
 

@@ -113,7 +113,7 @@ export function resolveMonitoringStackProps(
     // `prometheus-<name>` and `alertmanager-<name>` (at most 52 characters, so the
     // controller-revision-hash label of their pods fits 63) and Thanos Query's instance label.
     // @see https://github.com/prometheus-operator/prometheus-operator/blob/main/pkg/alertmanager/statefulset.go (prefixedName: "alertmanager-" + name)
-    // @see https://github.com/prometheus-operator/prometheus-operator/blob/main/pkg/prometheus/statefulset.go (prefixedName: "prometheus-" + name)
+    // @see https://github.com/prometheus-operator/prometheus-operator/blob/main/pkg/prometheus/server/statefulset.go (prefixedName: "prometheus-" + name)
     // @see https://github.com/kubernetes/kubernetes/issues/64023 (StatefulSet names over 52 characters)
     problems.addAll(derivedNameProblems('name', s.name, [
       { value: `alertmanager-${s.name}`, what: 'the StatefulSet prometheus-operator creates for Alertmanager', limit: 52 },
