@@ -4,8 +4,9 @@
  * (hour 25) or `"0 3 31 2 *"`'s malformed cousins are refused at synth instead of by the
  * controller after the apply.
  *
+ * @see https://github.com/robfig/cron/blob/v3/constantdelay.go (`@every`: under a second runs every second)
  * @see https://github.com/robfig/cron/blob/v3/spec.go (bounds: minute 0-59, hour 0-23, day of month 1-31, month 1-12 or jan-dec, day of week 0-6 or sun-sat)
- * @see https://github.com/robfig/cron/blob/v3/parser.go (getRange: `*` and `?`, `a-b`, `/step` with step >= 1, `a` > `b` refused; descriptors such as `@daily`)
+ * @see https://github.com/robfig/cron/blob/v3/parser.go (getRange: `*` and `?`, `a-b`, `/step` with step >= 1, `a` > `b` refused; descriptors such as `@daily` and `@every <duration>`)
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#schedule-syntax
  */
 import { Problem } from './errors';
@@ -17,6 +18,11 @@ const FIELDS = [
   { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'], offset: 1 },
   { name: 'day of week', min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], offset: 0 },
 ] as const;
+
+/** True for a Go duration as time.ParseDuration reads it (`1h30m`, `90s`, `1.5h`, `0`). */
+function isGoDuration(text: string): boolean {
+  return text === '0' || /^[-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$/.test(text);
+}
 
 const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
@@ -49,6 +55,11 @@ function fieldProblem(text: string, f: typeof FIELDS[number]): string | undefine
 export function cronScheduleProblems(prop: string, cron: unknown, example = '"0 11 * * 1-5" (weekdays at 11:00)'): Problem[] {
   const fields = typeof cron === 'string' ? cron.trim().split(/\s+/) : [];
   if (typeof cron === 'string' && fields.length === 1 && DESCRIPTORS.has(fields[0])) return [];
+  // `@every <Go duration>` (parser.go parseDescriptor: time.ParseDuration; constantdelay.go Every
+  // rounds anything under a second up to one).
+  if (fields.length === 2 && fields[0] === '@every') {
+    return isGoDuration(fields[1]) ? [] : [{ prop, value: cron, why: `has "${fields[1]}", which is not a Go duration`, fix: 'write e.g. "@every 1h30m"' }];
+  }
   if (fields.length !== 5) {
     return [{ prop, value: cron, why: 'is not a five-field cron expression', fix: `use e.g. ${example}` }];
   }

@@ -95,7 +95,9 @@ describe('cron schedules: shape and field ranges', () => {
       'has minute "60" is outside 0-59, day of month "0" is outside 1-31, month "13" is outside 1-12, day of week "7" is outside 0-6');
     expect(cronScheduleProblems('c', '*/0 5-1 * * *')[0].why).toBe('has minute step "/0" must be at least 1, hour range "5-1" runs backwards');
     expect(cronScheduleProblems('c', 'at eleven')[0].why).toBe('is not a five-field cron expression');
-    for (const ok of ['0 11 * * 1-5', '*/15 * * * *', '30 2 1,15 jan-jun mon-fri', '0 0 * * ?', '@daily', '0 3 * * sun']) {
+    // `@every <Go duration>` is a descriptor robfig/cron (and so the CronJob controller) accepts.
+    expect(cronScheduleProblems('c', '@every soon')).toEqual([{ prop: 'c', value: '@every soon', why: 'has "soon", which is not a Go duration', fix: 'write e.g. "@every 1h30m"' }]);
+    for (const ok of ['0 11 * * 1-5', '*/15 * * * *', '30 2 1,15 jan-jun mon-fri', '0 0 * * ?', '@daily', '0 3 * * sun', '@every 1h30m', '@every 90s']) {
       expect({ ok, problems: cronScheduleProblems('c', ok) }).toEqual({ ok, problems: [] });
     }
   });
