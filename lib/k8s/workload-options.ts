@@ -4,7 +4,7 @@
  */
 import { Duration } from 'cdk8s';
 import { Problem } from '../core/errors';
-import { PropType } from '../core/prop-types';
+import { PropType, PropTypes } from '../core/prop-types';
 import { parseQuantity, quantityFix } from '../core/quantity';
 
 /** A duration as a user would type it in a manifest: `"15s"`, `"500ms"`. */
@@ -251,3 +251,16 @@ export const RESOURCES_TYPES: PropType = {
 
 /** Runtime types of {@link PodIdentity}. */
 export const IDENTITY_TYPES: PropType = { user: 'number', group: 'number', fsGroup: 'number' };
+
+/**
+ * Runtime types of the props every workload has (the fields `PlatformWorkload` declares:
+ * namespace, name, team, image, zones, identity), spread first into each workload's prop types.
+ */
+export const WORKLOAD_PROP_TYPES: PropTypes = {
+  namespace: 'string',
+  name: 'string',
+  team: 'string',
+  image: 'string',
+  zones: ['string'],
+  identity: IDENTITY_TYPES,
+};

@@ -9,7 +9,7 @@ import { ResolvedStorage, STORAGE_TYPES, resolveStorage } from '../../core/stora
 import { EtcdMemberOptions, EtcdPeer, validateEtcdInput } from '../../render/etcd';
 import type { EtcdClusterProps } from '../etcd-cluster';
 import {
-  IDENTITY_TYPES, PodIdentity, RESOURCES_TYPES, ResolvedResources, ResourcePresets, identityProblems, resolveResources, resourceProblems,
+  WORKLOAD_PROP_TYPES, PodIdentity, RESOURCES_TYPES, ResolvedResources, ResourcePresets, identityProblems, resolveResources, resourceProblems,
 } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
@@ -41,15 +41,10 @@ export interface ResolvedEtcdClusterProps {
 /** Resolves `props` of the EtcdCluster with id `id` in `context`, or returns every problem. */
 export function resolveEtcdClusterProps(id: string, given: EtcdClusterProps, context: PlatformContext): Resolution<ResolvedEtcdClusterProps> {
   const { props, problems: typeProblems } = typedProps(given, {
-    namespace: 'string',
-    name: 'string',
-    team: 'string',
-    image: 'string',
+    ...WORKLOAD_PROP_TYPES,
     members: 'number',
-    zones: ['string'],
     storage: STORAGE_TYPES,
     resources: RESOURCES_TYPES,
-    identity: IDENTITY_TYPES,
     tuning: {
       initialClusterState: 'string',
       heartbeatIntervalMs: 'number',

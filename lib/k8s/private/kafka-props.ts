@@ -16,7 +16,7 @@ import { OwnerSettings, resolveIdentity, resolveOwner, zoneProblems } from './st
 import { typedProps, withTypeProblems } from '../../core/prop-types';
 import {
   ContainerResources, PodIdentity, ResolvedResources, identityProblems, resolveResources, resourceProblems,
-  IDENTITY_TYPES, RESOURCES_TYPES,
+  WORKLOAD_PROP_TYPES, RESOURCES_TYPES,
 } from '../workload-options';
 
 const BROKER_RESOURCES: ContainerResources = { cpu: { request: '1', limit: '2' }, memory: { request: '4Gi', limit: '4Gi' }, ephemeralStorage: { request: '1Gi', limit: '4Gi' } };
@@ -55,13 +55,9 @@ export interface ResolvedKafkaClusterProps extends OwnerSettings {
 /** Resolves `props` of the KafkaCluster with id `id` in `context`, or returns every problem. */
 export function resolveKafkaClusterProps(id: string, given: KafkaClusterProps, context: PlatformContext): Resolution<ResolvedKafkaClusterProps> {
   const { props, problems: typeProblems } = typedProps(given, {
-    namespace: 'string',
-    name: 'string',
-    team: 'string',
+    ...WORKLOAD_PROP_TYPES,
     tier: 'string',
-    image: 'string',
     metricsImage: 'string',
-    zones: ['string'],
     brokers: 'number',
     controllers: 'number',
     defaultReplicationFactor: 'number',
@@ -74,7 +70,6 @@ export function resolveKafkaClusterProps(id: string, given: KafkaClusterProps, c
     controllerResources: RESOURCES_TYPES,
     brokerStorage: STORAGE_TYPES,
     controllerStorage: STORAGE_TYPES,
-    identity: IDENTITY_TYPES,
     clusterId: 'string',
     runbookBaseUrl: 'string',
   });

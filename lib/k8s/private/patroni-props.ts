@@ -22,7 +22,7 @@ import type {
 } from '../patroni-cluster';
 import {
   PodIdentity, ResolvedResources, ResourcePresets, identityProblems, imageProblems, resolveResources, resourceProblems,
-  IDENTITY_TYPES, RESOURCES_TYPES,
+  WORKLOAD_PROP_TYPES, RESOURCES_TYPES,
 } from '../workload-options';
 
 export const PG_PORT = 5432;
@@ -63,18 +63,13 @@ export function resolvePatroniClusterProps(
   id: string, given: PatroniClusterProps, context: PlatformContext,
 ): Resolution<ResolvedPatroniClusterProps> {
   const { props, problems: typeProblems } = typedProps(given, {
-    namespace: 'string',
-    name: 'string',
-    image: 'string',
+    ...WORKLOAD_PROP_TYPES,
     exporterImage: 'string',
     members: 'number',
-    zones: ['string'],
     tier: 'string',
-    team: 'string',
     dcs: { anyOf: ['string', 'object'] },
     storage: STORAGE_TYPES,
     resources: RESOURCES_TYPES,
-    identity: IDENTITY_TYPES,
     failover: {
       ttlSeconds: 'number',
       loopWaitSeconds: 'number',

@@ -13,7 +13,7 @@ import {
 } from '../../render/redis';
 import type { RedisSecretKeyRef, RedisSentinelProps } from '../redis-sentinel';
 import {
-  ContainerResources, IDENTITY_TYPES, PodIdentity, RESOURCES_TYPES, ResolvedResources, identityProblems, resolveResources, resourceProblems,
+  ContainerResources, WORKLOAD_PROP_TYPES, PodIdentity, RESOURCES_TYPES, ResolvedResources, identityProblems, resolveResources, resourceProblems,
 } from '../workload-options';
 import { PlatformContext } from './context';
 import { Resolution, resolution } from './resolve';
@@ -71,11 +71,8 @@ function zonesForSentinels(sentinels: number): number {
 /** Resolves `props` of the RedisSentinel with id `id` in `context`, or returns every problem. */
 export function resolveRedisSentinelProps(id: string, given: RedisSentinelProps, context: PlatformContext): Resolution<ResolvedRedisSentinelProps> {
   const { props, problems: typeProblems } = typedProps(given, {
-    namespace: 'string',
-    name: 'string',
-    team: 'string',
+    ...WORKLOAD_PROP_TYPES,
     tier: 'string',
-    image: 'string',
     exporterImage: 'string',
     passwordSecret: { name: 'string', key: 'string' },
     replicas: 'number',
@@ -89,12 +86,10 @@ export function resolveRedisSentinelProps(id: string, given: RedisSentinelProps,
     minReplicasMaxLagSeconds: 'number',
     maxmemoryPolicy: 'string',
     maxmemoryPercent: 'number',
-    zones: ['string'],
     storage: STORAGE_TYPES,
     sentinelStorage: STORAGE_TYPES,
     resources: RESOURCES_TYPES,
     sentinelResources: RESOURCES_TYPES,
-    identity: IDENTITY_TYPES,
     runbookBaseUrl: 'string',
   });
   const problems = new Problems('RedisSentinel', id);

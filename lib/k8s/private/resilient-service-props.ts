@@ -16,7 +16,7 @@ import { PropTypes, propTypeProblems, typedProps, withTypeProblems } from '../..
 import {
   ContainerCommand, PROBE_DEFAULTS, PodIdentity, Probe, ResolvedProbe, ResolvedResources, formatDuration, identityProblems, imageProblems,
   probeProblems, resolveResources, resourceProblems,
-  IDENTITY_TYPES, RESOURCES_TYPES,
+  WORKLOAD_PROP_TYPES, RESOURCES_TYPES,
 } from '../workload-options';
 
 /** The values of {@link ServiceProtocol} (the enum is the construct's; this file imports only its type). */
@@ -103,10 +103,7 @@ const PROBE_TYPES: PropTypes = {
 /** Runtime types of every prop the resolver reads (casts are problems, not TypeErrors). */
 const RESILIENT_SERVICE_PROP_TYPES: PropTypes = {
   // tier, protocol, the ports and entryPoint have checks of their own below, with their own fixes
-  image: 'string',
-  namespace: 'string',
-  name: 'string',
-  team: 'string',
+  ...WORKLOAD_PROP_TYPES,
   appProtocol: 'string',
   metrics: 'boolean',
   command: ['string'],
@@ -114,13 +111,11 @@ const RESILIENT_SERVICE_PROP_TYPES: PropTypes = {
   files: [{ mountPath: 'string', configMap: 'string', secret: 'string' }],
   replicas: 'number',
   autoscaling: { anyOf: ['false', { minReplicas: 'number', maxReplicas: 'number', cpuUtilization: 'number', memoryUtilization: 'number', podMetrics: [{ name: 'string', averageValue: 'string' }] }] },
-  zones: ['string'],
   resources: RESOURCES_TYPES,
   probes: { startup: { anyOf: ['false', 'object'] }, liveness: 'object', readiness: 'object' },
   shutdown: { drain: 'duration', gracePeriod: 'duration', afterDrain: 'string' },
   rollout: { maxSurge: { anyOf: ['number', 'string'] }, minReady: 'duration', progressDeadline: 'duration', revisionHistoryLimit: 'number' },
   disruption: { maxUnavailable: { anyOf: ['number', 'string'] }, minAvailable: 'number' },
-  identity: IDENTITY_TYPES,
   env: { record: 'string' },
   envFromSecrets: ['string'],
   traffic: {
