@@ -9,7 +9,8 @@ import LOAD_BALANCER_CONTROLLER_POLICY from './aws-load-balancer-controller-poli
 import { ACME_CLUSTER_ISSUER, acmeClusterIssuer, CERT_MANAGER_SERVICE_ACCOUNT, certManagerRoute53Policy, gatewayCertificate } from './cert-manager';
 import { irsaTrustPolicy } from './irsa';
 import type { MultiAzVpc } from './multi-az-vpc';
-import { ClusterAddonsSettings, resolveClusterAddonsArgs } from './private/cluster-addons-args';
+import { ClusterAddonsSettings, resolveClusterAddonsArgsIn } from './private/cluster-addons-args';
+import { resolveOnCluster } from './private/on-cluster';
 import { podIdentityRole } from './private/pod-identity';
 import { settingsOrThrow } from './private/resolve';
 import type { RegionalCluster } from './regional-cluster';
@@ -381,7 +382,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
   private loadBalancerController?: k8s.helm.v3.Release;
 
   constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const s = settingsOrThrow('ClusterAddons', name, resolveClusterAddonsArgs(name, args));
+    const s = settingsOrThrow('ClusterAddons', name, resolveOnCluster('ClusterAddons', name, args, resolveClusterAddonsArgsIn));
     super('nines:aws:ClusterAddons', name, {}, opts);
     const { enabled } = s;
     this.settings = s;

@@ -12,7 +12,8 @@ import type { RegionalCluster } from './regional-cluster';
 import { AwsTagsArgs } from './tags';
 import { KARPENTER_CONTROLLER_RESOURCES } from '../core/addon-capacity';
 import { karpenterProvisions, Provision } from '../core/capabilities';
-import { resolveKarpenterArgs } from './private/karpenter-args';
+import { resolveKarpenterArgsIn } from './private/karpenter-args';
+import { resolveOnCluster } from './private/on-cluster';
 import { podIdentityRole } from './private/pod-identity';
 import { settingsOrThrow } from './private/resolve';
 
@@ -125,7 +126,7 @@ export class Karpenter extends pulumi.ComponentResource {
   public readonly nodePools: Readonly<Record<string, k8s.apiextensions.CustomResource>>;
 
   constructor(name: string, args: KarpenterArgs, opts?: pulumi.ComponentResourceOptions) {
-    const s = settingsOrThrow('Karpenter', name, resolveKarpenterArgs(name, args));
+    const s = settingsOrThrow('Karpenter', name, resolveOnCluster('Karpenter', name, args, resolveKarpenterArgsIn));
     super('nines:aws:Karpenter', name, {}, opts);
     const { cluster, vpc, version, tags } = s;
     this.version = version;

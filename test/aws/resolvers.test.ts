@@ -1,5 +1,7 @@
-import { resolveClusterAddonsArgs } from '../../lib/aws/private/cluster-addons-args';
+import { ClusterAddonsArgs } from '../../lib/aws/cluster-addons';
+import { resolveClusterAddonsArgsIn } from '../../lib/aws/private/cluster-addons-args';
 import { resolveMultiAzVpcArgs } from '../../lib/aws/private/multi-az-vpc-args';
+import { resolveOnCluster } from '../../lib/aws/private/on-cluster';
 import { resolveRegionalClusterArgs } from '../../lib/aws/private/regional-cluster-args';
 import { gatewayCertificatesOf } from '../../lib/core/capabilities';
 import { Platform } from '../../lib/core/platform';
@@ -33,7 +35,7 @@ describe('args resolvers, alone', () => {
   test('RegionalCluster and ClusterAddons: a wrong component argument is a problem, not a crash', () => {
     expect(resolveRegionalClusterArgs('x', { vpc: {} as never, publicAccessCidrs: [] }).problems)
       .toEqual([{ prop: 'vpc', value: {}, why: 'is not a MultiAzVpc', fix: 'pass the region\'s MultiAzVpc' }]);
-    expect(resolveClusterAddonsArgs('x', { cluster: undefined as never, vpc: 'vpc' as never }).problems).toEqual([
+    expect(resolveOnCluster('ClusterAddons', 'x', { cluster: undefined, vpc: 'vpc' } as unknown as ClusterAddonsArgs, resolveClusterAddonsArgsIn).problems).toEqual([
       { prop: 'cluster', value: undefined, why: 'is not a RegionalCluster', fix: 'pass the region\'s RegionalCluster' },
       { prop: 'vpc', value: 'vpc', why: 'is not a MultiAzVpc', fix: 'pass the region\'s MultiAzVpc' },
     ]);

@@ -12,7 +12,6 @@ import { LETS_ENCRYPT_PRODUCTION } from '../cert-manager';
 import type { AddonChartVersions, AddonNamespaces, AddonSwitches, ClusterAddonsArgs, EntryTlsOptions, PrivateZoneRef } from '../cluster-addons';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { RegionalCluster } from '../regional-cluster';
-import { resolveOnCluster } from './on-cluster';
 import { ClusterFacts, componentTags, VpcFacts } from './resolve';
 import { CLUSTER_TAG } from '../tags';
 
@@ -75,11 +74,6 @@ export function resolveAddonSwitches(e: AddonSwitches = {}): Required<AddonSwitc
     certManager: e.certManager ?? true,
     externalDns: e.externalDns ?? true,
   };
-}
-
-/** Resolves {@link ClusterAddonsArgs}: the settings, or every problem. */
-export function resolveClusterAddonsArgs(name: string, args: ClusterAddonsArgs): Resolution<ClusterAddonsSettings> {
-  return resolveOnCluster('ClusterAddons', name, args, resolveClusterAddonsArgsIn);
 }
 
 /**

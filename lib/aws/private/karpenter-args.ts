@@ -9,7 +9,6 @@ import { PropTypes, typedProps, withTypeProblems } from '../../core/prop-types';
 import { DEFAULT_KARPENTER_VERSION, KarpenterArgs, NodePoolLimits } from '../karpenter';
 import { MultiAzVpc } from '../multi-az-vpc';
 import { RegionalCluster } from '../regional-cluster';
-import { resolveOnCluster } from './on-cluster';
 import { ClusterFacts, componentTags, VpcFacts } from './resolve';
 import { CLUSTER_TAG } from '../tags';
 
@@ -30,11 +29,6 @@ export interface KarpenterSettings<C extends ClusterFacts = RegionalCluster, V e
   readonly instanceTypes: readonly string[];
   /** The user's tags plus `nines.dev/cluster`. */
   readonly tags: Readonly<Record<string, string>>;
-}
-
-/** Resolves {@link KarpenterArgs}: the settings, or every problem. */
-export function resolveKarpenterArgs(name: string, args: KarpenterArgs): Resolution<KarpenterSettings> {
-  return resolveOnCluster('Karpenter', name, args, resolveKarpenterArgsIn);
 }
 
 /** Resolves {@link KarpenterArgs} but `cluster` and `vpc` for the cluster and VPC with these facts. */
