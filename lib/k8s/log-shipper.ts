@@ -196,25 +196,7 @@ export class LogShipper extends Construct {
         },
       },
     });
-    // What the shipper reads and writes over the network: pod metadata from the API server (the
-    // kubernetes filter) and every record to the log store; the traffic model evaluates both.
-    const shipperPods = { namespace: this.namespace, podLabels: this.selectorLabels };
-    declareFlows(this, [
-      {
-        kind: 'kubernetes-api',
-        from: shipperPods,
-        to: { name: 'the Kubernetes API server', cidrs: this.apiServerCidrs },
-        ports: [{ port: 443 }],
-        why: 'the kubernetes filter reads pod and namespace metadata',
-      },
-      {
-        kind: 'telemetry',
-        from: shipperPods,
-        to: { name: `the log store (${props.output.host})`, cidrs: props.outputCidrs, hosts: [props.output.host] },
-        ports: [{ port: props.output.port ?? 443 }],
-        why: 'the es output ships every record to the log store',
-      },
-    ]);
+    this.declareShipperFlows(props);
     Checks.suppress(this.daemonSet, 'NINES-PSS-04', LOG_READER_HOSTPATH_REASON);
     Checks.suppress(this.daemonSet, 'NINES-HARD-03', LOG_READER_TOKEN_REASON);
 
@@ -244,6 +226,30 @@ export class LogShipper extends Construct {
       }),
     });
     Checks.of(this.node.root);
+  }
+
+  /**
+   * What the shipper reads and writes over the network: pod metadata from the API server (the
+   * kubernetes filter) and every record to the log store; the traffic model evaluates both.
+   */
+  private declareShipperFlows(props: LogShipperProps): void {
+    const shipperPods = { namespace: this.namespace, podLabels: this.selectorLabels };
+    declareFlows(this, [
+      {
+        kind: 'kubernetes-api',
+        from: shipperPods,
+        to: { name: 'the Kubernetes API server', cidrs: this.apiServerCidrs },
+        ports: [{ port: 443 }],
+        why: 'the kubernetes filter reads pod and namespace metadata',
+      },
+      {
+        kind: 'telemetry',
+        from: shipperPods,
+        to: { name: `the log store (${props.output.host})`, cidrs: props.outputCidrs, hosts: [props.output.host] },
+        ports: [{ port: props.output.port ?? 443 }],
+        why: 'the es output ships every record to the log store',
+      },
+    ]);
   }
 
   /** The Namespace (privileged only for the /var/log hostPath) and the reader identity: ServiceAccount and pod/namespace read access. */
