@@ -27,7 +27,7 @@ import { declareFlows } from '../checks/runtime/flows';
 import { cidrListProblems } from '../core/cidr';
 import { Problems } from '../core/errors';
 import { LABELS, MANAGED_BY, instanceLabelProblems, isDnsLabel } from '../core/labels';
-import { FluentBitOptions, LogLifecycleTiers, fluentBitProblems, renderFluentBitConfig, renderIndexLifecyclePolicy } from '../render/fluent-bit';
+import { FluentBitFiles, FluentBitOptions, LogLifecycleTiers, fluentBitProblems, renderFluentBitConfig, renderIndexLifecyclePolicy } from '../render/fluent-bit';
 import { SecretKeySelector } from './crds/monitoring-stack';
 import { PlatformContext } from './private/context';
 import { renderNetworkPolicySpec } from './private/network';
@@ -131,19 +131,12 @@ export class LogShipper extends Construct {
     adopt(this, resolved, ['name', 'namespace', 'image', 'resources', 'apiServerCidrs', 'httpPort', 'lifecyclePolicy']);
     const { identity, priorityClassName, passwordSecret: secret, lifecyclePolicy } = resolved;
 
-    const files = renderFluentBitConfig(props);
     this.selectorLabels = { [LABELS.name]: this.name, [LABELS.instance]: `${this.name}-${this.namespace}` };
     const labels = { ...this.selectorLabels, [LABELS.component]: 'log-shipper', [LABELS.partOf]: 'monitoring', [LABELS.managedBy]: MANAGED_BY };
     const meta = (name = this.name) => ({ name, namespace: this.namespace, labels });
 
     this.addNamespaceAndReader(props.createNamespace ?? true, labels, meta());
-    this.configMap = new ApiObject(this, 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(), data: { ...files } } as any);
-    new ApiObject(this, 'LifecyclePolicy', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: meta(`${this.name}-lifecycle-policy`),
-      data: { 'policy.json': JSON.stringify(lifecyclePolicy, undefined, 2) },
-    } as any);
+    this.configMap = this.addConfigMaps(renderFluentBitConfig(props), lifecyclePolicy, meta);
 
     const passwordEnv = props.output.passwordEnv ?? 'LOG_STORE_PASSWORD';
     const probe = (path: string, period: number, failures: number) => ({
@@ -196,7 +189,25 @@ export class LogShipper extends Construct {
         },
       },
     });
-    this.declareShipperFlows(props);
+    // What the shipper reads and writes over the network: pod metadata from the API server (the
+    // kubernetes filter) and every record to the log store; the traffic model evaluates both.
+    const shipperPods = { namespace: this.namespace, podLabels: this.selectorLabels };
+    declareFlows(this, [
+      {
+        kind: 'kubernetes-api',
+        from: shipperPods,
+        to: { name: 'the Kubernetes API server', cidrs: this.apiServerCidrs },
+        ports: [{ port: 443 }],
+        why: 'the kubernetes filter reads pod and namespace metadata',
+      },
+      {
+        kind: 'telemetry',
+        from: shipperPods,
+        to: { name: `the log store (${props.output.host})`, cidrs: props.outputCidrs, hosts: [props.output.host] },
+        ports: [{ port: props.output.port ?? 443 }],
+        why: 'the es output ships every record to the log store',
+      },
+    ]);
     Checks.suppress(this.daemonSet, 'NINES-PSS-04', LOG_READER_HOSTPATH_REASON);
     Checks.suppress(this.daemonSet, 'NINES-HARD-03', LOG_READER_TOKEN_REASON);
 
@@ -228,28 +239,16 @@ export class LogShipper extends Construct {
     Checks.of(this.node.root);
   }
 
-  /**
-   * What the shipper reads and writes over the network: pod metadata from the API server (the
-   * kubernetes filter) and every record to the log store; the traffic model evaluates both.
-   */
-  private declareShipperFlows(props: LogShipperProps): void {
-    const shipperPods = { namespace: this.namespace, podLabels: this.selectorLabels };
-    declareFlows(this, [
-      {
-        kind: 'kubernetes-api',
-        from: shipperPods,
-        to: { name: 'the Kubernetes API server', cidrs: this.apiServerCidrs },
-        ports: [{ port: 443 }],
-        why: 'the kubernetes filter reads pod and namespace metadata',
-      },
-      {
-        kind: 'telemetry',
-        from: shipperPods,
-        to: { name: `the log store (${props.output.host})`, cidrs: props.outputCidrs, hosts: [props.output.host] },
-        ports: [{ port: props.output.port ?? 443 }],
-        why: 'the es output ships every record to the log store',
-      },
-    ]);
+  /** fluent-bit's configuration (returned) and the log store's lifecycle policy, each a ConfigMap. */
+  private addConfigMaps(files: FluentBitFiles, lifecyclePolicy: Record<string, any>, meta: (name?: string) => Record<string, unknown>): ApiObject {
+    const config = new ApiObject(this, 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(), data: { ...files } } as any);
+    new ApiObject(this, 'LifecyclePolicy', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(`${this.name}-lifecycle-policy`),
+      data: { 'policy.json': JSON.stringify(lifecyclePolicy, undefined, 2) },
+    } as any);
+    return config;
   }
 
   /** The Namespace (privileged only for the /var/log hostPath) and the reader identity: ServiceAccount and pod/namespace read access. */
