@@ -20,7 +20,7 @@
  *
  * @see https://sre.google/sre-book/availability-table/ (composite availability)
  */
-import { ErrorBudget, errorBudget, Objective, ObjectiveLike, validateObjective } from './error-budget';
+import { ErrorBudget, errorBudget, Objective, ObjectiveLike, successThresholdProblems, validateObjective } from './error-budget';
 import { ALL_TIERS, tierDefaults } from '../core/criticality';
 import { ValidationError } from '../core/errors';
 
@@ -62,12 +62,14 @@ export interface ReliabilityObjective {
 /** Model assumptions. */
 export interface AvailabilityAssumptions {
   /**
-   * Probability one replica (pod, node, process) is up.
+   * Probability one replica (pod, node, process) is up: a fraction in (0, 1), at least 0.9 (a
+   * lower value, e.g. 0.015, is refused as a likely typo).
    * @default 0.99
    */
   readonly instanceAvailability?: number;
   /**
-   * Probability one availability zone is up.
+   * Probability one availability zone is up: a fraction in (0, 1), at least 0.9 (a lower value,
+   * e.g. 0.015, is refused as a likely typo).
    * @default 0.9999
    */
   readonly zoneAvailability?: number;
@@ -177,13 +179,13 @@ export function analyzeReliability(input: ReliabilityInput): ReliabilityAnalysis
     // A plain number is a fraction in (0, 1), as for a ServiceLevelObjective: 1.5 (meant as 1.5% or 99.5%), 150 or 0 is a problem.
     problems.push(...validateObjective(o.objective, `objectives[${i}].objective`));
   });
+  // An availability is a fraction in (0, 1) and, below 0.9, almost certainly a typo (0.015 for
+  // 0.9985, a percentage's digits): checked like an external dependency's availability.
   for (const [k, v] of Object.entries(assumptions)) {
-    if (!(v > 0 && v <= 1)) problems.push({ prop: `assumptions.${k}`, value: v, why: 'must be a probability in (0, 1]', fix: 'use e.g. 0.99' });
+    problems.push(...successThresholdProblems(`assumptions.${k}`, v, 'fraction', (DEFAULT_ASSUMPTIONS as Record<string, number>)[k] ?? 0.99));
   }
   for (const n of input.nodes) {
-    if (n.availability !== undefined && !(n.availability > 0 && n.availability <= 1)) {
-      problems.push({ prop: `nodes.${n.id}.availability`, value: n.availability, why: 'must be a probability in (0, 1]', fix: 'use e.g. 0.9995' });
-    }
+    if (n.availability !== undefined) problems.push(...successThresholdProblems(`nodes.${n.id}.availability`, n.availability, 'fraction', 0.9995));
     if (!(Number.isInteger(n.replicas) && n.replicas >= 0)) problems.push({ prop: `nodes.${n.id}.replicas`, value: n.replicas, why: 'must be a whole number', fix: 'use e.g. 3' });
   }
   if (problems.length > 0) throw new ValidationError('ReliabilityAnalysis', 'input', problems);

@@ -21,7 +21,7 @@
  *
  * @see https://sre.google/workbook/alerting-on-slos/
  */
-import { Problem, ValidationError } from '../core/errors';
+import { formatValue, Problem, ValidationError } from '../core/errors';
 
 /** One billion: objectives are held in parts per billion. */
 const PPB = 1_000_000_000;
@@ -73,12 +73,18 @@ export type ObjectiveLike = Objective | number;
 /**
  * Validates an objective given as a fraction (`0.9995`), or as a percentage (`99.95`) when
  * `unit` is `'percent'`. Returns every problem; empty when the value is usable.
+ *
+ * An {@link Objective} built from a bad value (`Objective.percent(1.5)`) returns the problems it
+ * was built with, each under `prop` and with the objective as the value
+ * (`objective (Objective.percent(1.5)) is 1.5%, below 90%: …`); `unit` and `options` apply to
+ * plain numbers only.
  */
 export function validateObjective(value: unknown, prop = 'objective', unit: 'fraction' | 'percent' = 'fraction', options: ObjectiveOptions = {}): Problem[] {
   const scale = unit === 'percent' ? 100 : 1;
   const range = unit === 'percent' ? 'between 0 and 100 (exclusive)' : 'between 0 and 1 (exclusive)';
   const example = unit === 'percent' ? 'e.g. Objective.percent(99.95)' : 'e.g. 0.9995, or Objective.percent(99.95) for a percentage';
-  if (value instanceof Objective) return [];
+  // An Objective built from a bad value carries its problems: reported here under the construct's prop.
+  if (value instanceof Objective) return Objective.problemsOf(value).map(p => ({ prop, value, why: p.why, fix: p.fix }));
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     return [{ prop, value, why: `must be a finite number ${range}`, fix: `give the objective as a number, ${example}` }];
   }
@@ -149,67 +155,125 @@ export function successThresholdProblems(prop: string, value: unknown, unit: 'pe
   }];
 }
 
+/** The problems an {@link Objective} was built with, and the call that built it (`percent(1.5)`). */
+const OBJECTIVE_PROBLEMS = new WeakMap<Objective, { readonly call: string; readonly problems: readonly Problem[] }>();
+
+/** The numeric fields of an {@link Objective}: reading one on an objective built from a bad value throws. */
+const OBJECTIVE_FIELDS = ['partsPerBillion', 'budgetPartsPerBillion', 'fraction', 'percent', 'budget'] as const;
+
 /**
  * A service level objective: the share of good events (requests, minutes) a service promises.
  *
  * Create with {@link Objective.percent} (`Objective.percent(99.95)`) or {@link Objective.fraction}
  * (`Objective.fraction(0.9995)`); both hold the same exact value.
  *
+ * **Bad values.** The factories never throw: an objective built from a bad value
+ * (`Objective.percent(1.5)`, a likely typo for 99.5) carries its problems
+ * ({@link Objective.problemsOf}), and the construct it is given to (ServiceLevelObjective, the
+ * reliability report) reports them with its own problems and every other construct's, in the app's
+ * one error. Outside a construct, reading any of its numbers (and so {@link errorBudget},
+ * {@link allowedDowntime}, {@link burnRateThreshold}, {@link detectionTimeSeconds}) throws a
+ * ValidationError naming the value and the fix; no number of it is ever NaN.
+ *
  * @see https://sre.google/workbook/implementing-slos/
  */
 export class Objective {
   /**
    * An objective as a percentage, e.g. `Objective.percent(99.95)` (the case study's target).
-   * @throws ValidationError unless 0 < percent < 100 with at most 7 decimals, and at least 90
-   *   unless `options.allowLowObjective`
+   *
+   * Never throws. Unless 0 < percent < 100 with at most 7 decimals, and at least 90 unless
+   * `options.allowLowObjective`, the objective carries the problem ({@link Objective.problemsOf})
+   * and reading its numbers throws a ValidationError.
    */
   public static percent(percent: number, options: ObjectiveOptions = {}): Objective {
-    const problems = validateObjective(percent, 'percent', 'percent', options);
-    if (problems.length > 0) throw new ValidationError('Objective', `percent(${percent})`, problems);
-    return new Objective(Math.round(percent * (PPB / 100)));
+    return Objective.build(percent, 'percent', options, `percent(${formatValue(percent)})`);
   }
 
   /**
    * An objective as a fraction, e.g. `Objective.fraction(0.9995)`.
-   * @throws ValidationError unless 0 < fraction < 1 with at most 9 decimals, and at least 0.9
-   *   unless `options.allowLowObjective`
+   *
+   * Never throws. Unless 0 < fraction < 1 with at most 9 decimals, and at least 0.9 unless
+   * `options.allowLowObjective`, the objective carries the problem ({@link Objective.problemsOf})
+   * and reading its numbers throws a ValidationError.
    */
   public static fraction(fraction: number, options: ObjectiveOptions = {}): Objective {
-    const problems = validateObjective(fraction, 'fraction', 'fraction', options);
-    if (problems.length > 0) throw new ValidationError('Objective', `fraction(${fraction})`, problems);
-    return new Objective(Math.round(fraction * PPB));
+    return Objective.build(fraction, 'fraction', options, `fraction(${formatValue(fraction)})`);
   }
 
   /**
-   * An {@link Objective} as is, or a plain number read as a fraction.
-   * @throws ValidationError when the number is not a fraction in (0, 1)
+   * An {@link Objective} as is, or a plain number read as a fraction ({@link Objective.fraction}).
+   *
+   * Never throws: a number that is not a fraction in (0, 1) gives an objective that carries the
+   * problem (`99.95`: "for a percentage write Objective.percent(99.95)"), and reading its numbers
+   * throws a ValidationError.
    */
   public static of(objective: ObjectiveLike): Objective {
     return objective instanceof Objective ? objective : Objective.fraction(objective);
   }
 
-  /** The objective in parts per billion (99.95% is 999,500,000). */
+  /**
+   * The problems `objective` was built with, each under the factory's parameter (`percent`,
+   * `fraction`); empty for a valid objective. A construct reports them through
+   * {@link validateObjective}, under its own prop.
+   */
+  public static problemsOf(objective: Objective): readonly Problem[] {
+    return OBJECTIVE_PROBLEMS.get(objective)?.problems ?? [];
+  }
+
+  private static build(value: number, unit: 'percent' | 'fraction', options: ObjectiveOptions, call: string): Objective {
+    const problems = validateObjective(value, unit, unit, options);
+    if (problems.length > 0) return new Objective(0, { call, problems });
+    return new Objective(Math.round(value * (unit === 'percent' ? PPB / 100 : PPB)));
+  }
+
+  /**
+   * The objective in parts per billion (99.95% is 999,500,000).
+   * @throws ValidationError when the objective was built from a bad value
+   */
   public readonly partsPerBillion: number;
-  /** The error budget in parts per billion (99.95% leaves 500,000). */
+  /**
+   * The error budget in parts per billion (99.95% leaves 500,000).
+   * @throws ValidationError when the objective was built from a bad value
+   */
   public readonly budgetPartsPerBillion: number;
-  /** The objective as a fraction (0.9995). */
+  /**
+   * The objective as a fraction (0.9995).
+   * @throws ValidationError when the objective was built from a bad value
+   */
   public readonly fraction: number;
-  /** The objective as a percentage (99.95). */
+  /**
+   * The objective as a percentage (99.95).
+   * @throws ValidationError when the objective was built from a bad value
+   */
   public readonly percent: number;
-  /** The error budget as a fraction of events: `1 - objective` (0.0005), computed exactly. */
+  /**
+   * The error budget as a fraction of events: `1 - objective` (0.0005), computed exactly.
+   * @throws ValidationError when the objective was built from a bad value
+   */
   public readonly budget: number;
 
-  private constructor(partsPerBillion: number) {
+  private constructor(partsPerBillion: number, invalid?: { readonly call: string; readonly problems: readonly Problem[] }) {
     this.partsPerBillion = partsPerBillion;
     this.budgetPartsPerBillion = PPB - partsPerBillion;
     this.fraction = partsPerBillion / PPB;
     this.percent = partsPerBillion / (PPB / 100);
     this.budget = this.budgetPartsPerBillion / PPB;
+    if (invalid) {
+      OBJECTIVE_PROBLEMS.set(this, invalid);
+      // No number of a bad objective is usable: each read throws the problems, with the call that built it.
+      for (const field of OBJECTIVE_FIELDS) {
+        Object.defineProperty(this, field, {
+          enumerable: true,
+          get: () => { throw new ValidationError('Objective', invalid.call, [...invalid.problems]); },
+        });
+      }
+    }
   }
 
-  /** The objective as a percentage string, e.g. `99.95%`. */
+  /** The objective as a percentage string, e.g. `99.95%`; for one built from a bad value, the call, e.g. `Objective.percent(1.5)`. */
   public toString(): string {
-    return `${this.percent}%`;
+    const invalid = OBJECTIVE_PROBLEMS.get(this);
+    return invalid ? `Objective.${invalid.call}` : `${this.percent}%`;
   }
 }
 
@@ -259,7 +323,8 @@ function downtime(minutesNumerator: number, divisor: number, budgetPpb: number):
  * A plain number is a fraction (`0.9995`); for a percentage use `Objective.percent(99.95)`.
  * At 99.95%: 262.8 min (4.38 h) a year, 21.9 min a month, 5.05 min a week.
  *
- * @throws ValidationError when a plain number is not a fraction in (0, 1)
+ * @throws ValidationError when a plain number is not a fraction in (0, 1), or the objective was
+ *   built from a bad value (`Objective.percent(1.5)`)
  * @see https://sre.google/workbook/implementing-slos/ (error budget = 1 - SLO)
  */
 export function errorBudget(objective: ObjectiveLike): ErrorBudget {
@@ -277,7 +342,8 @@ export function errorBudget(objective: ObjectiveLike): ErrorBudget {
  * Allowed downtime over any window, e.g. the 30-day SLO window: `allowedDowntime(Objective.percent(99.95), '30d')`
  * is 21.6 minutes.
  *
- * @throws ValidationError when the objective or the window is malformed
+ * @throws ValidationError when the objective or the window is malformed (an objective built from
+ *   a bad value, `Objective.percent(1.5)`, included)
  */
 export function allowedDowntime(objective: ObjectiveLike, window: PromDuration): Downtime {
   const o = Objective.of(objective);
@@ -361,7 +427,8 @@ export function burnRateWindows(sloWindow: PromDuration = '30d'): readonly BurnR
  * The error-ratio threshold a tier's windows must both exceed: `burnRate × (1 - objective)`,
  * e.g. 14.4 × 0.0005 = 0.0072 at 99.95%.
  *
- * @throws ValidationError when a plain-number objective is not a fraction in (0, 1)
+ * @throws ValidationError when a plain-number objective is not a fraction in (0, 1), or the
+ *   objective was built from a bad value (`Objective.percent(1.5)`)
  */
 export function burnRateThreshold(window: Pick<BurnRateWindow, 'burnRate'>, objective: ObjectiveLike): number {
   return formatExact(window.burnRate * Objective.of(objective).budget);
@@ -378,6 +445,8 @@ export function burnRateThreshold(window: Pick<BurnRateWindow, 'burnRate'>, obje
  *
  * @param errorRatio the share of events failing during the incident
  * @default errorRatio 1 (a total outage)
+ * @throws ValidationError when `errorRatio` is not in [0, 1], a plain-number objective is not a
+ *   fraction in (0, 1), or the objective was built from a bad value (`Objective.percent(1.5)`)
  * @see https://sre.google/workbook/alerting-on-slos/ ("detection time")
  */
 export function detectionTimeSeconds(window: Pick<BurnRateWindow, 'burnRate' | 'longWindow'>, objective: ObjectiveLike, errorRatio = 1): number {

@@ -5,7 +5,7 @@ import { App, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
   AppValidationError, Bulkhead, CanaryRelease, ChaosExperiment, ChaosPresets, Checks, Criticality, ExternalEndpoint, Fault, KafkaCluster, LogShipper,
-  MonitoringStack, NotBuiltError, PlatformWorkload, RegionChart, ResilientService, ServiceLevelObjective, Sli, ValidationError,
+  MonitoringStack, NotBuiltError, Objective, PlatformWorkload, RegionChart, ResilientService, ServiceLevelObjective, Sli, ValidationError,
 } from '../../lib';
 import { errorOf, find, regionChart, synth } from '../k8s/helpers';
 
@@ -144,6 +144,37 @@ describe('every problem of the app in one error', () => {
     expect(errorOf(() => app.synthYaml()).message).toBe("Bulkhead 'Shop': 1 problem:\n - name (\"Shop\") is not a namespace name; use lower-case letters, digits and \"-\"");
   });
 });
+describe('an objective built from a typo is one more problem of the app, not a crash', () => {
+  test('Objective.percent(1.5) in one SLO and a bad prop in another construct: one AppValidationError listing both', () => {
+    const { app, chart } = regionChart();
+    const order = new ResilientService(chart, 'order', { image: 'registry.example.com/order:1.0.0', tier: Criticality.HIGH, namespace: 'shop' });
+    // Building the objective does not throw, so the Bulkhead below is still checked.
+    const slo = new ServiceLevelObjective(chart, 'order-availability', { service: order, sli: Sli.availability(), objective: Objective.percent(1.5), ...LINKS });
+    new Bulkhead(chart, 'Shop', { team: 'payments team' });
+    const e = errorOf(() => app.synth());
+    expect(e).toBeInstanceOf(AppValidationError);
+    expect(e.message).toBe([
+      '3 problems in 2 constructs, nothing was synthesized:',
+      "ServiceLevelObjective 'test/order-availability': 1 problem:",
+      ' - objective (Objective.percent(1.5)) is 1.5%, below 90%: an objective that low (over 72 hours of downtime a month) is almost certainly a typo (1.5 for 99.5?); '
+      + 'write the objective you mean, e.g. Objective.percent(99.5), or pass { allowLowObjective: true } if 1.5% is intended',
+      "Bulkhead 'test/Shop': 2 problems:",
+      ' - name ("Shop") is not a namespace name; use lower-case letters, digits and "-"',
+      ' - team ("payments team") is not a valid label value; use letters, digits, "-", "_" or "."',
+    ].join('\n'));
+    // The SLO was not built: its objective is never read as a number.
+    expect(() => slo.objective).toThrow(NotBuiltError);
+  });
+
+  test('outside a construct the arithmetic still throws for a bad objective, with the fix', () => {
+    expect(() => Objective.percent(1.5).budget).toThrow([
+      "Objective 'percent(1.5)': 1 problem:",
+      ' - percent (1.5) is 1.5%, below 90%: an objective that low (over 72 hours of downtime a month) is almost certainly a typo (1.5 for 99.5?); '
+      + 'write the objective you mean, e.g. Objective.percent(99.5), or pass { allowLowObjective: true } if 1.5% is intended',
+    ].join('\n'));
+  });
+});
+
 
 describe('property: bad input of every category, in any constructs, is one error listing each construct', () => {
   const long = (n: number) => `${'a'.repeat(n - 1)}z`;

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { regionChart } from './helpers';
-import { Criticality, DependencyFacts, DependencyKind, ExternalEndpoint, IDependable, NetworkPeer, ResilientService, ServiceGraph } from '../../lib';
+import { Criticality, DependencyFacts, DependencyKind, ExternalEndpoint, IDependable, NetworkPeer, Objective, ResilientService, ServiceGraph } from '../../lib';
 import { reliabilityInput, writeReliabilityReport } from '../../lib/k8s/reliability-report';
 import { ServiceLevelObjective } from '../../lib/k8s/service-level-objective';
 import { Sli } from '../../lib/render/slo-rules';
@@ -154,6 +154,23 @@ describe('writeReliabilityReport: bad input, all at once, before anything is wri
       ' - objectives[0].objective (1.5) is a plain number, which is read as a fraction between 0 and 1 (exclusive); for a percentage write Objective.percent(1.5), or give the fraction 0.015',
       ' - objectives[1].objective (150) must be below 1: a 1.0 objective leaves no error budget; pick an achievable objective, e.g. 0.9995, or Objective.percent(99.95) for a percentage',
       ' - objectives[2].objective (0) must be above 0: an objective is the share of good events, between 0 and 1 (exclusive); pick an achievable objective, e.g. 0.9995, or Objective.percent(99.95) for a percentage',
+    ].join('\n'));
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  test('an availability assumption of 0.015 and an Objective built from a typo: both named on their exact prop, no file written', () => {
+    const { chart } = shop(SINGLE);
+    const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-')), 'out');
+    const options = {
+      outdir,
+      assumptions: { instanceAvailability: 0.015 },
+      objectives: [{ name: 'typo', node: 'orders/order-service', objective: Objective.percent(1.5) }],
+    };
+    expect(() => writeReliabilityReport([{ name: 'us-east-1', scope: chart }], options)).toThrow([
+      "ReliabilityReport 'writeReliabilityReport': 2 problems:",
+      ' - objectives[0].objective (Objective.percent(1.5)) is 1.5%, below 90%: an objective that low (over 72 hours of downtime a month) is almost certainly a typo (1.5 for 99.5?); '
+      + 'write the objective you mean, e.g. Objective.percent(99.5), or pass { allowLowObjective: true } if 1.5% is intended',
+      ' - assumptions.instanceAvailability (0.015) is 1.5%, below 90%, which is almost certainly a typo (0.015 for 0.9985?); write the fraction you mean, e.g. 0.99',
     ].join('\n'));
     expect(fs.existsSync(outdir)).toBe(false);
   });

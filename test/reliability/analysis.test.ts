@@ -171,8 +171,24 @@ describe('bad input', () => {
       ' - edges[0].from ("x") names no node of the graph; add the node or fix the id',
       ' - entryPoints[0] ("y") names no node of the graph; add the node or fix the id',
       ' - objectives[0].node ("z") names no node of the graph; add the node or fix the id',
-      ' - assumptions.zoneAvailability (0) must be a probability in (0, 1]; use e.g. 0.99',
-      ' - nodes.e.availability (1.5) must be a probability in (0, 1]; use e.g. 0.9995',
+      ' - assumptions.zoneAvailability (0) must be a fraction between 0 and 1 (exclusive); use e.g. 0.9999',
+      ' - nodes.e.availability (1.5) is a percentage, but this is a fraction between 0 and 1 (exclusive); give the fraction 0.015',
+    ].join('\n'));
+  });
+
+  test('an availability assumption below 0.9 and an Objective built from a typo are reported together, on their exact props', () => {
+    expect(() => analyzeReliability({
+      nodes: [ext('e', 0.9995)],
+      edges: [],
+      entryPoints: ['e'],
+      objectives: [{ name: 's', node: 'e', objective: Objective.percent(1.5) }],
+      assumptions: { instanceAvailability: 0.015, zoneAvailability: 1 },
+    })).toThrow([
+      'ReliabilityAnalysis \'input\': 3 problems:',
+      ' - objectives[0].objective (Objective.percent(1.5)) is 1.5%, below 90%: an objective that low (over 72 hours of downtime a month) is almost certainly a typo (1.5 for 99.5?); '
+      + 'write the objective you mean, e.g. Objective.percent(99.5), or pass { allowLowObjective: true } if 1.5% is intended',
+      ' - assumptions.instanceAvailability (0.015) is 1.5%, below 90%, which is almost certainly a typo (0.015 for 0.9985?); write the fraction you mean, e.g. 0.99',
+      ' - assumptions.zoneAvailability (1) must be a fraction between 0 and 1 (exclusive); use e.g. 0.9999',
     ].join('\n'));
   });
 });

@@ -110,12 +110,17 @@ describe('errorBudget: properties', () => {
 
 describe('objective validation', () => {
   test('an objective below 90% is refused as a likely typo unless asked for by name', () => {
-    expect(() => Objective.percent(1.5)).toThrow(new ValidationError('Objective', 'percent(1.5)', [{
+    // The factory never throws: the objective carries its problem, and reading any number of it throws it.
+    const typo = Objective.percent(1.5);
+    const problem = {
       prop: 'percent',
       value: 1.5,
       why: 'is 1.5%, below 90%: an objective that low (over 72 hours of downtime a month) is almost certainly a typo (1.5 for 99.5?)',
       fix: 'write the objective you mean, e.g. Objective.percent(99.5), or pass { allowLowObjective: true } if 1.5% is intended',
-    }]).message);
+    };
+    expect(Objective.problemsOf(typo)).toEqual([problem]);
+    expect(String(typo)).toBe('Objective.percent(1.5)');
+    expect(() => typo.fraction).toThrow(new ValidationError('Objective', 'percent(1.5)', [problem]).message);
     expect(validateObjective(0.5, 'slo.objective')[0].why).toBe('is 50%, below 90%: an objective that low (over 72 hours of downtime a month) is almost certainly a typo (1.5 for 99.5?)');
     expect(Objective.percent(1.5, { allowLowObjective: true }).fraction).toBe(0.015);
     expect(Objective.percent(90).percent).toBe(90);
@@ -143,18 +148,58 @@ describe('objective validation', () => {
   });
 
   test('exact messages for 100%, 0%, NaN, Infinity and too many decimals', () => {
-    expect(() => Objective.percent(100)).toThrow(
+    expect(() => errorBudget(Objective.percent(100))).toThrow(
       "Objective 'percent(100)': 1 problem:\n"
       + ' - percent (100) must be below 100%: a 100% objective leaves no error budget; pick an achievable objective, e.g. Objective.percent(99.95)');
-    expect(() => Objective.percent(0)).toThrow(
+    expect(() => errorBudget(Objective.percent(0))).toThrow(
       ' - percent (0) must be above 0: an objective is the share of good events, between 0 and 100 (exclusive); pick an achievable objective, e.g. Objective.percent(99.95)');
-    expect(() => Objective.fraction(1)).toThrow(
+    expect(() => errorBudget(Objective.fraction(1))).toThrow(
       ' - fraction (1) must be below 1: a 1.0 objective leaves no error budget; pick an achievable objective, e.g. 0.9995, or Objective.percent(99.95) for a percentage');
-    expect(() => Objective.percent(NaN)).toThrow(
+    expect(() => errorBudget(Objective.percent(NaN))).toThrow(
       ' - percent (NaN) must be a finite number between 0 and 100 (exclusive); give the objective as a number, e.g. Objective.percent(99.95)');
-    expect(() => Objective.fraction(Infinity)).toThrow(' - fraction (Infinity) must be a finite number between 0 and 1 (exclusive)');
-    expect(() => Objective.percent(99.123456789)).toThrow(
+    expect(() => errorBudget(Objective.fraction(Infinity))).toThrow(' - fraction (Infinity) must be a finite number between 0 and 1 (exclusive)');
+    expect(() => errorBudget(Objective.percent(99.123456789))).toThrow(
       ' - percent (99.123456789) is finer than one part per billion, which the error-budget arithmetic cannot hold exactly; round it to at most 7 decimal places');
+  });
+
+  test('a bad objective never throws where it is built; validateObjective reports it under the caller\'s prop; the arithmetic throws', () => {
+    const typo = Objective.percent(1.5);
+    expect(validateObjective(typo, 'slos[0].objective')).toEqual([{
+      prop: 'slos[0].objective',
+      value: typo,
+      why: 'is 1.5%, below 90%: an objective that low (over 72 hours of downtime a month) is almost certainly a typo (1.5 for 99.5?)',
+      fix: 'write the objective you mean, e.g. Objective.percent(99.5), or pass { allowLowObjective: true } if 1.5% is intended',
+    }]);
+    const message = new ValidationError('Objective', 'percent(1.5)', [...Objective.problemsOf(typo)]).message;
+    expect(() => errorBudget(typo)).toThrow(message);
+    expect(() => allowedDowntime(typo, '30d')).toThrow(message);
+    expect(() => burnRateThreshold(burnRateWindows()[0], typo)).toThrow(message);
+    expect(() => detectionTimeSeconds(burnRateWindows()[0], typo)).toThrow(message);
+    // No number of it leaks as NaN, not even through serialization.
+    for (const field of ['partsPerBillion', 'budgetPartsPerBillion', 'fraction', 'percent', 'budget'] as const) {
+      expect(() => typo[field]).toThrow(message);
+    }
+    expect(() => JSON.stringify(typo)).toThrow(message);
+    // Objective.of is a factory too: a percentage given as a plain number carries its problem.
+    const plain = Objective.of(99.95);
+    expect(String(plain)).toBe('Objective.fraction(99.95)');
+    expect(Objective.of(typo)).toBe(typo);
+    expect(validateObjective(plain)).toEqual([{
+      prop: 'objective',
+      value: plain,
+      why: 'is a plain number, which is read as a fraction between 0 and 1 (exclusive)',
+      fix: 'for a percentage write Objective.percent(99.95), or give the fraction 0.9995',
+    }]);
+    expect(() => plain.fraction).toThrow("Objective 'fraction(99.95)': 1 problem:");
+    // A value cast past the types is named as given.
+    expect(String(Objective.percent('99.9' as unknown as number))).toBe('Objective.percent("99.9")');
+    // A valid objective is unchanged: plain fields, no problems.
+    const good = Objective.percent(99.95);
+    expect(Objective.problemsOf(good)).toEqual([]);
+    expect(JSON.parse(JSON.stringify(good))).toEqual({
+      partsPerBillion: 999_500_000, budgetPartsPerBillion: 500_000, fraction: 0.9995, percent: 99.95, budget: 0.0005,
+    });
+    expect(String(good)).toBe('99.95%');
   });
 
   test('validateObjective returns problems instead of throwing, and accepts an Objective', () => {

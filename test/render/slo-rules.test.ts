@@ -240,6 +240,15 @@ describe('renderSloRules: multi-window, multi-burn-rate alerts', () => {
 });
 
 describe('renderSloRules: validation', () => {
+  test('an Objective built from a bad value is reported with the other problems, under objective', () => {
+    const bad = () => renderSloRules({ ...base, objective: Objective.fraction(1), window: '2d' });
+    expect(messageOf(bad)).toBe([
+      "SloRules 'order-service-availability': 2 problems:",
+      ' - objective (Objective.fraction(1)) must be below 1: a 1.0 objective leaves no error budget; pick an achievable objective, e.g. 0.9995, or Objective.percent(99.95) for a percentage',
+      ' - window ("2d") is shorter than the longest alert window (3d); use a window of at least "3d"; the workbook uses "30d"',
+    ].join('\n'));
+  });
+
   test('every problem at once, each naming the prop, the value, why and the fix', () => {
     const bad = () => renderSloRules({
       service: { name: 'Order_Service', namespace: 'orders', selector: {} },
