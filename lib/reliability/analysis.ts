@@ -161,7 +161,9 @@ function rank(tier: string | undefined): number | undefined {
 
 /**
  * Analyses a dependency graph.
- * @throws ValidationError when an edge, entry point or objective names an unknown node, or a number is out of range
+ * @throws ValidationError listing every problem at once: an edge, entry point or objective naming an
+ *   unknown node, an objective that is not a fraction in (0, 1) or was built from a bad value
+ *   (`Objective.percent(1.5)`), an availability (assumption or node) outside (0, 1) or below 0.9
  */
 export function analyzeReliability(input: ReliabilityInput): ReliabilityAnalysis {
   const assumptions = { ...DEFAULT_ASSUMPTIONS, ...input.assumptions };
