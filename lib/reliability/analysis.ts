@@ -183,8 +183,14 @@ export function analyzeReliability(input: ReliabilityInput): ReliabilityAnalysis
   });
   // An availability is a fraction in (0, 1) and, below 0.9, almost certainly a typo (0.015 for
   // 0.9985, a percentage's digits): checked like an external dependency's availability.
+  const defaults: Record<string, number> = DEFAULT_ASSUMPTIONS;
   for (const [k, v] of Object.entries(assumptions)) {
-    problems.push(...successThresholdProblems(`assumptions.${k}`, v, 'fraction', (DEFAULT_ASSUMPTIONS as Record<string, number>)[k] ?? 0.99));
+    if (!(k in defaults)) {
+      // A misspelled key (a JavaScript caller, or a cast) would leave the model on its default silently.
+      problems.push({ prop: `assumptions.${k}`, value: v, why: 'is not an assumption the model reads', fix: `use one of ${Object.keys(defaults).join(', ')}` });
+      continue;
+    }
+    problems.push(...successThresholdProblems(`assumptions.${k}`, v, 'fraction', defaults[k]));
   }
   for (const n of input.nodes) {
     if (n.availability !== undefined) problems.push(...successThresholdProblems(`nodes.${n.id}.availability`, n.availability, 'fraction', 0.9995));

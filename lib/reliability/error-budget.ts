@@ -93,7 +93,10 @@ export function validateObjective(value: unknown, prop = 'objective', unit: 'fra
       prop,
       value,
       why: 'is a plain number, which is read as a fraction between 0 and 1 (exclusive)',
-      fix: `for a percentage write Objective.percent(${value}), or give the fraction ${formatExact(value / 100)}`,
+      // Digits below the typo floor (1.5) would only move the problem: Objective.percent(1.5) is refused too.
+      fix: value >= LOW_OBJECTIVE * 100
+        ? `for a percentage write Objective.percent(${value}), or give the fraction ${formatExact(value / 100)}`
+        : `write the objective you mean, e.g. Objective.percent(99.5) or the fraction 0.995 (${value}% itself is below ${LOW_OBJECTIVE * 100}%: Objective.percent(${value}, { allowLowObjective: true }) if intended)`,
     }];
   }
   if (value <= 0 || value >= scale) {
@@ -136,7 +139,9 @@ export function successThresholdProblems(prop: string, value: unknown, unit: 'pe
   const inRange = typeof value === 'number' && Number.isFinite(value) && value > 0 && (unit === 'percent' ? value <= 100 : value < 1);
   if (!inRange) {
     if (unit === 'fraction' && typeof value === 'number' && value > 1 && value < 100) {
-      return [{ prop, value, why: 'is a percentage, but this is a fraction between 0 and 1 (exclusive)', fix: `give the fraction ${formatExact(value / 100)}` }];
+      // The fraction of these digits is itself below the typo floor (1.5 -> 0.015): suggest the example, not it.
+      const fix = value >= LOW_OBJECTIVE * 100 ? `give the fraction ${formatExact(value / 100)}` : `give the fraction you mean, e.g. ${example}`;
+      return [{ prop, value, why: 'is a percentage, but this is a fraction between 0 and 1 (exclusive)', fix }];
     }
     return [{
       prop,

@@ -151,7 +151,7 @@ describe('writeReliabilityReport: bad input, all at once, before anything is wri
     expect(() => writeReliabilityReport([{ name: 'us-east-1', scope: chart }, { name: 'us-west-2', scope: other }], options)).toThrow([
       "ReliabilityReport 'writeReliabilityReport': 4 problems:",
       ' - objectives[3].objective ("0.999") is not a finite number or an object; give a finite number or an object',
-      ' - objectives[0].objective (1.5) is a plain number, which is read as a fraction between 0 and 1 (exclusive); for a percentage write Objective.percent(1.5), or give the fraction 0.015',
+      ' - objectives[0].objective (1.5) is a plain number, which is read as a fraction between 0 and 1 (exclusive); write the objective you mean, e.g. Objective.percent(99.5) or the fraction 0.995 (1.5% itself is below 90%: Objective.percent(1.5, { allowLowObjective: true }) if intended)',
       ' - objectives[1].objective (150) must be below 1: a 1.0 objective leaves no error budget; pick an achievable objective, e.g. 0.9995, or Objective.percent(99.95) for a percentage',
       ' - objectives[2].objective (0) must be above 0: an objective is the share of good events, between 0 and 1 (exclusive); pick an achievable objective, e.g. 0.9995, or Objective.percent(99.95) for a percentage',
     ].join('\n'));

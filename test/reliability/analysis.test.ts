@@ -1,6 +1,7 @@
 import * as fc from 'fast-check';
 import {
-  analyzeReliability, componentAvailability, DEFAULT_ASSUMPTIONS, formatAvailability, ReliabilityEdge, ReliabilityInput, ReliabilityNode,
+  analyzeReliability, AvailabilityAssumptions, componentAvailability, DEFAULT_ASSUMPTIONS, formatAvailability, ReliabilityEdge, ReliabilityInput,
+  ReliabilityNode,
 } from '../../lib/reliability/analysis';
 import { Objective } from '../../lib/reliability/error-budget';
 
@@ -172,7 +173,7 @@ describe('bad input', () => {
       ' - entryPoints[0] ("y") names no node of the graph; add the node or fix the id',
       ' - objectives[0].node ("z") names no node of the graph; add the node or fix the id',
       ' - assumptions.zoneAvailability (0) must be a fraction between 0 and 1 (exclusive); use e.g. 0.9999',
-      ' - nodes.e.availability (1.5) is a percentage, but this is a fraction between 0 and 1 (exclusive); give the fraction 0.015',
+      ' - nodes.e.availability (1.5) is a percentage, but this is a fraction between 0 and 1 (exclusive); give the fraction you mean, e.g. 0.9995',
     ].join('\n'));
   });
 
@@ -189,6 +190,18 @@ describe('bad input', () => {
       + 'write the objective you mean, e.g. Objective.percent(99.5), or pass { allowLowObjective: true } if 1.5% is intended',
       ' - assumptions.instanceAvailability (0.015) is 1.5%, below 90%, which is almost certainly a typo (0.015 for 0.9985?); write the fraction you mean, e.g. 0.99',
       ' - assumptions.zoneAvailability (1) must be a fraction between 0 and 1 (exclusive); use e.g. 0.9999',
+    ].join('\n'));
+  });
+
+  test('a misspelled assumption (a JavaScript caller or a cast) is a problem, not a silent default', () => {
+    expect(() => analyzeReliability({
+      nodes: [ext('e', 0.9995)],
+      edges: [],
+      entryPoints: ['e'],
+      assumptions: { zoneAvailabilty: 0.999 } as unknown as AvailabilityAssumptions,
+    })).toThrow([
+      'ReliabilityAnalysis \'input\': 1 problem:',
+      ' - assumptions.zoneAvailabilty (0.999) is not an assumption the model reads; use one of instanceAvailability, zoneAvailability',
     ].join('\n'));
   });
 });
