@@ -32,6 +32,33 @@ export function isLabelValue(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value);
 }
 
+// Label syntax: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * Problems of a label map that selects pods (a selector, a chaos target's pod labels): each key a
+ * label key (an optional DNS-subdomain prefix and "/", then a name of at most 63 characters), each
+ * value a non-empty label value, each problem on `<prop>.<key>`.
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
+ */
+export function podLabelProblems(prop: string, labels: Readonly<Record<string, unknown>>,
+  fix: { readonly key: string; readonly value: string }): Problem[] {
+  const problems: Problem[] = [];
+  for (const [k, v] of Object.entries(labels)) {
+    if (!LABEL_KEY.test(k)) {
+      problems.push({ prop: `${prop}.${k}`, value: k, why: 'is not a label key (an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or ".")', fix: fix.key });
+    } else if (!isLabelValue(v) || v === '') {
+      problems.push({
+        prop: `${prop}.${k}`,
+        value: v,
+        why: 'is not a non-empty label value (at most 63 letters, digits, "-", "_" or ".", beginning and ending with a letter or digit)',
+        fix: fix.value,
+      });
+    }
+  }
+  return problems;
+}
+
 /**
  * A name the library derives from a user's name (an object name or a label value it writes).
  * `limit` is the longest the derived value may be: 63 for a label value or a DNS label (Service,

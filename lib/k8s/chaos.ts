@@ -15,7 +15,7 @@ import { Construct, IConstruct } from 'constructs';
 import { notBuilt, recordAppProblem } from '../core/app-problems';
 import { cronScheduleProblems } from '../core/cron';
 import { Problem, Problems, ValidationError } from '../core/errors';
-import { isDnsLabel } from '../core/labels';
+import { isDnsLabel, podLabelProblems } from '../core/labels';
 import { timeZoneProblems } from '../core/platform';
 import { PropTypes, propTypeProblems, typedProps, withTypeProblems } from '../core/prop-types';
 import {
@@ -184,6 +184,12 @@ export function chaosTargetProblems(prop: string, targetLike: unknown): Problem[
       why: 'is empty, which would select every pod of the namespace',
       fix: 'give the labels that select exactly the target\'s pods (e.g. a ResilientService\'s selectorLabels)',
     });
+  } else if (typed('podLabels')) {
+    const typedLabels = Object.entries(target.podLabels ?? {}).filter(([k]) => typed(`podLabels.${k}`));
+    problems.push(...podLabelProblems(`${prop}.podLabels`, Object.fromEntries(typedLabels), {
+      key: 'use a label key of the target\'s pods (e.g. from a ResilientService\'s selectorLabels)',
+      value: 'use the label value the target\'s pods carry (e.g. from a ResilientService\'s selectorLabels)',
+    }));
   }
   return problems;
 }

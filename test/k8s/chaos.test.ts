@@ -139,6 +139,18 @@ describe('ChaosExperiment', () => {
     expect(Checks.of(chart).lastReport!.findings).toEqual([]);
   });
 
+  test('a target\'s pod labels follow Kubernetes label syntax (Chaos Mesh passes them to the API server as a selector)', () => {
+    const bad: IChaosTarget = { namespace: 'orders', podLabels: { 'app name': 'orders', 'app.kubernetes.io/name': 'order service' } };
+    const { chart } = services();
+    expect(errorOf(() => new ChaosExperiment(chart, 'kill', { fault: Fault.podKill(bad) })).message).toBe([
+      'ChaosExperiment \'test/kill\': 2 problems:',
+      ' - fault.target.podLabels.app name ("app name") is not a label key (an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or "."); '
+      + 'use a label key of the target\'s pods (e.g. from a ResilientService\'s selectorLabels)',
+      ' - fault.target.podLabels.app.kubernetes.io/name ("order service") is not a non-empty label value (at most 63 letters, digits, "-", "_" or ".", beginning and ending with a letter or digit); '
+      + 'use the label value the target\'s pods carry (e.g. from a ResilientService\'s selectorLabels)',
+    ].join('\n'));
+  });
+
   test('bad input: every problem at once, exact text', () => {
     const bad: IChaosTarget = { namespace: 'Orders', podLabels: {} };
     // A fault builder never throws: its problems travel with the fault, and the construct given it reports them.

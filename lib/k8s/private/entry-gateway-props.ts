@@ -5,7 +5,7 @@
  */
 import { Duration } from 'cdk8s';
 import { Problems } from '../../core/errors';
-import { instanceLabelProblems, isDnsLabel, isLabelValue } from '../../core/labels';
+import { instanceLabelProblems, isDnsLabel, podLabelProblems } from '../../core/labels';
 import type { EntryGatewayProps } from '../entry-gateway';
 import { ResilientService, ServiceProtocol } from '../resilient-service';
 import { PlatformContext } from './context';
@@ -17,7 +17,6 @@ export const HEALTH_CHECK_RESPONSE_TIMEOUT = Duration.seconds(2);
 
 const DNS_NAME = /^(\*\.)?(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** {@link EntryGatewayProps} with every default applied. */
 export interface ResolvedEntryGatewayProps {
@@ -96,15 +95,11 @@ export function resolveEntryGatewayProps(id: string, given: EntryGatewayProps, c
   }
   const selectorEntries = Object.entries(selector);
   if (selectorEntries.length === 0) problems.add('selector', selector, 'is empty (it would select no gateway pods)', 'use e.g. { istio: "ingressgateway" }');
-  // Label syntax: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
-  for (const [k, v] of selectorEntries) {
-    if (!problems.when(!LABEL_KEY.test(k), `selector.${k}`, k, 'is not a label key (an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or ".")',
-      'use the ingress gateway pods\' label key, e.g. "istio"')) {
-      problems.when(!isLabelValue(v) || v === '', `selector.${k}`, v,
-        'is not a non-empty label value (at most 63 letters, digits, "-", "_" or ".", beginning and ending with a letter or digit)',
-        'use the ingress gateway pods\' label value, e.g. "ingressgateway"');
-    }
-  }
+  problems.addAll(podLabelProblems('selector', selector, {
+    key: 'use the ingress gateway pods\' label key, e.g. "istio"',
+    value: 'use the ingress gateway pods\' label value, e.g. "ingressgateway"',
+  }));
+
   problems.when(!Number.isInteger(replicas) || replicas < 1, 'replicas', replicas, 'is not a positive whole number', 'use one per zone, e.g. 3');
 
   // The entry service: an HTTP entry point whose readiness the health path can reach.
