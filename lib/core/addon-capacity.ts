@@ -57,7 +57,7 @@ const NONE = r(0, 0);
  * @see https://github.com/istio/istio/blob/master/manifests/charts/istio-control/istio-discovery/values.yaml (istiod 500m / 2048Mi)
  * @see https://github.com/istio/istio/blob/master/manifests/charts/gateway/values.yaml (gateway 100m / 128Mi)
  * @see https://github.com/istio/istio/blob/master/manifests/charts/istio-cni/values.yaml (istio-cni 100m / 100Mi)
- * @see https://github.com/chaos-mesh/chaos-mesh/blob/master/helm/chaos-mesh/values.yaml (controller 25m / 256Mi x 3; daemon none)
+ * @see https://github.com/chaos-mesh/chaos-mesh/blob/v2.7.0/helm/chaos-mesh/values.yaml (controller 25m / 256Mi x 3; daemon none; DNS server 100m / 70Mi x 1)
  * @see https://github.com/cert-manager/cert-manager/blob/v1.21.1/deploy/charts/cert-manager/values.yaml (resources: {})
  * @see https://github.com/fluxcd/flagger/blob/main/charts/flagger/values.yaml (10m / 32Mi), charts/loadtester/values.yaml (10m / 64Mi)
  * @see https://github.com/kubernetes/kubernetes/blob/master/cluster/addons/dns/coredns/coredns.yaml.base (CoreDNS 100m / 70Mi)
@@ -103,6 +103,9 @@ export function addonWorkloads(o: AddonCapacityOptions): AddonWorkload[] {
   if (on(o.chaosMesh)) {
     add('Deployment/chaos-mesh/chaos-controller-manager', 'Deployment', 3, r(0.025, 256), 'chaos-mesh values controllerManager');
     add('DaemonSet/chaos-mesh/chaos-daemon', 'DaemonSet', 1, NONE, 'chaos-mesh values chaosDaemon.resources: {}');
+    // On by default since chart 2.6 (dnsServer.create: true), for DNSChaos: one replica, 100m / 70Mi.
+    // @see https://github.com/chaos-mesh/chaos-mesh/blob/v2.7.0/helm/chaos-mesh/values.yaml (dnsServer.create, replicas, resources.requests)
+    add('Deployment/chaos-mesh/chaos-dns-server', 'Deployment', 1, r(0.1, 70), 'chaos-mesh values dnsServer (create: true, 1 replica, 100m / 70Mi)');
   }
   if (on(o.flagger)) {
     // In the meshed flagger-system namespace: each pod also gets an istio-proxy (100m / 128Mi).

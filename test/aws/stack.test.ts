@@ -260,7 +260,7 @@ describe('the whole production stack under mocks', () => {
     expect(lines.slice(1).every(l => /^ - us-east-1\.HorizontalPodAutoscaler\/[a-z-]+\/[a-z-]+ \("node-autoscaling:us-east-1[abc]"\) is required \(it scales /.test(l)))
       .toBe(true);
     expect(lines).toContain(' - us-east-1.HorizontalPodAutoscaler/orders/order-service ("node-autoscaling:us-east-1b") is required (it scales '
-      + 'Deployment/order-service from 3 to 30 replicas, and with every HPA at its maximum the region requests 156.3 vCPU / 193.4 GiB, more than '
+      + 'Deployment/order-service from 3 to 30 replicas, and with every HPA at its maximum the region requests 156.4 vCPU / 193.5 GiB, more than '
       + 'the static nodes\' 86.0 vCPU / 341.7 GiB allocatable) and nothing in the cluster provides it; install a node autoscaler with a pool in '
       + 'zone us-east-1b (the Pulumi program\'s Karpenter: leave nines:nodeAutoscaling on), or give the static node groups room for every HPA '
       + 'at its maximum (nines:nodesPerZone); a cluster you bring declares it in the platform description\'s capabilities ("node-autoscaling:us-east-1b")');
@@ -277,7 +277,7 @@ describe('the whole production stack under mocks', () => {
     const platform = Platform.fromDescription(describe_('staging', ['us-east-1']));
     expect(() => buildPlatformStack(platform, { ...DEPLOY, nodePoolLimitsPerZone: { cpu: 32, memoryGiB: 128 } })).toThrow(
       'PulumiStack \'staging\': 1 problem:\n - nodePoolLimitsPerZone ({"cpu":32,"memoryGiB":128}) lets each zone of us-east-1 reach '
-      + '8 + 8 m6i.xlarge, but with every HPA at its maximum (158.3 vCPU requested) and one zone lost each zone needs 23; '
+      + '8 + 8 m6i.xlarge, but with every HPA at its maximum (158.4 vCPU requested) and one zone lost each zone needs 23; '
       + 'raise it to {"cpu":60,"memoryGiB":240}, or leave it unset to size it from the requests');
     expect(mocks.resources).toEqual([]);
   }, 120_000);

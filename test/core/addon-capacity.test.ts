@@ -21,8 +21,9 @@ describe('capacity with the add-ons and DaemonSets', () => {
     const { deployments, perNode } = addonCapacity(all);
     expect(perNode.cpu).toBeCloseTo(0.235, 6); // aws-node 25m + kube-proxy 100m + ebs-csi-node 10m + istio-cni 100m
     expect(perNode.memoryBytes).toBe(140 * Mi);
-    // coredns 0.2, ebs-csi 0.02, karpenter 2 x 1, istiod 1.0, gateway 0.3, chaos 0.075, flagger + load tester 0.22
-    expect(deployments.cpu).toBeCloseTo(3.815, 6);
+    // coredns 0.2, ebs-csi 0.02, karpenter 2 x 1, istiod 1.0, gateway 0.3, chaos 0.075 + its DNS server 0.1, flagger + load tester 0.22
+    expect(deployments.cpu).toBeCloseTo(3.915, 6);
+    expect(all.find(w => w.workload === 'Deployment/chaos-mesh/chaos-dns-server')).toMatchObject({ replicas: 1, perPod: { cpu: 0.1, memoryBytes: 70 * Mi } });
     // Karpenter's controller runs on the static nodes (its chart's affinity keeps it off the nodes it launches), at the requests it is given.
     expect(all.find(w => w.workload === 'Deployment/kube-system/karpenter')).toMatchObject({ replicas: 2, perPod: { cpu: 1, memoryBytes: 1024 * Mi } });
     expect(addonWorkloads({ zones: 3, meshCni: true, karpenter: false }).map(w => w.workload)).not.toContain('Deployment/kube-system/karpenter');
@@ -60,11 +61,12 @@ describe('capacity with the add-ons and DaemonSets', () => {
     expect(c.perNode.cpu).toBeCloseTo(0.335, 6); // the add-ons' 235m + fluent-bit's 100m
     expect(c.headroom.requested.cpu / c.headroom.allocatableOneZoneLost.cpu).toBeLessThanOrEqual(0.8);
     expect(c.headroom.headroomOneZoneLost.cpu).toBeGreaterThan(0);
-    expect(formatHeadroom(c.headroom)).toBe('requested 44.3 vCPU / 76.7 GiB (sidecars 5.7 vCPU / 7.1 GiB); DaemonSets 335m / 268Mi per node; '
-      + 'allocatable 86.0 vCPU / 341.7 GiB; one zone lost: 57.4 vCPU / 227.8 GiB allocatable, headroom 13.1 vCPU / 151.1 GiB');
+    expect(formatHeadroom(c.headroom)).toBe('requested 44.4 vCPU / 76.8 GiB (sidecars 5.7 vCPU / 7.1 GiB); DaemonSets 335m / 268Mi per node; '
+      + 'allocatable 86.0 vCPU / 341.7 GiB; one zone lost: 57.4 vCPU / 227.8 GiB allocatable, headroom 13.0 vCPU / 151.1 GiB');
     // The peak: the 11 HPAs at their maxReplicas (3 -> 30 for the critical services) request far more than the
     // static nodes hold, so scaling out needs nodes added: 23 per zone with one zone lost, 15 of them by Karpenter.
-    expect(c.peak.requested.cpu).toBeCloseTo(158.265, 3);
+    expect(c.peak.requested.cpu).toBeCloseTo(158.365, 3);
+    expect(c.peak.requested.memoryBytes / 2 ** 30).toBeCloseTo(195.502, 3);
     expect(c.peak.staticAllocatable.cpu).toBeCloseTo(86.04, 3);
     expect(c.peak.staticHoldsPeak).toBe(false);
     expect([c.peak.nodesPerZone, c.peak.autoscaledNodesPerZone]).toEqual([23, 15]);
