@@ -1,4 +1,4 @@
-import { Problems } from '../../lib/core/errors';
+import { Problem, Problems } from '../../lib/core/errors';
 import { goneRepositoryOf } from '../../lib/core/images';
 
 /**
@@ -107,3 +107,23 @@ export function placeholderProblems(problems: Problems, what: string, objects: r
       'remove it: roles are bound with EKS Pod Identity and the account comes from the caller\'s identity');
   }
 }
+
+/**
+ * The placeholder problems of several regions, each problem once: one that stands identically in
+ * several regions (the same object, value, reason and fix; only the region before its prop
+ * differs) names them all (`us-east-1, eu-west-1 ServiceEntry egress/x hosts`), so four regions
+ * give one line to fix, not four.
+ */
+export function mergedAcrossRegions(problems: readonly Problem[], regions: readonly string[]): Problem[] {
+  const merged = new Map<string, { problem: Problem; rest: string; regions: string[] }>();
+  for (const p of problems) {
+    const region = regions.find(r => p.prop.startsWith(`${r} `));
+    const rest = region === undefined ? p.prop : p.prop.slice(region.length + 1);
+    const key = JSON.stringify([region === undefined ? p.prop : rest, p.value, p.why, p.fix]);
+    const seen = merged.get(key);
+    if (seen && region !== undefined) seen.regions.push(region);
+    else merged.set(key, { problem: p, rest, regions: region === undefined ? [] : [region] });
+  }
+  return [...merged.values()].map(({ problem, rest, regions: rs }) => (rs.length > 1 ? { ...problem, prop: `${rs.join(', ')} ${rest}` } : problem));
+}
+

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws/provider';
 import type * as pulumi from '@pulumi/pulumi';
 import { RegionObjects, regionObjects } from './kubernetes-objects';
-import { isReservedHost, placeholderProblems } from './placeholders';
+import { isReservedHost, mergedAcrossRegions, placeholderProblems } from './placeholders';
 import { regionComponentArgs, RegionStack, RegionStackArgs } from './region-stack';
 import {
   ClusterAddonsArgs, CrossRegionNetwork, GlobalFailover, GlobalFailoverArgs, globalFailoverProblems, NodeGroupScaling, NodePoolLimits,
@@ -229,7 +229,7 @@ export function validatePlatformStack(platform: Platform, options: StackOptions 
   // An image under a placeholder nines:registry is that one problem (reported above), not one per image.
   const fromRegistry = (v: unknown) => options.registry !== undefined && isReservedHost(options.registry.split('/')[0])
     && String(v).startsWith(`${options.registry}/`);
-  problems.addAll(placeholders.all.filter(p => !(p.prop.endsWith(' image') && fromRegistry(p.value))));
+  problems.addAll(mergedAcrossRegions(placeholders.all.filter(p => !(p.prop.endsWith(' image') && fromRegistry(p.value))), platform.regions.map(r => r.name)));
   // Capacity first (the contract reads it): each zone's nodes hold the region's requests with one zone lost (the
   // app's pods with their sidecars, the add-ons' Deployments, Karpenter's controller, every DaemonSet's share of each
   // node); a smaller floor is refused. Every HPA at its maximum (the peak) needs the static nodes plus each zone's

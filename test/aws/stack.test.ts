@@ -344,6 +344,19 @@ describe('the whole production stack under mocks', () => {
     expect(mocks.resources).toEqual([]);
   });
 
+  test('a placeholder that stands in every region is one problem naming the regions, not one per region', () => {
+    const platform = Platform.fromDescription(describe_('production', ['us-east-1', 'eu-west-1']));
+    const lines = errorOf(() => buildPlatformStack(platform, {})).message.split('\n');
+    const endpoints = lines.filter(l => l.includes('ServiceEntry egress/'));
+    expect(endpoints.map(l => l.split(' hosts ')[0])).toEqual([
+      ' - us-east-1, eu-west-1 ServiceEntry egress/identity-provider',
+      ' - us-east-1, eu-west-1 ServiceEntry egress/payment-provider',
+    ]);
+    expect(endpoints[0]).toContain('set the dependency\'s real hosts: pulumi config set --path \'nines:externalEndpoints.identity-provider[0]\' <host>');
+    expect(lines.filter(l => / links \(/.test(l)).map(l => l.split(' links ')[0])).toEqual([' - us-east-1, eu-west-1']);
+    expect(mocks.resources).toEqual([]);
+  });
+
   test('runbook and dashboard links under a documentation domain are refused at preview, with the settings that fix them', () => {
     // The reference description's runbook site and dashboard links are placeholders until the stack sets its own.
     const platform = Platform.fromDescription(describePlatform('staging', ['us-east-1'], BACKENDS));
